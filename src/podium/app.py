@@ -1,0 +1,407 @@
+"""`App`: a registry of definitions plus one store, and the verbs users call on both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar, overload
+
+from podium import clock as clock_mod
+from podium import config, errors, registry, serialization
+from podium import step as step_mod
+from podium import workflow as workflow_mod
+from podium.engine import runtime, worker
+from podium.patterns import retry as retry_mod
+from podium.store import base, factory
+from podium.types import STATUSES, TERMINAL_STATUSES
+
+P = ParamSpec("P")
+R = TypeVar("R")
+MAX_ID_LENGTH = 200
+
+
+class App:
+    """A podium application: `@app.workflow`/`@app.step` definitions bound to one store.
+
+    No global state: two apps on two databases in one process do not see each other.
+    """
+
+    def __init__(
+        self,
+        name: str = "podium",
+        *,
+        database_url: str | None = None,
+        default_retry: retry_mod.RetryPolicy | None = None,
+        lease_seconds: float | None = None,
+        poll_interval: float | None = None,
+        suspend_grace: float | None = None,
+        max_payload_bytes: int | None = None,
+        clock: clock_mod.Clock | None = None,
+        store: base.Store | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise errors.ConfigurationError(f"App name {name!r} must be a non-empty string")
+        if default_retry is not None and not isinstance(default_retry, retry_mod.RetryPolicy):
+            raise errors.ConfigurationError("default_retry must be a podium.RetryPolicy")
+        self.name = name
+        self.settings = config.resolve(
+            database_url=database_url,
+            lease_seconds=lease_seconds,
+            poll_interval=poll_interval,
+            suspend_grace=suspend_grace,
+            max_payload_bytes=max_payload_bytes,
+        )
+        self.registry = registry.Registry()
+        self._store = store
+        self._clock = clock or clock_mod.SystemClock()
+        self._default_retry = default_retry
+        self._runtime: runtime.Runtime | None = None
+        self._lock = threading.Lock()
+        self._inline_owner: str | None = None
+        self._workers: list[worker.Worker] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def runtime(self) -> runtime.Runtime:
+        """The engine side of this app; opens the store on first use."""
+        with self._lock:
+            if self._runtime is None:
+                store = self._store or factory.open_store(self.settings.database_url)
+                self._runtime = runtime.Runtime(
+                    self.name,
+                    store,
+                    self.settings,
+                    self.registry,
+                    self._clock,
+                    self._default_retry,
+                )
+            return self._runtime
+
+    @property
+    def store(self) -> base.Store:
+        """The store this app reads and writes."""
+        return self.runtime.store
+
+    def close(self) -> None:
+        """Stop this app's workers and threads and close the store."""
+        for w in list(self._workers):
+            w.stop()
+        with self._lock:
+            rt, self._runtime = self._runtime, None
+        if rt is not None:
+            rt.close()
+            rt.store.close()
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @classmethod
+    def from_path(cls, path: str) -> App:
+        """Import `module:attribute` and return the App found there (used by the CLI)."""
+        module_name, _, attribute = path.partition(":")
+        if not module_name or not attribute:
+            raise errors.ConfigurationError(
+                f"{path!r} is not MODULE:APP; write e.g. 'shop.workflows:app'"
+            )
+        if "" not in sys.path:
+            sys.path.insert(0, "")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise errors.ConfigurationError(
+                f"cannot import module {module_name!r} ({exc}); run from the folder that "
+                "holds it or add that folder to PYTHONPATH"
+            ) from None
+        app = getattr(module, attribute, None)
+        if not isinstance(app, App):
+            raise errors.ConfigurationError(
+                f"{module_name!r} has no podium.App named {attribute!r}"
+            )
+        return app
+
+    # -- definitions -----------------------------------------------------------------------
+
+    @overload
+    def workflow(self, fn: Callable[P, R], /) -> workflow_mod.WorkflowDefinition[P, R]: ...
+
+    @overload
+    def workflow(
+        self,
+        *,
+        name: str | None = None,
+        queue: str = "default",
+        retry: retry_mod.RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> Callable[[Callable[P, R]], workflow_mod.WorkflowDefinition[P, R]]: ...
+
+    def workflow(
+        self,
+        fn: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        queue: str = "default",
+        retry: retry_mod.RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Register a workflow; works bare (`@app.workflow`) and with options."""
+
+        def register(f: Callable[..., Any]) -> workflow_mod.WorkflowDefinition[..., Any]:
+            _check_callable(f, "@app.workflow")
+            definition = workflow_mod.WorkflowDefinition(
+                f, name or f.__name__, workflow_mod.WorkflowOptions(queue, retry, timeout)
+            )
+            self.registry.add_workflow(definition)
+            return definition
+
+        return register(fn) if fn is not None else register
+
+    @overload
+    def step(self, fn: Callable[P, R], /) -> step_mod.StepDefinition[P, R]: ...
+
+    @overload
+    def step(
+        self,
+        *,
+        name: str | None = None,
+        retry: retry_mod.RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> Callable[[Callable[P, R]], step_mod.StepDefinition[P, R]]: ...
+
+    def step(
+        self,
+        fn: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        retry: retry_mod.RetryPolicy | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Register a step; works bare (`@app.step`) and with options."""
+
+        def register(f: Callable[..., Any]) -> step_mod.StepDefinition[..., Any]:
+            _check_callable(f, "@app.step")
+            definition = step_mod.StepDefinition(
+                f, name or f.__name__, step_mod.StepOptions(retry, timeout)
+            )
+            self.registry.add_step(definition)
+            return definition
+
+        return register(fn) if fn is not None else register
+
+    # -- starting and running --------------------------------------------------------------
+
+    def start(
+        self,
+        workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
+        /,
+        *args: Any,
+        id: str | None = None,
+        queue: str | None = None,
+        priority: int = 0,
+        delay: float | dt.timedelta | None = None,
+        key: str | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> workflow_mod.WorkflowHandle:
+        """Store a workflow durably and return its handle at once.
+
+        The same `id` again returns the existing workflow; it never runs twice.
+        """
+        definition = self._definition(workflow)
+        definition.bind(args, kwargs)
+        workflow_id = _check_id(id) if id is not None else str(uuid.uuid4())
+        rt = self.runtime
+        now = rt.clock.time()
+        payload = serialization.dumps_call(
+            args,
+            kwargs,
+            owner=f"workflow {definition.name!r}",
+            names=definition.parameter_names(),
+            limit=self.settings.max_payload_bytes,
+        )
+        timeout = timeout if timeout is not None else definition.options.timeout
+        new = base.NewWorkflow(
+            id=workflow_id,
+            workflow=definition.name,
+            input=payload,
+            queue=_check_name(queue or definition.options.queue, "queue"),
+            priority=_check_int(priority, "priority"),
+            key=key,
+            ready_at=now + _seconds(delay, "delay"),
+            deadline=None if timeout is None else now + _positive(timeout, "timeout"),
+        )
+        record, created = rt.store.create_workflow(new, now)
+        if not created and record.workflow != definition.name:
+            raise errors.ConfigurationError(
+                f"id {workflow_id!r} already belongs to a {record.workflow!r} workflow, not "
+                f"{definition.name!r}; choose another id"
+            )
+        if created:
+            rt.notifier.work_available()
+        return workflow_mod.WorkflowHandle(rt, workflow_id)
+
+    def run(
+        self,
+        workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
+        /,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        """Start a workflow and execute it in this process; return its result.
+
+        Options are those of `start`. Waits (timers, retries) are waited here; a workflow
+        already finished under the same `id` returns its stored result.
+        """
+        handle = self.start(workflow, *args, **kwargs)
+        return self._drive(handle.id)
+
+    def _drive(self, workflow_id: str) -> Any:
+        rt = self.runtime
+        owner = self._owner()
+        never = threading.Event()
+        while True:
+            claim = rt.store.claim_one(
+                workflow_id, owner, rt.clock.time(), self.settings.lease_seconds
+            )
+            if claim is not None:
+                worker.execute(rt, claim, never)
+                continue
+            seen = rt.notifier.generation()
+            record = rt.store.get_workflow(workflow_id)
+            if record is None:
+                raise errors.WorkflowNotFound(workflow_id)
+            if record.status in TERMINAL_STATUSES:
+                return workflow_mod.outcome(record)
+            wait = self.settings.poll_interval
+            if record.ready_at is not None:
+                wait = min(wait, max(0.001, record.ready_at - rt.clock.time()))
+            rt.notifier.wait_for_end(seen, wait)
+
+    def _owner(self) -> str:
+        rt = self.runtime
+        with self._lock:
+            if self._inline_owner is None:
+                self._inline_owner = rt.new_owner("run")
+                rt.leases.add(self._inline_owner)
+            return self._inline_owner
+
+    def worker(self, concurrency: int = 16, queues: Sequence[str] | None = None) -> worker.Worker:
+        """A worker of this app: `with app.worker(...):` in the background, or `.run()`."""
+        w = worker.Worker(self.runtime, concurrency=concurrency, queues=queues)
+        self._workers.append(w)
+        return w
+
+    # -- inspecting and steering -----------------------------------------------------------
+
+    def get(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
+        """The handle of an existing workflow; WorkflowNotFound if there is none."""
+        if self.runtime.store.get_workflow(workflow_id) is None:
+            raise errors.WorkflowNotFound(workflow_id)
+        return workflow_mod.WorkflowHandle(self.runtime, workflow_id)
+
+    def list(
+        self,
+        status: str | None = None,
+        workflow: str | None = None,
+        limit: int = 50,
+        *,
+        queue: str | None = None,
+        offset: int = 0,
+    ) -> list[base.WorkflowInfo]:
+        """Workflows matching the filters, newest first."""
+        if status is not None and status not in STATUSES:
+            raise errors.ConfigurationError(
+                f"status={status!r} is not one of {', '.join(STATUSES)}"
+            )
+        _check_int(limit, "limit", minimum=1)
+        _check_int(offset, "offset", minimum=0)
+        records = self.runtime.store.list_workflows(
+            status=status, workflow=workflow, queue=queue, limit=limit, offset=offset
+        )
+        return [r.info() for r in records]
+
+    def cancel(self, workflow_id: str) -> None:
+        """Cancel an unfinished workflow."""
+        self.get(workflow_id).cancel()
+
+    def resume(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
+        """Re-run a failed or cancelled workflow from its first unfinished step."""
+        rt = self.runtime
+        record = rt.store.resume(workflow_id, rt.clock.time())
+        if record is None:
+            raise errors.WorkflowNotFound(workflow_id)
+        if record.status != "pending":
+            raise errors.ConfigurationError(
+                f"workflow {workflow_id!r} is {record.status}; only failed or cancelled "
+                "workflows can be resumed"
+            )
+        rt.notifier.work_available()
+        return workflow_mod.WorkflowHandle(rt, workflow_id)
+
+    def _definition(
+        self, workflow: workflow_mod.WorkflowDefinition[..., Any] | str
+    ) -> workflow_mod.WorkflowDefinition[..., Any]:
+        if isinstance(workflow, str):
+            return self.registry.workflow(workflow)  # type: ignore[no-any-return]
+        if isinstance(workflow, workflow_mod.WorkflowDefinition):
+            if self.registry.workflows.get(workflow.name) is not workflow:
+                raise errors.ConfigurationError(
+                    f"workflow {workflow.name!r} is not registered with app {self.name!r}; "
+                    "decorate it with this app's @app.workflow"
+                )
+            return workflow  # type: ignore[no-any-return]
+        raise errors.ConfigurationError(
+            f"{workflow!r} is not a workflow; pass a function decorated with @app.workflow "
+            "or its name"
+        )
+
+
+def _check_callable(fn: Any, decorator: str) -> None:
+    if not callable(fn):
+        raise errors.ConfigurationError(f"{decorator} decorates functions, not {fn!r}")
+
+
+def _check_id(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH:
+        raise errors.ConfigurationError(
+            f"workflow id {value!r} must be a non-empty string of at most {MAX_ID_LENGTH} chars"
+        )
+    return value
+
+
+def _check_name(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise errors.ConfigurationError(f"{what}={value!r} must be a non-empty string")
+    return value
+
+
+def _check_int(value: Any, what: str, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.ConfigurationError(f"{what}={value!r} must be an integer")
+    if minimum is not None and value < minimum:
+        raise errors.ConfigurationError(f"{what}={value!r} must be >= {minimum}")
+    return value
+
+
+def _seconds(value: float | dt.timedelta | None, what: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, dt.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise errors.ConfigurationError(f"{what}={value!r} must be seconds >= 0 or a timedelta")
+    return float(value)
+
+
+def _positive(value: float, what: str) -> float:
+    seconds = _seconds(value, what)
+    if seconds <= 0:
+        raise errors.ConfigurationError(f"{what}={value!r} must be more than 0 seconds")
+    return seconds

@@ -1,0 +1,145 @@
+"""The current execution, and the workflow-only helpers that read it.
+
+A worker sets a ContextVar while it runs a workflow (and another while a step runs), so
+`podium.now()`, `random()`, `uuid4()`, `sleep()` and `idempotency_key()` find the run they
+belong to without being passed anything. Recorded values are replayed from history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import datetime as dt
+import random as _random
+import time as _time
+import uuid as _uuid
+from collections.abc import Generator
+from typing import Any, Protocol
+
+from podium import errors
+
+
+class Run(Protocol):
+    """What the helpers need from the workflow execution in progress."""
+
+    is_async: bool
+
+    def record(self, kind: str, make: Any) -> Any:
+        """Return the value recorded at the next position, or record `make()` there."""
+        ...
+
+    def timer(self, seconds: float) -> float:
+        """Record (or replay) a durable timer; return seconds still to wait in this thread."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """Block this thread for a short wait (fake clocks advance instead)."""
+        ...
+
+    def call_step(self, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run or replay a step at the next position."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True)
+class StepContext:
+    """Facts about the step attempt running now."""
+
+    workflow_id: str
+    position: int
+    step: str
+    attempt: int
+
+    def evolve(self, **changes: Any) -> StepContext:
+        """Return a copy with `changes`."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def idempotency_key(self) -> str:
+        """Stable across attempts and replays of this step; distinct between steps."""
+        return f"{self.workflow_id}/{self.position}/{self.step}"
+
+
+current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("podium_run", default=None)
+current_step: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
+    "podium_step", default=None
+)
+
+
+def _run(helper: str) -> Run | None:
+    run = current_run.get()
+    if run is None and current_step.get() is None:
+        raise errors.PodiumError(
+            f"podium.{helper}() was called outside a workflow; call it inside an "
+            "@app.workflow function (or a step it calls)"
+        )
+    return run
+
+
+def now() -> dt.datetime:
+    """The current UTC time, recorded on first run and replayed after (deterministic)."""
+    run = _run("now")
+    stamp = _time.time() if run is None else run.record("now", _time.time)
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+
+
+def random() -> float:
+    """A float in [0, 1), recorded and replayed."""
+    run = _run("random")
+    return _random.random() if run is None else float(run.record("random", _random.random))
+
+
+def uuid4() -> _uuid.UUID:
+    """A random UUID, recorded and replayed."""
+    run = _run("uuid4")
+    if run is None:
+        return _uuid.uuid4()
+    return _uuid.UUID(run.record("uuid4", lambda: str(_uuid.uuid4())))
+
+
+class Pause:
+    """What `sleep` returns: awaitable in async workflows, already waited in sync ones."""
+
+    def __init__(self, remaining: float) -> None:
+        self.remaining = remaining
+
+    def __await__(self) -> Generator[Any, None, None]:
+        if self.remaining > 0:
+            yield from asyncio.sleep(self.remaining).__await__()
+
+
+def sleep(seconds: float | dt.timedelta) -> Pause:
+    """Durable timer: survives restarts; a long sleep unloads the workflow instead of a thread.
+
+    In an `async def` workflow write `await podium.sleep(...)`.
+    """
+    if isinstance(seconds, dt.timedelta):
+        seconds = seconds.total_seconds()
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise errors.ConfigurationError(
+            f"podium.sleep({seconds!r}): pass a number of seconds >= 0 or a timedelta"
+        )
+    run = _run("sleep")
+    if run is None:
+        _time.sleep(seconds)
+        return Pause(0.0)
+    remaining = run.timer(float(seconds))
+    if run.is_async:
+        return Pause(remaining)
+    run.pause(remaining)
+    return Pause(0.0)
+
+
+def idempotency_key() -> str:
+    """A key that is the same on every attempt and replay of the calling step.
+
+    Pass it to external APIs (a payment provider) so a retried call takes effect once.
+    """
+    step = current_step.get()
+    if step is None:
+        raise errors.PodiumError(
+            "podium.idempotency_key() was called outside a step; call it inside an "
+            "@app.step function that a workflow calls"
+        )
+    return step.idempotency_key

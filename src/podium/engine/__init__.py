@@ -1,0 +1,1 @@
+"""The engine: replay executor, workers, leases; it knows only `podium.store.base`."""

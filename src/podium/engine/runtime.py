@@ -1,0 +1,86 @@
+"""What the engine needs from an App: store, settings, clock, registry and shared threads."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from podium import clock as clock_mod
+from podium import config, errors, registry
+from podium.engine import leases, loop, notify
+from podium.patterns import retry
+from podium.store import base
+from podium.types import TERMINAL_STATUSES
+
+
+class Runtime:
+    """The engine-facing half of an App, shared by its workers, runs and handles."""
+
+    def __init__(
+        self,
+        name: str,
+        store: base.Store,
+        settings: config.Settings,
+        registry: registry.Registry,
+        clock: clock_mod.Clock,
+        default_retry: retry.RetryPolicy | None,
+    ) -> None:
+        self.name = name
+        self.store = store
+        self.settings = settings
+        self.registry = registry
+        self.clock = clock
+        self.default_retry = default_retry
+        self.notifier = notify.Notifier()
+        self.leases = leases.LeaseKeeper(store, settings.lease_seconds, clock.time)
+        self.log = logging.getLogger("podium")
+        self._loop: loop.LoopThread | None = None
+        self._lock = threading.Lock()
+
+    def new_owner(self, role: str) -> str:
+        """A unique lease-owner id naming this host and process."""
+        return f"{socket.gethostname()}:{os.getpid()}:{role}:{uuid.uuid4().hex[:8]}"
+
+    def loop(self) -> loop.LoopThread:
+        """The shared event loop for async workflows and steps, started on first use."""
+        with self._lock:
+            if self._loop is None:
+                self._loop = loop.LoopThread(f"podium-loop-{self.name}")
+            return self._loop
+
+    def wait_for_end(self, workflow_id: str, timeout: float | None) -> base.WorkflowRecord:
+        """Block until the workflow is completed, failed or cancelled; return its record.
+
+        Local runs wake the wait at once; runs in other processes are seen by polling that
+        backs off from 2 ms to the poll interval.
+        """
+        deadline = None if timeout is None else self.clock.time() + timeout
+        delay = 0.002
+        while True:
+            seen = self.notifier.generation()
+            record = self.store.get_workflow(workflow_id)
+            if record is None:
+                raise errors.WorkflowNotFound(workflow_id)
+            if record.status in TERMINAL_STATUSES:
+                return record
+            wait = delay
+            if deadline is not None:
+                left = deadline - self.clock.time()
+                if left <= 0:
+                    raise TimeoutError(
+                        f"workflow {workflow_id!r} is still {record.status} after {timeout}s; "
+                        "wait longer or check that a worker is running"
+                    )
+                wait = min(wait, left)
+            self.notifier.wait_for_end(seen, wait)
+            delay = min(delay * 2, self.settings.poll_interval)
+
+    def close(self) -> None:
+        """Stop shared threads."""
+        self.leases.close()
+        if self._loop is not None:
+            self._loop.stop()
+            self._loop = None

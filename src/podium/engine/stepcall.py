@@ -1,0 +1,230 @@
+"""The step call path inside a workflow: replay a recorded result or run, retry and record.
+
+One pipeline with a sync and an async face: planning (replay or which attempt), the outcome
+bookkeeping and the retry decision are shared; only invoking and waiting differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import dataclasses
+import threading
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from podium import context, errors, serialization
+from podium.engine import failures
+from podium.patterns import retry
+from podium.store import base
+
+if TYPE_CHECKING:
+    from podium.engine.executor import Execution
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The next attempt of a step at a history position."""
+
+    seq: int
+    attempt: int
+    not_before: float | None
+    policy: retry.RetryPolicy
+    timeout: float | None
+
+    def context(self, workflow_id: str, step: str) -> context.StepContext:
+        """The StepContext this attempt runs under."""
+        return context.StepContext(workflow_id, self.seq, step, self.attempt)
+
+
+def call(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run (or replay) `step`; a coroutine when both workflow and step are async."""
+    if run.is_async and step.is_async:
+        return _step_async(run, step, args, kwargs)
+    return _step_sync(run, step, args, kwargs)
+
+
+def _step_sync(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    plan = _plan(run, step)
+    if isinstance(plan, base.HistoryEvent):
+        return _replay(step.name, plan)
+    while True:
+        if plan.not_before is not None:
+            run.pause(run.wait_until(plan.not_before))
+        started = run.rt.clock.time()
+        try:
+            result = _invoke_sync(run, step, args, kwargs, plan)
+        except Exception as exc:
+            plan = _failed(run, step, plan, exc, started)
+            continue
+        return _succeeded(run, step, plan, result, started)
+
+
+async def _step_async(
+    run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    plan = _plan(run, step)
+    if isinstance(plan, base.HistoryEvent):
+        return _replay(step.name, plan)
+    while True:
+        if plan.not_before is not None:
+            await asyncio.sleep(run.wait_until(plan.not_before))
+        started = run.rt.clock.time()
+        try:
+            result = await _with_step_context(
+                plan.context(run.wf.id, step.name),
+                step.fn(*args, **kwargs),
+                step.name,
+                plan.timeout,
+            )
+        except Exception as exc:
+            plan = _failed(run, step, plan, exc, started)
+            continue
+        return _succeeded(run, step, plan, result, started)
+
+
+def _plan(run: Execution, step: Any) -> Plan | base.HistoryEvent:
+    seq, event = run.cursor.advance("step", step.name)
+    if event is not None:
+        return event
+    run.check_continue()
+    done = run.attempts.get(seq, [])
+    policy = (
+        step.options.retry or run.definition.options.retry or run.rt.default_retry or retry.NO_RETRY
+    )
+    not_before = done[-1].retry_at if done else None
+    return Plan(seq, len(done) + 1, not_before, policy, step.options.timeout)
+
+
+def _invoke_sync(
+    run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any], plan: Plan
+) -> Any:
+    ctx = plan.context(run.wf.id, step.name)
+    if step.is_async:
+        coro = _with_step_context(ctx, step.fn(*args, **kwargs), step.name, plan.timeout)
+        return run.rt.loop().run(coro)
+    run_token = context.current_run.set(None)
+    step_token = context.current_step.set(ctx)
+    try:
+        if plan.timeout is None:
+            return step.fn(*args, **kwargs)
+        return _call_with_timeout(step.name, plan.timeout, step.fn, args, kwargs)
+    finally:
+        context.current_step.reset(step_token)
+        context.current_run.reset(run_token)
+
+
+def _failed(run: Execution, step: Any, plan: Plan, exc: Exception, started: float) -> Plan:
+    """Record a failed attempt; return the next plan, or raise `exc` when it was the last."""
+    finished = run.rt.clock.time()
+    if plan.policy.should_retry(plan.attempt, exc):
+        retry_at = finished + plan.policy.delay_for(plan.attempt, exc)
+        run.record_attempt(
+            base.Attempt(
+                run.wf.id,
+                plan.seq,
+                plan.attempt,
+                step.name,
+                type(exc).__qualname__,
+                str(exc)[:2000],
+                started,
+                finished,
+                retry_at,
+            )
+        )
+        run.rt.log.info(
+            "workflow %s step %s attempt %d failed (%s: %s); retry in %.2fs",
+            run.wf.id,
+            step.name,
+            plan.attempt,
+            type(exc).__name__,
+            exc,
+            retry_at - finished,
+        )
+        return dataclasses.replace(plan, attempt=plan.attempt + 1, not_before=retry_at)
+    run.append(
+        base.HistoryEvent(
+            run.wf.id,
+            plan.seq,
+            "step",
+            step.name,
+            "failed",
+            failures.to_payload(exc),
+            plan.attempt,
+            started,
+            finished,
+        )
+    )
+    raise exc
+
+
+def _succeeded(run: Execution, step: Any, plan: Plan, result: Any, started: float) -> Any:
+    try:
+        payload = serialization.dumps(
+            result,
+            what=f"result of step {step.name!r}",
+            limit=run.rt.settings.max_payload_bytes,
+        )
+    except errors.SerializationError as exc:
+        _failed(run, step, dataclasses.replace(plan, policy=retry.NO_RETRY), exc, started)
+        raise  # pragma: no cover - _failed raises
+    run.append(
+        base.HistoryEvent(
+            run.wf.id,
+            plan.seq,
+            "step",
+            step.name,
+            "completed",
+            payload,
+            plan.attempt,
+            started,
+            run.rt.clock.time(),
+        )
+    )
+    return serialization.loads(payload)
+
+
+def _replay(step: str, event: base.HistoryEvent) -> Any:
+    if event.status == "completed":
+        return serialization.loads(event.payload)
+    raise failures.rebuild(step, event.payload)
+
+
+async def _with_step_context(
+    ctx: context.StepContext, coro: Coroutine[Any, Any, Any], step: str, timeout: float | None
+) -> Any:
+    run_token = context.current_run.set(None)
+    step_token = context.current_step.set(ctx)
+    try:
+        if timeout is None:
+            return await coro
+        try:
+            return await asyncio.wait_for(coro, timeout)
+        except TimeoutError:
+            raise errors.StepTimeout(step, timeout) from None
+    finally:
+        context.current_step.reset(step_token)
+        context.current_run.reset(run_token)
+
+
+def _call_with_timeout(
+    step: str, timeout: float, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """Run `fn` on a daemon thread; give up waiting after `timeout` (the thread is abandoned)."""
+    box: dict[str, Any] = {}
+    ctx = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            box["value"] = ctx.run(fn, *args, **kwargs)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name=f"podium-step-{step}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise errors.StepTimeout(step, timeout)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

@@ -1,0 +1,194 @@
+"""Workers: claim ready workflows from the store and run them on threads (or the loop).
+
+Any number of workers in any number of processes may serve one store. A stopping worker
+hands its in-flight workflows back at their next step boundary so no work waits for a lease.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import signal
+import threading
+import types
+from collections.abc import Sequence
+from typing import Any
+
+from podium import errors
+from podium.engine import executor
+from podium.engine.runtime import Runtime
+from podium.store import base
+
+UNKNOWN_WORKFLOW_RETRY = 30.0
+
+
+def prepare(
+    rt: Runtime, claim: base.Claim, releasing: threading.Event
+) -> executor.Execution | None:
+    """An Execution for `claim`, or None when this process cannot run that workflow."""
+    definition = rt.registry.workflows.get(claim.record.workflow)
+    if definition is None:
+        rt.log.error(
+            "workflow %s: no workflow named %r is registered in app %r; parked for %ss so a "
+            "worker that has it can take it",
+            claim.record.id,
+            claim.record.workflow,
+            rt.name,
+            UNKNOWN_WORKFLOW_RETRY,
+        )
+        now = rt.clock.time()
+        rt.store.suspend(claim.fence, now + UNKNOWN_WORKFLOW_RETRY, now)
+        return None
+    if claim.takeover:
+        rt.log.warning("workflow %s: took over from an expired lease", claim.record.id)
+    return executor.Execution(rt, claim, definition, releasing)
+
+
+def execute(rt: Runtime, claim: base.Claim, releasing: threading.Event) -> None:
+    """Run one claimed workflow to its next end, in this thread."""
+    run = prepare(rt, claim, releasing)
+    if run is None:
+        return
+    if run.is_async:
+        rt.loop().run(run.run_async())
+    else:
+        run.run_sync()
+
+
+class Worker:
+    """Runs stored workflows with up to `concurrency` at once, from the given queues."""
+
+    def __init__(
+        self, runtime: Runtime, concurrency: int = 16, queues: Sequence[str] | None = None
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise errors.ConfigurationError(f"concurrency={concurrency!r} must be an int >= 1")
+        queues = ["default"] if queues is None else list(queues)
+        if not queues or not all(isinstance(q, str) and q for q in queues):
+            raise errors.ConfigurationError(
+                f"queues={queues!r} must be a non-empty list of queue names"
+            )
+        self.rt = runtime
+        self.concurrency = concurrency
+        self.queues = queues
+        self.owner = runtime.new_owner("worker")
+        self._stopping = threading.Event()
+        self._releasing = threading.Event()
+        self._active = 0
+        self._lock = threading.Condition()
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            concurrency, thread_name_prefix="podium-worker"
+        )
+        self._dispatcher: threading.Thread | None = None
+
+    def __enter__(self) -> Worker:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> Worker:
+        """Start claiming in background threads; returns self."""
+        if self._dispatcher is None:
+            self.rt.leases.add(self.owner)
+            self._dispatcher = threading.Thread(
+                target=self._dispatch_loop, name="podium-dispatch", daemon=True
+            )
+            self._dispatcher.start()
+        return self
+
+    def run(self) -> None:
+        """Serve until SIGINT or SIGTERM (or `stop()` from another thread), then stop cleanly."""
+        restore = self._install_signal_handlers()
+        try:
+            self.start()
+            while not self._stopping.wait(0.5):
+                pass
+        finally:
+            self.stop()
+            for signum, handler in restore.items():
+                signal.signal(signum, handler)
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop claiming; in-flight workflows finish their current step and are handed back."""
+        self._stopping.set()
+        self._releasing.set()
+        self.rt.notifier.work_available()
+        if self._dispatcher is not None:
+            self._dispatcher.join()
+        wait = self.rt.settings.lease_seconds * 2 if timeout is None else timeout
+        with self._lock:
+            self._lock.wait_for(lambda: self._active == 0, timeout=wait)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.rt.leases.remove(self.owner)
+
+    @property
+    def active(self) -> int:
+        """Workflows running on this worker now."""
+        return self._active
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+
+        def handle(signum: int, frame: types.FrameType | None) -> None:
+            self.rt.log.info(
+                "worker %s: signal %d, stopping after current steps", self.owner, signum
+            )
+            self._stopping.set()
+
+        return {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def _dispatch_loop(self) -> None:
+        rt = self.rt
+        while not self._stopping.is_set():
+            free = self.concurrency - self._active
+            claims: list[base.Claim] = []
+            if free > 0:
+                try:
+                    claims = rt.store.claim(
+                        self.owner, self.queues, free, rt.clock.time(), rt.settings.lease_seconds
+                    )
+                except Exception:
+                    rt.log.exception("worker %s: claiming failed; retrying", self.owner)
+                    self._stopping.wait(rt.settings.poll_interval * 10)
+                    continue
+                for claim in claims:
+                    self._launch(claim)
+            if not claims or self._active >= self.concurrency:
+                rt.notifier.wait_for_work(rt.settings.poll_interval)
+
+    def _launch(self, claim: base.Claim) -> None:
+        with self._lock:
+            self._active += 1
+        definition = self.rt.registry.workflows.get(claim.record.workflow)
+        future: concurrent.futures.Future[None]
+        if definition is not None and definition.is_async:
+            future = self.rt.loop().submit(self._run_async(claim))
+        else:
+            future = self._pool.submit(self._run_sync, claim)
+        future.add_done_callback(self._finished)
+
+    def _run_sync(self, claim: base.Claim) -> None:
+        try:
+            run = prepare(self.rt, claim, self._releasing)
+            if run is not None:
+                run.run_sync()
+        except Exception:
+            self.rt.log.exception(
+                "workflow %s: worker error; the lease will expire and another attempt will follow",
+                claim.record.id,
+            )
+
+    async def _run_async(self, claim: base.Claim) -> None:
+        try:
+            run = prepare(self.rt, claim, self._releasing)
+            if run is not None:
+                await run.run_async()
+        except Exception:
+            self.rt.log.exception("workflow %s: worker error", claim.record.id)
+
+    def _finished(self, _future: concurrent.futures.Future[None]) -> None:
+        with self._lock:
+            self._active -= 1
+            self._lock.notify_all()
+        self.rt.notifier.work_available()

@@ -1,0 +1,191 @@
+"""The PodiumError tree users catch, and the BaseException signals the engine uses internally.
+
+Every user-facing message says what happened, to which workflow or step, and what to do.
+"""
+
+from __future__ import annotations
+
+
+class PodiumError(Exception):
+    """Root of every error podium raises on purpose."""
+
+
+class ConfigurationError(PodiumError):
+    """A setting, URL, definition or missing extra is wrong; the message names it and the fix."""
+
+
+class SerializationError(PodiumError):
+    """A value cannot be stored: it is not in the JSON family or it is too large."""
+
+
+class WorkflowNotFound(PodiumError):
+    """No workflow with this id exists in the store."""
+
+    def __init__(self, workflow_id: str) -> None:
+        self.workflow_id = workflow_id
+        super().__init__(
+            f"no workflow with id {workflow_id!r} in this store; "
+            "check the id (podium ls lists them) and the database URL"
+        )
+
+
+class NonDeterminismError(PodiumError):
+    """A replay called something other than what the history recorded at a position."""
+
+    def __init__(
+        self, workflow_id: str, workflow: str, position: int, recorded: str, called: str
+    ) -> None:
+        self.workflow_id = workflow_id
+        self.workflow = workflow
+        self.position = position
+        self.recorded = recorded
+        self.called = called
+        super().__init__(
+            f"workflow {workflow!r} (id {workflow_id!r}) is not deterministic: at position "
+            f"{position} its history recorded {recorded} but the replay called {called}. "
+            "Code outside steps must make the same calls in the same order on every run; "
+            "use podium.now()/random()/uuid4() instead of the clock or random module, "
+            "and deploy code changes only for new workflows."
+        )
+
+
+class WorkflowFailed(PodiumError):
+    """A workflow ended with an error; carries the remote error's type, message and traceback."""
+
+    def __init__(
+        self, workflow_id: str, error_type: str, message: str, traceback: str | None = None
+    ) -> None:
+        self.workflow_id = workflow_id
+        self.error_type = error_type
+        self.message = message
+        self.traceback = traceback
+        super().__init__(f"workflow {workflow_id!r} failed with {error_type}: {message}")
+
+
+class WorkflowCancelled(PodiumError):
+    """The workflow was cancelled before it finished."""
+
+    def __init__(self, workflow_id: str) -> None:
+        self.workflow_id = workflow_id
+        super().__init__(
+            f"workflow {workflow_id!r} was cancelled; app.resume({workflow_id!r}) runs it again "
+            "from its first unfinished step"
+        )
+
+
+class StepTimeout(PodiumError):
+    """A step attempt ran longer than its `timeout=`; counts as a failed attempt."""
+
+    def __init__(self, step: str, timeout: float) -> None:
+        self.step = step
+        self.timeout = timeout
+        super().__init__(
+            f"step {step!r} did not finish within its timeout of {timeout:g}s; "
+            "raise timeout= on the step or give it a RetryPolicy"
+        )
+
+
+class CircuitOpenError(PodiumError):
+    """A step guarded by an open circuit breaker was refused without running."""
+
+    def __init__(self, breaker: str, retry_after: float = 0.0) -> None:
+        self.breaker = breaker
+        self.retry_after = retry_after
+        super().__init__(
+            f"circuit breaker {breaker!r} is open; calls fail fast for another "
+            f"{retry_after:.1f}s while the dependency recovers"
+        )
+
+
+class CompensationFailed(PodiumError):
+    """A saga compensation gave up; carries the original error and the compensation's error."""
+
+    def __init__(self, step: str, original: BaseException | None, error: BaseException) -> None:
+        self.step = step
+        self.original = original
+        self.error = error
+        super().__init__(
+            f"compensation of step {step!r} failed with {type(error).__name__}: {error}; "
+            "the workflow needs attention (fix the cause, then podium resume)"
+        )
+
+
+class QueueFull(PodiumError):
+    """A queue is at its `max_depth`; nothing was written."""
+
+    def __init__(self, queue: str, max_depth: int) -> None:
+        self.queue = queue
+        self.max_depth = max_depth
+        super().__init__(
+            f"queue {queue!r} holds its max_depth of {max_depth} pending workflows; "
+            "retry later or raise max_depth"
+        )
+
+
+class InvalidTransition(PodiumError):
+    """A state machine event that no transition from the current state accepts."""
+
+    def __init__(self, machine: str, instance: str, state: str, event: str) -> None:
+        self.machine = machine
+        self.instance = instance
+        self.state = state
+        self.event = event
+        super().__init__(
+            f"state machine {machine!r} instance {instance!r} is in state {state!r}, "
+            f"which has no transition for event {event!r}; nothing changed"
+        )
+
+
+class StepFailed(PodiumError):
+    """A step's recorded failure, replayed when its original exception type is unavailable."""
+
+    def __init__(self, step: str, error_type: str, message: str) -> None:
+        self.step = step
+        self.error_type = error_type
+        self.message = message
+        super().__init__(f"step {step!r} failed with {error_type}: {message}")
+
+
+class LeaseLost(PodiumError):
+    """A write was fenced off: another worker owns the workflow now, or it was cancelled."""
+
+    def __init__(self, workflow_id: str) -> None:
+        self.workflow_id = workflow_id
+        super().__init__(
+            f"workflow {workflow_id!r} is no longer owned by this worker "
+            "(lease taken over or workflow cancelled); the write was rejected"
+        )
+
+
+class SchemaVersionError(ConfigurationError):
+    """The store's schema is newer than this engine understands."""
+
+
+class EngineSignal(BaseException):
+    """Base of the engine's control-flow signals; BaseException so user code cannot swallow it."""
+
+
+class Suspend(EngineSignal):
+    """Unload the workflow until `wake_at` (or until something else wakes it when None)."""
+
+    def __init__(self, wake_at: float | None) -> None:
+        super().__init__(wake_at)
+        self.wake_at = wake_at
+
+
+class Release(EngineSignal):
+    """The worker is stopping: hand the workflow back so another worker continues it at once."""
+
+
+class Fenced(EngineSignal):
+    """This execution lost its lease; stop without writing anything more."""
+
+
+class DeadlineExceeded(EngineSignal):
+    """The workflow ran past its `timeout=`; it fails with error type TimeoutError."""
+
+    def __init__(self, workflow_id: str, timeout: float) -> None:
+        super().__init__(
+            f"workflow {workflow_id!r} exceeded its timeout of {timeout:g}s; "
+            "start it with a longer timeout= or make it finish sooner"
+        )

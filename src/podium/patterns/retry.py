@@ -1,0 +1,72 @@
+"""Retry with exponential backoff: a frozen policy whose decisions are pure functions."""
+
+from __future__ import annotations
+
+import dataclasses
+import random as _random
+from collections.abc import Callable
+
+from podium import errors
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a failing step is tried again.
+
+    Attempt `n` (1-based) that fails waits `initial_delay * backoff ** (n - 1)` seconds, capped
+    at `max_delay`, before attempt `n + 1`; `jitter` spreads that wait uniformly over
+    [50%, 100%] so a fleet of retries does not arrive in lockstep. Exceptions that are instances
+    of `non_retryable` fail at once. The wait is durable: a long one unloads the workflow.
+    """
+
+    max_attempts: int = 3
+    initial_delay: float = 1.0
+    backoff: float = 2.0
+    max_delay: float = 60.0
+    jitter: bool = True
+    non_retryable: tuple[type[BaseException], ...] = ()
+
+    def __post_init__(self) -> None:
+        if isinstance(self.non_retryable, type):
+            object.__setattr__(self, "non_retryable", (self.non_retryable,))
+        problems = []
+        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            problems.append(f"max_attempts={self.max_attempts!r} must be an int >= 1")
+        if self.initial_delay < 0:
+            problems.append(f"initial_delay={self.initial_delay!r} must be >= 0")
+        if self.backoff < 1:
+            problems.append(f"backoff={self.backoff!r} must be >= 1")
+        if self.max_delay < 0:
+            problems.append(f"max_delay={self.max_delay!r} must be >= 0")
+        if not all(
+            isinstance(t, type) and issubclass(t, BaseException) for t in self.non_retryable
+        ):
+            problems.append("non_retryable must be a tuple of exception classes")
+        if problems:
+            raise errors.ConfigurationError("invalid RetryPolicy: " + "; ".join(problems))
+
+    def should_retry(self, attempt: int, exc: BaseException) -> bool:
+        """Whether a failure of 1-based `attempt` with `exc` earns another attempt."""
+        if attempt >= self.max_attempts:
+            return False
+        return not isinstance(exc, self.non_retryable)
+
+    def delay_for(
+        self,
+        attempt: int,
+        exc: BaseException | None = None,
+        *,
+        rand: Callable[[], float] = _random.random,
+    ) -> float:
+        """Seconds to wait after failed 1-based `attempt` before the next one."""
+        delay = min(self.max_delay, self.initial_delay * self.backoff ** (attempt - 1))
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, int | float) and retry_after > delay:
+            delay = float(retry_after)
+        if self.jitter:
+            delay *= 0.5 + 0.5 * rand()
+        return delay
+
+
+NO_RETRY = RetryPolicy(max_attempts=1, initial_delay=0.0, jitter=False)
+"""The default: a step runs once unless it opts into retries."""

@@ -1,0 +1,89 @@
+"""`@app.step`: a function whose result is checkpointed when a workflow calls it."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import time
+from collections.abc import Callable
+from typing import Any, Generic, ParamSpec, TypeVar
+
+from podium import context, errors
+from podium.patterns import retry as retry_mod
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclasses.dataclass(frozen=True)
+class StepOptions:
+    """How a step runs: its retry policy (None: the workflow's or app's default) and timeout."""
+
+    retry: retry_mod.RetryPolicy | None = None
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.retry is not None and not isinstance(self.retry, retry_mod.RetryPolicy):
+            raise errors.ConfigurationError(
+                f"retry={self.retry!r} must be a podium.RetryPolicy(...)"
+            )
+        if self.timeout is not None and (
+            isinstance(self.timeout, bool)
+            or not isinstance(self.timeout, int | float)
+            or self.timeout <= 0
+        ):
+            raise errors.ConfigurationError(
+                f"timeout={self.timeout!r} must be a positive number of seconds"
+            )
+
+
+class StepDefinition(Generic[P, R]):
+    """A registered step. Calling it inside a workflow runs it durably; outside, plainly."""
+
+    def __init__(self, fn: Callable[P, R], name: str, options: StepOptions) -> None:
+        self.fn = fn
+        self.name = name
+        self.options = options
+        self.is_async = inspect.iscoroutinefunction(fn)
+        functools.update_wrapper(self, fn)
+
+    def __repr__(self) -> str:
+        return f"<podium step {self.name!r}>"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Inside a workflow: checkpointed; outside: a plain call with the retry policy."""
+        run = context.current_run.get()
+        if run is not None:
+            result: R = run.call_step(self, args, kwargs)
+            return result
+        if self.is_async:
+            return self._call_plain_async(*args, **kwargs)  # type: ignore[return-value]
+        return self._call_plain(*args, **kwargs)
+
+    def _call_plain(self, *args: Any, **kwargs: Any) -> R:
+        """Outside a workflow: run now, honouring the retry policy with ordinary sleeps."""
+        policy = self.options.retry or retry_mod.NO_RETRY
+        attempt = 1
+        while True:
+            try:
+                return self.fn(*args, **kwargs)
+            except Exception as exc:
+                if not policy.should_retry(attempt, exc):
+                    raise
+                time.sleep(policy.delay_for(attempt, exc))
+                attempt += 1
+
+    async def _call_plain_async(self, *args: Any, **kwargs: Any) -> Any:
+        import asyncio
+
+        policy = self.options.retry or retry_mod.NO_RETRY
+        attempt = 1
+        while True:
+            try:
+                return await self.fn(*args, **kwargs)  # type: ignore[misc]
+            except Exception as exc:
+                if not policy.should_retry(attempt, exc):
+                    raise
+                await asyncio.sleep(policy.delay_for(attempt, exc))
+                attempt += 1

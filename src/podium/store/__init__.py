@@ -1,0 +1,1 @@
+"""Storage: the `Store` protocol, its records, and one implementation per database."""

@@ -1,0 +1,241 @@
+"""The `Store` protocol in domain verbs, and the frozen records it reads and writes.
+
+The engine talks only to this interface. Every write a worker makes on behalf of a running
+workflow carries a `Fence` (owner + epoch): the store applies it only while that owner still
+holds that epoch of the lease, atomically with the check, and raises `LeaseLost` otherwise.
+That makes a history position committed at most once, whoever else runs the workflow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Protocol
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowInfo:
+    """A workflow as listed: what it is, where it stands, and when it last changed."""
+
+    id: str
+    workflow: str
+    status: str
+    queue: str
+    created_at: float
+    updated_at: float
+    error_type: str | None = None
+    parent_id: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowRecord:
+    """Everything the store keeps about one workflow (its history is kept apart)."""
+
+    id: str
+    workflow: str
+    status: str
+    queue: str
+    priority: int
+    key: str | None
+    input: str | None
+    output: str | None
+    error_type: str | None
+    error_message: str | None
+    error_traceback: str | None
+    parent_id: str | None
+    created_at: float
+    updated_at: float
+    ready_at: float | None
+    deadline: float | None
+    lease_owner: str | None
+    lease_epoch: int
+    runs: int
+
+    def info(self) -> WorkflowInfo:
+        """The listing view of this record."""
+        return WorkflowInfo(
+            id=self.id,
+            workflow=self.workflow,
+            status=self.status,
+            queue=self.queue,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            error_type=self.error_type,
+            parent_id=self.parent_id,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class NewWorkflow:
+    """What `create_workflow` needs to store a workflow that has not run yet."""
+
+    id: str
+    workflow: str
+    input: str
+    queue: str = "default"
+    priority: int = 0
+    key: str | None = None
+    parent_id: str | None = None
+    ready_at: float = 0.0
+    deadline: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Fence:
+    """Proof of ownership a worker attaches to each write: the lease owner and its epoch."""
+
+    workflow_id: str
+    owner: str
+    epoch: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """A workflow a worker now owns, with the fence for its writes."""
+
+    record: WorkflowRecord
+    fence: Fence
+    takeover: bool
+    """True when the previous owner's lease expired while it was running (a recovery)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryEvent:
+    """One position of a workflow's append-only history.
+
+    `kind` is "step", "now", "random", "uuid4" or "sleep"; `status` is "completed", "failed"
+    (a step's final failure, payload = the error as JSON) or "scheduled" (a timer, payload =
+    its fire time).
+    """
+
+    workflow_id: str
+    seq: int
+    kind: str
+    name: str
+    status: str
+    payload: str | None
+    attempt: int = 1
+    started_at: float | None = None
+    finished_at: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Attempt:
+    """A failed attempt of the step at a history position, kept for retries and inspection."""
+
+    workflow_id: str
+    seq: int
+    attempt: int
+    name: str
+    error_type: str
+    error_message: str
+    started_at: float
+    finished_at: float
+    retry_at: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """How a workflow run ended, as `finish` stores it."""
+
+    status: str
+    output: str | None = None
+    error_type: str | None = None
+    error_message: str | None = None
+    error_traceback: str | None = None
+
+
+class Store(Protocol):
+    """Durable state of all workflows; the only state workers share."""
+
+    def create_workflow(self, new: NewWorkflow, now: float) -> tuple[WorkflowRecord, bool]:
+        """Insert `new` unless its id exists; return the stored record and whether it was new.
+
+        Atomic and race-safe: of any number of concurrent creates of one id, exactly one
+        returns True.
+        """
+        ...
+
+    def get_workflow(self, workflow_id: str) -> WorkflowRecord | None:
+        """Return the record of `workflow_id`, or None."""
+        ...
+
+    def list_workflows(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[WorkflowRecord]:
+        """Return matching workflows, newest first."""
+        ...
+
+    def claim(
+        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+    ) -> list[Claim]:
+        """Take up to `limit` ready workflows of `queues` for `owner`, atomically.
+
+        Ready: pending or waiting with `ready_at <= now`, or running with an expired lease
+        (a takeover). Each claim bumps the lease epoch, which fences off the previous owner.
+        """
+        ...
+
+    def claim_one(
+        self, workflow_id: str, owner: str, now: float, lease_seconds: float
+    ) -> Claim | None:
+        """Claim `workflow_id` if it is ready now; None if it is not (or does not exist)."""
+        ...
+
+    def renew_leases(self, owner: str, now: float, lease_seconds: float) -> int:
+        """Extend every lease `owner` holds to `now + lease_seconds`; return how many."""
+        ...
+
+    def load_history(self, workflow_id: str) -> list[HistoryEvent]:
+        """Return the history of `workflow_id` in position order."""
+        ...
+
+    def load_attempts(self, workflow_id: str) -> list[Attempt]:
+        """Return the failed attempts recorded for `workflow_id`, by position then attempt."""
+        ...
+
+    def append_history(self, fence: Fence, event: HistoryEvent) -> None:
+        """Append `event` at its position if `fence` holds; else raise LeaseLost.
+
+        Atomic: the fence check and the insert commit together; a position that already
+        exists is never overwritten (LeaseLost is raised instead).
+        """
+        ...
+
+    def record_attempt(self, fence: Fence, attempt: Attempt) -> None:
+        """Record a failed attempt if `fence` holds; else raise LeaseLost."""
+        ...
+
+    def suspend(self, fence: Fence, wake_at: float | None, now: float) -> None:
+        """Release the lease; park the workflow as waiting until `wake_at` (None: until woken)."""
+        ...
+
+    def release(self, fence: Fence, now: float) -> None:
+        """Give the workflow back as ready now, for another worker to continue at once."""
+        ...
+
+    def finish(self, fence: Fence, outcome: Outcome, now: float) -> None:
+        """Store the final outcome and release the lease, if `fence` holds; else LeaseLost."""
+        ...
+
+    def cancel(self, workflow_id: str, now: float) -> WorkflowRecord | None:
+        """Cancel an unfinished workflow (fencing off its owner); return the record or None."""
+        ...
+
+    def resume(self, workflow_id: str, now: float) -> WorkflowRecord | None:
+        """Make a failed or cancelled workflow ready again; its final failed steps are dropped.
+
+        Returns the updated record, the unchanged record when it was not failed or cancelled,
+        or None when no such workflow exists.
+        """
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...

@@ -1,0 +1,27 @@
+"""Numbered migrations per dialect, recorded in a `podium_schema` table."""
+
+from __future__ import annotations
+
+from podium import errors
+from podium.store import queries
+
+SCHEMA_TABLE = (
+    "CREATE TABLE IF NOT EXISTS podium_schema "
+    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+)
+
+
+def latest(dialect: str) -> int:
+    """The newest schema version this engine knows for `dialect`."""
+    return max(version for version, _, _ in queries.migrations(dialect))
+
+
+def pending(dialect: str, current: int) -> list[tuple[int, str, str]]:
+    """Migrations newer than `current`; a store newer than this engine is an error."""
+    newest = latest(dialect)
+    if current > newest:
+        raise errors.SchemaVersionError(
+            f"the database has podium schema version {current}, newer than the {newest} this "
+            "podium understands; upgrade podium (pip install -U podium) before using it"
+        )
+    return [m for m in queries.migrations(dialect) if m[0] > current]

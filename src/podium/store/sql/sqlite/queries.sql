@@ -1,0 +1,105 @@
+-- Named queries of the SQLite store. Each block starts with "-- name: NAME".
+-- Values are always bound parameters; {queues} expands to one "?" per queue.
+
+-- name: create_workflow
+INSERT INTO podium_workflows
+    (id, workflow, status, queue, priority, key, input, parent_id,
+     created_at, updated_at, ready_at, deadline)
+VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO NOTHING;
+
+-- name: get_workflow
+SELECT * FROM podium_workflows WHERE id = ?;
+
+-- name: claim
+UPDATE podium_workflows
+SET claimed_from = status, status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1,
+    ready_at = ?, updated_at = ?, runs = runs + 1
+WHERE id IN (
+    SELECT id FROM podium_workflows
+    WHERE ready_at IS NOT NULL AND ready_at <= ? AND queue IN ({queues})
+    ORDER BY priority DESC, ready_at
+    LIMIT ?
+)
+RETURNING *;
+
+-- name: claim_one
+UPDATE podium_workflows
+SET claimed_from = status, status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1,
+    ready_at = ?, updated_at = ?, runs = runs + 1
+WHERE id = ? AND ready_at IS NOT NULL AND ready_at <= ?
+RETURNING *;
+
+-- name: renew_leases
+UPDATE podium_workflows SET ready_at = ?
+WHERE lease_owner = ? AND status = 'running';
+
+-- name: load_history
+SELECT workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at
+FROM podium_history WHERE workflow_id = ? ORDER BY seq;
+
+-- name: load_attempts
+SELECT workflow_id, seq, attempt, name, error_type, error_message,
+       started_at, finished_at, retry_at
+FROM podium_attempts WHERE workflow_id = ? ORDER BY seq, attempt;
+
+-- name: append_history
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+WHERE EXISTS (
+    SELECT 1 FROM podium_workflows
+    WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'
+)
+ON CONFLICT (workflow_id, seq) DO NOTHING;
+
+-- name: record_attempt
+INSERT INTO podium_attempts
+    (workflow_id, seq, attempt, name, error_type, error_message,
+     started_at, finished_at, retry_at)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?
+WHERE EXISTS (
+    SELECT 1 FROM podium_workflows
+    WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running'
+)
+ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
+
+-- name: suspend
+UPDATE podium_workflows
+SET status = 'waiting', ready_at = ?, lease_owner = NULL, updated_at = ?
+WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running';
+
+-- name: release
+UPDATE podium_workflows
+SET status = 'pending', ready_at = ?, lease_owner = NULL, updated_at = ?
+WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running';
+
+-- name: finish
+UPDATE podium_workflows
+SET status = ?, output = ?, error_type = ?, error_message = ?, error_traceback = ?,
+    ready_at = NULL, lease_owner = NULL, updated_at = ?
+WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running';
+
+-- name: cancel
+UPDATE podium_workflows
+SET status = 'cancelled', ready_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = ?,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled on request'
+WHERE id = ? AND status IN ('pending', 'running', 'waiting');
+
+-- name: resume
+UPDATE podium_workflows
+SET status = 'pending', ready_at = ?, updated_at = ?, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, output = NULL,
+    error_type = NULL, error_message = NULL, error_traceback = NULL
+WHERE id = ? AND status IN ('failed', 'cancelled');
+
+-- name: drop_failed_tail
+DELETE FROM podium_history
+WHERE workflow_id = ? AND status = 'failed' AND seq > COALESCE(
+    (SELECT MAX(seq) FROM podium_history WHERE workflow_id = ? AND status != 'failed'), -1);
+
+-- name: drop_open_attempts
+DELETE FROM podium_attempts
+WHERE workflow_id = ? AND seq > COALESCE(
+    (SELECT MAX(seq) FROM podium_history WHERE workflow_id = ? AND status != 'failed'), -1);

@@ -1,0 +1,299 @@
+"""The embedded store: one SQLite file in WAL mode, safe for several processes at once.
+
+Each write is a single autocommit statement wherever possible, so a checkpoint costs one
+commit; the fence check sits inside the same statement. Several processes share the file
+through SQLite's own locking (`busy_timeout` waits for the writer lock).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from podium import errors
+from podium.store import base, migrate, queries
+
+DIALECT = "sqlite"
+_SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL", "off": "OFF", "extra": "EXTRA"}
+
+
+class SQLiteStore:
+    """`Store` on a SQLite file (or `:memory:` for one process)."""
+
+    def __init__(self, path: str, *, synchronous: str = "normal", busy_timeout: float = 30.0):
+        level = _SYNCHRONOUS.get(synchronous.lower())
+        if level is None:
+            raise errors.ConfigurationError(
+                f"sqlite synchronous={synchronous!r} is not one of {sorted(_SYNCHRONOUS)}"
+            )
+        self.path = path
+        self.synchronous = level
+        self._q = queries.load(DIALECT)
+        self._lock = threading.RLock()
+        try:
+            self._conn = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=busy_timeout
+            )
+        except sqlite3.Error as exc:
+            raise errors.ConfigurationError(
+                f"cannot open SQLite database {path!r}: {exc}; check the path and permissions"
+            ) from None
+        self._conn.row_factory = sqlite3.Row
+        self._claim_sql: dict[int, str] = {}
+        self._configure()
+        self._migrate()
+
+    def _configure(self) -> None:
+        conn = self._conn
+        if self.path != ":memory:":
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise errors.ConfigurationError(
+                    f"SQLite database {self.path!r} refused WAL mode ({mode}); use a local disk"
+                )
+        conn.execute(f"PRAGMA synchronous={self.synchronous}")
+
+    def _migrate(self) -> None:
+        with self._transaction() as conn:
+            conn.execute(migrate.SCHEMA_TABLE)
+            current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM podium_schema")
+            for version, name, sql in migrate.pending(DIALECT, current.fetchone()[0]):
+                for statement in _statements(sql):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO podium_schema (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, time.time()),
+                )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _execute(self, name: str, params: Sequence[Any]) -> sqlite3.Cursor:
+        with self._lock:
+            return self._conn.execute(self._q[name], params)
+
+    def _one(self, name: str, params: Sequence[Any]) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._conn.execute(self._q[name], params).fetchone()
+            return row
+
+    def _fenced(self, name: str, params: Sequence[Any], fence: base.Fence) -> None:
+        with self._lock:
+            cursor = self._conn.execute(self._q[name], params)
+        if cursor.rowcount != 1:
+            raise errors.LeaseLost(fence.workflow_id)
+
+    # -- workflows -------------------------------------------------------------------------
+
+    def create_workflow(
+        self, new: base.NewWorkflow, now: float
+    ) -> tuple[base.WorkflowRecord, bool]:
+        """See `Store.create_workflow`."""
+        params = (
+            new.id,
+            new.workflow,
+            new.queue,
+            new.priority,
+            new.key,
+            new.input,
+            new.parent_id,
+            now,
+            now,
+            new.ready_at,
+            new.deadline,
+        )
+        with self._lock:
+            created = self._conn.execute(self._q["create_workflow"], params).rowcount == 1
+            record = self.get_workflow(new.id)
+        assert record is not None
+        return record, created
+
+    def get_workflow(self, workflow_id: str) -> base.WorkflowRecord | None:
+        """See `Store.get_workflow`."""
+        row = self._one("get_workflow", (workflow_id,))
+        return _record(row) if row is not None else None
+
+    def list_workflows(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[base.WorkflowRecord]:
+        """See `Store.list_workflows`."""
+        clauses, params = [], []
+        for column, value in (("status", status), ("workflow", workflow), ("queue", queue)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = (
+            f"SELECT * FROM podium_workflows {where} "
+            "ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, (*params, limit, offset)).fetchall()
+        return [_record(row) for row in rows]
+
+    # -- claiming and leases ---------------------------------------------------------------
+
+    def claim(
+        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+    ) -> list[base.Claim]:
+        """See `Store.claim`."""
+        sql = self._claim_sql.get(len(queues))
+        if sql is None:
+            sql = self._q["claim"].replace("{queues}", ", ".join("?" * len(queues)))
+            self._claim_sql[len(queues)] = sql
+        with self._lock:
+            rows = self._conn.execute(
+                sql, (owner, now + lease_seconds, now, now, *queues, limit)
+            ).fetchall()
+        return [_claim(row) for row in rows]
+
+    def claim_one(
+        self, workflow_id: str, owner: str, now: float, lease_seconds: float
+    ) -> base.Claim | None:
+        """See `Store.claim_one`."""
+        row = self._one("claim_one", (owner, now + lease_seconds, now, workflow_id, now))
+        return _claim(row) if row is not None else None
+
+    def renew_leases(self, owner: str, now: float, lease_seconds: float) -> int:
+        """See `Store.renew_leases`."""
+        return self._execute("renew_leases", (now + lease_seconds, owner)).rowcount
+
+    # -- history ---------------------------------------------------------------------------
+
+    def load_history(self, workflow_id: str) -> list[base.HistoryEvent]:
+        """See `Store.load_history`."""
+        with self._lock:
+            rows = self._conn.execute(self._q["load_history"], (workflow_id,)).fetchall()
+        return [base.HistoryEvent(*row) for row in rows]
+
+    def load_attempts(self, workflow_id: str) -> list[base.Attempt]:
+        """See `Store.load_attempts`."""
+        with self._lock:
+            rows = self._conn.execute(self._q["load_attempts"], (workflow_id,)).fetchall()
+        return [base.Attempt(*row) for row in rows]
+
+    def append_history(self, fence: base.Fence, event: base.HistoryEvent) -> None:
+        """See `Store.append_history`."""
+        params = (
+            event.workflow_id,
+            event.seq,
+            event.kind,
+            event.name,
+            event.status,
+            event.payload,
+            event.attempt,
+            event.started_at,
+            event.finished_at,
+            fence.workflow_id,
+            fence.owner,
+            fence.epoch,
+        )
+        self._fenced("append_history", params, fence)
+
+    def record_attempt(self, fence: base.Fence, attempt: base.Attempt) -> None:
+        """See `Store.record_attempt`."""
+        params = (
+            attempt.workflow_id,
+            attempt.seq,
+            attempt.attempt,
+            attempt.name,
+            attempt.error_type,
+            attempt.error_message,
+            attempt.started_at,
+            attempt.finished_at,
+            attempt.retry_at,
+            fence.workflow_id,
+            fence.owner,
+            fence.epoch,
+        )
+        self._fenced("record_attempt", params, fence)
+
+    # -- ends of a run ---------------------------------------------------------------------
+
+    def suspend(self, fence: base.Fence, wake_at: float | None, now: float) -> None:
+        """See `Store.suspend`."""
+        self._fenced("suspend", (wake_at, now, *_fence(fence)), fence)
+
+    def release(self, fence: base.Fence, now: float) -> None:
+        """See `Store.release`."""
+        self._fenced("release", (now, now, *_fence(fence)), fence)
+
+    def finish(self, fence: base.Fence, outcome: base.Outcome, now: float) -> None:
+        """See `Store.finish`."""
+        params = (
+            outcome.status,
+            outcome.output,
+            outcome.error_type,
+            outcome.error_message,
+            outcome.error_traceback,
+            now,
+            *_fence(fence),
+        )
+        self._fenced("finish", params, fence)
+
+    def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
+        """See `Store.cancel`."""
+        with self._lock:
+            self._execute("cancel", (now, workflow_id))
+            return self.get_workflow(workflow_id)
+
+    def resume(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
+        """See `Store.resume`."""
+        with self._transaction() as conn:
+            if conn.execute(self._q["resume"], (now, now, workflow_id)).rowcount == 1:
+                conn.execute(self._q["drop_open_attempts"], (workflow_id, workflow_id))
+                conn.execute(self._q["drop_failed_tail"], (workflow_id, workflow_id))
+        return self.get_workflow(workflow_id)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+
+def _fence(fence: base.Fence) -> tuple[str, str, int]:
+    return fence.workflow_id, fence.owner, fence.epoch
+
+
+_RECORD_FIELDS = [f.name for f in base.WorkflowRecord.__dataclass_fields__.values()]
+
+
+def _record(row: sqlite3.Row) -> base.WorkflowRecord:
+    return base.WorkflowRecord(**{name: row[name] for name in _RECORD_FIELDS})
+
+
+def _claim(row: sqlite3.Row) -> base.Claim:
+    record = _record(row)
+    fence = base.Fence(record.id, record.lease_owner or "", record.lease_epoch)
+    return base.Claim(record=record, fence=fence, takeover=row["claimed_from"] == "running")
+
+
+def _statements(script: str) -> Iterator[str]:
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            yield buffer
+            buffer = ""
+    if buffer.strip() and not all(
+        ln.strip().startswith("--") or not ln.strip() for ln in buffer.splitlines()
+    ):
+        yield buffer

@@ -1,0 +1,140 @@
+"""`@app.workflow`: definitions, the handle to a started workflow, and its status values."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+
+from podium import errors, serialization
+from podium.patterns import retry as retry_mod
+from podium.store import base
+
+if TYPE_CHECKING:
+    from podium.engine.runtime import Runtime
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class WorkflowStatus(enum.StrEnum):
+    """Where a workflow stands; compares equal to the plain strings."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkflowOptions:
+    """Defaults for every run of a workflow: its queue, step retry policy and timeout."""
+
+    queue: str = "default"
+    retry: retry_mod.RetryPolicy | None = None
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.queue, str) or not self.queue:
+            raise errors.ConfigurationError(f"queue={self.queue!r} must be a non-empty string")
+        if self.retry is not None and not isinstance(self.retry, retry_mod.RetryPolicy):
+            raise errors.ConfigurationError(f"retry={self.retry!r} must be a podium.RetryPolicy")
+        if self.timeout is not None and (
+            isinstance(self.timeout, bool)
+            or not isinstance(self.timeout, int | float)
+            or self.timeout <= 0
+        ):
+            raise errors.ConfigurationError(f"timeout={self.timeout!r} must be positive seconds")
+
+
+class WorkflowDefinition(Generic[P, R]):
+    """A registered workflow. Start it with `app.start`/`app.run`; calling it runs it plainly."""
+
+    def __init__(self, fn: Callable[P, R], name: str, options: WorkflowOptions) -> None:
+        self.fn = fn
+        self.name = name
+        self.options = options
+        self.is_async = inspect.iscoroutinefunction(fn)
+        self.signature = inspect.signature(fn)
+        functools.update_wrapper(self, fn)
+
+    def __repr__(self) -> str:
+        return f"<podium workflow {self.name!r}>"
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call the function directly (not durable)."""
+        return self.fn(*args, **kwargs)
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Check that `args`/`kwargs` fit the signature; TypeError names the workflow."""
+        try:
+            self.signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"workflow {self.name!r}{self.signature}: {exc}") from None
+
+    def parameter_names(self) -> list[str]:
+        """Positional parameter names, for error messages."""
+        return list(self.signature.parameters)
+
+
+class WorkflowHandle:
+    """A reference to a stored workflow by id: inspect it, wait for it, cancel it."""
+
+    def __init__(self, runtime: Runtime, workflow_id: str) -> None:
+        self._rt = runtime
+        self.id = workflow_id
+
+    def __repr__(self) -> str:
+        return f"<WorkflowHandle {self.id!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WorkflowHandle) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+    def _record(self) -> base.WorkflowRecord:
+        record = self._rt.store.get_workflow(self.id)
+        if record is None:
+            raise errors.WorkflowNotFound(self.id)
+        return record
+
+    def info(self) -> base.WorkflowInfo:
+        """The listing record of this workflow."""
+        return self._record().info()
+
+    def status(self) -> WorkflowStatus:
+        """Its current status."""
+        return WorkflowStatus(self._record().status)
+
+    def result(self, timeout: float | None = None) -> Any:
+        """Wait for the end and return the result.
+
+        Raises WorkflowFailed, WorkflowCancelled, or TimeoutError after `timeout` seconds.
+        """
+        return outcome(self._rt.wait_for_end(self.id, timeout))
+
+    def cancel(self) -> None:
+        """Cancel it if it has not finished; a running step completes, nothing more runs."""
+        if self._rt.store.cancel(self.id, self._rt.clock.time()) is None:
+            raise errors.WorkflowNotFound(self.id)
+        self._rt.notifier.run_ended()
+
+
+def outcome(record: base.WorkflowRecord) -> Any:
+    """The result of a finished workflow, or the error it ended with."""
+    if record.status == WorkflowStatus.COMPLETED:
+        return serialization.loads(record.output)
+    if record.status == WorkflowStatus.CANCELLED:
+        raise errors.WorkflowCancelled(record.id)
+    raise errors.WorkflowFailed(
+        record.id,
+        record.error_type or "Error",
+        record.error_message or "",
+        record.error_traceback,
+    )

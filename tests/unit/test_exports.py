@@ -1,0 +1,41 @@
+"""The public surface equals the names API.md promises."""
+
+import podium
+
+API_NAMES = {
+    "App",
+    "RetryPolicy",
+    "WorkflowHandle",
+    "WorkflowInfo",
+    "WorkflowStatus",
+    "now",
+    "random",
+    "uuid4",
+    "sleep",
+    "idempotency_key",
+    "PodiumError",
+    "SerializationError",
+    "NonDeterminismError",
+    "WorkflowFailed",
+    "WorkflowCancelled",
+    "CircuitOpenError",
+    "CompensationFailed",
+    "QueueFull",
+    "InvalidTransition",
+    "StepTimeout",
+    "ConfigurationError",
+    "WorkflowNotFound",
+}
+
+
+def test_all_matches_api():
+    assert set(podium.__all__) == API_NAMES
+    for name in podium.__all__:
+        assert hasattr(podium, name), name
+
+
+def test_errors_derive_from_podium_error():
+    for name in API_NAMES:
+        obj = getattr(podium, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert issubclass(obj, podium.PodiumError)
