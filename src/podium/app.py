@@ -265,24 +265,32 @@ class App:
     def _drive(self, workflow_id: str) -> Any:
         rt = self.runtime
         owner = self._owner()
-        never = threading.Event()
         while True:
-            claim = rt.store.claim_one(
-                workflow_id, owner, rt.clock.time(), self.settings.lease_seconds
-            )
-            if claim is not None:
-                worker.execute(rt, claim, never)
-                continue
-            seen = rt.notifier.generation()
-            record = rt.store.get_workflow(workflow_id)
-            if record is None:
-                raise errors.WorkflowNotFound(workflow_id)
-            if record.status in TERMINAL_STATUSES:
-                return workflow_mod.outcome(record)
-            wait = self.settings.poll_interval
-            if record.ready_at is not None:
-                wait = min(wait, max(0.001, record.ready_at - rt.clock.time()))
-            rt.notifier.wait_for_end(seen, wait)
+            event = rt.notifier.watch(workflow_id)
+            try:
+                record = self._step_drive(workflow_id, owner)
+                if record.status in TERMINAL_STATUSES:
+                    return workflow_mod.outcome(record)
+                if record.ready_at is not None and record.ready_at <= rt.clock.time():
+                    continue
+                wait = self.settings.poll_interval
+                if record.ready_at is not None:
+                    wait = min(wait, max(0.001, record.ready_at - rt.clock.time()))
+                event.wait(wait)
+            finally:
+                rt.notifier.unwatch(workflow_id, event)
+
+    def _step_drive(self, workflow_id: str, owner: str) -> base.WorkflowRecord:
+        """Run the workflow here if it is ready; return its record afterwards."""
+        rt = self.runtime
+        never = threading.Event()
+        claim = rt.store.claim_one(workflow_id, owner, rt.clock.time(), self.settings.lease_seconds)
+        if claim is not None:
+            worker.execute(rt, claim, never)
+        record = rt.store.get_workflow(workflow_id)
+        if record is None:
+            raise errors.WorkflowNotFound(workflow_id)
+        return record
 
     def _owner(self) -> str:
         rt = self.runtime

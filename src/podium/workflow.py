@@ -123,7 +123,7 @@ class WorkflowHandle:
         """Cancel it if it has not finished; a running step completes, nothing more runs."""
         if self._rt.store.cancel(self.id, self._rt.clock.time()) is None:
             raise errors.WorkflowNotFound(self.id)
-        self._rt.notifier.run_ended()
+        self._rt.notifier.run_ended(self.id)
 
 
 def outcome(record: base.WorkflowRecord) -> Any:

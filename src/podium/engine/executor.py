@@ -173,9 +173,14 @@ class Execution:
     def _conclude_error(self, exc: BaseException) -> None:
         store, fence = self.rt.store, self.fence
         if isinstance(exc, errors.Suspend):
+            deadline = self.wf.deadline
+            if deadline is not None and self.rt.clock.time() >= deadline:
+                # Woken at its deadline while still waiting: fail now, do not wait again.
+                self._fail(errors.DeadlineExceeded(self.wf.id, deadline - self.wf.created_at))
+                return
             wake_at = exc.wake_at
-            if self.wf.deadline is not None:
-                wake_at = min(wake_at or self.wf.deadline, self.wf.deadline)
+            if deadline is not None:
+                wake_at = min(wake_at or deadline, deadline)
             self._end(lambda now: store.suspend(fence, wake_at, now), ended=False)
         elif isinstance(exc, errors.Release):
             self._end(lambda now: store.release(fence, now), ended=False)
@@ -191,6 +196,8 @@ class Execution:
             raise exc
 
     def _fail(self, exc: BaseException) -> None:
+        if self.cursor.diverged is not None:
+            exc = self.cursor.diverged  # whatever the workflow raised after it diverged
         info = failures.describe(exc)
         error_type = "TimeoutError" if isinstance(exc, errors.DeadlineExceeded) else info["type"]
         outcome = base.Outcome(
@@ -208,7 +215,6 @@ class Execution:
         except errors.LeaseLost:
             self.rt.log.warning("workflow %s: lease lost before its outcome was stored", self.wf.id)
             return
-        if ended:
-            self.rt.notifier.run_ended()
-        else:
+        self.rt.notifier.run_ended(self.wf.id)
+        if not ended:
             self.rt.notifier.work_available()

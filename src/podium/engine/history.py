@@ -14,23 +14,29 @@ class Cursor:
         self.workflow = workflow
         self.events = {event.seq: event for event in events}
         self.position = 0
+        self.diverged: errors.NonDeterminismError | None = None
+        """The first divergence; sticky, so workflow code that catches it cannot hide it."""
 
     def advance(self, kind: str, name: str) -> tuple[int, base.HistoryEvent | None]:
         """Take the next position; return it with its recorded event (None if new).
 
-        Raises NonDeterminismError when the recorded event is of another kind or name.
+        Raises NonDeterminismError when the recorded event is of another kind or name, and
+        again on every later call once the replay has diverged.
         """
+        if self.diverged is not None:
+            raise self.diverged
         seq = self.position
         self.position += 1
         event = self.events.get(seq)
         if event is not None and (event.kind != kind or event.name != name):
-            raise errors.NonDeterminismError(
+            self.diverged = errors.NonDeterminismError(
                 self.workflow_id,
                 self.workflow,
                 seq,
                 describe(event.kind, event.name),
                 describe(kind, name),
             )
+            raise self.diverged
         return seq, event
 
     def add(self, event: base.HistoryEvent) -> None:
@@ -39,6 +45,8 @@ class Cursor:
 
     def check_fully_replayed(self) -> None:
         """At the end of a run, recorded positions the replay never reached mean divergence."""
+        if self.diverged is not None:
+            raise self.diverged
         left = [seq for seq in self.events if seq >= self.position]
         if left:
             event = self.events[min(left)]

@@ -6,12 +6,15 @@ import threading
 
 
 class Notifier:
-    """Two signals shared by an App's workers and handles; the store remains the truth."""
+    """Signals shared by an App's workers and handles; the store remains the truth.
+
+    Waiters watch one workflow id, so a run that ends wakes only those waiting for it.
+    """
 
     def __init__(self) -> None:
         self._work = threading.Event()
-        self._finished = threading.Condition()
-        self._generation = 0
+        self._lock = threading.Lock()
+        self._watchers: dict[str, list[threading.Event]] = {}
 
     def work_available(self) -> None:
         """Tell local workers to look for work now."""
@@ -22,18 +25,25 @@ class Notifier:
         if self._work.wait(timeout):
             self._work.clear()
 
-    def generation(self) -> int:
-        """A counter that moves every time a workflow run ends in this process."""
-        return self._generation
+    def watch(self, workflow_id: str) -> threading.Event:
+        """An event set when a run of `workflow_id` in this process ends or suspends."""
+        event = threading.Event()
+        with self._lock:
+            self._watchers.setdefault(workflow_id, []).append(event)
+        return event
 
-    def run_ended(self) -> None:
-        """Wake everyone waiting in `wait_for_end`."""
-        with self._finished:
-            self._generation += 1
-            self._finished.notify_all()
+    def unwatch(self, workflow_id: str, event: threading.Event) -> None:
+        """Forget `event` (after `watch`)."""
+        with self._lock:
+            events = self._watchers.get(workflow_id)
+            if events and event in events:
+                events.remove(event)
+                if not events:
+                    del self._watchers[workflow_id]
 
-    def wait_for_end(self, seen: int, timeout: float) -> None:
-        """Block until the generation moves past `seen`, or `timeout` seconds."""
-        with self._finished:
-            if self._generation == seen:
-                self._finished.wait(timeout)
+    def run_ended(self, workflow_id: str) -> None:
+        """Wake everyone watching `workflow_id`."""
+        with self._lock:
+            events = self._watchers.pop(workflow_id, None)
+        for event in events or ():
+            event.set()

@@ -59,24 +59,28 @@ class Runtime:
         """
         deadline = None if timeout is None else self.clock.time() + timeout
         delay = 0.002
-        while True:
-            seen = self.notifier.generation()
-            record = self.store.get_workflow(workflow_id)
-            if record is None:
-                raise errors.WorkflowNotFound(workflow_id)
-            if record.status in TERMINAL_STATUSES:
-                return record
-            wait = delay
-            if deadline is not None:
-                left = deadline - self.clock.time()
-                if left <= 0:
-                    raise TimeoutError(
-                        f"workflow {workflow_id!r} is still {record.status} after {timeout}s; "
-                        "wait longer or check that a worker is running"
-                    )
-                wait = min(wait, left)
-            self.notifier.wait_for_end(seen, wait)
-            delay = min(delay * 2, self.settings.poll_interval)
+        event = self.notifier.watch(workflow_id)
+        try:
+            while True:
+                record = self.store.get_workflow(workflow_id)
+                if record is None:
+                    raise errors.WorkflowNotFound(workflow_id)
+                if record.status in TERMINAL_STATUSES:
+                    return record
+                wait = delay
+                if deadline is not None:
+                    left = deadline - self.clock.time()
+                    if left <= 0:
+                        raise TimeoutError(
+                            f"workflow {workflow_id!r} is still {record.status} after "
+                            f"{timeout}s; wait longer or check that a worker is running"
+                        )
+                    wait = min(wait, left)
+                if event.wait(wait):
+                    event = self.notifier.watch(workflow_id)
+                delay = min(delay * 2, self.settings.poll_interval)
+        finally:
+            self.notifier.unwatch(workflow_id, event)
 
     def close(self) -> None:
         """Stop shared threads."""

@@ -142,42 +142,63 @@ class Worker:
         rt = self.rt
         while not self._stopping.is_set():
             free = self.concurrency - self._active
-            claims: list[base.Claim] = []
-            if free > 0:
-                try:
-                    claims = rt.store.claim(
-                        self.owner, self.queues, free, rt.clock.time(), rt.settings.lease_seconds
-                    )
-                except Exception:
-                    rt.log.exception("worker %s: claiming failed; retrying", self.owner)
-                    self._stopping.wait(rt.settings.poll_interval * 10)
-                    continue
-                for claim in claims:
-                    self._launch(claim)
+            claims = self._claim(free) if free > 0 else []
+            for claim in claims:
+                self._launch(claim)
             if not claims or self._active >= self.concurrency:
                 rt.notifier.wait_for_work(rt.settings.poll_interval)
+
+    def _claim(self, limit: int) -> list[base.Claim]:
+        rt = self.rt
+        try:
+            return rt.store.claim(
+                self.owner, self.queues, limit, rt.clock.time(), rt.settings.lease_seconds
+            )
+        except Exception:
+            rt.log.exception("worker %s: claiming failed; retrying", self.owner)
+            self._stopping.wait(rt.settings.poll_interval * 10)
+            return []
 
     def _launch(self, claim: base.Claim) -> None:
         with self._lock:
             self._active += 1
-        definition = self.rt.registry.workflows.get(claim.record.workflow)
         future: concurrent.futures.Future[None]
-        if definition is not None and definition.is_async:
+        if self._is_async(claim):
             future = self.rt.loop().submit(self._run_async(claim))
         else:
             future = self._pool.submit(self._run_sync, claim)
         future.add_done_callback(self._finished)
 
+    def _is_async(self, claim: base.Claim) -> bool:
+        definition = self.rt.registry.workflows.get(claim.record.workflow)
+        return definition is not None and bool(definition.is_async)
+
     def _run_sync(self, claim: base.Claim) -> None:
+        """Run `claim`, then keep this thread busy with the next ready workflow, if any.
+
+        Claiming the next workflow here instead of in the dispatcher saves two thread
+        hand-offs per workflow; concurrent claims share a commit through group commit.
+        """
+        while True:
+            self._execute_sync(claim)
+            if self._stopping.is_set():
+                return
+            claims = self._claim(1)
+            if not claims:
+                return
+            claim = claims[0]
+            if self._is_async(claim):
+                self._launch(claim)
+                return
+
+    def _execute_sync(self, claim: base.Claim) -> None:
         try:
             run = prepare(self.rt, claim, self._releasing)
             if run is not None:
                 run.run_sync()
         except Exception:
-            self.rt.log.exception(
-                "workflow %s: worker error; the lease will expire and another attempt will follow",
-                claim.record.id,
-            )
+            self.rt.log.exception("workflow %s: worker error; handing it back", claim.record.id)
+            self._hand_back(claim)
 
     async def _run_async(self, claim: base.Claim) -> None:
         try:
@@ -185,7 +206,19 @@ class Worker:
             if run is not None:
                 await run.run_async()
         except Exception:
-            self.rt.log.exception("workflow %s: worker error", claim.record.id)
+            self.rt.log.exception("workflow %s: worker error; handing it back", claim.record.id)
+            self._hand_back(claim)
+
+    def _hand_back(self, claim: base.Claim) -> None:
+        """After an unexpected error, release the workflow so it is retried, not stuck."""
+        try:
+            self.rt.store.release(claim.fence, self.rt.clock.time())
+        except Exception:
+            self.rt.log.exception(
+                "workflow %s: could not hand it back; its lease will "
+                "be taken over after this worker stops",
+                claim.record.id,
+            )
 
     def _finished(self, _future: concurrent.futures.Future[None]) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from podium import errors
-from podium.store import base, migrate, queries
+from podium.store import base, groupcommit, migrate, queries
 
 DIALECT = "sqlite"
 _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL", "off": "OFF", "extra": "EXTRA"}
@@ -44,6 +44,7 @@ class SQLiteStore:
             ) from None
         self._conn.row_factory = sqlite3.Row
         self._claim_sql: dict[int, str] = {}
+        self._writes = groupcommit.GroupCommit(self._commit_batch)
         self._configure()
         self._migrate()
 
@@ -80,9 +81,28 @@ class SQLiteStore:
                 raise
             self._conn.execute("COMMIT")
 
-    def _execute(self, name: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    def _commit_batch(self, batch: list[groupcommit.Write]) -> None:
+        """Commit `batch` as one transaction (a single write commits by itself)."""
         with self._lock:
-            return self._conn.execute(self._q[name], params)
+            if len(batch) == 1:
+                _apply(self._conn, batch[0])
+                return
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                for write in batch:
+                    _apply(self._conn, write)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                for write in batch:
+                    try:
+                        _apply(self._conn, write)
+                    except sqlite3.Error as exc:
+                        write.error = exc
+
+    def _write(self, name: str, params: Sequence[Any]) -> groupcommit.Write:
+        return self._writes.submit(self._q[name], params)
 
     def _one(self, name: str, params: Sequence[Any]) -> sqlite3.Row | None:
         with self._lock:
@@ -90,9 +110,7 @@ class SQLiteStore:
             return row
 
     def _fenced(self, name: str, params: Sequence[Any], fence: base.Fence) -> None:
-        with self._lock:
-            cursor = self._conn.execute(self._q[name], params)
-        if cursor.rowcount != 1:
+        if self._write(name, params).rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
 
     # -- workflows -------------------------------------------------------------------------
@@ -114,11 +132,13 @@ class SQLiteStore:
             new.ready_at,
             new.deadline,
         )
-        with self._lock:
-            created = self._conn.execute(self._q["create_workflow"], params).rowcount == 1
-            record = self.get_workflow(new.id)
-        assert record is not None
-        return record, created
+        rows = self._write("create_workflow", params).rows
+        if rows:
+            return _record(rows[0]), True
+        record = self.get_workflow(new.id)
+        if record is None:
+            raise errors.PodiumError(f"workflow {new.id!r} was neither created nor found")
+        return record, False
 
     def get_workflow(self, workflow_id: str) -> base.WorkflowRecord | None:
         """See `Store.get_workflow`."""
@@ -159,22 +179,19 @@ class SQLiteStore:
         if sql is None:
             sql = self._q["claim"].replace("{queues}", ", ".join("?" * len(queues)))
             self._claim_sql[len(queues)] = sql
-        with self._lock:
-            rows = self._conn.execute(
-                sql, (owner, now + lease_seconds, now, now, *queues, limit)
-            ).fetchall()
+        rows = self._writes.submit(sql, (owner, now + lease_seconds, now, now, *queues, limit)).rows
         return [_claim(row) for row in rows]
 
     def claim_one(
         self, workflow_id: str, owner: str, now: float, lease_seconds: float
     ) -> base.Claim | None:
         """See `Store.claim_one`."""
-        row = self._one("claim_one", (owner, now + lease_seconds, now, workflow_id, now))
-        return _claim(row) if row is not None else None
+        rows = self._write("claim_one", (owner, now + lease_seconds, now, workflow_id, now)).rows
+        return _claim(rows[0]) if rows else None
 
     def renew_leases(self, owner: str, now: float, lease_seconds: float) -> int:
         """See `Store.renew_leases`."""
-        return self._execute("renew_leases", (now + lease_seconds, owner)).rowcount
+        return self._write("renew_leases", (now + lease_seconds, owner)).rowcount
 
     # -- history ---------------------------------------------------------------------------
 
@@ -251,9 +268,8 @@ class SQLiteStore:
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
-        with self._lock:
-            self._execute("cancel", (now, workflow_id))
-            return self.get_workflow(workflow_id)
+        self._write("cancel", (now, workflow_id))
+        return self.get_workflow(workflow_id)
 
     def resume(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.resume`."""
@@ -267,6 +283,12 @@ class SQLiteStore:
         """Close the connection."""
         with self._lock:
             self._conn.close()
+
+
+def _apply(conn: sqlite3.Connection, write: groupcommit.Write) -> None:
+    cursor = conn.execute(write.sql, write.params)
+    write.rows = cursor.fetchall()
+    write.rowcount = cursor.rowcount
 
 
 def _fence(fence: base.Fence) -> tuple[str, str, int]:

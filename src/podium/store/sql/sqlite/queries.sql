@@ -6,7 +6,8 @@ INSERT INTO podium_workflows
     (id, workflow, status, queue, priority, key, input, parent_id,
      created_at, updated_at, ready_at, deadline)
 VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO NOTHING;
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
 
 -- name: get_workflow
 SELECT * FROM podium_workflows WHERE id = ?;
