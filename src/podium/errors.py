@@ -186,6 +186,6 @@ class DeadlineExceeded(EngineSignal):
 
     def __init__(self, workflow_id: str, timeout: float) -> None:
         super().__init__(
-            f"workflow {workflow_id!r} exceeded its timeout of {timeout:g}s; "
+            f"workflow {workflow_id!r} exceeded its timeout of {round(timeout, 6):g}s; "
             "start it with a longer timeout= or make it finish sooner"
         )

@@ -1,0 +1,195 @@
+"""The `podium` command line end to end: real processes, a real SQLite file in tmp_path."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from podium.store import base, factory
+
+PODIUM = str(Path(sys.executable).with_name("podium"))
+HERE = Path(__file__).parent
+
+
+class CLI:
+    """Runs `podium` against one tmp_path database with the test app importable."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.url = f"sqlite:///{tmp_path / 'cli.db'}"
+        self.env = {
+            **os.environ,
+            "PODIUM_DATABASE_URL": self.url,
+            "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+            "COLUMNS": "200",
+        }
+        factory.open_store(self.url).close()
+
+    def __call__(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [PODIUM, *args],
+            env=self.env,
+            cwd=self.tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def ok(self, *args: str) -> str:
+        done = self(*args)
+        assert done.returncode == 0, f"podium {args} exited {done.returncode}: {done.stderr}"
+        return done.stdout
+
+    def start(self, *args: str) -> str:
+        return self.ok("start", "cliapp:app", *args).strip()
+
+    def record(self, workflow_id: str) -> base.WorkflowRecord:
+        store = factory.open_store(self.url)
+        try:
+            record = store.get_workflow(workflow_id)
+        finally:
+            store.close()
+        assert record is not None
+        return record
+
+    def wait_for(self, workflow_id: str, *statuses: str, within: float = 30) -> None:
+        deadline = time.monotonic() + within
+        while self.record(workflow_id).status not in statuses:
+            assert time.monotonic() < deadline, f"{workflow_id} never reached {statuses}"
+            time.sleep(0.05)
+
+    @contextlib.contextmanager
+    def worker(self) -> Iterator[subprocess.Popen[str]]:
+        """A `podium worker` process; on exit it gets SIGTERM and must stop with code 0."""
+        log = (self.tmp_path / "worker.log").open("w")
+        proc = subprocess.Popen(
+            [PODIUM, "worker", "cliapp:app", "--concurrency", "2"],
+            env=self.env,
+            cwd=self.tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                code = proc.wait(timeout=30)
+            finally:
+                proc.kill()
+                log.close()
+            output = (self.tmp_path / "worker.log").read_text()
+            assert code == 0, f"worker exited {code}:\n{output}"
+            assert "Traceback" not in output, output
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CLI:
+    return CLI(tmp_path)
+
+
+def assert_user_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
+    """Exit 2 with exactly one `error:` line on stderr naming `words`, and no traceback."""
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_demo_runs_the_checkout_and_shows_its_history(cli: CLI) -> None:
+    url = f"sqlite:///{cli.tmp_path / 'demo.db'}"
+    out = cli.ok("demo", "--database-url", url)
+    assert "charge_payment attempt 1 failed: ConnectionError" in out
+    assert "durable timer" in out and "✔ completed" in out
+    assert "retried" in out and "fired at" in out  # the `podium show` table
+    listing = cli.ok("ls", "--database-url", url)
+    assert "checkout" in listing and "completed" in listing
+
+
+def test_demo_uses_a_temporary_store_by_default(cli: CLI) -> None:
+    out = cli.ok("demo")
+    assert "✔ completed" in out and "send_receipt" in out
+    assert "temporary file" in out
+    assert sorted(p.name for p in cli.tmp_path.iterdir()) == ["cli.db"]
+
+
+def test_start_worker_ls_show(cli: CLI) -> None:
+    first = cli.start("greet", "--input", '"ada"', "--id", "greet-ada")
+    assert first == "greet-ada"
+    assert cli.start("greet", "--input", '"ada"', "--id", "greet-ada") == "greet-ada"
+    assert "pending" in cli.ok("ls", "--status", "pending")
+    with cli.worker():
+        cli.wait_for("greet-ada", "completed")
+        waited = cli.ok(
+            "start", "cliapp:app", "add", "--args", "[2, 3]", "--wait", "--timeout", "30"
+        )
+        added_id, result = waited.strip().splitlines()
+        assert json.loads(result) == 5
+    listing = cli.ok("ls", "--workflow", "greet")
+    assert "greet-ada" in listing and "completed" in listing and added_id not in listing
+    shown = cli.ok("show", "greet-ada")
+    assert "greet_step" in shown and '"hello ada"' in shown and "completed" in shown
+
+
+def test_cancel_a_pending_workflow(cli: CLI) -> None:
+    workflow_id = cli.start("greet", "--input", '"bo"', "--delay", "3600")
+    assert cli.ok("cancel", workflow_id).strip() == f"cancelled {workflow_id}"
+    assert cli.record(workflow_id).status == "cancelled"
+    assert workflow_id in cli.ok("ls", "--status", "cancelled")
+    assert "cancelled" in cli.ok("show", workflow_id)
+
+
+def test_resume_a_failed_workflow(cli: CLI) -> None:
+    gate = cli.tmp_path / "gate"
+    workflow_id = cli.start("gated", "--input", json.dumps(str(gate)))
+    with cli.worker():
+        cli.wait_for(workflow_id, "failed")
+        shown = cli.ok("show", workflow_id)
+        assert "RuntimeError" in shown and "is closed" in shown and "traceback" in shown
+        gate.touch()
+        assert cli.ok("resume", workflow_id).startswith(f"resumed {workflow_id}")
+        cli.wait_for(workflow_id, "completed")
+    assert json.loads(cli.record(workflow_id).output or "") == "hello gate, through"
+    assert_user_error(cli("resume", workflow_id), "completed", "only failed or cancelled")
+    assert_user_error(cli("cancel", workflow_id), "already completed")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["start", "cliapp:app", "greet", "--input", "{bad"], ["--input", "not valid JSON"]),
+        (["start", "cliapp:app", "greet", "--args", '{"a": 1}'], ["--args", "JSON array"]),
+        (["start", "cliapp:app", "nosuch", "--input", "1"], ["nosuch", "greet"]),
+        (["start", "cliapp:app", "add", "--input", "1"], ["add", "--args"]),
+        (["start", "no_such_module:app", "greet", "--input", "1"], ["no_such_module"]),
+        (["start", "cliapp:nope", "greet", "--input", "1"], ["nope"]),
+        (["start", "cliapp:app"], ["required"]),
+        (["show", "no-such-id"], ["no-such-id"]),
+        (["cancel", "no-such-id"], ["no-such-id"]),
+        (["resume", "no-such-id"], ["no-such-id"]),
+        (["ls", "--database-url", "mysql://db/shop"], ["mysql://db/shop", "scheme"]),
+        (["ls", "--database-url", "sqlite:///missing.db"], ["missing.db", "does not exist"]),
+        (["ls", "--status", "lost"], ["lost"]),
+        (["worker", "cliapp:app", "--concurrency", "0"], ["--concurrency"]),
+    ],
+)
+def test_user_mistakes_print_one_error_line(cli: CLI, args: list[str], words: list[str]) -> None:
+    assert_user_error(cli(*args), *words)
+
+
+def test_every_command_has_help(cli: CLI) -> None:
+    for command in ("worker", "start", "ls", "show", "cancel", "resume", "demo"):
+        out = cli.ok(command, "--help")
+        assert f"podium {command}" in out and "--database-url" in out

@@ -1,0 +1,33 @@
+"""Schema versioning of the SQLite store: created once, idempotent, newer schema refused."""
+
+import sqlite3
+
+import pytest
+
+import podium
+from podium.store import factory, migrate
+
+
+def test_fresh_store_records_latest_version(tmp_path):
+    url = f"sqlite:///{tmp_path}/m.db"
+    factory.open_store(url).close()
+    factory.open_store(url).close()  # opening again migrates nothing and does not fail
+    conn = sqlite3.connect(tmp_path / "m.db")
+    versions = [row[0] for row in conn.execute("SELECT version FROM podium_schema")]
+    assert versions == list(range(1, migrate.latest("sqlite") + 1))
+
+
+def test_newer_schema_is_a_clear_error(tmp_path):
+    url = f"sqlite:///{tmp_path}/m.db"
+    factory.open_store(url).close()
+    conn = sqlite3.connect(tmp_path / "m.db")
+    conn.execute("INSERT INTO podium_schema VALUES (999, 'future', 0)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(podium.ConfigurationError, match="newer than"):
+        factory.open_store(url)
+
+
+def test_pending_lists_only_newer_migrations():
+    assert migrate.pending("sqlite", migrate.latest("sqlite")) == []
+    assert [m[0] for m in migrate.pending("sqlite", 0)][0] == 1
