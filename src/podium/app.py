@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import sys
@@ -214,44 +215,21 @@ class App:
 
         The same `id` again returns the existing workflow; it never runs twice.
         """
-        definition = self._definition(workflow)
-        definition.bind(args, kwargs)
-        workflow_id = _check_id(id) if id is not None else str(uuid.uuid4())
-        rt = self.runtime
-        now = rt.clock.time()
-        payload = serialization.dumps_call(
-            args,
-            kwargs,
-            owner=f"workflow {definition.name!r}",
-            names=definition.parameter_names(),
-            limit=self.settings.max_payload_bytes,
-        )
-        timeout = timeout if timeout is not None else definition.options.timeout
-        new = base.NewWorkflow(
-            id=workflow_id,
-            workflow=definition.name,
-            input=payload,
-            queue=_check_name(queue or definition.options.queue, "queue"),
-            priority=_check_int(priority, "priority"),
-            key=key,
-            ready_at=now + _seconds(delay, "delay"),
-            deadline=None if timeout is None else now + _positive(timeout, "timeout"),
-        )
-        record, created = rt.store.create_workflow(new, now)
-        if not created and record.workflow != definition.name:
-            raise errors.ConfigurationError(
-                f"id {workflow_id!r} already belongs to a {record.workflow!r} workflow, not "
-                f"{definition.name!r}; choose another id"
-            )
-        if created:
-            rt.notifier.work_available()
-        return workflow_mod.WorkflowHandle(rt, workflow_id)
+        options = _StartOptions(id, queue, priority, delay, key, timeout)
+        record, _ = self._create(workflow, args, kwargs, options, owner=None)
+        return workflow_mod.WorkflowHandle(self.runtime, record.id)
 
     def run(
         self,
         workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
         /,
         *args: Any,
+        id: str | None = None,
+        queue: str | None = None,
+        priority: int = 0,
+        delay: float | dt.timedelta | None = None,
+        key: str | None = None,
+        timeout: float | None = None,
         **kwargs: Any,
     ) -> Any:
         """Start a workflow and execute it in this process; return its result.
@@ -259,8 +237,70 @@ class App:
         Options are those of `start`. Waits (timers, retries) are waited here; a workflow
         already finished under the same `id` returns its stored result.
         """
-        handle = self.start(workflow, *args, **kwargs)
-        return self._drive(handle.id)
+        options = _StartOptions(id, queue, priority, delay, key, timeout)
+        owner = self._owner() if not delay else None
+        record, claim = self._create(workflow, args, kwargs, options, owner=owner)
+        if claim is not None:
+            worker.execute(self.runtime, claim, threading.Event())
+        return self._drive(record.id)
+
+    def _create(
+        self,
+        workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        options: _StartOptions,
+        owner: str | None,
+    ) -> tuple[base.WorkflowRecord, base.Claim | None]:
+        """Validate and store a new workflow; with `owner`, created claimed by it."""
+        definition = self._definition(workflow)
+        definition.bind(args, kwargs)
+        rt = self.runtime
+        now = rt.clock.time()
+        new = self._new_workflow(definition, args, kwargs, options, now, owner)
+        record, created = rt.store.create_workflow(new, now)
+        if not created and record.workflow != definition.name:
+            raise errors.ConfigurationError(
+                f"id {new.id!r} already belongs to a {record.workflow!r} workflow, not "
+                f"{definition.name!r}; choose another id"
+            )
+        if not created:
+            return record, None
+        if owner is None or record.lease_owner != owner:
+            rt.notifier.work_available()
+            return record, None
+        fence = base.Fence(record.id, owner, record.lease_epoch)
+        return record, base.Claim(record=record, fence=fence, takeover=False)
+
+    def _new_workflow(
+        self,
+        definition: workflow_mod.WorkflowDefinition[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        options: _StartOptions,
+        now: float,
+        owner: str | None,
+    ) -> base.NewWorkflow:
+        payload = serialization.dumps_call(
+            args,
+            kwargs,
+            owner=f"workflow {definition.name!r}",
+            names=definition.parameter_names(),
+            limit=self.settings.max_payload_bytes,
+        )
+        timeout = options.timeout if options.timeout is not None else definition.options.timeout
+        ready_at = now + _seconds(options.delay, "delay")
+        return base.NewWorkflow(
+            id=_check_id(options.id) if options.id is not None else str(uuid.uuid4()),
+            workflow=definition.name,
+            input=payload,
+            queue=_check_name(options.queue or definition.options.queue, "queue"),
+            priority=_check_int(options.priority, "priority"),
+            key=options.key,
+            ready_at=ready_at if owner is None else now + self.settings.lease_seconds,
+            deadline=None if timeout is None else now + _positive(timeout, "timeout"),
+            owner=owner,
+        )
 
     def _drive(self, workflow_id: str) -> Any:
         rt = self.runtime
@@ -369,6 +409,16 @@ class App:
             f"{workflow!r} is not a workflow; pass a function decorated with @app.workflow "
             "or its name"
         )
+
+
+@dataclasses.dataclass(frozen=True)
+class _StartOptions:
+    id: str | None
+    queue: str | None
+    priority: int
+    delay: float | dt.timedelta | None
+    key: str | None
+    timeout: float | None
 
 
 def _check_callable(fn: Any, decorator: str) -> None:

@@ -181,7 +181,12 @@ def _succeeded(run: Execution, step: Any, plan: Plan, result: Any, started: floa
             run.rt.clock.time(),
         )
     )
+    if type(result) in _SCALARS:
+        return result
     return serialization.loads(payload)
+
+
+_SCALARS = frozenset({int, float, str, bool, type(None)})
 
 
 def _replay(step: str, event: base.HistoryEvent) -> Any:

@@ -79,6 +79,8 @@ class Worker:
             concurrency, thread_name_prefix="podium-worker"
         )
         self._dispatcher: threading.Thread | None = None
+        self._backlog = False
+        """True while the last claim found as much work as it asked for: there may be more."""
 
     def __enter__(self) -> Worker:
         return self.start()
@@ -151,9 +153,11 @@ class Worker:
     def _claim(self, limit: int) -> list[base.Claim]:
         rt = self.rt
         try:
-            return rt.store.claim(
+            claims = rt.store.claim(
                 self.owner, self.queues, limit, rt.clock.time(), rt.settings.lease_seconds
             )
+            self._backlog = len(claims) == limit
+            return claims
         except Exception:
             rt.log.exception("worker %s: claiming failed; retrying", self.owner)
             self._stopping.wait(rt.settings.poll_interval * 10)
@@ -181,7 +185,7 @@ class Worker:
         """
         while True:
             self._execute_sync(claim)
-            if self._stopping.is_set():
+            if self._stopping.is_set() or not self._backlog:
                 return
             claims = self._claim(1)
             if not claims:

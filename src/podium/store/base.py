@@ -77,7 +77,10 @@ class NewWorkflow:
     key: str | None = None
     parent_id: str | None = None
     ready_at: float = 0.0
+    """When it may run; for a workflow created claimed, when its lease expires."""
     deadline: float | None = None
+    owner: str | None = None
+    """Create it already claimed by this lease owner (epoch 1), to run it at once."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,7 +155,8 @@ class Store(Protocol):
         """Insert `new` unless its id exists; return the stored record and whether it was new.
 
         Atomic and race-safe: of any number of concurrent creates of one id, exactly one
-        returns True.
+        returns True. With `new.owner` set, the new row is created running under that owner's
+        lease (epoch 1, expiring at `new.ready_at`).
         """
         ...
 

@@ -9,8 +9,10 @@ cost (the WAL append and its locking) is paid once per batch instead of once per
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeAlias
+
+Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
 
 
 class Write:
@@ -18,7 +20,7 @@ class Write:
 
     __slots__ = ("error", "event", "lead", "params", "rowcount", "rows", "sql")
 
-    def __init__(self, sql: str, params: Sequence[Any]) -> None:
+    def __init__(self, sql: str, params: Params) -> None:
         self.sql = sql
         self.params = params
         self.rows: list[Any] = []
@@ -37,7 +39,7 @@ class GroupCommit:
         self._pending: list[Write] = []
         self._busy = False
 
-    def submit(self, sql: str, params: Sequence[Any]) -> Write:
+    def submit(self, sql: str, params: Params) -> Write:
         """Execute `sql` in the next commit; return it with its rows and rowcount."""
         write = Write(sql, params)
         with self._lock:

@@ -2,10 +2,14 @@
 -- Values are always bound parameters; {queues} expands to one "?" per queue.
 
 -- name: create_workflow
+-- With a lease owner the workflow is created already claimed by it (app.run).
 INSERT INTO podium_workflows
     (id, workflow, status, queue, priority, key, input, parent_id,
-     created_at, updated_at, ready_at, deadline)
-VALUES (?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     created_at, updated_at, ready_at, deadline, lease_owner, lease_epoch, runs)
+VALUES (:id, :workflow, CASE WHEN :owner IS NULL THEN 'pending' ELSE 'running' END,
+        :queue, :priority, :key, :input, :parent_id, :now, :now, :ready_at, :deadline,
+        :owner, CASE WHEN :owner IS NULL THEN 0 ELSE 1 END,
+        CASE WHEN :owner IS NULL THEN 0 ELSE 1 END)
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
