@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -65,15 +66,13 @@ def resolve(environ: Mapping[str, str] | None = None, **arguments: Any) -> Setti
 
 def validate(settings: Settings) -> Settings:
     """Check ranges; raise ConfigurationError naming the setting and the fix."""
-    positive = ("lease_seconds", "poll_interval", "max_payload_bytes")
-    for name in positive:
+    for name in ("lease_seconds", "poll_interval", "max_payload_bytes", "suspend_grace"):
         value = getattr(settings, name)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
-            raise errors.ConfigurationError(f"setting {name}={value!r} must be a positive number")
-    if settings.suspend_grace < 0:
-        raise errors.ConfigurationError(
-            f"setting suspend_grace={settings.suspend_grace!r} must be >= 0"
-        )
+        may_be_zero = name == "suspend_grace"
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
+            need = "a finite number >= 0" if may_be_zero else "a finite positive number"
+            raise errors.ConfigurationError(f"setting {name}={value!r} must be {need}")
     if not isinstance(settings.database_url, str) or not settings.database_url:
         raise errors.ConfigurationError(
             "database_url must be a non-empty string such as 'sqlite:///podium.db'"

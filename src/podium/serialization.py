@@ -112,7 +112,7 @@ def dumps(value: Any, *, what: str = "value", limit: int | None = None) -> str:
             f"{what} holds a {type(exc.value).__qualname__}, which podium cannot store; "
             "use JSON values, dataclasses, datetime/date/UUID/Decimal or pydantic models"
         ) from None
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:  # NaN, circular, non-string keys such as tuples
         raise errors.SerializationError(f"{what} cannot be stored as JSON: {exc}") from None
     except RecursionError:
         raise errors.SerializationError(f"{what} is nested too deeply (or is circular)") from None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import random as _random
+import types
 from collections.abc import Callable
 
 from podium import errors
@@ -30,14 +32,12 @@ class RetryPolicy:
         if isinstance(self.non_retryable, type):
             object.__setattr__(self, "non_retryable", (self.non_retryable,))
         problems = []
-        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+        if not _is_number(self.max_attempts, int) or self.max_attempts < 1:
             problems.append(f"max_attempts={self.max_attempts!r} must be an int >= 1")
-        if self.initial_delay < 0:
-            problems.append(f"initial_delay={self.initial_delay!r} must be >= 0")
-        if self.backoff < 1:
-            problems.append(f"backoff={self.backoff!r} must be >= 1")
-        if self.max_delay < 0:
-            problems.append(f"max_delay={self.max_delay!r} must be >= 0")
+        for name, minimum in (("initial_delay", 0), ("backoff", 1), ("max_delay", 0)):
+            value = getattr(self, name)
+            if not _is_number(value, int | float) or not value >= minimum:
+                problems.append(f"{name}={value!r} must be a finite number >= {minimum}")
         if not all(
             isinstance(t, type) and issubclass(t, BaseException) for t in self.non_retryable
         ):
@@ -59,13 +59,24 @@ class RetryPolicy:
         rand: Callable[[], float] = _random.random,
     ) -> float:
         """Seconds to wait after failed 1-based `attempt` before the next one."""
-        delay = min(self.max_delay, self.initial_delay * self.backoff ** (attempt - 1))
+        try:
+            grown = self.initial_delay * self.backoff ** (attempt - 1)
+        except OverflowError:
+            grown = math.inf
+        delay = min(self.max_delay, grown)
         retry_after = getattr(exc, "retry_after", None)
         if isinstance(retry_after, int | float) and retry_after > delay:
             delay = float(retry_after)
         if self.jitter:
             delay *= 0.5 + 0.5 * rand()
         return delay
+
+
+def _is_number(value: object, kind: type | types.UnionType) -> bool:
+    """A finite int/float of `kind`; bools and NaN/infinity do not count."""
+    if isinstance(value, bool) or not isinstance(value, kind):
+        return False
+    return math.isfinite(value)  # type: ignore[arg-type]
 
 
 NO_RETRY = RetryPolicy(max_attempts=1, initial_delay=0.0, jitter=False)

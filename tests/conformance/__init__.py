@@ -1,0 +1,1 @@
+"""Engine behaviour suite: the real engine on a real store, once per store backend."""

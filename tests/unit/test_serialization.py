@@ -1,0 +1,233 @@
+"""The JSON-family codec: round trips, tagged types, errors that name the value, no code loading."""
+
+import dataclasses
+import datetime as dt
+import decimal
+import json
+import math
+import sys
+import uuid
+from pathlib import Path
+
+import pydantic
+import pytest
+
+import podium
+from podium import serialization
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+    y: int
+
+
+@dataclasses.dataclass
+class Order:
+    id: str
+    total: decimal.Decimal
+    placed: dt.datetime
+    where: Point
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+class Customer(pydantic.BaseModel):
+    name: str
+    since: dt.date
+    ref: uuid.UUID
+
+
+def roundtrip(value: object) -> object:
+    return serialization.loads(serialization.dumps(value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        0,
+        -17,
+        2**70,
+        3.25,
+        "",
+        "héllo ✓",
+        [],
+        {},
+        [1, "two", None, [3.5, {"k": False}]],
+        {"nested": {"list": [1, 2], "empty": {}}, "unicode": "日本"},
+    ],
+)
+def test_json_values_round_trip(value: object):
+    assert roundtrip(value) == value
+
+
+def test_tuples_come_back_as_lists():
+    assert roundtrip((1, (2, 3))) == [1, [2, 3]]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.datetime(2024, 2, 29, 23, 59, 58, 123456),
+        dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.UTC),
+        dt.datetime(2024, 1, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        dt.date(1999, 12, 31),
+        dt.time(7, 30, 15),
+        dt.timedelta(days=2, seconds=3, microseconds=4),
+        uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        decimal.Decimal("19.990"),
+        decimal.Decimal("-1E+30"),
+    ],
+    ids=repr,
+)
+def test_tagged_types_round_trip_with_their_type(value: object):
+    back = roundtrip(value)
+    assert back == value
+    assert type(back) is type(value)
+
+
+def test_datetime_keeps_its_timezone():
+    value = dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    back = roundtrip(value)
+    assert isinstance(back, dt.datetime)
+    assert back.utcoffset() == dt.timedelta(hours=2)
+
+
+def test_decimal_keeps_its_exponent():
+    back = roundtrip(decimal.Decimal("1.10"))
+    assert str(back) == "1.10"
+
+
+def test_dataclasses_round_trip_nested():
+    order = Order(
+        "o-1",
+        decimal.Decimal("10.50"),
+        dt.datetime(2024, 5, 1, tzinfo=dt.UTC),
+        Point(1, 2),
+        ["gift"],
+    )
+    back = roundtrip({"order": order, "points": [Point(3, 4)]})
+    assert back == {"order": order, "points": [Point(3, 4)]}
+    assert isinstance(back, dict) and isinstance(back["order"].where, Point)
+
+
+def test_pydantic_models_round_trip():
+    customer = Customer(name="Ada", since=dt.date(2020, 1, 2), ref=uuid.uuid4())
+    back = roundtrip([customer])
+    assert back == [customer]
+    assert isinstance(back, list) and isinstance(back[0], Customer)
+
+
+def test_output_is_compact_json_text():
+    text = serialization.dumps({"a": [1, 2]})
+    assert text == '{"a":[1,2]}'
+    assert json.loads(serialization.dumps(uuid.UUID(int=1)))["__podium__"] == "uuid"
+
+
+@pytest.mark.parametrize(
+    ("value", "mentions"),
+    [
+        ({1, 2}, "set"),
+        (frozenset(), "frozenset"),
+        (object(), "object"),
+        (b"bytes", "bytes"),
+        (math.nan, "float"),
+        (math.inf, "float"),
+        (Point, "type"),
+        ({(1, 2): "tuple key"}, "tuple"),
+    ],
+    ids=["set", "frozenset", "object", "bytes", "nan", "inf", "class", "tuple-key"],
+)
+def test_unstorable_values_raise_serialization_error(value: object, mentions: str):
+    with pytest.raises(podium.SerializationError) as caught:
+        serialization.dumps({"inner": [value]}, what="result of step 'pay'")
+    assert "result of step 'pay'" in str(caught.value)
+    assert mentions in str(caught.value)
+
+
+def test_circular_values_raise_serialization_error():
+    loop: list[object] = []
+    loop.append(loop)
+    with pytest.raises(podium.SerializationError, match=r"(?i)circular"):
+        serialization.dumps(loop)
+
+
+def test_call_errors_name_the_argument():
+    names = ["order", "when", "note"]
+    owner = "workflow 'ship'"
+    with pytest.raises(podium.SerializationError, match="argument 'when' of workflow 'ship'"):
+        serialization.dumps_call([{}, {1}], {}, owner=owner, names=names)
+    with pytest.raises(podium.SerializationError, match="argument 'note'"):
+        serialization.dumps_call([], {"note": object()}, owner=owner, names=names)
+    with pytest.raises(podium.SerializationError, match="argument 'order'"):
+        serialization.dumps_call([math.nan], {}, owner=owner, names=names)
+    with pytest.raises(podium.SerializationError, match="argument '#3'"):
+        serialization.dumps_call([1, 2, 3, {1}], {}, owner=owner, names=names)
+
+
+def test_call_round_trip():
+    text = serialization.dumps_call([1, Point(1, 2)], {"k": dt.date(2024, 1, 1)}, owner="x")
+    assert serialization.loads_call(text) == ([1, Point(1, 2)], {"k": dt.date(2024, 1, 1)})
+    assert serialization.loads_call(None) == ([], {})
+
+
+def test_payload_limit():
+    assert serialization.dumps("x" * 10, limit=12) == '"xxxxxxxxxx"'
+    with pytest.raises(podium.SerializationError) as caught:
+        serialization.dumps("x" * 11, what="argument 'blob'", limit=12)
+    message = str(caught.value)
+    assert "argument 'blob'" in message and "13 bytes" in message and "limit of 12" in message
+    assert "max_payload_bytes" in message
+    with pytest.raises(podium.SerializationError, match="payload limit"):
+        serialization.dumps_call(["x" * 100], {}, owner="workflow 'w'", limit=50)
+
+
+def test_limit_counts_bytes_of_non_ascii_text():
+    with pytest.raises(podium.SerializationError, match="payload limit"):
+        serialization.dumps("é" * 10, limit=20)
+
+
+def test_loads_none_is_none():
+    assert serialization.loads(None) is None
+
+
+def test_tagged_dict_of_unknown_class_comes_back_as_plain_data():
+    text = json.dumps(
+        {"__podium__": "dataclass", "cls": "no_such_module:Thing", "v": {"a": 1, "b": [2]}}
+    )
+    assert serialization.loads(text) == {"a": 1, "b": [2]}
+    text = json.dumps({"__podium__": "pydantic", "cls": f"{__name__}:Missing", "v": {"a": 1}})
+    assert serialization.loads(text) == {"a": 1}
+
+
+def test_tagged_dict_naming_a_non_class_is_not_called():
+    text = json.dumps({"__podium__": "dataclass", "cls": "os:system", "v": {"command": "true"}})
+    assert serialization.loads(text) == {"command": "true"}
+
+
+def test_unknown_or_malformed_tags_are_left_alone():
+    for obj in (
+        {"__podium__": "mystery", "v": 1},
+        {"__podium__": "uuid", "v": "not-a-uuid"},
+        {"__podium__": "decimal", "v": "12abc"},
+        {"__podium__": 5},
+    ):
+        assert serialization.loads(json.dumps(obj)) == obj
+
+
+def test_loading_never_imports_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    marker = tmp_path / "imported"
+    module = tmp_path / "podium_trap_module.py"
+    module.write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "import dataclasses\n"
+        "@dataclasses.dataclass\n"
+        "class Trap:\n"
+        "    a: int\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    text = json.dumps({"__podium__": "dataclass", "cls": "podium_trap_module:Trap", "v": {"a": 1}})
+    assert serialization.loads(text) == {"a": 1}
+    assert not marker.exists()
+    assert "podium_trap_module" not in sys.modules
