@@ -382,14 +382,15 @@ class App:
     def resume(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """Re-run a failed or cancelled workflow from its first unfinished step."""
         rt = self.runtime
-        record = rt.store.resume(workflow_id, rt.clock.time())
+        record = rt.store.get_workflow(workflow_id)
         if record is None:
             raise errors.WorkflowNotFound(workflow_id)
-        if record.status != "pending":
+        if record.status not in ("failed", "cancelled"):
             raise errors.ConfigurationError(
                 f"workflow {workflow_id!r} is {record.status}; only failed or cancelled "
                 "workflows can be resumed"
             )
+        rt.store.resume(workflow_id, rt.clock.time())
         rt.notifier.work_available()
         return workflow_mod.WorkflowHandle(rt, workflow_id)
 

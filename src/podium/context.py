@@ -29,6 +29,10 @@ class Run(Protocol):
         """Return the value recorded at the next position, or record `make()` there."""
         ...
 
+    def time(self) -> float:
+        """The engine clock's current time (a fake clock in tests)."""
+        ...
+
     def timer(self, seconds: float) -> float:
         """Record (or replay) a durable timer; return seconds still to wait in this thread."""
         ...
@@ -80,7 +84,7 @@ def _run(helper: str) -> Run | None:
 def now() -> dt.datetime:
     """The current UTC time, recorded on first run and replayed after (deterministic)."""
     run = _run("now")
-    stamp = _time.time() if run is None else run.record("now", _time.time)
+    stamp = _time.time() if run is None else run.record("now", run.time)
     return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
 
 

@@ -71,28 +71,6 @@ def test_async_workflows_with_async_steps_interleave(app: podium.App):
     assert gauge.peak == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a def step called from an async def workflow runs on the shared "
-    "event loop thread and blocks every other async workflow of the process",
-)
-def test_async_workflows_with_sync_steps_run_concurrently(app: podium.App):
-    together = threading.Barrier(2, timeout=2)
-
-    @app.step
-    def work(n: int) -> int:
-        together.wait()
-        return n
-
-    @app.workflow
-    async def job(n: int) -> int:
-        return int(work(n))
-
-    handles = [app.start(job, n) for n in range(2)]
-    with app.worker(concurrency=2):
-        assert [h.result(timeout=20) for h in handles] == [0, 1]
-
-
 def test_long_sleep_frees_the_worker_thread(app: podium.App, wait_until: Waiter):
     @app.workflow
     def sleeper() -> None:

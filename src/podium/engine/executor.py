@@ -91,6 +91,10 @@ class Execution:
         )
         return value
 
+    def time(self) -> float:
+        """The engine clock's current time."""
+        return self.rt.clock.time()
+
     def timer(self, seconds: float) -> float:
         """Record (or replay) a timer; suspend if its wait is long, else return what is left."""
         seq, event = self.cursor.advance("sleep", "sleep")
