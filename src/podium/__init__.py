@@ -17,6 +17,7 @@ from podium.errors import (
     WorkflowNotFound,
 )
 from podium.patterns.retry import RetryPolicy
+from podium.patterns.saga import saga
 from podium.store.base import WorkflowInfo
 from podium.workflow import WorkflowHandle, WorkflowStatus
 
@@ -43,6 +44,7 @@ __all__ = [
     "idempotency_key",
     "now",
     "random",
+    "saga",
     "sleep",
     "uuid4",
 ]

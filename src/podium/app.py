@@ -174,6 +174,7 @@ class App:
         name: str | None = None,
         retry: retry_mod.RetryPolicy | None = None,
         timeout: float | None = None,
+        compensate: Callable[..., Any] | None = None,
     ) -> Callable[[Callable[P, R]], step_mod.StepDefinition[P, R]]: ...
 
     def step(
@@ -183,13 +184,22 @@ class App:
         name: str | None = None,
         retry: retry_mod.RetryPolicy | None = None,
         timeout: float | None = None,
+        compensate: Callable[..., Any] | None = None,
     ) -> Any:
-        """Register a step; works bare (`@app.step`) and with options."""
+        """Register a step; works bare (`@app.step`) and with options.
+
+        `compensate=undo` (a function or an `@app.step`): inside `with podium.saga():`,
+        `undo(result, *args, **kwargs)` runs as a step if the saga fails after this step.
+        """
 
         def register(f: Callable[..., Any]) -> step_mod.StepDefinition[..., Any]:
             _check_callable(f, "@app.step")
+            step_name = name or f.__name__
+            undo = step_mod.compensation(compensate, step_name)
+            if undo is not None:
+                self.registry.add_step(undo)
             definition = step_mod.StepDefinition(
-                f, name or f.__name__, step_mod.StepOptions(retry, timeout)
+                f, step_name, step_mod.StepOptions(retry, timeout, undo)
             )
             self.registry.add_step(definition)
             return definition

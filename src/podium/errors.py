@@ -104,8 +104,11 @@ class CompensationFailed(PodiumError):
         self.step = step
         self.original = original
         self.error = error
+        after = ""
+        if original is not None:
+            after = f" (undoing after {type(original).__name__}: {original})"
         super().__init__(
-            f"compensation of step {step!r} failed with {type(error).__name__}: {error}; "
+            f"compensation of step {step!r} failed with {type(error).__name__}: {error}{after}; "
             "the workflow needs attention (fix the cause, then podium resume)"
         )
 

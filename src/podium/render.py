@@ -29,6 +29,9 @@ STATUS_STYLES = {
     "retried": "yellow",
 }
 
+NEEDS_ATTENTION = frozenset({"CompensationFailed"})
+"""Error types that leave a workflow half undone: a person must look (a saga gave up)."""
+
 
 def workflows_table(records: Sequence[base.WorkflowRecord]) -> Table:
     """The `podium ls` table."""
@@ -45,9 +48,16 @@ def workflows_table(records: Sequence[base.WorkflowRecord]) -> Table:
             _text(r.queue),
             _text(_time(r.created_at)),
             _text(_time(r.updated_at)),
-            _text(r.error_type or "", "red"),
+            _error_type(r.error_type),
         )
     return table
+
+
+def _error_type(error_type: str | None) -> Text:
+    """The error type cell of `podium ls`; a saga that gave up is marked as needing attention."""
+    if error_type in NEEDS_ATTENTION:
+        return _text(f"{error_type} (needs attention)", "bold yellow")
+    return _text(error_type or "", "red")
 
 
 def show(console: Console, store: base.Store, workflow_id: str) -> None:
@@ -91,11 +101,21 @@ def summary_table(record: base.WorkflowRecord) -> Table:
         rows.append(("output", _json_text(_loads(record.output))))
     elif record.error_type:
         rows.append(("error", _text(f"{record.error_type}: {record.error_message}", "red")))
+        if record.error_type in NEEDS_ATTENTION:
+            rows.append(("attention", _attention(record.id)))
     elif record.ready_at is not None and record.status in ("pending", "waiting"):
         rows.append(("ready at", _text(_time(record.ready_at, millis=True))))
     for name, value in rows:
         grid.add_row(name, value)
     return grid
+
+
+def _attention(workflow_id: str) -> Text:
+    return _text(
+        "needs attention: a saga compensation gave up, so some completed steps are not undone; "
+        f"fix the cause, then run podium resume {workflow_id}",
+        "bold yellow",
+    )
 
 
 def history_table(history: Sequence[base.HistoryEvent], attempts: Sequence[base.Attempt]) -> Table:
@@ -152,6 +172,9 @@ def _event_detail(e: base.HistoryEvent) -> Text:
         return _text(f"{verb} {_time(float(value), millis=True)}", "blue")
     if e.kind == "now" and isinstance(value, int | float):
         return _text(_time(float(value), millis=True))
+    if e.kind == "saga" and isinstance(value, dict):
+        count = value.get("compensating")
+        return _text(f"compensating {count} completed step(s) after {value.get('after')}", "yellow")
     if e.status == "failed" and isinstance(value, dict):
         return _text(f"{value.get('type', 'Error')}: {value.get('message', '')}", "red")
     return _text(_shorten(json.dumps(value)))

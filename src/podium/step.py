@@ -11,6 +11,7 @@ from typing import Any, Generic, ParamSpec, TypeVar
 
 from podium import context, errors
 from podium.patterns import retry as retry_mod
+from podium.patterns import saga
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -18,10 +19,11 @@ R = TypeVar("R")
 
 @dataclasses.dataclass(frozen=True)
 class StepOptions:
-    """How a step runs: its retry policy (None: the workflow's or app's default) and timeout."""
+    """How a step runs: retry policy (None: the default), timeout, and its saga compensation."""
 
     retry: retry_mod.RetryPolicy | None = None
     timeout: float | None = None
+    compensate: StepDefinition[..., Any] | None = None
 
     def __post_init__(self) -> None:
         if self.retry is not None and not isinstance(self.retry, retry_mod.RetryPolicy):
@@ -35,6 +37,10 @@ class StepOptions:
         ):
             raise errors.ConfigurationError(
                 f"timeout={self.timeout!r} must be a positive number of seconds"
+            )
+        if self.compensate is not None and not isinstance(self.compensate, StepDefinition):
+            raise errors.ConfigurationError(
+                f"compensate={self.compensate!r} must be a step; see `compensation()`"
             )
 
 
@@ -59,7 +65,7 @@ class StepDefinition(Generic[P, R]):
             return result
         if self.is_async:
             return self._call_plain_async(*args, **kwargs)  # type: ignore[return-value]
-        return self._call_plain(*args, **kwargs)
+        return saga.completed(self, self._call_plain(*args, **kwargs), args, kwargs)
 
     def _call_plain(self, *args: Any, **kwargs: Any) -> R:
         """Outside a workflow: run now, honouring the retry policy with ordinary sleeps."""
@@ -81,9 +87,26 @@ class StepDefinition(Generic[P, R]):
         attempt = 1
         while True:
             try:
-                return await self.fn(*args, **kwargs)  # type: ignore[misc]
+                result = await self.fn(*args, **kwargs)  # type: ignore[misc]
             except Exception as exc:
                 if not policy.should_retry(attempt, exc):
                     raise
                 await asyncio.sleep(policy.delay_for(attempt, exc))
                 attempt += 1
+            else:
+                return saga.completed(self, result, args, kwargs)
+
+
+def compensation(undo: Any, step_name: str) -> StepDefinition[..., Any] | None:
+    """`compensate=` as a step: an `@app.step` as is, a plain function made into one.
+
+    A plain function becomes the step `"<step_name>.compensate"` (no retry of its own: the
+    workflow's or app's default applies); pass an `@app.step(retry=...)` to choose its policy.
+    """
+    if undo is None or isinstance(undo, StepDefinition):
+        return undo
+    if not callable(undo):
+        raise errors.ConfigurationError(
+            f"compensate={undo!r} of step {step_name!r} must be a function or an @app.step"
+        )
+    return StepDefinition(undo, f"{step_name}.compensate", StepOptions())

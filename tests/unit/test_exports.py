@@ -13,6 +13,7 @@ API_NAMES = {
     "uuid4",
     "sleep",
     "idempotency_key",
+    "saga",
     "PodiumError",
     "SerializationError",
     "NonDeterminismError",

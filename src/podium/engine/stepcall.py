@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from podium import context, errors, serialization
 from podium.engine import failures
-from podium.patterns import retry
+from podium.patterns import retry, saga
 from podium.store import base
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def call(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any
 def _step_sync(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     plan = _plan(run, step)
     if isinstance(plan, base.HistoryEvent):
-        return _replay(step.name, plan)
+        return saga.completed(step, _replay(step.name, plan), args, kwargs)
     while True:
         if plan.not_before is not None:
             run.pause(run.wait_until(plan.not_before))
@@ -57,7 +57,7 @@ def _step_sync(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[st
         except Exception as exc:
             plan = _failed(run, step, plan, exc, started)
             continue
-        return _succeeded(run, step, plan, result, started)
+        return saga.completed(step, _succeeded(run, step, plan, result, started), args, kwargs)
 
 
 async def _step_async(
@@ -65,7 +65,7 @@ async def _step_async(
 ) -> Any:
     plan = _plan(run, step)
     if isinstance(plan, base.HistoryEvent):
-        return _replay(step.name, plan)
+        return saga.completed(step, _replay(step.name, plan), args, kwargs)
     while True:
         if plan.not_before is not None:
             await asyncio.sleep(run.wait_until(plan.not_before))
@@ -80,7 +80,7 @@ async def _step_async(
         except Exception as exc:
             plan = _failed(run, step, plan, exc, started)
             continue
-        return _succeeded(run, step, plan, result, started)
+        return saga.completed(step, _succeeded(run, step, plan, result, started), args, kwargs)
 
 
 def _plan(run: Execution, step: Any) -> Plan | base.HistoryEvent:
