@@ -16,8 +16,8 @@ import pytest
 
 import podium
 
-BACKENDS = ["sqlite"]
-"""Store backends every test runs on. Add "postgres" here once its store passes this suite."""
+BACKENDS = ["sqlite", "postgres"]
+"""Store backends every test runs on."""
 
 FAST_SETTINGS: dict[str, Any] = {"lease_seconds": 2, "poll_interval": 0.02, "suspend_grace": 0.2}
 """Small engine settings so waits and suspensions happen quickly in tests."""

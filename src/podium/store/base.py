@@ -9,8 +9,9 @@ That makes a history position committed at most once, whoever else runs the work
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,8 +149,49 @@ class Outcome:
     error_traceback: str | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What one statement returned: its rows (as dicts) and how many rows it changed."""
+
+    rows: list[dict[str, Any]]
+    rowcount: int
+
+
+Execute = Callable[[str, Mapping[str, Any]], Result]
+
+
+class Connector(Protocol):
+    """Runs a feature's SQL (named parameters) on a store's connections.
+
+    Feature stores (breakers, events, schedules, ...) are written once against this and a
+    `sql/<dialect>/<feature>.sql` file per dialect, so they need no code per database.
+    """
+
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgres": which SQL files to load (`queries.load(dialect, feature)`)."""
+        ...
+
+    def execute(self, sql: str, params: Mapping[str, Any]) -> Result:
+        """Run one write statement in its own commit (shared with concurrent writes if possible)."""
+        ...
+
+    def query(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run one read statement."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[Execute]:
+        """Statements run through the yielded function commit together, or not at all."""
+        ...
+
+
 class Store(Protocol):
     """Durable state of all workflows; the only state workers share."""
+
+    @property
+    def connector(self) -> Connector:
+        """Where feature stores run their SQL."""
+        ...
 
     def create_workflow(self, new: NewWorkflow, now: float) -> tuple[WorkflowRecord, bool]:
         """Insert `new` unless its id exists; return the stored record and whether it was new.

@@ -9,6 +9,7 @@ from podium import errors
 from podium.store import base
 
 _EXAMPLES = "'sqlite:///podium.db', 'sqlite:////abs/path.db' or 'postgresql://user@host/db'"
+_POSTGRES_OPTIONS = ("schema", "pool_max")
 
 
 def open_store(url: str) -> base.Store:
@@ -19,10 +20,7 @@ def open_store(url: str) -> base.Store:
     if scheme == "sqlite":
         return _open_sqlite(url)
     if scheme in ("postgresql", "postgres"):
-        raise errors.ConfigurationError(
-            f"database URL {_redact(url)!r}: the PostgreSQL store is not part of this podium "
-            "version yet; use a sqlite:/// URL"
-        )
+        return _open_postgres(url)
     raise errors.ConfigurationError(
         f"database URL {_redact(url)!r} has an unsupported scheme; use {_EXAMPLES}"
     )
@@ -62,6 +60,42 @@ def _open_sqlite(url: str) -> base.Store:
                 f"database URL {url!r}: folder {folder!r} does not exist; create it first"
             )
     return sqlite.SQLiteStore(path, synchronous=options.get("synchronous", "normal"))
+
+
+def postgres_options(url: str) -> tuple[str, dict[str, str]]:
+    """Split podium's own options (`schema`, `pool_max`) off a PostgreSQL URL.
+
+    The rest of the URL, other query parameters included (sslmode, options, ...), goes to
+    libpq unchanged. Without `schema=` podium's tables live in the connection's default
+    schema (normally public, or the first schema of an `options=-csearch_path=...`).
+    """
+    parsed = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parsed.query, keep_blank_values=True)
+    ours = {k: v for k, v in query if k in _POSTGRES_OPTIONS}
+    rest = urllib.parse.urlencode(
+        [(k, v) for k, v in query if k not in _POSTGRES_OPTIONS], quote_via=urllib.parse.quote
+    )
+    return urllib.parse.urlunsplit(parsed._replace(query=rest)), ours
+
+
+def _open_postgres(url: str) -> base.Store:
+    try:
+        from podium.store import postgres
+    except ImportError as exc:
+        if exc.name not in ("psycopg", "psycopg_pool"):
+            raise
+        raise errors.ConfigurationError(
+            f"database URL {_redact(url)!r} needs the PostgreSQL driver, which is not "
+            "installed; run: pip install 'podium[postgres]'"
+        ) from None
+    conninfo, options = postgres_options(url)
+    pool_max = options.get("pool_max", str(postgres.POOL_MAX))
+    if not pool_max.isdigit() or int(pool_max) < 1:
+        raise errors.ConfigurationError(
+            f"database URL {_redact(url)!r}: pool_max={pool_max!r} must be a whole number >= 1"
+        )
+    schema = options.get("schema") or None
+    return postgres.PostgresStore(conninfo, schema=schema, pool_max=int(pool_max))
 
 
 def _redact(url: str) -> str:

@@ -7,9 +7,10 @@ import importlib.resources
 
 
 @functools.cache
-def load(dialect: str) -> dict[str, str]:
-    """Return {name: sql} of the blocks introduced by `-- name: NAME` lines."""
-    text = (importlib.resources.files("podium.store") / "sql" / dialect / "queries.sql").read_text()
+def load(dialect: str, feature: str = "queries") -> dict[str, str]:
+    """Return {name: sql} of `sql/<dialect>/<feature>.sql`, blocks led by `-- name: NAME`."""
+    folder = importlib.resources.files("podium.store") / "sql" / dialect
+    text = (folder / f"{feature}.sql").read_text()
     queries: dict[str, str] = {}
     name: str | None = None
     lines: list[str] = []

@@ -11,7 +11,7 @@ import dataclasses
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,6 +44,7 @@ class SQLiteStore:
         self._read_lock: threading.RLock = self._lock
         self._reader = self._conn
         self._checkpointer: _Checkpointer | None = None
+        self.connector = _Connector(self)
         if path != ":memory:":
             self._read_lock = threading.RLock()
             self._reader = _connect(path, busy_timeout)
@@ -105,7 +106,7 @@ class SQLiteStore:
     def _write(self, name: str, params: groupcommit.Params) -> groupcommit.Write:
         return self._writes.submit(self._q[name], params)
 
-    def _read(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    def _read(self, sql: str, params: groupcommit.Params) -> list[sqlite3.Row]:
         """Run a query on the read connection, which never waits behind the writer."""
         with self._read_lock:
             rows: list[sqlite3.Row] = self._reader.execute(sql, params).fetchall()
@@ -275,6 +276,36 @@ class SQLiteStore:
             self._reader.close()
         with self._lock:
             self._conn.close()
+
+
+class _Connector:
+    """The `Connector` of a SQLiteStore: writes join its group commit, reads its reader."""
+
+    dialect = DIALECT
+
+    def __init__(self, store: SQLiteStore) -> None:
+        self._store = store
+
+    def execute(self, sql: str, params: Mapping[str, Any]) -> base.Result:
+        """See `Connector.execute`."""
+        write = self._store._writes.submit(sql, params)
+        return base.Result([dict(row) for row in write.rows], write.rowcount)
+
+    def query(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """See `Connector.query`."""
+        return [dict(row) for row in self._store._read(sql, params)]
+
+    @contextmanager
+    def transaction(self) -> Iterator[base.Execute]:
+        """See `Connector.transaction`."""
+
+        def run(sql: str, params: Mapping[str, Any]) -> base.Result:
+            cursor = conn.execute(sql, params)
+            rows = [dict(row) for row in cursor.fetchall()]
+            return base.Result(rows, cursor.rowcount)
+
+        with self._store._transaction() as conn:
+            yield run
 
 
 class _Checkpointer:
