@@ -347,7 +347,6 @@ class App:
         with self._lock:
             if self._inline_owner is None:
                 self._inline_owner = rt.new_owner("run")
-                rt.leases.add(self._inline_owner)
             return self._inline_owner
 
     def worker(self, concurrency: int = 16, queues: Sequence[str] | None = None) -> worker.Worker:

@@ -192,3 +192,14 @@ class DeadlineExceeded(EngineSignal):
             f"workflow {workflow_id!r} exceeded its timeout of {round(timeout, 6):g}s; "
             "start it with a longer timeout= or make it finish sooner"
         )
+
+
+class StoreFault(EngineSignal):
+    """A store write failed for a reason other than fencing (connection lost, disk full).
+
+    The run stops and hands its workflow back; the workflow itself does not fail.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error

@@ -276,14 +276,28 @@ def test_renew_leases_extends_only_the_owners_running_rows(store):
     store.suspend(parked.fence, None, T)
     running(store, "b1", "B")
 
-    assert store.renew_leases("A", T + 5, LEASE) == 2
+    ids = ["a1", "a2", "a3", "b1", "missing"]
+    assert store.renew_leases("A", ids, T + 5, LEASE) == 2
     assert record(store, "a1").ready_at == T + 5 + LEASE
     assert record(store, "a2").ready_at == T + 5 + LEASE
     assert record(store, "a3").ready_at is None  # waiting until woken: untouched
     assert record(store, "b1").ready_at == T + LEASE
     taken = store.claim("C", ["default"], 10, T + LEASE, LEASE)
     assert [c.record.id for c in taken] == ["b1"]
-    assert store.renew_leases("nobody", T, LEASE) == 0
+    assert store.renew_leases("nobody", ids, T, LEASE) == 0
+    assert store.renew_leases("A", [], T, LEASE) == 0
+
+
+def test_wake_readies_only_waiting_workflows(store):
+    parked = running(store, "w1", "A")
+    store.suspend(parked.fence, None, T)
+    running(store, "r1", "A")
+    assert store.wake("w1", T + 1) is True
+    assert record(store, "w1").ready_at == T + 1
+    assert store.wake("w1", T + 2) is False  # already ready
+    assert store.wake("r1", T + 1) is False  # running: nothing to wake
+    assert store.wake("missing", T) is False
+    assert [c.record.id for c in store.claim("B", ["default"], 10, T + 1, LEASE)] == ["w1"]
 
 
 # -- history and attempts -------------------------------------------------------------------

@@ -48,8 +48,9 @@ class Execution:
         """Run a `def` workflow to its next end in this thread."""
         token = context.current_run.set(self)
         try:
-            args, kwargs = serialization.loads_call(self.wf.input)
-            value = self.definition.fn(*args, **kwargs)
+            with self.rt.leases.holding(self.fence):
+                args, kwargs = serialization.loads_call(self.wf.input)
+                value = self.definition.fn(*args, **kwargs)
         except BaseException as exc:
             self._conclude_error(exc)
         else:
@@ -61,8 +62,9 @@ class Execution:
         """Run an `async def` workflow to its next end on the running loop."""
         token = context.current_run.set(self)
         try:
-            args, kwargs = serialization.loads_call(self.wf.input)
-            value = await self.definition.fn(*args, **kwargs)
+            with self.rt.leases.holding(self.fence):
+                args, kwargs = serialization.loads_call(self.wf.input)
+                value = await self.definition.fn(*args, **kwargs)
         except BaseException as exc:
             self._conclude_error(exc)
         else:
@@ -156,6 +158,8 @@ class Execution:
             write(self.fence, item)
         except errors.LeaseLost:
             raise errors.Fenced() from None
+        except Exception as exc:
+            raise errors.StoreFault(exc) from exc
 
     # -- endings ---------------------------------------------------------------------------
 
@@ -188,6 +192,13 @@ class Execution:
             self._end(lambda now: store.suspend(fence, wake_at, now), ended=False)
         elif isinstance(exc, errors.Release):
             self._end(lambda now: store.release(fence, now), ended=False)
+        elif isinstance(exc, errors.StoreFault):
+            self.rt.log.error(
+                "workflow %s: the store failed (%s); handing it back to be retried",
+                self.wf.id,
+                exc.error,
+            )
+            self._end(lambda now: store.release(fence, now), ended=False)
         elif isinstance(exc, errors.Fenced):
             self.rt.log.warning(
                 "workflow %s: lease lost (taken over or cancelled); this run stops",
@@ -218,6 +229,15 @@ class Execution:
             write(self.rt.clock.time())
         except errors.LeaseLost:
             self.rt.log.warning("workflow %s: lease lost before its outcome was stored", self.wf.id)
+            return
+        except Exception as exc:
+            self.rt.log.warning(
+                "workflow %s: its outcome was not stored (%s: %s); the lease will lapse and "
+                "another run will redo it",
+                self.wf.id,
+                type(exc).__name__,
+                exc,
+            )
             return
         self.rt.notifier.run_ended(self.wf.id)
         if not ended:

@@ -1,10 +1,11 @@
-"""Lease renewal: one heartbeat thread keeps the leases of this process's owners alive."""
+"""Lease renewal: one heartbeat thread keeps alive the leases of the runs in flight here."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from podium.store import base
 
@@ -12,43 +13,50 @@ log = logging.getLogger("podium.leases")
 
 
 class LeaseKeeper:
-    """Renews every registered owner's leases each third of the lease length.
+    """Renews, each third of the lease length, the lease of every run this process holds.
 
     A worker that stops heartbeating (killed, paused, partitioned) loses its workflows to
     another worker once `lease_seconds` pass; the epoch bump on takeover fences its writes.
+    Only runs in flight are renewed: a run that ended without releasing its workflow (its
+    store writes failed) lets the lease lapse, so the workflow is not stuck with a live worker.
     """
 
     def __init__(self, store: base.Store, lease_seconds: float, now: Callable[[], float]) -> None:
         self._store = store
         self._lease = lease_seconds
         self._now = now
-        self._owners: set[str] = set()
+        self._held: dict[str, set[str]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def add(self, owner: str) -> None:
-        """Start renewing `owner`'s leases."""
+    @contextmanager
+    def holding(self, fence: base.Fence) -> Iterator[None]:
+        """Renew the lease of `fence`'s workflow while the block runs."""
         with self._lock:
-            self._owners.add(owner)
+            self._held.setdefault(fence.owner, set()).add(fence.workflow_id)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="podium-leases", daemon=True
                 )
                 self._thread.start()
-
-    def remove(self, owner: str) -> None:
-        """Stop renewing `owner`'s leases."""
-        with self._lock:
-            self._owners.discard(owner)
+        try:
+            yield
+        finally:
+            with self._lock:
+                ids = self._held.get(fence.owner)
+                if ids is not None:
+                    ids.discard(fence.workflow_id)
+                    if not ids:
+                        del self._held[fence.owner]
 
     def renew(self) -> None:
-        """Renew all registered owners once (the heartbeat)."""
+        """Renew every held lease once (the heartbeat)."""
         with self._lock:
-            owners = list(self._owners)
-        for owner in owners:
+            held = {owner: sorted(ids) for owner, ids in self._held.items()}
+        for owner, ids in held.items():
             try:
-                self._store.renew_leases(owner, self._now(), self._lease)
+                self._store.renew_leases(owner, ids, self._now(), self._lease)
             except Exception:
                 log.exception("lease renewal for %s failed; will retry", owner)
 

@@ -91,7 +91,6 @@ class Worker:
     def start(self) -> Worker:
         """Start claiming in background threads; returns self."""
         if self._dispatcher is None:
-            self.rt.leases.add(self.owner)
             self._dispatcher = threading.Thread(
                 target=self._dispatch_loop, name="podium-dispatch", daemon=True
             )
@@ -121,7 +120,6 @@ class Worker:
         with self._lock:
             self._lock.wait_for(lambda: self._active == 0, timeout=wait)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self.rt.leases.remove(self.owner)
 
     @property
     def active(self) -> int:

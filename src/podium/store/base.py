@@ -169,7 +169,7 @@ class Connector(Protocol):
 
     @property
     def dialect(self) -> str:
-        """"sqlite" or "postgres": which SQL files to load (`queries.load(dialect, feature)`)."""
+        """The SQL dialect, "sqlite" or "postgres": which `sql/<dialect>/` files to load."""
         ...
 
     def execute(self, sql: str, params: Mapping[str, Any]) -> Result:
@@ -234,8 +234,18 @@ class Store(Protocol):
         """Claim `workflow_id` if it is ready now; None if it is not (or does not exist)."""
         ...
 
-    def renew_leases(self, owner: str, now: float, lease_seconds: float) -> int:
-        """Extend every lease `owner` holds to `now + lease_seconds`; return how many."""
+    def renew_leases(
+        self, owner: str, workflow_ids: Sequence[str], now: float, lease_seconds: float
+    ) -> int:
+        """Extend `owner`'s leases on `workflow_ids` to `now + lease_seconds`; return how many.
+
+        Only the runs a process still has in flight are renewed, so a run that ended badly
+        without releasing its workflow loses the lease and another worker takes it over.
+        """
+        ...
+
+    def wake(self, workflow_id: str, now: float) -> bool:
+        """Make a waiting workflow ready now (its wait condition may hold); True if it was."""
         ...
 
     def load_history(self, workflow_id: str) -> list[HistoryEvent]:

@@ -200,10 +200,18 @@ class PostgresStore:
         row = self._run("claim_one", params, _one)
         return _claim(row) if row is not None else None
 
-    def renew_leases(self, owner: str, now: float, lease_seconds: float) -> int:
+    def renew_leases(
+        self, owner: str, workflow_ids: Sequence[str], now: float, lease_seconds: float
+    ) -> int:
         """See `Store.renew_leases`; idempotent, so retried once after a connection fault."""
-        params = {"owner": owner, "lease_until": now + lease_seconds}
+        if not workflow_ids:
+            return 0
+        params = {"owner": owner, "ids": list(workflow_ids), "lease_until": now + lease_seconds}
         return self._retrying(lambda: self._run("renew_leases", params, _count))
+
+    def wake(self, workflow_id: str, now: float) -> bool:
+        """See `Store.wake`."""
+        return self._run("wake", {"id": workflow_id, "now": now}, _count) == 1
 
     # -- history ---------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ through SQLite's own locking (`busy_timeout` waits for the writer lock).
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
 import threading
 import time
@@ -180,9 +181,22 @@ class SQLiteStore:
         rows = self._write("claim_one", (owner, now + lease_seconds, now, workflow_id, now)).rows
         return _claim(rows[0]) if rows else None
 
-    def renew_leases(self, owner: str, now: float, lease_seconds: float) -> int:
+    def renew_leases(
+        self, owner: str, workflow_ids: Sequence[str], now: float, lease_seconds: float
+    ) -> int:
         """See `Store.renew_leases`."""
-        return self._write("renew_leases", (now + lease_seconds, owner)).rowcount
+        if not workflow_ids:
+            return 0
+        params = {
+            "lease_until": now + lease_seconds,
+            "owner": owner,
+            "ids": json.dumps(list(workflow_ids)),
+        }
+        return self._write("renew_leases", params).rowcount
+
+    def wake(self, workflow_id: str, now: float) -> bool:
+        """See `Store.wake`."""
+        return self._write("wake", {"id": workflow_id, "now": now}).rowcount == 1
 
     # -- history ---------------------------------------------------------------------------
 

@@ -75,7 +75,11 @@ RETURNING w.*;
 
 -- name: renew_leases
 UPDATE podium_workflows SET ready_at = %(lease_until)s
-WHERE lease_owner = %(owner)s AND status = 'running';
+WHERE id = ANY(%(ids)s) AND lease_owner = %(owner)s AND status = 'running';
+
+-- name: wake
+UPDATE podium_workflows SET ready_at = %(now)s, updated_at = %(now)s
+WHERE id = %(id)s AND status = 'waiting' AND (ready_at IS NULL OR ready_at > %(now)s);
 
 -- name: load_history
 SELECT workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at

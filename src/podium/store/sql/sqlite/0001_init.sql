@@ -26,8 +26,6 @@ CREATE TABLE podium_workflows (
 -- Claiming scans only workflows that can become runnable (ready_at is NULL once finished).
 CREATE INDEX podium_workflows_ready
     ON podium_workflows (queue, priority DESC, ready_at) WHERE ready_at IS NOT NULL;
-CREATE INDEX podium_workflows_owner
-    ON podium_workflows (lease_owner) WHERE lease_owner IS NOT NULL;
 CREATE INDEX podium_workflows_created ON podium_workflows (created_at DESC);
 -- Only failed workflows get a status index: most listings walk created_at, and indexing a
 -- column that changes on every claim and finish would cost each of those commits.

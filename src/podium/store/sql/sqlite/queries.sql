@@ -36,8 +36,13 @@ WHERE id = ? AND ready_at IS NOT NULL AND ready_at <= ?
 RETURNING *;
 
 -- name: renew_leases
-UPDATE podium_workflows SET ready_at = ?
-WHERE lease_owner = ? AND status = 'running';
+UPDATE podium_workflows SET ready_at = :lease_until
+WHERE id IN (SELECT value FROM json_each(:ids)) AND lease_owner = :owner
+  AND status = 'running';
+
+-- name: wake
+UPDATE podium_workflows SET ready_at = :now, updated_at = :now
+WHERE id = :id AND status = 'waiting' AND (ready_at IS NULL OR ready_at > :now);
 
 -- name: load_history
 SELECT workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at
