@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from podium import errors
 from podium.store import queries
 
@@ -16,12 +18,16 @@ def latest(dialect: str) -> int:
     return max(version for version, _, _ in queries.migrations(dialect))
 
 
-def pending(dialect: str, current: int) -> list[tuple[int, str, str]]:
-    """Migrations newer than `current`; a store newer than this engine is an error."""
+def pending(dialect: str, applied: Collection[int]) -> list[tuple[int, str, str]]:
+    """Migrations not yet applied, in order; a store newer than this engine is an error.
+
+    Every missing number is applied, not only those above the newest: feature migrations are
+    independent of each other, so one that arrived later than a higher number still runs.
+    """
     newest = latest(dialect)
-    if current > newest:
+    if applied and max(applied) > newest:
         raise errors.SchemaVersionError(
-            f"the database has podium schema version {current}, newer than the {newest} this "
-            "podium understands; upgrade podium (pip install -U podium) before using it"
+            f"the database has podium schema version {max(applied)}, newer than the {newest} "
+            "this podium understands; upgrade podium (pip install -U podium) before using it"
         )
-    return [m for m in queries.migrations(dialect) if m[0] > current]
+    return [m for m in queries.migrations(dialect) if m[0] not in applied]

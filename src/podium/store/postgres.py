@@ -97,8 +97,8 @@ class PostgresStore:
                     "schema; create that schema, or add ?schema=NAME and podium creates it"
                 )
             conn.execute(self._q["schema_table"])
-            version = _first(conn.execute(self._q["schema_version"]))["version"]
-            for number, name_, script in migrate.pending(DIALECT, version):
+            applied = {row["version"] for row in conn.execute(self._q["schema_versions"])}
+            for number, name_, script in migrate.pending(DIALECT, applied):
                 conn.execute(script)
                 params = {"version": number, "name": name_, "now": time.time()}
                 conn.execute(self._q["record_migration"], params)

@@ -64,8 +64,8 @@ class SQLiteStore:
     def _migrate(self) -> None:
         with self._transaction() as conn:
             conn.execute(migrate.SCHEMA_TABLE)
-            current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM podium_schema")
-            for version, name, sql in migrate.pending(DIALECT, current.fetchone()[0]):
+            applied = {row[0] for row in conn.execute("SELECT version FROM podium_schema")}
+            for version, name, sql in migrate.pending(DIALECT, applied):
                 for statement in _statements(sql):
                     conn.execute(statement)
                 conn.execute(

@@ -12,8 +12,8 @@ CREATE TABLE IF NOT EXISTS podium_schema (
 -- name: migrate_lock
 SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0));
 
--- name: schema_version
-SELECT COALESCE(MAX(version), 0) AS version FROM podium_schema;
+-- name: schema_versions
+SELECT version FROM podium_schema;
 
 -- name: record_migration
 INSERT INTO podium_schema (version, name, applied_at) VALUES (%(version)s, %(name)s, %(now)s);
