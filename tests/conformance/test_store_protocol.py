@@ -294,10 +294,22 @@ def test_wake_readies_only_waiting_workflows(store):
     running(store, "r1", "A")
     assert store.wake("w1", T + 1) is True
     assert record(store, "w1").ready_at == T + 1
-    assert store.wake("w1", T + 2) is False  # already ready
-    assert store.wake("r1", T + 1) is False  # running: nothing to wake
+    assert store.wake("w1", T + 2) is True  # already ready: stays ready at T + 1
+    assert record(store, "w1").ready_at == T + 1
     assert store.wake("missing", T) is False
     assert [c.record.id for c in store.claim("B", ["default"], 10, T + 1, LEASE)] == ["w1"]
+
+
+def test_wake_during_a_run_readies_its_suspend(store):
+    claim = running(store, "r1", "A")
+    assert store.wake("r1", T + 1) is True  # running: marked, not readied
+    assert record(store, "r1").status == "running"
+    store.suspend(claim.fence, None, T + 2)
+    assert record(store, "r1").ready_at == T + 2  # the wake was not lost
+    again = store.claim("B", ["default"], 10, T + 2, LEASE)
+    assert [c.record.id for c in again] == ["r1"]
+    store.suspend(again[0].fence, None, T + 3)  # a new run starts unmarked
+    assert record(store, "r1").ready_at is None
 
 
 # -- history and attempts -------------------------------------------------------------------

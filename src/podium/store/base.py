@@ -245,7 +245,11 @@ class Store(Protocol):
         ...
 
     def wake(self, workflow_id: str, now: float) -> bool:
-        """Make a waiting workflow ready now (its wait condition may hold); True if it was."""
+        """Tell a workflow its wait condition may hold now; False if it is not running or waiting.
+
+        A waiting workflow becomes ready now. A running one is marked, and its next `suspend`
+        makes it ready at once: a wake that races with the decision to wait is never lost.
+        """
         ...
 
     def load_history(self, workflow_id: str) -> list[HistoryEvent]:

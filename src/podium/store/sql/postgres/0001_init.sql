@@ -22,7 +22,8 @@ CREATE TABLE podium_workflows (
     lease_owner     text,
     lease_epoch     bigint NOT NULL DEFAULT 0,
     runs            integer NOT NULL DEFAULT 0,
-    claimed_from    text
+    claimed_from    text,
+    woken_at        double precision
 );
 
 -- Claiming scans only workflows that can become runnable (ready_at is NULL once finished).

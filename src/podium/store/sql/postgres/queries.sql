@@ -50,7 +50,7 @@ WITH picked AS MATERIALIZED (
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE podium_workflows AS w
-    SET claimed_from = w.status, status = 'running', lease_owner = %(owner)s,
+    SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = %(owner)s,
         lease_epoch = w.lease_epoch + 1, ready_at = %(lease_until)s, updated_at = %(now)s,
         runs = w.runs + 1
     FROM picked
@@ -66,7 +66,7 @@ WITH picked AS MATERIALIZED (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE podium_workflows AS w
-SET claimed_from = w.status, status = 'running', lease_owner = %(owner)s,
+SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = %(owner)s,
     lease_epoch = w.lease_epoch + 1, ready_at = %(lease_until)s, updated_at = %(now)s,
     runs = w.runs + 1
 FROM picked
@@ -78,8 +78,12 @@ UPDATE podium_workflows SET ready_at = %(lease_until)s
 WHERE id = ANY(%(ids)s) AND lease_owner = %(owner)s AND status = 'running';
 
 -- name: wake
-UPDATE podium_workflows SET ready_at = %(now)s, updated_at = %(now)s
-WHERE id = %(id)s AND status = 'waiting' AND (ready_at IS NULL OR ready_at > %(now)s);
+-- A running workflow is only marked (its suspend then readies it); a waiting one is readied.
+UPDATE podium_workflows
+SET woken_at = %(now)s,
+    ready_at = CASE WHEN status = 'waiting' AND (ready_at IS NULL OR ready_at > %(now)s)
+                    THEN %(now)s ELSE ready_at END
+WHERE id = %(id)s AND status IN ('running', 'waiting');
 
 -- name: load_history
 SELECT workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at
@@ -124,7 +128,8 @@ ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
 
 -- name: suspend
 UPDATE podium_workflows
-SET status = 'waiting', ready_at = %(wake_at)s, lease_owner = NULL, updated_at = %(now)s
+SET status = 'waiting', lease_owner = NULL, updated_at = %(now)s,
+    ready_at = CASE WHEN woken_at IS NULL THEN %(wake_at)s::double precision ELSE %(now)s END
 WHERE id = %(fence_id)s AND lease_owner = %(fence_owner)s
   AND lease_epoch = %(fence_epoch)s AND status = 'running';
 

@@ -20,7 +20,8 @@ CREATE TABLE podium_workflows (
     lease_owner     TEXT,
     lease_epoch     INTEGER NOT NULL DEFAULT 0,
     runs            INTEGER NOT NULL DEFAULT 0,
-    claimed_from    TEXT
+    claimed_from    TEXT,
+    woken_at        REAL
 );
 
 -- Claiming scans only workflows that can become runnable (ready_at is NULL once finished).

@@ -18,7 +18,7 @@ SELECT * FROM podium_workflows WHERE id = ?;
 
 -- name: claim
 UPDATE podium_workflows
-SET claimed_from = status, status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1,
+SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1,
     ready_at = ?, updated_at = ?, runs = runs + 1
 WHERE id IN (
     SELECT id FROM podium_workflows
@@ -30,7 +30,7 @@ RETURNING *;
 
 -- name: claim_one
 UPDATE podium_workflows
-SET claimed_from = status, status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1,
+SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = ?, lease_epoch = lease_epoch + 1,
     ready_at = ?, updated_at = ?, runs = runs + 1
 WHERE id = ? AND ready_at IS NOT NULL AND ready_at <= ?
 RETURNING *;
@@ -41,8 +41,12 @@ WHERE id IN (SELECT value FROM json_each(:ids)) AND lease_owner = :owner
   AND status = 'running';
 
 -- name: wake
-UPDATE podium_workflows SET ready_at = :now, updated_at = :now
-WHERE id = :id AND status = 'waiting' AND (ready_at IS NULL OR ready_at > :now);
+-- A running workflow is only marked (its suspend then readies it); a waiting one is readied.
+UPDATE podium_workflows
+SET woken_at = :now,
+    ready_at = CASE WHEN status = 'waiting' AND (ready_at IS NULL OR ready_at > :now)
+                    THEN :now ELSE ready_at END
+WHERE id = :id AND status IN ('running', 'waiting');
 
 -- name: load_history
 SELECT workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at
@@ -75,9 +79,11 @@ WHERE EXISTS (
 ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
 
 -- name: suspend
+-- A wake that arrived while this run was deciding to wait makes the workflow ready at once.
 UPDATE podium_workflows
-SET status = 'waiting', ready_at = ?, lease_owner = NULL, updated_at = ?
-WHERE id = ? AND lease_owner = ? AND lease_epoch = ? AND status = 'running';
+SET status = 'waiting', ready_at = CASE WHEN woken_at IS NULL THEN ?1 ELSE ?2 END,
+    lease_owner = NULL, updated_at = ?2
+WHERE id = ?3 AND lease_owner = ?4 AND lease_epoch = ?5 AND status = 'running';
 
 -- name: release
 UPDATE podium_workflows
