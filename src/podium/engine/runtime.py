@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 
 from podium import clock as clock_mod
 from podium import config, errors, registry
@@ -39,10 +40,17 @@ class Runtime:
         self.log = logging.getLogger("podium")
         self._loop: loop.LoopThread | None = None
         self._lock = threading.Lock()
+        self._unsubscribe: Callable[[], None] | None = None
 
     def new_owner(self, role: str) -> str:
         """A unique lease-owner id naming this host and process."""
         return f"{socket.gethostname()}:{os.getpid()}:{role}:{uuid.uuid4().hex[:8]}"
+
+    def listen(self) -> None:
+        """Hear other processes' changes through the store's push notifications, if any."""
+        with self._lock:
+            if self._unsubscribe is None:
+                self._unsubscribe = self.store.subscribe(self.notifier)
 
     def loop(self) -> loop.LoopThread:
         """The shared event loop for async workflows and steps, started on first use."""
@@ -57,6 +65,7 @@ class Runtime:
         Local runs wake the wait at once; runs in other processes are seen by polling that
         backs off from 2 ms to the poll interval.
         """
+        self.listen()
         deadline = None if timeout is None else self.clock.time() + timeout
         delay = 0.002
         event = self.notifier.watch(workflow_id)
@@ -84,6 +93,8 @@ class Runtime:
 
     def close(self) -> None:
         """Stop shared threads."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         self.leases.close()
         if self._loop is not None:
             self._loop.stop()

@@ -91,6 +91,7 @@ class Worker:
     def start(self) -> Worker:
         """Start claiming in background threads; returns self."""
         if self._dispatcher is None:
+            self.rt.listen()
             self._dispatcher = threading.Thread(
                 target=self._dispatch_loop, name="podium-dispatch", daemon=True
             )

@@ -185,6 +185,18 @@ class Connector(Protocol):
         ...
 
 
+class Listener(Protocol):
+    """Who hears a store's push notifications (the engine's Notifier)."""
+
+    def work_available(self) -> None:
+        """Some workflow may have become claimable."""
+        ...
+
+    def run_ended(self, workflow_id: str) -> None:
+        """`workflow_id` finished (completed, failed or cancelled)."""
+        ...
+
+
 class Store(Protocol):
     """Durable state of all workflows; the only state workers share."""
 
@@ -293,6 +305,13 @@ class Store(Protocol):
 
         Returns the updated record, the unchanged record when it was not failed or cancelled,
         or None when no such workflow exists.
+        """
+        ...
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Push what other processes change to `listener`; return a function that stops it.
+
+        A store without push notifications returns a no-op: workers and waiters then poll.
         """
         ...
 

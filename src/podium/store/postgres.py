@@ -31,7 +31,7 @@ import psycopg_pool
 from psycopg import conninfo, rows, sql
 
 from podium import errors
-from podium.store import base, migrate, queries
+from podium.store import base, migrate, postgres_notify, queries
 
 DIALECT = "postgres"
 POOL_MIN = 1
@@ -70,6 +70,7 @@ class PostgresStore:
             open=True,
         )
         self.connector = _Connector(self)
+        self._notifications = postgres_notify.NotificationListener(self._conninfo, self.schema)
         """Where feature stores run their SQL (see `base.Connector`)."""
 
     # -- schema ----------------------------------------------------------------------------
@@ -260,8 +261,13 @@ class PostgresStore:
                 conn.execute(self._q["drop_failed_tail"], params)
         return _record(row) if row is not None else self.get_workflow(workflow_id)
 
+    def subscribe(self, listener: base.Listener) -> Callable[[], None]:
+        """See `Store.subscribe`: LISTEN/NOTIFY on a connection of its own."""
+        return self._notifications.subscribe(listener)
+
     def close(self) -> None:
-        """Close the pool and its connections."""
+        """Stop listening; close the pool and its connections."""
+        self._notifications.close()
         self._pool.close()
 
 

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -281,6 +281,10 @@ class SQLiteStore:
                 conn.execute(self._q["drop_open_attempts"], (workflow_id, workflow_id))
                 conn.execute(self._q["drop_failed_tail"], (workflow_id, workflow_id))
         return self.get_workflow(workflow_id)
+
+    def subscribe(self, listener: base.Listener) -> Callable[[], None]:
+        """SQLite has no push notifications: other processes' changes are found by polling."""
+        return lambda: None
 
     def close(self) -> None:
         """Stop the checkpointer and close the connections."""

@@ -63,3 +63,23 @@ CREATE TABLE podium_attempts (
     retry_at      double precision,
     PRIMARY KEY (workflow_id, seq, attempt)
 );
+
+-- Push wake-ups: whenever a workflow may have become claimable, or has finished, every
+-- listening worker and waiter hears of it (delivered at commit; polling stays the fallback).
+CREATE FUNCTION podium_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status IN ('completed', 'failed', 'cancelled')
+       AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM NEW.status) THEN
+        PERFORM pg_notify('podium', 'done:' || TG_TABLE_SCHEMA || ':' || NEW.id);
+    ELSIF NEW.status IN ('pending', 'waiting') AND NEW.ready_at IS NOT NULL
+       AND (TG_OP = 'INSERT' OR OLD.ready_at IS DISTINCT FROM NEW.ready_at
+            OR OLD.status IS DISTINCT FROM NEW.status) THEN
+        PERFORM pg_notify('podium', 'work:' || TG_TABLE_SCHEMA || ':' || NEW.queue);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER podium_workflows_notify
+    AFTER INSERT OR UPDATE OF status, ready_at ON podium_workflows
+    FOR EACH ROW EXECUTE FUNCTION podium_notify();
