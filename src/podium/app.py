@@ -206,6 +206,26 @@ class App:
 
         return register(fn) if fn is not None else register
 
+    def asl_workflow(
+        self,
+        name: str,
+        definition: Any,
+        resources: dict[str, Callable[..., Any]] | None = None,
+        *,
+        queue: str = "default",
+        timeout: float | None = None,
+    ) -> workflow_mod.WorkflowDefinition[..., Any]:
+        """Register an Amazon States Language state machine as a workflow (see podium.asl).
+
+        `resources` maps each Task's Resource to a step or plain function (which becomes a
+        step); an invalid definition or an unmapped resource raises DefinitionError.
+        """
+        from podium.asl import workflow as asl_workflow
+
+        return asl_workflow.register(
+            self, name, definition, resources or {}, queue=queue, timeout=timeout
+        )
+
     # -- starting and running --------------------------------------------------------------
 
     def start(

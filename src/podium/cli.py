@@ -73,7 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in (_add_worker, _add_start, _add_ls, _add_show, _add_cancel, _add_resume, _add_demo):
         add(commands)
+    _add_asl(commands)
     return parser
+
+
+def _add_asl(commands: Any) -> None:
+    from podium.asl import cli as asl_cli
+
+    asl_cli.add(commands)
 
 
 def _no_command(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:

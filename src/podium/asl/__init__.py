@@ -1,0 +1,11 @@
+"""Amazon States Language (AWS Step Functions) state machines, run as podium workflows.
+
+`app.asl_workflow(name, definition, resources)` registers one; `validate(definition)` lists
+its problems; `test_state(state, input, mock=...)` runs one state like TestState does.
+"""
+
+from podium.asl.errors import ASLError, DefinitionError, TaskError
+from podium.asl.testing import test_state
+from podium.asl.validation import validate
+
+__all__ = ["ASLError", "DefinitionError", "TaskError", "test_state", "validate"]

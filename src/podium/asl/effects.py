@@ -1,0 +1,78 @@
+"""Everything nondeterministic an interpreter does, behind one interface.
+
+Inside a podium workflow these go through podium's recorded helpers and steps, so a replay
+sees the same values; `LocalEffects` runs them plainly (test_state, the CLI without a store).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random as _random
+import time as _time
+import uuid as _uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from podium.asl import errors
+
+Resource = Callable[[Any], Any]
+
+
+class Effects(Protocol):
+    """Side effects of running a state machine."""
+
+    def uuid4(self) -> str:
+        """A random UUID string."""
+        ...
+
+    def random(self) -> float:
+        """A float in [0, 1)."""
+        ...
+
+    def now(self) -> dt.datetime:
+        """The current UTC time."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Wait (durably inside a workflow)."""
+        ...
+
+    def call(self, resource: str, payload: Any, timeout: float | None) -> Any:
+        """Run the Task resource `resource` on `payload`; return its result."""
+        ...
+
+
+class LocalEffects:
+    """Effects run directly in this process (no durability)."""
+
+    def __init__(self, resources: Mapping[str, Resource] | None = None) -> None:
+        self.resources = dict(resources or {})
+
+    def uuid4(self) -> str:
+        """A fresh UUID."""
+        return str(_uuid.uuid4())
+
+    def random(self) -> float:
+        """A fresh random float."""
+        return _random.random()
+
+    def now(self) -> dt.datetime:
+        """The wall clock."""
+        return dt.datetime.now(dt.UTC)
+
+    def sleep(self, seconds: float) -> None:
+        """A plain sleep."""
+        _time.sleep(max(0.0, seconds))
+
+    def call(self, resource: str, payload: Any, timeout: float | None) -> Any:
+        """Call the mapped function."""
+        fn = self.resources.get(resource)
+        if fn is None:
+            raise errors.failure(errors.TASK_FAILED, f"resource {resource!r} is not mapped")
+        return fn(payload)
+
+
+def timestamp(moment: dt.datetime) -> str:
+    """ISO 8601 with milliseconds and Z, as Step Functions writes times."""
+    moment = moment.astimezone(dt.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -1,0 +1,129 @@
+"""Runs a validated state machine: the state loop, the context object and the variables.
+
+The interpreter is deterministic given its `Effects` (time, randomness, Task calls, waits),
+which is what makes it durable inside a podium workflow: a replay re-runs it from the top and
+every effect replays from history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from podium.asl import effects as effects_mod
+from podium.asl import errors
+
+JSONPATH = "JSONPath"
+JSONATA = "JSONata"
+ACCOUNT = "arn:aws:states:us-east-1:000000000000"
+
+
+@dataclasses.dataclass
+class Frame:
+    """One state being run: where it is, what it got, and the scope it sees."""
+
+    interpreter: Interpreter
+    name: str
+    state: Mapping[str, Any]
+    language: str
+    raw: Any
+    context: dict[str, Any]
+    variables: dict[str, Any]
+
+    @property
+    def jsonata(self) -> bool:
+        """Whether this state uses JSONata."""
+        return self.language == JSONATA
+
+    @property
+    def effects(self) -> effects_mod.Effects:
+        """The interpreter's side effects."""
+        return self.interpreter.effects
+
+
+class Interpreter:
+    """Executes state machines with the given effects."""
+
+    def __init__(self, effects: effects_mod.Effects, machine_name: str = "StateMachine") -> None:
+        self.effects = effects
+        self.machine_name = machine_name
+
+    def execute(self, definition: Mapping[str, Any], value: Any, execution: str) -> Any:
+        """Run `definition` on input `value` as the execution named `execution`."""
+        context = self.context(value, execution)
+        return self.run_machine(definition, value, context, {}, JSONPATH)
+
+    def context(self, value: Any, execution: str) -> dict[str, Any]:
+        """The context object `$$` at the start of an execution."""
+        machine = f"{ACCOUNT}:stateMachine:{self.machine_name}"
+        return {
+            "Execution": {
+                "Id": f"{ACCOUNT}:execution:{self.machine_name}:{execution}",
+                "Input": value,
+                "Name": execution,
+                "RoleArn": "arn:aws:iam::000000000000:role/podium",
+                "StartTime": effects_mod.timestamp(self.effects.now()),
+                "RedriveCount": 0,
+            },
+            "StateMachine": {"Id": machine, "Name": self.machine_name},
+            "State": {},
+        }
+
+    def run_machine(
+        self,
+        machine: Mapping[str, Any],
+        value: Any,
+        context: dict[str, Any],
+        variables: dict[str, Any],
+        language: str,
+    ) -> Any:
+        """Run the states of `machine` (the top level or a branch) from StartAt to an end."""
+        from podium.asl import states as states_mod
+
+        language = machine.get("QueryLanguage", language)
+        name: str = machine["StartAt"]
+        while True:
+            state = machine["States"][name]
+            frame = Frame(
+                self,
+                name,
+                state,
+                state.get("QueryLanguage", language),
+                value,
+                _enter(context, name, self.effects, state),
+                variables,
+            )
+            value, following = states_mod.run(frame)
+            if following is None:
+                return value
+            name = following
+
+
+def _enter(
+    context: dict[str, Any], name: str, effects: effects_mod.Effects, state: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The context object inside state `name` (EnteredTime only when the state may read it)."""
+    entered = context.get("State", {}).get("EnteredTime", "")
+    if _reads_context(state):
+        entered = effects_mod.timestamp(effects.now())
+    out = dict(context)
+    out["State"] = {"EnteredTime": entered, "Name": name, "RetryCount": 0}
+    return out
+
+
+def _reads_context(state: Mapping[str, Any]) -> bool:
+    cached = _CONTEXT_USE.get(id(state))
+    if cached is None or cached[0] is not state:
+        text = repr({k: v for k, v in state.items() if k not in ("Branches", "ItemProcessor")})
+        cached = (state, "$$" in text or "$states.context" in text)
+        _CONTEXT_USE[id(state)] = cached
+    return cached[1]
+
+
+_CONTEXT_USE: dict[int, tuple[Mapping[str, Any], bool]] = {}
+
+
+def fail(error: str, cause: str) -> errors.ASLError:
+    """Shorthand for an ASL failure."""
+    return errors.failure(error, cause)

@@ -1,0 +1,43 @@
+"""Resolving `$`-strings in JSONPath states: `$.input`, `$$.Context`, and `$variable`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from podium.asl import jsonpath
+
+_VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def resolve(path: str, data: Any, context: Any, variables: Mapping[str, Any]) -> Any:
+    """The value `path` names: in `data`, in the context object (`$$`), or a variable.
+
+    Raises `jsonpath.PathMissing` when a definite path names nothing and KeyError for an
+    unknown variable.
+    """
+    if path.startswith("$$"):
+        return jsonpath.find(path[1:], context)
+    m = _VARIABLE.match(path)
+    if m:
+        name = m.group(1)
+        if name not in variables:
+            raise KeyError(name)
+        return jsonpath.find("$" + path[m.end() :], variables[name])
+    return jsonpath.find(path, data)
+
+
+def check(path: str) -> str | None:
+    """None when `path` is a well-formed path for `resolve`, else the problem."""
+    if not isinstance(path, str) or not path.startswith("$"):
+        return f"{path!r} is not a path (it must start with '$')"
+    text = path[1:] if path.startswith("$$") else path
+    m = _VARIABLE.match(text)
+    if m and not path.startswith("$$"):
+        text = "$" + text[m.end() :]
+    try:
+        jsonpath.compile_path(text)
+    except jsonpath.PathError as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,184 @@
+"""What each state type does; `run(frame)` returns (output, next state or None at an end)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from podium.asl import choice, dataflow, errors, intrinsics, jsonata, payload, recovery
+from podium.asl.interpreter import Frame
+
+Outcome = tuple[Any, str | None]
+
+
+def run(frame: Frame) -> Outcome:
+    """Run one state."""
+    return HANDLERS[frame.state["Type"]](frame)
+
+
+def _next(frame: Frame) -> str | None:
+    return None if frame.state.get("End") else frame.state.get("Next")
+
+
+def pass_state(frame: Frame) -> Outcome:
+    """Pass: its Result (or its input) becomes its output."""
+    if frame.jsonata:
+        return dataflow.passthrough(frame, frame.raw), _next(frame)
+    data = dataflow.effective_input(frame)
+    result = frame.state["Result"] if "Result" in frame.state else data
+    return dataflow.finish(frame, result), _next(frame)
+
+
+def succeed(frame: Frame) -> Outcome:
+    """Succeed: end this machine (or branch) successfully."""
+    if frame.jsonata:
+        return dataflow.passthrough(frame, frame.raw), None
+    data = payload.select(frame.state.get("InputPath", "$"), frame.raw, "InputPath", {})
+    return dataflow.passthrough(frame, data), None
+
+
+def fail(frame: Frame) -> Outcome:
+    """Fail: end with Error and Cause (or their paths / expressions)."""
+    state = frame.state
+    if frame.jsonata:
+        error = dataflow.evaluate(frame, state.get("Error"))
+        cause = dataflow.evaluate(frame, state.get("Cause"))
+    else:
+        error = _fail_field(frame, "ErrorPath") if "ErrorPath" in state else state.get("Error")
+        cause = _fail_field(frame, "CausePath") if "CausePath" in state else state.get("Cause")
+    raise errors.failure(_text(error), _text(cause))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else intrinsics.dumps(value)
+
+
+def _fail_field(frame: Frame, key: str) -> Any:
+    text = frame.state[key]
+    return payload.expression(text, key, frame.raw, frame.context, frame.variables, frame.effects)
+
+
+def choice_state(frame: Frame) -> Outcome:
+    """Choice: go to the Next of the first rule that holds, else Default."""
+    state = frame.state
+    data = frame.raw if frame.jsonata else dataflow.effective_input(frame, "-")
+    for rule in state.get("Choices", []):
+        if _holds(frame, rule, data):
+            block = rule if ("Assign" in rule or "Output" in rule) else state
+            return dataflow.passthrough(frame, data, block), rule["Next"]
+    if "Default" in state:
+        return dataflow.passthrough(frame, data), state["Default"]
+    raise errors.failure(
+        errors.NO_CHOICE, f"No Choice Rules matched and no Default was specified in '{frame.name}'"
+    )
+
+
+def _holds(frame: Frame, rule: Any, data: Any) -> bool:
+    if frame.jsonata:
+        value = dataflow.evaluate(frame, rule.get("Condition"))
+        if not isinstance(value, bool):
+            raise errors.failure(
+                errors.QUERY,
+                f"The Condition {rule.get('Condition')!r} of state '{frame.name}' "
+                f"returned {intrinsics.dumps(value)}, not a boolean",
+            )
+        return value
+    return choice.evaluate(rule, data, frame.context, frame.variables)
+
+
+def wait(frame: Frame) -> Outcome:
+    """Wait: pause for Seconds or until Timestamp (durable inside a workflow)."""
+    state = frame.state
+    data = frame.raw if frame.jsonata else dataflow.effective_input(frame, "-")
+    seconds = _wait_seconds(frame, state, data)
+    if seconds > 0:
+        frame.effects.sleep(seconds)
+    return dataflow.passthrough(frame, data), _next(frame)
+
+
+def _wait_seconds(frame: Frame, state: Any, data: Any) -> float:
+    if "Seconds" in state or "SecondsPath" in state:
+        if "Seconds" in state:
+            value = state["Seconds"]
+            if frame.jsonata:
+                value = dataflow.evaluate(frame, value)
+        else:
+            value = _path_value(frame, "SecondsPath", data)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise errors.failure(
+                errors.RUNTIME,
+                f"The SecondsPath/Seconds of state '{frame.name}' is not a non-negative "
+                f"integer: {intrinsics.dumps(value)}",
+            )
+        return float(value)
+    if "Timestamp" in state:
+        value = state["Timestamp"]
+        if frame.jsonata:
+            value = dataflow.evaluate(frame, value)
+    else:
+        value = _path_value(frame, "TimestampPath", data)
+    moment = choice.parse_timestamp(value) if isinstance(value, str) else None
+    if moment is None:
+        raise errors.failure(
+            errors.RUNTIME,
+            f"The TimestampPath/Timestamp of state '{frame.name}' is not a valid timestamp: "
+            f"{intrinsics.dumps(value)}",
+        )
+    return (moment - frame.effects.now()).total_seconds()
+
+
+def _path_value(frame: Frame, key: str, data: Any) -> Any:
+    return payload.select(frame.state[key], data, key, frame.variables)
+
+
+def task(frame: Frame) -> Outcome:
+    """Task: call the mapped resource, with Retry and Catch."""
+    return recovery.guarded(frame, _task_once)
+
+
+def _task_once(frame: Frame) -> Any:
+    data = dataflow.effective_input(frame)
+    resource = frame.state["Resource"]
+    timeout = _timeout(frame, data)
+    result = frame.effects.call(resource, data, timeout)
+    return dataflow.finish(frame, result)
+
+
+def _timeout(frame: Frame, data: Any) -> float | None:
+    state = frame.state
+    value = state.get("TimeoutSeconds")
+    if frame.jsonata and jsonata.is_expression(value):
+        value = dataflow.evaluate(frame, value)
+    if "TimeoutSecondsPath" in state:
+        value = payload.select(state["TimeoutSecondsPath"], frame.raw, "TimeoutSecondsPath", {})
+    if value is None:
+        return None
+    return float(value)
+
+
+def parallel(frame: Frame) -> Outcome:
+    """Parallel: run every branch on the same input; the result is the list of outputs."""
+    from podium.asl import branches
+
+    return recovery.guarded(frame, branches.parallel_once)
+
+
+def map_state(frame: Frame) -> Outcome:
+    """Map: run the item processor for every item; the result is the list of outputs."""
+    from podium.asl import branches
+
+    return recovery.guarded(frame, branches.map_once)
+
+
+HANDLERS: dict[str, Callable[[Frame], Outcome]] = {
+    "Pass": pass_state,
+    "Succeed": succeed,
+    "Fail": fail,
+    "Choice": choice_state,
+    "Wait": wait,
+    "Task": task,
+    "Parallel": parallel,
+    "Map": map_state,
+}
