@@ -1,0 +1,70 @@
+-- Fan-out queries (SQLite), loaded by podium.store.children. Lists travel as JSON text.
+
+-- name: hold_parent
+-- Inside the creating transaction: the parent still runs under this lease.
+SELECT id FROM podium_workflows
+WHERE id = :id AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'running';
+
+-- name: create_children
+INSERT INTO podium_workflows
+    (id, workflow, status, queue, priority, input, parent_id,
+     created_at, updated_at, ready_at, deadline, lease_epoch, runs)
+SELECT json_extract(value, '$.id'), json_extract(value, '$.workflow'), 'pending',
+       json_extract(value, '$.queue'), json_extract(value, '$.priority'),
+       json_extract(value, '$.input'), :parent_id, :now, :now, :now,
+       json_extract(value, '$.deadline'), 0, 0
+FROM json_each(:children) WHERE true
+ON CONFLICT (id) DO NOTHING;
+
+-- name: record_positions
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT :parent_id, json_extract(value, '$.seq'), 'child', json_extract(value, '$.name'),
+       'completed', json_extract(value, '$.payload'), 1, :now, :now
+FROM json_each(:children) WHERE true
+ON CONFLICT (workflow_id, seq) DO NOTHING;
+
+-- name: statuses
+SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
+WHERE id IN (SELECT value FROM json_each(:ids));
+
+-- name: open_children
+SELECT COUNT(*) AS n FROM podium_workflows
+WHERE parent_id = :parent_id AND status IN ('pending', 'running', 'waiting');
+
+-- name: set_wait
+INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (:id, :at_most)
+ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;
+
+-- name: clear_wait
+DELETE FROM podium_child_waits WHERE workflow_id = :id;
+
+-- name: wake_due
+SELECT w.at_most AS at_most,
+       (SELECT COUNT(*) FROM podium_workflows
+        WHERE parent_id = :id AND status IN ('pending', 'running', 'waiting')) AS open
+FROM podium_child_waits AS w WHERE w.workflow_id = :id;
+
+-- name: cancel_descendants
+UPDATE podium_workflows
+SET status = 'cancelled', ready_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
+WHERE status IN ('pending', 'running', 'waiting') AND id IN (
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM podium_workflows WHERE parent_id = :id
+        UNION
+        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+    )
+    SELECT id FROM tree
+);
+
+-- name: ready_descendants
+WITH RECURSIVE tree(id) AS (
+    SELECT id FROM podium_workflows WHERE parent_id = :id
+    UNION
+    SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+)
+SELECT id FROM podium_workflows
+WHERE id IN (SELECT id FROM tree) AND ready_at IS NOT NULL AND ready_at <= :now
+ORDER BY ready_at LIMIT :limit;

@@ -1,0 +1,90 @@
+"""An ETL fan-out the recovery tests SIGKILL in the middle of: partitions are child tasks.
+
+Every partition step appends `<partition> <start|done> <pid>` to a log file (one O_APPEND
+write per line, see crashapp.append); the log is the ground truth of what ran. The last
+`HELD` partitions block while a hold file exists, so a test can kill the worker while they
+run and the other partitions have completed.
+
+Run as `python -m tests.recovery.fanoutapp worker` (store and lease from PODIUM_* variables).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import sys
+import time
+from typing import Any
+
+import podium
+from tests.recovery.crashapp import append
+
+HELD = 3
+"""How many partitions (the last ones) block while the hold file exists."""
+HOLD_LIMIT = 60.0
+"""Seconds a held partition waits at most, so a forgotten hold file cannot hang a worker."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FanoutApp:
+    """An App with the ETL workflow registered on it."""
+
+    app: podium.App
+    etl: Any
+
+
+def expected(n: int) -> int:
+    """The ETL's result for `n` partitions."""
+    return sum(p * p for p in range(n))
+
+
+def build(database_url: str | None = None, **settings: Any) -> FanoutApp:
+    """Register the ETL on a new App (store from PODIUM_* variables when no URL)."""
+    app = podium.App("fanoutapp", database_url=database_url, **settings)
+
+    @app.step
+    def extract(partition: int, n: int, log: str, hold: str) -> int:
+        append(log, f"{partition} start {os.getpid()}")
+        deadline = time.monotonic() + HOLD_LIMIT
+        while partition >= n - HELD and os.path.exists(hold) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        append(log, f"{partition} done {os.getpid()}")
+        return partition * partition
+
+    @app.workflow
+    def etl(n: int, log: str, hold: str) -> int:
+        futures = [extract.submit(p, n, log, hold) for p in range(n)]
+        return sum(podium.gather(*futures))
+
+    return FanoutApp(app, etl)
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    """SIGTERM before `Worker.run` installs its own handler: a clean exit, not a crash."""
+    raise SystemExit(0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`worker [--concurrency N]`: serve the store until SIGTERM/SIGINT."""
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] != "worker":
+        print("usage: python -m tests.recovery.fanoutapp worker [--concurrency N]", file=sys.stderr)
+        return 2
+    concurrency = int(args[2]) if args[1:2] == ["--concurrency"] else 4
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    built = build()
+    worker = built.app.worker(concurrency=concurrency)
+    print(f"worker {os.getpid()} up", flush=True)
+    try:
+        worker.run()
+    finally:
+        built.app.close()
+    print(f"worker {os.getpid()} stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
