@@ -1,0 +1,171 @@
+"""Prometheus metrics: store-backed counts (the truth across processes) plus engine timings.
+
+Status counts, queue depth and worker leases are read from the store at scrape time, so they
+agree whichever process ran the work. Step durations, attempts, run outcomes and lease
+takeovers come from an engine interceptor and cover the runs of this process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from podium.engine import interceptors
+from podium.store import browse
+
+if TYPE_CHECKING:
+    from podium.app import App
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+STEP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+
+
+class StoreCollector(Collector):
+    """Collects workflow, queue and worker figures from the store on each scrape."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the store-backed metric families."""
+        view = browse.Browser(self._app.store)
+        yield from _workflow_families(view.status_counts())
+        yield from _queue_families(view.queues(time.time()), time.time())
+        yield from _worker_families(view.leases(), self._app.settings.lease_seconds)
+
+
+def _workflow_families(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
+    by_status = GaugeMetricFamily(
+        "podium_workflows",
+        "Workflows in the store by name and status",
+        labels=["workflow", "status"],
+    )
+    started = CounterMetricFamily(
+        "podium_workflows_started", "Workflows ever started, by name", labels=["workflow"]
+    )
+    completed = CounterMetricFamily(
+        "podium_workflows_completed", "Workflows completed, by name", labels=["workflow"]
+    )
+    failed = CounterMetricFamily(
+        "podium_workflows_failed",
+        "Workflows failed (a resumed one leaves this count), by name",
+        labels=["workflow"],
+    )
+    totals: dict[str, dict[str, int]] = {}
+    for workflow, status, n in counts:
+        by_status.add_metric([workflow, status], n)
+        totals.setdefault(workflow, {}).setdefault(status, 0)
+        totals[workflow][status] += n
+    for workflow, statuses in sorted(totals.items()):
+        started.add_metric([workflow], sum(statuses.values()))
+        completed.add_metric([workflow], statuses.get("completed", 0))
+        failed.add_metric([workflow], statuses.get("failed", 0))
+    yield from (by_status, started, completed, failed)
+
+
+def _queue_families(rows: list[dict[str, object]], now: float) -> Iterator[Metric]:
+    depth = GaugeMetricFamily(
+        "podium_queue_depth", "Workflows ready to run and not yet claimed", labels=["queue"]
+    )
+    age = GaugeMetricFamily(
+        "podium_queue_oldest_age_seconds",
+        "How long the oldest ready workflow has waited for a worker",
+        labels=["queue"],
+    )
+    running = GaugeMetricFamily("podium_queue_running", "Workflows running now", labels=["queue"])
+    for row in rows:
+        queue = str(row["queue"])
+        depth.add_metric([queue], float(row["ready"] or 0))  # type: ignore[arg-type]
+        running.add_metric([queue], float(row["running"] or 0))  # type: ignore[arg-type]
+        oldest = row["oldest_ready_at"]
+        age.add_metric([queue], max(0.0, now - float(oldest)) if oldest is not None else 0.0)  # type: ignore[arg-type]
+    yield from (depth, age, running)
+
+
+def _worker_families(rows: list[dict[str, object]], lease_seconds: float) -> Iterator[Metric]:
+    beat = GaugeMetricFamily(
+        "podium_worker_heartbeat_timestamp_seconds",
+        "Last lease renewal of each worker holding running workflows (unix time)",
+        labels=["worker"],
+    )
+    held = GaugeMetricFamily(
+        "podium_worker_running", "Workflows each worker holds a lease on", labels=["worker"]
+    )
+    for row in rows:
+        worker = str(row["worker"])
+        beat.add_metric([worker], float(row["lease_until"]) - lease_seconds)  # type: ignore[arg-type]
+        held.add_metric([worker], float(row["running"]))  # type: ignore[arg-type]
+    yield from (beat, held)
+
+
+class EngineMetrics(interceptors.Interceptor):
+    """An interceptor counting step attempts, their durations, run outcomes and takeovers."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.step_seconds = Histogram(
+            "podium_step_duration_seconds",
+            "Duration of step attempts",
+            ["workflow", "step", "outcome"],
+            buckets=STEP_BUCKETS,
+            registry=registry,
+        )
+        self.attempts = Counter(
+            "podium_step_attempts",
+            "Step attempts run by this process (attempt > 1 is a retry)",
+            ["workflow", "step", "outcome", "retry"],
+            registry=registry,
+        )
+        self.runs = Counter(
+            "podium_workflow_runs",
+            "Workflow runs in this process by how they ended",
+            ["workflow", "outcome"],
+            registry=registry,
+        )
+        self.takeovers = Counter(
+            "podium_lease_takeovers",
+            "Runs that took a workflow over from an expired lease",
+            ["workflow"],
+            registry=registry,
+        )
+
+    def on_workflow(
+        self, info: interceptors.RunInfo, outcome: str, started: float, finished: float
+    ) -> None:
+        """Count the run and whether it was a takeover."""
+        self.runs.labels(info.workflow, outcome).inc()
+        if info.takeover:
+            self.takeovers.labels(info.workflow).inc()
+
+    def on_step(
+        self,
+        info: interceptors.StepInfo,
+        started: float,
+        finished: float,
+        outcome: str,
+        error: str | None,
+    ) -> None:
+        """Observe the attempt's duration and count it."""
+        self.step_seconds.labels(info.workflow, info.step, outcome).observe(
+            max(0.0, finished - started)
+        )
+        retry = "true" if info.attempt > 1 else "false"
+        self.attempts.labels(info.workflow, info.step, outcome, retry).inc()
+
+
+class Metrics:
+    """The metrics of one App: a private registry with store and engine collectors."""
+
+    def __init__(self, app: App) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(StoreCollector(app))
+        self.engine = EngineMetrics(self.registry)
+        app.runtime.interceptors.append(self.engine)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)

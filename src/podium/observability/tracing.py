@@ -1,0 +1,102 @@
+"""OpenTelemetry tracing: a span per workflow run and per step attempt.
+
+Each workflow has one trace: the traceparent given when it was started (over HTTP, the
+`traceparent` header) or, failing that, the one its first run began, is kept in the store so
+every later run (a replay after a wait, a takeover on another worker) continues that trace.
+Only opentelemetry-api is needed; without an SDK configured the spans cost next to nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+from podium.engine import interceptors
+from podium.store import auth, base
+
+TRACER = "podium"
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+def extract(headers: Mapping[str, str]) -> otel_context.Context:
+    """The trace context carried by W3C `traceparent`/`tracestate` headers."""
+    return _PROPAGATOR.extract(dict(headers))
+
+
+def traceparent(ctx: otel_context.Context | None = None) -> str | None:
+    """The W3C traceparent of `ctx` (default: the current context), or None if no span."""
+    carrier: dict[str, str] = {}
+    _PROPAGATOR.inject(carrier, context=ctx)
+    return carrier.get("traceparent")
+
+
+def valid_traceparent(value: str) -> str | None:
+    """`value` if it is a well-formed W3C traceparent with a sampled-or-not valid span."""
+    ctx = extract({"traceparent": value})
+    span = trace.get_current_span(ctx).get_span_context()
+    return value if span.is_valid else None
+
+
+class TracingInterceptor(interceptors.Interceptor):
+    """Opens the run and step spans; continues each workflow's trace from the store."""
+
+    def __init__(self, store: base.Store, tracer: trace.Tracer | None = None) -> None:
+        self._auth = auth.AuthStore(store)
+        self._tracer = tracer or trace.get_tracer(TRACER)
+
+    @contextlib.contextmanager
+    def _run(self, info: interceptors.RunInfo) -> Iterator[None]:
+        remembered = self._auth.trace_of(info.workflow_id)
+        parent = extract({"traceparent": remembered}) if remembered else None
+        with self._tracer.start_as_current_span(
+            f"workflow {info.workflow}",
+            context=parent,
+            attributes={
+                "podium.workflow_id": info.workflow_id,
+                "podium.workflow": info.workflow,
+                "podium.queue": info.queue,
+                "podium.run": info.run,
+                "podium.worker": info.worker,
+                "podium.takeover": info.takeover,
+            },
+        ) as span:
+            if remembered is None and span.get_span_context().is_valid:
+                self._auth.remember_trace(info.workflow_id, traceparent() or "")
+            yield
+
+    def run(self, info: interceptors.RunInfo) -> contextlib.AbstractContextManager[None]:
+        """A span for the whole run, child of the workflow's remembered trace."""
+        return self._run(info)
+
+    def step(self, info: interceptors.StepInfo) -> contextlib.AbstractContextManager[None]:
+        """A span for one step attempt; an exception marks it as an error."""
+        return self._step(info)
+
+    @contextlib.contextmanager
+    def _step(self, info: interceptors.StepInfo) -> Iterator[None]:
+        with self._tracer.start_as_current_span(
+            f"step {info.step}",
+            attributes={
+                "podium.workflow_id": info.workflow_id,
+                "podium.workflow": info.workflow,
+                "podium.step": info.step,
+                "podium.position": info.seq,
+                "podium.attempt": info.attempt,
+            },
+        ):
+            yield
+
+
+def instrument(app: object, tracer: trace.Tracer | None = None) -> TracingInterceptor:
+    """Add tracing to a podium App's runs and steps; returns the interceptor."""
+    from podium.app import App
+
+    if not isinstance(app, App):
+        raise TypeError(f"{app!r} is not a podium.App")
+    interceptor = TracingInterceptor(app.store, tracer)
+    app.runtime.interceptors.append(interceptor)
+    return interceptor

@@ -1,0 +1,388 @@
+"""The JSON API under /api/v1: workflows (list, get, start, cancel, resume) and admin."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+
+from podium import errors, workflow
+from podium.observability import tracing
+from podium.server import models
+from podium.server.context import ServerState, state
+from podium.server.errors import ApiError, documented
+from podium.server.models import clean
+from podium.server.security import Principal, require
+from podium.store import base, browse, children
+from podium.types import TERMINAL_STATUSES
+
+router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403, 413))
+Reader = Annotated[Principal, Depends(require("read"))]
+Writer = Annotated[Principal, Depends(require("write"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+State = Annotated[ServerState, Depends(state)]
+WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The workflow id")]
+Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
+INTERNAL = "podium."
+"""Workflows the engine registers for itself (e.g. a step run as a child workflow)."""
+START_OPTIONS = frozenset({"id", "queue", "priority", "delay", "key", "timeout"})
+Time = Annotated[float | None, Query(allow_inf_nan=False, ge=0, le=1e12)]
+
+
+def _text(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return clean(value)
+    except ValueError as exc:
+        raise ApiError(400, f"{what} {exc}") from None
+
+
+def _json(text: str | None) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@router.get("/workflows", response_model=models.WorkflowList, tags=["workflows"])
+def list_workflows(
+    _who: Reader,
+    st: State,
+    status: Annotated[models.Status | None, Query()] = None,
+    workflow: Filter = None,
+    queue: Filter = None,
+    search: Annotated[str | None, Query(max_length=200, description="substring of the id")] = None,
+    created_after: Time = None,
+    created_before: Time = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Workflows matching every given filter, newest first, one page at a time."""
+    where = browse.Filter(
+        status=status,
+        workflow=_text(workflow, "workflow"),
+        queue=_text(queue, "queue"),
+        created_after=created_after,
+        created_before=created_before,
+        search=_text(search, "search") or None,
+    )
+    rows = st.browser.workflows(where, limit + 1, offset)
+    more = len(rows) > limit
+    return {
+        "items": rows[:limit],
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
+    }
+
+
+@router.post(
+    "/workflows",
+    response_model=models.Started,
+    status_code=201,
+    tags=["workflows"],
+    responses={
+        200: {"model": models.Started, "description": "a workflow with this id already exists"},
+        **documented(404, 409, 429),
+    },
+)
+def start_workflow(
+    body: models.StartRequest,
+    who: Writer,
+    st: State,
+    response: Response,
+    traceparent: Annotated[str | None, Header(max_length=512)] = None,
+) -> dict[str, Any]:
+    """Start a workflow by name; the same id again returns the existing one (200)."""
+    app = st.app
+    definition = app.registry.workflows.get(body.workflow)
+    if definition is None:
+        raise ApiError(
+            404, f"no workflow named {body.workflow!r} is registered", "unknown_workflow"
+        )
+    args, kwargs = _arguments(body)
+    _check_queue(st, body.queue or definition.options.queue)
+    record, created = _start(st, definition, args, kwargs, body)
+    if traceparent and tracing.valid_traceparent(traceparent):
+        st.tokens.remember_trace(record.id, traceparent)
+    del who
+    response.status_code = 201 if created else 200
+    return {
+        "id": record.id,
+        "workflow": record.workflow,
+        "status": record.status,
+        "created": created,
+    }
+
+
+def _arguments(body: models.StartRequest) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    given = body.model_fields_set
+    if "input" in given and (body.args is not None or body.kwargs is not None):
+        raise ApiError(400, "give either input (one argument) or args/kwargs, not both")
+    if "input" in given:
+        return (body.input,), {}
+    kwargs = dict(body.kwargs or {})
+    clash = sorted(set(kwargs) & START_OPTIONS)
+    if clash:
+        raise ApiError(400, f"kwargs {clash} clash with start options; pass them in args")
+    return tuple(body.args or ()), kwargs
+
+
+def _check_queue(st: ServerState, queue: str) -> None:
+    if st.max_queue_depth is None:
+        return
+    for row in st.browser.queues(st.now()):
+        if row["queue"] == queue and int(row["pending"]) >= st.max_queue_depth:
+            raise ApiError(429, f"queue {queue!r} already holds {row['pending']} pending workflows")
+
+
+def _start(
+    st: ServerState,
+    definition: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    body: models.StartRequest,
+) -> tuple[base.WorkflowRecord, bool]:
+    app = st.app
+    before = app.store.get_workflow(body.id) if body.id is not None else None
+    try:
+        definition.bind(args, kwargs)
+        handle = app.start(
+            definition,
+            *args,
+            id=body.id,
+            queue=body.queue,
+            priority=body.priority,
+            delay=body.delay,
+            key=body.key,
+            timeout=body.timeout,
+            **kwargs,
+        )
+    except TypeError as exc:
+        raise ApiError(400, str(exc)) from None
+    except errors.SerializationError as exc:
+        status = 413 if "payload limit" in str(exc) else 400
+        raise ApiError(status, str(exc)) from None
+    except errors.ConfigurationError as exc:
+        status = 409 if before is not None else 400
+        raise ApiError(status, str(exc)) from None
+    record = app.store.get_workflow(handle.id)
+    if record is None:  # pragma: no cover - just created
+        raise ApiError(404, f"workflow {handle.id!r} vanished")
+    return record, before is None
+
+
+@router.get(
+    "/workflows/{workflow_id:path}",
+    response_model=models.WorkflowDetail,
+    tags=["workflows"],
+    responses=documented(404),
+)
+def get_workflow(workflow_id: WorkflowId, _who: Reader, st: State) -> dict[str, Any]:
+    """One workflow with its input, output or error, step history and failed attempts."""
+    record = _existing(st, workflow_id)
+    return detail(st, record)
+
+
+def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
+    """The WorkflowDetail body of `record` (also used by the dashboard)."""
+    store = st.app.store
+    history = [
+        {**_fields(event), "payload": _json(event.payload)}
+        for event in store.load_history(record.id)
+    ]
+    attempts = [_fields(a) for a in store.load_attempts(record.id)]
+    error = None
+    if record.error_type or record.error_message:
+        error = {
+            "type": record.error_type,
+            "message": record.error_message,
+            "traceback": record.error_traceback,
+        }
+    return {
+        **summary(record),
+        "input": _json(record.input),
+        "output": _json(record.output),
+        "error": error,
+        "deadline": record.deadline,
+        "lease_owner": record.lease_owner,
+        "history": history,
+        "attempts": attempts,
+    }
+
+
+def summary(record: base.WorkflowRecord) -> dict[str, Any]:
+    """The WorkflowSummary body of `record`."""
+    names = models.WorkflowSummary.model_fields
+    return {name: getattr(record, name) for name in names}
+
+
+def _fields(item: Any) -> dict[str, Any]:
+    return dataclasses.asdict(item)
+
+
+def _existing(st: ServerState, workflow_id: str) -> base.WorkflowRecord:
+    record = st.app.store.get_workflow(_text(workflow_id, "the workflow id") or "")
+    if record is None:
+        raise ApiError(404, f"no workflow has the id {workflow_id!r}", "unknown_workflow_id")
+    return record
+
+
+@router.post(
+    "/workflows/{workflow_id:path}/cancel",
+    response_model=models.WorkflowSummary,
+    tags=["workflows"],
+    responses=documented(404, 409),
+)
+def cancel_workflow(workflow_id: WorkflowId, who: Admin, st: State) -> dict[str, Any]:
+    """Cancel a pending, running or waiting workflow (admin; audited)."""
+    record = _existing(st, workflow_id)
+    if record.status in TERMINAL_STATUSES:
+        raise ApiError(409, f"workflow {workflow_id!r} is already {record.status}")
+    children.cancel(st.app.store, workflow_id, st.now())
+    st.tokens.audit(who.actor, "workflow.cancel", workflow_id, {"was": record.status}, st.now())
+    return summary(_existing(st, workflow_id))
+
+
+@router.post(
+    "/workflows/{workflow_id:path}/resume",
+    response_model=models.WorkflowSummary,
+    tags=["workflows"],
+    responses=documented(404, 409),
+)
+def resume_workflow(workflow_id: WorkflowId, who: Admin, st: State) -> dict[str, Any]:
+    """Run a failed or cancelled workflow again from its first unfinished step (admin)."""
+    record = _existing(st, workflow_id)
+    if record.status not in ("failed", "cancelled"):
+        raise ApiError(
+            409, f"workflow {workflow_id!r} is {record.status}; only failed or cancelled resume"
+        )
+    st.app.resume(workflow_id)
+    st.tokens.audit(who.actor, "workflow.resume", workflow_id, {"was": record.status}, st.now())
+    return summary(_existing(st, workflow_id))
+
+
+@router.get("/workflow-types", response_model=list[models.WorkflowType], tags=["workflows"])
+def workflow_types(_who: Reader, st: State) -> list[dict[str, Any]]:
+    """The workflows this server's app can start, with their parameter names."""
+    found = []
+    for name, definition in sorted(st.app.registry.workflows.items()):
+        if name.startswith(INTERNAL) or not isinstance(definition, workflow.WorkflowDefinition):
+            continue
+        found.append(
+            {
+                "name": name,
+                "queue": definition.options.queue,
+                "parameters": definition.parameter_names(),
+                "is_async": definition.is_async,
+            }
+        )
+    return found
+
+
+@router.get("/summary", response_model=models.Summary, tags=["workflows"])
+def summary_counts(_who: Reader, st: State) -> dict[str, Any]:
+    """Workflow counts by status, overall and per workflow name."""
+    return counts(st)
+
+
+def counts(st: ServerState) -> dict[str, Any]:
+    """The Summary body (also used by the dashboard)."""
+    overall: dict[str, int] = dict.fromkeys(
+        ("pending", "running", "waiting", "completed", "failed", "cancelled"), 0
+    )
+    by_workflow: dict[str, dict[str, int]] = {}
+    for name, status, n in st.browser.status_counts():
+        overall[status] = overall.get(status, 0) + n
+        by_workflow.setdefault(name, {})[status] = n
+    return {"counts": overall, "by_workflow": by_workflow}
+
+
+@router.get("/queues", response_model=list[models.QueueStats], tags=["operations"])
+def queues(_who: Reader, st: State) -> list[dict[str, Any]]:
+    """Per queue: unfinished workflows and how long the oldest ready one has waited."""
+    now = st.now()
+    return [
+        {
+            **{k: row[k] for k in ("queue", "pending", "running", "waiting", "ready")},
+            "oldest_ready_age": None
+            if row["oldest_ready_at"] is None
+            else max(0.0, now - row["oldest_ready_at"]),
+        }
+        for row in st.browser.queues(now)
+    ]
+
+
+@router.get("/workers", response_model=list[models.WorkerInfo], tags=["operations"])
+def workers(_who: Reader, st: State) -> list[dict[str, Any]]:
+    """Workers holding leases now, with their last heartbeat (from the store)."""
+    lease = st.app.settings.lease_seconds
+    return [
+        {"worker": r["worker"], "running": r["running"], "heartbeat_at": r["lease_until"] - lease}
+        for r in st.browser.leases()
+    ]
+
+
+@router.get("/whoami", response_model=models.Whoami, tags=["access"])
+def whoami(who: Reader, st: State) -> dict[str, Any]:
+    """The actor and scopes of the calling token."""
+    return {"actor": who.actor, "scopes": list(who.scopes), "auth": st.auth_enabled}
+
+
+@router.get("/tokens", response_model=list[models.Token], tags=["access"])
+def list_tokens(_who: Admin, st: State) -> list[dict[str, Any]]:
+    """Every API token (secrets are never shown again)."""
+    return [_token(t) for t in st.tokens.list_tokens()]
+
+
+@router.post("/tokens", response_model=models.NewToken, status_code=201, tags=["access"])
+def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, Any]:
+    """Create a token; its secret is in this response only (admin; audited)."""
+    info, token = st.tokens.create_token(body.name, list(body.scopes), st.now())
+    st.tokens.audit(who.actor, "token.create", info.id, {"scopes": list(info.scopes)}, st.now())
+    return {**_token(info), "token": token}
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    response_model=models.Token,
+    tags=["access"],
+    responses=documented(404),
+)
+def revoke_token(
+    token_id: Annotated[str, Path(min_length=1, max_length=100)], who: Admin, st: State
+) -> dict[str, Any]:
+    """Revoke a token at once (admin; audited)."""
+    key = _text(token_id, "the token id") or ""
+    if not st.tokens.revoke(key, st.now()):
+        raise ApiError(404, f"no active token has the id {token_id!r}", "unknown_token")
+    st.tokens.audit(who.actor, "token.revoke", key, None, st.now())
+    info = st.tokens.get_token(key)
+    assert info is not None
+    return _token(info)
+
+
+def _token(info: Any) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "name": info.name,
+        "scopes": list(info.scopes),
+        "created_at": info.created_at,
+        "revoked_at": info.revoked_at,
+    }
+
+
+@router.get("/audit", response_model=list[models.AuditItem], tags=["access"])
+def audit_log(
+    _who: Admin,
+    st: State,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """Admin actions (cancel, resume, token changes), newest first."""
+    return [_fields(e) for e in st.tokens.audit_log(limit, offset)]

@@ -1,0 +1,94 @@
+"""API errors: always JSON `{"error": {"code", "message"}}` with a fitting HTTP status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger("podium.server")
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    429: "queue_full",
+    500: "internal_error",
+}
+
+
+class ErrorBody(BaseModel):
+    """What went wrong: a stable machine code and a sentence for people."""
+
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """Raised by handlers; becomes an error response."""
+
+    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODES.get(status, "error")
+        self.message = message
+
+
+def response(status: int, message: str, code: str | None = None, **headers: str) -> JSONResponse:
+    """An error response."""
+    body = {"error": {"code": code or CODES.get(status, "error"), "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for these error statuses."""
+    return {s: {"model": ErrorResponse, "description": CODES.get(s, "error")} for s in statuses}
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"
+
+
+def install(api: FastAPI) -> None:
+    """Register the handlers that turn every failure into the JSON error shape."""
+
+    async def api_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return response(exc.status, exc.message, exc.code, **headers)
+
+    async def invalid(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return response(400, _validation_message(exc))
+
+    async def http_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        return response(exc.status_code, str(exc.detail))
+
+    async def crash(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return response(500, "internal error; see the server log")
+
+    api.add_exception_handler(ApiError, api_error)
+    api.add_exception_handler(RequestValidationError, invalid)
+    api.add_exception_handler(HTTPException, http_error)
+    api.add_exception_handler(Exception, crash)

@@ -1,0 +1,117 @@
+"""State machines over HTTP: definitions with their diagrams, instances, history, events."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from podium import errors
+from podium.patterns import statemachine
+from podium.server.context import ServerState, state
+from podium.server.errors import ApiError, documented
+from podium.server.models import Text, _Strict
+from podium.server.security import Principal, require
+
+Reader = Annotated[Principal, Depends(require("read"))]
+Writer = Annotated[Principal, Depends(require("write"))]
+State = Annotated[ServerState, Depends(state)]
+Name = Annotated[str, Path(min_length=1, max_length=200, description="The machine's name")]
+Instance = Annotated[str, Path(min_length=1, max_length=200, description="The instance id")]
+
+router = APIRouter(
+    prefix="/api/v1/machines", tags=["state machines"], responses=documented(400, 401, 403, 404)
+)
+
+
+class EventRequest(_Strict):
+    """An event for one instance; refused with 409 when no transition accepts it."""
+
+    event: Text
+    payload: Any = None
+
+
+def machines(st: ServerState) -> dict[str, statemachine.StateMachine]:
+    """The state machines registered in the served app, by name."""
+    found = {}
+    for definition in st.app.registry.workflows.values():
+        machine = getattr(definition, "state_machine", None)
+        if isinstance(machine, statemachine.StateMachine):
+            found[machine.name] = machine
+    return found
+
+
+def _machine(st: ServerState, name: str) -> statemachine.StateMachine:
+    machine = machines(st).get(name)
+    if machine is None:
+        raise ApiError(404, f"no state machine named {name!r} is registered", "unknown_machine")
+    return machine
+
+
+def _describe(machine: statemachine.StateMachine) -> dict[str, Any]:
+    definition = machine.definition
+    return {
+        "name": machine.name,
+        "initial": definition.initial,
+        "states": sorted(definition.states),
+        "final": sorted(definition.final),
+        "mermaid": machine.to_mermaid(),
+    }
+
+
+@router.get("")
+def list_machines(_who: Reader, st: State) -> list[dict[str, Any]]:
+    """Every registered state machine with its states and a Mermaid diagram."""
+    return [_describe(m) for _, m in sorted(machines(st).items())]
+
+
+@router.get("/{name}/instances")
+def list_instances(
+    name: Name,
+    _who: Reader,
+    st: State,
+    in_state: Annotated[str | None, Query(alias="state", max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[dict[str, Any]]:
+    """Instances of a machine, optionally only those in one state."""
+    found = _machine(st, name).instances(in_state, limit, offset)
+    return [
+        {"id": i.id, "state": i.state, "version": i.version, "updated_at": i.updated_at}
+        for i in found
+    ]
+
+
+@router.get("/{name}/instances/{instance}")
+def get_instance(name: Name, instance: Instance, _who: Reader, st: State) -> dict[str, Any]:
+    """One instance: its state, data, transition history and the diagram highlighting it."""
+    machine = _machine(st, name)
+    try:
+        current = machine.get(instance)
+        history = machine.history(instance)
+    except (errors.WorkflowNotFound, errors.ConfigurationError) as exc:
+        raise ApiError(404, str(exc), "unknown_instance") from None
+    return {
+        "id": current.id,
+        "state": current.state,
+        "data": current.data,
+        "version": current.version,
+        "history": [t.as_dict() for t in history],
+        "mermaid": machine.to_mermaid(highlight=current.state),
+    }
+
+
+@router.post("/{name}/instances/{instance}/events", responses=documented(409))
+def send_event(
+    name: Name, instance: Instance, body: EventRequest, _who: Writer, st: State
+) -> dict[str, Any]:
+    """Apply an event to an instance: the transition it made, or 409 when none accepts it."""
+    machine = _machine(st, name)
+    try:
+        return machine.send(instance, body.event, body.payload).as_dict()
+    except errors.InvalidTransition as exc:
+        raise ApiError(409, str(exc), "invalid_transition") from None
+    except errors.WorkflowNotFound as exc:
+        raise ApiError(404, str(exc), "unknown_instance") from None
+    except (errors.ConfigurationError, errors.SerializationError) as exc:
+        raise ApiError(400, str(exc)) from None

@@ -1,0 +1,211 @@
+"""The request and response bodies of the JSON API (they are its OpenAPI schemas)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+Status = Literal["pending", "running", "waiting", "completed", "failed", "cancelled"]
+Scope = Literal["read", "write", "admin"]
+
+
+def clean(value: str) -> str:
+    """Refuse text a database cannot store: NUL characters or lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class StartRequest(_Strict):
+    """Start a workflow by its registered name.
+
+    `input` is passed as the one argument; or give `args`/`kwargs`. The same `id` again
+    returns the existing workflow (200) instead of starting another.
+    """
+
+    workflow: Text
+    input: Any = None
+    args: list[Any] | None = None
+    kwargs: dict[str, Any] | None = None
+    id: Text | None = None
+    queue: Text | None = None
+    priority: int = Field(0, ge=-1_000_000, le=1_000_000)
+    delay: float | None = Field(None, ge=0, le=10**9, allow_inf_nan=False)
+    key: Text | None = None
+    timeout: float | None = Field(None, gt=0, le=10**9, allow_inf_nan=False)
+
+
+class Started(BaseModel):
+    """The workflow a start request names, and whether this request created it."""
+
+    id: str
+    workflow: str
+    status: Status
+    created: bool
+
+
+class WorkflowSummary(BaseModel):
+    """A workflow as listed."""
+
+    id: str
+    workflow: str
+    status: Status
+    queue: str
+    priority: int
+    key: str | None
+    parent_id: str | None
+    error_type: str | None
+    created_at: float
+    updated_at: float
+    ready_at: float | None
+    runs: int
+
+
+class WorkflowList(BaseModel):
+    """One page of workflows, newest first; `next_offset` is null on the last page."""
+
+    items: list[WorkflowSummary]
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class ErrorInfo(BaseModel):
+    """How a workflow failed."""
+
+    type: str | None
+    message: str | None
+    traceback: str | None
+
+
+class HistoryItem(BaseModel):
+    """One position of a workflow's history (a step, timer, recorded value or saga mark)."""
+
+    seq: int
+    kind: str
+    name: str
+    status: str
+    attempt: int
+    started_at: float | None
+    finished_at: float | None
+    payload: Any
+
+
+class AttemptItem(BaseModel):
+    """A failed attempt of a step that was retried (or is waiting to be)."""
+
+    seq: int
+    attempt: int
+    name: str
+    error_type: str
+    error_message: str
+    started_at: float
+    finished_at: float
+    retry_at: float | None
+
+
+class WorkflowDetail(WorkflowSummary):
+    """A workflow with its input, output or error, history and failed attempts."""
+
+    input: Any
+    output: Any
+    error: ErrorInfo | None
+    deadline: float | None
+    lease_owner: str | None
+    history: list[HistoryItem]
+    attempts: list[AttemptItem]
+
+
+class WorkflowType(BaseModel):
+    """A registered workflow that can be started by name."""
+
+    name: str
+    queue: str
+    parameters: list[str]
+    is_async: bool
+
+
+class Summary(BaseModel):
+    """Workflow counts by status, overall and per workflow name."""
+
+    counts: dict[str, int]
+    by_workflow: dict[str, dict[str, int]]
+
+
+class QueueStats(BaseModel):
+    """A queue's unfinished workflows; `ready` ones wait for a worker."""
+
+    queue: str
+    pending: int
+    running: int
+    waiting: int
+    ready: int
+    oldest_ready_age: float | None
+
+
+class WorkerInfo(BaseModel):
+    """A worker that holds leases now, and its last heartbeat."""
+
+    worker: str
+    running: int
+    heartbeat_at: float
+
+
+class TokenRequest(_Strict):
+    """Create an API token."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean)]
+    scopes: list[Scope] = Field(min_length=1, max_length=3)
+
+
+class Token(BaseModel):
+    """An API token without its secret."""
+
+    id: str
+    name: str
+    scopes: list[str]
+    created_at: float
+    revoked_at: float | None
+
+
+class NewToken(Token):
+    """A token just created; `token` is shown this once and never again."""
+
+    token: str
+
+
+class Whoami(BaseModel):
+    """Who the request's token is."""
+
+    actor: str
+    scopes: list[str]
+    auth: bool
+
+
+class AuditItem(BaseModel):
+    """An entry of the audit log."""
+
+    id: int
+    at: float
+    actor: str
+    action: str
+    target: str | None
+    detail: Any
+
+
+class Health(BaseModel):
+    """The server is up and its store answers."""
+
+    status: Literal["ok"]

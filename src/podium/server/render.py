@@ -1,0 +1,280 @@
+"""HTML of the dashboard pages, built with escaping at every value (no template engine)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import urllib.parse
+from html import escape
+from typing import Any
+
+STATUSES = ("pending", "running", "waiting", "completed", "failed", "cancelled")
+TERMINAL = ("completed", "failed", "cancelled")
+
+
+def iso(moment: float | None) -> str:
+    """A UTC timestamp for people."""
+    if moment is None:
+        return ""
+    return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + "Z"
+
+
+def seconds(value: float | None) -> str:
+    """A duration for people: 850 ms, 3.2 s, 4 min 10 s."""
+    if value is None:
+        return ""
+    if value < 1:
+        return f"{value * 1000:.0f} ms"
+    if value < 60:
+        return f"{value:.1f} s"
+    return f"{int(value // 60)} min {int(value % 60)} s"
+
+
+def page(title: str, body: str, actor: str, auth: bool) -> str:
+    """A whole page around `body`."""
+    logout = (
+        '<form method="post" action="/dashboard/logout"><button>Log out</button></form>'
+        if auth
+        else '<span class="muted">no-auth (loopback)</span>'
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<link rel="stylesheet" href="/dashboard/static/podium.css">
+</head><body>
+<header><a class="brand" href="/dashboard">podium</a>
+<span class="muted">{escape(actor)}</span>
+<label class="refresh"><input type="checkbox" id="auto-refresh" checked> auto-refresh</label>
+{logout}</header>
+<main id="live">{body}</main>
+<script src="/dashboard/static/podium.js"></script>
+</body></html>"""
+
+
+def login(failed: bool) -> str:
+    """The login page."""
+    error = '<p class="error" id="login-error">That token is not valid.</p>' if failed else ""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>podium · log in</title>
+<link rel="stylesheet" href="/dashboard/static/podium.css"></head>
+<body class="login"><form method="post" action="/dashboard/login" class="card">
+<h1>podium</h1><p>Log in with an API token (<code>podium tokens create</code>).</p>{error}
+<input type="password" name="token" id="token" placeholder="pod_…" autocomplete="off" required>
+<button type="submit" id="login">Log in</button></form></body></html>"""
+
+
+def not_found(workflow_id: str) -> str:
+    """The body for an unknown workflow id."""
+    return f'<p class="error">No workflow has the id <code>{escape(workflow_id)}</code>.</p>'
+
+
+@dataclasses.dataclass(frozen=True)
+class ListView:
+    """What the workflow list shows."""
+
+    rows: list[dict[str, Any]]
+    counts: dict[str, Any]
+    names: list[str]
+    filters: dict[str, str]
+    offset: int
+    more: bool
+    now: float
+
+
+def _link(filters: dict[str, str], **changes: Any) -> str:
+    query = {k: v for k, v in {**filters, **changes}.items() if v not in ("", None, 0)}
+    return "/dashboard" + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def _counts(view: ListView) -> str:
+    chips = []
+    for status in STATUSES:
+        n = view.counts["counts"].get(status, 0)
+        active = " active" if view.filters["status"] == status else ""
+        href = escape(_link(view.filters, status=status, offset=0))
+        chips.append(
+            f'<a class="chip {status}{active}" href="{href}" data-status="{status}">'
+            f'<b class="count">{n}</b> {status}</a>'
+        )
+    everything = escape(_link(view.filters, status="", offset=0))
+    chips.insert(0, f'<a class="chip" href="{everything}">all</a>')
+    return f'<nav class="counts" id="counts">{"".join(chips)}</nav>'
+
+
+def _filters(view: ListView) -> str:
+    options = "".join(
+        f"<option{' selected' if n == view.filters['workflow'] else ''}>{escape(n)}</option>"
+        for n in view.names
+    )
+    return f"""<form class="filters" method="get" action="/dashboard">
+<input type="hidden" name="status" value="{escape(view.filters["status"])}">
+<select name="workflow"><option value="">every workflow</option>{options}</select>
+<input name="search" placeholder="id contains…" value="{escape(view.filters["search"])}">
+<button>Filter</button></form>"""
+
+
+def _row(row: dict[str, Any], now: float) -> str:
+    ended = row["status"] in TERMINAL
+    took = (row["updated_at"] if ended else now) - row["created_at"]
+    href = "/dashboard/workflows/" + urllib.parse.quote(row["id"], safe="")
+    error = f'<span class="muted">{escape(row["error_type"] or "")}</span>'
+    return (
+        f'<tr class="wf" data-id="{escape(row["id"])}">'
+        f'<td><a class="wf-link" href="{escape(href)}">'
+        f"{escape(row['id'])}</a></td><td>{escape(row['workflow'])}</td>"
+        f'<td><span class="badge {row["status"]}">{row["status"]}</span> {error}</td>'
+        f"<td>{escape(row['queue'])}</td><td>{iso(row['created_at'])}</td>"
+        f"<td>{seconds(max(0.0, took))}</td></tr>"
+    )
+
+
+def workflow_list(view: ListView) -> str:
+    """The live part of the list page: counts, filters, table and paging."""
+    rows = "".join(_row(r, view.now) for r in view.rows) or (
+        '<tr><td colspan="6" class="muted">No workflows match.</td></tr>'
+    )
+    paging = []
+    if view.offset:
+        prev = escape(_link(view.filters, offset=max(0, view.offset - len(view.rows) - 50)))
+        paging.append(f'<a href="{prev}">← newer</a>')
+    if view.more:
+        nxt = escape(_link(view.filters, offset=view.offset + len(view.rows)))
+        paging.append(f'<a href="{nxt}">older →</a>')
+    return f"""<div data-live="1">{_counts(view)}{_filters(view)}
+<table class="workflows" id="workflows"><thead><tr><th>id</th><th>workflow</th><th>status</th>
+<th>queue</th><th>created (UTC)</th><th>duration</th></tr></thead><tbody>{rows}</tbody></table>
+<p class="paging">{" ".join(paging)}</p></div>"""
+
+
+def _pretty(value: Any) -> str:
+    return escape(json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def _bounds(data: dict[str, Any], now: float) -> tuple[float, float]:
+    times = [data["created_at"]]
+    for item in [*data["history"], *data["attempts"]]:
+        times += [t for t in (item.get("started_at"), item.get("finished_at")) if t is not None]
+    end = max(times)
+    if data["status"] not in TERMINAL:
+        end = max(end, now)
+    start = min(times)
+    return start, max(end, start + 0.001)
+
+
+def _bar(left: float, width: float, cls: str, label: str) -> str:
+    return (
+        f'<span class="bar {cls}" style="left:{left:.3f}%;width:{max(width, 0.4):.3f}%"'
+        f' title="{escape(label)}"></span>'
+    )
+
+
+def _timeline_row(
+    event: dict[str, Any], failed: list[dict[str, Any]], t0: float, span: float
+) -> str:
+    name = event["name"]
+    kind = event["kind"]
+    cls = "compensation" if name.endswith(".compensate") else kind
+    bars = []
+    for attempt in failed:
+        left = (attempt["started_at"] - t0) / span * 100
+        width = (attempt["finished_at"] - attempt["started_at"]) / span * 100
+        bars.append(
+            _bar(
+                left,
+                width,
+                "attempt-failed",
+                f"attempt {attempt['attempt']} failed: {attempt['error_type']}: "
+                f"{attempt['error_message']}",
+            )
+        )
+    start, end = event.get("started_at"), event.get("finished_at")
+    if start is not None:
+        took = (end or start) - start
+        left = (start - t0) / span * 100
+        bars.append(
+            _bar(
+                left,
+                took / span * 100,
+                f"{cls} {event['status']}",
+                f"{name}: {event['status']} in {seconds(took)}",
+            )
+        )
+    else:
+        took = None
+    attempts = event.get("attempt", 1)
+    marks = (
+        f'<span class="retries">attempt {attempts} (retried {attempts - 1} times)</span>'
+        if attempts > 1
+        else ""
+    )
+    label = "compensation" if cls == "compensation" else kind
+    return (
+        f'<div class="tl-row {escape(cls)} {escape(event["status"])}" data-step="{escape(name)}">'
+        f'<div class="tl-label"><span class="seq">#{event["seq"]}</span> {escape(name)}'
+        f' <span class="kind">{escape(label)}</span> <span class="badge {escape(event["status"])}">'
+        f'{escape(event["status"])}</span> {marks}<span class="muted">{seconds(took)}</span></div>'
+        f'<div class="tl-track">{"".join(bars)}</div></div>'
+    )
+
+
+def timeline(data: dict[str, Any], now: float) -> str:
+    """Bars of every history position on one time axis; failed attempts marked in red."""
+    t0, t1 = _bounds(data, now)
+    span = t1 - t0
+    failed: dict[int, list[dict[str, Any]]] = {}
+    for attempt in data["attempts"]:
+        failed.setdefault(attempt["seq"], []).append(attempt)
+    events = list(data["history"])
+    seen = {e["seq"] for e in events}
+    for seq, tries in sorted(failed.items()):
+        if seq not in seen:  # retrying now: no final outcome yet
+            last = tries[-1]
+            events.append(
+                {
+                    "seq": seq,
+                    "kind": "step",
+                    "name": last["name"],
+                    "status": "retrying",
+                    "attempt": last["attempt"] + 1,
+                    "started_at": None,
+                    "finished_at": None,
+                }
+            )
+    events.sort(key=lambda e: e["seq"])
+    if not events:
+        return '<p class="muted" id="timeline">No steps yet.</p>'
+    rows = "".join(_timeline_row(e, failed.get(e["seq"], []), t0, span) for e in events)
+    axis = f'<div class="tl-axis"><span>{iso(t0)}</span><span>{seconds(span)}</span></div>'
+    return f'<section class="timeline" id="timeline"><h2>Timeline</h2>{axis}{rows}</section>'
+
+
+def workflow_detail(data: dict[str, Any], now: float) -> str:
+    """The live part of a workflow page."""
+    live = "0" if data["status"] in TERMINAL else "1"
+    error = ""
+    if data["error"]:
+        err = data["error"]
+        error = (
+            '<section class="error-box" id="error"><h2>Error</h2>'
+            f"<p><b>{escape(err['type'] or '')}</b>: {escape(err['message'] or '')}</p>"
+            f"<pre>{escape(err['traceback'] or '')}</pre></section>"
+        )
+    facts = "".join(
+        f"<dt>{k}</dt><dd>{escape(str(v))}</dd>"
+        for k, v in (
+            ("queue", data["queue"]),
+            ("created", iso(data["created_at"])),
+            ("updated", iso(data["updated_at"])),
+            ("runs", data["runs"]),
+            ("lease", data["lease_owner"] or "—"),
+        )
+    )
+    return f"""<div data-live="{live}"><p><a href="/dashboard">← workflows</a></p>
+<h1><span class="wf-name">{escape(data["workflow"])}</span>
+<code id="wf-id">{escape(data["id"])}</code>
+<span class="badge {data["status"]}" id="wf-status">{data["status"]}</span></h1>
+<dl class="facts">{facts}</dl>{timeline(data, now)}{error}
+<section class="io"><div><h2>Input</h2><pre id="input">{_pretty(data["input"])}</pre></div>
+<div><h2>Output</h2><pre id="output">{_pretty(data["output"])}</pre></div></section></div>"""

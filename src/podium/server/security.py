@@ -1,0 +1,66 @@
+"""Bearer-token access control: each route requires a scope (read < write < admin)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from podium.server.context import ServerState, state
+from podium.server.errors import ApiError
+
+COOKIE = "podium_token"
+bearer = HTTPBearer(auto_error=False, description="An API token from `podium tokens create`")
+
+
+@dataclasses.dataclass(frozen=True)
+class Principal:
+    """Who makes a request: an actor name for the audit log, and their scopes."""
+
+    actor: str
+    scopes: tuple[str, ...]
+
+
+ANONYMOUS = Principal("no-auth", ("read", "write", "admin"))
+
+
+def authenticate(st: ServerState, token: str | None) -> Principal | None:
+    """The principal of `token`, ANONYMOUS without auth, None if it is not valid."""
+    if not st.auth_enabled:
+        return ANONYMOUS
+    if not token:
+        return None
+    info = st.tokens.verify(token)
+    if info is None:
+        return None
+    return Principal(f"token:{info.id}:{info.name}", info.scopes)
+
+
+def allows(principal: Principal, scope: str) -> bool:
+    """Whether `principal` holds `scope` or a higher one."""
+    order = ("read", "write", "admin")
+    return any(order.index(s) >= order.index(scope) for s in principal.scopes if s in order)
+
+
+def require(scope: str) -> Callable[..., Principal]:
+    """A dependency that admits only requests whose bearer token grants `scope`."""
+
+    def check(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Principal:
+        st = state(request)
+        given = credentials.credentials if credentials is not None else None
+        if st.auth_enabled and given is None:
+            raise ApiError(401, "this API needs 'Authorization: Bearer <token>'")
+        principal = authenticate(st, given)
+        if principal is None:
+            raise ApiError(401, "the token is not valid (unknown, revoked or malformed)")
+        if not allows(principal, scope):
+            raise ApiError(403, f"this action needs a token with the {scope!r} scope")
+        return principal
+
+    return check

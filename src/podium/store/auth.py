@@ -1,0 +1,168 @@
+"""Access control state: API tokens (only a hash of each secret is kept) and the audit log.
+
+A token reads `pod_<id>_<secret>`: the id finds the row, the secret's SHA-256 is compared in
+constant time. Scopes rank read < write < admin; a token holds the scopes it was given and
+every scope below them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import json
+import secrets
+from typing import Any
+
+from podium import errors
+from podium.store import base, queries
+
+SCOPES = ("read", "write", "admin")
+PREFIX = "pod_"
+MAX_NAME = 100
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenInfo:
+    """A stored token without its secret."""
+
+    id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: float
+    revoked_at: float | None
+
+    def allows(self, scope: str) -> bool:
+        """True if this (unrevoked) token grants `scope` (higher scopes include lower ones)."""
+        if self.revoked_at is not None:
+            return False
+        need = SCOPES.index(scope)
+        return any(SCOPES.index(s) >= need for s in self.scopes if s in SCOPES)
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditEntry:
+    """One admin action: who did what to which target, when."""
+
+    id: int
+    at: float
+    actor: str
+    action: str
+    target: str | None
+    detail: Any
+
+
+def check_scopes(scopes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Validate scope names; ConfigurationError names the allowed ones."""
+    bad = [s for s in scopes if s not in SCOPES]
+    if not scopes or bad:
+        raise errors.ConfigurationError(
+            f"scopes {list(scopes)!r} are not valid; use one or more of {', '.join(SCOPES)}"
+        )
+    return tuple(dict.fromkeys(scopes))
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class AuthStore:
+    """Tokens and the audit log, on any store's connector."""
+
+    def __init__(self, store: base.Store) -> None:
+        self._c = store.connector
+        self._q = queries.load(self._c.dialect, "auth")
+
+    def create_token(self, name: str, scopes: list[str], now: float) -> tuple[TokenInfo, str]:
+        """Store a new token; return it and the full token string (shown only once)."""
+        if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
+            raise errors.ConfigurationError(
+                f"token name {name!r} must be a non-empty string of at most {MAX_NAME} chars"
+            )
+        valid = check_scopes(scopes)
+        token_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        self._c.execute(
+            self._q["insert_token"],
+            {
+                "id": token_id,
+                "name": name,
+                "scopes": ",".join(valid),
+                "secret_hash": _hash(secret),
+                "now": now,
+            },
+        )
+        return TokenInfo(token_id, name, valid, now, None), f"{PREFIX}{token_id}_{secret}"
+
+    def verify(self, token: str) -> TokenInfo | None:
+        """The unrevoked token `token` names, or None (unknown, malformed, wrong secret)."""
+        if not token.startswith(PREFIX):
+            return None
+        token_id, sep, secret = token[len(PREFIX) :].partition("_")
+        if not sep or not secret or len(token) > 200:
+            return None
+        rows = self._c.query(self._q["get_token"], {"id": token_id})
+        if not rows or not hmac.compare_digest(rows[0]["secret_hash"], _hash(secret)):
+            return None
+        info = _token(rows[0])
+        return info if info.revoked_at is None else None
+
+    def list_tokens(self) -> list[TokenInfo]:
+        """Every token, revoked ones included, oldest first."""
+        return [_token(row) for row in self._c.query(self._q["list_tokens"], {})]
+
+    def get_token(self, token_id: str) -> TokenInfo | None:
+        """The token with this id, or None."""
+        rows = self._c.query(self._q["get_token"], {"id": token_id})
+        return _token(rows[0]) if rows else None
+
+    def revoke(self, token_id: str, now: float) -> bool:
+        """Revoke a token; False if no unrevoked token has this id."""
+        return self._c.execute(self._q["revoke_token"], {"id": token_id, "now": now}).rowcount == 1
+
+    def audit(self, actor: str, action: str, target: str | None, detail: Any, now: float) -> None:
+        """Append an entry to the audit log."""
+        self._c.execute(
+            self._q["audit"],
+            {
+                "now": now,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": json.dumps(detail, sort_keys=True, default=str),
+            },
+        )
+
+    def audit_log(self, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
+        """Audit entries, newest first."""
+        rows = self._c.query(self._q["audit_log"], {"limit": limit, "offset": offset})
+        return [
+            AuditEntry(
+                int(r["id"]),
+                r["at"],
+                r["actor"],
+                r["action"],
+                r["target"],
+                json.loads(r["detail"]) if r["detail"] else None,
+            )
+            for r in rows
+        ]
+
+    def remember_trace(self, workflow_id: str, traceparent: str) -> None:
+        """Keep the W3C traceparent a workflow's runs continue (the first one wins)."""
+        self._c.execute(self._q["remember_trace"], {"id": workflow_id, "traceparent": traceparent})
+
+    def trace_of(self, workflow_id: str) -> str | None:
+        """The traceparent remembered for a workflow, or None."""
+        rows = self._c.query(self._q["trace_of"], {"id": workflow_id})
+        return str(rows[0]["traceparent"]) if rows else None
+
+
+def _token(row: dict[str, Any]) -> TokenInfo:
+    return TokenInfo(
+        row["id"],
+        row["name"],
+        tuple(row["scopes"].split(",")),
+        row["created_at"],
+        row["revoked_at"],
+    )

@@ -1,0 +1,47 @@
+"""Read-only views over workflows for the server, dashboard and metrics (any dialect)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from podium.store import base, queries
+
+
+@dataclasses.dataclass(frozen=True)
+class Filter:
+    """Optional filters of a workflow listing; None matches everything."""
+
+    status: str | None = None
+    workflow: str | None = None
+    queue: str | None = None
+    created_after: float | None = None
+    created_before: float | None = None
+    search: str | None = None
+    """A case-insensitive substring of the workflow id."""
+
+
+class Browser:
+    """Listing, counting and queue/lease summaries straight from the store's tables."""
+
+    def __init__(self, store: base.Store) -> None:
+        self._c = store.connector
+        self._q = queries.load(self._c.dialect, "browse")
+
+    def workflows(self, where: Filter, limit: int, offset: int) -> list[dict[str, Any]]:
+        """Matching workflows (without payloads), newest first."""
+        params = {**dataclasses.asdict(where), "limit": limit, "offset": offset}
+        return self._c.query(self._q["list_workflows"], params)
+
+    def status_counts(self) -> list[tuple[str, str, int]]:
+        """(workflow name, status, count) for every pair present."""
+        rows = self._c.query(self._q["status_counts"], {})
+        return [(r["workflow"], r["status"], int(r["n"])) for r in rows]
+
+    def queues(self, now: float) -> list[dict[str, Any]]:
+        """Per queue: pending, running, waiting, ready now, and the oldest ready time."""
+        return self._c.query(self._q["queue_stats"], {"now": now})
+
+    def leases(self) -> list[dict[str, Any]]:
+        """Per lease owner (worker): running workflows and its furthest lease expiry."""
+        return self._c.query(self._q["leases"], {})

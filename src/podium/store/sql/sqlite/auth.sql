@@ -1,0 +1,31 @@
+-- Named queries of the auth feature store (SQLite). Each block starts with "-- name: NAME".
+
+-- name: insert_token
+INSERT INTO podium_api_tokens (id, name, scopes, secret_hash, created_at)
+VALUES (:id, :name, :scopes, :secret_hash, :now);
+
+-- name: get_token
+SELECT id, name, scopes, secret_hash, created_at, revoked_at
+FROM podium_api_tokens WHERE id = :id;
+
+-- name: list_tokens
+SELECT id, name, scopes, secret_hash, created_at, revoked_at
+FROM podium_api_tokens ORDER BY created_at, id;
+
+-- name: revoke_token
+UPDATE podium_api_tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL;
+
+-- name: audit
+INSERT INTO podium_audit_log (at, actor, action, target, detail)
+VALUES (:now, :actor, :action, :target, :detail);
+
+-- name: audit_log
+SELECT id, at, actor, action, target, detail FROM podium_audit_log
+ORDER BY id DESC LIMIT :limit OFFSET :offset;
+
+-- name: remember_trace
+INSERT INTO podium_trace_context (workflow_id, traceparent) VALUES (:id, :traceparent)
+ON CONFLICT (workflow_id) DO NOTHING;
+
+-- name: trace_of
+SELECT traceparent FROM podium_trace_context WHERE workflow_id = :id;

@@ -1,0 +1,37 @@
+-- Named queries for browsing workflows (server API, dashboard, metrics), SQLite.
+-- Filters are optional: a NULL parameter matches everything. Values are always bound.
+
+-- name: list_workflows
+SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
+       created_at, updated_at, ready_at, runs
+FROM podium_workflows
+WHERE (:status IS NULL OR status = :status)
+  AND (:workflow IS NULL OR workflow = :workflow)
+  AND (:queue IS NULL OR queue = :queue)
+  AND (:created_after IS NULL OR created_at >= :created_after)
+  AND (:created_before IS NULL OR created_at < :created_before)
+  AND (:search IS NULL OR instr(lower(id), lower(:search)) > 0)
+ORDER BY created_at DESC, id DESC
+LIMIT :limit OFFSET :offset;
+
+-- name: status_counts
+SELECT workflow, status, count(*) AS n FROM podium_workflows GROUP BY workflow, status;
+
+-- name: queue_stats
+SELECT queue,
+       sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
+       sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS running,
+       sum(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END) AS waiting,
+       sum(CASE WHEN status IN ('pending', 'waiting') AND ready_at <= :now
+                THEN 1 ELSE 0 END) AS ready,
+       min(CASE WHEN status IN ('pending', 'waiting') AND ready_at <= :now
+                THEN ready_at END) AS oldest_ready_at
+FROM podium_workflows
+WHERE status IN ('pending', 'running', 'waiting')
+GROUP BY queue ORDER BY queue;
+
+-- name: leases
+SELECT lease_owner AS worker, count(*) AS running, max(ready_at) AS lease_until
+FROM podium_workflows
+WHERE status = 'running' AND lease_owner IS NOT NULL
+GROUP BY lease_owner ORDER BY lease_owner;

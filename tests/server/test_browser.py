@@ -1,0 +1,131 @@
+"""The dashboard end to end in Debian's headless Chromium: log in, list, open, timeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+import podium
+from tests.server import serverapp
+from tests.server.live import ROOT, serve
+from tests.server.live import podium as podium_cli
+
+CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+ARTIFACTS = Path(os.environ.get("PODIUM_ARTIFACTS", ROOT / "artifacts"))
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1000",
+]
+
+
+def browser(profile: str):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
+        pytest.fail("the browser test needs chromium + chromium-driver: scripts/ensure_chromium.sh")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
+
+
+def seed(url: str) -> None:
+    """Two finished checkouts: one with retries, one failed and compensated."""
+    app = serverapp.build(url)
+    try:
+        app.start("checkout", {"id": "ok", "sku": "A1"}, id="order-ok")
+        app.start("checkout", {"id": "bad", "fail": True}, id="order-bad")
+        with app.worker(2):
+            for wf in ("order-ok", "order-bad"):
+                app.runtime.wait_for_end(wf, timeout=20)
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_dashboard_in_headless_chromium(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url = f"sqlite:///{tmp_path / 'dash.db'}"
+    seed(url)
+    token = json.loads(podium_cli("tokens", "create", "--name", "ui", "--json", url=url).stdout)[
+        "token"
+    ]
+    profile = tempfile.mkdtemp(prefix="podium-chromium-")
+    with serve(url) as base:
+        driver = browser(profile)
+        try:
+            wait = WebDriverWait(driver, 20)
+            driver.get(base + "/dashboard")
+            wait.until(ready.presence_of_element_located((By.ID, "token"))).send_keys(token)
+            driver.find_element(By.ID, "login").click()
+            wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "tr.wf")))
+            ids = [
+                r.get_attribute("data-id") for r in driver.find_elements(By.CSS_SELECTOR, "tr.wf")
+            ]
+            assert set(ids) == {"order-ok", "order-bad"}
+            counts = driver.find_element(By.ID, "counts").text
+            assert "1 completed" in counts and "1 failed" in counts
+            link = driver.find_element(By.CSS_SELECTOR, 'tr.wf[data-id="order-bad"] a.wf-link')
+            link.click()
+            wait.until(ready.presence_of_element_located((By.ID, "timeline")))
+            steps = [
+                r.get_attribute("data-step")
+                for r in driver.find_elements(By.CSS_SELECTOR, ".tl-row")
+            ]
+            assert steps[:4] == ["hold", "reserve", "charge", "ship"]
+            assert "hold.compensate" in steps
+            assert driver.find_elements(By.CSS_SELECTOR, ".bar.attempt-failed")
+            assert driver.find_elements(By.CSS_SELECTOR, ".tl-row.compensation")
+            assert "no courier" in driver.find_element(By.ID, "error").text
+            assert driver.find_element(By.ID, "wf-status").text == "failed"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shot = ARTIFACTS / f"dashboard-{int(time.time())}.png"
+            assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+        finally:
+            driver.quit()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_dashboard_pages_render_without_a_browser(client, tokens, app):
+    app.start("checkout", {"id": "x", "fail": True}, id="order-x")
+    with app.worker(1):
+        app.runtime.wait_for_end("order-x", timeout=10)
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+    client.cookies.set("podium_token", tokens["read"])
+    listing = client.get("/dashboard")
+    assert listing.status_code == 200 and "order-x" in listing.text
+    partial = client.get("/dashboard", headers={"X-Podium-Partial": "1"})
+    assert partial.text.startswith("<div data-live")
+    page = client.get("/dashboard/workflows/order-x")
+    assert "hold.compensate" in page.text and "ValueError" in page.text
+    assert client.get("/dashboard/workflows/nope").status_code == 404
+    assert client.get("/dashboard/static/podium.js").status_code == 200
+    assert client.get("/dashboard/static/../app.py").status_code == 404
+
+
+def test_dashboard_login_rejects_a_bad_token(client):
+    response = client.post("/dashboard/login", content=b"token=pod_x_y", follow_redirects=False)
+    assert response.headers["location"] == "/dashboard/login?error=1"
+    assert "not valid" in client.get("/dashboard/login?error=1").text
+
+
+del podium
