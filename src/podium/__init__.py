@@ -1,7 +1,7 @@
 """podium: durable workflow orchestration for Python, embedded on SQLite."""
 
 from podium.app import App
-from podium.context import idempotency_key, now, random, sleep, uuid4
+from podium.context import idempotency_key, now, random, sleep, sleep_until, uuid4
 from podium.errors import (
     CircuitOpenError,
     CompensationFailed,
@@ -16,6 +16,9 @@ from podium.errors import (
     WorkflowFailed,
     WorkflowNotFound,
 )
+from podium.patterns.events import wait_for_event
+from podium.patterns.fanout import gather, map, start_child
+from podium.patterns.messages import receive
 from podium.patterns.retry import RetryPolicy
 from podium.patterns.saga import saga
 from podium.store.base import WorkflowInfo
@@ -41,10 +44,16 @@ __all__ = [
     "WorkflowInfo",
     "WorkflowNotFound",
     "WorkflowStatus",
+    "gather",
     "idempotency_key",
+    "map",
     "now",
     "random",
+    "receive",
     "saga",
     "sleep",
+    "sleep_until",
+    "start_child",
     "uuid4",
+    "wait_for_event",
 ]

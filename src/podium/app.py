@@ -16,7 +16,12 @@ from podium import config, errors, registry, serialization
 from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import runtime, worker
+from podium.patterns import circuit as circuit_mod
+from podium.patterns import events as events_mod
+from podium.patterns import fanout, statemachine
+from podium.patterns import queues as queues_mod
 from podium.patterns import retry as retry_mod
+from podium.patterns import schedule as schedule_mod
 from podium.store import base, factory
 from podium.types import STATUSES, TERMINAL_STATUSES
 
@@ -64,6 +69,8 @@ class App:
         self._lock = threading.Lock()
         self._inline_owner: str | None = None
         self._workers: list[worker.Worker] = []
+        self._queues: dict[str, queues_mod.QueueConfig] = {}
+        self._schedules: dict[str, schedule_mod.Schedule] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -81,6 +88,9 @@ class App:
                     self._clock,
                     self._default_retry,
                 )
+                events_mod.sync_subscriptions(self._runtime)
+                queues_mod.sync(self._runtime, self._queues)
+                schedule_mod.sync(self._runtime, self._schedules)
             return self._runtime
 
     @property
@@ -141,6 +151,10 @@ class App:
         queue: str = "default",
         retry: retry_mod.RetryPolicy | None = None,
         timeout: float | None = None,
+        on_event: str | Sequence[str] | None = None,
+        schedule: str | None = None,
+        timezone: str = "UTC",
+        catchup: str = "latest",
     ) -> Callable[[Callable[P, R]], workflow_mod.WorkflowDefinition[P, R]]: ...
 
     def workflow(
@@ -151,15 +165,37 @@ class App:
         queue: str = "default",
         retry: retry_mod.RetryPolicy | None = None,
         timeout: float | None = None,
+        on_event: str | Sequence[str] | None = None,
+        schedule: str | None = None,
+        timezone: str = "UTC",
+        catchup: str = "latest",
     ) -> Any:
-        """Register a workflow; works bare (`@app.workflow`) and with options."""
+        """Register a workflow; works bare (`@app.workflow`) and with options.
+
+        `schedule="*/5 * * * *"` (croniter syntax, in `timezone`): one run per tick across
+        all workers; missed ticks follow `catchup` ("latest", "all", "none"); see
+        podium.patterns.schedule.
+
+        `on_event="order.created"` (or `"order.*"`, or a list): each matching event starts
+        one run, called with the event's payload, id `f"{name}:{event_id}"`.
+        """
+        patterns = events_mod.check_on_event(on_event)
+        cron = None if schedule is None else schedule_mod.Schedule(schedule, timezone, catchup)
 
         def register(f: Callable[..., Any]) -> workflow_mod.WorkflowDefinition[..., Any]:
             _check_callable(f, "@app.workflow")
-            definition = workflow_mod.WorkflowDefinition(
-                f, name or f.__name__, workflow_mod.WorkflowOptions(queue, retry, timeout)
-            )
+            options = workflow_mod.WorkflowOptions(queue, retry, timeout, on_event=patterns)
+            definition = workflow_mod.WorkflowDefinition(f, name or f.__name__, options)
+            if patterns:
+                events_mod.check_subscriber(f, definition.name)
             self.registry.add_workflow(definition)
+            if patterns and self._runtime is not None:
+                events_mod.sync_subscriptions(self._runtime)
+            if cron is not None:
+                schedule_mod.check_signature(definition)
+                self._schedules[definition.name] = cron
+                if self._runtime is not None:
+                    schedule_mod.sync(self._runtime, self._schedules)
             return definition
 
         return register(fn) if fn is not None else register
@@ -175,6 +211,7 @@ class App:
         retry: retry_mod.RetryPolicy | None = None,
         timeout: float | None = None,
         compensate: Callable[..., Any] | None = None,
+        circuit: str | None = None,
     ) -> Callable[[Callable[P, R]], step_mod.StepDefinition[P, R]]: ...
 
     def step(
@@ -185,11 +222,13 @@ class App:
         retry: retry_mod.RetryPolicy | None = None,
         timeout: float | None = None,
         compensate: Callable[..., Any] | None = None,
+        circuit: str | None = None,
     ) -> Any:
         """Register a step; works bare (`@app.step`) and with options.
 
         `compensate=undo` (a function or an `@app.step`): inside `with podium.saga():`,
         `undo(result, *args, **kwargs)` runs as a step if the saga fails after this step.
+        `circuit="name"`: calls go through `app.circuit_breaker("name", ...)` (declare it first).
         """
 
         def register(f: Callable[..., Any]) -> step_mod.StepDefinition[..., Any]:
@@ -198,13 +237,40 @@ class App:
             undo = step_mod.compensation(compensate, step_name)
             if undo is not None:
                 self.registry.add_step(undo)
-            definition = step_mod.StepDefinition(
-                f, step_name, step_mod.StepOptions(retry, timeout, undo)
-            )
+            options = step_mod.StepOptions(retry, timeout, undo, circuit)
+            if circuit is not None:
+                circuit_mod.lookup(self.registry, circuit)
+            definition = step_mod.StepDefinition(f, step_name, options, lambda: self.runtime)
             self.registry.add_step(definition)
+            fanout.register_runner(self.registry, definition)  # so any worker runs .submit()
             return definition
 
         return register(fn) if fn is not None else register
+
+    def circuit_breaker(
+        self,
+        name: str,
+        failure_threshold: float = 0.5,
+        min_calls: int = 10,
+        window: float = 60.0,
+        cooldown: float = 30.0,
+        half_open_calls: int = 1,
+    ) -> circuit_mod.Breaker:
+        """Declare a circuit breaker; steps join it with `@app.step(circuit=name)`.
+
+        It opens when at least `min_calls` calls in the last `window` seconds failed at a rate
+        of `failure_threshold` or more; while open, calls fail fast with CircuitOpenError; after
+        `cooldown` seconds `half_open_calls` trial calls decide whether it closes or re-opens.
+        Its state is shared by every worker through the store. See podium.patterns.circuit.
+        """
+        policy = circuit_mod.BreakerPolicy(
+            failure_threshold, min_calls, window, cooldown, half_open_calls
+        )
+        return circuit_mod.declare(self.registry, _check_name(name, "name"), policy)
+
+    def breaker_state(self, name: str) -> str:
+        """The state of circuit breaker `name` in the store: "closed", "open" or "half_open"."""
+        return circuit_mod.state(self.runtime, name)
 
     def asl_workflow(
         self,
@@ -224,6 +290,26 @@ class App:
 
         return asl_workflow.register(
             self, name, definition, resources or {}, queue=queue, timeout=timeout
+        )
+
+    def state_machine(
+        self,
+        name: str,
+        initial: str,
+        transitions: Sequence[Any],
+        *,
+        final: Sequence[str] | str = (),
+        states: Sequence[str] | None = None,
+        queue: str = "default",
+    ) -> statemachine.StateMachine:
+        """Register a durable state machine; each instance runs as a workflow (see its module).
+
+        `transitions`: `(event, source, target)`, `(event, source, target, guard)` or dicts
+        with event, source, target, guard, update. An invalid machine raises
+        ConfigurationError naming every problem.
+        """
+        return statemachine.register(
+            self, name, initial, transitions, final=final, states=states, queue=queue
         )
 
     # -- starting and running --------------------------------------------------------------
@@ -288,7 +374,7 @@ class App:
         rt = self.runtime
         now = rt.clock.time()
         new = self._new_workflow(definition, args, kwargs, options, now, owner)
-        record, created = rt.store.create_workflow(new, now)
+        record, created = queues_mod.create(rt.store, new, now)
         if not created and record.workflow != definition.name:
             raise errors.ConfigurationError(
                 f"id {new.id!r} already belongs to a {record.workflow!r} workflow, not "
@@ -341,6 +427,8 @@ class App:
                 record = self._step_drive(workflow_id, owner)
                 if record.status in TERMINAL_STATUSES:
                     return workflow_mod.outcome(record)
+                if fanout.drive_children(rt, workflow_id, owner):
+                    continue  # its children ran here; it may be ready now
                 if record.ready_at is not None and record.ready_at <= rt.clock.time():
                     continue
                 wait = self.settings.poll_interval
@@ -374,6 +462,56 @@ class App:
         w = worker.Worker(self.runtime, concurrency=concurrency, queues=queues)
         self._workers.append(w)
         return w
+
+    def publish(
+        self, topic: str, payload: Any = None, key: str | None = None, id: str | None = None
+    ) -> str:
+        """Store an event durably and start its on_event workflows; return the event id.
+
+        The same `id` again is the same event (nothing more happens). Inside a workflow or
+        a step the publish is exactly-once with its checkpoint (see podium.patterns.events).
+        """
+        return events_mod.publish(self.runtime, topic, payload, key=key, id=id)
+
+    # -- queues and schedules --------------------------------------------------------------
+
+    def queue(
+        self,
+        name: str,
+        concurrency: int | None = None,
+        per_key_concurrency: int | None = None,
+        rate_limit: tuple[int, float] | None = None,
+        max_depth: int | None = None,
+        priority: bool = True,
+    ) -> queues_mod.QueueConfig:
+        """Declare a queue's limits, enforced across all workers (see podium.patterns.queues).
+
+        `concurrency` running at once, `per_key_concurrency` per start `key=`, `rate_limit=(n,
+        seconds)` first starts per window, `max_depth` pending before `start` raises QueueFull.
+        """
+        config = queues_mod.define(
+            name, concurrency, per_key_concurrency, rate_limit, max_depth, priority
+        )
+        self._queues[name] = config
+        if self._runtime is not None:
+            queues_mod.sync(self._runtime, {name: config})
+        return config
+
+    def queue_stats(self, name: str) -> queues_mod.QueueStats:
+        """Depth, running, oldest pending age and throughput of queue `name` now."""
+        return queues_mod.stats(self.runtime, _check_name(name, "queue"))
+
+    def schedules(self) -> list[schedule_mod.ScheduleInfo]:
+        """Every schedule stored in this app's store, with its next run and pause state."""
+        return schedule_mod.listing(self.runtime.store)
+
+    def pause_schedule(self, name: str) -> None:
+        """Stop firing schedule `name` (on every worker) until `resume_schedule`."""
+        schedule_mod.pause(self.runtime.store, name, self.runtime.clock.time())
+
+    def resume_schedule(self, name: str) -> None:
+        """Fire schedule `name` again from its next tick; ticks missed while paused are skipped."""
+        schedule_mod.resume(self.runtime.store, name, self.runtime.clock.time())
 
     # -- inspecting and steering -----------------------------------------------------------
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from podium import config, errors, render
-from podium.store import base, factory
+from podium.store import base, children, factory
 from podium.types import STATUSES
 
 if TYPE_CHECKING:
@@ -74,13 +74,27 @@ def build_parser() -> argparse.ArgumentParser:
     for add in (_add_worker, _add_start, _add_ls, _add_show, _add_cancel, _add_resume, _add_demo):
         add(commands)
     _add_asl(commands)
+    _add_server(commands)
+    _add_schedules(commands)
     return parser
+
+
+def _add_schedules(commands: Any) -> None:
+    from podium import schedules_cli
+
+    schedules_cli.add(commands)
 
 
 def _add_asl(commands: Any) -> None:
     from podium.asl import cli as asl_cli
 
     asl_cli.add(commands)
+
+
+def _add_server(commands: Any) -> None:
+    from podium.server import cli as server_cli
+
+    server_cli.add(commands)
 
 
 def _no_command(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
@@ -445,7 +459,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                 f"workflow {args.id!r} is already {before.status}; only pending, running or "
                 "waiting workflows can be cancelled"
             )
-        store.cancel(args.id, time.time())
+        children.cancel(store, args.id, time.time())  # with its unfinished children
     finally:
         store.close()
     print(f"cancelled {args.id}")

@@ -135,6 +135,51 @@ def sleep(seconds: float | dt.timedelta) -> Pause:
     return Pause(0.0)
 
 
+def sleep_until(moment: dt.datetime) -> Pause:
+    """Durable timer until a timezone-aware datetime; a moment already past returns at once.
+
+    The fire time is recorded on the first run, so a replay waits for the same moment. In an
+    `async def` workflow write `await podium.sleep_until(...)`.
+    """
+    target = _moment(moment, "sleep_until")
+    run = _run("sleep_until")
+    if run is None:
+        _time.sleep(max(0.0, target - _time.time()))
+        return Pause(0.0)
+    remaining = run.timer(max(0.0, target - run.time()))
+    if run.is_async:
+        return Pause(remaining)
+    run.pause(remaining)
+    return Pause(0.0)
+
+
+def deadline(timeout: float | dt.timedelta | dt.datetime | None, now: float) -> float | None:
+    """The epoch deadline of a wait's `timeout=`: seconds, a timedelta, or an aware datetime.
+
+    Waits (`wait_for_event`, `receive`, ...) accept a timeout the way `sleep`/`sleep_until`
+    accept a duration or a moment; None means no deadline.
+    """
+    if timeout is None:
+        return None
+    if isinstance(timeout, dt.datetime):
+        return _moment(timeout, "timeout")
+    seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+        raise errors.ConfigurationError(
+            f"timeout={timeout!r}: pass seconds >= 0, a timedelta or a timezone-aware datetime"
+        )
+    return now + float(seconds)
+
+
+def _moment(value: Any, what: str) -> float:
+    if not isinstance(value, dt.datetime) or value.tzinfo is None:
+        raise errors.ConfigurationError(
+            f"{what}({value!r}): pass a timezone-aware datetime, e.g. "
+            "datetime(2030, 1, 1, 9, 0, tzinfo=ZoneInfo('Europe/Berlin'))"
+        )
+    return value.timestamp()
+
+
 def idempotency_key() -> str:
     """A key that is the same on every attempt and replay of the calling step.
 

@@ -1,4 +1,4 @@
-"""Name -> definition maps of one App (workflows, steps)."""
+"""Name -> definition maps of one App (workflows, steps, circuit breakers)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ class Registry:
     def __init__(self) -> None:
         self.workflows: dict[str, Any] = {}
         self.steps: dict[str, Any] = {}
+        self.breakers: dict[str, Any] = {}
 
     def add_workflow(self, definition: Any) -> None:
         """Register a workflow definition under its unique name."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import inspect
@@ -10,8 +11,8 @@ from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar
 
 from podium import context, errors
+from podium.patterns import circuit, fanout, saga
 from podium.patterns import retry as retry_mod
-from podium.patterns import saga
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -19,11 +20,13 @@ R = TypeVar("R")
 
 @dataclasses.dataclass(frozen=True)
 class StepOptions:
-    """How a step runs: retry policy (None: the default), timeout, and its saga compensation."""
+    """How a step runs: retry policy (None: the default), timeout, saga compensation, breaker."""
 
     retry: retry_mod.RetryPolicy | None = None
     timeout: float | None = None
     compensate: StepDefinition[..., Any] | None = None
+    circuit: str | None = None
+    """The name of the circuit breaker this step's calls go through (see patterns/circuit)."""
 
     def __post_init__(self) -> None:
         if self.retry is not None and not isinstance(self.retry, retry_mod.RetryPolicy):
@@ -42,15 +45,27 @@ class StepOptions:
             raise errors.ConfigurationError(
                 f"compensate={self.compensate!r} must be a step; see `compensation()`"
             )
+        if self.circuit is not None and (not isinstance(self.circuit, str) or not self.circuit):
+            raise errors.ConfigurationError(
+                f"circuit={self.circuit!r} must be the name of an app.circuit_breaker(...)"
+            )
 
 
 class StepDefinition(Generic[P, R]):
     """A registered step. Calling it inside a workflow runs it durably; outside, plainly."""
 
-    def __init__(self, fn: Callable[P, R], name: str, options: StepOptions) -> None:
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        name: str,
+        options: StepOptions,
+        runtime: Callable[[], Any] | None = None,
+    ) -> None:
         self.fn = fn
         self.name = name
         self.options = options
+        self.runtime = runtime
+        """The owning App's runtime, for plain calls that go through a circuit breaker."""
         self.is_async = inspect.iscoroutinefunction(fn)
         functools.update_wrapper(self, fn)
 
@@ -67,18 +82,23 @@ class StepDefinition(Generic[P, R]):
             return self._call_plain_async(*args, **kwargs)  # type: ignore[return-value]
         return saga.completed(self, self._call_plain(*args, **kwargs), args, kwargs)
 
+    def submit(self, *args: P.args, **kwargs: P.kwargs) -> fanout.StepFuture[R]:
+        """Inside a workflow: run this step as a child task any worker may run; see gather."""
+        return fanout.submit(self, args, kwargs)
+
     def _call_plain(self, *args: Any, **kwargs: Any) -> R:
         """Outside a workflow: run now, honouring the retry policy with ordinary sleeps."""
         policy = self.options.retry or retry_mod.NO_RETRY
         attempt = 1
         while True:
             try:
-                return self.fn(*args, **kwargs)
+                with self._guard():
+                    return self.fn(*args, **kwargs)
             except Exception as exc:
                 if not policy.should_retry(attempt, exc):
                     raise
                 time.sleep(policy.delay_for(attempt, exc))
-                attempt += 1
+                attempt += not isinstance(exc, errors.CircuitOpenError)
 
     async def _call_plain_async(self, *args: Any, **kwargs: Any) -> Any:
         import asyncio
@@ -87,14 +107,26 @@ class StepDefinition(Generic[P, R]):
         attempt = 1
         while True:
             try:
-                result = await self.fn(*args, **kwargs)  # type: ignore[misc]
+                with self._guard():
+                    result = await self.fn(*args, **kwargs)  # type: ignore[misc]
             except Exception as exc:
                 if not policy.should_retry(attempt, exc):
                     raise
                 await asyncio.sleep(policy.delay_for(attempt, exc))
-                attempt += 1
+                attempt += not isinstance(exc, errors.CircuitOpenError)
             else:
                 return saga.completed(self, result, args, kwargs)
+
+    def _guard(self) -> contextlib.AbstractContextManager[None]:
+        """A plain call's circuit breaker check (nothing without `circuit=`)."""
+        if self.options.circuit is None:
+            return contextlib.nullcontext()
+        if self.runtime is None:
+            raise errors.ConfigurationError(
+                f"step {self.name!r} names circuit {self.options.circuit!r} but belongs to no "
+                "App; declare it with @app.step(circuit=...)"
+            )
+        return circuit.guard(self.runtime(), self)
 
 
 def compensation(undo: Any, step_name: str) -> StepDefinition[..., Any] | None:

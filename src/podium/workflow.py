@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
 
 from podium import errors, serialization
 from podium.patterns import retry as retry_mod
-from podium.store import base
+from podium.store import base, children
 
 if TYPE_CHECKING:
     from podium.engine.runtime import Runtime
@@ -38,6 +38,8 @@ class WorkflowOptions:
     queue: str = "default"
     retry: retry_mod.RetryPolicy | None = None
     timeout: float | None = None
+    on_event: tuple[str, ...] = ()
+    """Topic patterns whose events each start one run (see podium.patterns.events)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.queue, str) or not self.queue:
@@ -120,10 +122,23 @@ class WorkflowHandle:
         return outcome(self._rt.wait_for_end(self.id, timeout))
 
     def cancel(self) -> None:
-        """Cancel it if it has not finished; a running step completes, nothing more runs."""
-        if self._rt.store.cancel(self.id, self._rt.clock.time()) is None:
+        """Cancel it if it has not finished; a running step completes, nothing more runs.
+
+        Its unfinished children (submitted steps, child workflows) are cancelled with it.
+        """
+        if children.cancel(self._rt.store, self.id, self._rt.clock.time()) is None:
             raise errors.WorkflowNotFound(self.id)
         self._rt.notifier.run_ended(self.id)
+        self._rt.notifier.work_available()  # a parent it woke
+
+    def send(self, topic: str, payload: Any = None, *, id: str | None = None) -> str:
+        """Send a message to this workflow (`podium.receive(topic)` gets it); return its id.
+
+        Delivered exactly once, in order per topic; the same `id` again is the same message.
+        """
+        from podium.patterns import messages
+
+        return messages.send(self._rt, self.id, topic, payload, id=id)
 
 
 def outcome(record: base.WorkflowRecord) -> Any:

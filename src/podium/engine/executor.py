@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from podium import context, errors, serialization
-from podium.engine import failures, history, stepcall
+from podium.engine import failures, history, interceptors, stepcall
 from podium.engine.runtime import Runtime
+from podium.patterns import fanout
 from podium.store import base
 
 
@@ -34,6 +35,10 @@ class Execution:
         self.definition = definition
         self.is_async: bool = definition.is_async
         self.releasing = releasing
+        self.outcome = "stopped"
+        """How the run ended, for interceptors: completed, failed, suspended, released."""
+        self.deferred: Callable[[], None] | None = None
+        """Writes held back to be batched (fan-out's child creations); see `flush`."""
         fresh = claim.record.runs <= 1
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)
@@ -48,13 +53,15 @@ class Execution:
         """Run a `def` workflow to its next end in this thread."""
         token = context.current_run.set(self)
         try:
-            with self.rt.leases.holding(self.fence):
-                args, kwargs = serialization.loads_call(self.wf.input)
-                value = self.definition.fn(*args, **kwargs)
-        except BaseException as exc:
-            self._conclude_error(exc)
-        else:
-            self._conclude_value(value)
+            with interceptors.run_scope(self):
+                try:
+                    with self.rt.leases.holding(self.fence):
+                        args, kwargs = serialization.loads_call(self.wf.input)
+                        value = self.definition.fn(*args, **kwargs)
+                except BaseException as exc:
+                    self._conclude_error(exc)
+                else:
+                    self._conclude_value(value)
         finally:
             context.current_run.reset(token)
 
@@ -62,13 +69,15 @@ class Execution:
         """Run an `async def` workflow to its next end on the running loop."""
         token = context.current_run.set(self)
         try:
-            with self.rt.leases.holding(self.fence):
-                args, kwargs = serialization.loads_call(self.wf.input)
-                value = await self.definition.fn(*args, **kwargs)
-        except BaseException as exc:
-            self._conclude_error(exc)
-        else:
-            self._conclude_value(value)
+            with interceptors.run_scope(self):
+                try:
+                    with self.rt.leases.holding(self.fence):
+                        args, kwargs = serialization.loads_call(self.wf.input)
+                        value = await self.definition.fn(*args, **kwargs)
+                except BaseException as exc:
+                    self._conclude_error(exc)
+                else:
+                    self._conclude_value(value)
         finally:
             context.current_run.reset(token)
 
@@ -136,12 +145,19 @@ class Execution:
     # -- guarded writes --------------------------------------------------------------------
 
     def check_continue(self) -> None:
-        """Before new work: stop if the worker is shutting down or the deadline passed."""
+        """Before new work: flush deferred writes; stop if shutting down or past the deadline."""
+        self.flush()
         if self.releasing.is_set():
             raise errors.Release()
         deadline = self.wf.deadline
         if deadline is not None and self.rt.clock.time() > deadline:
             raise errors.DeadlineExceeded(self.wf.id, deadline - self.wf.created_at)
+
+    def flush(self) -> None:
+        """Make deferred writes durable now, under the fence (see `deferred`)."""
+        deferred, self.deferred = self.deferred, None
+        if deferred is not None:
+            self._fenced(lambda _fence, _item: deferred(), None)
 
     def append(self, event: base.HistoryEvent) -> None:
         """Append to history under the fence; a lost lease stops this run."""
@@ -189,16 +205,16 @@ class Execution:
             wake_at = exc.wake_at
             if deadline is not None:
                 wake_at = min(wake_at or deadline, deadline)
-            self._end(lambda now: store.suspend(fence, wake_at, now), ended=False)
+            self._end(lambda now: store.suspend(fence, wake_at, now), ended=False, as_="suspended")
         elif isinstance(exc, errors.Release):
-            self._end(lambda now: store.release(fence, now), ended=False)
+            self._end(lambda now: store.release(fence, now), ended=False, as_="released")
         elif isinstance(exc, errors.StoreFault):
             self.rt.log.error(
                 "workflow %s: the store failed (%s); handing it back to be retried",
                 self.wf.id,
                 exc.error,
             )
-            self._end(lambda now: store.release(fence, now), ended=False)
+            self._end(lambda now: store.release(fence, now), ended=False, as_="released")
         elif isinstance(exc, errors.Fenced):
             self.rt.log.warning(
                 "workflow %s: lease lost (taken over or cancelled); this run stops",
@@ -207,7 +223,7 @@ class Execution:
         elif isinstance(exc, Exception | errors.DeadlineExceeded):
             self._fail(exc)
         else:
-            self._end(lambda now: store.release(fence, now), ended=False)
+            self._end(lambda now: store.release(fence, now), ended=False, as_="released")
             raise exc
 
     def _fail(self, exc: BaseException) -> None:
@@ -222,10 +238,15 @@ class Execution:
             error_traceback=info["traceback"],
         )
         self.rt.log.info("workflow %s failed: %s: %s", self.wf.id, error_type, exc)
-        self._end(lambda now: self.rt.store.finish(self.fence, outcome, now))
+        self._end(lambda now: self.rt.store.finish(self.fence, outcome, now), as_="failed")
 
-    def _end(self, write: Callable[[float], None], *, ended: bool = True) -> None:
+    def _end(
+        self, write: Callable[[float], None], *, ended: bool = True, as_: str = "completed"
+    ) -> None:
         try:
+            deferred, self.deferred = self.deferred, None
+            if deferred is not None:
+                deferred()  # children submitted since the last durable point
             write(self.rt.clock.time())
         except errors.LeaseLost:
             self.rt.log.warning("workflow %s: lease lost before its outcome was stored", self.wf.id)
@@ -239,6 +260,9 @@ class Execution:
                 exc,
             )
             return
+        self.outcome = as_
+        if ended and self.wf.parent_id is not None:
+            fanout.child_ended(self.rt, self.wf.parent_id)
         self.rt.notifier.run_ended(self.wf.id)
         if not ended:
             self.rt.notifier.work_available()

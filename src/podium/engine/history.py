@@ -63,4 +63,6 @@ def describe(kind: str, name: str) -> str:
     """Human wording of a history entry, for error messages."""
     if kind == "step":
         return f"step {name!r}"
+    if kind != name:  # waits, publishes and sends are named after their topic
+        return f"podium.{kind}({name!r})"
     return f"podium.{name}()"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from podium import clock as clock_mod
 from podium import config, errors, registry
-from podium.engine import leases, loop, notify
+from podium.engine import interceptors, leases, loop, notify
 from podium.patterns import retry
 from podium.store import base
 from podium.types import TERMINAL_STATUSES
@@ -38,6 +38,8 @@ class Runtime:
         self.notifier = notify.Notifier()
         self.leases = leases.LeaseKeeper(store, settings.lease_seconds, clock.time)
         self.log = logging.getLogger("podium")
+        self.interceptors: list[interceptors.Interceptor] = []
+        """Hooks around runs and step attempts (metrics, tracing); see engine/interceptors."""
         self._loop: loop.LoopThread | None = None
         self._lock = threading.Lock()
         self._unsubscribe: Callable[[], None] | None = None

@@ -14,8 +14,8 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from podium import context, errors, serialization
-from podium.engine import failures
-from podium.patterns import retry, saga
+from podium.engine import failures, interceptors
+from podium.patterns import circuit, retry, saga
 from podium.store import base
 
 if TYPE_CHECKING:
@@ -53,7 +53,11 @@ def _step_sync(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[st
             run.pause(run.wait_until(plan.not_before))
         started = run.rt.clock.time()
         try:
-            result = _invoke_sync(run, step, args, kwargs, plan)
+            with (
+                interceptors.step_scope(run, step.name, plan.seq, plan.attempt),
+                circuit.guard(run.rt, step, _holder(run, step, plan)),
+            ):
+                result = _invoke_sync(run, step, args, kwargs, plan)
         except Exception as exc:
             plan = _failed(run, step, plan, exc, started)
             continue
@@ -71,16 +75,25 @@ async def _step_async(
             await asyncio.sleep(run.wait_until(plan.not_before))
         started = run.rt.clock.time()
         try:
-            result = await _with_step_context(
-                plan.context(run.wf.id, step.name),
-                step.fn(*args, **kwargs),
-                step.name,
-                plan.timeout,
-            )
+            with (
+                interceptors.step_scope(run, step.name, plan.seq, plan.attempt),
+                circuit.guard(run.rt, step, _holder(run, step, plan)),
+            ):
+                result = await _with_step_context(
+                    plan.context(run.wf.id, step.name),
+                    step.fn(*args, **kwargs),
+                    step.name,
+                    plan.timeout,
+                )
         except Exception as exc:
             plan = _failed(run, step, plan, exc, started)
             continue
         return saga.completed(step, _succeeded(run, step, plan, result, started), args, kwargs)
+
+
+def _holder(run: Execution, step: Any, plan: Plan) -> str | None:
+    """The name of this call for a circuit breaker's half-open trial slots."""
+    return f"{run.wf.id}#{plan.seq}" if step.options.circuit else None
 
 
 def _plan(run: Execution, step: Any) -> Plan | base.HistoryEvent:
@@ -117,8 +130,9 @@ def _invoke_sync(
 def _failed(run: Execution, step: Any, plan: Plan, exc: Exception, started: float) -> Plan:
     """Record a failed attempt; return the next plan, or raise `exc` when it was the last."""
     finished = run.rt.clock.time()
-    if plan.policy.should_retry(plan.attempt, exc):
-        retry_at = finished + plan.policy.delay_for(plan.attempt, exc)
+    tries = plan.attempt - circuit.refusals(run.attempts.get(plan.seq, ()))  # step really ran
+    if plan.policy.should_retry(tries, exc):
+        retry_at = finished + plan.policy.delay_for(tries, exc)
         run.record_attempt(
             base.Attempt(
                 run.wf.id,

@@ -16,6 +16,7 @@ from typing import Any
 from podium import errors
 from podium.engine import executor
 from podium.engine.runtime import Runtime
+from podium.patterns import schedule
 from podium.store import base
 
 UNKNOWN_WORKFLOW_RETRY = 30.0
@@ -79,6 +80,8 @@ class Worker:
             concurrency, thread_name_prefix="podium-worker"
         )
         self._dispatcher: threading.Thread | None = None
+        self._scheduler: schedule.Scheduler | None = None
+        """Fires the due ticks of the app's cron schedules (podium.patterns.schedule)."""
         self._backlog = False
         """True while the last claim found as much work as it asked for: there may be more."""
 
@@ -96,6 +99,7 @@ class Worker:
                 target=self._dispatch_loop, name="podium-dispatch", daemon=True
             )
             self._dispatcher.start()
+            self._scheduler = schedule.Scheduler(self.rt).start()
         return self
 
     def run(self) -> None:
@@ -117,6 +121,8 @@ class Worker:
         self.rt.notifier.work_available()
         if self._dispatcher is not None:
             self._dispatcher.join()
+        if self._scheduler is not None:
+            self._scheduler.stop()
         wait = self.rt.settings.lease_seconds * 2 if timeout is None else timeout
         with self._lock:
             self._lock.wait_for(lambda: self._active == 0, timeout=wait)

@@ -19,6 +19,10 @@ class RetryPolicy:
     at `max_delay`, before attempt `n + 1`; `jitter` spreads that wait uniformly over
     [50%, 100%] so a fleet of retries does not arrive in lockstep. Exceptions that are instances
     of `non_retryable` fail at once. The wait is durable: a long one unloads the workflow.
+    An exception's `retry_after` (seconds) is a minimum wait. `CircuitOpenError` (the step's
+    breaker refused the call, the step did not run) is retried after the breaker's remaining
+    cooldown whatever the attempt, unless the policy allows one attempt only or lists it in
+    `non_retryable`; the engine does not count refusals as attempts.
     """
 
     max_attempts: int = 3
@@ -47,9 +51,11 @@ class RetryPolicy:
 
     def should_retry(self, attempt: int, exc: BaseException) -> bool:
         """Whether a failure of 1-based `attempt` with `exc` earns another attempt."""
-        if attempt >= self.max_attempts:
+        if isinstance(exc, self.non_retryable):
             return False
-        return not isinstance(exc, self.non_retryable)
+        if isinstance(exc, errors.CircuitOpenError):
+            return self.max_attempts > 1
+        return attempt < self.max_attempts
 
     def delay_for(
         self,
@@ -64,11 +70,11 @@ class RetryPolicy:
         except OverflowError:
             grown = math.inf
         delay = min(self.max_delay, grown)
+        if self.jitter:
+            delay *= 0.5 + 0.5 * rand()
         retry_after = getattr(exc, "retry_after", None)
         if isinstance(retry_after, int | float) and retry_after > delay:
             delay = float(retry_after)
-        if self.jitter:
-            delay *= 0.5 + 0.5 * rand()
         return delay
 
 

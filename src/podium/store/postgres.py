@@ -31,7 +31,8 @@ import psycopg_pool
 from psycopg import conninfo, rows, sql
 
 from podium import errors
-from podium.store import base, migrate, postgres_notify, queries
+from podium.store import base, groupcommit, migrate, postgres_notify, queries
+from podium.store import queues as queue_limits
 
 DIALECT = "postgres"
 POOL_MIN = 1
@@ -70,6 +71,7 @@ class PostgresStore:
             open=True,
         )
         self.connector = _Connector(self)
+        self._writes = groupcommit.GroupCommit(self._commit_batch)
         self._notifications = postgres_notify.NotificationListener(self._conninfo, self.schema)
         """Where feature stores run their SQL (see `base.Connector`)."""
 
@@ -134,8 +136,27 @@ class PostgresStore:
         return self._retrying(lambda: self._run(name, params, _all))
 
     def _fenced(self, name: str, params: dict[str, Any], fence: base.Fence) -> None:
-        if self._run(name, {**params, **_fence(fence)}, _count) != 1:
+        write = self._writes.submit(self._q[name], {**params, **_fence(fence)})
+        if write.rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
+
+    def _commit_batch(self, batch: list[groupcommit.Write]) -> None:
+        """Commit fenced writes of concurrent runs in one transaction (one WAL flush).
+
+        Fenced writes never fail on their own (a lost fence changes no row), so a statement
+        error means a broken connection: every write of the batch gets it, nothing committed.
+        """
+        try:
+            with self._pool.connection() as conn:
+                if len(batch) == 1:
+                    _apply(conn, batch[0])
+                    return
+                with conn.transaction():
+                    for write in batch:
+                        _apply(conn, write)
+        except psycopg.OperationalError:
+            self._pool.check()
+            raise
 
     # -- workflows -------------------------------------------------------------------------
 
@@ -183,7 +204,17 @@ class PostgresStore:
     def claim(
         self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
     ) -> list[base.Claim]:
-        """See `Store.claim`."""
+        """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
+        plain, limited = queue_limits.split(self.connector, queues)
+        claims = self._claim_plain(owner, plain, limit, now, lease_seconds) if plain else []
+        if limited and len(claims) < limit:
+            more = limit - len(claims)
+            claims += queue_limits.claim(self.connector, owner, limited, more, now, lease_seconds)
+        return claims
+
+    def _claim_plain(
+        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+    ) -> list[base.Claim]:
         params = {
             "owner": owner,
             "queues": list(queues),
@@ -197,6 +228,10 @@ class PostgresStore:
         self, workflow_id: str, owner: str, now: float, lease_seconds: float
     ) -> base.Claim | None:
         """See `Store.claim_one`."""
+        if queue_limits.any_limited(self.connector):
+            limited = queue_limits.claim_one(self.connector, workflow_id, owner, now, lease_seconds)
+            if limited is not None:
+                return limited[0] if limited else None
         params = {"id": workflow_id, "owner": owner, "now": now, "lease_until": now + lease_seconds}
         row = self._run("claim_one", params, _one)
         return _claim(row) if row is not None else None
@@ -300,6 +335,12 @@ class _Connector:
                 return _result(conn.execute(sql, params))
 
             yield run
+
+
+def _apply(conn: psycopg.Connection[Row], write: groupcommit.Write) -> None:
+    cursor = conn.execute(write.sql, write.params)
+    write.rows = cursor.fetchall() if cursor.description is not None else []
+    write.rowcount = cursor.rowcount
 
 
 def _result(cursor: psycopg.Cursor[Row]) -> base.Result:

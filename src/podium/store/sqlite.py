@@ -18,6 +18,7 @@ from typing import Any
 
 from podium import errors
 from podium.store import base, groupcommit, migrate, queries
+from podium.store import queues as queue_limits
 
 DIALECT = "sqlite"
 _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL", "off": "OFF", "extra": "EXTRA"}
@@ -166,7 +167,17 @@ class SQLiteStore:
     def claim(
         self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
     ) -> list[base.Claim]:
-        """See `Store.claim`."""
+        """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
+        plain, limited = queue_limits.split(self.connector, queues)
+        claims = self._claim_plain(owner, plain, limit, now, lease_seconds) if plain else []
+        if limited and len(claims) < limit:
+            more = limit - len(claims)
+            claims += queue_limits.claim(self.connector, owner, limited, more, now, lease_seconds)
+        return claims
+
+    def _claim_plain(
+        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+    ) -> list[base.Claim]:
         sql = self._claim_sql.get(len(queues))
         if sql is None:
             sql = self._q["claim"].replace("{queues}", ", ".join("?" * len(queues)))
@@ -178,6 +189,10 @@ class SQLiteStore:
         self, workflow_id: str, owner: str, now: float, lease_seconds: float
     ) -> base.Claim | None:
         """See `Store.claim_one`."""
+        if queue_limits.any_limited(self.connector):
+            limited = queue_limits.claim_one(self.connector, workflow_id, owner, now, lease_seconds)
+            if limited is not None:
+                return limited[0] if limited else None
         rows = self._write("claim_one", (owner, now + lease_seconds, now, workflow_id, now)).rows
         return _claim(rows[0]) if rows else None
 
