@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import importlib
 import sys
@@ -11,8 +10,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar, overload
 
+from podium import arguments, config, errors, inline, registry, serialization
 from podium import clock as clock_mod
-from podium import config, errors, registry, serialization
 from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import runtime, worker
@@ -23,11 +22,10 @@ from podium.patterns import queues as queues_mod
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
 from podium.store import base, factory
-from podium.types import STATUSES, TERMINAL_STATUSES
+from podium.types import STATUSES
 
 P = ParamSpec("P")
 R = TypeVar("R")
-MAX_ID_LENGTH = 200
 
 
 class App:
@@ -183,7 +181,7 @@ class App:
         cron = None if schedule is None else schedule_mod.Schedule(schedule, timezone, catchup)
 
         def register(f: Callable[..., Any]) -> workflow_mod.WorkflowDefinition[..., Any]:
-            _check_callable(f, "@app.workflow")
+            arguments.check_callable(f, "@app.workflow")
             options = workflow_mod.WorkflowOptions(queue, retry, timeout, on_event=patterns)
             definition = workflow_mod.WorkflowDefinition(f, name or f.__name__, options)
             if patterns:
@@ -232,7 +230,7 @@ class App:
         """
 
         def register(f: Callable[..., Any]) -> step_mod.StepDefinition[..., Any]:
-            _check_callable(f, "@app.step")
+            arguments.check_callable(f, "@app.step")
             step_name = name or f.__name__
             undo = step_mod.compensation(compensate, step_name)
             if undo is not None:
@@ -266,7 +264,7 @@ class App:
         policy = circuit_mod.BreakerPolicy(
             failure_threshold, min_calls, window, cooldown, half_open_calls
         )
-        return circuit_mod.declare(self.registry, _check_name(name, "name"), policy)
+        return circuit_mod.declare(self.registry, arguments.check_name(name, "name"), policy)
 
     def breaker_state(self, name: str) -> str:
         """The state of circuit breaker `name` in the store: "closed", "open" or "half_open"."""
@@ -331,7 +329,7 @@ class App:
 
         The same `id` again returns the existing workflow; it never runs twice.
         """
-        options = _StartOptions(id, queue, priority, delay, key, timeout)
+        options = arguments.StartOptions(id, queue, priority, delay, key, timeout)
         record, _ = self._create(workflow, args, kwargs, options, owner=None)
         return workflow_mod.WorkflowHandle(self.runtime, record.id)
 
@@ -353,7 +351,7 @@ class App:
         Options are those of `start`. Waits (timers, retries) are waited here; a workflow
         already finished under the same `id` returns its stored result.
         """
-        options = _StartOptions(id, queue, priority, delay, key, timeout)
+        options = arguments.StartOptions(id, queue, priority, delay, key, timeout)
         owner = self._owner() if not delay else None
         record, claim = self._create(workflow, args, kwargs, options, owner=owner)
         if claim is not None:
@@ -365,7 +363,7 @@ class App:
         workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        options: _StartOptions,
+        options: arguments.StartOptions,
         owner: str | None,
     ) -> tuple[base.WorkflowRecord, base.Claim | None]:
         """Validate and store a new workflow; with `owner`, created claimed by it."""
@@ -393,7 +391,7 @@ class App:
         definition: workflow_mod.WorkflowDefinition[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        options: _StartOptions,
+        options: arguments.StartOptions,
         now: float,
         owner: str | None,
     ) -> base.NewWorkflow:
@@ -405,50 +403,21 @@ class App:
             limit=self.settings.max_payload_bytes,
         )
         timeout = options.timeout if options.timeout is not None else definition.options.timeout
-        ready_at = now + _seconds(options.delay, "delay")
+        ready_at = now + arguments.seconds(options.delay, "delay")
         return base.NewWorkflow(
-            id=_check_id(options.id) if options.id is not None else str(uuid.uuid4()),
+            id=arguments.check_id(options.id) if options.id is not None else str(uuid.uuid4()),
             workflow=definition.name,
             input=payload,
-            queue=_check_name(options.queue or definition.options.queue, "queue"),
-            priority=_check_int(options.priority, "priority"),
+            queue=arguments.check_name(options.queue or definition.options.queue, "queue"),
+            priority=arguments.check_int(options.priority, "priority"),
             key=options.key,
             ready_at=ready_at if owner is None else now + self.settings.lease_seconds,
-            deadline=None if timeout is None else now + _positive(timeout, "timeout"),
+            deadline=None if timeout is None else now + arguments.positive(timeout, "timeout"),
             owner=owner,
         )
 
     def _drive(self, workflow_id: str) -> Any:
-        rt = self.runtime
-        owner = self._owner()
-        while True:
-            event = rt.notifier.watch(workflow_id)
-            try:
-                record = self._step_drive(workflow_id, owner)
-                if record.status in TERMINAL_STATUSES:
-                    return workflow_mod.outcome(record)
-                if fanout.drive_children(rt, workflow_id, owner):
-                    continue  # its children ran here; it may be ready now
-                if record.ready_at is not None and record.ready_at <= rt.clock.time():
-                    continue
-                wait = self.settings.poll_interval
-                if record.ready_at is not None:
-                    wait = min(wait, max(0.001, record.ready_at - rt.clock.time()))
-                event.wait(wait)
-            finally:
-                rt.notifier.unwatch(workflow_id, event)
-
-    def _step_drive(self, workflow_id: str, owner: str) -> base.WorkflowRecord:
-        """Run the workflow here if it is ready; return its record afterwards."""
-        rt = self.runtime
-        never = threading.Event()
-        claim = rt.store.claim_one(workflow_id, owner, rt.clock.time(), self.settings.lease_seconds)
-        if claim is not None:
-            worker.execute(rt, claim, never)
-        record = rt.store.get_workflow(workflow_id)
-        if record is None:
-            raise errors.WorkflowNotFound(workflow_id)
-        return record
+        return inline.drive(self.runtime, workflow_id, self._owner())
 
     def _owner(self) -> str:
         rt = self.runtime
@@ -499,7 +468,7 @@ class App:
 
     def queue_stats(self, name: str) -> queues_mod.QueueStats:
         """Depth, running, oldest pending age and throughput of queue `name` now."""
-        return queues_mod.stats(self.runtime, _check_name(name, "queue"))
+        return queues_mod.stats(self.runtime, arguments.check_name(name, "queue"))
 
     def schedules(self) -> list[schedule_mod.ScheduleInfo]:
         """Every schedule stored in this app's store, with its next run and pause state."""
@@ -535,8 +504,8 @@ class App:
             raise errors.ConfigurationError(
                 f"status={status!r} is not one of {', '.join(STATUSES)}"
             )
-        _check_int(limit, "limit", minimum=1)
-        _check_int(offset, "offset", minimum=0)
+        arguments.check_int(limit, "limit", minimum=1)
+        arguments.check_int(offset, "offset", minimum=0)
         records = self.runtime.store.list_workflows(
             status=status, workflow=workflow, queue=queue, limit=limit, offset=offset
         )
@@ -577,57 +546,3 @@ class App:
             f"{workflow!r} is not a workflow; pass a function decorated with @app.workflow "
             "or its name"
         )
-
-
-@dataclasses.dataclass(frozen=True)
-class _StartOptions:
-    id: str | None
-    queue: str | None
-    priority: int
-    delay: float | dt.timedelta | None
-    key: str | None
-    timeout: float | None
-
-
-def _check_callable(fn: Any, decorator: str) -> None:
-    if not callable(fn):
-        raise errors.ConfigurationError(f"{decorator} decorates functions, not {fn!r}")
-
-
-def _check_id(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH:
-        raise errors.ConfigurationError(
-            f"workflow id {value!r} must be a non-empty string of at most {MAX_ID_LENGTH} chars"
-        )
-    return value
-
-
-def _check_name(value: Any, what: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise errors.ConfigurationError(f"{what}={value!r} must be a non-empty string")
-    return value
-
-
-def _check_int(value: Any, what: str, minimum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise errors.ConfigurationError(f"{what}={value!r} must be an integer")
-    if minimum is not None and value < minimum:
-        raise errors.ConfigurationError(f"{what}={value!r} must be >= {minimum}")
-    return value
-
-
-def _seconds(value: float | dt.timedelta | None, what: str) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, dt.timedelta):
-        value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise errors.ConfigurationError(f"{what}={value!r} must be seconds >= 0 or a timedelta")
-    return float(value)
-
-
-def _positive(value: float, what: str) -> float:
-    seconds = _seconds(value, what)
-    if seconds <= 0:
-        raise errors.ConfigurationError(f"{what}={value!r} must be more than 0 seconds")
-    return seconds

@@ -1,0 +1,73 @@
+"""Checks of the arguments users pass to App verbs; each error names the argument and the fix."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from podium import errors
+
+MAX_ID_LENGTH = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class StartOptions:
+    """The options of `app.start`/`app.run` besides the workflow's own arguments."""
+
+    id: str | None
+    queue: str | None
+    priority: int
+    delay: float | dt.timedelta | None
+    key: str | None
+    timeout: float | None
+
+
+def check_callable(fn: Any, decorator: str) -> None:
+    """A decorator was given something that is not a function."""
+    if not callable(fn):
+        raise errors.ConfigurationError(f"{decorator} decorates functions, not {fn!r}")
+
+
+def check_id(value: Any) -> str:
+    """A workflow id: a non-empty string of bounded length."""
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_ID_LENGTH:
+        raise errors.ConfigurationError(
+            f"workflow id {value!r} must be a non-empty string of at most {MAX_ID_LENGTH} chars"
+        )
+    return value
+
+
+def check_name(value: Any, what: str) -> str:
+    """A name (queue, ...): a non-empty string."""
+    if not isinstance(value, str) or not value:
+        raise errors.ConfigurationError(f"{what}={value!r} must be a non-empty string")
+    return value
+
+
+def check_int(value: Any, what: str, minimum: int | None = None) -> int:
+    """An integer (not a bool), at least `minimum` when given."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.ConfigurationError(f"{what}={value!r} must be an integer")
+    if minimum is not None and value < minimum:
+        raise errors.ConfigurationError(f"{what}={value!r} must be >= {minimum}")
+    return value
+
+
+def seconds(value: float | dt.timedelta | None, what: str) -> float:
+    """Seconds >= 0 from a number or a timedelta (None: 0)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, dt.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise errors.ConfigurationError(f"{what}={value!r} must be seconds >= 0 or a timedelta")
+    return float(value)
+
+
+def positive(value: float, what: str) -> float:
+    """Seconds > 0."""
+    amount = seconds(value, what)
+    if amount <= 0:
+        raise errors.ConfigurationError(f"{what}={value!r} must be more than 0 seconds")
+    return amount

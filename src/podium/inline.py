@@ -1,0 +1,49 @@
+"""Running a workflow in the calling thread, as `app.run` does, until it ends.
+
+The caller claims the workflow whenever it is ready, runs it here (and its ready children,
+so a fan-out finishes without a worker), and between runs waits for its wake time or for
+another process to finish it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from podium import errors
+from podium import workflow as workflow_mod
+from podium.engine import runtime, worker
+from podium.patterns import fanout
+from podium.store import base
+from podium.types import TERMINAL_STATUSES
+
+
+def drive(rt: runtime.Runtime, workflow_id: str, owner: str) -> Any:
+    """Run `workflow_id` here whenever it is ready; return its result (or raise its error)."""
+    while True:
+        event = rt.notifier.watch(workflow_id)
+        try:
+            record = _run_if_ready(rt, workflow_id, owner)
+            if record.status in TERMINAL_STATUSES:
+                return workflow_mod.outcome(record)
+            if fanout.drive_children(rt, workflow_id, owner):
+                continue  # its children ran here; it may be ready now
+            if record.ready_at is not None and record.ready_at <= rt.clock.time():
+                continue
+            wait = rt.settings.poll_interval
+            if record.ready_at is not None:
+                wait = min(wait, max(0.001, record.ready_at - rt.clock.time()))
+            event.wait(wait)
+        finally:
+            rt.notifier.unwatch(workflow_id, event)
+
+
+def _run_if_ready(rt: runtime.Runtime, workflow_id: str, owner: str) -> base.WorkflowRecord:
+    """Run the workflow here if it is ready; return its record afterwards."""
+    claim = rt.store.claim_one(workflow_id, owner, rt.clock.time(), rt.settings.lease_seconds)
+    if claim is not None:
+        worker.execute(rt, claim, threading.Event())
+    record = rt.store.get_workflow(workflow_id)
+    if record is None:
+        raise errors.WorkflowNotFound(workflow_id)
+    return record
