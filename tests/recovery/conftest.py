@@ -55,15 +55,17 @@ class Procs:
         env.update(overrides)
         return env
 
-    def spawn(self, *args: str, **env: str) -> subprocess.Popen[bytes]:
-        """Run `python -m tests.recovery.crashapp ARGS`, output to files in tmp_path."""
-        name = f"{args[0]}{len(self.started)}"
+    def spawn(
+        self, *args: str, module: str = "tests.recovery.crashapp", **env: str
+    ) -> subprocess.Popen[bytes]:
+        """Run `python -m MODULE ARGS` (crashapp by default), output to files in tmp_path."""
+        name = f"{module.rsplit('.', 1)[-1]}-{args[0] if args else 'run'}{len(self.started)}"
         with (
             open(self.tmp_path / f"{name}.out", "wb") as out,
             open(self.tmp_path / f"{name}.err", "wb") as err,
         ):
             proc = subprocess.Popen(
-                [sys.executable, "-m", "tests.recovery.crashapp", *args],
+                [sys.executable, "-m", module, *args],
                 cwd=self.tmp_path,
                 env=self.env(**env),
                 stdout=out,

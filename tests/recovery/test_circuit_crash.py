@@ -10,7 +10,6 @@ so the breaker makes the same transitions and ends closed, as in a run without t
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,22 +39,7 @@ def built(database_url: str) -> Iterator[circuitapp.CircuitApp]:
 
 def spawn_worker(procs: Procs) -> subprocess.Popen[bytes]:
     """Start `python -m tests.recovery.circuitapp worker`; `procs` reaps it at teardown."""
-    name = f"circuitworker{len(procs.started)}"
-    with (
-        open(procs.tmp_path / f"{name}.out", "wb") as out,
-        open(procs.tmp_path / f"{name}.err", "wb") as err,
-    ):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.recovery.circuitapp", "worker"],
-            cwd=procs.tmp_path,
-            env=procs.env(),
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-        )
-    procs.started.append(proc)
-    procs.names[proc.pid] = name
-    return proc
+    return procs.spawn("worker", module="tests.recovery.circuitapp")
 
 
 def actions(log: str, wf_id: str) -> list[tuple[str, int]]:

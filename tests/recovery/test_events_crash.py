@@ -11,7 +11,6 @@ exist exactly once each, although some steps ran twice.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 
@@ -36,22 +35,7 @@ def events(database_url: str) -> Iterator[eventsapp.EventsApp]:
 
 def spawn(procs: Procs, *args: str) -> subprocess.Popen[bytes]:
     """Start `python -m tests.recovery.eventsapp ARGS`; `procs` reaps it at teardown."""
-    name = f"{args[0]}{len(procs.started)}"
-    with (
-        open(procs.tmp_path / f"{name}.out", "wb") as out,
-        open(procs.tmp_path / f"{name}.err", "wb") as err,
-    ):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.recovery.eventsapp", *args],
-            cwd=procs.tmp_path,
-            env=procs.env(),
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-        )
-    procs.started.append(proc)
-    procs.names[proc.pid] = name
-    return proc
+    return procs.spawn(*args, module="tests.recovery.eventsapp")
 
 
 def count(database_url: str, sql: str) -> int:

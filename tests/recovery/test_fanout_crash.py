@@ -10,7 +10,6 @@ a crash.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -38,22 +37,7 @@ def etl(database_url: str) -> Iterator[fanoutapp.FanoutApp]:
 
 def spawn_worker(procs: Procs) -> subprocess.Popen[bytes]:
     """Start `python -m tests.recovery.fanoutapp worker`; `procs` reaps it at teardown."""
-    name = f"fanoutworker{len(procs.started)}"
-    with (
-        open(procs.tmp_path / f"{name}.out", "wb") as out,
-        open(procs.tmp_path / f"{name}.err", "wb") as err,
-    ):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.recovery.fanoutapp", "worker"],
-            cwd=procs.tmp_path,
-            env=procs.env(),
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-        )
-    procs.started.append(proc)
-    procs.names[proc.pid] = name
-    return proc
+    return procs.spawn("worker", module="tests.recovery.fanoutapp")
 
 
 def runs(log: str) -> list[tuple[int, str, int]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,22 +16,7 @@ JOBS = 40
 
 def spawn(procs: Procs, module: str, **env: str) -> subprocess.Popen[bytes]:
     """Run `python -m tests.recovery.MODULE` as one of the test's processes."""
-    name = f"{module}{len(procs.started)}"
-    with (
-        open(procs.tmp_path / f"{name}.out", "wb") as out,
-        open(procs.tmp_path / f"{name}.err", "wb") as err,
-    ):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", f"tests.recovery.{module}"],
-            cwd=procs.tmp_path,
-            env=procs.env(**env),
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-        )
-    procs.started.append(proc)
-    procs.names[proc.pid] = name
-    return proc
+    return procs.spawn(module=f"tests.recovery.{module}", **env)
 
 
 def max_overlap(intervals: list[tuple[float, float]]) -> int:

@@ -9,7 +9,6 @@ compensation from history, and runs only `cancel_car` again.
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -35,22 +34,7 @@ def saga(database_url: str) -> Iterator[sagaapp.SagaApp]:
 
 def spawn_worker(procs: Procs) -> subprocess.Popen[bytes]:
     """Start `python -m tests.recovery.sagaapp worker`; `procs` reaps it at teardown."""
-    name = f"sagaworker{len(procs.started)}"
-    with (
-        open(procs.tmp_path / f"{name}.out", "wb") as out,
-        open(procs.tmp_path / f"{name}.err", "wb") as err,
-    ):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.recovery.sagaapp", "worker"],
-            cwd=procs.tmp_path,
-            env=procs.env(),
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-        )
-    procs.started.append(proc)
-    procs.names[proc.pid] = name
-    return proc
+    return procs.spawn("worker", module="tests.recovery.sagaapp")
 
 
 def actions(log: str, wf_id: str) -> list[tuple[str, int]]:

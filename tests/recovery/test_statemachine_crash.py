@@ -9,7 +9,6 @@ worker takes the instance's workflow over, replays `assign` from history, reruns
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -34,22 +33,7 @@ def machine(database_url: str) -> Iterator[machineapp.MachineApp]:
 
 def spawn_worker(procs: Procs) -> subprocess.Popen[bytes]:
     """Start `python -m tests.recovery.machineapp worker`; `procs` reaps it at teardown."""
-    name = f"machineworker{len(procs.started)}"
-    with (
-        open(procs.tmp_path / f"{name}.out", "wb") as out,
-        open(procs.tmp_path / f"{name}.err", "wb") as err,
-    ):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.recovery.machineapp", "worker"],
-            cwd=procs.tmp_path,
-            env=procs.env(),
-            stdout=out,
-            stderr=err,
-            stdin=subprocess.DEVNULL,
-        )
-    procs.started.append(proc)
-    procs.names[proc.pid] = name
-    return proc
+    return procs.spawn("worker", module="tests.recovery.machineapp")
 
 
 def actions(log: str, instance: str) -> list[tuple[str, int]]:
