@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -125,3 +126,22 @@ def test_receive_outside_a_workflow_is_an_error(app: podium.App):
         podium.receive("x")
     with pytest.raises(podium.WorkflowFailed, match="outside a workflow body"):
         app.run(wf)
+
+
+def test_wait_timeouts_take_a_moment_like_sleep_until(app: podium.App):
+    @app.workflow
+    def patient() -> list[Any]:
+        soon = podium.now() + datetime.timedelta(seconds=0.3)
+        return [
+            podium.receive("never", timeout=soon),
+            podium.wait_for_event("nobody.publishes", timeout=datetime.timedelta(seconds=0.3)),
+        ]
+
+    assert app.run(patient) == [None, None]
+
+    @app.workflow
+    def naive() -> None:
+        podium.receive("x", timeout=datetime.datetime(2030, 1, 1))
+
+    with pytest.raises(podium.WorkflowFailed, match="timezone-aware"):
+        app.run(naive, id="naive")

@@ -87,11 +87,11 @@ def test_subscriptions_of_definitions():
 
 
 def test_timeouts_and_since():
-    assert events.seconds(None, "timeout") is None
-    assert events.seconds(dt.timedelta(minutes=1), "timeout") == 60.0
-    for bad in (-1, True, "5"):
+    assert events.check_timeout(None) is None
+    assert events.check_timeout(dt.timedelta(minutes=1)) == dt.timedelta(minutes=1)
+    for bad in (-1, True, "5", dt.datetime(2030, 1, 1)):
         with pytest.raises(podium.ConfigurationError):
-            events.seconds(bad, "timeout")  # type: ignore[arg-type]
+            events.check_timeout(bad)  # type: ignore[arg-type]
     moment = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     assert events._moment(moment) == moment.timestamp()
     assert events._moment(12.5) == 12.5

@@ -93,15 +93,14 @@ def _optional_name(value: Any, what: str) -> str | None:
     return None if value is None else check_name(value, what)
 
 
-def seconds(value: float | dt.timedelta | None, what: str) -> float | None:
-    """A timeout as seconds >= 0 (None: wait forever)."""
-    if isinstance(value, dt.timedelta):
-        value = value.total_seconds()
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise errors.ConfigurationError(f"{what}={value!r} must be seconds >= 0 or a timedelta")
-    return float(value)
+Timeout = float | dt.timedelta | dt.datetime | None
+"""A wait's timeout: seconds, a timedelta, or a timezone-aware datetime (as for sleep_until)."""
+
+
+def check_timeout(value: Timeout) -> Timeout:
+    """Validate a wait's `timeout=` now, so a mistake is raised at the call, not at a replay."""
+    context.deadline(value, 0.0)
+    return value
 
 
 def _moment(value: dt.datetime | float | None) -> float | None:
@@ -285,9 +284,7 @@ Found = es.Event | es.Message
 Register = Callable[[int, float | None, float], tuple[es.Wait, Found | None]]
 
 
-def durable_wait(
-    run: Execution, kind: str, name: str, timeout: float | None, register: Register
-) -> Any:
+def durable_wait(run: Execution, kind: str, name: str, timeout: Timeout, register: Register) -> Any:
     """Wait at the next history position until `register` finds something or the deadline.
 
     Replays return the recorded outcome. The deadline is fixed on the first visit (kept by
@@ -298,7 +295,7 @@ def durable_wait(
         return serialization.loads(recorded.payload).get("payload")
     run.check_continue()
     now = run.rt.clock.time()
-    deadline = None if timeout is None else now + timeout
+    deadline = context.deadline(timeout, now)
     wait, found = guarded(lambda: register(seq, deadline, now))
     if found is None and (wait.deadline is None or now < wait.deadline):
         raise errors.Suspend(wait.deadline)
@@ -322,7 +319,7 @@ def _end_wait(run: Execution, seq: int) -> None:
 def wait_for_event(
     topic: str,
     key: str | None = None,
-    timeout: float | dt.timedelta | None = None,
+    timeout: Timeout = None,
     *,
     since: dt.datetime | float | None = None,
 ) -> Any:
@@ -335,7 +332,7 @@ def wait_for_event(
     run = workflow_run("wait_for_event")
     topic = check_name(topic, "topic")
     key = _optional_name(key, "key")
-    limit = seconds(timeout, "timeout")
+    limit = check_timeout(timeout)
     start = _moment(since)
     store = es.for_store(run.rt.store)
 

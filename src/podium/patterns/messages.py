@@ -12,7 +12,6 @@ step's idempotency key, exactly as for `app.publish` (see podium.patterns.events
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +55,7 @@ def send(
     return message.id
 
 
-def receive(topic: str, timeout: float | dt.timedelta | None = None) -> Any:
+def receive(topic: str, timeout: events.Timeout = None) -> Any:
     """Return the payload of the next message on `topic` sent to this workflow; None on timeout.
 
     The workflow is unloaded while it waits. In an `async def` workflow write
@@ -64,7 +63,7 @@ def receive(topic: str, timeout: float | dt.timedelta | None = None) -> Any:
     """
     run = events.workflow_run("receive")
     topic = events.check_name(topic, "topic")
-    limit = events.seconds(timeout, "timeout")
+    limit = events.check_timeout(timeout)
     store = es.for_store(run.rt.store)
 
     def register(
