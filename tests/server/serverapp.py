@@ -58,3 +58,46 @@ def build(database_url: str | None = None) -> podium.App:
 
 
 app = build()
+
+
+def add_operations(app: podium.App) -> podium.App:
+    """Declare what the Operations page shows: a breaker, a limited queue, a schedule, a machine.
+
+    Separate from `build` so the API tests that expect exactly one breaker or machine of
+    their own keep their app; the served module-level `app` has them.
+    """
+    app.circuit_breaker("gateway", failure_threshold=0.5, min_calls=2, window=60, cooldown=300)
+    app.queue("bulk", concurrency=2, rate_limit=(10, 1.0), max_depth=100)
+
+    @app.step(circuit="gateway")
+    def call_gateway(fail: bool) -> str:
+        if fail:
+            raise ConnectionError("gateway down")
+        return "ok"
+
+    @app.workflow(queue="bulk")
+    def bulk_job(n: int) -> int:
+        return n * 2
+
+    @app.workflow(schedule="0 0 1 1 *", timezone="Europe/Paris")
+    def yearly_report() -> str:
+        return "report"
+
+    app.state_machine(
+        "order_flow",
+        initial="placed",
+        transitions=[
+            ("pay", "placed", "paid"),
+            ("ship", "paid", "shipped"),
+            ("deliver", "shipped", "delivered"),
+            ("lose", "shipped", "paid"),
+            ("remind", "placed", "placed"),
+            ("cancel", "placed", "cancelled"),
+            ("cancel", "paid", "cancelled"),
+        ],
+        final=["delivered", "cancelled"],
+    )
+    return app
+
+
+add_operations(app)

@@ -258,3 +258,11 @@ def test_openapi_and_health(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert_error(client.get("/api/v1/nothing-here"), 404)
     assert_error(client.put(START), 405)
+
+
+def test_a_value_podium_refuses_is_400_not_500(client, as_scope):
+    response = client.post(
+        "/api/v1/tokens", json={"name": "\r", "scopes": ["read"]}, headers=as_scope("admin")
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["message"]

@@ -105,6 +105,68 @@ def test_dashboard_in_headless_chromium(tmp_path):
             shutil.rmtree(profile, ignore_errors=True)
 
 
+def seed_operations(url: str) -> None:
+    """A tripped breaker, a pending job on the limited queue, a machine instance moved on."""
+    app = serverapp.add_operations(serverapp.build(url))
+    try:
+        gateway = app.registry.steps["call_gateway"]
+        for _ in range(2):
+            with pytest.raises(ConnectionError):
+                gateway(True)
+        app.start("bulk_job", 1, id="bulk-1")
+        flow = app.registry.workflows["podium.machine:order_flow"].state_machine
+        flow.create("O-1")
+        flow.send("O-1", "pay")
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_operations_page_in_headless_chromium(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url = f"sqlite:///{tmp_path / 'ops.db'}"
+    seed_operations(url)
+    token = json.loads(podium_cli("tokens", "create", "--name", "ui", "--json", url=url).stdout)[
+        "token"
+    ]
+    profile = tempfile.mkdtemp(prefix="podium-chromium-")
+    with serve(url) as base:
+        driver = browser(profile)
+        try:
+            wait = WebDriverWait(driver, 20)
+            driver.get(base + "/dashboard")
+            wait.until(ready.presence_of_element_located((By.ID, "token"))).send_keys(token)
+            driver.find_element(By.ID, "login").click()
+            wait.until(ready.element_to_be_clickable((By.ID, "nav-operations"))).click()
+            wait.until(ready.presence_of_element_located((By.ID, "breakers")))
+            breaker = driver.find_element(By.CSS_SELECTOR, 'tr[data-breaker="gateway"]')
+            assert "open" in breaker.find_element(By.CSS_SELECTOR, ".breaker.open").text
+            queue = driver.find_element(By.CSS_SELECTOR, 'tr[data-queue="bulk"]')
+            assert "concurrency 2" in queue.text and "max depth 100" in queue.text
+            schedule = driver.find_element(By.CSS_SELECTOR, 'tr[data-schedule="yearly_report"]')
+            assert "Europe/Paris" in schedule.text
+            states = driver.find_elements(
+                By.CSS_SELECTOR, '[data-machine="order_flow"] svg g.sm-state'
+            )
+            assert {s.get_attribute("data-state") for s in states} >= {"placed", "paid"}
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shot = ARTIFACTS / f"operations-{int(time.time())}.png"
+            assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+            driver.get(base + "/dashboard/workflows/order_flow:O-1")
+            current = wait.until(
+                ready.presence_of_element_located((By.CSS_SELECTOR, "#machine g.sm-state.current"))
+            )
+            assert current.get_attribute("data-state") == "paid"
+            machine_shot = ARTIFACTS / f"machine-{int(time.time())}.png"
+            assert driver.save_screenshot(str(machine_shot))
+        finally:
+            driver.quit()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
 def test_dashboard_pages_render_without_a_browser(client, tokens, app):
     app.start("checkout", {"id": "x", "fail": True}, id="order-x")
     with app.worker(1):

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from podium.server import api, render
+from podium.server import api, operations, render
 from podium.server.context import state
 from podium.server.models import Status, clean
 from podium.server.security import COOKIE, Principal, allows, authenticate
@@ -108,6 +108,20 @@ def workflows_page(
     return HTMLResponse(body)
 
 
+@router.get("/operations")
+def operations_page(request: Request) -> Response:
+    """Queues, circuit breakers, schedules and state machines, refreshed live."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect()
+    st = state(request)
+    inner = operations.page(operations.gather(st))
+    if request.headers.get("x-podium-partial") == "1":
+        return HTMLResponse(inner)
+    title = f"{st.app.name} · operations"
+    return HTMLResponse(render.page(title, inner, who.actor, st.auth_enabled))
+
+
 @router.get("/workflows/{workflow_id:path}")
 def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=200)]) -> Response:
     """One workflow: its timeline, attempts, input, output and error."""
@@ -121,6 +135,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
         return HTMLResponse(body, status_code=404)
     data = api.detail(st, record)
     inner = render.workflow_detail(data, st.now())
+    inner += operations.machine_section(st, record.workflow, record.id)
     if request.headers.get("x-podium-partial") == "1":
         return HTMLResponse(inner)
     title = f"{record.workflow} {record.id}"

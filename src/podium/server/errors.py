@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from podium import errors as podium_errors
+
 log = logging.getLogger("podium.server")
 
 CODES = {
@@ -84,6 +86,11 @@ def install(api: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         return response(exc.status_code, str(exc.detail))
 
+    async def bad_input(_request: Request, exc: Exception) -> JSONResponse:
+        # A podium check refused a value the request carried (a name, a payload): the
+        # caller's mistake, with a message that names it, never a 500.
+        return response(400, str(exc))
+
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return response(500, "internal error; see the server log")
@@ -91,4 +98,6 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(ApiError, api_error)
     api.add_exception_handler(RequestValidationError, invalid)
     api.add_exception_handler(HTTPException, http_error)
+    api.add_exception_handler(podium_errors.ConfigurationError, bad_input)
+    api.add_exception_handler(podium_errors.SerializationError, bad_input)
     api.add_exception_handler(Exception, crash)
