@@ -14,7 +14,7 @@ from podium import arguments, config, errors, inline, registry, serialization
 from podium import clock as clock_mod
 from podium import step as step_mod
 from podium import workflow as workflow_mod
-from podium.engine import runtime, worker
+from podium.engine import interceptors, runtime, worker
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import fanout, statemachine
@@ -380,6 +380,8 @@ class App:
             )
         if not created:
             return record, None
+        if rt.interceptors:
+            interceptors.started(rt.interceptors, record.id)
         if owner is None or record.lease_owner != owner:
             rt.notifier.work_available()
             return record, None

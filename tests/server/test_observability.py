@@ -113,3 +113,17 @@ def test_text_logs_are_readable():
     podium_logging.ContextFilter().filter(record)
     line = podium_logging.formatter("text").format(record)
     assert line.endswith("INFO podium: hello you")
+
+
+def test_app_start_inside_a_span_continues_that_trace(app):
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+    tracing.instrument(app, tracer)
+    with tracer.start_as_current_span("caller") as caller:
+        app.start("checkout", {"id": "t2"}, id="t2")
+    with app.worker(1):
+        app.runtime.wait_for_end("t2", timeout=10)
+    runs = [s for s in exporter.get_finished_spans() if s.name == "workflow checkout"]
+    assert runs and all(s.context.trace_id == caller.get_span_context().trace_id for s in runs)

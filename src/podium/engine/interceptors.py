@@ -46,6 +46,9 @@ class StepInfo:
 class Interceptor:
     """Base of all interceptors: every hook does nothing unless overridden."""
 
+    def on_start(self, workflow_id: str) -> None:
+        """A new workflow was stored by `start`/`run` in this process (e.g. keep the trace)."""
+
     def run(self, info: RunInfo) -> contextlib.AbstractContextManager[None]:
         """A context wrapping the whole run (e.g. a tracing span); nothing by default."""
         return contextlib.nullcontext()
@@ -61,6 +64,15 @@ class Interceptor:
         self, info: StepInfo, started: float, finished: float, outcome: str, error: str | None
     ) -> None:
         """After a step attempt: outcome "completed" or "error" (error = exception type)."""
+
+
+def started(chain: list[Interceptor], workflow_id: str) -> None:
+    """Tell every interceptor that `workflow_id` was just created here."""
+    for interceptor in chain:
+        try:
+            interceptor.on_start(workflow_id)
+        except Exception:
+            log.exception("interceptor %r failed in on_start", interceptor)
 
 
 def run_info(run: Execution) -> RunInfo:

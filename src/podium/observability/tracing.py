@@ -68,6 +68,12 @@ class TracingInterceptor(interceptors.Interceptor):
                 self._auth.remember_trace(info.workflow_id, traceparent() or "")
             yield
 
+    def on_start(self, workflow_id: str) -> None:
+        """`app.start` inside a span: the workflow's runs continue the caller's trace."""
+        current = traceparent()
+        if current is not None:
+            self._auth.remember_trace(workflow_id, current)
+
     def run(self, info: interceptors.RunInfo) -> contextlib.AbstractContextManager[None]:
         """A span for the whole run, child of the workflow's remembered trace."""
         return self._run(info)
