@@ -31,7 +31,7 @@ import psycopg_pool
 from psycopg import conninfo, rows, sql
 
 from podium import errors
-from podium.store import base, groupcommit, migrate, postgres_notify, queries
+from podium.store import base, migrate, postgres_notify, queries
 from podium.store import queues as queue_limits
 
 DIALECT = "postgres"
@@ -71,7 +71,6 @@ class PostgresStore:
             open=True,
         )
         self.connector = _Connector(self)
-        self._writes = groupcommit.GroupCommit(self._commit_batch)
         self._notifications = postgres_notify.NotificationListener(self._conninfo, self.schema)
         """Where feature stores run their SQL (see `base.Connector`)."""
 
@@ -136,27 +135,11 @@ class PostgresStore:
         return self._retrying(lambda: self._run(name, params, _all))
 
     def _fenced(self, name: str, params: dict[str, Any], fence: base.Fence) -> None:
-        write = self._writes.submit(self._q[name], {**params, **_fence(fence)})
-        if write.rowcount != 1:
+        # One autocommit statement per checkpoint, deliberately not batched: a transaction
+        # holding several workflow rows could deadlock with a lease renewal (which updates
+        # several rows), and PostgreSQL would abort the whole batch.
+        if self._run(name, {**params, **_fence(fence)}, _count) != 1:
             raise errors.LeaseLost(fence.workflow_id)
-
-    def _commit_batch(self, batch: list[groupcommit.Write]) -> None:
-        """Commit fenced writes of concurrent runs in one transaction (one WAL flush).
-
-        Fenced writes never fail on their own (a lost fence changes no row), so a statement
-        error means a broken connection: every write of the batch gets it, nothing committed.
-        """
-        try:
-            with self._pool.connection() as conn:
-                if len(batch) == 1:
-                    _apply(conn, batch[0])
-                    return
-                with conn.transaction():
-                    for write in batch:
-                        _apply(conn, write)
-        except psycopg.OperationalError:
-            self._pool.check()
-            raise
 
     # -- workflows -------------------------------------------------------------------------
 
@@ -335,12 +318,6 @@ class _Connector:
                 return _result(conn.execute(sql, params))
 
             yield run
-
-
-def _apply(conn: psycopg.Connection[Row], write: groupcommit.Write) -> None:
-    cursor = conn.execute(write.sql, write.params)
-    write.rows = cursor.fetchall() if cursor.description is not None else []
-    write.rowcount = cursor.rowcount
 
 
 def _result(cursor: psycopg.Cursor[Row]) -> base.Result:
