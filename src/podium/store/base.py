@@ -84,6 +84,11 @@ class NewWorkflow:
     """Create it already claimed by this lease owner (epoch 1), to run it at once."""
 
 
+def shallow(record: Any) -> dict[str, Any]:
+    """A flat record's fields as a dict: `dataclasses.asdict` without its deep copies (hot)."""
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}
+
+
 @dataclasses.dataclass(frozen=True)
 class Fence:
     """Proof of ownership a worker attaches to each write: the lease owner and its epoch."""

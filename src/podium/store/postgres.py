@@ -19,7 +19,6 @@ recovers the workflow; the pool drops the broken connection and checks the other
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -147,7 +146,7 @@ class PostgresStore:
         self, new: base.NewWorkflow, now: float
     ) -> tuple[base.WorkflowRecord, bool]:
         """See `Store.create_workflow`."""
-        params = {**dataclasses.asdict(new), "now": now}
+        params = {**base.shallow(new), "now": now}
         row = self._run("create_workflow", params, _one)
         if row is not None:
             return _record(row), True

@@ -155,7 +155,7 @@ def create_bounded(
     id again returns the existing workflow, full or not.
     """
     q = queries.load(connector.dialect, FEATURE)
-    params = {**dataclasses.asdict(new), "now": now, "max_depth": max_depth}
+    params = {**base.shallow(new), "now": now, "max_depth": max_depth}
     with connector.transaction() as run:
         run(q["lock"], {"name": new.queue})
         rows = run(q["create_bounded"], params).rows

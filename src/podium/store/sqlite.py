@@ -124,7 +124,7 @@ class SQLiteStore:
         self, new: base.NewWorkflow, now: float
     ) -> tuple[base.WorkflowRecord, bool]:
         """See `Store.create_workflow`."""
-        params = dataclasses.asdict(new)
+        params = base.shallow(new)
         params["now"] = now
         rows = self._write("create_workflow", params).rows
         if rows:
