@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from podium.server import api, operations, render
+from podium.server import api, asl_view, operations, render
 from podium.server.context import state
 from podium.server.models import Status, clean
 from podium.server.security import COOKIE, Principal, allows, authenticate
@@ -136,6 +136,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     data = api.detail(st, record)
     inner = render.workflow_detail(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)
+    inner += asl_view.section(st, record.workflow, record.id)
     if request.headers.get("x-podium-partial") == "1":
         return HTMLResponse(inner)
     title = f"{record.workflow} {record.id}"
