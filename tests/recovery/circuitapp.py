@@ -12,13 +12,12 @@ Run as `python -m tests.recovery.circuitapp worker` (store and lease from PODIUM
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
-import signal
 import sys
 from typing import Any
 
 import podium
+from tests.recovery import serve
 from tests.recovery.crashapp import append
 from tests.recovery.sagaapp import wait_while
 
@@ -66,28 +65,9 @@ def build(database_url: str | None = None, **settings: Any) -> CircuitApp:
     return CircuitApp(app, pay)
 
 
-def _exit_cleanly(signum: int, frame: object) -> None:
-    """SIGTERM before `Worker.run` installs its own handler: a clean exit, not a crash."""
-    raise SystemExit(0)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """`worker`: serve the store until SIGTERM/SIGINT."""
-    args = sys.argv[1:] if argv is None else argv
-    if args != ["worker"]:
-        print("usage: python -m tests.recovery.circuitapp worker", file=sys.stderr)
-        return 2
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    built = build()
-    worker = built.app.worker(concurrency=2)
-    print(f"worker {os.getpid()} up", flush=True)
-    try:
-        worker.run()
-    finally:
-        built.app.close()
-    print(f"worker {os.getpid()} stopped", flush=True)
-    return 0
+    """`worker [--concurrency N]`: serve the store until SIGTERM/SIGINT."""
+    return serve.main("tests.recovery.circuitapp", lambda: build().app, argv, 2)
 
 
 if __name__ == "__main__":

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import logging
 import os
-import signal
 import sys
 import time
 from typing import Any
 
 import podium
+from tests.recovery import serve
 from tests.recovery.crashapp import append
 
 FAST_RETRY = podium.RetryPolicy(max_attempts=3, initial_delay=0.01, jitter=False)
@@ -108,29 +107,9 @@ def build(database_url: str | None = None, **settings: Any) -> SagaApp:
     return SagaApp(app, trip, atrip)
 
 
-def _exit_cleanly(signum: int, frame: object) -> None:
-    """SIGTERM before `Worker.run` installs its own handler: a clean exit, not a crash."""
-    raise SystemExit(0)
-
-
 def main(argv: list[str] | None = None) -> int:
     """`worker [--concurrency N]`: serve the store until SIGTERM/SIGINT."""
-    args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] != "worker":
-        print("usage: python -m tests.recovery.sagaapp worker [--concurrency N]", file=sys.stderr)
-        return 2
-    concurrency = int(args[2]) if args[1:2] == ["--concurrency"] else 2
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
-    signal.signal(signal.SIGTERM, _exit_cleanly)
-    built = build()
-    worker = built.app.worker(concurrency=concurrency)
-    print(f"worker {os.getpid()} up", flush=True)
-    try:
-        worker.run()
-    finally:
-        built.app.close()
-    print(f"worker {os.getpid()} stopped", flush=True)
-    return 0
+    return serve.main("tests.recovery.sagaapp", lambda: build().app, argv, 2)
 
 
 if __name__ == "__main__":
