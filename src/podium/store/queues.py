@@ -23,7 +23,7 @@ import math
 import threading
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from podium import errors
@@ -188,6 +188,31 @@ def claim(
         with connector.transaction() as run:
             picker = _Picker(run, queries.load(connector.dialect, FEATURE), name, now)
             claims += picker.claim(owner, limit - len(claims), lease_seconds, only_id)
+    return claims
+
+
+PlainClaim = Callable[[str, Sequence[str], int, float, float], list[base.Claim]]
+
+
+def claim_any(
+    connector: base.Connector,
+    plain_claim: PlainClaim,
+    owner: str,
+    queue_names: Sequence[str],
+    limit: int,
+    now: float,
+    lease_seconds: float,
+) -> list[base.Claim]:
+    """`Store.claim` for any mix of queues, shared by both stores.
+
+    Unlimited queues go through the store's own `plain_claim` statement, then queues with
+    limits (`claim`) for what is left of `limit`.
+    """
+    plain, limited = split(connector, queue_names)
+    claims = plain_claim(owner, plain, limit, now, lease_seconds) if plain else []
+    if limited and len(claims) < limit:
+        more = limit - len(claims)
+        claims += claim(connector, owner, limited, more, now, lease_seconds)
     return claims
 
 

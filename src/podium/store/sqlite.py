@@ -168,12 +168,9 @@ class SQLiteStore:
         self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
     ) -> list[base.Claim]:
         """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
-        plain, limited = queue_limits.split(self.connector, queues)
-        claims = self._claim_plain(owner, plain, limit, now, lease_seconds) if plain else []
-        if limited and len(claims) < limit:
-            more = limit - len(claims)
-            claims += queue_limits.claim(self.connector, owner, limited, more, now, lease_seconds)
-        return claims
+        return queue_limits.claim_any(
+            self.connector, self._claim_plain, owner, queues, limit, now, lease_seconds
+        )
 
     def _claim_plain(
         self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
