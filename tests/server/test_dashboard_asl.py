@@ -1,9 +1,9 @@
-"""An ASL workflow's page: the SVG of its states with the Task states that ran highlighted."""
+"""An ASL workflow's page: the SVG of its states with the path it took highlighted."""
 
 import re
 
 import podium
-from podium.server import asl_view
+from podium.asl import trace
 
 MACHINE = {
     "StartAt": "Prepare",
@@ -42,7 +42,7 @@ def _classes(html: str, state: str) -> list[str]:
     return found.group(1).split()
 
 
-def test_asl_workflow_page_draws_states_with_ran_tasks_highlighted(client, tokens, app):
+def test_asl_workflow_page_draws_states_with_the_path_highlighted(client, tokens, app):
     _register(app)
     assert app.run("scoring", None, id="score-1") == {"score": 9}
     client.cookies.set("podium_token", tokens["read"])
@@ -52,13 +52,15 @@ def test_asl_workflow_page_draws_states_with_ran_tasks_highlighted(client, token
     assert 'id="asl"' in html and '<svg class="sm-diagram"' in html
     for state in MACHINE["States"]:
         assert f'data-state="{state}"' in html
-    assert "taken" in _classes(html, "Score") and "current" in _classes(html, "Score")
-    assert "initial" in _classes(html, "Prepare") and "taken" not in _classes(html, "Prepare")
+    for state in ("Prepare", "Score", "Decide", "Done"):
+        assert "taken" in _classes(html, state) and "current" not in _classes(html, state)
+    assert "initial" in _classes(html, "Prepare")
+    assert "taken" not in _classes(html, "Rejected") and "taken" not in _classes(html, "Broken")
     assert {"final", "fail"} <= set(_classes(html, "Rejected"))
     assert "final" in _classes(html, "Done") and "fail" not in _classes(html, "Done")
     for label in ("next", "rule 1", "default", "catch States.ALL"):
         assert f">{label}</text>" in html
-    assert "Task states whose step ran (Score)" in html
+    assert "Path: Prepare → Score → Decide → Done (ended)" in html
 
 
 def test_asl_section_before_any_step_and_absent_for_plain_workflows(client, tokens, app):
@@ -67,11 +69,25 @@ def test_asl_section_before_any_step_and_absent_for_plain_workflows(client, toke
     app.start("add", 1, 2, id="plain")
     client.cookies.set("podium_token", tokens["read"])
     queued = client.get("/dashboard/workflows/queued").text
-    assert 'id="asl"' in queued and "none yet" in queued and " taken" not in queued
+    assert 'id="asl"' in queued and "not started yet" in queued and " taken" not in queued
     assert 'id="asl"' not in client.get("/dashboard/workflows/plain").text
 
 
-def test_ran_tasks_matches_step_names_by_resource():
-    steps = ["scoring:function:score", "other"]
-    assert asl_view.ran_tasks(MACHINE, "scoring", steps) == ["Score"]
-    assert asl_view.ran_tasks(MACHINE, "scoring", ["elsewhere:function:score"]) == []
+def _event(seq, kind, name, status, payload):
+    return podium.store.base.HistoryEvent("w", seq, kind, name, status, payload, 1, 0.0, 0.0)
+
+
+def test_walk_stops_at_the_first_effect_the_history_lacks():
+    started = _event(0, "now", "now", "completed", "1700000000.0")
+    path = trace.walk(MACHINE, None, [started], execution="w", name="scoring")
+    assert path.states == ["Prepare", "Score"] and path.current == "Score" and not path.ended
+
+
+def test_walk_follows_a_recorded_failure_into_its_catcher():
+    failed = '{"type": "ValueError", "module": "builtins", "message": "bad score"}'
+    events = [
+        _event(0, "now", "now", "completed", "1700000000.0"),
+        _event(1, "step", "scoring:function:score", "failed", failed),
+    ]
+    path = trace.walk(MACHINE, None, events, execution="w", name="scoring")
+    assert path.states == ["Prepare", "Score", "Broken"] and path.ended and path.current is None

@@ -8,7 +8,7 @@ every effect replays from history.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from podium.asl import effects as effects_mod
@@ -45,12 +45,21 @@ class Frame:
 class Interpreter:
     """Executes state machines with the given effects."""
 
-    def __init__(self, effects: effects_mod.Effects, machine_name: str = "StateMachine") -> None:
+    def __init__(
+        self,
+        effects: effects_mod.Effects,
+        machine_name: str = "StateMachine",
+        on_enter: Callable[[str], None] | None = None,
+    ) -> None:
         self.effects = effects
         self.machine_name = machine_name
+        self.on_enter = on_enter
+        """Called with the name of each top-level state as it is entered (for tracing)."""
+        self._top: Mapping[str, Any] | None = None
 
     def execute(self, definition: Mapping[str, Any], value: Any, execution: str) -> Any:
         """Run `definition` on input `value` as the execution named `execution`."""
+        self._top = definition
         context = self.context(value, execution)
         return self.run_machine(definition, value, context, {}, JSONPATH)
 
@@ -83,8 +92,11 @@ class Interpreter:
 
         language = machine.get("QueryLanguage", language)
         name: str = machine["StartAt"]
+        observe = self.on_enter if machine is self._top else None
         while True:
             state = machine["States"][name]
+            if observe is not None:
+                observe(name)
             frame = Frame(
                 self,
                 name,

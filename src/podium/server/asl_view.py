@@ -1,10 +1,9 @@
-"""An ASL workflow's states on its dashboard page, drawn by `diagram`, with the ran Tasks lit.
+"""An ASL workflow's states on its dashboard page, drawn by `diagram`, with its path lit.
 
-History records only effects, not state entries: each Task's step is named after its
-resource (`<workflow>:<resource without the ARN prefix>` for plain functions), so the states
-lit are the Task states whose resource's step ran (completed or failed). Pass, Choice and
-end states leave no trace and are never lit; two Tasks on one resource light together.
-Only the top level is drawn (Parallel/Map branches are not expanded).
+History records only effects, not state entries; `asl.trace` rebuilds the path by replaying
+those effects through the interpreter, so Pass and Choice states light up too and the state
+the workflow is in now is marked current. Only the top level is drawn (Parallel/Map branches
+are not expanded).
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
+from podium import serialization
+from podium.asl import trace
 from podium.patterns.machinedef import MachineDefinition, Transition
 from podium.server import diagram
 from podium.server.context import ServerState
-
-_ARN = re.compile(r"^arn:aws:[a-z]+:[^:]*:[^:]*:")
+from podium.store.base import WorkflowRecord
 
 
 class AslShape(MachineDefinition):
@@ -55,24 +55,12 @@ def _transitions(name: str, state: Mapping[str, Any]) -> Iterable[Transition]:
         yield Transition(f"catch {errors}", name, str(catcher["Next"]))
 
 
-def ran_tasks(machine: Mapping[str, Any], workflow: str, step_names: Iterable[str]) -> list[str]:
-    """The Task states whose resource's step appears in `step_names`."""
-    ran = set(step_names)
-    out = []
-    for name, state in machine.get("States", {}).items():
-        resource = state.get("Resource")
-        if state.get("Type") != "Task" or not isinstance(resource, str):
-            continue
-        short = _ARN.sub("", resource)
-        if ran & {f"{workflow}:{short}", resource, short}:
-            out.append(name)
-    return out
-
-
-def svg(workflow: str, machine: Mapping[str, Any], lit: Iterable[str]) -> str:
-    """The machine as diagram's SVG; `lit` states get "current taken", Fail states "fail"."""
+def svg(workflow: str, machine: Mapping[str, Any], path: trace.Path) -> str:
+    """The machine as diagram's SVG: states on `path` are "taken", where it is "current"."""
     out = diagram.svg(AslShape(workflow.replace(":", "_"), machine))
-    extra: dict[str, list[str]] = {n: ["current", "taken"] for n in lit}
+    extra: dict[str, list[str]] = {n: ["taken"] for n in path.states}
+    if path.current is not None:
+        extra[path.current].append("current")
     for name, state in machine.get("States", {}).items():
         if state.get("Type") == "Fail":
             extra.setdefault(name, []).append("fail")
@@ -88,20 +76,31 @@ def _add_classes(svg_text: str, state: str, classes: str) -> str:
     return pattern.sub(lambda m: f'class="{m.group(1)} {classes}" {node}', svg_text)
 
 
-def section(st: ServerState, workflow: str, workflow_id: str) -> str:
-    """For an ASL workflow's page: its state diagram with the Task states that ran lit."""
-    definition = st.app.registry.workflows.get(workflow)
+def section(st: ServerState, record: WorkflowRecord) -> str:
+    """For an ASL workflow's page: its state diagram with the path it took so far lit."""
+    definition = st.app.registry.workflows.get(record.workflow)
     machine = getattr(definition, "asl_definition", None)
     if not isinstance(machine, Mapping) or "StartAt" not in machine:
         return ""
-    history = st.app.store.load_history(workflow_id)
-    steps = [e.name for e in history if e.kind == "step" and e.status in ("completed", "failed")]
-    lit = ran_tasks(machine, workflow, steps)
+    path = _walk(st, record, machine)
+    where = "ended" if path.ended else f"now in {path.current or machine['StartAt']}"
+    taken = " → ".join(path.states) or "not started yet"
     return (
-        f'<section class="machine asl" id="asl" data-workflow="{escape(workflow)}">'
-        f"<h2>ASL states of <code>{escape(workflow)}</code></h2>"
-        f'<p class="muted">Highlighted: the Task states whose step ran '
-        f"({escape(', '.join(lit)) or 'none yet'}); other states leave no trace in the "
-        f"history.</p>"
-        f'<div class="diagram">{svg(workflow, machine, lit)}</div></section>'
+        f'<section class="machine asl" id="asl" data-workflow="{escape(record.workflow)}">'
+        f"<h2>ASL states of <code>{escape(record.workflow)}</code></h2>"
+        f'<p class="muted asl-path">Path: {escape(taken)} ({escape(where)})</p>'
+        f'<div class="diagram">{svg(record.workflow, machine, path)}</div></section>'
     )
+
+
+def _walk(st: ServerState, record: WorkflowRecord, machine: Mapping[str, Any]) -> trace.Path:
+    """Replay the recorded effects through the interpreter (nothing runs, nothing is written)."""
+    if record.status == "pending" and record.runs == 0:
+        return trace.Path([], ended=False)
+    try:
+        args, _ = serialization.loads_call(record.input)
+    except Exception:
+        return trace.Path([], ended=False)
+    events = st.app.store.load_history(record.id)
+    value = args[0] if args else None
+    return trace.walk(machine, value, events, execution=record.id, name=record.workflow)

@@ -136,7 +136,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     data = api.detail(st, record)
     inner = render.workflow_detail(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)
-    inner += asl_view.section(st, record.workflow, record.id)
+    inner += asl_view.section(st, record)
     if request.headers.get("x-podium-partial") == "1":
         return HTMLResponse(inner)
     title = f"{record.workflow} {record.id}"
