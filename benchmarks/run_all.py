@@ -1,4 +1,4 @@
-"""Run the floor, W1, W2 and W3, each in a fresh Python process, and print every JSON line.
+"""Run the floor, W1-W3 and the ASL chain, each in a fresh Python process; print the JSON lines.
 
 Usage: python benchmarks/run_all.py [--runs N] [--synchronous normal|full|both] [--quick]
 [--postgres] (`./run bench` calls this). Progress goes to stderr; stdout holds only JSON lines.
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ("floor.py", "w1_sequential.py", "w2_fanout.py", "w3_latency.py")
+SCRIPTS = ("floor.py", "w1_sequential.py", "w2_fanout.py", "w3_latency.py", "asl_chain.py")
 POSTGRES_SCRIPTS = ("pg_floor.py", "pg_workers.py")
 
 
