@@ -1,17 +1,27 @@
 """The `States.*` intrinsic functions of JSONPath states: parsing and evaluation.
 
 A call such as `States.Format('{} of {}', $.a, States.ArrayLength($.b))` is parsed once into
-a tree; evaluation resolves `$` arguments and applies the functions. Every failure raises
-`States.IntrinsicFailure` (a path naming nothing too), as Step Functions does.
+a tree; evaluation resolves the `$` arguments and applies the functions, as Step Functions
+does:
+
+- an argument path that names nothing fails with `States.Runtime` ("The function '...' had
+  the following error: The JsonPath argument for the field '$.x' could not be found in the
+  input '...'");
+- a function given arguments it cannot use fails with `States.Runtime` too: AWS reserves
+  `States.IntrinsicFailure` for future use and reports intrinsic errors as runtime errors;
+- numbers that must be integers (MathAdd, MathRandom, ArrayRange, ArrayPartition) are
+  rounded the way Java's Math.round does (half up: 2.5 -> 3, -2.5 -> -2).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import decimal
 import functools
 import hashlib
 import json
-import random as _random
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
@@ -22,10 +32,18 @@ from podium.asl import errors, jsonpath, refs
 MAX_NESTING = 10
 MAX_RANGE = 1000
 MAX_ENCODE = 10_000
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+_NAME = re.compile(r"States\.([A-Za-z0-9]+)\(")
+_LITERAL = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null")
 
 
 class IntrinsicSyntaxError(ValueError):
     """An intrinsic call that does not parse."""
+
+
+class _Missing(LookupError):
+    """An argument path that names nothing."""
 
 
 def is_call(text: Any) -> bool:
@@ -35,7 +53,11 @@ def is_call(text: Any) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def parse(text: str) -> tuple[Any, ...]:
-    """The call tree of `text`: ("call", name, args) with args ("lit", v)/("path", p)/calls."""
+    """The call tree of `text`: ("call", name, args).
+
+    Arguments are calls, ("path", p) or ("lit", value, raw), where `raw` is a string
+    literal's text with its escapes kept (None for other literals).
+    """
     parser = _Parser(text)
     node = parser.call(0)
     parser.space()
@@ -53,10 +75,13 @@ class _Parser:
         while self.i < len(self.text) and self.text[self.i].isspace():
             self.i += 1
 
+    def peek(self) -> str:
+        return self.text[self.i] if self.i < len(self.text) else ""
+
     def call(self, depth: int) -> tuple[Any, ...]:
         if depth >= MAX_NESTING:
             raise IntrinsicSyntaxError(f"{self.text!r}: more than {MAX_NESTING} nested calls")
-        m = re.compile(r"States\.([A-Za-z0-9]+)\(").match(self.text, self.i)
+        m = _NAME.match(self.text, self.i)
         if not m:
             raise IntrinsicSyntaxError(f"{self.text!r}: expected States.Name( at {self.i}")
         name = m.group(1)
@@ -79,37 +104,34 @@ class _Parser:
             if c != ",":
                 raise IntrinsicSyntaxError(f"{self.text!r}: expected ',' or ')' at {self.i - 1}")
 
-    def peek(self) -> str:
-        return self.text[self.i] if self.i < len(self.text) else ""
-
     def arg(self, depth: int) -> tuple[Any, ...]:
         c = self.peek()
         if c == "'":
-            return ("lit", self.string())
+            raw = self.string()
+            return ("lit", unescape(raw), raw)
         if c == "$":
             return ("path", self.path())
         if self.text.startswith("States.", self.i):
             return self.call(depth + 1)
-        m = re.compile(r"-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null").match(self.text, self.i)
+        m = _LITERAL.match(self.text, self.i)
         if not m:
             raise IntrinsicSyntaxError(f"{self.text!r}: bad argument at {self.i}")
         self.i = m.end()
-        return ("lit", json.loads(m.group()))
+        return ("lit", json.loads(m.group()), None)
 
     def string(self) -> str:
-        out: list[str] = []
-        self.i += 1
+        """The text between single quotes, escapes left as written."""
+        start = self.i = self.i + 1
         while self.i < len(self.text):
             c = self.text[self.i]
-            if c == "\\" and self.i + 1 < len(self.text):
-                nxt = self.text[self.i + 1]
-                out.append(nxt if nxt in "'\\" else c + nxt)
+            if c == "\\":
+                if self.i + 1 >= len(self.text):
+                    break
                 self.i += 2
                 continue
             if c == "'":
                 self.i += 1
-                return "".join(out)
-            out.append(c)
+                return self.text[start : self.i - 1]
             self.i += 1
         raise IntrinsicSyntaxError(f"{self.text!r}: unterminated string")
 
@@ -128,13 +150,24 @@ class _Parser:
                 if depth == 0:
                     break
                 depth -= 1
-            elif c == "," and depth == 0:
+            elif (c == "," or c.isspace()) and depth == 0:
                 break
             self.i += 1
-        return self.text[start : self.i].strip()
+        return self.text[start : self.i]
 
 
-Random = Callable[[], float]
+def unescape(raw: str, reserved: str = "'{}\\") -> str:
+    """A string literal's value: a backslash before ' { } or itself stands for that character."""
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if raw[i] == "\\" and i + 1 < len(raw) and raw[i + 1] in reserved:
+            out.append(raw[i + 1])
+            i += 2
+            continue
+        out.append(raw[i])
+        i += 1
+    return "".join(out)
 
 
 def evaluate(
@@ -148,80 +181,84 @@ def evaluate(
     try:
         tree = parse(text)
     except IntrinsicSyntaxError as exc:
-        raise errors.failure(errors.INTRINSIC, str(exc)) from None
-    return _eval(tree, data, context, variables, effects)
+        raise errors.failure(errors.RUNTIME, str(exc)) from None
+    try:
+        return _eval(tree, _Scope(data, context, variables, effects))
+    except _Missing as exc:
+        raise errors.failure(
+            errors.RUNTIME,
+            f"The function '{text}' had the following error: The JsonPath argument for the "
+            f"field '{exc.args[0]}' could not be found in the input '{dumps(data)}'",
+        ) from None
 
 
-def _eval(
-    node: tuple[Any, ...],
-    data: Any,
-    context: Any,
-    variables: Mapping[str, Any],
-    effects: Any,
-) -> Any:
+class _Scope:
+    def __init__(self, data: Any, context: Any, variables: Mapping[str, Any], effects: Any):
+        self.data, self.context, self.variables, self.effects = data, context, variables, effects
+
+
+def _eval(node: tuple[Any, ...], scope: _Scope) -> Any:
     if node[0] == "lit":
         return node[1]
     if node[0] == "path":
-        try:
-            return refs.resolve(node[1], data, context, variables)
-        except (jsonpath.PathMissing, KeyError, jsonpath.PathError):
-            raise errors.failure(
-                errors.INTRINSIC,
-                f"The JsonPath argument '{node[1]}' could not be found in the input",
-            ) from None
-    name, args = node[1], [_eval(a, data, context, variables, effects) for a in node[2]]
+        return _resolve(node[1], scope)
+    name, nodes = node[1], node[2]
+    args = [_eval(a, scope) for a in nodes]
+    if name == "Format" and nodes and nodes[0][0] == "lit" and isinstance(nodes[0][2], str):
+        args[0] = nodes[0][2]  # the template's brace escapes are read by Format itself
     if name == "UUID":
-        if args:
-            _fail("UUID", "takes no arguments")
-        return effects.uuid4() if effects is not None else str(uuid.uuid4())
-    if name == "MathRandom" and len(args) == 2:
-        rand = effects.random if effects is not None else _random.random
-        return _math_random(*args, rand=rand)
+        _arity("UUID", args, 0)
+        return scope.effects.uuid4() if scope.effects is not None else str(uuid.uuid4())
+    if name == "MathRandom" and len(args) == 2 and scope.effects is not None:
+        return _math_random(*args, rand=scope.effects.random)
+    return FUNCTIONS[name](*args)
+
+
+def _resolve(path: str, scope: _Scope) -> Any:
     try:
-        return FUNCTIONS[name](*args)
-    except errors.ASLError:
-        raise
-    except TypeError as exc:
-        raise errors.failure(errors.INTRINSIC, f"States.{name}: {exc}") from None
-    except (ValueError, KeyError, IndexError, OverflowError) as exc:
-        raise errors.failure(errors.INTRINSIC, f"States.{name}: {exc}") from None
+        return refs.resolve(path, scope.data, scope.context, scope.variables)
+    except (jsonpath.PathMissing, jsonpath.PathError, KeyError):
+        raise _Missing("$" + path[2:] if path.startswith("$$") else path) from None
 
 
 def _fail(name: str, why: str) -> Any:
-    raise errors.failure(errors.INTRINSIC, f"States.{name}: {why}")
+    raise errors.failure(errors.RUNTIME, f"Invalid arguments in States.{name}: {why}")
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _arity(name: str, args: Any, low: int, high: int | None = None) -> None:
+    high = low if high is None else high
+    if not low <= len(args) <= high:
+        want = str(low) if low == high else f"{low} to {high}"
+        _fail(name, f"expected {want} arguments but got {len(args)}")
 
 
 def _is_num(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _need(name: str, value: Any, kind: type, what: str) -> None:
+    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+        names = {list: "an array", str: "a string", dict: "a JSON object", bool: "a boolean"}
+        _fail(name, f"{what} must be {names.get(kind, 'a value')}, not {dumps(value)}")
+
+
+def java_round(value: float) -> int:
+    """Java's Math.round: the nearest integer, halves rounded up (-2.5 -> -2)."""
+    return value if isinstance(value, int) else math.floor(value + 0.5)
+
+
+def _rounded(name: str, value: Any, what: str) -> int:
+    """An integer argument; Step Functions rounds a non-integer number to the nearest one."""
+    if not _is_num(value):
+        _fail(name, f"{what} must be a number, not {dumps(value)}")
+    return java_round(value)
+
+
 def _integer(name: str, value: Any, what: str) -> int:
+    """An argument that must already be an integer (2.0 counts as one)."""
     if _is_num(value) and float(value).is_integer():
         return int(value)
-    return int(_fail(name, f"{what} must be an integer, not {json.dumps(value)}"))
-
-
-def _need(name: str, value: Any, kind: type | tuple[type, ...], what: str) -> None:
-    if isinstance(value, bool) and kind is not bool:
-        _fail(name, f"{what} must be a {_kind_name(kind)}")
-    if not isinstance(value, kind):
-        _fail(name, f"{what} must be a {_kind_name(kind)}, not {json.dumps(value)}")
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {list: "JSON array", str: "string", dict: "JSON object", bool: "boolean"}
-    return names.get(kind, "value") if isinstance(kind, type) else "value"
-
-
-def _arity(name: str, args: tuple[Any, ...], low: int, high: int | None = None) -> None:
-    high = low if high is None else high
-    if not low <= len(args) <= high:
-        want = str(low) if low == high else f"{low} to {high}"
-        _fail(name, f"expects {want} arguments, got {len(args)}")
+    return int(_fail(name, f"{what} must be an integer, not {dumps(value)}"))
 
 
 def dumps(value: Any) -> str:
@@ -229,37 +266,64 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def render(value: Any) -> str:
+    """A value as States.Format writes it.
+
+    Strings bare, objects as {k=v, ...} and arrays as [a, b] (Java's toString of the parsed
+    JSON), other values as JSON.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={render(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(render(v) for v in value) + "]"
+    if isinstance(value, float):
+        return java_double(value)
+    return dumps(value)
+
+
+def java_double(value: float) -> str:
+    """Java's Double.toString: plain between 1e-3 and 1e7, else like 1.0E10."""
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        text = repr(value)
+        return text if "." in text or "e" in text or "n" in text else text + ".0"
+    sign, digits, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
+    assert isinstance(exponent, int)
+    shown = "".join(map(str, digits))
+    power = len(shown) - 1 + exponent
+    return f"{'-' if sign else ''}{shown[0]}.{shown[1:] or '0'}E{power}"
+
+
 def _format(*args: Any) -> str:
     if not args:
-        _fail("Format", "needs a template string")
+        _fail("Format", "expected at least 1 argument but got 0")
     template, values = args[0], list(args[1:])
-    _need("Format", template, str, "the template")
+    _need("Format", template, str, "the first argument")
     out: list[str] = []
     i, used = 0, 0
     while i < len(template):
-        c = template[i]
-        if c == "\\" and i + 1 < len(template) and template[i + 1] in "{}\\'":
+        if template[i] == "\\" and i + 1 < len(template) and template[i + 1] in "{}\\'":
             out.append(template[i + 1])
             i += 2
-            continue
-        if template.startswith("{}", i):
-            if used >= len(values):
-                _fail("Format", "has more {} placeholders than arguments")
-            value = values[used]
-            out.append(value if isinstance(value, str) else dumps(value))
+        elif template.startswith("{}", i):
+            if used < len(values):
+                out.append(render(values[used]))
             used += 1
             i += 2
-            continue
-        out.append(c)
-        i += 1
+        else:
+            out.append(template[i])
+            i += 1
     if used != len(values):
-        _fail("Format", f"has {used} placeholders but {len(values)} arguments")
+        _fail("Format", f"the template has {used} placeholders but {len(values)} values")
     return "".join(out)
 
 
 def _string_to_json(*args: Any) -> Any:
     _arity("StringToJson", args, 1)
     _need("StringToJson", args[0], str, "the argument")
+    if not args[0].strip():
+        return None
     try:
         return json.loads(args[0])
     except json.JSONDecodeError as exc:
@@ -279,35 +343,44 @@ def _array_partition(*args: Any) -> list[Any]:
     _arity("ArrayPartition", args, 2)
     items, size = args
     _need("ArrayPartition", items, list, "the first argument")
-    size = _integer("ArrayPartition", size, "the chunk size")
+    size = _rounded("ArrayPartition", size, "the chunk size")
     if size <= 0:
         _fail("ArrayPartition", "the chunk size must be greater than 0")
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def same(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1, and objects and arrays compare deeply."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not (isinstance(a, dict) and isinstance(b, dict)) or a.keys() != b.keys():
+            return False
+        return all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) or isinstance(b, list):
+        if not (isinstance(a, list) and isinstance(b, list)) or len(a) != len(b):
+            return False
+        return all(same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
 def _array_contains(*args: Any) -> bool:
     _arity("ArrayContains", args, 2)
     _need("ArrayContains", args[0], list, "the first argument")
-    return any(_equal(item, args[1]) for item in args[0])
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return bool(a == b)
+    return any(same(item, args[1]) for item in args[0])
 
 
 def _array_range(*args: Any) -> list[int]:
     _arity("ArrayRange", args, 3)
-    start = _integer("ArrayRange", args[0], "the start")
-    end = _integer("ArrayRange", args[1], "the end")
-    step = _integer("ArrayRange", args[2], "the step")
+    start = _rounded("ArrayRange", args[0], "the start")
+    end = _rounded("ArrayRange", args[1], "the end")
+    step = _rounded("ArrayRange", args[2], "the step")
     if step == 0:
         _fail("ArrayRange", "the step must not be 0")
-    values = list(range(start, end + (1 if step > 0 else -1), step))
-    if len(values) > MAX_RANGE:
-        _fail("ArrayRange", f"the result would have more than {MAX_RANGE} items")
-    return values
+    count = max(0, (end - start) // step + 1)
+    if count > MAX_RANGE:
+        _fail("ArrayRange", f"the array would have {count} items, more than {MAX_RANGE}")
+    return list(range(start, end + (1 if step > 0 else -1), step))
 
 
 def _array_get_item(*args: Any) -> Any:
@@ -315,7 +388,7 @@ def _array_get_item(*args: Any) -> Any:
     _need("ArrayGetItem", args[0], list, "the first argument")
     index = _integer("ArrayGetItem", args[1], "the index")
     if not 0 <= index < len(args[0]):
-        _fail("ArrayGetItem", f"index {index} is out of bounds")
+        _fail("ArrayGetItem", f"the index {index} is out of bounds")
     return args[0][index]
 
 
@@ -330,27 +403,30 @@ def _array_unique(*args: Any) -> list[Any]:
     _need("ArrayUnique", args[0], list, "the argument")
     out: list[Any] = []
     for item in args[0]:
-        if not any(_equal(item, seen) for seen in out):
+        if not any(same(item, seen) for seen in out):
             out.append(item)
     return out
 
 
-def _base64_encode(*args: Any) -> str:
-    _arity("Base64Encode", args, 1)
-    _need("Base64Encode", args[0], str, "the argument")
+def _limited(name: str, args: Any) -> str:
+    _arity(name, args, 1)
+    _need(name, args[0], str, "the argument")
     if len(args[0]) > MAX_ENCODE:
-        _fail("Base64Encode", f"the input is longer than {MAX_ENCODE} characters")
-    return base64.b64encode(args[0].encode()).decode()
+        _fail(name, f"the input is longer than {MAX_ENCODE} characters")
+    return str(args[0])
+
+
+def _base64_encode(*args: Any) -> str:
+    return base64.b64encode(_limited("Base64Encode", args).encode()).decode()
 
 
 def _base64_decode(*args: Any) -> str:
-    _arity("Base64Decode", args, 1)
-    _need("Base64Decode", args[0], str, "the argument")
-    if len(args[0]) > MAX_ENCODE:
-        _fail("Base64Decode", f"the input is longer than {MAX_ENCODE} characters")
+    text = _limited("Base64Decode", args)
+    if len(text) % 4 in (2, 3):
+        text += "=" * (4 - len(text) % 4)
     try:
-        return base64.b64decode(args[0], validate=True).decode()
-    except (ValueError, UnicodeDecodeError):
+        return base64.b64decode(text, validate=True).decode("utf-8", errors="replace")
+    except (binascii.Error, ValueError):
         return str(_fail("Base64Decode", "the argument is not valid base64"))
 
 
@@ -361,14 +437,12 @@ _HASHES["SHA-512"] = "sha512"
 def _hash(*args: Any) -> str:
     _arity("Hash", args, 2)
     data, algorithm = args
-    if data is None:
-        _fail("Hash", "the data must not be null")
-    text = data if isinstance(data, str) else dumps(data)
-    if len(text) > MAX_ENCODE:
+    _need("Hash", data, str, "the data")
+    if len(data) > MAX_ENCODE:
         _fail("Hash", f"the input is longer than {MAX_ENCODE} characters")
     if algorithm not in _HASHES:
-        _fail("Hash", f"algorithm {algorithm!r} is not one of {', '.join(_HASHES)}")
-    return hashlib.new(_HASHES[algorithm], text.encode()).hexdigest()
+        _fail("Hash", f"the algorithm {dumps(algorithm)} is not one of {', '.join(_HASHES)}")
+    return hashlib.new(_HASHES[algorithm], data.encode()).hexdigest()
 
 
 def _json_merge(*args: Any) -> dict[str, Any]:
@@ -378,41 +452,66 @@ def _json_merge(*args: Any) -> dict[str, Any]:
     _need("JsonMerge", right, dict, "the second argument")
     _need("JsonMerge", deep, bool, "the third argument")
     if deep:
-        _fail("JsonMerge", "deep merging is not supported; pass false")
+        _fail("JsonMerge", "only the shallow merge is supported; the third argument is false")
     return {**left, **right}
 
 
-def _math_random(*args: Any, rand: Random = _random.random) -> int:
+def _math_random(*args: Any, rand: Callable[[], float] | None = None) -> int:
     _arity("MathRandom", args, 2, 3)
-    start = _integer("MathRandom", args[0], "the start")
-    end = _integer("MathRandom", args[1], "the end")
+    start = _rounded("MathRandom", args[0], "the start")
+    end = _rounded("MathRandom", args[1], "the end")
     if start >= end:
         _fail("MathRandom", "the start must be less than the end")
     if len(args) == 3:
-        seed = _integer("MathRandom", args[2], "the seed")
-        return _random.Random(seed).randrange(start, end)
-    return start + int(rand() * (end - start))
+        seed = _rounded("MathRandom", args[2], "the seed")
+        return start + java_next_int(seed, end - start)
+    draw = rand() if rand is not None else uuid.uuid4().int / 2**128
+    return start + int(draw * (end - start))
+
+
+def java_next_int(seed: int, bound: int) -> int:
+    """`new java.util.Random(seed).nextInt(bound)`, so a seeded draw is reproducible."""
+    mask = (1 << 48) - 1
+    state = (seed ^ 0x5DEECE66D) & mask
+
+    def next31() -> int:
+        nonlocal state
+        state = (state * 0x5DEECE66D + 0xB) & mask
+        return state >> 17
+
+    if bound & -bound == bound:
+        return (bound * next31()) >> 31
+    while True:
+        bits = next31()
+        value = bits % bound
+        if bits - value + bound - 1 < 2**31:
+            return value
 
 
 def _math_add(*args: Any) -> int:
     _arity("MathAdd", args, 2)
-    return _integer("MathAdd", args[0], "the first argument") + _integer(
-        "MathAdd", args[1], "the second argument"
-    )
+    total = 0
+    for index, value in enumerate(args):
+        number = _rounded("MathAdd", value, f"argument {index + 1}")
+        if not INT_MIN <= number <= INT_MAX:
+            _fail("MathAdd", f"{number} is outside the range {INT_MIN} to {INT_MAX}")
+        total += number
+    return total
 
 
 def _string_split(*args: Any) -> list[str]:
     _arity("StringSplit", args, 2)
     text, splitter = args
     _need("StringSplit", text, str, "the first argument")
-    _need("StringSplit", splitter, str, "the splitter")
+    _need("StringSplit", splitter, str, "the second argument")
     if not splitter:
         return [text] if text else []
     parts = re.split("[" + re.escape(splitter) + "]", text)
     return [p for p in parts if p]
 
 
-def _uuid(*args: Any) -> str:  # pragma: no cover - evaluated in _eval for determinism
+def _uuid(*args: Any) -> str:
+    _arity("UUID", args, 0)
     return str(uuid.uuid4())
 
 
