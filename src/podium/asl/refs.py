@@ -1,4 +1,10 @@
-"""Resolving `$`-strings in JSONPath states: `$.input`, `$$.Context`, and `$variable`."""
+"""Resolving `$`-strings in JSONPath states: `$.input`, `$$.Context`, and `$variable`.
+
+A variable is referenced as `$name`, optionally followed by a path into its value
+(`$order.items[0].id`). Variable names follow Unicode identifier rules (a letter or `_`
+first, then letters, digits or `_`), are at most 80 characters long, and `states` is
+reserved for JSONata's `$states`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from typing import Any
 
 from podium.asl import jsonpath
 
-_VARIABLE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+MAX_NAME = 80
+RESERVED = frozenset({"states"})
+_VARIABLE = re.compile(r"\$([^\W\d]\w*)")
 
 
 def resolve(path: str, data: Any, context: Any, variables: Mapping[str, Any]) -> Any:
@@ -40,4 +48,15 @@ def check(path: str) -> str | None:
         jsonpath.compile_path(text)
     except jsonpath.PathError as exc:
         return str(exc)
+    return None
+
+
+def check_name(name: str) -> str | None:
+    """None when `name` may be assigned as a variable, else the problem."""
+    if not isinstance(name, str) or not name.isidentifier():
+        return f"{name!r} is not a valid variable name"
+    if len(name) > MAX_NAME:
+        return f"variable names are at most {MAX_NAME} characters: {name!r}"
+    if name in RESERVED:
+        return f"{name!r} is a reserved variable name"
     return None
