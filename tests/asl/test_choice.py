@@ -132,4 +132,4 @@ def test_choice_output_path_and_no_default():
     assert run(machine, {"v": 1}) == 1
     with pytest.raises(errors.ASLError) as info:
         run(machine, {"v": 2})
-    assert info.value.error == "States.NoChoiceMatched"
+    assert info.value.error == "States.Runtime"

@@ -96,13 +96,18 @@ def compare(op: str, value: Any, expected: Any) -> bool:
     elif kind == "String":
         if not (isinstance(value, str) and isinstance(expected, str)):
             return False
-        left, right = value, expected
+        left, right = utf16(value), utf16(expected)
     else:
         left = parse_timestamp(value) if isinstance(value, str) else None
         right = parse_timestamp(expected) if isinstance(expected, str) else None
         if left is None or right is None:
             return False
     return _relate(relation, left, right)
+
+
+def utf16(text: str) -> bytes:
+    """A sort key ordering strings as Java does: by UTF-16 code unit, not by code point."""
+    return text.encode("utf-16-be", "surrogatepass")
 
 
 def _is_num(value: Any) -> bool:
@@ -122,19 +127,28 @@ def _relate(relation: str, left: Any, right: Any) -> bool:
 
 
 _TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
+    r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})", re.ASCII
 )
 
 
 def parse_timestamp(text: str) -> dt.datetime | None:
-    """An RFC 3339 timestamp (with time zone, 'T' separator), or None."""
-    if not _TIMESTAMP.match(text):
+    """An RFC 3339 timestamp as the Choice state reads it, or None.
+
+    An uppercase 'T' separates date and time and the offset is an uppercase 'Z' or
+    `+hh:mm`/`-hh:mm` (the states-language profile). Fractional seconds may have any number
+    of digits (compared to the microsecond); timestamps compare by instant, whatever
+    their offsets.
+    """
+    m = _TIMESTAMP.fullmatch(text)
+    if not m:
         return None
+    date, clock, fraction, zone = m.groups()
+    micros = (fraction or "")[:6].ljust(6, "0")
+    offset = "+00:00" if zone == "Z" else zone
     try:
-        value = dt.datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
+        return dt.datetime.fromisoformat(f"{date}T{clock}.{micros}{offset}")
     except ValueError:
         return None
-    return value
 
 
 def matches(pattern: str, text: str) -> bool:

@@ -24,7 +24,11 @@ class PathMissing(LookupError):
 
 @dataclasses.dataclass(frozen=True)
 class Seg:
-    """One step of a path: `kind` is name/index/wild/slice/union/filter/deep."""
+    """One step of a path: `kind` is name/index/wild/slice/union/filter/deep/function.
+
+    A trailing function call (`.length()`, `.sum()`) parses, as Step Functions accepts it in a
+    definition, but never finds anything when the path is evaluated.
+    """
 
     kind: str
     value: Any = None
@@ -72,6 +76,8 @@ def compile_path(text: str) -> Path:
             i = m.end()
         elif c == ".":
             i += 1
+            if i < n and text[i] == "[":
+                continue
             if i < n and text[i] == "*":
                 segs.append(Seg("wild"))
                 i += 1
@@ -79,6 +85,10 @@ def compile_path(text: str) -> Path:
             m = _NAME.match(text, i)
             if not m:
                 raise PathError(f"path {text!r}: expected a name after '.' at {i}")
+            if text.startswith("()", m.end()) and m.end() + 2 == n:
+                segs.append(Seg("function", m.group()))
+                i = n
+                continue
             segs.append(Seg("name", m.group()))
             i = m.end()
         elif c == "[":
@@ -189,9 +199,9 @@ def _split_top(text: str, sep: str) -> list[str]:
 # -- filters ---------------------------------------------------------------------------------
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<op>==|!=|<=|>=|<|>|&&|\|\||!|=~|\(|\))|(?P<str>'(?:\\.|[^'])*'|\"(?:\\.|[^\"])*\")"
+    r"\s*(?:(?P<op>==|!=|<=|>=|<|>|&&|\|\||!|=~|\(|\)|\[|\]|,)|(?P<str>'(?:\\.|[^'])*'|\"(?:\\.|[^\"])*\")"
     r"|(?P<num>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<path>[@$](?:\.\.?[^\s=!<>&|()\[]+|\[[^\]]*\])*)"
-    r"|(?P<word>true|false|null|in|nin|size|empty)|(?P<regex>/(?:\\.|[^/])*/[a-z]*))"
+    r"|(?P<word>(?:true|false|null|in|nin|subsetof|anyof|noneof|size|empty)\b)|(?P<regex>/(?:\\.|[^/])*/[a-z]*))"
 )
 
 
@@ -253,7 +263,7 @@ def _parse_filter(text: str) -> Any:
         if tok and (tok[0] == "op" and tok[1] in ("==", "!=", "<", "<=", ">", ">=", "=~")):
             take()
             return ("cmp", tok[1], left, operand())
-        if tok and tok[0] == "word" and tok[1] in ("in", "nin"):
+        if tok and tok[0] == "word" and tok[1] in _WORD_OPS:
             take()
             return ("cmp", tok[1], left, operand())
         return ("exists", left)
@@ -271,11 +281,23 @@ def _parse_filter(text: str) -> Any:
         if kind == "regex":
             body, _, flags = value[1:].rpartition("/")
             return ("lit", re.compile(body, re.IGNORECASE if "i" in flags else 0))
-        if kind == "op" and value == "(":
-            raise PathError(f"filter {text!r}: unexpected '('")
-        if value == "[":
-            raise PathError(f"filter {text!r}: array literals are not supported")
+        if (kind, value) == ("op", "["):
+            return ("lit", array())
         raise PathError(f"filter {text!r}: unexpected {value!r}")
+
+    def array() -> list[Any]:
+        items: list[Any] = []
+        while peek() != ("op", "]"):
+            item = operand()
+            if item[0] != "lit":
+                raise PathError(f"filter {text!r}: array items must be literals")
+            items.append(item[1])
+            if peek() == ("op", ","):
+                take()
+            elif peek() != ("op", "]"):
+                raise PathError(f"filter {text!r}: expected ',' or ']' in an array")
+        take()
+        return items
 
     node = disj()
     if peek() is not None:
@@ -307,16 +329,25 @@ def _test(node: Any, current: Any, root: Any) -> bool:
         return not _test(node[1], current, root)
     if op == "exists":
         value = _operand(node[1], current, root)
-        return value is not _MISSING and value != []
+        if node[1][0] == "path" and not node[1][1].definite:
+            return bool(value)
+        return value is not _MISSING
     left, right = _operand(node[2], current, root), _operand(node[3], current, root)
     if left is _MISSING or right is _MISSING:
         return node[1] == "!=" and not (left is _MISSING and right is _MISSING)
     return _compare(node[1], left, right)
 
 
+_WORD_OPS = ("in", "nin", "subsetof", "anyof", "noneof", "size", "empty")
+
+
 def _compare(op: str, left: Any, right: Any) -> bool:
+    if op in ("subsetof", "anyof", "noneof", "size", "empty"):
+        return _collection(op, left, right)
     if op == "=~":
-        return isinstance(left, str) and isinstance(right, re.Pattern) and bool(right.match(left))
+        return (
+            isinstance(left, str) and isinstance(right, re.Pattern) and bool(right.fullmatch(left))
+        )
     if op in ("in", "nin"):
         inside = isinstance(right, list) and any(_same(left, r) for r in right)
         return inside if op == "in" else not inside
@@ -335,6 +366,22 @@ def _compare(op: str, left: Any, right: Any) -> bool:
     if op == ">":
         return bool(left > right)
     return bool(left >= right)
+
+
+def _collection(op: str, left: Any, right: Any) -> bool:
+    """Jayway's collection operators: subsetof, anyof, noneof, size and empty."""
+    if op in ("size", "empty"):
+        if not isinstance(left, list | str | dict):
+            return False
+        if op == "size":
+            return _is_num(right) and len(left) == right
+        return isinstance(right, bool) and (len(left) == 0) == right
+    if not (isinstance(left, list) and isinstance(right, list)):
+        return False
+    hits = [any(_same(item, other) for other in right) for item in left]
+    if op == "subsetof":
+        return all(hits)
+    return any(hits) if op == "anyof" else not any(hits)
 
 
 def _is_num(value: Any) -> bool:
@@ -377,12 +424,15 @@ def _apply(seg: Seg, item: Any, root: Any, out: list[Any]) -> None:
         if isinstance(item, list):
             start, stop, step = seg.value
             out.extend(item[slice(start, stop, step)])
+    elif kind == "union" and all(sub_kind == "name" for sub_kind, _ in seg.value):
+        if isinstance(item, dict):  # ['a','b'] picks those members into one object (Jayway)
+            out.append({name: item[name] for _, name in seg.value if name in item})
     elif kind == "union":
         for sub_kind, sub_value in seg.value:
             _apply(Seg(sub_kind, sub_value), item, root, out)
     elif kind == "filter":
         children = item if isinstance(item, list) else [item] if isinstance(item, dict) else []
-        out.extend(c for c in children if _test(seg.value, c, root))
+        out.extend(c for c in children if isinstance(c, dict | list) and _test(seg.value, c, root))
     elif kind == "deep":
         _descend(item, out)
 
@@ -402,6 +452,8 @@ def find(path: str | Path, document: Any) -> Any:
     compiled = compile_path(path) if isinstance(path, str) else path
     if not compiled.segs:
         return document
+    if compiled.segs[-1].kind == "function":
+        raise PathMissing(compiled.text)  # Step Functions evaluates no path functions
     if compiled.definite:
         value = document
         for seg in compiled.segs:
@@ -446,3 +498,47 @@ def _assign(segs: tuple[Seg, ...], node: Any, value: Any) -> Any:
     items = list(node)
     items[seg.value] = _assign(rest, node[seg.value], value)
     return items
+
+
+def normalized(path: str | Path) -> str:
+    """The path in bracket notation (`$['a'][0]`), as Step Functions quotes it in errors."""
+    compiled = compile_path(path) if isinstance(path, str) else path
+    parts = ["$"]
+    for seg in compiled.segs:
+        if seg.kind == "name":
+            parts.append(f"['{seg.value}']")
+        elif seg.kind == "index":
+            parts.append(f"[{seg.value}]")
+        elif seg.kind == "wild":
+            parts.append("[*]")
+        elif seg.kind == "deep":
+            parts.append("..")
+        else:
+            return compiled.text
+    return "".join(parts)
+
+
+def miss_reason(path: str | Path, document: Any) -> str:
+    """Why a definite `path` finds nothing in `document`, in Jayway's words."""
+    compiled = compile_path(path) if isinstance(path, str) else path
+    full = normalized(compiled)
+    value, prefix = document, "$"
+    for i, seg in enumerate(compiled.segs):
+        if seg.kind == "name" and isinstance(value, dict):
+            prefix += f"['{seg.value}']"
+            if seg.value not in value:
+                last = i == len(compiled.segs) - 1
+                return (
+                    f"No results for path: {full}" if last else f"Missing property in path {prefix}"
+                )
+            value = value[seg.value]
+        elif (
+            seg.kind == "index"
+            and isinstance(value, list)
+            and -len(value) <= seg.value < len(value)
+        ):
+            prefix += f"[{seg.value}]"
+            value = value[seg.value]
+        else:
+            break
+    return f"No results for path: {full}"

@@ -50,20 +50,37 @@ def expression(
         ) from None
 
 
-def select(path: str | None, data: Any, what: str, variables: Mapping[str, Any]) -> Any:
-    """Apply InputPath/OutputPath/ItemsPath: None gives {}, a missing path fails the run."""
+def select(
+    path: str | None,
+    data: Any,
+    what: str,
+    variables: Mapping[str, Any],
+    context: Any = None,
+) -> Any:
+    """Apply InputPath/OutputPath/ItemsPath: None gives {}, a missing path fails the run.
+
+    The path may name the context object (`$$.Execution.Input`) or a variable (`$name`).
+    Step Functions fails such a run with States.Runtime, quoting the path in bracket form.
+    """
     if path is None:
         return {}
     if path == "$":
         return data
     try:
-        return refs.resolve(path, data, {}, variables)
-    except (jsonpath.PathMissing, KeyError):
-        raise errors.failure(
-            errors.RUNTIME,
-            f"Invalid path '{path}' : No results for path: {path} (the {what} could not be "
-            f"applied to the input '{intrinsics.dumps(data)}')",
-        ) from None
+        return refs.resolve(path, data, {} if context is None else context, variables)
+    except (jsonpath.PathMissing, jsonpath.PathError, KeyError):
+        raise errors.failure(errors.RUNTIME, _no_results(path, data)) from None
+
+
+def _no_results(path: str, data: Any) -> str:
+    """The cause Step Functions gives: Jayway's message after the path as written."""
+    reason = f"No results for path: {path}"
+    if path.startswith(("$.", "$[")):
+        try:
+            reason = jsonpath.miss_reason(path, data)
+        except jsonpath.PathError:
+            pass
+    return f"Invalid path '{path}' : {reason}"
 
 
 def place(path: str | None, state_input: Any, result: Any) -> Any:
