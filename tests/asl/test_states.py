@@ -251,6 +251,7 @@ def test_map_items_path_not_array():
         single(
             {
                 "Type": "Map",
+                "ItemsPath": "$.a",
                 "ItemProcessor": {"StartAt": "D", "States": {"D": {"Type": "Succeed"}}},
             },
             {"a": 1},

@@ -1,29 +1,37 @@
-"""Parallel branches and Map iterations, run inline one after another.
+"""The work of Parallel and Map states.
 
-Each branch or item runs its own sub-machine with a copy of the enclosing variables (it can
-read them; what it assigns stays inside). The first failure fails the state unless a Map
-tolerates it (ToleratedFailureCount/Percentage).
+Parallel runs every branch on the effective input; its result is the array of branch
+outputs in branch order, and a failing branch fails it with that branch's error (Retry and
+Catch of the Parallel then apply). Branches and INLINE Map iterations run here, one after
+another, each with a copy of the enclosing variables (what they assign stays inside); that
+is durable inside a podium workflow, as the interpreter replays. A DISTRIBUTED Map hands its
+items to the effects' `run_children` (child workflows inside podium); children see none of
+the parent's variables. Map outputs are always in item order, whatever MaxConcurrency is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from podium import errors as podium_errors
-from podium.asl import dataflow, errors, payload
-from podium.asl.interpreter import JSONATA, Frame
+from podium.asl import dataflow, errors, mapstate, resultwriter
+from podium.asl.effects import ItemOutcome
+from podium.asl.interpreter import Frame
+
+EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
 
 
 def parallel_once(frame: Frame) -> Any:
     """The work of a Parallel state: every branch on the effective input."""
     data = dataflow.effective_input(frame)
-    results = []
-    for branch in frame.state["Branches"]:
-        results.append(
-            frame.interpreter.run_machine(
-                branch, data, _branch_context(frame), dict(frame.variables), frame.language
-            )
+    context = _branch_context(frame)
+    results = [
+        frame.interpreter.run_machine(
+            branch, data, context, dict(frame.variables), frame.interpreter.language
         )
+        for branch in frame.state["Branches"]
+    ]
     return dataflow.finish(frame, results)
 
 
@@ -32,86 +40,87 @@ def _branch_context(frame: Frame) -> dict[str, Any]:
 
 
 def map_once(frame: Frame) -> Any:
-    """The work of a Map state: the item processor over every item."""
-    items, base = _items(frame)
-    processor = frame.state.get("ItemProcessor") or frame.state["Iterator"]
-    tolerated = _tolerance(frame, len(items))
-    results: list[Any] = []
+    """The work of a Map state: the item processor over every item (or batch)."""
+    base = mapstate.data(frame)
+    limit = mapstate.max_concurrency(frame, base)
+    found = mapstate.items(frame, base)
+    threshold = mapstate.tolerance(frame, base)
+    inputs = [mapstate.item_input(frame, base, found, i) for i in range(len(found.values))]
+    weights = [1] * len(inputs)
+    groups = mapstate.batches(frame, base, inputs)
+    if groups is not None:
+        given, extra = mapstate.batch_input(frame, base)
+        inputs = [{"BatchInput": extra, "Items": g} if given else {"Items": g} for g in groups]
+        weights = [len(g) for g in groups]
+    if mapstate.mode(frame.state) == mapstate.DISTRIBUTED:
+        outcomes = _distributed(frame, inputs, weights, threshold, limit)
+        return dataflow.finish(frame, resultwriter.distributed_results(frame, outcomes, inputs))
+    outcomes = _inline(frame, inputs, weights, threshold)
+    return dataflow.finish(frame, resultwriter.inline_results(outcomes))
+
+
+def _inline(
+    frame: Frame, inputs: list[Any], weights: list[int], threshold: tuple[int, float] | None
+) -> list[ItemOutcome]:
+    """Run the iterations here in item order; the first failure ends the Map unless tolerated."""
+    processor = mapstate.processor(frame.state)
+    context = _branch_context(frame)
+    outcomes: list[ItemOutcome] = []
     failed = 0
-    for index, item in enumerate(items):
-        context = _branch_context(frame)
-        context["Map"] = {"Item": {"Index": index, "Value": item}}
-        value = _item_input(frame, base, context, index, item)
-        try:
-            results.append(
-                frame.interpreter.run_machine(
-                    processor, value, context, dict(frame.variables), frame.language
-                )
-            )
-        except (podium_errors.NonDeterminismError, podium_errors.ConfigurationError):
-            raise
-        except Exception as exc:
-            if tolerated is None:
-                raise
-            failed += 1
-            error, cause = errors.from_exception(exc)
-            results.append({"Error": error, "Cause": cause})
-            if failed > tolerated:
-                raise errors.failure(
-                    errors.TOLERATED, "The specified tolerated failure threshold was exceeded"
-                ) from None
-    return dataflow.finish(frame, results)
+    for index, value in enumerate(inputs):
+        outcome = _attempt(frame, processor, value, context, dict(frame.variables))
+        if outcome.failed:
+            if threshold is None:
+                raise errors.failure(outcome.error or errors.TASK_FAILED, outcome.cause)
+            failed += weights[index]
+            _check(threshold, failed, sum(weights))
+        outcomes.append(outcome)
+    return outcomes
 
 
-def _items(frame: Frame) -> tuple[list[Any], Any]:
-    state = frame.state
-    if frame.jsonata:
-        items = dataflow.evaluate(frame, state["Items"]) if "Items" in state else frame.raw
-        if not isinstance(items, list):
-            raise errors.failure(
-                errors.QUERY,
-                f"The Items of Map state '{frame.name}' did not evaluate to a JSON array",
-            )
-        return items, frame.raw
-    data = payload.select(state.get("InputPath", "$"), frame.raw, "InputPath", frame.variables)
-    items = payload.select(state.get("ItemsPath", "$"), data, "ItemsPath", frame.variables)
-    if not isinstance(items, list):
-        raise errors.failure(
-            errors.RUNTIME,
-            f"Invalid path '{state.get('ItemsPath', '$')}': The ItemsPath of Map state "
-            f"'{frame.name}' did not resolve to a JSON array",
+def _distributed(
+    frame: Frame,
+    inputs: list[Any],
+    weights: list[int],
+    threshold: tuple[int, float] | None,
+    limit: int,
+) -> list[ItemOutcome]:
+    """Run the items as child executions; fail when more failed than the threshold allows."""
+    processor = mapstate.processor(frame.state)
+    outcomes = frame.effects.run_children(processor, inputs, frame.interpreter.language, limit)
+    if outcomes is None:
+        outcomes = [_child(frame, processor, value) for value in inputs]
+    failed = sum(w for w, o in zip(weights, outcomes, strict=True) if o.failed)
+    _check(threshold or (0, 0.0), failed, sum(weights))
+    return outcomes
+
+
+def _child(frame: Frame, processor: Mapping[str, Any], value: Any) -> ItemOutcome:
+    """One child execution run here: its own context object, no variables of the parent."""
+    context = frame.interpreter.context(value, frame.effects.uuid4())
+    return _attempt(frame, processor, value, context, {})
+
+
+def _attempt(
+    frame: Frame,
+    processor: Mapping[str, Any],
+    value: Any,
+    context: dict[str, Any],
+    variables: dict[str, Any],
+) -> ItemOutcome:
+    """One iteration's outcome: its output, or the error it failed with."""
+    try:
+        output = frame.interpreter.run_machine(
+            processor, value, context, variables, frame.interpreter.language
         )
-    return items, data
+    except (podium_errors.NonDeterminismError, podium_errors.ConfigurationError):
+        raise
+    except Exception as exc:
+        error, cause = errors.from_exception(exc)
+        return ItemOutcome(error=error, cause=cause)
+    return ItemOutcome(output)
 
 
-def _tolerance(frame: Frame, total: int) -> int | None:
-    state = frame.state
-    count = state.get("ToleratedFailureCount")
-    percentage = state.get("ToleratedFailurePercentage")
-    if count is None and percentage is None:
-        return None
-    limits = []
-    if count is not None:
-        limits.append(int(count))
-    if percentage is not None:
-        limits.append(int(total * float(percentage) / 100))
-    return min(limits)
-
-
-def _item_input(frame: Frame, base: Any, context: dict[str, Any], index: int, item: Any) -> Any:
-    state = frame.state
-    selector = state.get("ItemSelector", state.get("Parameters"))
-    if selector is None:
-        return item
-    if frame.language == JSONATA:
-        states = dataflow.states_var(frame)
-        states["context"] = context
-        return payload_fill(selector, states, frame.variables)
-    return payload.build(selector, base, context, frame.variables, frame.effects)
-
-
-def payload_fill(template: Any, states: dict[str, Any], variables: dict[str, Any]) -> Any:
-    """Fill a JSONata ItemSelector."""
-    from podium.asl import jsonata
-
-    return jsonata.fill(template, states, variables)
+def _check(threshold: tuple[int, float], failed: int, total: int) -> None:
+    if mapstate.exceeded(threshold, failed, total):
+        raise errors.failure(errors.TOLERATED, EXCEEDED_CAUSE)

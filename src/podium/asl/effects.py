@@ -6,6 +6,7 @@ sees the same values; `LocalEffects` runs them plainly (test_state, the CLI with
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random as _random
 import time as _time
@@ -16,6 +17,20 @@ from typing import Any, Protocol
 from podium.asl import errors
 
 Resource = Callable[[Any], Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemOutcome:
+    """How one child execution of a DISTRIBUTED Map ended: its output, or its error."""
+
+    output: Any = None
+    error: str | None = None
+    cause: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the child execution failed."""
+        return self.error is not None
 
 
 class Effects(Protocol):
@@ -39,6 +54,16 @@ class Effects(Protocol):
 
     def call(self, resource: str, payload: Any, timeout: float | None) -> Any:
         """Run the Task resource `resource` on `payload`; return its result."""
+        ...
+
+    def run_children(
+        self, processor: Mapping[str, Any], inputs: list[Any], language: str, limit: int
+    ) -> list[ItemOutcome] | None:
+        """Run a DISTRIBUTED Map's `processor` on every input as child executions.
+
+        At most `limit` at once (0: no limit); the outcomes in input order, or None when
+        these effects have no child executions (the interpreter then runs the items itself).
+        """
         ...
 
 
@@ -70,6 +95,12 @@ class LocalEffects:
         if fn is None:
             raise errors.failure(errors.TASK_FAILED, f"resource {resource!r} is not mapped")
         return fn(payload)
+
+    def run_children(
+        self, processor: Mapping[str, Any], inputs: list[Any], language: str, limit: int
+    ) -> list[ItemOutcome] | None:
+        """No child executions here: the interpreter runs the items in this process."""
+        return None
 
 
 def timestamp(moment: dt.datetime) -> str:

@@ -1,0 +1,212 @@
+"""The settings of a Map state, evaluated for one run: items, item inputs, limits, batches.
+
+JSONPath: InputPath selects the data; ItemsPath (default `$`) the items in it; ItemSelector
+(or the legacy Parameters) builds each item's input from the data and `$$.Map.Item` (Index,
+Value, Source, and Key when iterating an object). JSONata: Items (default: the state input)
+and ItemSelector with `$states.context.Map.Item`. Items are an array, or an object whose
+key-value pairs are iterated (without ItemSelector each gets `{"Key": k, "Value": v}`).
+ItemBatcher groups the item inputs into `{"Items": [...]}` (plus `"BatchInput"` when given).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from podium.asl import dataflow, errors, intrinsics, itemreader, jsonata, payload
+from podium.asl.interpreter import Frame
+
+INLINE = "INLINE"
+DISTRIBUTED = "DISTRIBUTED"
+NO_LIMIT = 2**62
+STATE_DATA = "STATE_DATA"
+DEFAULT_BATCH_BYTES = 256 * 1024
+
+
+def processor(state: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The machine each item runs: ItemProcessor, or the legacy Iterator."""
+    found: Mapping[str, Any] = state.get("ItemProcessor") or state["Iterator"]
+    return found
+
+
+def mode(state: Mapping[str, Any]) -> str:
+    """INLINE or DISTRIBUTED (ItemProcessor.ProcessorConfig.Mode; INLINE by default)."""
+    config = processor(state).get("ProcessorConfig") or {}
+    return str(config.get("Mode", INLINE))
+
+
+def label(frame: Frame) -> str:
+    """The Map's Label, or its state name, as it appears in Map Run and child ARNs."""
+    return str(frame.state.get("Label") or frame.name)
+
+
+def data(frame: Frame) -> Any:
+    """The data the Map's fields read: the input after InputPath (JSONata: the input)."""
+    if frame.jsonata:
+        return frame.raw
+    return payload.select(
+        frame.state.get("InputPath", "$"), frame.raw, "InputPath", frame.variables
+    )
+
+
+@dataclasses.dataclass
+class Items:
+    """The items of one Map run: their values, their keys (iterating an object) and source."""
+
+    values: list[Any]
+    keys: list[str] | None = None
+    source: str = STATE_DATA
+
+    def default_input(self, index: int) -> Any:
+        """Item `index`'s input without ItemSelector: the item, or `{"Key", "Value"}`."""
+        if self.keys is None:
+            return self.values[index]
+        return {"Key": self.keys[index], "Value": self.values[index]}
+
+    def context(self, index: int) -> dict[str, Any]:
+        """`$$.Map.Item` of item `index`."""
+        item: dict[str, Any] = {"Index": index, "Value": self.values[index]}
+        if self.keys is not None:
+            item["Key"] = self.keys[index]
+        item["Source"] = self.source
+        return item
+
+
+def items(frame: Frame, base: Any) -> Items:
+    """The items: read by ItemReader, or ItemsPath/Items of `base` (an array or object)."""
+    state = frame.state
+    if "ItemReader" in state:
+        values, source = itemreader.read(frame, base)
+        return Items(values, None, source)
+    if frame.jsonata:
+        found = dataflow.evaluate(frame, state["Items"]) if "Items" in state else frame.raw
+        where = "The Items field"
+    else:
+        path = state.get("ItemsPath", "$")
+        found = payload.select(path, base, "ItemsPath", frame.variables)
+        where = f"Invalid path '{path}': The ItemsPath field"
+    if isinstance(found, dict):
+        return Items(list(found.values()), [str(k) for k in found])
+    if not isinstance(found, list):
+        raise errors.failure(
+            errors.QUERY if frame.jsonata else errors.RUNTIME,
+            f"{where} of Map state '{frame.name}' must give a JSON array or object, "
+            f"not {intrinsics.dumps(found)}",
+        )
+    return Items(found)
+
+
+def item_input(frame: Frame, base: Any, found: Items, index: int) -> Any:
+    """Item `index`'s input: ItemSelector (or Parameters) filled, else the item itself."""
+    state = frame.state
+    selector = state.get("ItemSelector", state.get("Parameters"))
+    if selector is None:
+        return found.default_input(index)
+    context = {k: v for k, v in frame.context.items() if k != "Map"}
+    context["Map"] = {"Item": found.context(index)}
+    if frame.jsonata:
+        states = dataflow.states_var(frame)
+        states["context"] = context
+        return jsonata.fill(selector, states, frame.variables)
+    return payload.build(selector, base, context, frame.variables, frame.effects)
+
+
+def number(frame: Frame, block: Mapping[str, Any], key: str, base: Any) -> Any:
+    """The value of field `key` of `block` or of its `key + "Path"` (None when neither)."""
+    if key in block:
+        value = block[key]
+        if frame.jsonata:
+            value = dataflow.evaluate(frame, value)
+        return value
+    if f"{key}Path" in block:
+        return payload.select(block[f"{key}Path"], base, f"{key}Path", frame.variables)
+    return None
+
+
+def whole(frame: Frame, value: Any, key: str, default: int = 0) -> int:
+    """`value` as a non-negative integer (None gives `default`), else a runtime error."""
+    if value is None:
+        return default
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise errors.failure(
+            errors.QUERY if frame.jsonata else errors.RUNTIME,
+            f"The {key} of Map state '{frame.name}' must be a non-negative integer, "
+            f"not {intrinsics.dumps(value)}",
+        )
+    return value
+
+
+def max_concurrency(frame: Frame, base: Any) -> int:
+    """MaxConcurrency (or its Path): how many items may run at once; 0 for no limit."""
+    value = number(frame, frame.state, "MaxConcurrency", base)
+    return whole(frame, value, "MaxConcurrency")
+
+
+def tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
+    """(ToleratedFailureCount, ToleratedFailurePercentage) when the Map tolerates failures.
+
+    None for an INLINE Map without either field: its first failure fails it. A DISTRIBUTED
+    Map always has a threshold: 0 failed items unless a field says otherwise.
+    """
+    state = frame.state
+    count = number(frame, state, "ToleratedFailureCount", base)
+    percentage = number(frame, state, "ToleratedFailurePercentage", base)
+    if count is None and percentage is None:
+        return None if mode(state) != DISTRIBUTED else (0, 0.0)
+    limit = NO_LIMIT if count is None else whole(frame, count, "ToleratedFailureCount")
+    if percentage is None:
+        return limit, 100.0
+    number_ = isinstance(percentage, int | float) and not isinstance(percentage, bool)
+    if not number_ or not 0 <= percentage <= 100:
+        raise errors.failure(
+            errors.QUERY if frame.jsonata else errors.RUNTIME,
+            f"The ToleratedFailurePercentage of Map state '{frame.name}' must be a number "
+            f"from 0 to 100, not {intrinsics.dumps(percentage)}",
+        )
+    return limit, float(percentage)
+
+
+def exceeded(threshold: tuple[int, float], failed: int, total: int) -> bool:
+    """Whether `failed` of `total` items is more than the threshold tolerates."""
+    count, percentage = threshold
+    if failed > count:
+        return True
+    return total > 0 and failed * 100.0 / total > percentage
+
+
+def batches(frame: Frame, base: Any, inputs: list[Any]) -> list[list[Any]] | None:
+    """The item inputs grouped per ItemBatcher (None without one)."""
+    batcher = frame.state.get("ItemBatcher")
+    if batcher is None:
+        return None
+    most = whole(frame, number(frame, batcher, "MaxItemsPerBatch", base), "MaxItemsPerBatch")
+    size = number(frame, batcher, "MaxInputBytesPerBatch", base)
+    limit = whole(frame, size, "MaxInputBytesPerBatch", DEFAULT_BATCH_BYTES)
+    out: list[list[Any]] = []
+    current: list[Any] = []
+    for value in inputs:
+        candidate = [*current, value]
+        full = most and len(candidate) > most
+        heavy = limit and len(json.dumps(candidate, separators=(",", ":"))) > limit
+        if current and (full or heavy):
+            out.append(current)
+            candidate = [value]
+        current = candidate
+    if current:
+        out.append(current)
+    return out
+
+
+def batch_input(frame: Frame, base: Any) -> tuple[bool, Any]:
+    """(whether ItemBatcher has a BatchInput, its value) — filled from the state's data."""
+    batcher = frame.state.get("ItemBatcher") or {}
+    if "BatchInput" not in batcher:
+        return False, None
+    template = batcher["BatchInput"]
+    if frame.jsonata:
+        return True, dataflow.evaluate(frame, template)
+    return True, payload.build(template, base, frame.context, frame.variables, frame.effects)
