@@ -113,7 +113,7 @@ def test_runtime_errors_are_not_caught():
         (
             {"Type": "Pass", "Parameters": {"x.$": "States.ArrayLength($.a)"}},
             {"a": 1},
-            "States.IntrinsicFailure",
+            "States.Runtime",
         ),
         (
             {"Type": "Pass", "Result": 1, "ResultPath": "$.a.b"},
@@ -134,15 +134,14 @@ def test_predefined_errors(state, value, error):
     assert info.value.error == error
 
 
-def test_catch_intrinsic_failure_in_task():
+def test_an_intrinsic_failure_is_a_runtime_error_no_catcher_takes():
     machine = task(
         Parameters={"x.$": "States.StringToJson($.s)"},
-        Catch=[
-            {"ErrorEquals": ["States.IntrinsicFailure"], "Next": "Handler", "ResultPath": "$.e"}
-        ],
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Handler", "ResultPath": "$.e"}],
     )
-    out = run(machine, {"s": "{"}, {"r": lambda p: p})
-    assert out["e"]["Error"] == "States.IntrinsicFailure"
+    with pytest.raises(errors.ASLError) as info:
+        run(machine, {"s": "{"}, {"r": lambda p: p})
+    assert info.value.error == "States.Runtime"
 
 
 def test_error_class_names():

@@ -15,15 +15,19 @@ HEARTBEAT = "States.HeartbeatTimeout"
 RESULT_PATH = "States.ResultPathMatchFailure"
 PARAMETER_PATH = "States.ParameterPathFailure"
 INTRINSIC = "States.IntrinsicFailure"
-QUERY = "States.QueryEvaluationError"
 NO_CHOICE = "States.NoChoiceMatched"
+"""These three names are reserved: AWS reports such failures as States.Runtime, and so do we."""
+QUERY = "States.QueryEvaluationError"
 BRANCH_FAILED = "States.BranchFailed"
 TOLERATED = "States.ExceedToleratedFailureThreshold"
 ITEM_READER = "States.ItemReaderFailed"
 PERMISSIONS = "States.Permissions"
 
-UNCATCHABLE = frozenset({RUNTIME})
-"""Errors no Retry or Catch (not even States.ALL) handles: the execution fails."""
+DATA_LIMIT = "States.DataLimitExceeded"
+
+UNCATCHABLE = frozenset({RUNTIME, DATA_LIMIT})
+"""Terminal errors: no Retrier or Catcher handles them, not even States.ALL (AWS documents
+both States.Runtime and States.DataLimitExceeded as uncatchable)."""
 
 PREDEFINED = frozenset(
     {
@@ -41,12 +45,16 @@ PREDEFINED = frozenset(
         TOLERATED,
         ITEM_READER,
         PERMISSIONS,
-        "States.DataLimitExceeded",
-        "States.ItemReaderFailed",
+        DATA_LIMIT,
         "States.ResultWriterFailed",
         "States.Http.Socket",
     }
 )
+
+NAMES_MODULE = "podium.asl.names"
+"""The `__module__` of the per-name error classes. No such module exists, so when the engine
+rebuilds a recorded step failure it cannot find the class and replays it as `StepFailed`
+carrying the ASL name and cause, which `from_exception` reads back unchanged."""
 
 
 class ASLError(Exception):
@@ -56,7 +64,7 @@ class ASLError(Exception):
     engine records the ASL name as the workflow's `error_type` and the cause as its message.
     """
 
-    error = "States.TaskFailed"
+    error = TASK_FAILED
 
     def __init__(self, cause: str = "", error: str | None = None) -> None:
         super().__init__(cause)
@@ -72,22 +80,31 @@ class ASLError(Exception):
 
 
 class TaskError(ASLError):
-    """Raise from a Task's function to fail it with an ASL error name and cause."""
+    """Raise from a Task's function to fail it with an ASL error name and cause.
+
+    `TaskError("Declined", "card declined")` is an instance of the class named "Declined"
+    (a subclass of TaskError), so the error name survives podium's step history.
+    """
+
+    def __new__(cls, error: str, cause: str = "") -> TaskError:
+        """An instance of the class named after `error`."""
+        target = error_class(error) if cls is TaskError else cls
+        return super().__new__(target, cause)
 
     def __init__(self, error: str, cause: str = "") -> None:
         super().__init__(cause, error)
 
 
-_classes: dict[str, type[ASLError]] = {}
+_classes: dict[str, type[TaskError]] = {}
 _lock = threading.Lock()
 
 
-def error_class(name: str) -> type[ASLError]:
-    """The ASLError subclass whose `__qualname__` is the ASL error `name` (cached)."""
+def error_class(name: str) -> type[TaskError]:
+    """The TaskError subclass whose `__qualname__` is the ASL error `name` (cached)."""
     with _lock:
         cls = _classes.get(name)
         if cls is None:
-            cls = type(name, (ASLError,), {"error": name, "__module__": __name__})
+            cls = type(name or "Error", (TaskError,), {"error": name, "__module__": NAMES_MODULE})
             cls.__qualname__ = name
             _classes[name] = cls
         return cls
@@ -95,16 +112,23 @@ def error_class(name: str) -> type[ASLError]:
 
 def failure(error: str, cause: str = "") -> ASLError:
     """An exception for the ASL error `error` with `cause`."""
-    return error_class(error)(cause, error)
+    return error_class(error)(error, cause)
 
 
 def from_exception(exc: BaseException) -> tuple[str, str]:
-    """The (error, cause) pair Step Functions would report for a Task that raised `exc`."""
+    """The (error, cause) pair Step Functions would report for a Task that raised `exc`.
+
+    An ASL error keeps its name; a step timeout is States.Timeout with an empty cause (AWS
+    gives a timed-out task no cause); any other exception is named by its class and its
+    message is the cause, as a Lambda function's unhandled exception is.
+    """
     if isinstance(exc, ASLError):
         return exc.error, exc.cause
     if isinstance(exc, errors.StepTimeout):
-        return TIMEOUT, str(exc)
+        return TIMEOUT, ""
     if isinstance(exc, errors.StepFailed):
+        if exc.error_type == "StepTimeout":
+            return TIMEOUT, ""
         return _short(exc.error_type), exc.message
     return _short(type(exc).__qualname__), str(exc)
 
@@ -115,15 +139,18 @@ def _short(qualname: str) -> str:
 
 
 def matches(patterns: list[str], error: str) -> bool:
-    """Whether a Retrier's or Catcher's ErrorEquals covers `error`."""
+    """Whether a Retrier's or Catcher's ErrorEquals covers `error`.
+
+    States.ALL covers every error but the terminal ones; States.TaskFailed covers itself and
+    every error name a Task's code can raise (names outside the `States.` namespace), so not
+    States.Timeout nor the other predefined errors.
+    """
     if error in UNCATCHABLE:
         return False
     for pattern in patterns:
-        if pattern == error:
+        if pattern in (error, ALL):
             return True
-        if pattern == ALL:
-            return True
-        if pattern == TASK_FAILED and error != TIMEOUT:
+        if pattern == TASK_FAILED and not error.startswith("States."):
             return True
     return False
 

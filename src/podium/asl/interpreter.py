@@ -56,12 +56,15 @@ class Interpreter:
         self.on_enter = on_enter
         """Called with the name of each top-level state as it is entered (for tracing)."""
         self._top: Mapping[str, Any] | None = None
+        self.language = JSONPATH
+        """The machine's top-level QueryLanguage: the default of every state, nested ones too."""
 
     def execute(self, definition: Mapping[str, Any], value: Any, execution: str) -> Any:
         """Run `definition` on input `value` as the execution named `execution`."""
         self._top = definition
+        self.language = definition.get("QueryLanguage", JSONPATH)
         context = self.context(value, execution)
-        return self.run_machine(definition, value, context, {}, JSONPATH)
+        return self.run_machine(definition, value, context, {}, self.language)
 
     def context(self, value: Any, execution: str) -> dict[str, Any]:
         """The context object `$$` at the start of an execution."""
@@ -120,8 +123,14 @@ def _enter(
     if _reads_context(state):
         entered = effects_mod.timestamp(effects.now())
     out = dict(context)
-    out["State"] = {"EnteredTime": entered, "Name": name, "RetryCount": 0}
+    out["State"] = {"EnteredTime": entered, "Name": name}
+    if state.get("Type") in _RETRYING:
+        out["State"]["RetryCount"] = 0
     return out
+
+
+_RETRYING = frozenset({"Task", "Parallel", "Map"})
+"""The state types whose `$$.State` has a RetryCount (the others cannot retry)."""
 
 
 def _reads_context(state: Mapping[str, Any]) -> bool:

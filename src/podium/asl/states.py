@@ -33,7 +33,7 @@ def succeed(frame: Frame) -> Outcome:
     """Succeed: end this machine (or branch) successfully."""
     if frame.jsonata:
         return dataflow.passthrough(frame, frame.raw), None
-    data = payload.select(frame.state.get("InputPath", "$"), frame.raw, "InputPath", {})
+    data = dataflow.select(frame, frame.state.get("InputPath", "$"), frame.raw, "InputPath")
     return dataflow.passthrough(frame, data), None
 
 
@@ -41,8 +41,8 @@ def fail(frame: Frame) -> Outcome:
     """Fail: end with Error and Cause (or their paths / expressions)."""
     state = frame.state
     if frame.jsonata:
-        error = dataflow.evaluate(frame, state.get("Error"))
-        cause = dataflow.evaluate(frame, state.get("Cause"))
+        error = dataflow.evaluate(frame, state.get("Error"), "Error")
+        cause = dataflow.evaluate(frame, state.get("Cause"), "Cause")
     else:
         error = _fail_field(frame, "ErrorPath") if "ErrorPath" in state else state.get("Error")
         cause = _fail_field(frame, "CausePath") if "CausePath" in state else state.get("Cause")
@@ -71,19 +71,16 @@ def choice_state(frame: Frame) -> Outcome:
     if "Default" in state:
         return dataflow.passthrough(frame, data), state["Default"]
     raise errors.failure(
-        errors.NO_CHOICE, f"No Choice Rules matched and no Default was specified in '{frame.name}'"
+        errors.RUNTIME, f"No Choice Rules matched and no Default was specified in '{frame.name}'"
     )
 
 
 def _holds(frame: Frame, rule: Any, data: Any) -> bool:
     if frame.jsonata:
-        value = dataflow.evaluate(frame, rule.get("Condition"))
+        field = dataflow.where(frame, rule) + "Condition"
+        value = dataflow.evaluate(frame, rule.get("Condition"), field)
         if not isinstance(value, bool):
-            raise errors.failure(
-                errors.QUERY,
-                f"The Condition {rule.get('Condition')!r} of state '{frame.name}' "
-                f"returned {intrinsics.dumps(value)}, not a boolean",
-            )
+            raise jsonata.unexpected_type(rule.get("Condition"), field, "boolean", value)
         return value
     return choice.evaluate(rule, data, frame.context, frame.variables)
 
@@ -103,7 +100,9 @@ def _wait_seconds(frame: Frame, state: Any, data: Any) -> float:
         if "Seconds" in state:
             value = state["Seconds"]
             if frame.jsonata:
-                value = dataflow.evaluate(frame, value)
+                value = dataflow.evaluate(frame, value, "Seconds")
+                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                    raise jsonata.unexpected_type(state["Seconds"], "Seconds", "integer", value)
         else:
             value = _path_value(frame, "SecondsPath", data)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -116,7 +115,9 @@ def _wait_seconds(frame: Frame, state: Any, data: Any) -> float:
     if "Timestamp" in state:
         value = state["Timestamp"]
         if frame.jsonata:
-            value = dataflow.evaluate(frame, value)
+            value = dataflow.evaluate(frame, value, "Timestamp")
+            if not isinstance(value, str) or choice.parse_timestamp(value) is None:
+                raise jsonata.unexpected_type(state["Timestamp"], "Timestamp", "timestamp", value)
     else:
         value = _path_value(frame, "TimestampPath", data)
     moment = choice.parse_timestamp(value) if isinstance(value, str) else None
@@ -135,26 +136,41 @@ def _path_value(frame: Frame, key: str, data: Any) -> Any:
 
 def task(frame: Frame) -> Outcome:
     """Task: call the mapped resource, with Retry and Catch."""
-    return recovery.guarded(frame, _task_once)
+    return recovery.guarded(frame, task_once)
 
 
-def _task_once(frame: Frame) -> Any:
+def task_once(frame: Frame) -> Any:
+    """One attempt of a Task: input processing, the call (under its timeout), the result."""
     data = dataflow.effective_input(frame)
-    resource = frame.state["Resource"]
-    timeout = _timeout(frame, data)
-    result = frame.effects.call(resource, data, timeout)
+    timeout = _timeout(frame)
+    result = frame.effects.call(frame.state["Resource"], data, timeout)
     return dataflow.finish(frame, result)
 
 
-def _timeout(frame: Frame, data: Any) -> float | None:
+def _timeout(frame: Frame) -> float | None:
+    """TimeoutSeconds, TimeoutSecondsPath (a path into the state input) or its expression.
+
+    Past it the Task fails with States.Timeout, which Retry and Catch can handle.
+    """
     state = frame.state
-    value = state.get("TimeoutSeconds")
-    if frame.jsonata and jsonata.is_expression(value):
-        value = dataflow.evaluate(frame, value)
     if "TimeoutSecondsPath" in state:
-        value = payload.select(state["TimeoutSecondsPath"], frame.raw, "TimeoutSecondsPath", {})
-    if value is None:
+        field = "TimeoutSecondsPath"
+        value = payload.select(state[field], frame.raw, field, frame.variables)
+    elif "TimeoutSeconds" in state:
+        field = "TimeoutSeconds"
+        value = state[field]
+        if frame.jsonata and jsonata.is_expression(value):
+            value = dataflow.evaluate(frame, value, field)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise jsonata.unexpected_type(state[field], field, "integer", value)
+    else:
         return None
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise errors.failure(
+            errors.RUNTIME,
+            f"The {field} of state '{frame.name}' must be a positive integer, "
+            f"not {intrinsics.dumps(value)}",
+        )
     return float(value)
 
 

@@ -1,41 +1,55 @@
-"""`test_state`: run one state on an input with a mocked Task result or error, like TestState.
+"""`test_state`: run one state on an input, like the Step Functions TestState API.
 
-Returns the output, the next state, the error and cause, and `inspectionData`: the data after
-each processing step (afterInputPath, afterParameters, result, afterResultSelector,
-afterResultPath; afterArguments for JSONata), and the variables after the state.
+The state runs once. A Task's result (or a Map's or Parallel's whole result) may be mocked
+with `mock={"result": value}`, or its failure with `mock={"errorOutput": {"error": ...,
+"cause": ...}}`. As TestState does, a failure is not retried: when a Retrier covers it the
+status is RETRIABLE with the backoff the next retry would wait (`state_configuration=
+{"retrierRetryCount": n}` says how many retries happened before); when the Retrier is used up
+or none covers it, a matching Catcher gives CAUGHT_ERROR with the Catcher's Next and the
+error output; otherwise the status is FAILED. `inspectionData` (inspection levels DEBUG and
+TRACE) shows the data after each processing step and `errorDetails` (retryIndex,
+retryBackoffIntervalSeconds, catchIndex).
 """
 
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from podium.asl import dataflow, errors, interpreter, payload, states, validation
-from podium.asl.effects import LocalEffects
+from podium import errors as podium_errors
+from podium.asl import dataflow, effects, errors, interpreter, payload, recovery, states, validation
+
+_GUARDED = ("Task", "Parallel", "Map")
+_LEVELS = ("INFO", "DEBUG", "TRACE")
 
 
-class _MockEffects(LocalEffects):
-    """Task calls answer with the mock; waits do not wait."""
+class _MockEffects(effects.LocalEffects):
+    """Task calls answer with the mock (or the mapped function); waits do not wait."""
 
-    def __init__(self, mock: Mapping[str, Any] | None) -> None:
-        super().__init__()
-        self.mock = mock or {}
+    def __init__(self, mock: Mapping[str, Any] | None, resources: Mapping[str, Any]) -> None:
+        super().__init__(resources)
+        self.mock = dict(mock or {})
+        self.error = _mocked_error(self.mock)
+        self.calls: list[tuple[Any, Any]] = []
 
     def sleep(self, seconds: float) -> None:
         """No waiting in a state test."""
 
     def call(self, resource: str, value: Any, timeout: float | None) -> Any:
-        """The mocked result, or the mocked error."""
-        if "error" in self.mock:
-            raise errors.failure(str(self.mock["error"]), str(self.mock.get("cause", "")))
-        if "result" not in self.mock:
-            raise errors.failure(
-                errors.TASK_FAILED, f"no mock given for the Task resource {resource!r}"
-            )
-        return self.mock["result"]
+        """The mocked result or error; without a mock, the mapped function."""
+        self.calls.append((value, None))
+        if "result" in self.mock:
+            result = self.mock["result"]
+        elif self.error is not None:
+            raise errors.failure(*self.error)
+        elif resource in self.resources:
+            result = super().call(resource, value, timeout)
+        else:
+            raise errors.failure(errors.TASK_FAILED, f"no mock given for the resource {resource!r}")
+        self.calls[-1] = (value, result)
+        return result
 
 
 def test_state(
@@ -47,48 +61,160 @@ def test_state(
     variables: Mapping[str, Any] | None = None,
     name: str = "TestState",
     query_language: str = "JSONPath",
+    state_name: str | None = None,
+    state_configuration: Mapping[str, Any] | None = None,
+    inspection_level: str = "DEBUG",
+    resources: Mapping[str, Callable[[Any], Any]] | None = None,
 ) -> dict[str, Any]:
-    """Run `state` once; a failing state returns status FAILED with its error and cause."""
-    state = dict(validation.load(state))
-    _check(state, name)
-    effects = _MockEffects(mock)
-    machine = interpreter.Interpreter(effects)
-    ctx = machine.context(input, str(uuid.uuid4()))
-    for key, value in (context or {}).items():
-        ctx[key] = {**ctx.get(key, {}), **value} if isinstance(value, dict) else value
-    ctx["State"] = {"EnteredTime": _now(), "Name": name, "RetryCount": 0, **ctx.get("State", {})}
-    frame = interpreter.Frame(
-        machine,
-        name,
-        state,
-        state.get("QueryLanguage", query_language),
-        input,
-        ctx,
-        dict(variables or {}),
-    )
-    inspection = _inspect(frame)
+    """Run `state` (or the state `state_name` of a whole definition) once on `input`.
+
+    Returns `{"status", "output", "nextState", "error", "cause", "inspectionData"}` with the
+    keys that apply. An invalid state or mock raises `DefinitionError`.
+    """
+    state, name, query_language = _pick(validation.load(state), state_name, name, query_language)
+    _check(state, name, query_language)
+    _check_mock(state, mock)
+    if inspection_level not in _LEVELS:
+        raise _invalid(f"inspectionLevel must be one of {list(_LEVELS)}", "/inspectionLevel")
+    config = dict(state_configuration or {})
+    fx = _MockEffects(mock, resources or {})
+    frame = _frame(fx, state, name, query_language, input, context, variables, config)
+    inspection: dict[str, Any] = {"input": input}
+    _inspect_input(frame, inspection)
+    response = _run(frame, mock, config, inspection)
+    _inspect_after(frame, fx, response["status"], inspection)
+    if inspection_level != "INFO":
+        response["inspectionData"] = inspection
+    return response
+
+
+def _pick(
+    definition: Any, state_name: str | None, name: str, language: str
+) -> tuple[dict[str, Any], str, str]:
+    """The state to test: the given one, or `state_name` (default StartAt) of a machine."""
+    if not (isinstance(definition, Mapping) and "States" in definition):
+        return dict(definition), name, language
+    chosen = state_name or definition["StartAt"]
+    if chosen not in definition["States"]:
+        raise _invalid(f"The state {chosen!r} is not in the definition")
+    return dict(definition["States"][chosen]), chosen, definition.get("QueryLanguage", language)
+
+
+def _frame(
+    fx: _MockEffects,
+    state: dict[str, Any],
+    name: str,
+    language: str,
+    value: Any,
+    context: Mapping[str, Any] | None,
+    variables: Mapping[str, Any] | None,
+    config: Mapping[str, Any],
+) -> interpreter.Frame:
+    machine = interpreter.Interpreter(fx)
+    machine.language = language
+    ctx = machine.context(value, str(uuid.uuid4()))
+    for key, part in (context or {}).items():
+        ctx[key] = {**ctx.get(key, {}), **part} if isinstance(part, dict) else part
+    entered: dict[str, Any] = {"Name": name, "EnteredTime": effects.timestamp(fx.now())}
+    if state["Type"] in _GUARDED:
+        entered["RetryCount"] = int(config.get("retrierRetryCount", 0))
+    ctx["State"] = {**entered, **ctx["State"]}
+    language = state.get("QueryLanguage", language)
+    return interpreter.Frame(machine, name, state, language, value, ctx, dict(variables or {}))
+
+
+def _run(
+    frame: interpreter.Frame,
+    mock: Mapping[str, Any] | None,
+    config: Mapping[str, Any],
+    inspection: dict[str, Any],
+) -> dict[str, Any]:
+    """Run the state once and describe the outcome as TestState does."""
+    kind = frame.state["Type"]
     try:
-        output, following = states.run(frame)
-    except errors.ASLError as exc:
-        return {
-            "status": "FAILED",
-            "error": exc.error,
-            "cause": exc.cause,
-            "inspectionData": inspection,
-        }
-    result: dict[str, Any] = {"status": "SUCCEEDED", "output": output, "nextState": following}
-    if following is not None and state.get("Type") in ("Task", "Parallel", "Map"):
-        caught = following != state.get("Next")
-        if caught:
-            result["status"] = "CAUGHT_ERROR"
-    inspection["variables"] = frame.variables
-    result["inspectionData"] = inspection
-    return result
+        if kind in _GUARDED:
+            output = _work(kind, mock is not None)(frame)
+            following = None if frame.state.get("End") else frame.state.get("Next")
+        else:
+            output, following = states.run(frame)
+    except (podium_errors.NonDeterminismError, podium_errors.ConfigurationError):
+        raise
+    except Exception as exc:
+        error, cause = errors.from_exception(exc)
+        if kind not in _GUARDED:
+            return {"status": "FAILED", "error": error, "cause": cause}
+        return _handled(frame, error, cause, config, inspection)
+    out: dict[str, Any] = {"status": "SUCCEEDED", "output": output}
+    if following is not None:
+        out["nextState"] = following
+    return out
 
 
-def _check(state: Any, name: str) -> None:
+def _work(kind: str, mocked: bool) -> Callable[[interpreter.Frame], Any]:
+    """One attempt of a Task, Parallel or Map state (a mocked Map/Parallel skips its branches)."""
+    from podium.asl import branches
+
+    if kind == "Task":
+        return states.task_once
+    if mocked:
+        return _mocked_collection
+    return branches.parallel_once if kind == "Parallel" else branches.map_once
+
+
+def _mocked_collection(frame: interpreter.Frame) -> Any:
+    """A Map or Parallel whose whole result is mocked: the mock stands for its branches."""
+    if frame.state["Type"] == "Parallel" or frame.jsonata:
+        dataflow.effective_input(frame)
+    fx = frame.effects
+    assert isinstance(fx, _MockEffects)
+    if fx.error is not None:
+        raise errors.failure(*fx.error)
+    return dataflow.finish(frame, copy.deepcopy(fx.mock["result"]))
+
+
+def _handled(
+    frame: interpreter.Frame,
+    error: str,
+    cause: str,
+    config: Mapping[str, Any],
+    inspection: dict[str, Any],
+) -> dict[str, Any]:
+    """RETRIABLE, CAUGHT_ERROR or FAILED for an error of a Task, Parallel or Map state."""
+    details: dict[str, Any] = {}
+    out: dict[str, Any] = {"status": "FAILED", "error": error, "cause": cause}
+    retriers = frame.state.get("Retry", [])
+    index = recovery.matching(retriers, error)
+    if index is not None:
+        details["retryIndex"] = index
+        done = int(config.get("retrierRetryCount", 0))
+        if done < recovery.max_attempts(retriers[index]):
+            details["retryBackoffIntervalSeconds"] = int(recovery.delay(retriers[index], done))
+            out["status"] = "RETRIABLE"
+    if out["status"] == "FAILED":
+        catch = recovery.matching(frame.state.get("Catch", []), error)
+        if catch is not None:
+            details["catchIndex"] = catch
+            output, following = recovery.caught(frame, error, cause)
+            out.update(status="CAUGHT_ERROR", output=output, nextState=following)
+    if details:
+        inspection["errorDetails"] = details
+    return out
+
+
+def _mocked_error(mock: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (error, cause) of an error mock: `errorOutput` (AWS form) or `error`/`cause`."""
+    if "errorOutput" in mock:
+        spec = mock["errorOutput"] or {}
+        return str(spec.get("error", "")), str(spec.get("cause", ""))
+    if "error" in mock:
+        return str(mock["error"]), str(mock.get("cause", ""))
+    return None
+
+
+def _check(state: Any, name: str, language: str) -> None:
+    """Validate the state as the only state of a machine (its targets point at itself)."""
     target: dict[str, Any] = copy.deepcopy(dict(state))
-    machine = {"StartAt": name, "States": {name: target}}
+    machine = {"QueryLanguage": language, "StartAt": name, "States": {name: target}}
     if "Next" in target:
         target.pop("Next")
         target["End"] = True
@@ -103,40 +229,103 @@ def _check(state: Any, name: str) -> None:
         raise errors.DefinitionError(problems)
 
 
-def _now() -> str:
-    moment = dt.datetime.now(dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+def _check_mock(state: Mapping[str, Any], mock: Mapping[str, Any] | None) -> None:
+    """Reject a mock the TestState API would reject, with its message."""
+    if mock is None:
+        return
+    kind = state["Type"]
+    if kind not in _GUARDED:
+        raise _invalid(f"State type '{kind}' is not supported when a mock is specified")
+    if "result" in mock and _mocked_error(mock) is not None:
+        raise _invalid(
+            "A test mock should have only one of the following fields: [result, errorOutput]."
+        )
+    if "result" not in mock and _mocked_error(mock) is None:
+        raise _invalid("A test mock needs one of the following fields: [result, errorOutput].")
+    if kind in ("Map", "Parallel") and "result" in mock:
+        if not isinstance(mock["result"], list):
+            raise _invalid("Mocked result must be an array.")
+        if kind == "Parallel" and len(mock["result"]) != len(state.get("Branches", [])):
+            raise _invalid(
+                "Mocked result must contain the same number of items as number of Parallel "
+                "branches."
+            )
 
 
-def _inspect(frame: interpreter.Frame) -> dict[str, Any]:
-    """The intermediate data of the success path, computed without side effects."""
+def _invalid(message: str, location: str = "/mock") -> errors.DefinitionError:
+    """The error TestState answers a request it rejects with (a ValidationException)."""
+    return errors.DefinitionError(
+        [
+            {
+                "code": "ValidationException",
+                "location": location,
+                "message": message,
+                "severity": "error",
+            }
+        ]
+    )
+
+
+def _inspect_input(frame: interpreter.Frame, out: dict[str, Any]) -> None:
+    """The data after InputPath and Parameters (or Arguments), as the state starts."""
     state = frame.state
-    out: dict[str, Any] = {"input": frame.raw}
     try:
         if frame.jsonata:
             if "Arguments" in state:
                 out["afterArguments"] = dataflow.evaluate(frame, state["Arguments"])
-            return out
+            return
         data = payload.select(state.get("InputPath", "$"), frame.raw, "InputPath", {})
         out["afterInputPath"] = data
-        if "Parameters" in state and state.get("Type") != "Map":
-            data = dataflow.build(frame, state["Parameters"], data)
-        out["afterParameters"] = data
-        mock = getattr(frame.effects, "mock", {})
-        if state.get("Type") == "Task" and "result" in mock:
-            result = mock["result"]
-            out["result"] = result
-            if "ResultSelector" in state:
-                result = dataflow.build(frame, state["ResultSelector"], result)
-            out["afterResultSelector"] = result
-            out["afterResultPath"] = payload.place(state.get("ResultPath", "$"), frame.raw, result)
-        elif state.get("Type") == "Pass":
-            result = state.get("Result", data)
-            out["result"] = result
-            out["afterResultPath"] = payload.place(state.get("ResultPath", "$"), frame.raw, result)
+        if state["Type"] in ("Task", "Pass", "Parallel"):
+            template = state.get("Parameters")
+            out["afterParameters"] = (
+                data if template is None else dataflow.build(frame, template, data)
+            )
     except errors.ASLError:
         pass
-    return out
+
+
+def _inspect_result(frame: interpreter.Frame, fx: _MockEffects, out: dict[str, Any]) -> None:
+    """The effective input a Task was called with, and the data after its result."""
+    if fx.calls:
+        value, result = fx.calls[-1]
+        out["afterArguments" if frame.jsonata else "afterParameters"] = value
+    elif "result" in fx.mock:
+        result = fx.mock["result"]
+    elif frame.state["Type"] == "Pass" and not frame.jsonata:
+        result = frame.state.get("Result", out.get("afterParameters"))
+    else:
+        return
+    if fx.calls and result is None and "result" not in fx.mock:
+        return
+    try:
+        _after_result(frame, result, out)
+    except errors.ASLError:
+        pass
+
+
+def _inspect_after(
+    frame: interpreter.Frame, fx: _MockEffects, status: str, out: dict[str, Any]
+) -> None:
+    """What the run adds: the result steps and variables, or the effective input it failed on."""
+    if status in ("SUCCEEDED", "CAUGHT_ERROR"):
+        _inspect_result(frame, fx, out)
+        if frame.variables:
+            out["variables"] = frame.variables
+    elif fx.calls:
+        out["afterArguments" if frame.jsonata else "afterParameters"] = fx.calls[-1][0]
+    if "errorDetails" in out:
+        out["errorDetails"] = out.pop("errorDetails")
+
+
+def _after_result(frame: interpreter.Frame, result: Any, out: dict[str, Any]) -> None:
+    out["result"] = result
+    if frame.jsonata:
+        return
+    if "ResultSelector" in frame.state:
+        result = dataflow.build(frame, frame.state["ResultSelector"], result)
+    out["afterResultSelector"] = result
+    out["afterResultPath"] = payload.place(frame.state.get("ResultPath", "$"), frame.raw, result)
 
 
 test_state.__test__ = False  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ pointer into the definition. An empty list means the definition is valid.
 
 from __future__ import annotations
 
+import contextvars
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -90,8 +91,16 @@ def validate(definition: Any) -> list[Diagnostic]:
     extra = set(machine) - {"States", "StartAt", "Comment", "Version", "TimeoutSeconds"}
     for key in sorted(extra - {"QueryLanguage"}):
         out.append(_diag("UNKNOWN_FIELD", f"/{_esc(key)}", f"field {key!r} is not allowed"))
-    out.extend(_machine(machine, "", language))
+    token = _TOP_LANGUAGE.set(language)
+    try:
+        out.extend(_machine(machine, "", language))
+    finally:
+        _TOP_LANGUAGE.reset(token)
     return out
+
+
+_TOP_LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="JSONPath")
+"""The machine's top-level QueryLanguage, which nested states default to (not their parent's)."""
 
 
 def _machine(machine: Mapping[str, Any], at: str, language: str) -> Iterator[Diagnostic]:
@@ -209,6 +218,8 @@ def _fields(
             yield from _jsonata(state[key], f"{at}/{key}")
     if "Assign" in state and not isinstance(state["Assign"], dict):
         yield _diag("INVALID_TYPE", f"{at}/Assign", "Assign must be a JSON object")
+    elif "Assign" in state:
+        yield from _assign_names(state["Assign"], f"{at}/Assign")
     yield from _CHECKS.get(kind, _nothing)(state, at, language, states)
     yield from _errors(state, at, language, states)
 
@@ -378,16 +389,16 @@ def _map(
     if pct is not None and not (isinstance(pct, int | float) and 0 <= pct <= 100):
         yield _diag("INVALID_VALUE", f"{at}/ToleratedFailurePercentage", "must be 0 to 100")
     if "Items" in state and not (
-        isinstance(state["Items"], list) or jsonata.is_expression(state["Items"])
+        isinstance(state["Items"], list | dict) or jsonata.is_expression(state["Items"])
     ):
-        yield _diag("INVALID_TYPE", f"{at}/Items", "Items must be an array or {% %}")
+        yield _diag("INVALID_TYPE", f"{at}/Items", "Items must be an array, object or {% %}")
 
 
 def _sub(machine: Any, at: str, language: str) -> Iterator[Diagnostic]:
     if not isinstance(machine, dict):
         yield _diag("INVALID_TYPE", at, "must be an object with StartAt and States")
         return
-    yield from _machine(machine, at, machine.get("QueryLanguage", language))
+    yield from _machine(machine, at, machine.get("QueryLanguage", _TOP_LANGUAGE.get()))
 
 
 def _errors(
@@ -515,6 +526,14 @@ def _jsonata(value: Any, at: str) -> Iterator[Diagnostic]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _jsonata(item, f"{at}/{index}")
+
+
+def _assign_names(assign: Mapping[str, Any], at: str) -> Iterator[Diagnostic]:
+    for key in assign:
+        name = key[:-2] if isinstance(key, str) and key.endswith(".$") else key
+        problem = refs.check_name(name)
+        if problem:
+            yield _diag("INVALID_VARIABLE_NAME", f"{at}/{_esc(key)}", problem)
 
 
 _CHECKS: dict[str, Any] = {

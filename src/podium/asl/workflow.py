@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from podium import context
 from podium import step as step_mod
 from podium import workflow as workflow_mod
-from podium.asl import errors, interpreter, validation
+from podium.asl import distributed, errors, interpreter, validation
+from podium.asl.effects import ItemOutcome
 from podium.patterns import retry as retry_mod
 
 if TYPE_CHECKING:
@@ -26,8 +27,13 @@ if TYPE_CHECKING:
 class PodiumEffects:
     """Effects recorded in the running workflow's history."""
 
-    def __init__(self, steps: Mapping[str, step_mod.StepDefinition[..., Any]]) -> None:
+    def __init__(
+        self,
+        steps: Mapping[str, step_mod.StepDefinition[..., Any]],
+        children: Mapping[int, distributed.Child] | None = None,
+    ) -> None:
         self.steps = steps
+        self.children = children or {}
         self._timed: dict[tuple[str, float], step_mod.StepDefinition[..., Any]] = {}
 
     def uuid4(self) -> str:
@@ -52,6 +58,15 @@ class PodiumEffects:
         if timeout is not None:
             step = self._with_timeout(step, timeout)
         return step(payload)
+
+    def run_children(
+        self, processor: Mapping[str, Any], inputs: list[Any], language: str, limit: int
+    ) -> list[ItemOutcome] | None:
+        """Each input as a child workflow of the running one (see podium.asl.distributed)."""
+        child = self.children.get(id(processor))
+        if child is None:
+            return None
+        return distributed.run(child, inputs, language, limit)
 
     def _with_timeout(
         self, step: step_mod.StepDefinition[..., Any], timeout: float
@@ -80,14 +95,12 @@ def register(
     if problems or machine is None:
         raise errors.DefinitionError(problems)
     steps = {res: _as_step(app, name, res, fn) for res, fn in resources.items()}
+    children = _children(app, name, machine, steps, queue)
     machine_timeout = machine.get("TimeoutSeconds")
 
     def body(input: Any = None) -> Any:
-        run = context.current_run.get()
-        record = getattr(run, "wf", None)
-        execution = getattr(record, "id", None) or str(context.uuid4())
-        engine = interpreter.Interpreter(PodiumEffects(steps), name)
-        return engine.execute(machine, input, execution)
+        engine = interpreter.Interpreter(PodiumEffects(steps, children), name)
+        return engine.execute(machine, input, _execution_id())
 
     body.__name__ = body.__qualname__ = name
     body.__doc__ = f"Amazon States Language state machine {name!r}."
@@ -96,13 +109,60 @@ def register(
     )
     wf = workflow_mod.WorkflowDefinition(body, name, options)
     wf.asl_definition = machine  # type: ignore[attr-defined]
+    wf.timeout_error_type = errors.TIMEOUT  # type: ignore[attr-defined]
     app.registry.add_workflow(wf)
     return wf
 
 
+def _execution_id() -> str:
+    run = context.current_run.get()
+    record = getattr(run, "wf", None)
+    return getattr(record, "id", None) or str(context.uuid4())
+
+
+def _children(
+    app: App,
+    name: str,
+    machine: Any,
+    steps: Mapping[str, step_mod.StepDefinition[..., Any]],
+    queue: str,
+) -> dict[int, distributed.Child]:
+    """Register a child workflow for each DISTRIBUTED Map's ItemProcessor (by its id)."""
+    children: dict[int, distributed.Child] = {}
+    for path, processor in distributed.processors(machine):
+        child = _child(f"{name}/{path}", name, processor, steps, children, queue)
+        app.registry.add_workflow(child)
+        children[id(processor)] = child
+    return children
+
+
+def _child(
+    workflow: str,
+    machine_name: str,
+    processor: Any,
+    steps: Mapping[str, step_mod.StepDefinition[..., Any]],
+    children: Mapping[int, distributed.Child],
+    queue: str,
+) -> distributed.Child:
+    """The workflow that runs `processor` on one item (or batch) of a DISTRIBUTED Map."""
+
+    def body(input: Any = None, language: str = interpreter.JSONPATH) -> Any:
+        engine = interpreter.Interpreter(PodiumEffects(steps, children), machine_name)
+        engine.language = language
+        context_object = engine.context(input, _execution_id())
+        return engine.run_machine(processor, input, context_object, {}, language)
+
+    body.__name__ = body.__qualname__ = workflow.rsplit("/", 1)[-1]
+    body.__doc__ = f"Item processor {workflow!r} of a DISTRIBUTED Map."
+    options = workflow_mod.WorkflowOptions(queue, retry_mod.NO_RETRY, None)
+    child = workflow_mod.WorkflowDefinition(body, workflow, options)
+    child.asl_definition = processor  # type: ignore[attr-defined]
+    return child
+
+
 def _unmapped(machine: Any, resources: Mapping[str, Any]) -> list[dict[str, str]]:
     out = []
-    for resource, where in validation.resources(machine):
+    for resource, where in [*validation.resources(machine), *_map_resources(machine)]:
         if resource not in resources:
             out.append(
                 {
@@ -113,6 +173,23 @@ def _unmapped(machine: Any, resources: Mapping[str, Any]) -> list[dict[str, str]
                     "severity": "error",
                 }
             )
+    return out
+
+
+def _map_resources(machine: Any, at: str = "") -> list[tuple[str, str]]:
+    """The Resource of every ItemReader and ResultWriter, with its JSON pointer."""
+    out: list[tuple[str, str]] = []
+    for name, state in machine.get("States", {}).items():
+        where = f"{at}/States/{name.replace('~', '~0').replace('/', '~1')}"
+        for key in ("ItemReader", "ResultWriter"):
+            block = state.get(key)
+            if isinstance(block, dict) and "Resource" in block:
+                out.append((block["Resource"], f"{where}/{key}/Resource"))
+        for index, branch in enumerate(state.get("Branches", [])):
+            out.extend(_map_resources(branch, f"{where}/Branches/{index}"))
+        for key in ("ItemProcessor", "Iterator"):
+            if key in state:
+                out.extend(_map_resources(state[key], f"{where}/{key}"))
     return out
 
 

@@ -230,7 +230,9 @@ class Execution:
         if self.cursor.diverged is not None:
             exc = self.cursor.diverged  # whatever the workflow raised after it diverged
         info = failures.describe(exc)
-        error_type = "TimeoutError" if isinstance(exc, errors.DeadlineExceeded) else info["type"]
+        error_type = info["type"]
+        if isinstance(exc, errors.DeadlineExceeded):
+            error_type = getattr(self.definition, "timeout_error_type", "TimeoutError")
         outcome = base.Outcome(
             "failed",
             error_type=error_type,
