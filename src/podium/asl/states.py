@@ -96,38 +96,54 @@ def wait(frame: Frame) -> Outcome:
 
 
 def _wait_seconds(frame: Frame, state: Any, data: Any) -> float:
-    if "Seconds" in state or "SecondsPath" in state:
-        if "Seconds" in state:
-            value = state["Seconds"]
-            if frame.jsonata:
-                value = dataflow.evaluate(frame, value, "Seconds")
-                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                    raise jsonata.unexpected_type(state["Seconds"], "Seconds", "integer", value)
-        else:
-            value = _path_value(frame, "SecondsPath", data)
+    if "Seconds" in state and frame.jsonata:
+        value = dataflow.evaluate(frame, state["Seconds"], "Seconds")
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise errors.failure(
-                errors.RUNTIME,
-                f"The SecondsPath/Seconds of state '{frame.name}' is not a non-negative "
-                f"integer: {intrinsics.dumps(value)}",
-            )
+            raise jsonata.unexpected_type(state["Seconds"], "Seconds", "integer", value)
         return float(value)
-    if "Timestamp" in state:
-        value = state["Timestamp"]
-        if frame.jsonata:
-            value = dataflow.evaluate(frame, value, "Timestamp")
-            if not isinstance(value, str) or choice.parse_timestamp(value) is None:
-                raise jsonata.unexpected_type(state["Timestamp"], "Timestamp", "timestamp", value)
+    if "Seconds" in state:
+        return float(state["Seconds"])
+    if "SecondsPath" in state:
+        return float(_seconds_at(frame, state["SecondsPath"], data))
+    if "Timestamp" in state and frame.jsonata:
+        value = dataflow.evaluate(frame, state["Timestamp"], "Timestamp")
+        moment = choice.parse_timestamp(value) if isinstance(value, str) else None
+        if moment is None:
+            raise jsonata.unexpected_type(state["Timestamp"], "Timestamp", "timestamp", value)
+    elif "Timestamp" in state:
+        moment = choice.parse_timestamp(state["Timestamp"])
     else:
-        value = _path_value(frame, "TimestampPath", data)
+        moment = _timestamp_at(frame, state["TimestampPath"], data)
+    assert moment is not None  # a literal Timestamp is checked by validation
+    return (moment - frame.effects.now()).total_seconds()
+
+
+def _seconds_at(frame: Frame, path: str, data: Any) -> int:
+    """SecondsPath's value, which must be a whole non-negative number (a Java long)."""
+    value = _path_value(frame, "SecondsPath", data)
+    shown = f"{path} == {intrinsics.dumps(value)}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.failure(
+            errors.RUNTIME, f"The SecondsPath parameter cannot be parsed as a long value: {shown}"
+        )
+    if value < 0:
+        raise errors.failure(
+            errors.RUNTIME, f"The SecondsPath parameter references a negative value: {shown}"
+        )
+    return value
+
+
+def _timestamp_at(frame: Frame, path: str, data: Any) -> Any:
+    """TimestampPath's value as a moment; anything but an RFC 3339 string is a runtime error."""
+    value = _path_value(frame, "TimestampPath", data)
     moment = choice.parse_timestamp(value) if isinstance(value, str) else None
     if moment is None:
         raise errors.failure(
             errors.RUNTIME,
-            f"The TimestampPath/Timestamp of state '{frame.name}' is not a valid timestamp: "
-            f"{intrinsics.dumps(value)}",
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
+            f"date-time format string: {path} == {intrinsics.dumps(value)}",
         )
-    return (moment - frame.effects.now()).total_seconds()
+    return moment
 
 
 def _path_value(frame: Frame, key: str, data: Any) -> Any:
