@@ -59,7 +59,8 @@ class WorkflowFailed(PodiumError):
         self.error_type = error_type
         self.message = message
         self.traceback = traceback
-        super().__init__(f"workflow {workflow_id!r} failed with {error_type}: {message}")
+        named = error_type or "an error without a name"
+        super().__init__(f"workflow {workflow_id!r} failed with {named}: {message}")
 
 
 class WorkflowCancelled(PodiumError):

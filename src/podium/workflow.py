@@ -149,7 +149,7 @@ def outcome(record: base.WorkflowRecord) -> Any:
         raise errors.WorkflowCancelled(record.id)
     raise errors.WorkflowFailed(
         record.id,
-        record.error_type or "Error",
+        "Error" if record.error_type is None else record.error_type,  # "": an ASL Fail without Error
         record.error_message or "",
         record.error_traceback,
     )

@@ -92,6 +92,15 @@ def test_runtime_error_names(app):
     assert info.value.error_type == "States.Runtime"
 
 
+def test_a_fail_state_without_error_fails_with_an_empty_error_name(app):
+    definition = {"StartAt": "F", "States": {"F": {"Type": "Fail"}}}
+    wf = app.asl_workflow("bare_fail", definition)
+    with pytest.raises(podium.WorkflowFailed) as info:
+        app.run(wf, {})
+    assert (info.value.error_type, info.value.message) == ("", "")
+    assert "failed with an error without a name" in str(info.value)
+
+
 def test_start_and_handle(app):
     definition = {
         "QueryLanguage": "JSONata",
