@@ -149,7 +149,8 @@ def outcome(record: base.WorkflowRecord) -> Any:
         raise errors.WorkflowCancelled(record.id)
     raise errors.WorkflowFailed(
         record.id,
-        "Error" if record.error_type is None else record.error_type,  # "": an ASL Fail without Error
+        # An ASL Fail state without Error ends with "", which stays "".
+        "Error" if record.error_type is None else record.error_type,
         record.error_message or "",
         record.error_traceback,
     )
