@@ -444,6 +444,28 @@ class App:
         """
         return events_mod.publish(self.runtime, topic, payload, key=key, id=id)
 
+    def send_task_success(self, token: str, output: Any = None) -> None:
+        """Complete the `.waitForTaskToken` Task holding `token`; `output` is its result.
+
+        A token of no workflow raises podium.asl.tokens.InvalidToken, of an ended one
+        TaskTimedOut. The first success or failure sent for a token is the one that counts.
+        """
+        from podium.asl import tokens
+
+        tokens.send(self.runtime, token, tokens.success(output))
+
+    def send_task_failure(self, token: str, error: str = "", cause: str = "") -> None:
+        """Fail the `.waitForTaskToken` Task holding `token` with the ASL `error` and `cause`."""
+        from podium.asl import tokens
+
+        tokens.send(self.runtime, token, tokens.failure(error, cause))
+
+    def send_task_heartbeat(self, token: str) -> None:
+        """Report that the work of the Task holding `token` goes on (resets HeartbeatSeconds)."""
+        from podium.asl import tokens
+
+        tokens.send(self.runtime, token, tokens.heartbeat())
+
     # -- queues and schedules --------------------------------------------------------------
 
     def queue(

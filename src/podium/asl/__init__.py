@@ -2,10 +2,21 @@
 
 `app.asl_workflow(name, definition, resources)` registers one; `validate(definition)` lists
 its problems; `test_state(state, input, mock=...)` runs one state like TestState does.
+`app.send_task_success(token, output)` and friends call back `.waitForTaskToken` Tasks.
 """
 
 from podium.asl.errors import ASLError, DefinitionError, TaskError
 from podium.asl.testing import test_state
+from podium.asl.tokens import InvalidToken, TaskTimedOut, TaskTokenError
 from podium.asl.validation import validate
 
-__all__ = ["ASLError", "DefinitionError", "TaskError", "test_state", "validate"]
+__all__ = [
+    "ASLError",
+    "DefinitionError",
+    "InvalidToken",
+    "TaskError",
+    "TaskTimedOut",
+    "TaskTokenError",
+    "test_state",
+    "validate",
+]

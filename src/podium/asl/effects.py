@@ -14,7 +14,7 @@ import uuid as _uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from podium.asl import errors
+from podium.asl import integrations, tokens
 
 Resource = Callable[[Any], Any]
 
@@ -56,6 +56,10 @@ class Effects(Protocol):
         """Run the Task resource `resource` on `payload`; return its result."""
         ...
 
+    def wait_for_callback(self, token: str, timeout: float | None, heartbeat: float | None) -> Any:
+        """Wait for the callback of task token `token` (see podium.asl.tokens)."""
+        ...
+
     def run_children(
         self, processor: Mapping[str, Any], inputs: list[Any], language: str, limit: int
     ) -> list[ItemOutcome] | None:
@@ -72,6 +76,8 @@ class LocalEffects:
 
     def __init__(self, resources: Mapping[str, Resource] | None = None) -> None:
         self.resources = dict(resources or {})
+        self.callbacks: dict[str, list[dict[str, Any]]] = {}
+        """Callback messages per task token, sent with `send_task_success` and the like."""
 
     def uuid4(self) -> str:
         """A fresh UUID."""
@@ -90,11 +96,38 @@ class LocalEffects:
         _time.sleep(max(0.0, seconds))
 
     def call(self, resource: str, payload: Any, timeout: float | None) -> Any:
-        """Call the mapped function."""
-        fn = self.resources.get(resource)
-        if fn is None:
-            raise errors.failure(errors.TASK_FAILED, f"resource {resource!r} is not mapped")
+        """Call the mapped function (see podium.asl.integrations)."""
+        return integrations.perform(resource, payload, timeout, self.resources, self._run)
+
+    def _run(self, key: str, payload: Any, timeout: float | None, invoke: bool) -> Any:
+        fn = self.resources[key]
+        if invoke:
+            fn = integrations.invoker(fn, self.uuid4, self.now)
         return fn(payload)
+
+    def wait_for_callback(self, token: str, timeout: float | None, heartbeat: float | None) -> Any:
+        """The callback already sent for `token`.
+
+        Nothing can call back while this process waits, so no callback means a timeout.
+        """
+        pending = self.callbacks.setdefault(token, [])
+
+        def receive(window: float | None) -> dict[str, Any] | None:
+            return pending.pop(0) if pending else None
+
+        return tokens.wait(receive, timeout, heartbeat, lambda: 0.0)
+
+    def send_task_success(self, token: str, output: Any) -> None:
+        """Call back the Task holding `token` with its result."""
+        self.callbacks.setdefault(token, []).append(tokens.success(output))
+
+    def send_task_failure(self, token: str, error: str = "", cause: str = "") -> None:
+        """Fail the Task holding `token` with `error` and `cause`."""
+        self.callbacks.setdefault(token, []).append(tokens.failure(error, cause))
+
+    def send_task_heartbeat(self, token: str) -> None:
+        """Report that the work of the Task holding `token` goes on."""
+        self.callbacks.setdefault(token, []).append(tokens.heartbeat())
 
     def run_children(
         self, processor: Mapping[str, Any], inputs: list[Any], language: str, limit: int

@@ -8,16 +8,28 @@ arrives at the same state with the same data.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from podium import context
+from podium import errors as podium_errors
 from podium import step as step_mod
 from podium import workflow as workflow_mod
-from podium.asl import distributed, errors, interpreter, validation
+from podium.asl import (
+    distributed,
+    errors,
+    executions,
+    integrations,
+    interpreter,
+    tokens,
+    validation,
+)
 from podium.asl.effects import ItemOutcome
+from podium.patterns import fanout
 from podium.patterns import retry as retry_mod
 
 if TYPE_CHECKING:
@@ -31,10 +43,14 @@ class PodiumEffects:
         self,
         steps: Mapping[str, step_mod.StepDefinition[..., Any]],
         children: Mapping[int, distributed.Child] | None = None,
+        machines: Callable[[str], workflow_mod.WorkflowDefinition[..., Any] | None] | None = None,
     ) -> None:
         self.steps = steps
         self.children = children or {}
+        self.machines = machines
+        """The app's ASL workflow of a name, for states:startExecution Tasks."""
         self._timed: dict[tuple[str, float], step_mod.StepDefinition[..., Any]] = {}
+        self._invokers: dict[str, step_mod.StepDefinition[..., Any]] = {}
 
     def uuid4(self) -> str:
         """A recorded UUID."""
@@ -53,11 +69,61 @@ class PodiumEffects:
         context.sleep(seconds)
 
     def call(self, resource: str, payload: Any, timeout: float | None) -> Any:
-        """Run the resource's step (checkpointed)."""
-        step = self.steps[resource]
+        """Run the resource's step (checkpointed; see podium.asl.integrations)."""
+        start = self._start_execution if self.machines is not None else None
+        return integrations.perform(resource, payload, timeout, self.steps, self._run, start)
+
+    def _start_execution(self, machine: str, value: Any, wait: bool) -> executions.Execution | None:
+        """Start the ASL workflow `machine` as a child; with `wait`, wait for its end."""
+        definition = self.machines(machine) if self.machines is not None else None
+        if definition is None:
+            return None
+        started = context.now()
+        handle = fanout.start_child(definition, value)
+        if not wait:
+            return executions.Execution(handle.id, started)
+        try:
+            output = handle.result()
+        except podium_errors.WorkflowFailed as exc:
+            stopped = context.now()
+            failed = executions.Execution(handle.id, started, stopped, "FAILED")
+            return dataclasses.replace(failed, error=exc.error_type, cause=exc.message)
+        except podium_errors.WorkflowCancelled:
+            return executions.Execution(handle.id, started, context.now(), "ABORTED")
+        return executions.Execution(handle.id, started, context.now(), "SUCCEEDED", output)
+
+    def _run(self, key: str, payload: Any, timeout: float | None, invoke: bool) -> Any:
+        step = self.steps[key]
+        if invoke:
+            step = self._invoker(step)
         if timeout is not None:
             step = self._with_timeout(step, timeout)
         return step(payload)
+
+    def wait_for_callback(self, token: str, timeout: float | None, heartbeat: float | None) -> Any:
+        """Receive the callback message of `token` (a durable wait; see podium.asl.tokens)."""
+        from podium.patterns import messages
+
+        topic = tokens.topic(token)
+        begin = context.now() if timeout is not None else None
+
+        def elapsed() -> float:
+            return (context.now() - begin).total_seconds() if begin is not None else 0.0
+
+        def receive(window: float | None) -> Any:
+            return messages.receive(topic, timeout=window)
+
+        return tokens.wait(receive, timeout, heartbeat, elapsed)
+
+    def _invoker(
+        self, step: step_mod.StepDefinition[..., Any]
+    ) -> step_mod.StepDefinition[..., Any]:
+        """The step that invokes `step`'s function as lambda:invoke does (its own name)."""
+        if step.name not in self._invokers:
+            fn = integrations.invoker(step.fn, _request_id, _utcnow)
+            made = step_mod.StepDefinition(fn, f"{step.name}:invoke", step.options)
+            self._invokers[step.name] = made
+        return self._invokers[step.name]
 
     def run_children(
         self, processor: Mapping[str, Any], inputs: list[Any], language: str, limit: int
@@ -76,6 +142,17 @@ class PodiumEffects:
             options = step_mod.StepOptions(step.options.retry, timeout, step.options.compensate)
             self._timed[key] = step_mod.StepDefinition(step.fn, step.name, options)
         return self._timed[key]
+
+
+def _request_id() -> str:
+    """The Lambda request id of the running step: stable across its retries and replays."""
+    step = context.current_step.get()
+    key = step.idempotency_key if step is not None else str(uuid.uuid4())
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"podium-lambda:{key}"))
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def register(
@@ -99,7 +176,8 @@ def register(
     machine_timeout = machine.get("TimeoutSeconds")
 
     def body(input: Any = None) -> Any:
-        engine = interpreter.Interpreter(PodiumEffects(steps, children), name)
+        effects = PodiumEffects(steps, children, lambda other: _machine(app, other))
+        engine = interpreter.Interpreter(effects, name)
         return engine.execute(machine, input, _execution_id())
 
     body.__name__ = body.__qualname__ = name
@@ -112,6 +190,14 @@ def register(
     wf.timeout_error_type = errors.TIMEOUT  # type: ignore[attr-defined]
     app.registry.add_workflow(wf)
     return wf
+
+
+def _machine(app: App, name: str) -> workflow_mod.WorkflowDefinition[..., Any] | None:
+    """The ASL state machine registered in `app` as `name` (not a DISTRIBUTED Map's child)."""
+    found = app.registry.workflows.get(name)
+    if found is None or "/" in name or not hasattr(found, "asl_definition"):
+        return None
+    return found  # type: ignore[no-any-return]
 
 
 def _execution_id() -> str:
@@ -129,8 +215,12 @@ def _children(
 ) -> dict[int, distributed.Child]:
     """Register a child workflow for each DISTRIBUTED Map's ItemProcessor (by its id)."""
     children: dict[int, distributed.Child] = {}
+
+    def machines(other: str) -> workflow_mod.WorkflowDefinition[..., Any] | None:
+        return _machine(app, other)
+
     for path, processor in distributed.processors(machine):
-        child = _child(f"{name}/{path}", name, processor, steps, children, queue)
+        child = _child(f"{name}/{path}", name, processor, steps, children, queue, machines)
         app.registry.add_workflow(child)
         children[id(processor)] = child
     return children
@@ -143,11 +233,13 @@ def _child(
     steps: Mapping[str, step_mod.StepDefinition[..., Any]],
     children: Mapping[int, distributed.Child],
     queue: str,
+    machines: Callable[[str], workflow_mod.WorkflowDefinition[..., Any] | None] | None = None,
 ) -> distributed.Child:
     """The workflow that runs `processor` on one item (or batch) of a DISTRIBUTED Map."""
 
     def body(input: Any = None, language: str = interpreter.JSONPATH) -> Any:
-        engine = interpreter.Interpreter(PodiumEffects(steps, children), machine_name)
+        effects = PodiumEffects(steps, children, machines)
+        engine = interpreter.Interpreter(effects, machine_name)
         engine.language = language
         context_object = engine.context(input, _execution_id())
         return engine.run_machine(processor, input, context_object, {}, language)
@@ -161,8 +253,8 @@ def _child(
 
 
 def _unmapped(machine: Any, resources: Mapping[str, Any]) -> list[dict[str, str]]:
-    out = []
-    for resource, where in [*validation.resources(machine), *_map_resources(machine)]:
+    out = integrations.unmapped(machine, resources)
+    for resource, where in _map_resources(machine):
         if resource not in resources:
             out.append(
                 {
