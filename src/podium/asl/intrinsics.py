@@ -156,7 +156,10 @@ class _Parser:
         return self.text[start : self.i]
 
 
-def unescape(raw: str, reserved: str = "'{}\\") -> str:
+ESCAPABLE = "'{}\\"
+
+
+def unescape(raw: str, reserved: str = ESCAPABLE) -> str:
     """A string literal's value: a backslash before ' { } or itself stands for that character."""
     out: list[str] = []
     i = 0
@@ -303,7 +306,7 @@ def _format(*args: Any) -> str:
     out: list[str] = []
     i, used = 0, 0
     while i < len(template):
-        if template[i] == "\\" and i + 1 < len(template) and template[i + 1] in "{}\\'":
+        if template[i] == "\\" and i + 1 < len(template) and template[i + 1] in ESCAPABLE:
             out.append(template[i + 1])
             i += 2
         elif template.startswith("{}", i):
@@ -453,7 +456,84 @@ def _json_merge(*args: Any) -> dict[str, Any]:
     _need("JsonMerge", deep, bool, "the third argument")
     if deep:
         _fail("JsonMerge", "only the shallow merge is supported; the third argument is false")
-    return {**left, **right}
+    merged = {**left, **right}
+    return {key: merged[key] for key in hashmap_order(list(left), list(right))}
+
+
+def java_string_hash(text: str) -> int:
+    """Java's String.hashCode as an unsigned 32-bit number (over UTF-16 code units)."""
+    units = text.encode("utf-16-be", "surrogatepass")
+    h = 0
+    for i in range(0, len(units), 2):
+        h = (31 * h + (units[i] << 8 | units[i + 1])) & 0xFFFFFFFF
+    return h
+
+
+def _bucket_hash(key: str) -> int:
+    h = java_string_hash(key)
+    return h ^ (h >> 16)
+
+
+def hashmap_order(first: list[str], second: list[str]) -> list[str]:
+    """Key order of a Java `new HashMap<>(first)` after `putAll(second)`.
+
+    Step Functions merges the two objects of States.JsonMerge in a java.util.HashMap, so the
+    result's keys come in bucket order (recorded: merging {"constant_in_literal"} with
+    {"constant_input_field"} yields constant_input_field first). The table is sized and
+    doubled as the JDK does; keys sharing a bucket keep their insertion order.
+    """
+    table = _HashTable()
+    table.put_all(first)
+    table.put_all(second)
+    return [key for bucket in table.buckets for key in bucket]
+
+
+class _HashTable:
+    """Just enough of java.util.HashMap (load factor 0.75) to know its iteration order."""
+
+    def __init__(self) -> None:
+        self.buckets: list[list[str]] = []
+        self.threshold = 0
+        self.size = 0
+
+    def put_all(self, keys: list[str]) -> None:
+        if not keys:
+            return
+        if not self.buckets:
+            wanted = int(len(keys) / 0.75 + 1.0)
+            if wanted > self.threshold:
+                self.threshold = 1 << max(0, (wanted - 1).bit_length())
+        else:
+            while len(keys) > self.threshold:
+                self._resize()
+        for key in keys:
+            self._put(key)
+
+    def _put(self, key: str) -> None:
+        if not self.buckets:
+            self._resize()
+        bucket = self.buckets[_bucket_hash(key) & (len(self.buckets) - 1)]
+        if key in bucket:
+            return
+        bucket.append(key)
+        self.size += 1
+        if self.size > self.threshold:
+            self._resize()
+
+    def _resize(self) -> None:
+        old = len(self.buckets)
+        if old:
+            capacity = old * 2
+            threshold = self.threshold * 2 if old >= 16 else int(capacity * 0.75)
+        elif self.threshold:
+            capacity, threshold = self.threshold, int(self.threshold * 0.75)
+        else:
+            capacity, threshold = 16, 12
+        buckets: list[list[str]] = [[] for _ in range(capacity)]
+        for bucket in self.buckets:
+            for key in bucket:
+                buckets[_bucket_hash(key) & (capacity - 1)].append(key)
+        self.buckets, self.threshold = buckets, threshold
 
 
 def _math_random(*args: Any, rand: Callable[[], float] | None = None) -> int:
