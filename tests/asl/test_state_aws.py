@@ -4,6 +4,8 @@ Expected values follow responses recorded from AWS (retry with retrierRetryCount
 errors, mock validation messages).
 """
 
+from typing import Any
+
 import pytest
 
 from podium.asl import DefinitionError, test_state
@@ -203,15 +205,18 @@ def test_success_inspection_data_of_a_jsonpath_task():
 
 
 def test_state_name_picks_a_state_of_a_whole_definition():
-    definition = {
+    definition: dict[str, Any] = {
         "QueryLanguage": "JSONata",
         "StartAt": "First",
         "States": {
             "First": {"Type": "Pass", "Next": "Second"},
-            "Second": {"Type": "Pass", "Output": "{% $states.context.State.Name %}", "End": True},
+            "Second": {"Type": "Pass", "Output": "{% $states.input.n + 1 %}", "End": True},
         },
     }
-    assert test_state(definition, {}, state_name="Second")["output"] == "Second"
+    assert test_state(definition, {"n": 1}, state_name="Second")["output"] == 2
+    # TestState's context names the state "StateName", whichever state is tested (recorded).
+    named = {**definition["States"]["Second"], "Output": "{% $states.context.State.Name %}"}
+    assert test_state(named, {}, query_language="JSONata")["output"] == "StateName"
 
 
 def test_mocked_parallel_result_goes_through_result_path():

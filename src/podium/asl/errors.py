@@ -25,9 +25,10 @@ PERMISSIONS = "States.Permissions"
 
 DATA_LIMIT = "States.DataLimitExceeded"
 
-UNCATCHABLE = frozenset({RUNTIME, DATA_LIMIT})
-"""Terminal errors: no Retrier or Catcher handles them, not even States.ALL (AWS documents
-both States.Runtime and States.DataLimitExceeded as uncatchable)."""
+UNCATCHABLE = frozenset({RUNTIME})
+"""Terminal errors: no Retrier or Catcher handles them, not even States.ALL. AWS documents
+States.DataLimitExceeded as terminal too, but executions recorded against AWS show a Task's
+oversized result caught both by a `States.DataLimitExceeded` Catcher and by `States.ALL`."""
 
 PREDEFINED = frozenset(
     {
@@ -141,7 +142,7 @@ def _short(qualname: str) -> str:
 def matches(patterns: list[str], error: str) -> bool:
     """Whether a Retrier's or Catcher's ErrorEquals covers `error`.
 
-    States.ALL covers every error but the terminal ones; States.TaskFailed covers itself and
+    States.ALL covers every error but States.Runtime; States.TaskFailed covers itself and
     every error name a Task's code can raise (names outside the `States.` namespace), so not
     States.Timeout nor the other predefined errors.
     """

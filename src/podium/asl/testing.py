@@ -19,7 +19,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from podium import errors as podium_errors
-from podium.asl import dataflow, effects, errors, interpreter, payload, recovery, states, validation
+from podium.asl import (
+    dataflow,
+    effects,
+    errors,
+    interpreter,
+    mapstate,
+    payload,
+    recovery,
+    states,
+    validation,
+)
 
 _GUARDED = ("Task", "Parallel", "Map")
 _LEVELS = ("INFO", "DEBUG", "TRACE")
@@ -44,12 +54,18 @@ class _MockEffects(effects.LocalEffects):
             result = self.mock["result"]
         elif self.error is not None:
             raise errors.failure(*self.error)
-        elif resource in self.resources:
+        elif self.resources:  # the mapped function, or integration (see asl.integrations)
             result = super().call(resource, value, timeout)
         else:
             raise errors.failure(errors.TASK_FAILED, f"no mock given for the resource {resource!r}")
         self.calls[-1] = (value, result)
         return result
+
+    def wait_for_callback(self, token: str, timeout: float | None, heartbeat: float | None) -> Any:
+        """A `.waitForTaskToken` Task's mocked result stands for the callback's output."""
+        if "result" in self.mock:
+            return self.mock["result"]
+        return super().wait_for_callback(token, timeout, heartbeat)
 
 
 def test_state(
@@ -74,6 +90,7 @@ def test_state(
     state, name, query_language = _pick(validation.load(state), state_name, name, query_language)
     _check(state, name, query_language)
     _check_mock(state, mock)
+    _check_context(state, context)
     if inspection_level not in _LEVELS:
         raise _invalid(f"inspectionLevel must be one of {list(_LEVELS)}", "/inspectionLevel")
     config = dict(state_configuration or {})
@@ -112,15 +129,32 @@ def _frame(
 ) -> interpreter.Frame:
     machine = interpreter.Interpreter(fx)
     machine.language = language
-    ctx = machine.context(value, str(uuid.uuid4()))
-    for key, part in (context or {}).items():
-        ctx[key] = {**ctx.get(key, {}), **part} if isinstance(part, dict) else part
-    entered: dict[str, Any] = {"Name": name, "EnteredTime": effects.timestamp(fx.now())}
-    if state["Type"] in _GUARDED:
-        entered["RetryCount"] = int(config.get("retrierRetryCount", 0))
-    ctx["State"] = {**entered, **ctx["State"]}
+    if context is not None:
+        ctx = copy.deepcopy(dict(context))
+    else:
+        ctx = _default_context(machine, state, value, config)
     language = state.get("QueryLanguage", language)
     return interpreter.Frame(machine, name, state, language, value, ctx, dict(variables or {}))
+
+
+def _default_context(
+    machine: interpreter.Interpreter, state: Mapping[str, Any], value: Any, config: Any
+) -> dict[str, Any]:
+    """The context object TestState makes up when none is given.
+
+    TestState names the state "StateName" in it whatever the state's name, and its
+    execution has no RedriveCount.
+    """
+    ctx = machine.context(value, str(uuid.uuid4()))
+    ctx["Execution"].pop("RedriveCount", None)
+    entered: dict[str, Any] = {
+        "Name": "StateName",
+        "EnteredTime": effects.timestamp(machine.effects.now()),
+    }
+    if state["Type"] in _GUARDED:
+        entered["RetryCount"] = int(config.get("retrierRetryCount", 0))
+    ctx["State"] = entered
+    return ctx
 
 
 def _run(
@@ -133,7 +167,7 @@ def _run(
     kind = frame.state["Type"]
     try:
         if kind in _GUARDED:
-            output = _work(kind, mock is not None)(frame)
+            output = _work(kind, mock is not None, config, inspection)(frame)
             following = None if frame.state.get("End") else frame.state.get("Next")
         else:
             output, following = states.run(frame)
@@ -150,15 +184,17 @@ def _run(
     return out
 
 
-def _work(kind: str, mocked: bool) -> Callable[[interpreter.Frame], Any]:
+def _work(
+    kind: str, mocked: bool, config: Mapping[str, Any], inspection: dict[str, Any]
+) -> Callable[[interpreter.Frame], Any]:
     """One attempt of a Task, Parallel or Map state (a mocked Map/Parallel skips its branches)."""
     from podium.asl import branches
 
     if kind == "Task":
         return states.task_once
-    if mocked:
-        return _mocked_collection
-    return branches.parallel_once if kind == "Parallel" else branches.map_once
+    if kind == "Map":
+        return lambda frame: _map(frame, mocked, config, inspection)
+    return _mocked_collection if mocked else branches.parallel_once
 
 
 def _mocked_collection(frame: interpreter.Frame) -> Any:
@@ -170,6 +206,68 @@ def _mocked_collection(frame: interpreter.Frame) -> Any:
     if fx.error is not None:
         raise errors.failure(*fx.error)
     return dataflow.finish(frame, copy.deepcopy(fx.mock["result"]))
+
+
+def _map(
+    frame: interpreter.Frame, mocked: bool, config: Mapping[str, Any], out: dict[str, Any]
+) -> Any:
+    """A Map as TestState runs it: items and limits evaluated and shown, then the result.
+
+    The mock (or else the item processor) gives the result.
+    `mapIterationFailureCount` in the state configuration says how many items failed; past
+    the Map's ToleratedFailureCount or ToleratedFailurePercentage the Map fails.
+    """
+    from podium.asl import branches
+
+    base = mapstate.data(frame)
+    if not frame.jsonata:
+        out["afterInputPath"] = base
+    found = _map_items(frame, base)
+    if found is not None and not frame.jsonata:
+        out["afterItemsPath"] = found
+    out["maxConcurrency"] = mapstate.max_concurrency(frame, base)
+    for key in ("ToleratedFailureCount", "ToleratedFailurePercentage"):
+        value = mapstate.number(frame, frame.state, key, base)
+        if value is not None:
+            value = float(value) if key.endswith("Percentage") else value
+            out[key[0].lower() + key[1:]] = value
+    failed = int(config.get("mapIterationFailureCount", 0))
+    threshold = _declared_tolerance(frame, base)
+    total = len(found) if isinstance(found, list) else failed
+    if failed and threshold is not None and mapstate.exceeded(threshold, failed, total):
+        raise errors.failure(errors.TOLERATED, TOLERATED_CAUSE)
+    if not mocked:
+        return branches.map_once(frame)
+    return _mocked_collection(frame)
+
+
+TOLERATED_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+
+def _map_items(frame: interpreter.Frame, base: Any) -> Any:
+    """The Map's items (JSONPath: after ItemsPath), checked to be an array.
+
+    None with an ItemReader, whose data TestState does not read.
+    """
+    state = frame.state
+    if "ItemReader" in state:
+        return None
+    if frame.jsonata:
+        return dataflow.evaluate(frame, state["Items"]) if "Items" in state else frame.raw
+    path = state.get("ItemsPath", "$")
+    found = payload.select(path, base, "ItemsPath", frame.variables, frame.context)
+    if not isinstance(found, list):
+        shown = path[1:] if path.startswith("$$") else path
+        raise errors.failure(errors.RUNTIME, f'Reference path "{shown}" must point to array.')
+    return found
+
+
+def _declared_tolerance(frame: interpreter.Frame, base: Any) -> tuple[int, float] | None:
+    """The Map's failure threshold when it declares one (else failed items are ignored)."""
+    state = frame.state
+    if not any(k.startswith("ToleratedFailure") for k in state):
+        return None
+    return mapstate.tolerance(frame, base)
 
 
 def _handled(
@@ -252,6 +350,51 @@ def _check_mock(state: Mapping[str, Any], mock: Mapping[str, Any] | None) -> Non
             )
 
 
+_CONTEXT_FIELDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "Execution": {
+        "Id": str,
+        "Input": object,
+        "Name": str,
+        "RoleArn": str,
+        "StartTime": str,
+        "RedriveCount": int,
+    },
+    "State": {"EnteredTime": str, "Name": str, "RetryCount": int},
+    "StateMachine": {"Id": str, "Name": str},
+    "Task": {"Token": str},
+}
+"""The parts of a context object TestState accepts, with each field's type."""
+
+
+def _check_context(state: Mapping[str, Any], context: Mapping[str, Any] | None) -> None:
+    """Reject a context object the TestState API would reject, with its message."""
+    if context is None:
+        return
+    for part, fields in context.items():
+        if part == "Map":
+            _context_error("'Map' field is not supported when mocking a Context object")
+        if part not in _CONTEXT_FIELDS:
+            _context_error(f"Field '{part}' is not allowed")
+        for key, value in (fields or {}).items():
+            kind = _CONTEXT_FIELDS[part].get(key)
+            if kind is None:
+                _context_error(f"Field '{key}' is not allowed")
+            if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+                _context_error(f"{part}.{key} must be an integer")
+            if kind is str and not isinstance(value, str):
+                _context_error(f"{part}.{key} must be a string")
+    resource = str(state.get("Resource", ""))
+    if "Task" in context and not resource.endswith((".sync", ".waitForTaskToken", ":2")):
+        _context_error(
+            "Context object contains 'Task' when state is not a Task state with a '.sync' or "
+            "'.waitForTaskToken' service integration pattern"
+        )
+
+
+def _context_error(message: str) -> None:
+    raise _invalid(f"Invalid Context object provided: {message}", "/context")
+
+
 def _invalid(message: str, location: str = "/mock") -> errors.DefinitionError:
     """The error TestState answers a request it rejects with (a ValidationException)."""
     return errors.DefinitionError(
@@ -267,14 +410,19 @@ def _invalid(message: str, location: str = "/mock") -> errors.DefinitionError:
 
 
 def _inspect_input(frame: interpreter.Frame, out: dict[str, Any]) -> None:
-    """The data after InputPath and Parameters (or Arguments), as the state starts."""
+    """The data after InputPath and Parameters (or Arguments), as the state starts.
+
+    A Pass with a Result shows neither (its input plays no part); a Map shows its own steps.
+    """
     state = frame.state
+    if state["Type"] == "Map" or (state["Type"] == "Pass" and "Result" in state):
+        return
     try:
         if frame.jsonata:
             if "Arguments" in state:
                 out["afterArguments"] = dataflow.evaluate(frame, state["Arguments"])
             return
-        data = payload.select(state.get("InputPath", "$"), frame.raw, "InputPath", {})
+        data = dataflow.select(frame, state.get("InputPath", "$"), frame.raw, "InputPath")
         out["afterInputPath"] = data
         if state["Type"] in ("Task", "Pass", "Parallel"):
             template = state.get("Parameters")
@@ -285,23 +433,36 @@ def _inspect_input(frame: interpreter.Frame, out: dict[str, Any]) -> None:
         pass
 
 
-def _inspect_result(frame: interpreter.Frame, fx: _MockEffects, out: dict[str, Any]) -> None:
-    """The effective input a Task was called with, and the data after its result."""
+def _inspect_result(
+    frame: interpreter.Frame, fx: _MockEffects, status: str, out: dict[str, Any]
+) -> None:
+    """The effective input a Task was called with, and the data after its result.
+
+    `result` is the Task's (or mocked Parallel's) result or a Pass's Result; a Map shows only
+    the steps after it, and a Pass without Result none of it.
+    """
+    kind = frame.state["Type"]
     if fx.calls:
         value, result = fx.calls[-1]
         out["afterArguments" if frame.jsonata else "afterParameters"] = value
+        if result is None and "result" not in fx.mock:
+            return
+    elif status != "SUCCEEDED":
+        return
+    elif kind == "Map":
+        if "result" in fx.mock and not frame.jsonata:
+            _after_result(frame, fx.mock["result"], out, shown=False)
+        return
     elif "result" in fx.mock:
         result = fx.mock["result"]
-    elif frame.state["Type"] == "Pass" and not frame.jsonata:
-        result = frame.state.get("Result", out.get("afterParameters"))
+    elif kind == "Pass" and not frame.jsonata:
+        shown = "Result" in frame.state
+        result = frame.state["Result"] if shown else out.get("afterParameters")
+        _after_result(frame, result, out, shown)
+        return
     else:
         return
-    if fx.calls and result is None and "result" not in fx.mock:
-        return
-    try:
-        _after_result(frame, result, out)
-    except errors.ASLError:
-        pass
+    _after_result(frame, result, out)
 
 
 def _inspect_after(
@@ -309,7 +470,7 @@ def _inspect_after(
 ) -> None:
     """What the run adds: the result steps and variables, or the effective input it failed on."""
     if status in ("SUCCEEDED", "CAUGHT_ERROR"):
-        _inspect_result(frame, fx, out)
+        _inspect_result(frame, fx, status, out)
         if frame.variables:
             out["variables"] = frame.variables
     elif fx.calls:
@@ -318,14 +479,21 @@ def _inspect_after(
         out["errorDetails"] = out.pop("errorDetails")
 
 
-def _after_result(frame: interpreter.Frame, result: Any, out: dict[str, Any]) -> None:
-    out["result"] = result
+def _after_result(
+    frame: interpreter.Frame, result: Any, out: dict[str, Any], shown: bool = True
+) -> None:
+    if shown:
+        out["result"] = result
     if frame.jsonata:
         return
-    if "ResultSelector" in frame.state:
-        result = dataflow.build(frame, frame.state["ResultSelector"], result)
-    out["afterResultSelector"] = result
-    out["afterResultPath"] = payload.place(frame.state.get("ResultPath", "$"), frame.raw, result)
+    try:
+        if "ResultSelector" in frame.state:
+            result = dataflow.build(frame, frame.state["ResultSelector"], result)
+        out["afterResultSelector"] = result
+        place = payload.place(frame.state.get("ResultPath", "$"), frame.raw, result)
+        out["afterResultPath"] = place
+    except errors.ASLError:
+        pass
 
 
 test_state.__test__ = False  # type: ignore[attr-defined]
