@@ -169,6 +169,13 @@ def _state(
     if language not in LANGUAGES:
         yield _diag("INVALID_VALUE", f"{at}/QueryLanguage", "must be JSONPath or JSONata")
         return
+    if language == "JSONPath" and _TOP_LANGUAGE.get() == "JSONata":
+        yield _diag(
+            "INVALID_VALUE",
+            f"{at}/QueryLanguage",
+            "a state cannot use JSONPath when the machine's QueryLanguage is JSONata",
+        )
+        return
     allowed = (_JA_FIELDS if language == "JSONata" else _JP_FIELDS)[kind] | _COMMON
     for key in state:
         if key not in allowed:
@@ -216,10 +223,8 @@ def _fields(
     for key in ("Arguments", "Output"):
         if key in state:
             yield from _jsonata(state[key], f"{at}/{key}")
-    if "Assign" in state and not isinstance(state["Assign"], dict):
-        yield _diag("INVALID_TYPE", f"{at}/Assign", "Assign must be a JSON object")
-    elif "Assign" in state:
-        yield from _assign_names(state["Assign"], f"{at}/Assign")
+    if "Assign" in state:
+        yield from _assign_names(state["Assign"], f"{at}/Assign", language)
     yield from _CHECKS.get(kind, _nothing)(state, at, language, states)
     yield from _errors(state, at, language, states)
 
@@ -259,6 +264,7 @@ def _choice(
             yield _diag("INVALID_TYPE", where, "a Choice rule must be an object")
             continue
         yield from _target(rule.get("Next"), f"{where}/Next", states)
+        yield from _block(rule, where, language, _RULE_FIELDS if language == "JSONata" else None)
         if language == "JSONata":
             if not jsonata.is_expression(rule.get("Condition")) and not isinstance(
                 rule.get("Condition"), bool
@@ -383,10 +389,14 @@ def _map(
     if "ItemSelector" in state and "Parameters" in state:
         yield _diag("INVALID_FIELDS", at, "use ItemSelector or Parameters, not both")
     value = state.get("MaxConcurrency")
-    if value is not None and not (_positive_int(value) or value == 0):
+    if value is not None and not (
+        _positive_int(value) or value == 0 or jsonata.is_expression(value)
+    ):
         yield _diag("INVALID_VALUE", f"{at}/MaxConcurrency", "must be an integer >= 0")
     pct = state.get("ToleratedFailurePercentage")
-    if pct is not None and not (isinstance(pct, int | float) and 0 <= pct <= 100):
+    if pct is not None and not (
+        (isinstance(pct, int | float) and 0 <= pct <= 100) or jsonata.is_expression(pct)
+    ):
         yield _diag("INVALID_VALUE", f"{at}/ToleratedFailurePercentage", "must be 0 to 100")
     if "Items" in state and not (
         isinstance(state["Items"], list | dict) or jsonata.is_expression(state["Items"])
@@ -424,6 +434,7 @@ def _errors(
                     yield from _target(item["Next"], f"{where}/Next", states)
                 if "ResultPath" in item and item["ResultPath"] is not None:
                     yield from _reference(item["ResultPath"], f"{where}/ResultPath")
+                yield from _block(item, where, language, _CATCH_FIELDS[language])
             else:
                 yield from _retrier(item, where)
 
@@ -528,9 +539,39 @@ def _jsonata(value: Any, at: str) -> Iterator[Diagnostic]:
             yield from _jsonata(item, f"{at}/{index}")
 
 
-def _assign_names(assign: Mapping[str, Any], at: str) -> Iterator[Diagnostic]:
+_RULE_FIELDS = frozenset({"Condition", "Next", "Assign", "Output", "Comment"})
+"""The fields of a JSONata Choice rule."""
+_CATCH_FIELDS = {
+    "JSONPath": frozenset({"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"}),
+    "JSONata": frozenset({"ErrorEquals", "Next", "Output", "Assign", "Comment"}),
+}
+"""The fields of a Catcher in each query language."""
+
+
+def _block(
+    block: Mapping[str, Any], at: str, language: str, allowed: frozenset[str] | None
+) -> Iterator[Diagnostic]:
+    """The Assign and Output of a Choice rule or Catcher, and its fields when `allowed`."""
+    for key in block:
+        jsonpath_output = key == "Output" and language == "JSONPath"
+        if jsonpath_output or (allowed is not None and key not in allowed):
+            yield _diag("UNKNOWN_FIELD", f"{at}/{_esc(key)}", f"field {key!r} is not allowed here")
+    if "Assign" in block:
+        where = f"{at}/Assign"
+        yield from (_jsonata if language == "JSONata" else _template)(block["Assign"], where)
+        yield from _assign_names(block["Assign"], where, language)
+    if "Output" in block and language == "JSONata":
+        yield from _jsonata(block["Output"], f"{at}/Output")
+
+
+def _assign_names(assign: Any, at: str, language: str = "JSONPath") -> Iterator[Diagnostic]:
+    """Assign is an object whose keys are variable names (`name.$` too, in JSONPath)."""
+    if not isinstance(assign, dict):
+        yield _diag("INVALID_TYPE", at, "Assign must be a JSON object")
+        return
     for key in assign:
-        name = key[:-2] if isinstance(key, str) and key.endswith(".$") else key
+        dollar = language == "JSONPath" and isinstance(key, str) and key.endswith(".$")
+        name = key[:-2] if dollar else key
         problem = refs.check_name(name)
         if problem:
             yield _diag("INVALID_VARIABLE_NAME", f"{at}/{_esc(key)}", problem)
