@@ -33,7 +33,7 @@ def test_timestamp_path_waits_until_the_moment():
     [
         (-1, "The SecondsPath parameter references a negative value: $.s == -1"),
         (1.5, "The SecondsPath parameter cannot be parsed as a long value: $.s == 1.5"),
-        ("10", 'The SecondsPath parameter cannot be parsed as a long value: $.s == "10"'),
+        ("10", "The SecondsPath parameter cannot be parsed as a long value: $.s == 10"),
     ],
 )
 def test_bad_seconds_path_values_are_runtime_errors(value, cause):
@@ -46,4 +46,4 @@ def test_a_bad_timestamp_path_value_is_a_runtime_error():
     with pytest.raises(errors.ASLError) as info:
         run(wait(TimestampPath="$.at"), {"at": "tomorrow"})
     assert info.value.error == "States.Runtime"
-    assert info.value.cause.endswith('format string: $.at == "tomorrow"')
+    assert info.value.cause.endswith("format string: $.at == tomorrow")

@@ -71,7 +71,7 @@ def _inline(
         outcome = _attempt(frame, processor, value, context, dict(frame.variables))
         if outcome.failed:
             if threshold is None:
-                raise errors.failure(outcome.error or errors.TASK_FAILED, outcome.cause)
+                raise errors.failure(outcome.error or "", outcome.cause)
             failed += weights[index]
             _check(threshold, failed, sum(weights))
         outcomes.append(outcome)

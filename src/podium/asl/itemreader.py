@@ -33,13 +33,22 @@ def read(frame: Frame, base: Any) -> tuple[list[Any], str]:
         items = _items(raw, config)
     except (podium_errors.NonDeterminismError, podium_errors.ConfigurationError):
         raise
+    except errors.ASLError as exc:
+        if exc.error != errors.ITEM_READER:
+            raise _failed(frame, exc) from None
+        raise
     except Exception as exc:
-        _error, cause = errors.from_exception(exc)
-        raise errors.failure(
-            errors.ITEM_READER, f"The ItemReader of Map state '{frame.name}' failed: {cause}"
-        ) from None
+        raise _failed(frame, exc) from None
     limit = _max_items(frame, config, base)
-    return (items[:limit] if limit else items), _source(parameters)
+    return items[:limit], _source(parameters)
+
+
+def _failed(frame: Frame, exc: Exception) -> errors.ASLError:
+    """States.ItemReaderFailed for an item source that could not be read."""
+    _error, cause = errors.from_exception(exc)
+    return errors.failure(
+        errors.ITEM_READER, f"The ItemReader of Map state '{frame.name}' failed: {cause}"
+    )
 
 
 def _source(parameters: Any) -> str:
@@ -58,10 +67,35 @@ def _parameters(frame: Frame, reader: Mapping[str, Any], base: Any) -> Any:
 
 
 def _max_items(frame: Frame, config: Mapping[str, Any], base: Any) -> int:
+    """MaxItems (or MaxItemsPath): 0 (or none) reads everything, and at most 100,000,000.
+
+    A MaxItemsPath value that is not a whole number, or is negative, fails the run with
+    States.ItemReaderFailed.
+    """
     from podium.asl import mapstate
 
-    value = mapstate.number(frame, config, "MaxItems", base)
-    return mapstate.whole(frame, value, "MaxItems")
+    if "MaxItemsPath" in config and not frame.jsonata:
+        path = config["MaxItemsPath"]
+        value = payload.select(path, base, "MaxItemsPath", frame.variables, frame.context)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise errors.failure(
+                errors.ITEM_READER,
+                f"The MaxItemsPath field refers to value '{_shown(value)}' "
+                f"which is not a valid integer: {path}",
+            )
+        if value < 0:
+            raise errors.failure(errors.ITEM_READER, "field MaxItems must be positive")
+    else:
+        value = mapstate.whole(frame, mapstate.number(frame, config, "MaxItems", base), "MaxItems")
+    return min(value, MAX_ITEMS) if value else MAX_ITEMS
+
+
+MAX_ITEMS = 100_000_000
+"""The most items an ItemReader reads."""
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
 def _items(raw: Any, config: Mapping[str, Any]) -> list[Any]:
@@ -75,7 +109,7 @@ def _items(raw: Any, config: Mapping[str, Any]) -> list[Any]:
     if isinstance(raw, dict) and isinstance(raw.get("Contents"), list):
         raw = raw["Contents"]
     if not isinstance(raw, list):
-        raise ValueError(f"the items read are not a JSON array: {json.dumps(raw)[:200]}")
+        raise errors.failure(errors.ITEM_READER, "Attempting to map over non-iterable node.")
     return raw
 
 
@@ -99,4 +133,6 @@ def _rows(text: str, config: Mapping[str, Any], default: str) -> list[dict[str, 
         header = [str(h) for h in config.get("CSVHeaders", [])]
     else:
         header, rows = (rows[0], rows[1:]) if rows else ([], [])
-    return [dict(zip(header, row, strict=False)) for row in rows]
+    if len(set(header)) < len(header):
+        raise errors.failure(errors.ITEM_READER, "CSV headers cannot contain duplicates.")
+    return [{h: row[i] if i < len(row) else "" for i, h in enumerate(header)} for row in rows]

@@ -46,9 +46,8 @@ def data(frame: Frame) -> Any:
     """The data the Map's fields read: the input after InputPath (JSONata: the input)."""
     if frame.jsonata:
         return frame.raw
-    return payload.select(
-        frame.state.get("InputPath", "$"), frame.raw, "InputPath", frame.variables
-    )
+    path = frame.state.get("InputPath", "$")
+    return payload.select(path, frame.raw, "InputPath", frame.variables, frame.context)
 
 
 @dataclasses.dataclass
@@ -81,21 +80,32 @@ def items(frame: Frame, base: Any) -> Items:
         values, source = itemreader.read(frame, base)
         return Items(values, None, source)
     if frame.jsonata:
-        found = dataflow.evaluate(frame, state["Items"]) if "Items" in state else frame.raw
-        where = "The Items field"
+        found = dataflow.evaluate(frame, state["Items"], "Items") if "Items" in state else frame.raw
     else:
         path = state.get("ItemsPath", "$")
-        found = payload.select(path, base, "ItemsPath", frame.variables)
-        where = f"Invalid path '{path}': The ItemsPath field"
+        found = payload.select(path, base, "ItemsPath", frame.variables, frame.context)
     if isinstance(found, dict):
         return Items(list(found.values()), [str(k) for k in found])
     if not isinstance(found, list):
-        raise errors.failure(
-            errors.QUERY if frame.jsonata else errors.RUNTIME,
-            f"{where} of Map state '{frame.name}' must give a JSON array or object, "
-            f"not {intrinsics.dumps(found)}",
-        )
+        raise _not_items(frame, found)
     return Items(found)
+
+
+def _not_items(frame: Frame, found: Any) -> errors.ASLError:
+    """The failure of a Map whose items are neither an array nor an object."""
+    shown = intrinsics.dumps(found)
+    if not frame.jsonata:
+        path = frame.state.get("ItemsPath", "$")
+        return errors.failure(
+            errors.RUNTIME,
+            f"Invalid path '{path}': The ItemsPath field of Map state '{frame.name}' must "
+            f"give a JSON array or object, not {shown}",
+        )
+    items = frame.state.get("Items")
+    if not jsonata.is_expression(items):
+        return errors.failure(errors.QUERY, f"Map state input must be an array but was: {shown}")
+    cause = jsonata.unexpected_type(items, "Items", "array", found).cause
+    return errors.failure(errors.QUERY, f"{cause} for value: {shown}")
 
 
 def item_input(frame: Frame, base: Any, found: Items, index: int) -> Any:
@@ -121,7 +131,9 @@ def number(frame: Frame, block: Mapping[str, Any], key: str, base: Any) -> Any:
             value = dataflow.evaluate(frame, value)
         return value
     if f"{key}Path" in block:
-        return payload.select(block[f"{key}Path"], base, f"{key}Path", frame.variables)
+        return payload.select(
+            block[f"{key}Path"], base, f"{key}Path", frame.variables, frame.context
+        )
     return None
 
 
@@ -142,8 +154,47 @@ def whole(frame: Frame, value: Any, key: str, default: int = 0) -> int:
 
 def max_concurrency(frame: Frame, base: Any) -> int:
     """MaxConcurrency (or its Path): how many items may run at once; 0 for no limit."""
+    if "MaxConcurrencyPath" in frame.state:
+        value = _path_integer(frame, "MaxConcurrencyPath", base)
+        if value < 0:
+            raise errors.failure(
+                errors.RUNTIME,
+                f"Expected non-negative integer for MaxConcurrency, got '{value}' instead.",
+            )
+        return value
     value = number(frame, frame.state, "MaxConcurrency", base)
     return whole(frame, value, "MaxConcurrency")
+
+
+def _path_integer(frame: Frame, key: str, base: Any) -> int:
+    """The whole number a `...Path` field finds (a numeric string too), else States.Runtime."""
+    path = frame.state[key]
+    value = _as_number(payload.select(path, base, key, frame.variables, frame.context))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.failure(
+            errors.RUNTIME,
+            f'The {key} field refers to value "{_shown(value)}" '
+            f"which is not a valid integer: {path}",
+        )
+    return value
+
+
+def _as_number(value: Any) -> Any:
+    """A string holding a number, read as that number (other values unchanged)."""
+    if isinstance(value, str):
+        for kind in (int, float):
+            try:
+                return kind(value.strip())
+            except ValueError:
+                pass
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A value as Step Functions quotes it in a cause: strings bare, the rest as JSON."""
+    return value if isinstance(value, str) else intrinsics.dumps(value)
 
 
 def tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
@@ -153,8 +204,8 @@ def tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
     Map always has a threshold: 0 failed items unless a field says otherwise.
     """
     state = frame.state
-    count = number(frame, state, "ToleratedFailureCount", base)
-    percentage = number(frame, state, "ToleratedFailurePercentage", base)
+    count = _tolerated_count(frame, base)
+    percentage = _tolerated_percentage(frame, base)
     if count is None and percentage is None:
         return None if mode(state) != DISTRIBUTED else (0, 0.0)
     limit = NO_LIMIT if count is None else whole(frame, count, "ToleratedFailureCount")
@@ -168,6 +219,36 @@ def tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
             f"from 0 to 100, not {intrinsics.dumps(percentage)}",
         )
     return limit, float(percentage)
+
+
+def _tolerated_count(frame: Frame, base: Any) -> Any:
+    """ToleratedFailureCount, or the whole non-negative number its Path finds."""
+    key = "ToleratedFailureCountPath"
+    if key not in frame.state:
+        return number(frame, frame.state, "ToleratedFailureCount", base)
+    value = _path_integer(frame, key, base)
+    if value < 0:
+        raise errors.failure(errors.RUNTIME, "ToleratedFailureCount cannot be negative.")
+    return value
+
+
+def _tolerated_percentage(frame: Frame, base: Any) -> Any:
+    """ToleratedFailurePercentage, or the number from 0 to 100 its Path finds."""
+    key = "ToleratedFailurePercentagePath"
+    if key not in frame.state:
+        return number(frame, frame.state, "ToleratedFailurePercentage", base)
+    path = frame.state[key]
+    value = _as_number(payload.select(path, base, key, frame.variables, frame.context))
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise errors.failure(
+            errors.RUNTIME,
+            f'The {key} field refers to value "{_shown(value)}" which is not a valid float: {path}',
+        )
+    if not 0 <= value <= 100:
+        raise errors.failure(
+            errors.RUNTIME, "ToleratedFailurePercentage must be between 0 and 100."
+        )
+    return value
 
 
 def exceeded(threshold: tuple[int, float], failed: int, total: int) -> bool:

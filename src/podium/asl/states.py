@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from podium.asl import choice, dataflow, errors, intrinsics, jsonata, payload, recovery
+from podium.asl import (
+    choice,
+    dataflow,
+    errors,
+    integrations,
+    intrinsics,
+    jsonata,
+    payload,
+    recovery,
+)
 from podium.asl.interpreter import Frame
 
 Outcome = tuple[Any, str | None]
@@ -121,7 +130,7 @@ def _wait_seconds(frame: Frame, state: Any, data: Any) -> float:
 def _seconds_at(frame: Frame, path: str, data: Any) -> int:
     """SecondsPath's value, which must be a whole non-negative number (a Java long)."""
     value = _path_value(frame, "SecondsPath", data)
-    shown = f"{path} == {intrinsics.dumps(value)}"
+    shown = f"{path} == {_bare(value)}"
     if isinstance(value, bool) or not isinstance(value, int):
         raise errors.failure(
             errors.RUNTIME, f"The SecondsPath parameter cannot be parsed as a long value: {shown}"
@@ -141,13 +150,18 @@ def _timestamp_at(frame: Frame, path: str, data: Any) -> Any:
         raise errors.failure(
             errors.RUNTIME,
             "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-            f"date-time format string: {path} == {intrinsics.dumps(value)}",
+            f"date-time format string: {path} == {_bare(value)}",
         )
     return moment
 
 
+def _bare(value: Any) -> str:
+    """A value as a Wait cause quotes it: a string as it is, anything else as JSON."""
+    return value if isinstance(value, str) else intrinsics.dumps(value)
+
+
 def _path_value(frame: Frame, key: str, data: Any) -> Any:
-    return payload.select(frame.state[key], data, key, frame.variables)
+    return payload.select(frame.state[key], data, key, frame.variables, frame.context)
 
 
 def task(frame: Frame) -> Outcome:
@@ -157,9 +171,10 @@ def task(frame: Frame) -> Outcome:
 
 def task_once(frame: Frame) -> Any:
     """One attempt of a Task: input processing, the call (under its timeout), the result."""
+    integrations.enter(frame)
     data = dataflow.effective_input(frame)
     timeout = _timeout(frame)
-    result = frame.effects.call(frame.state["Resource"], data, timeout)
+    result = integrations.call(frame, data, timeout)
     return dataflow.finish(frame, result)
 
 
