@@ -11,7 +11,18 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podium.asl import choice, intrinsics, jsonata, jsonpath, refs
+from podium.asl import choice, intrinsics, jsonata
+from podium.asl.fieldchecks import (
+    assign_names,
+    diag,
+    esc,
+    intrinsic,
+    jsonata_fields,
+    path,
+    positive_int,
+    reference,
+    template,
+)
 
 Diagnostic = dict[str, str]
 MAX_NAME = 80
@@ -77,20 +88,20 @@ def validate(definition: Any) -> list[Diagnostic]:
     try:
         machine = load(definition)
     except json.JSONDecodeError as exc:
-        return [_diag("INVALID_JSON", "", f"the definition is not JSON: {exc}")]
+        return [diag("INVALID_JSON", "", f"the definition is not JSON: {exc}")]
     if not isinstance(machine, dict):
-        return [_diag("INVALID_TYPE", "", "the definition must be a JSON object")]
+        return [diag("INVALID_TYPE", "", "the definition must be a JSON object")]
     out: list[Diagnostic] = []
     language = machine.get("QueryLanguage", "JSONPath")
     if language not in LANGUAGES:
-        out.append(_diag("INVALID_VALUE", "/QueryLanguage", "must be JSONPath or JSONata"))
+        out.append(diag("INVALID_VALUE", "/QueryLanguage", "must be JSONPath or JSONata"))
         language = "JSONPath"
     timeout = machine.get("TimeoutSeconds")
-    if timeout is not None and not _positive_int(timeout):
-        out.append(_diag("INVALID_VALUE", "/TimeoutSeconds", "must be a positive integer"))
+    if timeout is not None and not positive_int(timeout):
+        out.append(diag("INVALID_VALUE", "/TimeoutSeconds", "must be a positive integer"))
     extra = set(machine) - {"States", "StartAt", "Comment", "Version", "TimeoutSeconds"}
     for key in sorted(extra - {"QueryLanguage"}):
-        out.append(_diag("UNKNOWN_FIELD", f"/{_esc(key)}", f"field {key!r} is not allowed"))
+        out.append(diag("UNKNOWN_FIELD", f"/{esc(key)}", f"field {key!r} is not allowed"))
     token = _TOP_LANGUAGE.set(language)
     try:
         out.extend(_machine(machine, "", language))
@@ -107,26 +118,26 @@ def _machine(machine: Mapping[str, Any], at: str, language: str) -> Iterator[Dia
     states = machine.get("States")
     start = machine.get("StartAt")
     if not isinstance(states, dict) or not states:
-        yield _diag("MISSING_FIELD", f"{at}/States", "States must be a non-empty object")
+        yield diag("MISSING_FIELD", f"{at}/States", "States must be a non-empty object")
         return
     if not isinstance(start, str):
-        yield _diag("MISSING_FIELD", f"{at}/StartAt", "StartAt must name a state")
+        yield diag("MISSING_FIELD", f"{at}/StartAt", "StartAt must name a state")
     elif start not in states:
-        yield _diag("UNKNOWN_STATE", f"{at}/StartAt", f"StartAt names no state: {start!r}")
+        yield diag("UNKNOWN_STATE", f"{at}/StartAt", f"StartAt names no state: {start!r}")
     for name, state in states.items():
-        where = f"{at}/States/{_esc(name)}"
+        where = f"{at}/States/{esc(name)}"
         if len(name) > MAX_NAME or not name:
-            yield _diag("INVALID_NAME", where, f"state names are 1 to {MAX_NAME} characters")
+            yield diag("INVALID_NAME", where, f"state names are 1 to {MAX_NAME} characters")
         if not isinstance(state, dict):
-            yield _diag("INVALID_TYPE", where, "a state must be a JSON object")
+            yield diag("INVALID_TYPE", where, "a state must be a JSON object")
             continue
         yield from _state(name, state, where, language, states)
     if isinstance(start, str) and start in states:
         for name in states:
             if name not in _reachable(start, states):
-                yield _diag(
+                yield diag(
                     "UNREACHABLE_STATE",
-                    f"{at}/States/{_esc(name)}",
+                    f"{at}/States/{esc(name)}",
                     f"state {name!r} cannot be reached from StartAt",
                 )
 
@@ -163,14 +174,14 @@ def _state(
 ) -> Iterator[Diagnostic]:
     kind = state.get("Type")
     if kind not in _JP_FIELDS:
-        yield _diag("INVALID_VALUE", f"{at}/Type", f"unknown state Type {kind!r}")
+        yield diag("INVALID_VALUE", f"{at}/Type", f"unknown state Type {kind!r}")
         return
     language = state.get("QueryLanguage", language)
     if language not in LANGUAGES:
-        yield _diag("INVALID_VALUE", f"{at}/QueryLanguage", "must be JSONPath or JSONata")
+        yield diag("INVALID_VALUE", f"{at}/QueryLanguage", "must be JSONPath or JSONata")
         return
     if language == "JSONPath" and _TOP_LANGUAGE.get() == "JSONata":
-        yield _diag(
+        yield diag(
             "INVALID_VALUE",
             f"{at}/QueryLanguage",
             "a state cannot use JSONPath when the machine's QueryLanguage is JSONata",
@@ -179,9 +190,9 @@ def _state(
     allowed = (_JA_FIELDS if language == "JSONata" else _JP_FIELDS)[kind] | _COMMON
     for key in state:
         if key not in allowed:
-            yield _diag(
+            yield diag(
                 "UNKNOWN_FIELD",
-                f"{at}/{_esc(key)}",
+                f"{at}/{esc(key)}",
                 f"field {key!r} is not allowed in a {kind} state using {language}",
             )
     yield from _flow(kind, state, at, states)
@@ -194,18 +205,18 @@ def _flow(
     if kind in _NEEDS_FLOW:
         has_next, has_end = "Next" in state, state.get("End") is True
         if has_next == has_end:
-            yield _diag("INVALID_FLOW", at, "a state needs exactly one of Next or End: true")
+            yield diag("INVALID_FLOW", at, "a state needs exactly one of Next or End: true")
         if "End" in state and state["End"] is not True:
-            yield _diag("INVALID_VALUE", f"{at}/End", "End must be true")
+            yield diag("INVALID_VALUE", f"{at}/End", "End must be true")
     elif "Next" in state or "End" in state:
-        yield _diag("INVALID_FLOW", at, f"a {kind} state has no Next or End")
+        yield diag("INVALID_FLOW", at, f"a {kind} state has no Next or End")
     if "Next" in state:
         yield from _target(state["Next"], f"{at}/Next", states)
 
 
 def _target(name: Any, at: str, states: Mapping[str, Any]) -> Iterator[Diagnostic]:
     if not isinstance(name, str) or name not in states:
-        yield _diag("UNKNOWN_STATE", at, f"{name!r} is not a state of this machine")
+        yield diag("UNKNOWN_STATE", at, f"{name!r} is not a state of this machine")
 
 
 def _fields(
@@ -214,17 +225,17 @@ def _fields(
     jp = language == "JSONPath"
     for key in ("InputPath", "OutputPath", "ItemsPath"):
         if key in state and state[key] is not None:
-            yield from _path(state[key], f"{at}/{key}")
+            yield from path(state[key], f"{at}/{key}")
     if "ResultPath" in state and state["ResultPath"] is not None:
-        yield from _reference(state["ResultPath"], f"{at}/ResultPath")
+        yield from reference(state["ResultPath"], f"{at}/ResultPath")
     for key in ("Parameters", "ResultSelector", "ItemSelector", "Assign"):
         if key in state:
-            yield from (_template if jp else _jsonata)(state[key], f"{at}/{key}")
+            yield from (template if jp else jsonata_fields)(state[key], f"{at}/{key}")
     for key in ("Arguments", "Output"):
         if key in state:
-            yield from _jsonata(state[key], f"{at}/{key}")
+            yield from jsonata_fields(state[key], f"{at}/{key}")
     if "Assign" in state:
-        yield from _assign_names(state["Assign"], f"{at}/Assign", language)
+        yield from assign_names(state["Assign"], f"{at}/Assign", language)
     yield from _CHECKS.get(kind, _nothing)(state, at, language, states)
     yield from _errors(state, at, language, states)
 
@@ -237,18 +248,16 @@ def _task(
     state: Mapping[str, Any], at: str, language: str, states: Mapping[str, Any]
 ) -> Iterator[Diagnostic]:
     if not isinstance(state.get("Resource"), str):
-        yield _diag("MISSING_FIELD", f"{at}/Resource", "a Task needs a Resource string")
+        yield diag("MISSING_FIELD", f"{at}/Resource", "a Task needs a Resource string")
     for key in ("TimeoutSeconds", "HeartbeatSeconds"):
         value = state.get(key)
-        if value is not None and not _positive_int(value) and not jsonata.is_expression(value):
-            yield _diag("INVALID_VALUE", f"{at}/{key}", f"{key} must be a positive integer")
+        if value is not None and not positive_int(value) and not jsonata.is_expression(value):
+            yield diag("INVALID_VALUE", f"{at}/{key}", f"{key} must be a positive integer")
     if "TimeoutSeconds" in state and "TimeoutSecondsPath" in state:
-        yield _diag("INVALID_FIELDS", at, "use TimeoutSeconds or TimeoutSecondsPath, not both")
+        yield diag("INVALID_FIELDS", at, "use TimeoutSeconds or TimeoutSecondsPath, not both")
     timeout, heartbeat = state.get("TimeoutSeconds"), state.get("HeartbeatSeconds")
-    if _positive_int(timeout) and _positive_int(heartbeat) and heartbeat >= timeout:  # type: ignore[operator]
-        yield _diag(
-            "INVALID_VALUE", f"{at}/HeartbeatSeconds", "must be smaller than TimeoutSeconds"
-        )
+    if positive_int(timeout) and positive_int(heartbeat) and heartbeat >= timeout:  # type: ignore[operator]
+        yield diag("INVALID_VALUE", f"{at}/HeartbeatSeconds", "must be smaller than TimeoutSeconds")
 
 
 def _choice(
@@ -256,12 +265,12 @@ def _choice(
 ) -> Iterator[Diagnostic]:
     rules = state.get("Choices")
     if not isinstance(rules, list) or not rules:
-        yield _diag("MISSING_FIELD", f"{at}/Choices", "Choices must be a non-empty array")
+        yield diag("MISSING_FIELD", f"{at}/Choices", "Choices must be a non-empty array")
         return
     for index, rule in enumerate(rules):
         where = f"{at}/Choices/{index}"
         if not isinstance(rule, dict):
-            yield _diag("INVALID_TYPE", where, "a Choice rule must be an object")
+            yield diag("INVALID_TYPE", where, "a Choice rule must be an object")
             continue
         yield from _target(rule.get("Next"), f"{where}/Next", states)
         yield from _block(rule, where, language, _RULE_FIELDS if language == "JSONata" else None)
@@ -269,9 +278,9 @@ def _choice(
             if not jsonata.is_expression(rule.get("Condition")) and not isinstance(
                 rule.get("Condition"), bool
             ):
-                yield _diag("INVALID_RULE", where, "a JSONata rule needs a {% %} Condition")
+                yield diag("INVALID_RULE", where, "a JSONata rule needs a {% %} Condition")
             else:
-                yield from _jsonata(rule.get("Condition"), f"{where}/Condition")
+                yield from jsonata_fields(rule.get("Condition"), f"{where}/Condition")
             continue
         yield from _rule(rule, where, top=True)
     if "Default" in state:
@@ -280,16 +289,16 @@ def _choice(
 
 def _rule(rule: Any, at: str, top: bool = False) -> Iterator[Diagnostic]:
     if not isinstance(rule, dict):
-        yield _diag("INVALID_RULE", at, "a Choice rule must be an object")
+        yield diag("INVALID_RULE", at, "a Choice rule must be an object")
         return
     if top and "Next" not in rule:
-        yield _diag("INVALID_RULE", at, "a top-level Choice rule needs Next")
+        yield diag("INVALID_RULE", at, "a top-level Choice rule needs Next")
     if not top and "Next" in rule:
-        yield _diag("INVALID_RULE", f"{at}/Next", "a nested Choice rule has no Next")
+        yield diag("INVALID_RULE", f"{at}/Next", "a nested Choice rule has no Next")
     for key in ("And", "Or"):
         if key in rule:
             if not isinstance(rule[key], list) or not rule[key]:
-                yield _diag("INVALID_RULE", f"{at}/{key}", f"{key} must be a non-empty array")
+                yield diag("INVALID_RULE", f"{at}/{key}", f"{key} must be a non-empty array")
                 return
             for i, sub in enumerate(rule[key]):
                 yield from _rule(sub, f"{at}/{key}/{i}")
@@ -299,21 +308,21 @@ def _rule(rule: Any, at: str, top: bool = False) -> Iterator[Diagnostic]:
         return
     op = choice.operator_of(rule)
     if op is None:
-        yield _diag("INVALID_RULE", at, "a rule needs exactly one comparison operator")
+        yield diag("INVALID_RULE", at, "a rule needs exactly one comparison operator")
         return
     if not isinstance(rule.get("Variable"), str):
-        yield _diag("INVALID_RULE", f"{at}/Variable", "a comparison needs a Variable path")
+        yield diag("INVALID_RULE", f"{at}/Variable", "a comparison needs a Variable path")
     else:
-        yield from _path(rule["Variable"], f"{at}/Variable")
+        yield from path(rule["Variable"], f"{at}/Variable")
     yield from _operand(op, rule[op], f"{at}/{op}")
 
 
 def _operand(op: str, value: Any, at: str) -> Iterator[Diagnostic]:
     if op.endswith("Path"):
         if isinstance(value, str):
-            yield from _path(value, at)
+            yield from path(value, at)
         else:
-            yield _diag("INVALID_TYPE", at, f"{op} takes a path")
+            yield diag("INVALID_TYPE", at, f"{op} takes a path")
         return
     ok = {
         "String": isinstance(value, str),
@@ -324,7 +333,7 @@ def _operand(op: str, value: Any, at: str) -> Iterator[Diagnostic]:
     }
     kind = next(k for k in ok if op.startswith(k))
     if not ok[kind]:
-        yield _diag("INVALID_TYPE", at, f"{op} takes a {kind.lower()} value, not {value!r}")
+        yield diag("INVALID_TYPE", at, f"{op} takes a {kind.lower()} value, not {value!r}")
 
 
 def _wait(
@@ -332,7 +341,7 @@ def _wait(
 ) -> Iterator[Diagnostic]:
     given = [k for k in ("Seconds", "Timestamp", "SecondsPath", "TimestampPath") if k in state]
     if len(given) != 1:
-        yield _diag(
+        yield diag(
             "INVALID_FIELDS",
             at,
             "a Wait needs exactly one of Seconds, Timestamp, SecondsPath, TimestampPath",
@@ -340,15 +349,15 @@ def _wait(
         return
     key, value = given[0], state[given[0]]
     if jsonata.is_expression(value):
-        yield from _jsonata(value, f"{at}/{key}")
-    elif key == "Seconds" and not (_positive_int(value) or value == 0):
-        yield _diag("INVALID_VALUE", f"{at}/Seconds", "Seconds must be an integer >= 0")
+        yield from jsonata_fields(value, f"{at}/{key}")
+    elif key == "Seconds" and not (positive_int(value) or value == 0):
+        yield diag("INVALID_VALUE", f"{at}/Seconds", "Seconds must be an integer >= 0")
     elif key == "Timestamp" and (
         not isinstance(value, str) or choice.parse_timestamp(value) is None
     ):
-        yield _diag("INVALID_VALUE", f"{at}/Timestamp", "Timestamp must be RFC 3339")
+        yield diag("INVALID_VALUE", f"{at}/Timestamp", "Timestamp must be RFC 3339")
     elif key.endswith("Path"):
-        yield from _path(value, f"{at}/{key}")
+        yield from path(value, f"{at}/{key}")
 
 
 def _fail(
@@ -356,15 +365,15 @@ def _fail(
 ) -> Iterator[Diagnostic]:
     for key in ("Error", "Cause"):
         if key in state and f"{key}Path" in state:
-            yield _diag("INVALID_FIELDS", at, f"use {key} or {key}Path, not both")
+            yield diag("INVALID_FIELDS", at, f"use {key} or {key}Path, not both")
         if key in state and not isinstance(state[key], str):
-            yield _diag("INVALID_TYPE", f"{at}/{key}", f"{key} must be a string")
+            yield diag("INVALID_TYPE", f"{at}/{key}", f"{key} must be a string")
         if f"{key}Path" in state:
             value = state[f"{key}Path"]
             if intrinsics.is_call(value):
-                yield from _intrinsic(value, f"{at}/{key}Path")
+                yield from intrinsic(value, f"{at}/{key}Path")
             else:
-                yield from _path(value, f"{at}/{key}Path")
+                yield from path(value, f"{at}/{key}Path")
 
 
 def _parallel(
@@ -372,7 +381,7 @@ def _parallel(
 ) -> Iterator[Diagnostic]:
     branches = state.get("Branches")
     if not isinstance(branches, list) or not branches:
-        yield _diag("MISSING_FIELD", f"{at}/Branches", "Branches must be a non-empty array")
+        yield diag("MISSING_FIELD", f"{at}/Branches", "Branches must be a non-empty array")
         return
     for index, branch in enumerate(branches):
         yield from _sub(branch, f"{at}/Branches/{index}", language)
@@ -383,30 +392,30 @@ def _map(
 ) -> Iterator[Diagnostic]:
     key = "ItemProcessor" if "ItemProcessor" in state else "Iterator"
     if key not in state:
-        yield _diag("MISSING_FIELD", f"{at}/ItemProcessor", "a Map needs an ItemProcessor")
+        yield diag("MISSING_FIELD", f"{at}/ItemProcessor", "a Map needs an ItemProcessor")
     else:
         yield from _sub(state[key], f"{at}/{key}", language)
     if "ItemSelector" in state and "Parameters" in state:
-        yield _diag("INVALID_FIELDS", at, "use ItemSelector or Parameters, not both")
+        yield diag("INVALID_FIELDS", at, "use ItemSelector or Parameters, not both")
     value = state.get("MaxConcurrency")
     if value is not None and not (
-        _positive_int(value) or value == 0 or jsonata.is_expression(value)
+        positive_int(value) or value == 0 or jsonata.is_expression(value)
     ):
-        yield _diag("INVALID_VALUE", f"{at}/MaxConcurrency", "must be an integer >= 0")
+        yield diag("INVALID_VALUE", f"{at}/MaxConcurrency", "must be an integer >= 0")
     pct = state.get("ToleratedFailurePercentage")
     if pct is not None and not (
         (isinstance(pct, int | float) and 0 <= pct <= 100) or jsonata.is_expression(pct)
     ):
-        yield _diag("INVALID_VALUE", f"{at}/ToleratedFailurePercentage", "must be 0 to 100")
+        yield diag("INVALID_VALUE", f"{at}/ToleratedFailurePercentage", "must be 0 to 100")
     if "Items" in state and not (
         isinstance(state["Items"], list | dict) or jsonata.is_expression(state["Items"])
     ):
-        yield _diag("INVALID_TYPE", f"{at}/Items", "Items must be an array, object or {% %}")
+        yield diag("INVALID_TYPE", f"{at}/Items", "Items must be an array, object or {% %}")
 
 
 def _sub(machine: Any, at: str, language: str) -> Iterator[Diagnostic]:
     if not isinstance(machine, dict):
-        yield _diag("INVALID_TYPE", at, "must be an object with StartAt and States")
+        yield diag("INVALID_TYPE", at, "must be an object with StartAt and States")
         return
     yield from _machine(machine, at, machine.get("QueryLanguage", _TOP_LANGUAGE.get()))
 
@@ -419,21 +428,21 @@ def _errors(
             continue
         items = state[key]
         if not isinstance(items, list):
-            yield _diag("INVALID_TYPE", f"{at}/{key}", f"{key} must be an array")
+            yield diag("INVALID_TYPE", f"{at}/{key}", f"{key} must be an array")
             continue
         for index, item in enumerate(items):
             where = f"{at}/{key}/{index}"
             if not isinstance(item, dict):
-                yield _diag("INVALID_TYPE", where, "must be an object")
+                yield diag("INVALID_TYPE", where, "must be an object")
                 continue
             yield from _error_equals(item, where, last=index == len(items) - 1)
             if key == "Catch":
                 if "Next" not in item:
-                    yield _diag("MISSING_FIELD", f"{where}/Next", "a Catcher needs Next")
+                    yield diag("MISSING_FIELD", f"{where}/Next", "a Catcher needs Next")
                 else:
                     yield from _target(item["Next"], f"{where}/Next", states)
                 if "ResultPath" in item and item["ResultPath"] is not None:
-                    yield from _reference(item["ResultPath"], f"{where}/ResultPath")
+                    yield from reference(item["ResultPath"], f"{where}/ResultPath")
                 yield from _block(item, where, language, _CATCH_FIELDS[language])
             else:
                 yield from _retrier(item, where)
@@ -442,10 +451,10 @@ def _errors(
 def _error_equals(item: Mapping[str, Any], at: str, last: bool) -> Iterator[Diagnostic]:
     names = item.get("ErrorEquals")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        yield _diag("MISSING_FIELD", f"{at}/ErrorEquals", "needs a non-empty array of names")
+        yield diag("MISSING_FIELD", f"{at}/ErrorEquals", "needs a non-empty array of names")
         return
     if "States.ALL" in names and (len(names) > 1 or not last):
-        yield _diag(
+        yield diag(
             "INVALID_ERROR_EQUALS",
             f"{at}/ErrorEquals",
             "States.ALL must appear alone and in the last Retrier or Catcher",
@@ -454,10 +463,10 @@ def _error_equals(item: Mapping[str, Any], at: str, last: bool) -> Iterator[Diag
 
 def _retrier(item: Mapping[str, Any], at: str) -> Iterator[Diagnostic]:
     checks = {
-        "IntervalSeconds": lambda v: _positive_int(v),
+        "IntervalSeconds": lambda v: positive_int(v),
         "MaxAttempts": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         "BackoffRate": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v >= 1,
-        "MaxDelaySeconds": lambda v: _positive_int(v),
+        "MaxDelaySeconds": lambda v: positive_int(v),
         "JitterStrategy": lambda v: v in ("FULL", "NONE"),
     }
     for key, value in item.items():
@@ -465,78 +474,9 @@ def _retrier(item: Mapping[str, Any], at: str) -> Iterator[Diagnostic]:
             continue
         check = checks.get(key)
         if check is None:
-            yield _diag("UNKNOWN_FIELD", f"{at}/{key}", f"field {key!r} is not allowed")
+            yield diag("UNKNOWN_FIELD", f"{at}/{key}", f"field {key!r} is not allowed")
         elif not check(value):
-            yield _diag("INVALID_VALUE", f"{at}/{key}", f"{key}={value!r} is out of range")
-
-
-def _path(value: Any, at: str) -> Iterator[Diagnostic]:
-    problem = refs.check(value)
-    if problem:
-        yield _diag("INVALID_PATH", at, problem)
-
-
-def _reference(value: Any, at: str) -> Iterator[Diagnostic]:
-    if not isinstance(value, str):
-        yield _diag("INVALID_PATH", at, "must be a reference path")
-        return
-    try:
-        ok = jsonpath.compile_path(value).is_reference()
-    except jsonpath.PathError as exc:
-        yield _diag("INVALID_PATH", at, str(exc))
-        return
-    if not ok:
-        yield _diag("INVALID_PATH", at, f"{value!r} must be a reference path")
-
-
-def _intrinsic(value: str, at: str) -> Iterator[Diagnostic]:
-    try:
-        tree = intrinsics.parse(value)
-    except intrinsics.IntrinsicSyntaxError as exc:
-        yield _diag("INVALID_INTRINSIC", at, str(exc))
-        return
-    yield from _intrinsic_paths(tree, at)
-
-
-def _intrinsic_paths(node: tuple[Any, ...], at: str) -> Iterator[Diagnostic]:
-    if node[0] == "path":
-        yield from _path(node[1], at)
-    elif node[0] == "call":
-        for arg in node[2]:
-            yield from _intrinsic_paths(arg, at)
-
-
-def _template(value: Any, at: str) -> Iterator[Diagnostic]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{at}/{_esc(key)}"
-            if key.endswith(".$"):
-                if not isinstance(item, str):
-                    yield _diag("INVALID_TYPE", where, "a '.$' field takes a path string")
-                elif intrinsics.is_call(item):
-                    yield from _intrinsic(item, where)
-                else:
-                    yield from _path(item, where)
-            else:
-                yield from _template(item, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _template(item, f"{at}/{index}")
-
-
-def _jsonata(value: Any, at: str) -> Iterator[Diagnostic]:
-    if isinstance(value, str):
-        if jsonata.is_expression(value):
-            try:
-                jsonata.compile_expression(value)
-            except ValueError as exc:
-                yield _diag("INVALID_JSONATA", at, str(exc))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _jsonata(item, f"{at}/{_esc(key)}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _jsonata(item, f"{at}/{index}")
+            yield diag("INVALID_VALUE", f"{at}/{key}", f"{key}={value!r} is out of range")
 
 
 _RULE_FIELDS = frozenset({"Condition", "Next", "Assign", "Output", "Comment"})
@@ -555,26 +495,13 @@ def _block(
     for key in block:
         jsonpath_output = key == "Output" and language == "JSONPath"
         if jsonpath_output or (allowed is not None and key not in allowed):
-            yield _diag("UNKNOWN_FIELD", f"{at}/{_esc(key)}", f"field {key!r} is not allowed here")
+            yield diag("UNKNOWN_FIELD", f"{at}/{esc(key)}", f"field {key!r} is not allowed here")
     if "Assign" in block:
         where = f"{at}/Assign"
-        yield from (_jsonata if language == "JSONata" else _template)(block["Assign"], where)
-        yield from _assign_names(block["Assign"], where, language)
+        yield from (jsonata_fields if language == "JSONata" else template)(block["Assign"], where)
+        yield from assign_names(block["Assign"], where, language)
     if "Output" in block and language == "JSONata":
-        yield from _jsonata(block["Output"], f"{at}/Output")
-
-
-def _assign_names(assign: Any, at: str, language: str = "JSONPath") -> Iterator[Diagnostic]:
-    """Assign is an object whose keys are variable names (`name.$` too, in JSONPath)."""
-    if not isinstance(assign, dict):
-        yield _diag("INVALID_TYPE", at, "Assign must be a JSON object")
-        return
-    for key in assign:
-        dollar = language == "JSONPath" and isinstance(key, str) and key.endswith(".$")
-        name = key[:-2] if dollar else key
-        problem = refs.check_name(name)
-        if problem:
-            yield _diag("INVALID_VARIABLE_NAME", f"{at}/{_esc(key)}", problem)
+        yield from jsonata_fields(block["Output"], f"{at}/Output")
 
 
 _CHECKS: dict[str, Any] = {
@@ -585,32 +512,3 @@ _CHECKS: dict[str, Any] = {
     "Parallel": _parallel,
     "Map": _map,
 }
-
-
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _esc(key: str) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
-
-
-def _diag(code: str, location: str, message: str, severity: str = "error") -> Diagnostic:
-    return {"code": code, "location": location, "message": message, "severity": severity}
-
-
-def resources(machine: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """Every Task resource with the JSON pointer of its state, branches included."""
-    yield from _resources(machine, "")
-
-
-def _resources(machine: Mapping[str, Any], at: str) -> Iterator[tuple[str, str]]:
-    for name, state in machine.get("States", {}).items():
-        where = f"{at}/States/{_esc(name)}"
-        if state.get("Type") == "Task":
-            yield state.get("Resource", ""), f"{where}/Resource"
-        for index, branch in enumerate(state.get("Branches", [])):
-            yield from _resources(branch, f"{where}/Branches/{index}")
-        for key in ("ItemProcessor", "Iterator"):
-            if key in state:
-                yield from _resources(state[key], f"{where}/{key}")
