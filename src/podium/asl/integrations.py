@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from podium.asl import errors, executions, intrinsics, payload, tokens
+from podium.asl import errors, executions, tokens
 
 if TYPE_CHECKING:
     from podium.asl.interpreter import Frame
@@ -162,7 +162,9 @@ def call(frame: Frame, data: Any, timeout: float | None) -> Any:
     if not is_callback(resource):
         return fx.call(resource, data, timeout)
     token = frame.context["Task"]["Token"]
-    beat = _heartbeat(frame)
+    from podium.asl import limits
+
+    beat = limits.task_seconds(frame, "Heartbeat")
     if timeout is None:
         fx.call(resource, data, None)
         return fx.wait_for_callback(token, None, beat)
@@ -170,30 +172,6 @@ def call(frame: Frame, data: Any, timeout: float | None) -> Any:
     fx.call(resource, data, timeout)
     spent = (fx.now() - begin).total_seconds()
     return fx.wait_for_callback(token, timeout - spent, beat)
-
-
-def _heartbeat(frame: Frame) -> float | None:
-    """HeartbeatSeconds or HeartbeatSecondsPath (a positive integer), or None."""
-    state = frame.state
-    if "HeartbeatSecondsPath" in state:
-        field = "HeartbeatSecondsPath"
-        value = payload.select(state[field], frame.raw, field, frame.variables)
-    elif "HeartbeatSeconds" in state:
-        from podium.asl import dataflow, jsonata
-
-        field = "HeartbeatSeconds"
-        value = state[field]
-        if frame.jsonata and jsonata.is_expression(value):
-            value = dataflow.evaluate(frame, value, field)
-    else:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise errors.failure(
-            errors.RUNTIME,
-            f"The {field} of state '{frame.name}' must be a positive integer, "
-            f"not {intrinsics.dumps(value)}",
-        )
-    return float(value)
 
 
 # -- running a Task's service call -----------------------------------------------------------

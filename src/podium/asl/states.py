@@ -12,6 +12,7 @@ from podium.asl import (
     integrations,
     intrinsics,
     jsonata,
+    limits,
     payload,
     recovery,
 )
@@ -173,36 +174,9 @@ def task_once(frame: Frame) -> Any:
     """One attempt of a Task: input processing, the call (under its timeout), the result."""
     integrations.enter(frame)
     data = dataflow.effective_input(frame)
-    timeout = _timeout(frame)
+    timeout = limits.task_seconds(frame, "Timeout")
     result = integrations.call(frame, data, timeout)
     return dataflow.finish(frame, result)
-
-
-def _timeout(frame: Frame) -> float | None:
-    """TimeoutSeconds, TimeoutSecondsPath (a path into the state input) or its expression.
-
-    Past it the Task fails with States.Timeout, which Retry and Catch can handle.
-    """
-    state = frame.state
-    if "TimeoutSecondsPath" in state:
-        field = "TimeoutSecondsPath"
-        value = payload.select(state[field], frame.raw, field, frame.variables)
-    elif "TimeoutSeconds" in state:
-        field = "TimeoutSeconds"
-        value = state[field]
-        if frame.jsonata and jsonata.is_expression(value):
-            value = dataflow.evaluate(frame, value, field)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise jsonata.unexpected_type(state[field], field, "integer", value)
-    else:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise errors.failure(
-            errors.RUNTIME,
-            f"The {field} of state '{frame.name}' must be a positive integer, "
-            f"not {intrinsics.dumps(value)}",
-        )
-    return float(value)
 
 
 def parallel(frame: Frame) -> Outcome:
