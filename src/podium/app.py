@@ -355,7 +355,11 @@ class App:
         owner = self._owner() if not delay else None
         record, claim = self._create(workflow, args, kwargs, options, owner=owner)
         if claim is not None:
-            worker.execute(self.runtime, claim, threading.Event())
+            run = worker.execute(self.runtime, claim, inline.NEVER_RELEASED)
+            if run is not None and run.output is not None:
+                # Its completion is committed and final (resume only reopens failed or
+                # cancelled workflows): the stored output is the one just written.
+                return serialization.loads(run.output)
         return self._drive(record.id)
 
     def _create(

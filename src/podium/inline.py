@@ -17,6 +17,12 @@ from podium.patterns import fanout
 from podium.store import base
 from podium.types import TERMINAL_STATUSES
 
+NEVER_RELEASED = threading.Event()
+"""The `releasing` signal of runs in the caller's thread: nothing hands them back (never set).
+
+One shared Event instead of a new one per run: an Event costs a Condition and two locks.
+"""
+
 
 def drive(rt: runtime.Runtime, workflow_id: str, owner: str) -> Any:
     """Run `workflow_id` here whenever it is ready; return its result (or raise its error)."""
@@ -39,10 +45,28 @@ def drive(rt: runtime.Runtime, workflow_id: str, owner: str) -> Any:
 
 
 def _run_if_ready(rt: runtime.Runtime, workflow_id: str, owner: str) -> base.WorkflowRecord:
-    """Run the workflow here if it is ready; return its record afterwards."""
+    """Run the workflow here if it is ready; return its record afterwards.
+
+    The record is read first and the claim (a write) tried only when it could succeed:
+    most calls find the workflow finished or waiting, and a write per look would cost a
+    commit each time.
+    """
+    record = _read(rt, workflow_id)
+    if record.status in TERMINAL_STATUSES or not _ready(rt, record):
+        return record
     claim = rt.store.claim_one(workflow_id, owner, rt.clock.time(), rt.settings.lease_seconds)
-    if claim is not None:
-        worker.execute(rt, claim, threading.Event())
+    if claim is None:
+        return record
+    worker.execute(rt, claim, NEVER_RELEASED)
+    return _read(rt, workflow_id)
+
+
+def _ready(rt: runtime.Runtime, record: base.WorkflowRecord) -> bool:
+    """Whether `claim_one` could take the workflow now (its own condition, checked early)."""
+    return record.ready_at is not None and record.ready_at <= rt.clock.time()
+
+
+def _read(rt: runtime.Runtime, workflow_id: str) -> base.WorkflowRecord:
     record = rt.store.get_workflow(workflow_id)
     if record is None:
         raise errors.WorkflowNotFound(workflow_id)

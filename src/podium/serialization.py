@@ -103,10 +103,37 @@ _DECODERS: dict[str, Any] = {
 }
 
 
+_ENCODER = json.JSONEncoder(default=_encode, separators=(",", ":"), allow_nan=False)
+"""The encoder `dumps` uses: built once, as `json.dumps` would build it again on every call."""
+
+
+def _scalar_text(value: Any) -> str | None:
+    """The JSON text of a str, int, bool or None, exactly as the encoder writes it; else None.
+
+    Most step results and workflow outputs are such scalars: this skips the encoder's setup
+    and its generic dispatch on the hot path of every checkpoint.
+    """
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    return None
+
+
+_encode_str = json.encoder.encode_basestring_ascii
+
+
 def dumps(value: Any, *, what: str = "value", limit: int | None = None) -> str:
     """Serialize `value` to JSON text; SerializationError names `what` and the offending type."""
     try:
-        text = json.dumps(value, default=_encode, separators=(",", ":"), allow_nan=False)
+        text = _scalar_text(value)
+        if text is None:
+            text = _ENCODER.encode(value)
     except _Unserializable as exc:
         raise errors.SerializationError(
             f"{what} holds a {type(exc.value).__qualname__}, which podium cannot store; "

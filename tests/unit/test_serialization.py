@@ -62,6 +62,23 @@ def test_json_values_round_trip(value: object):
     assert roundtrip(value) == value
 
 
+@pytest.mark.parametrize(
+    "value",
+    [0, -7, 2**70, "", "plain", 'quote " and \\ back', "日本\n\u2028", True, False, None],
+)
+def test_scalars_take_the_fast_path_with_the_encoders_exact_text(value: object):
+    assert serialization.dumps(value) == json.dumps(value, separators=(",", ":"))
+
+
+def test_int_subclasses_and_huge_ints_behave_as_through_the_encoder():
+    class Level(int):
+        pass
+
+    assert serialization.dumps(Level(3)) == "3"
+    with pytest.raises(podium.SerializationError, match="cannot be stored as JSON"):
+        serialization.dumps(10**5000)
+
+
 def test_tuples_come_back_as_lists():
     assert roundtrip((1, (2, 3))) == [1, [2, 3]]
 

@@ -37,6 +37,8 @@ class Execution:
         self.releasing = releasing
         self.outcome = "stopped"
         """How the run ended, for interceptors: completed, failed, suspended, released."""
+        self.output: str | None = None
+        """The serialized result this run stored, once `outcome` is "completed"."""
         self.deferred: Callable[[], None] | None = None
         """Writes held back to be batched (fan-out's child creations); see `flush`."""
         fresh = claim.record.runs <= 1
@@ -193,6 +195,8 @@ class Execution:
         self._end(
             lambda now: self.rt.store.finish(self.fence, base.Outcome("completed", output), now)
         )
+        if self.outcome == "completed":
+            self.output = output
 
     def _conclude_error(self, exc: BaseException) -> None:
         store, fence = self.rt.store, self.fence

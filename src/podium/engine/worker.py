@@ -44,15 +44,18 @@ def prepare(
     return executor.Execution(rt, claim, definition, releasing)
 
 
-def execute(rt: Runtime, claim: base.Claim, releasing: threading.Event) -> None:
-    """Run one claimed workflow to its next end, in this thread."""
+def execute(
+    rt: Runtime, claim: base.Claim, releasing: threading.Event
+) -> executor.Execution | None:
+    """Run one claimed workflow to its next end, in this thread; return the finished run."""
     run = prepare(rt, claim, releasing)
     if run is None:
-        return
+        return None
     if run.is_async:
         rt.loop().run(run.run_async())
     else:
         run.run_sync()
+    return run
 
 
 class Worker:
@@ -119,6 +122,8 @@ class Worker:
         self._stopping.set()
         self._releasing.set()
         self.rt.notifier.work_available()
+        with self._lock:
+            self._lock.notify_all()  # a dispatcher waiting for a free slot
         if self._dispatcher is not None:
             self._dispatcher.join()
         if self._scheduler is not None:
@@ -149,11 +154,27 @@ class Worker:
         rt = self.rt
         while not self._stopping.is_set():
             free = self.concurrency - self._active
-            claims = self._claim(free) if free > 0 else []
+            if free <= 0:
+                self._wait_for_slot()
+                continue
+            claims = self._claim(free)
             for claim in claims:
                 self._launch(claim)
-            if not claims or self._active >= self.concurrency:
+            if not claims:
                 rt.notifier.wait_for_work(rt.settings.poll_interval)
+
+    def _wait_for_slot(self) -> None:
+        """Block while every slot is busy (until a run ends, `stop`, or the poll interval).
+
+        New-work signals are not waited on here: with no free slot they could only wake
+        this thread to find nothing to do, and every start would cost such a wake-up. A
+        signal that arrives meanwhile stays set, so the next claim still happens at once.
+        """
+        with self._lock:
+            self._lock.wait_for(
+                lambda: self._active < self.concurrency or self._stopping.is_set(),
+                timeout=self.rt.settings.poll_interval,
+            )
 
     def _claim(self, limit: int) -> list[base.Claim]:
         rt = self.rt
