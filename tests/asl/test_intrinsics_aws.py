@@ -8,7 +8,7 @@ the interpreter.
 
 import pytest
 
-from podium.asl import DefinitionError, errors, intrinsics, test_state, validate
+from podium.asl import DefinitionError, errors, java, test_state, validate
 from tests.asl.helpers import run, single
 
 
@@ -298,8 +298,8 @@ def test_math_random_stays_in_range(call):
 def test_seeded_draws_follow_java_util_random():
     # new java.util.Random(42): nextInt() is -1170105035 (so next(31) is that >>> 1) and
     # nextInt(10) is 0, on every JVM.
-    assert intrinsics.java_next_int(42, 2**31) == (-1170105035 % 2**32) >> 1
-    assert intrinsics.java_next_int(42, 10) == 0
+    assert java.Random(42).next_int(2**31) == (-1170105035 % 2**32) >> 1
+    assert java.Random(42).next_int(10) == 0
 
 
 @RUNNERS

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import decimal
 import functools
 import hashlib
 import json
-import math
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from podium.asl import errors, jsonpath, refs
+from podium.asl import errors, java, jsonpath, refs
 
 MAX_NESTING = 10
 MAX_RANGE = 1000
@@ -245,16 +243,11 @@ def _need(name: str, value: Any, kind: type, what: str) -> None:
         _fail(name, f"{what} must be {names.get(kind, 'a value')}, not {dumps(value)}")
 
 
-def java_round(value: float) -> int:
-    """Java's Math.round: the nearest integer, halves rounded up (-2.5 -> -2)."""
-    return value if isinstance(value, int) else math.floor(value + 0.5)
-
-
 def _rounded(name: str, value: Any, what: str) -> int:
     """An integer argument; Step Functions rounds a non-integer number to the nearest one."""
     if not _is_num(value):
         _fail(name, f"{what} must be a number, not {dumps(value)}")
-    return java_round(value)
+    return java.round_half_up(value)
 
 
 def _integer(name: str, value: Any, what: str) -> int:
@@ -282,20 +275,8 @@ def render(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(render(v) for v in value) + "]"
     if isinstance(value, float):
-        return java_double(value)
+        return java.double_to_string(value)
     return dumps(value)
-
-
-def java_double(value: float) -> str:
-    """Java's Double.toString: plain between 1e-3 and 1e7, else like 1.0E10."""
-    if value == 0 or 1e-3 <= abs(value) < 1e7:
-        text = repr(value)
-        return text if "." in text or "e" in text or "n" in text else text + ".0"
-    sign, digits, exponent = decimal.Decimal(repr(value)).normalize().as_tuple()
-    assert isinstance(exponent, int)
-    shown = "".join(map(str, digits))
-    power = len(shown) - 1 + exponent
-    return f"{'-' if sign else ''}{shown[0]}.{shown[1:] or '0'}E{power}"
 
 
 def _format(*args: Any) -> str:
@@ -457,83 +438,7 @@ def _json_merge(*args: Any) -> dict[str, Any]:
     if deep:
         _fail("JsonMerge", "only the shallow merge is supported; the third argument is false")
     merged = {**left, **right}
-    return {key: merged[key] for key in hashmap_order(list(left), list(right))}
-
-
-def java_string_hash(text: str) -> int:
-    """Java's String.hashCode as an unsigned 32-bit number (over UTF-16 code units)."""
-    units = text.encode("utf-16-be", "surrogatepass")
-    h = 0
-    for i in range(0, len(units), 2):
-        h = (31 * h + (units[i] << 8 | units[i + 1])) & 0xFFFFFFFF
-    return h
-
-
-def _bucket_hash(key: str) -> int:
-    h = java_string_hash(key)
-    return h ^ (h >> 16)
-
-
-def hashmap_order(first: list[str], second: list[str]) -> list[str]:
-    """Key order of a Java `new HashMap<>(first)` after `putAll(second)`.
-
-    Step Functions merges the two objects of States.JsonMerge in a java.util.HashMap, so the
-    result's keys come in bucket order (recorded: merging {"constant_in_literal"} with
-    {"constant_input_field"} yields constant_input_field first). The table is sized and
-    doubled as the JDK does; keys sharing a bucket keep their insertion order.
-    """
-    table = _HashTable()
-    table.put_all(first)
-    table.put_all(second)
-    return [key for bucket in table.buckets for key in bucket]
-
-
-class _HashTable:
-    """Just enough of java.util.HashMap (load factor 0.75) to know its iteration order."""
-
-    def __init__(self) -> None:
-        self.buckets: list[list[str]] = []
-        self.threshold = 0
-        self.size = 0
-
-    def put_all(self, keys: list[str]) -> None:
-        if not keys:
-            return
-        if not self.buckets:
-            wanted = int(len(keys) / 0.75 + 1.0)
-            if wanted > self.threshold:
-                self.threshold = 1 << max(0, (wanted - 1).bit_length())
-        else:
-            while len(keys) > self.threshold:
-                self._resize()
-        for key in keys:
-            self._put(key)
-
-    def _put(self, key: str) -> None:
-        if not self.buckets:
-            self._resize()
-        bucket = self.buckets[_bucket_hash(key) & (len(self.buckets) - 1)]
-        if key in bucket:
-            return
-        bucket.append(key)
-        self.size += 1
-        if self.size > self.threshold:
-            self._resize()
-
-    def _resize(self) -> None:
-        old = len(self.buckets)
-        if old:
-            capacity = old * 2
-            threshold = self.threshold * 2 if old >= 16 else int(capacity * 0.75)
-        elif self.threshold:
-            capacity, threshold = self.threshold, int(self.threshold * 0.75)
-        else:
-            capacity, threshold = 16, 12
-        buckets: list[list[str]] = [[] for _ in range(capacity)]
-        for bucket in self.buckets:
-            for key in bucket:
-                buckets[_bucket_hash(key) & (capacity - 1)].append(key)
-        self.buckets, self.threshold = buckets, threshold
+    return {key: merged[key] for key in java.hashmap_order(list(left), list(right))}
 
 
 def _math_random(*args: Any, rand: Callable[[], float] | None = None) -> int:
@@ -544,28 +449,9 @@ def _math_random(*args: Any, rand: Callable[[], float] | None = None) -> int:
         _fail("MathRandom", "the start must be less than the end")
     if len(args) == 3:
         seed = _rounded("MathRandom", args[2], "the seed")
-        return start + java_next_int(seed, end - start)
+        return start + java.Random(seed).next_int(end - start)
     draw = rand() if rand is not None else uuid.uuid4().int / 2**128
     return start + int(draw * (end - start))
-
-
-def java_next_int(seed: int, bound: int) -> int:
-    """`new java.util.Random(seed).nextInt(bound)`, so a seeded draw is reproducible."""
-    mask = (1 << 48) - 1
-    state = (seed ^ 0x5DEECE66D) & mask
-
-    def next31() -> int:
-        nonlocal state
-        state = (state * 0x5DEECE66D + 0xB) & mask
-        return state >> 17
-
-    if bound & -bound == bound:
-        return (bound * next31()) >> 31
-    while True:
-        bits = next31()
-        value = bits % bound
-        if bits - value + bound - 1 < 2**31:
-            return value
 
 
 def _math_add(*args: Any) -> int:

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from podium.asl import effects as effects_mod
+from podium.asl import java
 
 HASH_ALGORITHMS = {
     "MD5": "md5",
@@ -178,21 +179,7 @@ def random(*args: Any, draw: Callable[[], float]) -> float:
     _surplus("random", args, 1)
     if not args or _undefined(args[0]):
         return draw()
-    return java_random_double(_number("random", args[0], 1))
-
-
-def java_random_double(seed: int) -> float:
-    """`new java.util.Random(seed).nextDouble()`."""
-    mask = (1 << 48) - 1
-    state = (seed ^ 0x5DEECE66D) & mask
-
-    def bits(count: int) -> int:
-        nonlocal state
-        state = (state * 0x5DEECE66D + 0xB) & mask
-        return state >> (48 - count)
-
-    high = bits(26)
-    return float(((high << 27) + bits(27)) * 2.0**-53)
+    return java.Random(_number("random", args[0], 1)).next_double()
 
 
 def uuid(*args: Any, make: Callable[[], str]) -> str:
