@@ -140,23 +140,15 @@ def _unquote(text: str) -> str:
 
 
 def _close_bracket(text: str, i: int) -> int:
-    quote = None
-    while i < len(text):
-        c = text[i]
-        if quote:
-            if c == "\\":
-                i += 1
-            elif c == quote:
-                quote = None
-        elif c in "'\"":
-            quote = c
-        elif c == "]":
-            return i
-        i += 1
-    raise PathError(f"path {text!r}: missing ']'")
+    return _closing(text, i, "]")
 
 
 def _matching_paren(text: str, i: int) -> int:
+    return _closing(text, i, ")", "(")
+
+
+def _closing(text: str, i: int, close: str, opener: str | None = None) -> int:
+    """The index of the `close` that ends what starts at `i`, skipping quoted text."""
     depth, quote = 0, None
     while i < len(text):
         c = text[i]
@@ -167,14 +159,14 @@ def _matching_paren(text: str, i: int) -> int:
                 quote = None
         elif c in "'\"":
             quote = c
-        elif c == "(":
+        elif c == opener:
             depth += 1
-        elif c == ")":
+        elif c == close:
             depth -= 1
-            if depth == 0:
+            if depth <= 0:
                 return i
         i += 1
-    raise PathError(f"path {text!r}: missing ')'")
+    raise PathError(f"path {text!r}: missing '{close}'")
 
 
 def _split_top(text: str, sep: str) -> list[str]:
