@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import sys
@@ -10,14 +11,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar, overload
 
-from podium import arguments, config, errors, inline, registry, serialization
+from podium import arguments, config, definitions, errors, inline, registry, serialization
 from podium import clock as clock_mod
 from podium import step as step_mod
 from podium import workflow as workflow_mod
-from podium.engine import interceptors, runtime, worker
+from podium.engine import interceptors, worker
+from podium.engine import runtime as runtime_mod
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
-from podium.patterns import fanout, statemachine
+from podium.patterns import fanout, saga, statemachine
 from podium.patterns import queues as queues_mod
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
@@ -49,8 +51,7 @@ class App:
     ) -> None:
         if not isinstance(name, str) or not name:
             raise errors.ConfigurationError(f"App name {name!r} must be a non-empty string")
-        if default_retry is not None and not isinstance(default_retry, retry_mod.RetryPolicy):
-            raise errors.ConfigurationError("default_retry must be a podium.RetryPolicy")
+        arguments.check_retry(default_retry, "default_retry")
         self.name = name
         self.settings = config.resolve(
             database_url=database_url,
@@ -60,10 +61,14 @@ class App:
             max_payload_bytes=max_payload_bytes,
         )
         self.registry = registry.Registry()
+        self.breakers = circuit_mod.Declared()
+        """The circuit breakers declared with `circuit_breaker`, by name."""
+        self._compensating = False
+        """Whether a step declares `compensate=` (then sagas listen to completed steps)."""
         self._store = store
         self._clock = clock or clock_mod.SystemClock()
         self._default_retry = default_retry
-        self._runtime: runtime.Runtime | None = None
+        self._runtime: runtime_mod.Runtime | None = None
         self._lock = threading.Lock()
         self._inline_owner: str | None = None
         self._workers: list[worker.Worker] = []
@@ -73,12 +78,12 @@ class App:
     # -- lifecycle -------------------------------------------------------------------------
 
     @property
-    def runtime(self) -> runtime.Runtime:
+    def runtime(self) -> runtime_mod.Runtime:
         """The engine side of this app; opens the store on first use."""
         with self._lock:
             if self._runtime is None:
                 store = self._store or factory.open_store(self.settings.database_url)
-                self._runtime = runtime.Runtime(
+                self._runtime = runtime_mod.Runtime(
                     self.name,
                     store,
                     self.settings,
@@ -86,10 +91,32 @@ class App:
                     self._clock,
                     self._default_retry,
                 )
+                self._plug(self._runtime)
                 events_mod.sync_subscriptions(self._runtime)
                 queues_mod.sync(self._runtime, self._queues)
                 schedule_mod.sync(self._runtime, self._schedules)
             return self._runtime
+
+    def _plug(self, rt: runtime_mod.Runtime) -> None:
+        """Plug the patterns this app uses into the engine's hooks (again: no change).
+
+        Fan-out wakes waiting parents when a child ends, and every worker runs the cron
+        scheduler; breakers guard step attempts and sagas listen to completed steps only
+        once the app declares one, so an app without them pays nothing per step.
+        """
+        rt.hooks.add_run_listener(fanout.ParentWaker(rt))
+        rt.hooks.add_service(schedule_mod.Firing(rt))
+        if len(self.breakers):
+            rt.hooks.add_step_wrapper(circuit_mod.StepGuard(rt, self.breakers))
+        if self._compensating:
+            rt.hooks.add_step_listener(saga.on_step_completed)
+
+    def _replug(self) -> None:
+        """After a declaration that needs a hook: plug it into a runtime that already runs."""
+        with self._lock:
+            rt = self._runtime
+        if rt is not None:
+            self._plug(rt)
 
     @property
     def store(self) -> base.Store:
@@ -233,12 +260,13 @@ class App:
             arguments.check_callable(f, "@app.step")
             step_name = name or f.__name__
             undo = step_mod.compensation(compensate, step_name)
+            options = step_mod.StepOptions(retry, timeout, undo, circuit)
+            guard = None if circuit is None else self._plain_guard(self.breakers.lookup(circuit))
+            definition = step_mod.StepDefinition(f, step_name, options, guard)
             if undo is not None:
                 self.registry.add_step(undo)
-            options = step_mod.StepOptions(retry, timeout, undo, circuit)
-            if circuit is not None:
-                circuit_mod.lookup(self.registry, circuit)
-            definition = step_mod.StepDefinition(f, step_name, options, lambda: self.runtime)
+                self._compensating = True
+                self._replug()
             self.registry.add_step(definition)
             fanout.register_runner(self.registry, definition)  # so any worker runs .submit()
             return definition
@@ -264,11 +292,19 @@ class App:
         policy = circuit_mod.BreakerPolicy(
             failure_threshold, min_calls, window, cooldown, half_open_calls
         )
-        return circuit_mod.declare(self.registry, arguments.check_name(name, "name"), policy)
+        breaker = self.breakers.declare(arguments.check_name(name, "name"), policy)
+        self._replug()
+        return breaker
 
     def breaker_state(self, name: str) -> str:
         """The state of circuit breaker `name` in the store: "closed", "open" or "half_open"."""
-        return circuit_mod.state(self.runtime, name)
+        return self.breakers.state(self.runtime, name)
+
+    def _plain_guard(
+        self, breaker: circuit_mod.Breaker
+    ) -> Callable[[], contextlib.AbstractContextManager[None]]:
+        """The breaker check of a step called outside any workflow."""
+        return lambda: circuit_mod.plain_guard(self.runtime, breaker)
 
     def asl_workflow(
         self,
@@ -287,7 +323,7 @@ class App:
         from podium.asl import workflow as asl_workflow
 
         return asl_workflow.register(
-            self, name, definition, resources or {}, queue=queue, timeout=timeout
+            self.registry, name, definition, resources or {}, queue=queue, timeout=timeout
         )
 
     def state_machine(
@@ -314,7 +350,7 @@ class App:
 
     def start(
         self,
-        workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
+        workflow: definitions.Workflow | str,
         /,
         *args: Any,
         id: str | None = None,
@@ -335,7 +371,7 @@ class App:
 
     def run(
         self,
-        workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
+        workflow: definitions.Workflow | str,
         /,
         *args: Any,
         id: str | None = None,
@@ -364,7 +400,7 @@ class App:
 
     def _create(
         self,
-        workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
+        workflow: definitions.Workflow | str,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         options: arguments.StartOptions,
@@ -384,8 +420,8 @@ class App:
             )
         if not created:
             return record, None
-        if rt.interceptors:
-            interceptors.started(rt.interceptors, record.id)
+        if rt.hooks.interceptors:
+            interceptors.started(rt.hooks.interceptors, record.id)
         if owner is None or record.lease_owner != owner:
             rt.notifier.work_available()
             return record, None
@@ -394,7 +430,7 @@ class App:
 
     def _new_workflow(
         self,
-        definition: workflow_mod.WorkflowDefinition[..., Any],
+        definition: definitions.Workflow,
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         options: arguments.StartOptions,
@@ -558,18 +594,16 @@ class App:
         rt.notifier.work_available()
         return workflow_mod.WorkflowHandle(rt, workflow_id)
 
-    def _definition(
-        self, workflow: workflow_mod.WorkflowDefinition[..., Any] | str
-    ) -> workflow_mod.WorkflowDefinition[..., Any]:
+    def _definition(self, workflow: definitions.Workflow | str) -> definitions.Workflow:
         if isinstance(workflow, str):
-            return self.registry.workflow(workflow)  # type: ignore[no-any-return]
+            return self.registry.workflow(workflow)
         if isinstance(workflow, workflow_mod.WorkflowDefinition):
             if self.registry.workflows.get(workflow.name) is not workflow:
                 raise errors.ConfigurationError(
                     f"workflow {workflow.name!r} is not registered with app {self.name!r}; "
                     "decorate it with this app's @app.workflow"
                 )
-            return workflow  # type: ignore[no-any-return]
+            return workflow
         raise errors.ConfigurationError(
             f"{workflow!r} is not a workflow; pass a function decorated with @app.workflow "
             "or its name"

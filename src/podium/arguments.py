@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from podium import errors
+from podium.patterns import retry
 
 MAX_ID_LENGTH = 200
 
@@ -71,3 +72,23 @@ def positive(value: float, what: str) -> float:
     if amount <= 0:
         raise errors.ConfigurationError(f"{what}={value!r} must be more than 0 seconds")
     return amount
+
+
+def check_retry(value: Any, what: str = "retry") -> retry.RetryPolicy | None:
+    """A retry policy option: a podium.RetryPolicy or None."""
+    if value is not None and not isinstance(value, retry.RetryPolicy):
+        raise errors.ConfigurationError(
+            f"{what}={value!r} must be a podium.RetryPolicy(...) (or None)"
+        )
+    return value
+
+
+def check_timeout(value: Any, what: str = "timeout") -> float | None:
+    """A timeout option: a positive number of seconds or None."""
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+    ):
+        raise errors.ConfigurationError(
+            f"{what}={value!r} must be a positive number of seconds (or None)"
+        )
+    return value

@@ -3,6 +3,9 @@
 A worker sets a ContextVar while it runs a workflow (and another while a step runs), so
 `podium.now()`, `random()`, `uuid4()`, `sleep()` and `idempotency_key()` find the run they
 belong to without being passed anything. Recorded values are replayed from history.
+
+`Run` is the one API of a running workflow that helpers and patterns use (the executor
+implements it); `current` returns it with a clear error outside a workflow.
 """
 
 from __future__ import annotations
@@ -14,34 +17,124 @@ import datetime as dt
 import random as _random
 import time as _time
 import uuid as _uuid
-from collections.abc import Generator
-from typing import Any, Protocol
+from collections.abc import Callable, Generator, Sequence
+from typing import Any, NamedTuple, Protocol, TypeVar
 
-from podium import errors
+from podium import definitions, errors
+from podium.engine import runtime as runtime_mod
+from podium.store import base
+
+T = TypeVar("T")
+B = TypeVar("B", bound="Batch")
+
+
+class Position(NamedTuple):
+    """A history position a run took, and what the history recorded there (None: new).
+
+    A NamedTuple rather than a frozen dataclass: one is made for every step and wait.
+    """
+
+    seq: int
+    kind: str
+    name: str
+    recorded: base.HistoryEvent | None
+
+
+class Batch(Protocol):
+    """Writes a pattern holds back to commit together at the run's next durable point."""
+
+    def commit(self, fence: base.Fence, now: float) -> Sequence[base.HistoryEvent]:
+        """Write everything held, fenced by `fence`, in one transaction.
+
+        Returns the history rows written, which the run adds to what it has seen.
+        """
+        ...
 
 
 class Run(Protocol):
-    """What the helpers need from the workflow execution in progress."""
+    """The workflow execution in progress, as workflow-only helpers and patterns see it.
+
+    A pattern takes the next history position, looks at what was recorded there, and either
+    replays that or does its work and commits an event at the position. Every write goes
+    through the run, fenced by its lease, so a pattern cannot get fencing wrong; a store
+    fault hands the workflow back instead of failing it.
+    """
 
     is_async: bool
 
-    def record(self, kind: str, make: Any) -> Any:
-        """Return the value recorded at the next position, or record `make()` there."""
+    @property
+    def runtime(self) -> runtime_mod.Runtime:
+        """The engine this run belongs to (store, clock, settings, registry, notifier)."""
+        ...
+
+    @property
+    def workflow(self) -> base.WorkflowRecord:
+        """The workflow being run, as it was when this run claimed it."""
+        ...
+
+    def take(self, kind: str, name: str, *, check: bool = True) -> Position:
+        """Take the next position; NonDeterminismError if the history holds something else.
+
+        When the position is new and `check` is set, the run first makes held-back writes
+        durable and stops if the worker is shutting down or the workflow's deadline passed;
+        a pattern that only holds writes back (fan-out's submits) passes `check=False`.
+        """
+        ...
+
+    def commit(
+        self,
+        position: Position,
+        payload: str | None,
+        *,
+        status: str = "completed",
+        started: float | None = None,
+        via: Callable[[base.Fence, base.HistoryEvent], object] | None = None,
+    ) -> base.HistoryEvent:
+        """Record the outcome of new `position` in history, fenced; return the event.
+
+        `via` commits the history row in a transaction of its own together with other
+        writes (the outbox of publish and send); it gets the fence and the row to write.
+        """
+        ...
+
+    def guarded(self, call: Callable[[], T]) -> T:
+        """Run a store call for this run: a lost lease stops the run, a fault hands it back."""
+        ...
+
+    def batch(self, kind: type[B], make: Callable[[], B]) -> B:
+        """The open batch of held-back writes of `kind`, or a new one from `make()`.
+
+        An open batch of another kind is committed first, so writes keep their order.
+        """
+        ...
+
+    def recorded(self, kind: str, name: str) -> list[base.HistoryEvent]:
+        """The events of `kind` and `name` the history holds so far, in position order."""
         ...
 
     def time(self) -> float:
         """The engine clock's current time (a fake clock in tests)."""
         ...
 
+    def record(self, kind: str, make: Callable[[], Any]) -> Any:
+        """Return the value recorded at the next position, or record `make()` there."""
+        ...
+
     def timer(self, seconds: float) -> float:
         """Record (or replay) a durable timer; return seconds still to wait in this thread."""
+        ...
+
+    def wait_until(self, moment: float) -> float:
+        """Seconds left until `moment` if short; for a long wait, unload the workflow."""
         ...
 
     def pause(self, seconds: float) -> None:
         """Block this thread for a short wait (fake clocks advance instead)."""
         ...
 
-    def call_step(self, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def call_step(
+        self, step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Run or replay a step at the next position."""
         ...
 
@@ -69,6 +162,14 @@ current_run: contextvars.ContextVar[Run | None] = contextvars.ContextVar("podium
 current_step: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
     "podium_step", default=None
 )
+
+
+def current(helper: str, hint: str = "call it in an @app.workflow function (not in a step)") -> Run:
+    """The run of the workflow body executing now; outside one, a PodiumError with `hint`."""
+    run = current_run.get()
+    if run is None:
+        raise errors.PodiumError(f"podium.{helper}() was called outside a workflow body; {hint}")
+    return run
 
 
 def _run(helper: str) -> Run | None:
@@ -111,6 +212,22 @@ class Pause:
     def __await__(self) -> Generator[Any, None, None]:
         if self.remaining > 0:
             yield from asyncio.sleep(self.remaining).__await__()
+
+
+class Ready:
+    """An awaitable of a value already known: what waits return in `async def` workflows."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        yield from ()
+        return self.value
+
+
+def ready(run: Run, value: Any) -> Any:
+    """`value` as a wait returns it to `run`'s workflow: awaitable in an `async def` one."""
+    return Ready(value) if run.is_async else value
 
 
 def sleep(seconds: float | dt.timedelta) -> Pause:

@@ -86,7 +86,28 @@ class StepTimeout(PodiumError):
         )
 
 
-class CircuitOpenError(PodiumError):
+class StepRefused(PodiumError):
+    """A step-attempt wrapper refused to run the step: the attempt failed without running.
+
+    Retry policies wait `retry_after` seconds and try again without counting the refusal
+    as an attempt (the step did not run); see `refusals`.
+    """
+
+    retry_after: float = 0.0
+
+
+def refusals() -> frozenset[str]:
+    """The type names of every `StepRefused` error, as failed attempts record them."""
+    found: set[str] = set()
+    pending: list[type[StepRefused]] = [StepRefused]
+    while pending:
+        cls = pending.pop()
+        found.add(cls.__qualname__)
+        pending.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
+class CircuitOpenError(StepRefused):
     """A step guarded by an open circuit breaker was refused without running."""
 
     def __init__(self, breaker: str, retry_after: float = 0.0) -> None:

@@ -13,9 +13,11 @@ from typing import Any
 from podium import errors
 from podium import workflow as workflow_mod
 from podium.engine import runtime, worker
-from podium.patterns import fanout
-from podium.store import base
+from podium.store import base, children
 from podium.types import TERMINAL_STATUSES
+
+DRIVE_BATCH = 64
+"""Ready descendants looked up at a time while driving a workflow's children here."""
 
 NEVER_RELEASED = threading.Event()
 """The `releasing` signal of runs in the caller's thread: nothing hands them back (never set).
@@ -32,7 +34,7 @@ def drive(rt: runtime.Runtime, workflow_id: str, owner: str) -> Any:
             record = _run_if_ready(rt, workflow_id, owner)
             if record.status in TERMINAL_STATUSES:
                 return workflow_mod.outcome(record)
-            if fanout.drive_children(rt, workflow_id, owner):
+            if drive_children(rt, workflow_id, owner):
                 continue  # its children ran here; it may be ready now
             if record.ready_at is not None and record.ready_at <= rt.clock.time():
                 continue
@@ -42,6 +44,21 @@ def drive(rt: runtime.Runtime, workflow_id: str, owner: str) -> Any:
             event.wait(wait)
         finally:
             rt.notifier.unwatch(workflow_id, event)
+
+
+def drive_children(rt: runtime.Runtime, workflow_id: str, owner: str) -> bool:
+    """Run the ready descendants of `workflow_id` in this thread; whether any ran."""
+    store = children.Children(rt.store.connector)
+    ran = False
+    while True:
+        progress = False
+        for child_id in store.ready_descendants(workflow_id, rt.clock.time(), DRIVE_BATCH):
+            claim = rt.store.claim_one(child_id, owner, rt.clock.time(), rt.settings.lease_seconds)
+            if claim is not None:
+                worker.execute(rt, claim, NEVER_RELEASED)
+                ran = progress = True
+        if not progress:
+            return ran
 
 
 def _run_if_ready(rt: runtime.Runtime, workflow_id: str, owner: str) -> base.WorkflowRecord:

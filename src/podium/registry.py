@@ -1,29 +1,39 @@
-"""Name -> definition maps of one App (workflows, steps, circuit breakers)."""
+"""Name -> definition maps of one App: its workflows and its steps."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol, TypeVar
 
-from podium import errors
+from podium import definitions, errors
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def fn(self) -> object: ...
+
+
+D = TypeVar("D", bound=_Named)
 
 
 class Registry:
     """What an App knows by name. Names are how the store refers to definitions."""
 
     def __init__(self) -> None:
-        self.workflows: dict[str, Any] = {}
-        self.steps: dict[str, Any] = {}
-        self.breakers: dict[str, Any] = {}
+        self.workflows: dict[str, definitions.Workflow] = {}
+        self.steps: dict[str, definitions.Step] = {}
 
-    def add_workflow(self, definition: Any) -> None:
+    def add_workflow(self, definition: definitions.Workflow) -> None:
         """Register a workflow definition under its unique name."""
-        self._add(self.workflows, "workflow", definition)
+        _add(self.workflows, "workflow", definition)
 
-    def add_step(self, definition: Any) -> None:
+    def add_step(self, definition: definitions.Step) -> None:
         """Register a step definition under its unique name."""
-        self._add(self.steps, "step", definition)
+        _add(self.steps, "step", definition)
 
-    def workflow(self, name: str) -> Any:
+    def workflow(self, name: str) -> definitions.Workflow:
         """Return the workflow called `name`; ConfigurationError lists the known ones."""
         try:
             return self.workflows[name]
@@ -34,12 +44,13 @@ class Registry:
                 "check the name or import the module that defines it"
             ) from None
 
-    @staticmethod
-    def _add(table: dict[str, Any], kind: str, definition: Any) -> None:
-        existing = table.get(definition.name)
-        if existing is not None and existing.fn is not definition.fn:
-            raise errors.ConfigurationError(
-                f"two different {kind}s are named {definition.name!r}; "
-                f"give one a distinct name with @app.{kind}(name=...)"
-            )
-        table[definition.name] = definition
+
+def _add(table: dict[str, D], kind: str, definition: D) -> None:
+    """Add `definition` to `table`; the same function again under its name is a no-op."""
+    existing = table.get(definition.name)
+    if existing is not None and existing.fn is not definition.fn:
+        raise errors.ConfigurationError(
+            f"two different {kind}s are named {definition.name!r}; "
+            f"give one a distinct name with @app.{kind}(name=...)"
+        )
+    table[definition.name] = definition

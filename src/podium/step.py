@@ -10,8 +10,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar
 
-from podium import context, errors
-from podium.patterns import circuit, fanout, saga
+from podium import arguments, context, errors
+from podium.patterns import fanout, saga
 from podium.patterns import retry as retry_mod
 
 P = ParamSpec("P")
@@ -29,18 +29,8 @@ class StepOptions:
     """The name of the circuit breaker this step's calls go through (see patterns/circuit)."""
 
     def __post_init__(self) -> None:
-        if self.retry is not None and not isinstance(self.retry, retry_mod.RetryPolicy):
-            raise errors.ConfigurationError(
-                f"retry={self.retry!r} must be a podium.RetryPolicy(...)"
-            )
-        if self.timeout is not None and (
-            isinstance(self.timeout, bool)
-            or not isinstance(self.timeout, int | float)
-            or self.timeout <= 0
-        ):
-            raise errors.ConfigurationError(
-                f"timeout={self.timeout!r} must be a positive number of seconds"
-            )
+        arguments.check_retry(self.retry)
+        arguments.check_timeout(self.timeout)
         if self.compensate is not None and not isinstance(self.compensate, StepDefinition):
             raise errors.ConfigurationError(
                 f"compensate={self.compensate!r} must be a step; see `compensation()`"
@@ -59,13 +49,13 @@ class StepDefinition(Generic[P, R]):
         fn: Callable[P, R],
         name: str,
         options: StepOptions,
-        runtime: Callable[[], Any] | None = None,
+        guard: Callable[[], contextlib.AbstractContextManager[None]] | None = None,
     ) -> None:
         self.fn = fn
         self.name = name
         self.options = options
-        self.runtime = runtime
-        """The owning App's runtime, for plain calls that go through a circuit breaker."""
+        self.guard = guard
+        """The circuit breaker check of plain calls (given by the App that declared the step)."""
         self.is_async = inspect.iscoroutinefunction(fn)
         functools.update_wrapper(self, fn)
 
@@ -98,7 +88,7 @@ class StepDefinition(Generic[P, R]):
                 if not policy.should_retry(attempt, exc):
                     raise
                 time.sleep(policy.delay_for(attempt, exc))
-                attempt += not isinstance(exc, errors.CircuitOpenError)
+                attempt += not isinstance(exc, errors.StepRefused)
 
     async def _call_plain_async(self, *args: Any, **kwargs: Any) -> Any:
         import asyncio
@@ -113,20 +103,23 @@ class StepDefinition(Generic[P, R]):
                 if not policy.should_retry(attempt, exc):
                     raise
                 await asyncio.sleep(policy.delay_for(attempt, exc))
-                attempt += not isinstance(exc, errors.CircuitOpenError)
+                attempt += not isinstance(exc, errors.StepRefused)
             else:
                 return saga.completed(self, result, args, kwargs)
 
     def _guard(self) -> contextlib.AbstractContextManager[None]:
         """A plain call's circuit breaker check (nothing without `circuit=`)."""
         if self.options.circuit is None:
-            return contextlib.nullcontext()
-        if self.runtime is None:
+            return _NO_GUARD
+        if self.guard is None:
             raise errors.ConfigurationError(
                 f"step {self.name!r} names circuit {self.options.circuit!r} but belongs to no "
                 "App; declare it with @app.step(circuit=...)"
             )
-        return circuit.guard(self.runtime(), self)
+        return self.guard()
+
+
+_NO_GUARD = contextlib.nullcontext()
 
 
 def compensation(undo: Any, step_name: str) -> StepDefinition[..., Any] | None:

@@ -7,14 +7,13 @@ import enum
 import functools
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar
+from typing import Any, ClassVar, Generic, ParamSpec, TypeVar
 
-from podium import errors, serialization
+from podium import arguments, errors, serialization
+from podium.engine.runtime import Runtime
+from podium.patterns import messages
 from podium.patterns import retry as retry_mod
 from podium.store import base, children
-
-if TYPE_CHECKING:
-    from podium.engine.runtime import Runtime
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,20 +41,16 @@ class WorkflowOptions:
     """Topic patterns whose events each start one run (see podium.patterns.events)."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.queue, str) or not self.queue:
-            raise errors.ConfigurationError(f"queue={self.queue!r} must be a non-empty string")
-        if self.retry is not None and not isinstance(self.retry, retry_mod.RetryPolicy):
-            raise errors.ConfigurationError(f"retry={self.retry!r} must be a podium.RetryPolicy")
-        if self.timeout is not None and (
-            isinstance(self.timeout, bool)
-            or not isinstance(self.timeout, int | float)
-            or self.timeout <= 0
-        ):
-            raise errors.ConfigurationError(f"timeout={self.timeout!r} must be positive seconds")
+        arguments.check_name(self.queue, "queue")
+        arguments.check_retry(self.retry)
+        arguments.check_timeout(self.timeout)
 
 
 class WorkflowDefinition(Generic[P, R]):
     """A registered workflow. Start it with `app.start`/`app.run`; calling it runs it plainly."""
+
+    timeout_error_type: ClassVar[str] = "TimeoutError"
+    """The error type a run past its deadline fails with (ASL workflows: States.Timeout)."""
 
     def __init__(self, fn: Callable[P, R], name: str, options: WorkflowOptions) -> None:
         self.fn = fn
@@ -136,8 +131,6 @@ class WorkflowHandle:
 
         Delivered exactly once, in order per topic; the same `id` again is the same message.
         """
-        from podium.patterns import messages
-
         return messages.send(self._rt, self.id, topic, payload, id=id)
 
 

@@ -308,7 +308,7 @@ def test_outcomes_from_many_threads_are_all_counted(app: podium.App, store_url: 
         t.start()
     for t in threads:
         t.join(30)
-    policy = circuit.lookup(app.registry, "payments").policy
+    policy = app.breakers.lookup("payments").policy
     store = breakers.Breakers(app.store.connector)
     calls, failures = store.window("payments", 0, policy.first_bucket(app.runtime.clock.time()))
     assert (calls, failures) == (200, 0)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import podium
-from podium.patterns import events
+from podium.server import cloudevents
 from podium.store import events as es
 
 from .conftest import AppFactory, Waiter
@@ -256,10 +256,10 @@ def test_cloudevents_structured_and_binary(app: podium.App):
         "datacontenttype": "application/json",
         "data": {"id": 1},
     }
-    published = events.publish_cloudevent(app, structured)
+    published = cloudevents.publish_cloudevent(app, structured)
     assert (published.created, published.started) == (True, ("ce_order:/shop:A-1",))
     assert published.event.key == "order-1"
-    assert not events.publish_cloudevent(app, structured).created
+    assert not cloudevents.publish_cloudevent(app, structured).created
     headers = {
         "Content-Type": "application/json",
         "ce-specversion": "1.0",
@@ -267,16 +267,16 @@ def test_cloudevents_structured_and_binary(app: podium.App):
         "ce-source": "/shop",
         "ce-type": "com.example.order.created",
     }
-    binary = events.cloudevent_from_http(headers, b'{"id": 2}')
-    assert events.publish_cloudevent(app, binary).started == ("ce_order:/shop:A-2",)
+    binary = cloudevents.cloudevent_from_http(headers, b'{"id": 2}')
+    assert cloudevents.publish_cloudevent(app, binary).started == ("ce_order:/shop:A-2",)
     with app.worker():
         assert app.get("ce_order:/shop:A-1").result(timeout=10) == {"id": 1}
         assert app.get("ce_order:/shop:A-2").result(timeout=10) == {"id": 2}
-    summary = events.describe(published)
+    summary = cloudevents.describe(published)
     assert summary["event"]["payload"] == {"id": 1}
 
 
 def test_invalid_cloudevent_is_refused(app: podium.App):
-    with pytest.raises(events.InvalidCloudEvent, match="type"):
-        events.publish_cloudevent(app, {"specversion": "1.0", "id": "x", "source": "/s"})
+    with pytest.raises(cloudevents.InvalidCloudEvent, match="type"):
+        cloudevents.publish_cloudevent(app, {"specversion": "1.0", "id": "x", "source": "/s"})
     assert stored(app) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import podium
+from podium.patterns import statemachine
 from tests.server import serverapp
 from tests.server.live import ROOT, serve
 from tests.server.live import podium as podium_cli
@@ -114,7 +115,9 @@ def seed_operations(url: str) -> None:
             with pytest.raises(ConnectionError):
                 gateway(True)
         app.start("bulk_job", 1, id="bulk-1")
-        flow = app.registry.workflows["podium.machine:order_flow"].state_machine
+        definition = app.registry.workflows["podium.machine:order_flow"]
+        assert isinstance(definition, statemachine.MachineWorkflow)
+        flow = definition.machine
         flow.create("O-1")
         flow.send("O-1", "pay")
     finally:

@@ -94,7 +94,8 @@ def _machine(app: podium.App):
     from podium.patterns import statemachine
 
     definition = app.registry.workflows[statemachine.WORKFLOW_PREFIX + "order_flow"]
-    return definition.state_machine
+    assert isinstance(definition, statemachine.MachineWorkflow)
+    return definition.machine
 
 
 def _row(html: str, marker: str) -> str:

@@ -5,7 +5,9 @@ import dataclasses
 import pytest
 
 import podium
-from podium.patterns import circuit, retry
+from podium import errors
+from podium.engine import stepcall
+from podium.patterns import retry
 from podium.patterns.circuit import CLOSED, HALF_OPEN, OPEN, Admit, BreakerPolicy, Refuse, Window
 from podium.store import base
 from podium.store.breakers import Change, Snapshot
@@ -168,5 +170,6 @@ def test_refusals_are_counted_from_the_attempts_by_type():
         return base.Attempt("w", 0, n, "charge", error_type, "", 0.0, 0.0, 1.0)
 
     attempts = [attempt(1, "ConnectionError"), attempt(2, "CircuitOpenError")]
-    assert circuit.refusals(attempts) == 1
-    assert circuit.refusals([]) == 0
+    assert stepcall._refusals(attempts) == 1
+    assert stepcall._refusals([]) == 0
+    assert "CircuitOpenError" in errors.refusals()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import datetime as dt
 import gc
 from typing import Any
@@ -106,59 +105,6 @@ def test_subscriber_input_is_the_serialized_one_argument_call():
     assert serialization.loads_call(new.input) == ([payload], {})
 
 
-def test_structured_cloudevent_from_http():
-    body = b'{"specversion":"1.0","id":"1","source":"/s","type":"t","data":{"a":1}}'
-    event = events.cloudevent_from_http(
-        {"Content-Type": "application/cloudevents+json; charset=utf-8"}, body
-    )
-    assert event["data"] == {"a": 1}
-    with pytest.raises(events.InvalidCloudEvent, match="batch"):
-        events.cloudevent_from_http({"content-type": "application/cloudevents-batch+json"}, b"[]")
-    with pytest.raises(events.InvalidCloudEvent, match="object"):
-        events.cloudevent_from_http({"content-type": "application/cloudevents+json"}, b"[1]")
-
-
-def test_binary_cloudevent_from_http():
-    headers = {
-        "Content-Type": "text/plain",
-        "CE-SpecVersion": "1.0",
-        "ce-id": "42",
-        "ce-source": "/a%20b",
-        "ce-type": "t",
-        "ce-partitionkey": "k",
-    }
-    event = events.cloudevent_from_http(headers, "héllo".encode())
-    assert event == {
-        "specversion": "1.0",
-        "id": "42",
-        "source": "/a b",
-        "type": "t",
-        "partitionkey": "k",
-        "datacontenttype": "text/plain",
-        "data": "héllo",
-    }
-    raw = events.cloudevent_from_http({"content-type": "application/octet-stream"}, b"\xff\x00")
-    assert raw["data"] == base64.b64encode(b"\xff\x00").decode()
-    with pytest.raises(events.InvalidCloudEvent, match="JSON"):
-        events.cloudevent_from_http({"content-type": "application/json"}, b"{nope")
-
-
-def test_cloudevent_base64_data():
-    encoded = base64.b64encode(b'{"x": 1}').decode()
-    assert events._ce_data({"data_base64": encoded, "datacontenttype": "application/json"}) == {
-        "x": 1
-    }
-    assert (
-        events._ce_data(
-            {"data_base64": base64.b64encode(b"hi").decode(), "datacontenttype": "text/plain"}
-        )
-        == "hi"
-    )
-    assert events._ce_data({}) is None
-    with pytest.raises(events.InvalidCloudEvent, match="base64"):
-        events._ce_data({"data_base64": "!!!"})
-
-
 def test_step_scoped_ids_count_per_attempt_and_action():
     assert events.step_scoped_id("publish") is None
     first = context.StepContext("wf", 3, "notify", 1)
@@ -183,7 +129,7 @@ def test_step_scoped_ids_count_per_attempt_and_action():
 
 def test_ready_is_awaitable():
     async def main() -> Any:
-        return await events.Ready(7)
+        return await context.Ready(7)
 
     assert asyncio.run(main()) == 7
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import podium
-from podium import errors, serialization
+from podium import context, errors, serialization
 from podium.patterns import fanout
 from podium.store import base, children
 from podium.store.sqlite import SQLiteStore
@@ -47,17 +47,17 @@ def test_a_step_runner_is_one_workflow_per_step_named_after_it():
     async def coro(x: int) -> int:
         return x
 
-    runner = fanout.runner(plain)
-    assert runner.name == "podium.step:plain"
-    assert fanout.runner(plain) is runner
-    assert app.registry.workflows["podium.step:plain"] is runner  # registered by @app.step
+    runner = app.registry.workflows["podium.step:plain"]  # registered by @app.step
+    assert fanout.runner_name(plain) == runner.name == "podium.step:plain"
+    fanout.register_runner(app.registry, plain)  # again: the same runner stays
+    assert app.registry.workflows["podium.step:plain"] is runner
     assert not runner.is_async
-    assert fanout.runner(coro).is_async
+    assert app.registry.workflows["podium.step:coro"].is_async
 
 
 def test_ready_is_an_awaitable_of_its_value():
     async def main() -> object:
-        return await fanout.Ready([1, 2])
+        return await context.Ready([1, 2])
 
     assert asyncio.run(main()) == [1, 2]
 

@@ -13,10 +13,11 @@ import datetime as dt
 import re
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
 from podium import context
 from podium import errors as podium_errors
+from podium import registry as registry_mod
 from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.asl import (
@@ -29,11 +30,29 @@ from podium.asl import (
     validation,
 )
 from podium.asl.effects import ItemOutcome
-from podium.patterns import fanout
+from podium.patterns import fanout, messages
 from podium.patterns import retry as retry_mod
 
-if TYPE_CHECKING:
-    from podium.app import App
+
+class AslWorkflow(workflow_mod.WorkflowDefinition[..., Any]):
+    """A workflow that runs an ASL state machine, or a DISTRIBUTED Map's item processor."""
+
+    timeout_error_type: ClassVar[str] = errors.TIMEOUT
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        name: str,
+        options: workflow_mod.WorkflowOptions,
+        machine: Mapping[str, Any],
+        *,
+        processor: bool = False,
+    ) -> None:
+        super().__init__(fn, name, options)
+        self.machine = machine
+        """The definition it runs (for a processor: its ItemProcessor)."""
+        self.processor = processor
+        """True for a DISTRIBUTED Map's item processor, False for a state machine."""
 
 
 class PodiumEffects:
@@ -43,7 +62,7 @@ class PodiumEffects:
         self,
         steps: Mapping[str, step_mod.StepDefinition[..., Any]],
         children: Mapping[int, distributed.Child] | None = None,
-        machines: Callable[[str], workflow_mod.WorkflowDefinition[..., Any] | None] | None = None,
+        machines: Callable[[str], AslWorkflow | None] | None = None,
     ) -> None:
         self.steps = steps
         self.children = children or {}
@@ -102,8 +121,6 @@ class PodiumEffects:
 
     def wait_for_callback(self, token: str, timeout: float | None, heartbeat: float | None) -> Any:
         """Receive the callback message of `token` (a durable wait; see podium.asl.tokens)."""
-        from podium.patterns import messages
-
         topic = tokens.topic(token)
         begin = context.now() if timeout is not None else None
 
@@ -156,7 +173,7 @@ def _utcnow() -> dt.datetime:
 
 
 def register(
-    app: App,
+    registry: registry_mod.Registry,
     name: str,
     definition: Any,
     resources: Mapping[str, Callable[..., Any]],
@@ -171,12 +188,12 @@ def register(
         problems = _unmapped(machine, resources)
     if problems or machine is None:
         raise errors.DefinitionError(problems)
-    steps = {res: _as_step(app, name, res, fn) for res, fn in resources.items()}
-    children = _children(app, name, machine, steps, queue)
+    steps = {res: _as_step(registry, name, res, fn) for res, fn in resources.items()}
+    children = _children(registry, name, machine, steps, queue)
     machine_timeout = machine.get("TimeoutSeconds")
 
     def body(input: Any = None) -> Any:
-        effects = PodiumEffects(steps, children, lambda other: _machine(app, other))
+        effects = PodiumEffects(steps, children, lambda other: _machine(registry, other))
         engine = interpreter.Interpreter(effects, name)
         return engine.execute(machine, input, _execution_id())
 
@@ -185,29 +202,26 @@ def register(
     options = workflow_mod.WorkflowOptions(
         queue, retry_mod.NO_RETRY, timeout if timeout is not None else machine_timeout
     )
-    wf = workflow_mod.WorkflowDefinition(body, name, options)
-    wf.asl_definition = machine  # type: ignore[attr-defined]
-    wf.timeout_error_type = errors.TIMEOUT  # type: ignore[attr-defined]
-    app.registry.add_workflow(wf)
+    wf = AslWorkflow(body, name, options, machine)
+    registry.add_workflow(wf)
     return wf
 
 
-def _machine(app: App, name: str) -> workflow_mod.WorkflowDefinition[..., Any] | None:
-    """The ASL state machine registered in `app` as `name` (not a DISTRIBUTED Map's child)."""
-    found = app.registry.workflows.get(name)
-    if found is None or "/" in name or not hasattr(found, "asl_definition"):
-        return None
-    return found  # type: ignore[no-any-return]
+def _machine(registry: registry_mod.Registry, name: str) -> AslWorkflow | None:
+    """The ASL state machine registered as `name` (not a DISTRIBUTED Map's processor)."""
+    found = registry.workflows.get(name)
+    if isinstance(found, AslWorkflow) and not found.processor:
+        return found
+    return None
 
 
 def _execution_id() -> str:
     run = context.current_run.get()
-    record = getattr(run, "wf", None)
-    return getattr(record, "id", None) or str(context.uuid4())
+    return run.workflow.id if run is not None else str(context.uuid4())
 
 
 def _children(
-    app: App,
+    registry: registry_mod.Registry,
     name: str,
     machine: Any,
     steps: Mapping[str, step_mod.StepDefinition[..., Any]],
@@ -216,12 +230,12 @@ def _children(
     """Register a child workflow for each DISTRIBUTED Map's ItemProcessor (by its id)."""
     children: dict[int, distributed.Child] = {}
 
-    def machines(other: str) -> workflow_mod.WorkflowDefinition[..., Any] | None:
-        return _machine(app, other)
+    def machines(other: str) -> AslWorkflow | None:
+        return _machine(registry, other)
 
     for path, processor in distributed.processors(machine):
         child = _child(f"{name}/{path}", name, processor, steps, children, queue, machines)
-        app.registry.add_workflow(child)
+        registry.add_workflow(child)
         children[id(processor)] = child
     return children
 
@@ -233,7 +247,7 @@ def _child(
     steps: Mapping[str, step_mod.StepDefinition[..., Any]],
     children: Mapping[int, distributed.Child],
     queue: str,
-    machines: Callable[[str], workflow_mod.WorkflowDefinition[..., Any] | None] | None = None,
+    machines: Callable[[str], AslWorkflow | None] | None = None,
 ) -> distributed.Child:
     """The workflow that runs `processor` on one item (or batch) of a DISTRIBUTED Map."""
 
@@ -247,9 +261,7 @@ def _child(
     body.__name__ = body.__qualname__ = workflow.rsplit("/", 1)[-1]
     body.__doc__ = f"Item processor {workflow!r} of a DISTRIBUTED Map."
     options = workflow_mod.WorkflowOptions(queue, retry_mod.NO_RETRY, None)
-    child = workflow_mod.WorkflowDefinition(body, workflow, options)
-    child.asl_definition = processor  # type: ignore[attr-defined]
-    return child
+    return AslWorkflow(body, workflow, options, processor, processor=True)
 
 
 def _unmapped(machine: Any, resources: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -286,7 +298,7 @@ def _map_resources(machine: Any, at: str = "") -> list[tuple[str, str]]:
 
 
 def _as_step(
-    app: App, machine: str, resource: str, fn: Callable[..., Any]
+    registry: registry_mod.Registry, machine: str, resource: str, fn: Callable[..., Any]
 ) -> step_mod.StepDefinition[..., Any]:
     if isinstance(fn, step_mod.StepDefinition):
         return fn
@@ -305,5 +317,5 @@ def _as_step(
     step = step_mod.StepDefinition(
         fn, f"{machine}:{short}", step_mod.StepOptions(retry=retry_mod.NO_RETRY)
     )
-    app.registry.add_step(step)
+    registry.add_step(step)
     return step

@@ -7,25 +7,47 @@ wait (`Suspend`: the workflow is unloaded until its wake time), or is stopped by
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
-from podium import context, errors, serialization
-from podium.engine import failures, history, interceptors, stepcall
+from podium import context, definitions, errors, serialization
+from podium.engine import failures, history, hooks, interceptors, stepcall
 from podium.engine.runtime import Runtime
-from podium.patterns import fanout
 from podium.store import base
+
+T = TypeVar("T")
+R = TypeVar("R")
+X = TypeVar("X")
+B = TypeVar("B", bound=context.Batch)
+
+_NOTHING = contextlib.nullcontext()
+
+
+class _Body:
+    """The workflow function's call: its arguments in, its return value out."""
+
+    __slots__ = ("args", "kwargs", "value")
+
+    def __init__(self, args: Sequence[Any], kwargs: dict[str, Any]) -> None:
+        self.args = args
+        self.kwargs = kwargs
+        self.value: Any = None
 
 
 class Execution:
-    """The state of one run: its claim, history cursor and failed attempts."""
+    """One run of one claimed workflow: its claim, history cursor and failed attempts.
+
+    It implements `context.Run`, the API through which the workflow-only helpers and the
+    patterns take history positions and commit events; they never touch its fields.
+    """
 
     def __init__(
         self,
         runtime: Runtime,
         claim: base.Claim,
-        definition: Any,
+        definition: definitions.Workflow,
         releasing: threading.Event,
     ) -> None:
         self.rt = runtime
@@ -39,8 +61,8 @@ class Execution:
         """How the run ended, for interceptors: completed, failed, suspended, released."""
         self.output: str | None = None
         """The serialized result this run stored, once `outcome` is "completed"."""
-        self.deferred: Callable[[], None] | None = None
-        """Writes held back to be batched (fan-out's child creations); see `flush`."""
+        self._batch: context.Batch | None = None
+        """Writes held back to be committed together (fan-out's child creations)."""
         fresh = claim.record.runs <= 1
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)
@@ -49,59 +71,124 @@ class Execution:
         for attempt in [] if fresh else store.load_attempts(self.wf.id):
             self.attempts.setdefault(attempt.seq, []).append(attempt)
 
+    @property
+    def runtime(self) -> Runtime:
+        """See `context.Run.runtime`."""
+        return self.rt
+
+    @property
+    def workflow(self) -> base.WorkflowRecord:
+        """See `context.Run.workflow`."""
+        return self.wf
+
     # -- running ---------------------------------------------------------------------------
 
     def run_sync(self) -> None:
         """Run a `def` workflow to its next end in this thread."""
-        token = context.current_run.set(self)
-        try:
-            with interceptors.run_scope(self):
-                try:
-                    with self.rt.leases.holding(self.fence):
-                        args, kwargs = serialization.loads_call(self.wf.input)
-                        value = self.definition.fn(*args, **kwargs)
-                except BaseException as exc:
-                    self._conclude_error(exc)
-                else:
-                    self._conclude_value(value)
-        finally:
-            context.current_run.reset(token)
+        with self._running() as body:
+            body.value = self.definition.fn(*body.args, **body.kwargs)
 
     async def run_async(self) -> None:
         """Run an `async def` workflow to its next end on the running loop."""
+        with self._running() as body:
+            body.value = await self.definition.fn(*body.args, **body.kwargs)
+
+    @contextlib.contextmanager
+    def _running(self) -> Iterator[_Body]:
+        """Around the workflow function: context, interceptors, lease; conclude the run."""
         token = context.current_run.set(self)
         try:
-            with interceptors.run_scope(self):
+            chain = self.rt.hooks.interceptors
+            with (
+                interceptors.run_scope(chain, self._info(), self.rt.clock.time, self)
+                if chain
+                else _NOTHING
+            ):
                 try:
                     with self.rt.leases.holding(self.fence):
                         args, kwargs = serialization.loads_call(self.wf.input)
-                        value = await self.definition.fn(*args, **kwargs)
+                        body = _Body(args, kwargs)
+                        yield body
                 except BaseException as exc:
                     self._conclude_error(exc)
                 else:
-                    self._conclude_value(value)
+                    self._conclude_value(body.value)
         finally:
             context.current_run.reset(token)
 
-    def call_step(self, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _info(self) -> interceptors.RunInfo:
+        wf = self.wf
+        return interceptors.RunInfo(
+            wf.id, wf.workflow, wf.queue, wf.runs, self.fence.owner, self.claim.takeover
+        )
+
+    def call_step(
+        self, step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Run or replay `step` (see `stepcall.call`)."""
         return stepcall.call(self, step, args, kwargs)
 
-    # -- recorded values and timers (the context.Run protocol) ------------------------------
+    # -- history positions (the context.Run API) -------------------------------------------
+
+    def take(self, kind: str, name: str, *, check: bool = True) -> context.Position:
+        """See `context.Run.take`."""
+        seq, event = self.cursor.advance(kind, name)
+        if event is None and check:
+            self.check_continue()
+        return context.Position(seq, kind, name, event)
+
+    def commit(
+        self,
+        position: context.Position,
+        payload: str | None,
+        *,
+        status: str = "completed",
+        started: float | None = None,
+        via: Callable[[base.Fence, base.HistoryEvent], object] | None = None,
+    ) -> base.HistoryEvent:
+        """See `context.Run.commit`."""
+        now = self.rt.clock.time()
+        event = base.HistoryEvent(
+            self.wf.id,
+            position.seq,
+            position.kind,
+            position.name,
+            status,
+            payload,
+            1,
+            now if started is None else started,
+            now,
+        )
+        self._fenced(self.rt.store.append_history if via is None else via, event)
+        self.cursor.add(event)
+        return event
+
+    def guarded(self, call: Callable[[], T]) -> T:
+        """See `context.Run.guarded`."""
+        return self._fenced(lambda _fence, _nothing: call(), None)
+
+    def batch(self, kind: type[B], make: Callable[[], B]) -> B:
+        """See `context.Run.batch`."""
+        if isinstance(self._batch, kind):
+            return self._batch
+        self.flush()
+        made = self._batch = make()
+        return made
+
+    def recorded(self, kind: str, name: str) -> list[base.HistoryEvent]:
+        """See `context.Run.recorded`."""
+        found = [e for e in self.cursor.events.values() if e.kind == kind and e.name == name]
+        return sorted(found, key=lambda event: event.seq)
+
+    # -- recorded values and timers --------------------------------------------------------
 
     def record(self, kind: str, make: Callable[[], Any]) -> Any:
         """Replay the value at the next position or record a fresh `make()` there."""
-        seq, event = self.cursor.advance(kind, kind)
-        if event is not None:
-            return serialization.loads(event.payload)
-        self.check_continue()
+        position = self.take(kind, kind)
+        if position.recorded is not None:
+            return serialization.loads(position.recorded.payload)
         value = make()
-        now = self.rt.clock.time()
-        self.append(
-            base.HistoryEvent(
-                self.wf.id, seq, kind, kind, "completed", serialization.dumps(value), 1, now, now
-            )
-        )
+        self.commit(position, serialization.dumps(value))
         return value
 
     def time(self) -> float:
@@ -110,17 +197,16 @@ class Execution:
 
     def timer(self, seconds: float) -> float:
         """Record (or replay) a timer; suspend if its wait is long, else return what is left."""
-        seq, event = self.cursor.advance("sleep", "sleep")
-        if event is not None:
-            fire_at = float(serialization.loads(event.payload))
+        position = self.take("sleep", "sleep")
+        if position.recorded is not None:
+            fire_at = float(serialization.loads(position.recorded.payload))
         else:
-            self.check_continue()
             now = self.rt.clock.time()
             fire_at = now + seconds
             self.append(
                 base.HistoryEvent(
                     self.wf.id,
-                    seq,
+                    position.seq,
                     "sleep",
                     "sleep",
                     "scheduled",
@@ -147,8 +233,9 @@ class Execution:
     # -- guarded writes --------------------------------------------------------------------
 
     def check_continue(self) -> None:
-        """Before new work: flush deferred writes; stop if shutting down or past the deadline."""
-        self.flush()
+        """Before new work: flush held-back writes; stop if shutting down or past the deadline."""
+        if self._batch is not None:
+            self.flush()
         if self.releasing.is_set():
             raise errors.Release()
         deadline = self.wf.deadline
@@ -156,10 +243,11 @@ class Execution:
             raise errors.DeadlineExceeded(self.wf.id, deadline - self.wf.created_at)
 
     def flush(self) -> None:
-        """Make deferred writes durable now, under the fence (see `deferred`)."""
-        deferred, self.deferred = self.deferred, None
-        if deferred is not None:
-            self._fenced(lambda _fence, _item: deferred(), None)
+        """Make held-back writes durable now, under the fence (see `batch`)."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            for event in self._fenced(batch.commit, self.rt.clock.time()):
+                self.cursor.add(event)
 
     def append(self, event: base.HistoryEvent) -> None:
         """Append to history under the fence; a lost lease stops this run."""
@@ -171,11 +259,18 @@ class Execution:
         self._fenced(self.rt.store.record_attempt, attempt)
         self.attempts.setdefault(attempt.seq, []).append(attempt)
 
-    def _fenced(self, write: Callable[[base.Fence, Any], None], item: Any) -> None:
+    def _fenced(self, write: Callable[[base.Fence, X], R], item: X) -> R:
+        """`write(fence, item)`: a lost lease stops the run, a store fault hands it back.
+
+        Podium's own errors (a message to a workflow that does not exist, say) reach the
+        workflow code like any error of the call that caused them.
+        """
         try:
-            write(self.fence, item)
+            return write(self.fence, item)
         except errors.LeaseLost:
             raise errors.Fenced() from None
+        except errors.PodiumError:
+            raise
         except Exception as exc:
             raise errors.StoreFault(exc) from exc
 
@@ -236,7 +331,7 @@ class Execution:
         info = failures.describe(exc)
         error_type = info["type"]
         if isinstance(exc, errors.DeadlineExceeded):
-            error_type = getattr(self.definition, "timeout_error_type", "TimeoutError")
+            error_type = self.definition.timeout_error_type
         outcome = base.Outcome(
             "failed",
             error_type=error_type,
@@ -250,9 +345,9 @@ class Execution:
         self, write: Callable[[float], None], *, ended: bool = True, as_: str = "completed"
     ) -> None:
         try:
-            deferred, self.deferred = self.deferred, None
-            if deferred is not None:
-                deferred()  # children submitted since the last durable point
+            batch, self._batch = self._batch, None
+            if batch is not None:
+                batch.commit(self.fence, self.rt.clock.time())  # held back since the last write
             write(self.rt.clock.time())
         except errors.LeaseLost:
             self.rt.log.warning("workflow %s: lease lost before its outcome was stored", self.wf.id)
@@ -267,8 +362,8 @@ class Execution:
             )
             return
         self.outcome = as_
-        if ended and self.wf.parent_id is not None:
-            fanout.child_ended(self.rt, self.wf.parent_id)
+        if self.rt.hooks.run_listeners:
+            self.rt.hooks.run_ended(hooks.RunEnd(self.wf, as_))
         self.rt.notifier.run_ended(self.wf.id)
         if not ended:
             self.rt.notifier.work_available()

@@ -1,8 +1,8 @@
 """Interceptors: typed hooks around workflow runs and step attempts, for metrics and tracing.
 
-`Runtime.interceptors` holds a list of them; with none registered the hooks cost one list
-check. Hooks must not raise: an interceptor that fails is logged and ignored, never allowed to
-change what a workflow does.
+`Hooks.interceptors` (see `hooks`) holds a list of them; with none registered the engine
+skips these scopes altogether. Interceptors must not raise: one that fails is logged and
+ignored, never allowed to change what a workflow does.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from podium.engine.executor import Execution
+from typing import Any, Protocol
 
 log = logging.getLogger("podium.interceptors")
 
@@ -75,26 +72,23 @@ def started(chain: list[Interceptor], workflow_id: str) -> None:
             log.exception("interceptor %r failed in on_start", interceptor)
 
 
-def run_info(run: Execution) -> RunInfo:
-    """The RunInfo of an execution."""
-    wf = run.wf
-    return RunInfo(wf.id, wf.workflow, wf.queue, wf.runs, run.fence.owner, run.claim.takeover)
+class Ending(Protocol):
+    """What `run_scope` reads after the run: how it ended."""
+
+    outcome: str
 
 
 @contextlib.contextmanager
-def run_scope(run: Execution) -> Iterator[None]:
-    """Wrap a run in every interceptor's `run` context; report its outcome afterwards."""
-    chain = list(run.rt.interceptors)
-    if not chain:
-        yield
-        return
-    info = run_info(run)
-    started = run.rt.clock.time()
+def run_scope(
+    chain: list[Interceptor], info: RunInfo, now: Callable[[], float], run: Ending
+) -> Iterator[None]:
+    """Wrap a run in every interceptor's `run` context; report `run.outcome` afterwards."""
+    started = now()
     with contextlib.ExitStack() as stack:
         for interceptor in chain:
             _safe_enter(stack, interceptor.run, info)
         yield
-    finished = run.rt.clock.time()
+    finished = now()
     for interceptor in chain:
         try:
             interceptor.on_workflow(info, run.outcome, started, finished)
@@ -102,23 +96,12 @@ def run_scope(run: Execution) -> Iterator[None]:
             log.exception("interceptor %r failed in on_workflow", interceptor)
 
 
-_NOTHING = contextlib.nullcontext()
-
-
-def step_scope(
-    run: Execution, step: str, seq: int, attempt: int
-) -> contextlib.AbstractContextManager[None]:
-    """Wrap one step attempt in every interceptor's `step` context; report how it went."""
-    if not run.rt.interceptors:
-        return _NOTHING  # the hot path: no generator per step when nothing listens
-    return _step_scope(run, step, seq, attempt)
-
-
 @contextlib.contextmanager
-def _step_scope(run: Execution, step: str, seq: int, attempt: int) -> Iterator[None]:
-    chain = list(run.rt.interceptors)
-    info = StepInfo(run.wf.id, run.wf.workflow, step, seq, attempt, run.fence.owner)
-    started = run.rt.clock.time()
+def step_scope(
+    chain: list[Interceptor], info: StepInfo, now: Callable[[], float]
+) -> Iterator[None]:
+    """Wrap one step attempt in every interceptor's `step` context; report how it went."""
+    started = now()
     outcome, error = "completed", None
     try:
         with contextlib.ExitStack() as stack:
@@ -129,7 +112,7 @@ def _step_scope(run: Execution, step: str, seq: int, attempt: int) -> Iterator[N
         outcome, error = "error", type(exc).__qualname__
         raise
     finally:
-        finished = run.rt.clock.time()
+        finished = now()
         for interceptor in chain:
             try:
                 interceptor.on_step(info, started, finished, outcome, error)

@@ -1,4 +1,4 @@
-"""What the engine needs from an App: store, settings, clock, registry and shared threads."""
+"""What the engine needs from an App: store, settings, clock, registry, hooks, shared threads."""
 
 from __future__ import annotations
 
@@ -8,17 +8,23 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from typing import Protocol
 
 from podium import clock as clock_mod
 from podium import config, errors, registry
-from podium.engine import interceptors, leases, loop, notify
+from podium.engine import hooks as hooks_mod
+from podium.engine import leases, loop, notify
 from podium.patterns import retry
 from podium.store import base
 from podium.types import TERMINAL_STATUSES
 
 
 class Runtime:
-    """The engine-facing half of an App, shared by its workers, runs and handles."""
+    """The engine-facing half of an App, shared by its workers, runs and handles.
+
+    What sits above the engine (observability, the server) and needs it takes an object with
+    a `runtime` (see `HasRuntime`), not the App, so it does not depend on the App's layer.
+    """
 
     def __init__(
         self,
@@ -28,6 +34,7 @@ class Runtime:
         registry: registry.Registry,
         clock: clock_mod.Clock,
         default_retry: retry.RetryPolicy | None,
+        hooks: hooks_mod.Hooks | None = None,
     ) -> None:
         self.name = name
         self.store = store
@@ -38,8 +45,8 @@ class Runtime:
         self.notifier = notify.Notifier()
         self.leases = leases.LeaseKeeper(store, settings.lease_seconds, clock.time)
         self.log = logging.getLogger("podium")
-        self.interceptors: list[interceptors.Interceptor] = []
-        """Hooks around runs and step attempts (metrics, tracing); see engine/interceptors."""
+        self.hooks = hooks or hooks_mod.Hooks()
+        """What the patterns and observability plugged into the engine (see engine/hooks)."""
         self._loop: loop.LoopThread | None = None
         self._lock = threading.Lock()
         self._unsubscribe: Callable[[], None] | None = None
@@ -101,3 +108,12 @@ class Runtime:
         if self._loop is not None:
             self._loop.stop()
             self._loop = None
+
+
+class HasRuntime(Protocol):
+    """Anything that serves a Runtime: an App."""
+
+    @property
+    def runtime(self) -> Runtime:
+        """The engine side (opening the store on first use)."""
+        ...

@@ -1,24 +1,59 @@
 """The step call path inside a workflow: replay a recorded result or run, retry and record.
 
 One pipeline with a sync and an async face: planning (replay or which attempt), the outcome
-bookkeeping and the retry decision are shared; only invoking and waiting differ.
+bookkeeping and the retry decision are shared; only invoking and waiting differ. What the
+patterns add around a step (circuit breakers around each attempt, saga compensations after
+it) comes in through the engine's hooks (see `hooks`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import threading
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Coroutine, Iterable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, NamedTuple, Protocol
 
-from podium import context, errors, serialization
-from podium.engine import failures, interceptors
-from podium.patterns import circuit, retry, saga
+from podium import context, definitions, errors, serialization
+from podium.engine import failures, hooks, interceptors
+from podium.engine.runtime import Runtime
+from podium.patterns import retry
 from podium.store import base
 
-if TYPE_CHECKING:
-    from podium.engine.executor import Execution
+Step = definitions.Step
+
+
+class Execution(Protocol):
+    """What the step path needs of the run it belongs to (the executor's `Execution`)."""
+
+    rt: Runtime
+    wf: base.WorkflowRecord
+    fence: base.Fence
+    definition: definitions.Workflow
+    is_async: bool
+    attempts: dict[int, list[base.Attempt]]
+
+    def take(self, kind: str, name: str, *, check: bool = True) -> context.Position:
+        """See `context.Run.take`."""
+        ...
+
+    def wait_until(self, moment: float) -> float:
+        """See `context.Run.wait_until`."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """See `context.Run.pause`."""
+        ...
+
+    def append(self, event: base.HistoryEvent) -> None:
+        """Append a history event under the fence."""
+        ...
+
+    def record_attempt(self, attempt: base.Attempt) -> None:
+        """Record a failed attempt under the fence."""
+        ...
 
 
 class Plan(NamedTuple):
@@ -39,17 +74,17 @@ class Plan(NamedTuple):
         return context.StepContext(workflow_id, self.seq, step, self.attempt)
 
 
-def call(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def call(run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run (or replay) `step`; a coroutine when both workflow and step are async."""
     if run.is_async and step.is_async:
         return _step_async(run, step, args, kwargs)
     return _step_sync(run, step, args, kwargs)
 
 
-def _step_sync(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _step_sync(run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     plan = _plan(run, step)
     if isinstance(plan, base.HistoryEvent):
-        return saga.completed(step, _replay(step.name, plan), args, kwargs)
+        return _completed(run, step, _replay(step.name, plan), args, kwargs)
     while True:
         if plan.not_before is not None:
             run.pause(run.wait_until(plan.not_before))
@@ -59,40 +94,21 @@ def _step_sync(run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[st
         except Exception as exc:
             plan = _failed(run, step, plan, exc, started)
             continue
-        return saga.completed(step, _succeeded(run, step, plan, result, started), args, kwargs)
-
-
-def _attempt_sync(
-    run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any], plan: Plan
-) -> Any:
-    """One attempt inside the interceptors' and the breaker's scopes, when there are any.
-
-    With neither (the common case) the call skips entering and leaving two no-op contexts.
-    """
-    if not run.rt.interceptors and step.options.circuit is None:
-        return _invoke_sync(run, step, args, kwargs, plan)
-    with (
-        interceptors.step_scope(run, step.name, plan.seq, plan.attempt),
-        circuit.guard(run.rt, step, _holder(run, step, plan)),
-    ):
-        return _invoke_sync(run, step, args, kwargs, plan)
+        return _completed(run, step, _succeeded(run, step, plan, result, started), args, kwargs)
 
 
 async def _step_async(
-    run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
     plan = _plan(run, step)
     if isinstance(plan, base.HistoryEvent):
-        return saga.completed(step, _replay(step.name, plan), args, kwargs)
+        return _completed(run, step, _replay(step.name, plan), args, kwargs)
     while True:
         if plan.not_before is not None:
             await asyncio.sleep(run.wait_until(plan.not_before))
         started = run.rt.clock.time()
         try:
-            with (
-                interceptors.step_scope(run, step.name, plan.seq, plan.attempt),
-                circuit.guard(run.rt, step, _holder(run, step, plan)),
-            ):
+            with _attempt_scope(run, step, plan):
                 result = await _with_step_context(
                     plan.context(run.wf.id, step.name),
                     step.fn(*args, **kwargs),
@@ -102,20 +118,65 @@ async def _step_async(
         except Exception as exc:
             plan = _failed(run, step, plan, exc, started)
             continue
-        return saga.completed(step, _succeeded(run, step, plan, result, started), args, kwargs)
+        return _completed(run, step, _succeeded(run, step, plan, result, started), args, kwargs)
 
 
-def _holder(run: Execution, step: Any, plan: Plan) -> str | None:
-    """The name of this call for a circuit breaker's half-open trial slots."""
-    return f"{run.wf.id}#{plan.seq}" if step.options.circuit else None
+def _attempt_sync(
+    run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[str, Any], plan: Plan
+) -> Any:
+    """One attempt, inside the interceptors' and step wrappers' context when there are any.
+
+    With neither (the common case) the call skips entering and leaving a no-op context.
+    """
+    plugged = run.rt.hooks
+    if not plugged.interceptors and not plugged.step_wrappers:
+        return _invoke_sync(run, step, args, kwargs, plan)
+    with _plugged_scope(run, step, plan):
+        return _invoke_sync(run, step, args, kwargs, plan)
 
 
-def _plan(run: Execution, step: Any) -> Plan | base.HistoryEvent:
-    seq, event = run.cursor.advance("step", step.name)
+_NOTHING = contextlib.nullcontext()
+
+
+def _attempt_scope(run: Execution, step: Step, plan: Plan) -> AbstractContextManager[None]:
+    """The interceptors' and step wrappers' context around one attempt (a no-op without)."""
+    plugged = run.rt.hooks
+    if not plugged.interceptors and not plugged.step_wrappers:
+        return _NOTHING
+    return _plugged_scope(run, step, plan)
+
+
+@contextlib.contextmanager
+def _plugged_scope(run: Execution, step: Step, plan: Plan) -> Iterator[None]:
+    plugged = run.rt.hooks
+    with contextlib.ExitStack() as stack:
+        if plugged.interceptors:
+            info = interceptors.StepInfo(
+                run.wf.id, run.wf.workflow, step.name, plan.seq, plan.attempt, run.fence.owner
+            )
+            stack.enter_context(
+                interceptors.step_scope(plugged.interceptors, info, run.rt.clock.time)
+            )
+        if plugged.step_wrappers:
+            call = hooks.StepCall(step, run.wf.id, plan.seq, plan.attempt)
+            stack.enter_context(plugged.around_step(call))
+        yield
+
+
+def _completed(
+    run: Execution, step: Step, result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
+    """Tell the step listeners (sagas) of a completed or replayed step; return `result`."""
+    if run.rt.hooks.step_listeners:
+        run.rt.hooks.step_completed(step, result, args, kwargs)
+    return result
+
+
+def _plan(run: Execution, step: Step) -> Plan | base.HistoryEvent:
+    seq, _kind, _name, event = run.take("step", step.name)
     if event is not None:
         return event
-    run.check_continue()
-    done = run.attempts.get(seq, [])
+    done = run.attempts.get(seq, ())
     policy = (
         step.options.retry or run.definition.options.retry or run.rt.default_retry or retry.NO_RETRY
     )
@@ -124,7 +185,7 @@ def _plan(run: Execution, step: Any) -> Plan | base.HistoryEvent:
 
 
 def _invoke_sync(
-    run: Execution, step: Any, args: tuple[Any, ...], kwargs: dict[str, Any], plan: Plan
+    run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[str, Any], plan: Plan
 ) -> Any:
     ctx = plan.context(run.wf.id, step.name)
     if step.is_async:
@@ -141,10 +202,10 @@ def _invoke_sync(
         context.current_run.reset(run_token)
 
 
-def _failed(run: Execution, step: Any, plan: Plan, exc: Exception, started: float) -> Plan:
+def _failed(run: Execution, step: Step, plan: Plan, exc: Exception, started: float) -> Plan:
     """Record a failed attempt; return the next plan, or raise `exc` when it was the last."""
     finished = run.rt.clock.time()
-    tries = plan.attempt - circuit.refusals(run.attempts.get(plan.seq, ()))  # step really ran
+    tries = plan.attempt - _refusals(run.attempts.get(plan.seq, ()))  # the step really ran
     if plan.policy.should_retry(tries, exc):
         retry_at = finished + plan.policy.delay_for(tries, exc)
         run.record_attempt(
@@ -186,7 +247,16 @@ def _failed(run: Execution, step: Any, plan: Plan, exc: Exception, started: floa
     raise exc
 
 
-def _succeeded(run: Execution, step: Any, plan: Plan, result: Any, started: float) -> Any:
+def _refusals(attempts: Iterable[base.Attempt]) -> int:
+    """How many of a step's failed attempts were refusals (`StepRefused`: it did not run)."""
+    attempts = list(attempts)
+    if not attempts:
+        return 0
+    names = errors.refusals()
+    return sum(1 for attempt in attempts if attempt.error_type in names)
+
+
+def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: float) -> Any:
     try:
         payload = serialization.dumps(
             result,

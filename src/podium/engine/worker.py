@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from podium import errors
-from podium.engine import executor
+from podium.engine import executor, hooks
 from podium.engine.runtime import Runtime
-from podium.patterns import schedule
 from podium.store import base
 
 UNKNOWN_WORKFLOW_RETRY = 30.0
@@ -83,8 +82,8 @@ class Worker:
             concurrency, thread_name_prefix="podium-worker"
         )
         self._dispatcher: threading.Thread | None = None
-        self._scheduler: schedule.Scheduler | None = None
-        """Fires the due ticks of the app's cron schedules (podium.patterns.schedule)."""
+        self._services: list[hooks.Service] = []
+        """What runs beside this worker (e.g. the cron scheduler), from the app's hooks."""
         self._backlog = False
         """True while the last claim found as much work as it asked for: there may be more."""
 
@@ -102,7 +101,9 @@ class Worker:
                 target=self._dispatch_loop, name="podium-dispatch", daemon=True
             )
             self._dispatcher.start()
-            self._scheduler = schedule.Scheduler(self.rt).start()
+            self._services = [make() for make in self.rt.hooks.services]
+            for service in self._services:
+                service.start()
         return self
 
     def run(self) -> None:
@@ -126,8 +127,8 @@ class Worker:
             self._lock.notify_all()  # a dispatcher waiting for a free slot
         if self._dispatcher is not None:
             self._dispatcher.join()
-        if self._scheduler is not None:
-            self._scheduler.stop()
+        for service in self._services:
+            service.stop()
         wait = self.rt.settings.lease_seconds * 2 if timeout is None else timeout
         with self._lock:
             self._lock.wait_for(lambda: self._active == 0, timeout=wait)

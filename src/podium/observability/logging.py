@@ -14,10 +14,11 @@ import json
 import logging
 import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TextIO
 
 from podium import context
 from podium.engine import interceptors
+from podium.engine.runtime import HasRuntime
 
 FIELDS = ("workflow_id", "workflow", "step", "attempt", "worker")
 _run: contextvars.ContextVar[interceptors.RunInfo | None] = contextvars.ContextVar(
@@ -124,16 +125,23 @@ def formatter(fmt: str | None = None) -> logging.Formatter:
     return JsonFormatter() if chosen == "json" else TextFormatter()
 
 
-def configure(level: str | int = "INFO", fmt: str | None = None, app: Any = None) -> None:
+class PodiumHandler(logging.StreamHandler[TextIO]):
+    """The stderr handler `configure` installs (and replaces when called again)."""
+
+
+def configure(
+    level: str | int = "INFO", fmt: str | None = None, app: HasRuntime | None = None
+) -> None:
     """Log to stderr in the chosen format; with `app`, add the run/step fields of its runs."""
-    handler = logging.StreamHandler()
+    handler = PodiumHandler()
     handler.setFormatter(formatter(fmt))
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "_podium", False)]:
+    for old in [h for h in root.handlers if isinstance(h, PodiumHandler)]:
         root.removeHandler(old)
-    handler._podium = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    if app is not None and not any(isinstance(i, LogContext) for i in app.runtime.interceptors):
-        app.runtime.interceptors.append(LogContext())
+    if app is not None:
+        chain = app.runtime.hooks
+        if not any(isinstance(i, LogContext) for i in chain.interceptors):
+            chain.add_interceptor(LogContext())

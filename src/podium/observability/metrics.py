@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from podium.engine import interceptors
+from podium.engine.runtime import HasRuntime, Runtime
 from podium.store import browse
-
-if TYPE_CHECKING:
-    from podium.app import App
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 STEP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
@@ -28,15 +25,15 @@ STEP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 class StoreCollector(Collector):
     """Collects workflow, queue and worker figures from the store on each scrape."""
 
-    def __init__(self, app: App) -> None:
-        self._app = app
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
 
     def collect(self) -> Iterator[Metric]:
         """Yield the store-backed metric families."""
-        view = browse.Browser(self._app.store)
+        view = browse.Browser(self._rt.store)
         yield from _workflow_families(view.status_counts())
         yield from _queue_families(view.queues(time.time()), time.time())
-        yield from _worker_families(view.leases(), self._app.settings.lease_seconds)
+        yield from _worker_families(view.leases(), self._rt.settings.lease_seconds)
 
 
 def _workflow_families(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
@@ -160,11 +157,12 @@ class EngineMetrics(interceptors.Interceptor):
 class Metrics:
     """The metrics of one App: a private registry with store and engine collectors."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: HasRuntime) -> None:
+        rt = app.runtime
         self.registry = CollectorRegistry()
-        self.registry.register(StoreCollector(app))
+        self.registry.register(StoreCollector(rt))
         self.engine = EngineMetrics(self.registry)
-        app.runtime.interceptors.append(self.engine)
+        rt.hooks.add_interceptor(self.engine)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""

@@ -16,6 +16,7 @@ from opentelemetry import trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from podium.engine import interceptors
+from podium.engine.runtime import HasRuntime, Runtime
 from podium.store import auth, base
 
 TRACER = "podium"
@@ -97,12 +98,11 @@ class TracingInterceptor(interceptors.Interceptor):
             yield
 
 
-def instrument(app: object, tracer: trace.Tracer | None = None) -> TracingInterceptor:
+def instrument(app: HasRuntime, tracer: trace.Tracer | None = None) -> TracingInterceptor:
     """Add tracing to a podium App's runs and steps; returns the interceptor."""
-    from podium.app import App
-
-    if not isinstance(app, App):
+    rt = getattr(app, "runtime", None)
+    if not isinstance(rt, Runtime):
         raise TypeError(f"{app!r} is not a podium.App")
-    interceptor = TracingInterceptor(app.store, tracer)
-    app.runtime.interceptors.append(interceptor)
+    interceptor = TracingInterceptor(rt.store, tracer)
+    rt.hooks.add_interceptor(interceptor)
     return interceptor

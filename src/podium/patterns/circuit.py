@@ -30,17 +30,16 @@ import math
 import os
 import socket
 import threading
+import types
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
 
 from podium import errors
+from podium.engine import hooks
+from podium.engine.runtime import Runtime
 from podium.store import base, breakers
-
-if TYPE_CHECKING:
-    from podium.engine.runtime import Runtime
 
 CLOSED = "closed"
 OPEN = "open"
@@ -323,56 +322,74 @@ class _Guard:
 _NO_GUARD = contextlib.nullcontext()
 
 
-def declare(registry: Any, name: str, policy: BreakerPolicy) -> Breaker:
-    """Register breaker `name` in an App's registry; the same name again must agree."""
-    existing: Breaker | None = registry.breakers.get(name)
-    if existing is not None:
-        if existing.policy != policy:
+class Declared:
+    """The circuit breakers one App declared, by name."""
+
+    def __init__(self) -> None:
+        self._breakers: dict[str, Breaker] = {}
+
+    def __iter__(self) -> Iterator[Breaker]:
+        """The declared breakers, by name."""
+        return iter([self._breakers[name] for name in sorted(self._breakers)])
+
+    def __len__(self) -> int:
+        return len(self._breakers)
+
+    def declare(self, name: str, policy: BreakerPolicy) -> Breaker:
+        """Declare breaker `name`; the same name again must come with the same policy."""
+        existing = self._breakers.get(name)
+        if existing is not None:
+            if existing.policy != policy:
+                raise errors.ConfigurationError(
+                    f"circuit breaker {name!r} is already declared with {existing.policy}; "
+                    "declare each breaker once (every worker must use the same settings)"
+                )
+            return existing
+        breaker = self._breakers[name] = Breaker(name, policy)
+        return breaker
+
+    def lookup(self, name: str) -> Breaker:
+        """The declared breaker `name`; ConfigurationError names the declared ones."""
+        breaker = self._breakers.get(name)
+        if breaker is None:
+            known = ", ".join(sorted(self._breakers)) or "none"
             raise errors.ConfigurationError(
-                f"circuit breaker {name!r} is already declared with {existing.policy}; "
-                "declare each breaker once (every worker must use the same settings)"
+                f"no circuit breaker named {name!r} is declared in this app (declared: "
+                f"{known}); add app.circuit_breaker({name!r}, ...)"
             )
-        return existing
-    breaker = Breaker(name, policy)
-    registry.breakers[name] = breaker
-    return breaker
+        return breaker
+
+    def state(self, rt: Runtime, name: str) -> str:
+        """Breaker `name` as the store holds it: "closed", "open" or "half_open"."""
+        self.lookup(name)
+        snap = breakers.Breakers(rt.store.connector).get(name)
+        return CLOSED if snap is None else snap.state
 
 
-def lookup(registry: Any, name: str) -> Breaker:
-    """The declared breaker `name`; ConfigurationError names the declared ones."""
-    breaker: Breaker | None = registry.breakers.get(name)
-    if breaker is None:
-        known = ", ".join(sorted(registry.breakers)) or "none"
-        raise errors.ConfigurationError(
-            f"no circuit breaker named {name!r} is declared in this app (declared: {known}); "
-            f"add app.circuit_breaker({name!r}, ...)"
-        )
-    return breaker
+@dataclasses.dataclass(frozen=True, eq=True)
+class StepGuard:
+    """The engine's step wrapper (see engine/hooks): the breaker check around each attempt.
 
-
-def guard(rt: Runtime, step: Any, holder: str | None = None) -> AbstractContextManager[None]:
-    """The breaker check around one call of `step` (a no-op for a step without `circuit=`).
-
-    `holder` names the call for half-open trial slots; a workflow passes its step position so
-    the call, run again after a crash, keeps the slot it held. Entering raises
-    CircuitOpenError when the breaker refuses; leaving records success or failure.
+    A step without `circuit=` passes through. The call is named after its history position
+    for half-open trial slots, so an attempt run again after a crash keeps the slot it held.
+    Entering raises CircuitOpenError when the breaker refuses; leaving records the outcome.
     """
-    name = step.options.circuit
-    if name is None:
-        return _NO_GUARD
-    return _Guard(lookup(rt.registry, name), rt, holder)
+
+    runtime: Runtime
+    declared: Declared
+
+    def __call__(self, call: hooks.StepCall) -> AbstractContextManager[None]:
+        """The guard of one attempt (a no-op for a step without `circuit=`)."""
+        name = call.step.options.circuit
+        if name is None:
+            return _NO_GUARD
+        holder = f"{call.workflow_id}#{call.seq}"
+        return _Guard(self.declared.lookup(name), self.runtime, holder)
 
 
-def refusals(attempts: Iterable[base.Attempt]) -> int:
-    """How many of a step's failed attempts were breaker refusals (the step did not run)."""
-    return sum(1 for a in attempts if a.error_type == errors.CircuitOpenError.__qualname__)
-
-
-def state(rt: Runtime, name: str) -> str:
-    """Breaker `name` as the store holds it: "closed", "open" or "half_open"."""
-    lookup(rt.registry, name)
-    snap = breakers.Breakers(rt.store.connector).get(name)
-    return CLOSED if snap is None else snap.state
+def plain_guard(rt: Runtime, breaker: Breaker) -> AbstractContextManager[None]:
+    """The breaker check around a step called outside any workflow (a fresh trial holder)."""
+    return _Guard(breaker, rt, None)
 
 
 def transitions(
@@ -392,7 +409,7 @@ def _check_state(state: str) -> None:
         raise ValueError(f"unknown circuit breaker state {state!r}")
 
 
-def _finite(value: object, kind: Any) -> bool:
+def _finite(value: object, kind: type | types.UnionType) -> bool:
     """A finite number of `kind`; bools and NaN/infinity do not count."""
     if isinstance(value, bool) or not isinstance(value, kind):
         return False

@@ -19,35 +19,23 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import dataclasses
 import datetime as dt
+import inspect
 import json
 import threading
-import urllib.parse
 import uuid
 import weakref
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
-from podium import context, errors, serialization
+from podium import context, definitions, errors, serialization
+from podium.engine.runtime import Runtime
 from podium.store import base
 from podium.store import events as es
 
-if TYPE_CHECKING:
-    from podium.app import App
-    from podium.engine.executor import Execution
-    from podium.engine.runtime import Runtime
-
-T = TypeVar("T")
 MAX_NAME = 200
 PUBLISH, WAIT = "publish", "wait_for_event"
 """History kinds of a publish from a workflow body and of an event wait."""
-
-
-class InvalidCloudEvent(errors.PodiumError, ValueError):
-    """A CloudEvent that cannot be published (a missing attribute, an unreadable body)."""
 
 
 # -- checking user input -------------------------------------------------------------------
@@ -78,8 +66,6 @@ def check_on_event(on_event: str | Sequence[str] | None) -> tuple[str, ...]:
 
 def check_subscriber(fn: Callable[..., Any], name: str) -> None:
     """An on_event workflow is called with the payload alone: it must accept that call."""
-    import inspect
-
     try:
         inspect.signature(fn).bind(None)
     except TypeError:
@@ -89,7 +75,8 @@ def check_subscriber(fn: Callable[..., Any], name: str) -> None:
         ) from None
 
 
-def _optional_name(value: Any, what: str) -> str | None:
+def optional_name(value: Any, what: str) -> str | None:
+    """`check_name` of a value that may be None (an optional key or id)."""
     return None if value is None else check_name(value, what)
 
 
@@ -116,12 +103,12 @@ def _moment(value: dt.datetime | float | None) -> float | None:
 # -- subscriptions -------------------------------------------------------------------------
 
 
-def subscriptions(workflows: Iterable[Any]) -> list[es.Subscription]:
+def subscriptions(workflows: Iterable[definitions.Workflow]) -> list[es.Subscription]:
     """The subscriptions that the given workflow definitions declare with on_event=."""
     return [
         es.Subscription(wf.name, pattern, wf.options.queue, wf.options.timeout)
         for wf in workflows
-        for pattern in getattr(wf.options, "on_event", ())
+        for pattern in wf.options.on_event
     ]
 
 
@@ -147,23 +134,23 @@ def publish(
 ) -> str:
     """Store an event (see the module docstring for the outbox rules); return its id."""
     topic = check_name(topic, "topic")
-    key = _optional_name(key, "key")
-    event_id = _optional_name(id, "id")
+    key = optional_name(key, "key")
+    event_id = optional_name(id, "id")
     data = serialization.dumps(
         payload, what=f"payload of event {topic!r}", limit=rt.settings.max_payload_bytes
     )
     run = in_workflow(rt)
     if run is not None:
+        source = run.workflow.id
 
         def write(ident: str, checkpoint: es.Checkpoint) -> None:
-            new = new_event(ident, topic, key, data, source=run.wf.id)
-            publish_now(rt, new, checkpoint)
+            publish_now(rt, new_event(ident, topic, key, data, source), checkpoint)
 
         return outboxed(run, PUBLISH, topic, event_id, write)
     step = context.current_step.get()
     event_id = event_id or step_scoped_id(PUBLISH) or uuid.uuid4().hex
-    source = step.workflow_id if step is not None else None
-    return publish_now(rt, new_event(event_id, topic, key, data, source)).event.id
+    origin = step.workflow_id if step is not None else None
+    return publish_now(rt, new_event(event_id, topic, key, data, origin)).event.id
 
 
 def new_event(
@@ -187,16 +174,16 @@ def publish_now(
 # -- the outbox: publishing or sending from a workflow body or a step -----------------------
 
 
-def in_workflow(rt: Runtime) -> Execution | None:
-    """The workflow execution running in this context on `rt`, if any (not inside a step)."""
+def in_workflow(rt: Runtime) -> context.Run | None:
+    """The workflow run in this context on `rt`, if any (not inside a step, not another app's)."""
     run = context.current_run.get()
-    if run is None or getattr(run, "rt", None) is not rt:
+    if run is None or run.runtime is not rt:
         return None
-    return cast("Execution", run)
+    return run
 
 
 def outboxed(
-    run: Execution,
+    run: context.Run,
     kind: str,
     name: str,
     given_id: str | None,
@@ -207,17 +194,15 @@ def outboxed(
     Replays return the recorded id and write nothing. The default id is derived from the
     workflow id and position, so it is the same on every run.
     """
-    seq, recorded = run.cursor.advance(kind, name)
-    if recorded is not None:
-        return str(serialization.loads(recorded.payload)["id"])
-    run.check_continue()
-    ident = given_id or f"{run.wf.id}/{seq}"
-    now = run.rt.clock.time()
-    row = base.HistoryEvent(
-        run.wf.id, seq, kind, name, "completed", serialization.dumps({"id": ident}), 1, now, now
-    )
-    guarded(lambda: write(ident, es.Checkpoint(run.fence, row)))
-    run.cursor.add(row)
+    position = run.take(kind, name)
+    if position.recorded is not None:
+        return str(serialization.loads(position.recorded.payload)["id"])
+    ident = given_id or f"{run.workflow.id}/{position.seq}"
+
+    def commit(fence: base.Fence, row: base.HistoryEvent) -> None:
+        write(ident, es.Checkpoint(fence, row))
+
+    run.commit(position, serialization.dumps({"id": ident}), via=commit)
     return ident
 
 
@@ -243,77 +228,44 @@ def step_scoped_id(action: str) -> str | None:
     return f"{step.idempotency_key}/{action}/{n}"
 
 
-def guarded(call: Callable[[], T]) -> T:
-    """Run a store call of a workflow run: a lost lease stops the run, a fault hands it back."""
-    try:
-        return call()
-    except errors.LeaseLost:
-        raise errors.Fenced() from None
-    except errors.PodiumError:
-        raise
-    except Exception as exc:
-        raise errors.StoreFault(exc) from exc
-
-
 # -- waiting -------------------------------------------------------------------------------
-
-
-class Ready:
-    """What a wait returns in an `async def` workflow: an awaitable of a value known already."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        yield from ()
-        return self.value
-
-
-def workflow_run(helper: str) -> Execution:
-    """The workflow execution of this context; a clear error anywhere else (steps included)."""
-    run = context.current_run.get()
-    if run is None or not hasattr(run, "cursor"):
-        raise errors.PodiumError(
-            f"podium.{helper}() was called outside a workflow body; call it in an "
-            "@app.workflow function (not in a step)"
-        )
-    return cast("Execution", run)
-
 
 Found = es.Event | es.Message
 Register = Callable[[int, float | None, float], tuple[es.Wait, Found | None]]
 
 
-def durable_wait(run: Execution, kind: str, name: str, timeout: Timeout, register: Register) -> Any:
+def durable_wait(
+    run: context.Run, kind: str, name: str, timeout: Timeout, register: Register
+) -> Any:
     """Wait at the next history position until `register` finds something or the deadline.
 
     Replays return the recorded outcome. The deadline is fixed on the first visit (kept by
     the store with the wait). Not found yet: the workflow suspends until woken or due.
     """
-    seq, recorded = run.cursor.advance(kind, name)
-    if recorded is not None:
-        return serialization.loads(recorded.payload).get("payload")
-    run.check_continue()
-    now = run.rt.clock.time()
+    position = run.take(kind, name)
+    if position.recorded is not None:
+        return serialization.loads(position.recorded.payload).get("payload")
+    now = run.time()
     deadline = context.deadline(timeout, now)
-    wait, found = guarded(lambda: register(seq, deadline, now))
+    wait, found = run.guarded(lambda: register(position.seq, deadline, now))
     if found is None and (wait.deadline is None or now < wait.deadline):
         raise errors.Suspend(wait.deadline)
     if found is None:
         body = '{"timeout":true}'
     else:
         body = f'{{"id":{json.dumps(found.id)},"seq":{found.seq},"payload":{found.payload}}}'
-    run.append(base.HistoryEvent(run.wf.id, seq, kind, name, "completed", body, 1, now, now))
-    _end_wait(run, seq)
+    run.commit(position, body, started=now)
+    _end_wait(run, position.seq)
     return None if found is None else serialization.loads(found.payload)
 
 
-def _end_wait(run: Execution, seq: int) -> None:
+def _end_wait(run: context.Run, seq: int) -> None:
     """Drop the wait row; a leftover row only causes a harmless extra wake-up."""
+    rt, workflow_id = run.runtime, run.workflow.id
     try:
-        es.for_store(run.rt.store).end_wait(run.wf.id, seq)
+        es.for_store(rt.store).end_wait(workflow_id, seq)
     except Exception as exc:
-        run.rt.log.warning("workflow %s: could not drop its wait at %d: %s", run.wf.id, seq, exc)
+        rt.log.warning("workflow %s: could not drop its wait at %d: %s", workflow_id, seq, exc)
 
 
 def wait_for_event(
@@ -329,124 +281,16 @@ def wait_for_event(
     time), those published at or after that moment too. The workflow is unloaded while it
     waits. In an `async def` workflow write `await podium.wait_for_event(...)`.
     """
-    run = workflow_run("wait_for_event")
+    run = context.current("wait_for_event")
     topic = check_name(topic, "topic")
-    key = _optional_name(key, "key")
+    key = optional_name(key, "key")
     limit = check_timeout(timeout)
     start = _moment(since)
-    store = es.for_store(run.rt.store)
+    store = es.for_store(run.runtime.store)
+    workflow_id = run.workflow.id
 
     def register(seq: int, deadline: float | None, now: float) -> tuple[es.Wait, Found | None]:
-        wait = es.Wait(run.wf.id, seq, "event", topic, key, 0, deadline)
+        wait = es.Wait(workflow_id, seq, "event", topic, key, 0, deadline)
         return store.wait_for_event(wait, start, now)
 
-    value = durable_wait(run, WAIT, topic, limit, register)
-    return Ready(value) if run.is_async else value
-
-
-# -- CloudEvents (the HTTP server's entry point) --------------------------------------------
-
-CE_REQUIRED = ("specversion", "id", "source", "type")
-STRUCTURED = "application/cloudevents+json"
-
-
-def publish_cloudevent(app: App, event: Mapping[str, Any]) -> es.Published:
-    """Publish a CloudEvent (v1.0, structured JSON as a dict): `type` is the topic.
-
-    The event id is `f"{source}:{id}"` (CloudEvents ids are unique per source), the key is
-    the `partitionkey` extension or else `subject`, the payload is `data` (or `data_base64`
-    decoded: JSON when `datacontenttype` is JSON, else text, else left as base64).
-    Raises InvalidCloudEvent when a required attribute is missing.
-    """
-    if not isinstance(event, Mapping):
-        raise InvalidCloudEvent(f"a CloudEvent must be a JSON object, not {type(event).__name__}")
-    missing = [a for a in CE_REQUIRED if not isinstance(event.get(a), str) or not event.get(a)]
-    if missing:
-        raise InvalidCloudEvent(f"the CloudEvent lacks the attribute(s) {', '.join(missing)}")
-    if not str(event["specversion"]).startswith("1."):
-        raise InvalidCloudEvent(f"specversion {event['specversion']!r} is not 1.x")
-    rt = app.runtime
-    key = event.get("partitionkey") or event.get("subject")
-    try:
-        topic = check_name(event["type"], "type")
-        data = serialization.dumps(
-            _ce_data(event),
-            what=f"data of CloudEvent {event['id']!r}",
-            limit=rt.settings.max_payload_bytes,
-        )
-        new = new_event(
-            check_name(f"{event['source']}:{event['id']}", "source:id"),
-            topic,
-            _optional_name(None if key is None else str(key), "key"),
-            data,
-            str(event["source"]),
-        )
-    except (errors.ConfigurationError, errors.SerializationError) as exc:
-        raise InvalidCloudEvent(str(exc)) from None
-    return publish_now(rt, new)
-
-
-def _ce_data(event: Mapping[str, Any]) -> Any:
-    if "data" in event:
-        return event["data"]
-    encoded = event.get("data_base64")
-    if encoded is None:
-        return None
-    try:
-        raw = base64.b64decode(str(encoded), validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidCloudEvent("data_base64 is not valid base64") from None
-    return _decode_body(raw, str(event.get("datacontenttype") or ""), encoded=str(encoded))
-
-
-def _is_json(content_type: str) -> bool:
-    media = content_type.split(";")[0].strip().lower()
-    return media in ("", "application/json", "text/json") or media.endswith("+json")
-
-
-def _decode_body(raw: bytes, content_type: str, *, encoded: str | None = None) -> Any:
-    """A body as a payload: parsed JSON, else text, else base64 text."""
-    if _is_json(content_type):
-        try:
-            return json.loads(raw) if raw else None
-        except ValueError:
-            raise InvalidCloudEvent(
-                f"the data is not valid JSON ({content_type or 'no type'})"
-            ) from None
-    try:
-        return raw.decode()
-    except UnicodeDecodeError:
-        return encoded if encoded is not None else base64.b64encode(raw).decode()
-
-
-def cloudevent_from_http(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-    """The CloudEvent of an HTTP request, structured (`application/cloudevents+json`) or binary.
-
-    Binary mode: attributes come from `ce-*` headers, `datacontenttype` from Content-Type,
-    and the body is the data. Batches are not accepted.
-    """
-    lowered = {k.lower(): v for k, v in headers.items()}
-    content_type = lowered.get("content-type", "")
-    media = content_type.split(";")[0].strip().lower()
-    if media == "application/cloudevents-batch+json":
-        raise InvalidCloudEvent("CloudEvents batches are not accepted; send one event per request")
-    if media == STRUCTURED:
-        try:
-            event = json.loads(body)
-        except ValueError:
-            raise InvalidCloudEvent("the structured CloudEvent is not valid JSON") from None
-        if not isinstance(event, dict):
-            raise InvalidCloudEvent("a structured CloudEvent must be a JSON object")
-        return event
-    event = {k[3:]: urllib.parse.unquote(v) for k, v in lowered.items() if k.startswith("ce-")}
-    if content_type:
-        event["datacontenttype"] = content_type
-    event["data"] = _decode_body(body, content_type)
-    return event
-
-
-def describe(published: es.Published) -> dict[str, Any]:
-    """A JSON summary of a publish (what the HTTP API answers)."""
-    event = dataclasses.asdict(published.event)
-    event["payload"] = serialization.loads(published.event.payload)
-    return {"event": event, "created": published.created, "started": list(published.started)}
+    return context.ready(run, durable_wait(run, WAIT, topic, limit, register))

@@ -17,23 +17,22 @@ is), a child workflow raises `WorkflowFailed`, a cancelled child `WorkflowCancel
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
-import threading
-from collections.abc import Callable, Generator, Iterable
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar, cast
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Generic, NoReturn, TypeVar, cast
 
-from podium import context, errors, serialization
+from podium import context, definitions, errors, serialization
+from podium import registry as registry_mod
 from podium import workflow as workflow_mod
-from podium.engine import failures
+from podium.engine import failures, hooks
+from podium.engine.runtime import Runtime
 from podium.store import base
 from podium.store import children as store_children
 from podium.store.children import Children, ChildState, NewChild
 
-if TYPE_CHECKING:
-    from podium.engine.executor import Execution
-    from podium.engine.runtime import Runtime
-
 R = TypeVar("R")
+Run = context.Run
 
 RUNNER_PREFIX = "podium.step:"
 """Workflow name of the internal workflow that runs a submitted step: prefix + step name."""
@@ -42,22 +41,24 @@ RECHECK_SECONDS = 60.0
 """A waiting parent looks at its children again after this long even if never woken: the
 worker of its last child may die between storing the child's end and waking the parent."""
 
-DRIVE_BATCH = 64
-
 
 # -- the internal workflow that runs one submitted step -------------------------------------
 
 
-def runner_name(step: Any) -> str:
+def runner_name(step: definitions.Step) -> str:
     """The workflow name under which `step` runs as a child task."""
-    return RUNNER_PREFIX + str(step.name)
+    return RUNNER_PREFIX + step.name
 
 
-def runner(step: Any) -> workflow_mod.WorkflowDefinition[..., Any]:
-    """The internal workflow that calls `step` once, as a durable step (made once per step)."""
-    made: workflow_mod.WorkflowDefinition[..., Any] | None = getattr(step, "_podium_runner", None)
-    if made is not None:
-        return made
+def register_runner(registry: registry_mod.Registry, step: definitions.Step) -> None:
+    """Make `step` runnable as a child task by every worker of the app that has `registry`.
+
+    The runner is the internal workflow that calls `step` once, as a durable step; it is made
+    once per step and app (a second registration of the step finds it registered).
+    """
+    name = runner_name(step)
+    if name in registry.workflows:
+        return
 
     async def run_async_step(*args: Any, **kwargs: Any) -> Any:
         return await step(*args, **kwargs)
@@ -66,14 +67,7 @@ def runner(step: Any) -> workflow_mod.WorkflowDefinition[..., Any]:
         return step(*args, **kwargs)
 
     fn: Callable[..., Any] = run_async_step if step.is_async else run_step
-    made = workflow_mod.WorkflowDefinition(fn, runner_name(step), workflow_mod.WorkflowOptions())
-    step._podium_runner = made
-    return made
-
-
-def register_runner(registry: Any, step: Any) -> None:
-    """Make `step` runnable as a child task by every worker of the app that has `registry`."""
-    registry.workflows[runner_name(step)] = runner(step)
+    registry.add_workflow(workflow_mod.WorkflowDefinition(fn, name, workflow_mod.WorkflowOptions()))
 
 
 # -- futures and handles ------------------------------------------------------------------
@@ -92,7 +86,7 @@ class StepFuture(Generic[R]):
     def result(self) -> Any:
         """Wait durably for this step's result (inside the workflow that submitted it)."""
         run = _current("result")
-        return _deliver(run, _wait_all(run, [self])[0])
+        return context.ready(run, _wait_all(run, [self])[0])
 
 
 class ChildHandle(workflow_mod.WorkflowHandle):
@@ -112,54 +106,43 @@ class ChildHandle(workflow_mod.WorkflowHandle):
                 "inside a workflow, result() of a child waits durably and takes no timeout; "
                 "give the child workflow a timeout= instead"
             )
-        execution = cast("Execution", run)
-        return _deliver(execution, _wait_all(execution, [self])[0])
+        return context.ready(run, _wait_all(run, [self])[0])
 
 
 Future = StepFuture[Any] | ChildHandle
-
-
-class Ready:
-    """An awaitable of a value already known: what waits return in `async def` workflows."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        yield from ()
-        return self.value
 
 
 # -- the public verbs -----------------------------------------------------------------------
 
 
 def submit(
-    step: Any, args: tuple[Any, ...], kwargs: dict[str, Any], queue: str | None = None
+    step: definitions.Step,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    queue: str | None = None,
 ) -> StepFuture[Any]:
     """Submit `step(*args, **kwargs)` as a child task of the running workflow."""
     run = _current("submit")
     name = runner_name(step)
-    seq, event = run.cursor.advance("child", name)
-    future: StepFuture[Any] = StepFuture(f"{run.wf.id}/{seq}", step.name)
-    if event is not None:
+    position = run.take("child", name, check=False)  # held back: see _Children
+    future: StepFuture[Any] = StepFuture(f"{run.workflow.id}/{position.seq}", step.name)
+    if position.recorded is not None:
         return future
-    if run.rt.registry.workflows.get(name) is None:
-        register_runner(run.rt.registry, step)
-    definition = runner(step)
+    register_runner(run.runtime.registry, step)
     _bind(step, args, kwargs)
     payload = serialization.dumps_call(
         args,
         kwargs,
         owner=f"step {step.name!r}",
         names=_parameter_names(step.fn),
-        limit=run.rt.settings.max_payload_bytes,
+        limit=run.runtime.settings.max_payload_bytes,
     )
-    _defer(run, _child(run, future.id, definition.name, payload, queue, None, seq))
+    _defer(run, _child(run, future.id, name, payload, queue, None, position))
     return future
 
 
 def start_child(
-    workflow: workflow_mod.WorkflowDefinition[..., Any] | str,
+    workflow: definitions.Workflow | str,
     /,
     *args: Any,
     id: str | None = None,
@@ -173,24 +156,26 @@ def start_child(
     """
     run = _current("start_child")
     definition = _definition(run, workflow)
-    seq, event = run.cursor.advance("child", definition.name)
-    if event is not None:
-        child_id = str(serialization.loads(event.payload)["id"])
-        return ChildHandle(run.rt, child_id, definition.name)
+    position = run.take("child", definition.name, check=False)
+    if position.recorded is not None:
+        child_id = str(serialization.loads(position.recorded.payload)["id"])
+        return ChildHandle(run.runtime, child_id, definition.name)
     definition.bind(args, kwargs)
-    child_id = f"{run.wf.id}/{seq}" if id is None else _own_child_id(run, id, definition.name)
+    child_id = f"{run.workflow.id}/{position.seq}"
+    if id is not None:
+        child_id = _own_child_id(run, id, definition.name)
     payload = serialization.dumps_call(
         args,
         kwargs,
         owner=f"workflow {definition.name!r}",
         names=definition.parameter_names(),
-        limit=run.rt.settings.max_payload_bytes,
+        limit=run.runtime.settings.max_payload_bytes,
     )
     timeout = definition.options.timeout
-    deadline = None if timeout is None else run.rt.clock.time() + timeout
+    deadline = None if timeout is None else run.time() + timeout
     queue = queue or definition.options.queue
-    _defer(run, _child(run, child_id, definition.name, payload, queue, deadline, seq))
-    return ChildHandle(run.rt, child_id, definition.name)
+    _defer(run, _child(run, child_id, definition.name, payload, queue, deadline, position))
+    return ChildHandle(run.runtime, child_id, definition.name)
 
 
 def gather(*futures: Future) -> Any:
@@ -207,12 +192,12 @@ def gather(*futures: Future) -> Any:
                 f"not {future!r}{hint}"
             )
     if not futures:
-        return _deliver(run, [])
-    return _deliver(run, _wait_all(run, list(futures)))
+        return context.ready(run, [])
+    return context.ready(run, _wait_all(run, list(futures)))
 
 
 def map(
-    step: Any,
+    step: definitions.Step,
     items: Iterable[Any],
     max_concurrency: int | None = None,
     *,
@@ -237,81 +222,75 @@ def map(
         future = submit(step, (item,), {}, queue)
         futures.append(future)
         running.append(future)
-    return _deliver(run, _wait_all(run, futures) if futures else [])
+    return context.ready(run, _wait_all(run, futures) if futures else [])
 
 
-# -- engine hooks -------------------------------------------------------------------------
+# -- the engine hook -----------------------------------------------------------------------
 
 
-def child_ended(rt: Runtime, parent_id: str) -> None:
-    """After a child's end is stored: wake its parent if that may complete the parent's wait."""
-    try:
-        if store_children.wake_parent(rt.store, parent_id, rt.clock.time()):
-            rt.notifier.work_available()
-            rt.notifier.run_ended(parent_id)
-    except Exception as exc:
-        rt.log.warning(
-            "workflow %s: could not wake it after a child ended (%s: %s); it looks at its "
-            "children again within %ss",
-            parent_id,
-            type(exc).__name__,
-            exc,
-            RECHECK_SECONDS,
-        )
+@dataclasses.dataclass(frozen=True)
+class ParentWaker:
+    """The engine's run listener (see engine/hooks): a child's end may complete its parent's wait.
 
+    After a child's end is stored, the parent is woken if that may complete the parent's wait.
+    """
 
-def drive_children(rt: Runtime, workflow_id: str, owner: str) -> bool:
-    """Run the ready descendants of `workflow_id` in this thread (app.run); whether any ran."""
-    from podium.engine import worker  # here: worker imports the executor, which imports us
+    runtime: Runtime
 
-    store = Children(rt.store.connector)
-    never = threading.Event()
-    ran = False
-    while True:
-        progress = False
-        for child_id in store.ready_descendants(workflow_id, rt.clock.time(), DRIVE_BATCH):
-            claim = rt.store.claim_one(child_id, owner, rt.clock.time(), rt.settings.lease_seconds)
-            if claim is not None:
-                worker.execute(rt, claim, never)
-                ran = progress = True
-        if not progress:
-            return ran
+    def __call__(self, end: hooks.RunEnd) -> None:
+        """Wake the parent of a child that just ended, if it waits for children."""
+        parent_id = end.workflow.parent_id
+        if parent_id is None or not end.ended:
+            return
+        rt = self.runtime
+        try:
+            if store_children.wake_parent(rt.store, parent_id, rt.clock.time()):
+                rt.notifier.work_available()
+                rt.notifier.run_ended(parent_id)
+        except Exception as exc:
+            rt.log.warning(
+                "workflow %s: could not wake it after a child ended (%s: %s); it looks at its "
+                "children again within %ss",
+                parent_id,
+                type(exc).__name__,
+                exc,
+                RECHECK_SECONDS,
+            )
 
 
 # -- durable waits --------------------------------------------------------------------------
 
 
-def _wait_all(run: Execution, futures: list[Future]) -> list[Any]:
+def _wait_all(run: Run, futures: list[Future]) -> list[Any]:
     """Record (or replay) the outcome of all `futures`, suspending until they have ended."""
-    seq, event = run.cursor.advance("gather", "gather")
-    if event is not None:
-        if event.status == "failed":
-            _raise(serialization.loads(event.payload))
-        return cast(list[Any], serialization.loads(event.payload))
-    run.check_continue()
+    position = run.take("gather", "gather")
+    recorded = position.recorded
+    if recorded is not None:
+        if recorded.status == "failed":
+            _raise(serialization.loads(recorded.payload))
+        return cast(list[Any], serialization.loads(recorded.payload))
     ids = [f.id for f in futures]
     states = _await(run, ids, _all_ended, lambda s: sum(s[i].open for i in set(ids)))
-    failure = _guarded(lambda: _first_failure(run.rt, futures, states))
+    failure = run.guarded(lambda: _first_failure(run.runtime, futures, states))
     if failure is not None:
-        _record(run, seq, "gather", "failed", serialization.dumps(failure))
+        run.commit(position, serialization.dumps(failure), status="failed")
         _raise(failure)
     payload = "[" + ",".join(states[i].output or "null" for i in ids) + "]"
-    _record(run, seq, "gather", "completed", payload)
+    run.commit(position, payload)
     return cast(list[Any], serialization.loads(payload))
 
 
-def _wait_any(run: Execution, futures: list[Future]) -> tuple[set[str], bool]:
+def _wait_any(run: Run, futures: list[Future]) -> tuple[set[str], bool]:
     """Record (or replay) which of `futures` have ended, suspending until one has."""
-    seq, event = run.cursor.advance("map", "map")
-    if event is None:
-        run.check_continue()
+    position = run.take("map", "map")
+    if position.recorded is None:
         states = _await(run, [f.id for f in futures], _any_ended, lambda _s: 1)
         done = [f.id for f in futures if not states[f.id].open]
         failed = any(states[i].status != "completed" for i in done)
         payload = serialization.dumps({"done": done, "failed": failed})
-        _record(run, seq, "map", "completed", payload)
+        run.commit(position, payload)
     else:
-        payload = event.payload or "{}"
+        payload = position.recorded.payload or "{}"
     data = serialization.loads(payload)
     return set(data["done"]), bool(data["failed"])
 
@@ -325,7 +304,7 @@ def _any_ended(states: dict[str, ChildState]) -> bool:
 
 
 def _await(
-    run: Execution,
+    run: Run,
     ids: list[str],
     enough: Callable[[dict[str, ChildState]], bool],
     needed: Callable[[dict[str, ChildState]], int],
@@ -336,22 +315,22 @@ def _await(
     when it is woken (all open ones minus the `needed` ends), then looks again: a child that
     ends after that look sees the stored count and wakes it (a wake during the run is kept).
     """
-    store = Children(run.rt.store.connector)
-    parent = run.wf.id
-    open_now = _guarded(lambda: store.open_count(parent))  # counted before the states: see below
-    states = _guarded(lambda: _states(store, ids))
+    store = Children(run.runtime.store.connector)
+    parent = run.workflow.id
+    open_now = run.guarded(lambda: store.open_count(parent))  # counted before the states
+    states = run.guarded(lambda: _states(store, ids))
     if enough(states):
-        if run.wf.runs > 1:
-            _guarded(lambda: store.clear_wait(parent))  # left by an earlier run's wait
+        if run.workflow.runs > 1:
+            run.guarded(lambda: store.clear_wait(parent))  # left by an earlier run's wait
         return states
     # Children only end from here on, so `open_now - needed` is at least the number of open
     # children outside this wait by the time the wait is over.
-    _guarded(lambda: store.set_wait(parent, open_now - needed(states)))
-    states = _guarded(lambda: _states(store, ids))
+    run.guarded(lambda: store.set_wait(parent, open_now - needed(states)))
+    states = run.guarded(lambda: _states(store, ids))
     if enough(states):
-        _guarded(lambda: store.clear_wait(parent))
+        run.guarded(lambda: store.clear_wait(parent))
         return states
-    raise errors.Suspend(run.rt.clock.time() + RECHECK_SECONDS)
+    raise errors.Suspend(run.time() + RECHECK_SECONDS)
 
 
 def _states(store: Children, ids: list[str]) -> dict[str, ChildState]:
@@ -360,21 +339,6 @@ def _states(store: Children, ids: list[str]) -> dict[str, ChildState]:
         if child_id not in states:
             raise errors.WorkflowNotFound(child_id)
     return states
-
-
-def _guarded(read: Callable[[], R]) -> R:
-    """A store call inside the workflow: a store fault hands the run back, never fails it."""
-    try:
-        return read()
-    except errors.PodiumError:
-        raise
-    except Exception as exc:
-        raise errors.StoreFault(exc) from exc
-
-
-def _record(run: Execution, seq: int, kind: str, status: str, payload: str) -> None:
-    now = run.rt.clock.time()
-    run.append(base.HistoryEvent(run.wf.id, seq, kind, kind, status, payload, 1, now, now))
 
 
 def _first_failure(
@@ -433,110 +397,97 @@ def _raise(failure: dict[str, Any]) -> NoReturn:
 # -- helpers --------------------------------------------------------------------------------
 
 
-class _Batch:
-    """Children submitted since the parent's last durable point; created together on flush."""
+class _Children:
+    """Children submitted since the parent's last durable point; created in one transaction.
 
-    def __init__(self, run: Execution) -> None:
-        self.run = run
+    Held back (see `context.Run.batch`) so that a loop of submits costs one commit: the run
+    commits the batch at its next durable point (a wait, a step, a recorded value, its end).
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
         self.children: list[NewChild] = []
 
-    def __call__(self) -> None:
-        run = self.run
-        now = run.rt.clock.time()
-        Children(run.rt.store.connector).create(run.fence, self.children, now)
-        for child in self.children:
-            run.cursor.add(
-                base.HistoryEvent(
-                    run.wf.id,
-                    child.seq,
-                    "child",
-                    child.name,
-                    "completed",
-                    child.payload,
-                    1,
-                    now,
-                    now,
-                )
+    def commit(self, fence: base.Fence, now: float) -> Sequence[base.HistoryEvent]:
+        """Create the children and their parent's history rows, fenced; wake the workers."""
+        rt = self.runtime
+        Children(rt.store.connector).create(fence, self.children, now)
+        rt.notifier.work_available()
+        return [
+            base.HistoryEvent(
+                fence.workflow_id, c.seq, "child", c.name, "completed", c.payload, 1, now, now
             )
-        run.rt.notifier.work_available()
+            for c in self.children
+        ]
 
 
-def _defer(run: Execution, child: NewChild) -> None:
-    batch = run.deferred
-    if not isinstance(batch, _Batch):
-        run.flush()
-        batch = _Batch(run)
-        run.deferred = batch
-    batch.children.append(child)
+def _defer(run: Run, child: NewChild) -> None:
+    run.batch(_Children, lambda: _Children(run.runtime)).children.append(child)
 
 
 def _child(
-    run: Execution,
+    run: Run,
     child_id: str,
     workflow: str,
     payload: str,
     queue: str | None,
     deadline: float | None,
-    seq: int,
+    position: context.Position,
 ) -> NewChild:
     return NewChild(
         id=child_id,
         workflow=workflow,
         input=payload,
-        queue=_check_queue(queue or run.wf.queue),
-        priority=run.wf.priority,
+        queue=_check_queue(queue or run.workflow.queue),
+        priority=run.workflow.priority,
         deadline=deadline,
-        seq=seq,
+        seq=position.seq,
         name=workflow,
         payload=serialization.dumps({"id": child_id}),
     )
 
 
-def _current(helper: str) -> Execution:
-    run = context.current_run.get()
-    if run is None:
-        raise errors.PodiumError(
-            f"podium {helper}() was called outside a workflow; fan-out works inside an "
-            "@app.workflow function (not in a step); outside, use app.start()"
-        )
-    return cast("Execution", run)
+def _current(helper: str) -> Run:
+    return context.current(
+        helper,
+        "fan-out works inside an @app.workflow function (not in a step); outside, use app.start()",
+    )
 
 
-def _definition(
-    run: Execution, workflow: workflow_mod.WorkflowDefinition[..., Any] | str
-) -> workflow_mod.WorkflowDefinition[..., Any]:
-    registry = run.rt.registry
+def _definition(run: Run, workflow: definitions.Workflow | str) -> definitions.Workflow:
+    registry = run.runtime.registry
     if isinstance(workflow, str):
-        return cast(workflow_mod.WorkflowDefinition[..., Any], registry.workflow(workflow))
+        return registry.workflow(workflow)
     if isinstance(workflow, workflow_mod.WorkflowDefinition):
         if registry.workflows.get(workflow.name) is not workflow:
             raise errors.ConfigurationError(
                 f"workflow {workflow.name!r} is not registered with this app; decorate it "
                 "with the same app's @app.workflow"
             )
-        return cast(workflow_mod.WorkflowDefinition[..., Any], workflow)
+        return workflow
     raise errors.ConfigurationError(
         f"start_child() takes a workflow (decorated with @app.workflow) or its name, "
         f"not {workflow!r}"
     )
 
 
-def _own_child_id(run: Execution, child_id: str, workflow: str) -> str:
+def _own_child_id(run: Run, child_id: str, workflow: str) -> str:
     """A chosen child id: free, or already this parent's child of the same workflow."""
     if not isinstance(child_id, str) or not child_id.strip() or len(child_id) > 200:
         raise errors.ConfigurationError(
             f"child id {child_id!r} must be a non-empty string of at most 200 chars"
         )
-    record = _guarded(lambda: run.rt.store.get_workflow(child_id))
-    if record is not None and (record.parent_id != run.wf.id or record.workflow != workflow):
+    parent = run.workflow.id
+    record = run.guarded(lambda: run.runtime.store.get_workflow(child_id))
+    if record is not None and (record.parent_id != parent or record.workflow != workflow):
         raise errors.ConfigurationError(
             f"id {child_id!r} already belongs to a {record.workflow!r} workflow that is not a "
-            f"child of {run.wf.id!r}; choose another id"
+            f"child of {parent!r}; choose another id"
         )
     return child_id
 
 
-def _bind(step: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     try:
         inspect.signature(step.fn).bind(*args, **kwargs)
     except TypeError as exc:
@@ -547,7 +498,7 @@ def _parameter_names(fn: Callable[..., Any]) -> list[str]:
     return list(inspect.signature(fn).parameters)
 
 
-def _check_limit(value: Any) -> int | None:
+def _check_limit(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -555,12 +506,7 @@ def _check_limit(value: Any) -> int | None:
     return value
 
 
-def _check_queue(value: Any) -> str:
+def _check_queue(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise errors.ConfigurationError(f"queue={value!r} must be a non-empty string")
     return value
-
-
-def _deliver(run: Execution, value: Any) -> Any:
-    """`value`, awaitable in an `async def` workflow."""
-    return Ready(value) if run.is_async else value

@@ -13,15 +13,12 @@ step's idempotency key, exactly as for `app.publish` (see podium.patterns.events
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from podium import serialization
+from podium import context, serialization
+from podium.engine.runtime import Runtime
 from podium.patterns import events
 from podium.store import events as es
-
-if TYPE_CHECKING:
-    from podium.engine.executor import Execution
-    from podium.engine.runtime import Runtime
 
 SEND, RECEIVE = "send", "receive"
 """History kinds of a send from a workflow body and of a receive."""
@@ -61,26 +58,23 @@ def receive(topic: str, timeout: events.Timeout = None) -> Any:
     The workflow is unloaded while it waits. In an `async def` workflow write
     `await podium.receive(...)`.
     """
-    run = events.workflow_run("receive")
+    run = context.current("receive")
     topic = events.check_name(topic, "topic")
     limit = events.check_timeout(timeout)
-    store = es.for_store(run.rt.store)
+    store = es.for_store(run.runtime.store)
+    workflow_id = run.workflow.id
 
     def register(
         seq: int, deadline: float | None, now: float
     ) -> tuple[es.Wait, es.Event | es.Message | None]:
         after = consumed(run, topic, seq)
-        wait = es.Wait(run.wf.id, seq, "message", topic, None, after, deadline)
+        wait = es.Wait(workflow_id, seq, "message", topic, None, after, deadline)
         return store.wait_for_message(wait, now)
 
-    value = events.durable_wait(run, RECEIVE, topic, limit, register)
-    return events.Ready(value) if run.is_async else value
+    return context.ready(run, events.durable_wait(run, RECEIVE, topic, limit, register))
 
 
-def consumed(run: Execution, topic: str, before: int) -> int:
+def consumed(run: context.Run, topic: str, before: int) -> int:
     """The highest message sequence number of `topic` received before position `before`."""
-    highest = 0
-    for event in run.cursor.events.values():
-        if event.kind == RECEIVE and event.name == topic and event.seq < before:
-            highest = max(highest, int(serialization.loads(event.payload).get("seq", 0)))
-    return highest
+    received = [e for e in run.recorded(RECEIVE, topic) if e.seq < before]
+    return max((int(serialization.loads(e.payload).get("seq", 0)) for e in received), default=0)

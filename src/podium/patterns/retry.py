@@ -19,10 +19,10 @@ class RetryPolicy:
     at `max_delay`, before attempt `n + 1`; `jitter` spreads that wait uniformly over
     [50%, 100%] so a fleet of retries does not arrive in lockstep. Exceptions that are instances
     of `non_retryable` fail at once. The wait is durable: a long one unloads the workflow.
-    An exception's `retry_after` (seconds) is a minimum wait. `CircuitOpenError` (the step's
-    breaker refused the call, the step did not run) is retried after the breaker's remaining
-    cooldown whatever the attempt, unless the policy allows one attempt only or lists it in
-    `non_retryable`; the engine does not count refusals as attempts.
+    An exception's `retry_after` (seconds) is a minimum wait. A refusal (`StepRefused`, e.g.
+    `CircuitOpenError`: the step's breaker refused the call, the step did not run) is retried
+    after its `retry_after` whatever the attempt, unless the policy allows one attempt only
+    or lists it in `non_retryable`; the engine does not count refusals as attempts.
     """
 
     max_attempts: int = 3
@@ -53,7 +53,7 @@ class RetryPolicy:
         """Whether a failure of 1-based `attempt` with `exc` earns another attempt."""
         if isinstance(exc, self.non_retryable):
             return False
-        if isinstance(exc, errors.CircuitOpenError):
+        if isinstance(exc, errors.StepRefused):
             return self.max_attempts > 1
         return attempt < self.max_attempts
 

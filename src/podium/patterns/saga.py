@@ -19,11 +19,11 @@ import contextlib
 import contextvars
 import dataclasses
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, TypeVar
 
-from podium import context, errors
+from podium import context, definitions, errors
 
 T = TypeVar("T")
 MAX_REASON = 2000
@@ -37,7 +37,7 @@ class Compensation:
     """One registered undo: the forward step's name, the compensation and its arguments."""
 
     step: str
-    undo: Callable[..., Any]
+    undo: definitions.Step
     result: Any
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
@@ -100,16 +100,11 @@ class Saga:
         original = self._leave(exc)
         if original is None:
             return
-        self._begin(original)
-        with _no_saga():
+        with self._unwinding(original):
             while self.compensations:
                 entry = self.compensations.pop()
-                try:
+                with _giving_up(entry, original):
                     value = entry.call()
-                except _NOT_COMPENSATED:
-                    raise
-                except Exception as failure:
-                    raise errors.CompensationFailed(entry.step, original, failure) from failure
                 if inspect.isawaitable(value):
                     _discard(value)
                     raise errors.ConfigurationError(
@@ -129,18 +124,20 @@ class Saga:
         original = self._leave(exc)
         if original is None:
             return
-        self._begin(original)
-        with _no_saga():
+        with self._unwinding(original):
             while self.compensations:
                 entry = self.compensations.pop()
-                try:
+                with _giving_up(entry, original):
                     value = entry.call()
                     if inspect.isawaitable(value):
                         await value
-                except _NOT_COMPENSATED:
-                    raise
-                except Exception as failure:
-                    raise errors.CompensationFailed(entry.step, original, failure) from failure
+
+    @contextlib.contextmanager
+    def _unwinding(self, original: Exception) -> Iterator[None]:
+        """Record that compensating starts; meanwhile completions register nothing."""
+        self._begin(original)
+        with _no_saga():
+            yield
 
     def _begin(self, original: Exception) -> None:
         """Record in the history that compensating starts, and why.
@@ -174,19 +171,40 @@ def saga() -> Saga:
     return Saga()
 
 
-def completed(step: Any, result: T, args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+def completed(
+    step: definitions.Step, result: T, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> T:
     """Register `step`'s compensation with the active saga; return `result` unchanged.
 
-    The engine calls this when a step completes or its completion replays, and a step called
-    outside any workflow calls it after it returns.
+    A step called outside any workflow calls it after it returns; inside a workflow the engine
+    calls `on_step_completed` (a step listener, see engine/hooks) when a step completes or its
+    completion replays.
     """
-    undo = getattr(step.options, "compensate", None)
+    undo = step.options.compensate
     if undo is None:
         return result
     active = _active.get()
     if active is not None and active.owns(_scope()):
         active.push(Compensation(step.name, undo, result, args, kwargs))
     return result
+
+
+def on_step_completed(
+    step: definitions.Step, result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """The engine's step listener: register a completed step's compensation (see `completed`)."""
+    completed(step, result, args, kwargs)
+
+
+@contextlib.contextmanager
+def _giving_up(entry: Compensation, original: Exception) -> Iterator[None]:
+    """Turn the failure of a compensation into CompensationFailed (engine errors pass)."""
+    try:
+        yield
+    except _NOT_COMPENSATED:
+        raise
+    except Exception as failure:
+        raise errors.CompensationFailed(entry.step, original, failure) from failure
 
 
 @contextlib.contextmanager

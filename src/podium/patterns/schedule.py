@@ -19,14 +19,12 @@ import datetime as dt
 import functools
 import threading
 import zoneinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from podium import errors, serialization
+from podium import definitions, errors, serialization
+from podium.engine.runtime import Runtime
 from podium.store import base
 from podium.store import schedules as schedule_store
-
-if TYPE_CHECKING:
-    from podium.engine.runtime import Runtime
 
 CATCHUP = ("latest", "all", "none")
 MAX_CATCHUP = 1000
@@ -116,7 +114,7 @@ def run_id(name: str, tick: float) -> str:
     return f"{name}@{dt.datetime.fromtimestamp(tick, dt.UTC).isoformat()}"
 
 
-def check_signature(definition: Any) -> None:
+def check_signature(definition: definitions.Workflow) -> None:
     """A scheduled workflow takes no argument, or one (its tick); else ConfigurationError."""
     for args in ((), (dt.datetime.now(dt.UTC),)):
         try:
@@ -223,6 +221,17 @@ def _unknown(book: schedule_store.Schedules, name: str) -> errors.ConfigurationE
 # -- the worker side -------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class Firing:
+    """The engine's worker service (see engine/hooks): a `Scheduler` beside every worker."""
+
+    runtime: Runtime
+
+    def __call__(self) -> Scheduler:
+        """A scheduler for one more worker."""
+        return Scheduler(self.runtime)
+
+
 class Scheduler:
     """A worker's thread that fires the due ticks of the schedules its app can run."""
 
@@ -271,7 +280,7 @@ class Scheduler:
             earliest = next_tick if earliest is None else min(earliest, next_tick)
         return earliest
 
-    def _fire(self, row: schedule_store.ScheduleRow, definition: Any) -> float:
+    def _fire(self, row: schedule_store.ScheduleRow, definition: definitions.Workflow) -> float:
         spec = Schedule(row.cron, row.timezone, row.catchup)
         now = self.rt.clock.time()
         ticks, following = spec.plan(row.next_tick, now)
@@ -287,7 +296,7 @@ class Scheduler:
     def _new_run(
         self,
         row: schedule_store.ScheduleRow,
-        definition: Any,
+        definition: definitions.Workflow,
         spec: Schedule,
         tick: float,
         now: float,

@@ -19,16 +19,15 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from podium import context, errors, serialization
+from podium import context, definitions, errors, serialization
+from podium import registry as registry_mod
 from podium import step as step_mod
 from podium import workflow as workflow_mod
+from podium.engine.runtime import Runtime
 from podium.patterns import machinedef
-from podium.store import base, machines
-
-if TYPE_CHECKING:
-    from podium.app import App
+from podium.store import machines
 
 MachineInstance = machines.MachineInstance
 TransitionRecord = machines.TransitionRecord
@@ -45,10 +44,35 @@ MAX_ID_LENGTH = 200
 A = TypeVar("A", bound=Callable[..., Any])
 
 
+class Host(Protocol):
+    """What a state machine needs of the App it is registered in."""
+
+    @property
+    def runtime(self) -> Runtime:
+        """The engine (store, clock, settings, notifier)."""
+        ...
+
+    registry: registry_mod.Registry
+
+    def start(
+        self, workflow: definitions.Workflow | str, /, *args: Any, id: str | None = None
+    ) -> workflow_mod.WorkflowHandle:
+        """Start a workflow durably (idempotent per id)."""
+        ...
+
+
+class MachineWorkflow(workflow_mod.WorkflowDefinition[[str], dict[str, Any]]):
+    """The workflow that runs the actions of one state machine's instances."""
+
+    def __init__(self, machine: StateMachine, fn: Callable[[str], dict[str, Any]], queue: str):
+        super().__init__(fn, fn.__name__, workflow_mod.WorkflowOptions(queue))
+        self.machine = machine
+
+
 class StateMachine:
     """A registered state machine: create instances, send them events, read their history."""
 
-    def __init__(self, app: App, definition: machinedef.MachineDefinition, queue: str) -> None:
+    def __init__(self, app: Host, definition: machinedef.MachineDefinition, queue: str) -> None:
         self._app = app
         self.definition = definition
         self.name = definition.name
@@ -142,7 +166,11 @@ class StateMachine:
 
     def handle(self, instance: str) -> workflow_mod.WorkflowHandle:
         """The handle of the workflow that runs `instance`'s actions."""
-        return self._app.get(self.workflow_id(instance))
+        rt = self._app.runtime
+        wf_id = self.workflow_id(instance)
+        if rt.store.get_workflow(wf_id) is None:
+            raise errors.WorkflowNotFound(wf_id)
+        return workflow_mod.WorkflowHandle(rt, wf_id)
 
     def workflow_id(self, instance: str) -> str:
         """The id of `instance`'s workflow: `<machine>:<instance>`."""
@@ -186,16 +214,13 @@ class StateMachine:
         self._app.registry.add_step(step)
         return step
 
-    def _workflow_definition(self, queue: str) -> workflow_mod.WorkflowDefinition[..., Any]:
+    def _workflow_definition(self, queue: str) -> MachineWorkflow:
         def machine(instance: str) -> dict[str, Any]:
             return self._run(instance)
 
-        name = WORKFLOW_PREFIX + self.name
-        machine.__name__ = machine.__qualname__ = name
+        machine.__name__ = machine.__qualname__ = WORKFLOW_PREFIX + self.name
         machine.__doc__ = f"Runs the actions of state machine {self.name!r} instances."
-        wf = workflow_mod.WorkflowDefinition(machine, name, workflow_mod.WorkflowOptions(queue))
-        wf.state_machine = self  # type: ignore[attr-defined]
-        return wf
+        return MachineWorkflow(self, machine, queue)
 
     def _run(self, instance: str) -> dict[str, Any]:
         """The instance's workflow body: act on each transition in log order until final."""
@@ -218,21 +243,16 @@ class StateMachine:
 
     def _await_transitions(self, log: _LogReader, after: int) -> list[TransitionRecord]:
         """Durable wait for transitions past `after`: replayed from the recorded range."""
-        run: Any = context.current_run.get()
-        seq, event = run.cursor.advance(WAIT_KIND, WAIT_NAME)
-        if event is not None:
-            return log.replay(after, int(serialization.loads(event.payload)["upto"]))
-        run.check_continue()
-        started = run.rt.clock.time()
+        run = context.current("machine")
+        position = run.take(WAIT_KIND, WAIT_NAME)
+        if position.recorded is not None:
+            return log.replay(after, int(serialization.loads(position.recorded.payload)["upto"]))
+        started = run.time()
         found = log.read(after, after + BATCH)
         if not found:
             raise errors.Suspend(None)  # `send` wakes the workflow after its commit
-        recorded = serialization.dumps({"after": after, "upto": found[-1].seq})
-        finished = run.rt.clock.time()
-        run.append(
-            base.HistoryEvent(
-                run.wf.id, seq, WAIT_KIND, WAIT_NAME, "completed", recorded, 1, started, finished
-            )
+        run.commit(
+            position, serialization.dumps({"after": after, "upto": found[-1].seq}), started=started
         )
         return found
 
@@ -254,10 +274,10 @@ class StateMachine:
         rt.notifier.work_available()
 
     def _store(self) -> machines.MachineStore:
-        return machines.MachineStore(self._app.store)
+        return machines.MachineStore(self._app.runtime.store)
 
     def _dumps(self, value: Any, what: str) -> str:
-        limit = self._app.settings.max_payload_bytes
+        limit = self._app.runtime.settings.max_payload_bytes
         return serialization.dumps(value, what=what, limit=limit)
 
     def _outside_workflow(self, verb: str) -> None:
@@ -269,7 +289,7 @@ class StateMachine:
 
 
 def register(
-    app: App,
+    app: Host,
     name: str,
     initial: str,
     transitions: Iterable[Any],
@@ -282,7 +302,7 @@ def register(
     definition = machinedef.MachineDefinition(name, initial, transitions, final, states)
     if WORKFLOW_PREFIX + definition.name in app.registry.workflows:
         raise errors.ConfigurationError(
-            f"a state machine named {name!r} is already registered in app {app.name!r}"
+            f"a state machine named {name!r} is already registered in this app"
         )
     machine = StateMachine(app, definition, queue)
     app.registry.add_workflow(machine.workflow)

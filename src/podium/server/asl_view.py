@@ -15,6 +15,7 @@ from typing import Any
 
 from podium import serialization
 from podium.asl import trace
+from podium.asl import workflow as asl_workflow
 from podium.patterns.machinedef import MachineDefinition, Transition
 from podium.server import diagram
 from podium.server.context import ServerState
@@ -79,8 +80,10 @@ def _add_classes(svg_text: str, state: str, classes: str) -> str:
 def section(st: ServerState, record: WorkflowRecord) -> str:
     """For an ASL workflow's page: its state diagram with the path it took so far lit."""
     definition = st.app.registry.workflows.get(record.workflow)
-    machine = getattr(definition, "asl_definition", None)
-    if not isinstance(machine, Mapping) or "StartAt" not in machine:
+    if not isinstance(definition, asl_workflow.AslWorkflow):
+        return ""
+    machine = definition.machine
+    if "StartAt" not in machine:
         return ""
     path = _walk(st, record, machine)
     where = "ended" if path.ended else f"now in {path.current or machine['StartAt']}"

@@ -21,15 +21,14 @@ router = APIRouter(prefix="/api/v1", tags=["operations"], responses=documented(4
 @router.get("/breakers")
 def list_breakers(_who: Reader, st: State) -> list[dict[str, Any]]:
     """Every breaker the app declares: its stored state and its settings."""
-    rt = st.app.runtime
-    declared = getattr(rt.registry, "breakers", {})
+    app = st.app
     return [
         {
-            "name": name,
-            "state": circuit.state(rt, name),
+            "name": breaker.name,
+            "state": app.breaker_state(breaker.name),
             "settings": dataclasses.asdict(breaker.policy),
         }
-        for name, breaker in sorted(declared.items())
+        for breaker in app.breakers
     ]
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from podium import errors
-from podium.patterns import events
+from podium.server import cloudevents
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import Text, _Strict
@@ -67,11 +67,11 @@ async def post_cloudevent(request: Request, _who: Writer, st: State) -> dict[str
     """Publish one CloudEvent 1.0: its `type` is the topic, `source:id` the event id."""
     body = await request.body()
     try:
-        event = events.cloudevent_from_http(request.headers, body)
-        published = events.publish_cloudevent(st.app, event)
-    except events.InvalidCloudEvent as exc:
+        event = cloudevents.cloudevent_from_http(request.headers, body)
+        published = cloudevents.publish_cloudevent(st.app, event)
+    except cloudevents.InvalidCloudEvent as exc:
         raise ApiError(400, str(exc), "invalid_cloudevent") from None
-    return events.describe(published)
+    return cloudevents.describe(published)
 
 
 @router.post("/api/v1/events", response_model=Accepted, status_code=201, tags=["events"])

@@ -33,12 +33,11 @@ class EventRequest(_Strict):
 
 def machines(st: ServerState) -> dict[str, statemachine.StateMachine]:
     """The state machines registered in the served app, by name."""
-    found = {}
-    for definition in st.app.registry.workflows.values():
-        machine = getattr(definition, "state_machine", None)
-        if isinstance(machine, statemachine.StateMachine):
-            found[machine.name] = machine
-    return found
+    return {
+        definition.machine.name: definition.machine
+        for definition in st.app.registry.workflows.values()
+        if isinstance(definition, statemachine.MachineWorkflow)
+    }
 
 
 def _machine(st: ServerState, name: str) -> statemachine.StateMachine:

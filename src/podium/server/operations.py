@@ -73,16 +73,15 @@ def queue_names(st: ServerState) -> list[str]:
 
 
 def _breakers(st: ServerState) -> list[BreakerView]:
-    rt = st.app.runtime
-    declared: dict[str, Any] = getattr(rt.registry, "breakers", {})
+    app = st.app
     return [
         BreakerView(
-            name=name,
-            state=circuit.state(rt, name),
+            name=breaker.name,
+            state=app.breaker_state(breaker.name),
             settings=dataclasses.asdict(breaker.policy),
-            recent=circuit.transitions(rt.store, name)[-RECENT:],
+            recent=circuit.transitions(app.store, breaker.name)[-RECENT:],
         )
-        for name, breaker in sorted(declared.items())
+        for breaker in app.breakers
     ]
 
 

@@ -1,0 +1,149 @@
+"""The engine's extension points: what App plugs in for the patterns, and what observability adds.
+
+The engine knows no pattern. At fixed points of a run it calls what was plugged in here:
+
+- step wrappers, a context around each step attempt (circuit breakers);
+- step listeners, when a step's result is known, run or replayed (saga compensations);
+- run listeners, after the end of a run is stored (waking a waiting parent; telemetry);
+- worker services, started and stopped with every worker (cron schedules);
+- interceptors, the observability chain around runs and attempts (see `interceptors`).
+
+The model is procrastinate's worker middleware and Temporal's worker interceptors. A list
+that nothing was added to costs the engine one check, so a pattern an app does not use adds
+nothing to the hot path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from podium import definitions
+from podium.engine import interceptors
+from podium.store import base
+
+log = logging.getLogger("podium.hooks")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StepCall:
+    """One attempt of a step at a history position of a workflow."""
+
+    step: definitions.Step
+    workflow_id: str
+    seq: int
+    attempt: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RunEnd:
+    """A run whose end is stored: the workflow as it was claimed, and how the run ended.
+
+    `outcome` is "completed" or "failed" (the workflow ended), or "suspended" or "released"
+    (it will run again).
+    """
+
+    workflow: base.WorkflowRecord
+    outcome: str
+
+    @property
+    def ended(self) -> bool:
+        """Whether the workflow itself ended (completed or failed)."""
+        return self.outcome in ("completed", "failed")
+
+
+StepWrapper = Callable[[StepCall], AbstractContextManager[None]]
+"""A context around one attempt: entering may refuse it (raise), leaving sees its outcome."""
+
+StepListener = Callable[[definitions.Step, Any, tuple[Any, ...], dict[str, Any]], None]
+"""Called with (step, result, args, kwargs) when a step completes or its completion replays."""
+
+RunListener = Callable[[RunEnd], None]
+"""Called after a run's end is stored; must not raise (failures are logged and ignored)."""
+
+
+class Service(Protocol):
+    """Something that runs beside a worker while it serves (e.g. the cron scheduler)."""
+
+    def start(self) -> object:
+        """Start (in a thread of its own); return at once."""
+        ...
+
+    def stop(self) -> None:
+        """Stop and wait for it."""
+        ...
+
+
+ServiceFactory = Callable[[], Service]
+
+
+class Hooks:
+    """The hooks of one App's engine; each `add_*` ignores a hook that is already there."""
+
+    def __init__(self) -> None:
+        self.step_wrappers: list[StepWrapper] = []
+        self.step_listeners: list[StepListener] = []
+        self.run_listeners: list[RunListener] = []
+        self.services: list[ServiceFactory] = []
+        self.interceptors: list[interceptors.Interceptor] = []
+
+    def add_step_wrapper(self, wrapper: StepWrapper) -> None:
+        """Wrap every step attempt in `wrapper` (after those added before it)."""
+        _add(self.step_wrappers, wrapper)
+
+    def add_step_listener(self, listener: StepListener) -> None:
+        """Tell `listener` of every completed or replayed step result."""
+        _add(self.step_listeners, listener)
+
+    def add_run_listener(self, listener: RunListener) -> None:
+        """Tell `listener` of every run whose end was stored."""
+        _add(self.run_listeners, listener)
+
+    def add_service(self, factory: ServiceFactory) -> None:
+        """Run `factory()` beside every worker started from now on."""
+        _add(self.services, factory)
+
+    def add_interceptor(self, interceptor: interceptors.Interceptor) -> None:
+        """Add an observability interceptor (tracing, metrics, log context)."""
+        _add(self.interceptors, interceptor)
+
+    # -- what the engine calls -------------------------------------------------------------
+
+    def around_step(self, call: StepCall) -> AbstractContextManager[None]:
+        """The context of every step wrapper around one attempt, first added outermost."""
+        wrappers = self.step_wrappers
+        if len(wrappers) == 1:
+            return wrappers[0](call)
+        return _nested(list(wrappers), call)
+
+    def step_completed(
+        self, step: definitions.Step, result: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        """Tell the step listeners that `step(*args, **kwargs)` returned `result`."""
+        for listener in self.step_listeners:
+            listener(step, result, args, kwargs)
+
+    def run_ended(self, end: RunEnd) -> None:
+        """Tell the run listeners; one that fails is logged and the others still hear of it."""
+        for listener in self.run_listeners:
+            try:
+                listener(end)
+            except Exception:
+                log.exception("run listener %r failed for workflow %s", listener, end.workflow.id)
+
+
+@contextlib.contextmanager
+def _nested(wrappers: list[StepWrapper], call: StepCall) -> Iterator[None]:
+    with contextlib.ExitStack() as stack:
+        for wrapper in wrappers:
+            stack.enter_context(wrapper(call))
+        yield
+
+
+def _add(hooks: list[Any], hook: object) -> None:
+    if hook not in hooks:
+        hooks.append(hook)
