@@ -1,4 +1,4 @@
-"""The work of Parallel and Map states.
+"""Parallel and Map states: their runners (under Retry and Catch) and their work.
 
 Parallel runs every branch on the effective input; its result is the array of branch
 outputs in branch order, and a failing branch fails it with that branch's error (Retry and
@@ -15,11 +15,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from podium import errors as podium_errors
-from podium.asl import dataflow, errors, mapstate, resultwriter
+from podium.asl import dataflow, errors, mapstate, recovery, resultwriter, runners
 from podium.asl.effects import ItemOutcome
-from podium.asl.interpreter import Frame
+from podium.asl.frame import Frame, Outcome
 
 EXCEEDED_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+
+@runners.runs("Parallel")
+def parallel(frame: Frame) -> Outcome:
+    """Parallel: run every branch on the same input; the result is the list of outputs."""
+    return recovery.guarded(frame, parallel_once)
+
+
+@runners.runs("Map")
+def map_state(frame: Frame) -> Outcome:
+    """Map: run the item processor for every item; the result is the list of outputs."""
+    return recovery.guarded(frame, map_once)
 
 
 def parallel_once(frame: Frame) -> Any:

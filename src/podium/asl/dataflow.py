@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from podium.asl import jsonata, payload
-from podium.asl.interpreter import Frame
+from podium.asl.frame import Frame
 
 
 def states_var(frame: Frame, **extra: Any) -> dict[str, Any]:

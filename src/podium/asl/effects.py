@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import random as _random
-import time as _time
-import uuid as _uuid
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from podium.asl import integrations, tokens
+from podium.asl import integrations, plain, tokens
 
 Resource = Callable[[Any], Any]
 
@@ -71,29 +68,13 @@ class Effects(Protocol):
         ...
 
 
-class LocalEffects:
+class LocalEffects(plain.PlainEffects):
     """Effects run directly in this process (no durability)."""
 
     def __init__(self, resources: Mapping[str, Resource] | None = None) -> None:
         self.resources = dict(resources or {})
         self.callbacks: dict[str, list[dict[str, Any]]] = {}
         """Callback messages per task token, sent with `send_task_success` and the like."""
-
-    def uuid4(self) -> str:
-        """A fresh UUID."""
-        return str(_uuid.uuid4())
-
-    def random(self) -> float:
-        """A fresh random float."""
-        return _random.random()
-
-    def now(self) -> dt.datetime:
-        """The wall clock."""
-        return dt.datetime.now(dt.UTC)
-
-    def sleep(self, seconds: float) -> None:
-        """A plain sleep."""
-        _time.sleep(max(0.0, seconds))
 
     def call(self, resource: str, payload: Any, timeout: float | None) -> Any:
         """Call the mapped function (see podium.asl.integrations)."""

@@ -11,8 +11,8 @@ return value is the result) or a Step Functions service integration:
   An exception fails the Task with its class name as the error and, as a Lambda function
   error, the JSON `{"errorMessage", "errorType", "requestId", "stackTrace"}` as the cause
   (a TaskError keeps its own error and cause).
-- `<integration>.waitForTaskToken`: see podium.asl.tokens; the base integration is called as
-  here, then the Task waits for the callback.
+- `<integration>.waitForTaskToken`: see podium.asl.task and podium.asl.tokens; the base
+  integration is called as here, then the Task waits for the callback.
 - `<integration>.sync` / `.sync:2` of a mapped resource: calls it (the call is synchronous).
 - `arn:aws:states:::states:startExecution[.sync[:2]]`: see podium.asl.executions.
 
@@ -30,12 +30,9 @@ import re
 import traceback
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from podium.asl import errors, executions, tokens
-
-if TYPE_CHECKING:
-    from podium.asl.interpreter import Frame
+from podium.asl import errors, executions, jsonata
 
 LAMBDA_INVOKE = "lambda:invoke"
 START_EXECUTION = "states:startExecution"
@@ -139,39 +136,6 @@ def not_found(function: Any) -> errors.ASLError:
         f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
         f"ResourceNotFoundException; Request ID: {request}; Proxy: null)",
     )
-
-
-# -- a Task's work ---------------------------------------------------------------------------
-
-
-def enter(frame: Frame) -> None:
-    """Give a `.waitForTaskToken` Task attempt its `$$.Task.Token` (recorded: same on replay)."""
-    if is_callback(frame.state.get("Resource", "")):
-        execution = str(frame.context.get("Execution", {}).get("Name", ""))
-        token = tokens.mint(execution, frame.effects.uuid4())
-        frame.context = {**frame.context, "Task": {"Token": token}}
-
-
-def call(frame: Frame, data: Any, timeout: float | None) -> Any:
-    """The Task's result: its resource's, or for a callback Task the callback's output.
-
-    TimeoutSeconds covers the call and the wait together.
-    """
-    resource = frame.state["Resource"]
-    fx = frame.effects
-    if not is_callback(resource):
-        return fx.call(resource, data, timeout)
-    token = frame.context["Task"]["Token"]
-    from podium.asl import limits
-
-    beat = limits.task_seconds(frame, "Heartbeat")
-    if timeout is None:
-        fx.call(resource, data, None)
-        return fx.wait_for_callback(token, None, beat)
-    begin = fx.now()
-    fx.call(resource, data, timeout)
-    spent = (fx.now() - begin).total_seconds()
-    return fx.wait_for_callback(token, timeout - spent, beat)
 
 
 # -- running a Task's service call -----------------------------------------------------------
@@ -340,8 +304,6 @@ def _check_function(
         )
         return
     function = template["FunctionName"]
-    from podium.asl import jsonata
-
     if jsonata.is_expression(function) or function_key(function, keys) is not None:
         return
     yield _diag(

@@ -2,44 +2,21 @@
 
 The interpreter is deterministic given its `Effects` (time, randomness, Task calls, waits),
 which is what makes it durable inside a podium workflow: a replay re-runs it from the top and
-every effect replays from history.
+every effect replays from history. Each state runs through the state-runner table
+(podium.asl.runners), which the state modules fill: this module imports none of them.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from podium.asl import effects as effects_mod
-from podium.asl import errors
+from podium.asl import runners
+from podium.asl.frame import ACCOUNT, JSONPATH, Frame
 
-JSONPATH = "JSONPath"
-JSONATA = "JSONata"
-ACCOUNT = "arn:aws:states:us-east-1:000000000000"
-
-
-@dataclasses.dataclass
-class Frame:
-    """One state being run: where it is, what it got, and the scope it sees."""
-
-    interpreter: Interpreter
-    name: str
-    state: Mapping[str, Any]
-    language: str
-    raw: Any
-    context: dict[str, Any]
-    variables: dict[str, Any]
-
-    @property
-    def jsonata(self) -> bool:
-        """Whether this state uses JSONata."""
-        return self.language == JSONATA
-
-    @property
-    def effects(self) -> effects_mod.Effects:
-        """The interpreter's side effects."""
-        return self.interpreter.effects
+__all__ = ["JSONPATH", "Interpreter"]
+"""JSONPATH too: the default query language, which podium.asl.workflow reads from here."""
 
 
 class Interpreter:
@@ -91,8 +68,6 @@ class Interpreter:
         language: str,
     ) -> Any:
         """Run the states of `machine` (the top level or a branch) from StartAt to an end."""
-        from podium.asl import states as states_mod
-
         language = machine.get("QueryLanguage", language)
         name: str = machine["StartAt"]
         observe = self.on_enter if machine is self._top else None
@@ -109,7 +84,7 @@ class Interpreter:
                 _enter(context, name, self.effects, state),
                 variables,
             )
-            value, following = states_mod.run(frame)
+            value, following = runners.run(frame)
             if following is None:
                 return value
             name = following
@@ -143,8 +118,3 @@ def _reads_context(state: Mapping[str, Any]) -> bool:
 
 
 _CONTEXT_USE: dict[int, tuple[Mapping[str, Any], bool]] = {}
-
-
-def fail(error: str, cause: str) -> errors.ASLError:
-    """Shorthand for an ASL failure."""
-    return errors.failure(error, cause)

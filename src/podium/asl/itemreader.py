@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from podium import errors as podium_errors
-from podium.asl import dataflow, errors, jsonpath, payload
-from podium.asl.interpreter import Frame
+from podium.asl import dataflow, errors, jsonpath, limits, payload
+from podium.asl.frame import Frame
 
 
 def read(frame: Frame, base: Any) -> tuple[list[Any], str]:
@@ -72,8 +72,6 @@ def _max_items(frame: Frame, config: Mapping[str, Any], base: Any) -> int:
     A MaxItemsPath value that is not a whole number, or is negative, fails the run with
     States.ItemReaderFailed.
     """
-    from podium.asl import mapstate
-
     if "MaxItemsPath" in config and not frame.jsonata:
         path = config["MaxItemsPath"]
         value = payload.select(path, base, "MaxItemsPath", frame.variables, frame.context)
@@ -86,7 +84,7 @@ def _max_items(frame: Frame, config: Mapping[str, Any], base: Any) -> int:
         if value < 0:
             raise errors.failure(errors.ITEM_READER, "field MaxItems must be positive")
     else:
-        value = mapstate.whole(frame, mapstate.number(frame, config, "MaxItems", base), "MaxItems")
+        value = limits.whole(frame, limits.number(frame, config, "MaxItems", base), "MaxItems")
     return min(value, MAX_ITEMS) if value else MAX_ITEMS
 
 

@@ -29,8 +29,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from podium.asl import effects as effects_mod
-from podium.asl import java
+from podium.asl import java, plain
 
 HASH_ALGORITHMS = {
     "MD5": "md5",
@@ -53,7 +52,7 @@ class FunctionError(Exception):
 
 def bindings(effects: Any = None) -> dict[str, Any]:
     """The JSONata bindings of the Step Functions functions (and `$eval` removed)."""
-    source = effects if effects is not None else effects_mod.LocalEffects()
+    source = effects if effects is not None else plain.PlainEffects()
     millis = int(source.now().timestamp() * 1000)
     table: dict[str, tuple[int, Callable[..., Any]]] = {
         "partition": (2, partition),

@@ -15,8 +15,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from podium.asl import dataflow, errors, intrinsics, itemreader, jsonata, payload
-from podium.asl.interpreter import Frame
+from podium.asl import dataflow, errors, intrinsics, itemreader, jsonata, limits, payload
+from podium.asl.frame import Frame
 
 INLINE = "INLINE"
 DISTRIBUTED = "DISTRIBUTED"
@@ -123,35 +123,6 @@ def item_input(frame: Frame, base: Any, found: Items, index: int) -> Any:
     return payload.build(selector, base, context, frame.variables, frame.effects)
 
 
-def number(frame: Frame, block: Mapping[str, Any], key: str, base: Any) -> Any:
-    """The value of field `key` of `block` or of its `key + "Path"` (None when neither)."""
-    if key in block:
-        value = block[key]
-        if frame.jsonata:
-            value = dataflow.evaluate(frame, value)
-        return value
-    if f"{key}Path" in block:
-        return payload.select(
-            block[f"{key}Path"], base, f"{key}Path", frame.variables, frame.context
-        )
-    return None
-
-
-def whole(frame: Frame, value: Any, key: str, default: int = 0) -> int:
-    """`value` as a non-negative integer (None gives `default`), else a runtime error."""
-    if value is None:
-        return default
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise errors.failure(
-            errors.QUERY if frame.jsonata else errors.RUNTIME,
-            f"The {key} of Map state '{frame.name}' must be a non-negative integer, "
-            f"not {intrinsics.dumps(value)}",
-        )
-    return value
-
-
 def max_concurrency(frame: Frame, base: Any) -> int:
     """MaxConcurrency (or its Path): how many items may run at once; 0 for no limit."""
     if "MaxConcurrencyPath" in frame.state:
@@ -162,8 +133,8 @@ def max_concurrency(frame: Frame, base: Any) -> int:
                 f"Expected non-negative integer for MaxConcurrency, got '{value}' instead.",
             )
         return value
-    value = number(frame, frame.state, "MaxConcurrency", base)
-    return whole(frame, value, "MaxConcurrency")
+    value = limits.number(frame, frame.state, "MaxConcurrency", base)
+    return limits.whole(frame, value, "MaxConcurrency")
 
 
 def _path_integer(frame: Frame, key: str, base: Any) -> int:
@@ -208,7 +179,7 @@ def tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
     percentage = _tolerated_percentage(frame, base)
     if count is None and percentage is None:
         return None if mode(state) != DISTRIBUTED else (0, 0.0)
-    limit = NO_LIMIT if count is None else whole(frame, count, "ToleratedFailureCount")
+    limit = NO_LIMIT if count is None else limits.whole(frame, count, "ToleratedFailureCount")
     if percentage is None:
         return limit, 100.0
     number_ = isinstance(percentage, int | float) and not isinstance(percentage, bool)
@@ -225,7 +196,7 @@ def _tolerated_count(frame: Frame, base: Any) -> Any:
     """ToleratedFailureCount, or the whole non-negative number its Path finds."""
     key = "ToleratedFailureCountPath"
     if key not in frame.state:
-        return number(frame, frame.state, "ToleratedFailureCount", base)
+        return limits.number(frame, frame.state, "ToleratedFailureCount", base)
     value = _path_integer(frame, key, base)
     if value < 0:
         raise errors.failure(errors.RUNTIME, "ToleratedFailureCount cannot be negative.")
@@ -236,7 +207,7 @@ def _tolerated_percentage(frame: Frame, base: Any) -> Any:
     """ToleratedFailurePercentage, or the number from 0 to 100 its Path finds."""
     key = "ToleratedFailurePercentagePath"
     if key not in frame.state:
-        return number(frame, frame.state, "ToleratedFailurePercentage", base)
+        return limits.number(frame, frame.state, "ToleratedFailurePercentage", base)
     path = frame.state[key]
     value = _as_number(payload.select(path, base, key, frame.variables, frame.context))
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -264,9 +235,11 @@ def batches(frame: Frame, base: Any, inputs: list[Any]) -> list[list[Any]] | Non
     batcher = frame.state.get("ItemBatcher")
     if batcher is None:
         return None
-    most = whole(frame, number(frame, batcher, "MaxItemsPerBatch", base), "MaxItemsPerBatch")
-    size = number(frame, batcher, "MaxInputBytesPerBatch", base)
-    limit = whole(frame, size, "MaxInputBytesPerBatch", DEFAULT_BATCH_BYTES)
+    most = limits.whole(
+        frame, limits.number(frame, batcher, "MaxItemsPerBatch", base), "MaxItemsPerBatch"
+    )
+    size = limits.number(frame, batcher, "MaxInputBytesPerBatch", base)
+    limit = limits.whole(frame, size, "MaxInputBytesPerBatch", DEFAULT_BATCH_BYTES)
     out: list[list[Any]] = []
     current: list[Any] = []
     for value in inputs:

@@ -13,13 +13,11 @@ from typing import Any
 
 from podium import errors as podium_errors
 from podium.asl import dataflow, errors
-from podium.asl.interpreter import Frame
+from podium.asl.frame import Frame, Outcome
 
 DEFAULT_INTERVAL = 1
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF = 2.0
-
-Outcome = tuple[Any, str | None]
 
 
 def guarded(frame: Frame, once: Callable[[Frame], Any]) -> Outcome:
@@ -34,7 +32,7 @@ def guarded(frame: Frame, once: Callable[[Frame], Any]) -> Outcome:
         except Exception as exc:
             error, cause = errors.from_exception(exc)
         else:
-            return output, None if frame.state.get("End") else frame.state.get("Next")
+            return output, frame.following
         index = matching(retriers, error)
         if index is None or counts[index] >= max_attempts(retriers[index]):
             return caught(frame, error, cause)

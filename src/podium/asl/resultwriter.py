@@ -20,7 +20,7 @@ from typing import Any
 from podium import errors as podium_errors
 from podium.asl import dataflow, errors, intrinsics, mapstate, payload
 from podium.asl.effects import ItemOutcome, timestamp
-from podium.asl.interpreter import ACCOUNT, Frame
+from podium.asl.frame import ACCOUNT, Frame
 
 COMPACT = "COMPACT"
 FLATTEN = "FLATTEN"

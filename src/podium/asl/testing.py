@@ -20,16 +20,20 @@ from typing import Any
 
 from podium import errors as podium_errors
 from podium.asl import (
+    branches,
     dataflow,
     effects,
     errors,
     interpreter,
+    limits,
     mapstate,
     payload,
     recovery,
-    states,
+    runners,
+    task,
     validation,
 )
+from podium.asl.frame import Frame
 
 _GUARDED = ("Task", "Parallel", "Map")
 _LEVELS = ("INFO", "DEBUG", "TRACE")
@@ -126,7 +130,7 @@ def _frame(
     context: Mapping[str, Any] | None,
     variables: Mapping[str, Any] | None,
     config: Mapping[str, Any],
-) -> interpreter.Frame:
+) -> Frame:
     machine = interpreter.Interpreter(fx)
     machine.language = language
     if context is not None:
@@ -134,7 +138,7 @@ def _frame(
     else:
         ctx = _default_context(machine, state, value, config)
     language = state.get("QueryLanguage", language)
-    return interpreter.Frame(machine, name, state, language, value, ctx, dict(variables or {}))
+    return Frame(machine, name, state, language, value, ctx, dict(variables or {}))
 
 
 def _default_context(
@@ -158,7 +162,7 @@ def _default_context(
 
 
 def _run(
-    frame: interpreter.Frame,
+    frame: Frame,
     mock: Mapping[str, Any] | None,
     config: Mapping[str, Any],
     inspection: dict[str, Any],
@@ -168,9 +172,9 @@ def _run(
     try:
         if kind in _GUARDED:
             output = _work(kind, mock is not None, config, inspection)(frame)
-            following = None if frame.state.get("End") else frame.state.get("Next")
+            following = frame.following
         else:
-            output, following = states.run(frame)
+            output, following = runners.run(frame)
     except (podium_errors.NonDeterminismError, podium_errors.ConfigurationError):
         raise
     except Exception as exc:
@@ -186,18 +190,16 @@ def _run(
 
 def _work(
     kind: str, mocked: bool, config: Mapping[str, Any], inspection: dict[str, Any]
-) -> Callable[[interpreter.Frame], Any]:
+) -> Callable[[Frame], Any]:
     """One attempt of a Task, Parallel or Map state (a mocked Map/Parallel skips its branches)."""
-    from podium.asl import branches
-
     if kind == "Task":
-        return states.task_once
+        return task.task_once
     if kind == "Map":
         return lambda frame: _map(frame, mocked, config, inspection)
     return _mocked_collection if mocked else branches.parallel_once
 
 
-def _mocked_collection(frame: interpreter.Frame) -> Any:
+def _mocked_collection(frame: Frame) -> Any:
     """A Map or Parallel whose whole result is mocked: the mock stands for its branches."""
     if frame.state["Type"] == "Parallel" or frame.jsonata:
         dataflow.effective_input(frame)
@@ -208,17 +210,13 @@ def _mocked_collection(frame: interpreter.Frame) -> Any:
     return dataflow.finish(frame, copy.deepcopy(fx.mock["result"]))
 
 
-def _map(
-    frame: interpreter.Frame, mocked: bool, config: Mapping[str, Any], out: dict[str, Any]
-) -> Any:
+def _map(frame: Frame, mocked: bool, config: Mapping[str, Any], out: dict[str, Any]) -> Any:
     """A Map as TestState runs it: items and limits evaluated and shown, then the result.
 
     The mock (or else the item processor) gives the result.
     `mapIterationFailureCount` in the state configuration says how many items failed; past
     the Map's ToleratedFailureCount or ToleratedFailurePercentage the Map fails.
     """
-    from podium.asl import branches
-
     base = mapstate.data(frame)
     if not frame.jsonata:
         out["afterInputPath"] = base
@@ -227,7 +225,7 @@ def _map(
         out["afterItemsPath"] = found
     out["maxConcurrency"] = mapstate.max_concurrency(frame, base)
     for key in ("ToleratedFailureCount", "ToleratedFailurePercentage"):
-        value = mapstate.number(frame, frame.state, key, base)
+        value = limits.number(frame, frame.state, key, base)
         if value is not None:
             value = float(value) if key.endswith("Percentage") else value
             out[key[0].lower() + key[1:]] = value
@@ -235,16 +233,13 @@ def _map(
     threshold = _declared_tolerance(frame, base)
     total = len(found) if isinstance(found, list) else failed
     if failed and threshold is not None and mapstate.exceeded(threshold, failed, total):
-        raise errors.failure(errors.TOLERATED, TOLERATED_CAUSE)
+        raise errors.failure(errors.TOLERATED, branches.EXCEEDED_CAUSE)
     if not mocked:
         return branches.map_once(frame)
     return _mocked_collection(frame)
 
 
-TOLERATED_CAUSE = "The specified tolerated failure threshold was exceeded"
-
-
-def _map_items(frame: interpreter.Frame, base: Any) -> Any:
+def _map_items(frame: Frame, base: Any) -> Any:
     """The Map's items (JSONPath: after ItemsPath), checked to be an array.
 
     None with an ItemReader, whose data TestState does not read.
@@ -262,7 +257,7 @@ def _map_items(frame: interpreter.Frame, base: Any) -> Any:
     return found
 
 
-def _declared_tolerance(frame: interpreter.Frame, base: Any) -> tuple[int, float] | None:
+def _declared_tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
     """The Map's failure threshold when it declares one (else failed items are ignored)."""
     state = frame.state
     if not any(k.startswith("ToleratedFailure") for k in state):
@@ -271,7 +266,7 @@ def _declared_tolerance(frame: interpreter.Frame, base: Any) -> tuple[int, float
 
 
 def _handled(
-    frame: interpreter.Frame,
+    frame: Frame,
     error: str,
     cause: str,
     config: Mapping[str, Any],
@@ -409,7 +404,7 @@ def _invalid(message: str, location: str = "/mock") -> errors.DefinitionError:
     )
 
 
-def _inspect_input(frame: interpreter.Frame, out: dict[str, Any]) -> None:
+def _inspect_input(frame: Frame, out: dict[str, Any]) -> None:
     """The data after InputPath and Parameters (or Arguments), as the state starts.
 
     A Pass with a Result shows neither (its input plays no part); a Map shows its own steps.
@@ -433,9 +428,7 @@ def _inspect_input(frame: interpreter.Frame, out: dict[str, Any]) -> None:
         pass
 
 
-def _inspect_result(
-    frame: interpreter.Frame, fx: _MockEffects, status: str, out: dict[str, Any]
-) -> None:
+def _inspect_result(frame: Frame, fx: _MockEffects, status: str, out: dict[str, Any]) -> None:
     """The effective input a Task was called with, and the data after its result.
 
     `result` is the Task's (or mocked Parallel's) result or a Pass's Result; a Map shows only
@@ -465,9 +458,7 @@ def _inspect_result(
     _after_result(frame, result, out)
 
 
-def _inspect_after(
-    frame: interpreter.Frame, fx: _MockEffects, status: str, out: dict[str, Any]
-) -> None:
+def _inspect_after(frame: Frame, fx: _MockEffects, status: str, out: dict[str, Any]) -> None:
     """What the run adds: the result steps and variables, or the effective input it failed on."""
     if status in ("SUCCEEDED", "CAUGHT_ERROR"):
         _inspect_result(frame, fx, status, out)
@@ -479,9 +470,7 @@ def _inspect_after(
         out["errorDetails"] = out.pop("errorDetails")
 
 
-def _after_result(
-    frame: interpreter.Frame, result: Any, out: dict[str, Any], shown: bool = True
-) -> None:
+def _after_result(frame: Frame, result: Any, out: dict[str, Any], shown: bool = True) -> None:
     if shown:
         out["result"] = result
     if frame.jsonata:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from podium import errors as podium_errors
 from podium.asl import errors
+from podium.patterns import messages
 
 if TYPE_CHECKING:
     from podium.engine.runtime import Runtime
@@ -135,8 +136,6 @@ def wait(
 
 def send(rt: Runtime, token: str, message: dict[str, Any]) -> None:
     """Deliver a callback `message` to the workflow waiting on `token`."""
-    from podium.patterns import messages
-
     workflow_id, name = _route(rt, token)
     ident = None if message["kind"] == HEARTBEAT else f"{name}.outcome"
     messages.send(rt, workflow_id, name, message, id=ident)

@@ -1,75 +1,14 @@
-"""What each state type does; `run(frame)` returns (output, next state or None at an end)."""
+"""The states that decide where and when a machine goes on: Choice and Wait."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from podium.asl import (
-    choice,
-    dataflow,
-    errors,
-    integrations,
-    intrinsics,
-    jsonata,
-    limits,
-    payload,
-    recovery,
-)
-from podium.asl.interpreter import Frame
-
-Outcome = tuple[Any, str | None]
+from podium.asl import choice, dataflow, errors, intrinsics, jsonata, payload, runners
+from podium.asl.frame import Frame, Outcome
 
 
-def run(frame: Frame) -> Outcome:
-    """Run one state."""
-    return HANDLERS[frame.state["Type"]](frame)
-
-
-def _next(frame: Frame) -> str | None:
-    return None if frame.state.get("End") else frame.state.get("Next")
-
-
-def pass_state(frame: Frame) -> Outcome:
-    """Pass: its Result (or its input) becomes its output."""
-    if frame.jsonata:
-        return dataflow.passthrough(frame, frame.raw), _next(frame)
-    data = dataflow.effective_input(frame)
-    result = frame.state["Result"] if "Result" in frame.state else data
-    return dataflow.finish(frame, result), _next(frame)
-
-
-def succeed(frame: Frame) -> Outcome:
-    """Succeed: end this machine (or branch) successfully."""
-    if frame.jsonata:
-        return dataflow.passthrough(frame, frame.raw), None
-    data = dataflow.select(frame, frame.state.get("InputPath", "$"), frame.raw, "InputPath")
-    return dataflow.passthrough(frame, data), None
-
-
-def fail(frame: Frame) -> Outcome:
-    """Fail: end with Error and Cause (or their paths / expressions)."""
-    state = frame.state
-    if frame.jsonata:
-        error = dataflow.evaluate(frame, state.get("Error"), "Error")
-        cause = dataflow.evaluate(frame, state.get("Cause"), "Cause")
-    else:
-        error = _fail_field(frame, "ErrorPath") if "ErrorPath" in state else state.get("Error")
-        cause = _fail_field(frame, "CausePath") if "CausePath" in state else state.get("Cause")
-    raise errors.failure(_text(error), _text(cause))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else intrinsics.dumps(value)
-
-
-def _fail_field(frame: Frame, key: str) -> Any:
-    text = frame.state[key]
-    return payload.expression(text, key, frame.raw, frame.context, frame.variables, frame.effects)
-
-
+@runners.runs("Choice")
 def choice_state(frame: Frame) -> Outcome:
     """Choice: go to the Next of the first rule that holds, else Default."""
     state = frame.state
@@ -95,6 +34,7 @@ def _holds(frame: Frame, rule: Any, data: Any) -> bool:
     return choice.evaluate(rule, data, frame.context, frame.variables)
 
 
+@runners.runs("Wait")
 def wait(frame: Frame) -> Outcome:
     """Wait: pause for Seconds or until Timestamp (durable inside a workflow)."""
     state = frame.state
@@ -102,7 +42,7 @@ def wait(frame: Frame) -> Outcome:
     seconds = _wait_seconds(frame, state, data)
     if seconds > 0:
         frame.effects.sleep(seconds)
-    return dataflow.passthrough(frame, data), _next(frame)
+    return dataflow.passthrough(frame, data), frame.following
 
 
 def _wait_seconds(frame: Frame, state: Any, data: Any) -> float:
@@ -163,43 +103,3 @@ def _bare(value: Any) -> str:
 
 def _path_value(frame: Frame, key: str, data: Any) -> Any:
     return payload.select(frame.state[key], data, key, frame.variables, frame.context)
-
-
-def task(frame: Frame) -> Outcome:
-    """Task: call the mapped resource, with Retry and Catch."""
-    return recovery.guarded(frame, task_once)
-
-
-def task_once(frame: Frame) -> Any:
-    """One attempt of a Task: input processing, the call (under its timeout), the result."""
-    integrations.enter(frame)
-    data = dataflow.effective_input(frame)
-    timeout = limits.task_seconds(frame, "Timeout")
-    result = integrations.call(frame, data, timeout)
-    return dataflow.finish(frame, result)
-
-
-def parallel(frame: Frame) -> Outcome:
-    """Parallel: run every branch on the same input; the result is the list of outputs."""
-    from podium.asl import branches
-
-    return recovery.guarded(frame, branches.parallel_once)
-
-
-def map_state(frame: Frame) -> Outcome:
-    """Map: run the item processor for every item; the result is the list of outputs."""
-    from podium.asl import branches
-
-    return recovery.guarded(frame, branches.map_once)
-
-
-HANDLERS: dict[str, Callable[[Frame], Outcome]] = {
-    "Pass": pass_state,
-    "Succeed": succeed,
-    "Fail": fail,
-    "Choice": choice_state,
-    "Wait": wait,
-    "Task": task,
-    "Parallel": parallel,
-    "Map": map_state,
-}
