@@ -10,7 +10,8 @@ import pytest
 from rich.console import Console
 
 import podium
-from podium import render, serialization
+from podium import serialization
+from podium.cli import render
 
 from .conftest import AppFactory
 

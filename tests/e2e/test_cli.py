@@ -193,3 +193,18 @@ def test_every_command_has_help(cli: CLI) -> None:
     for command in ("worker", "start", "ls", "show", "cancel", "resume", "demo"):
         out = cli.ok(command, "--help")
         assert f"podium {command}" in out and "--database-url" in out
+
+
+def test_python_dash_m_podium_is_the_podium_command(cli: CLI) -> None:
+    workflow_id = cli.start("greet", "--input", '"cy"', "--delay", "3600")
+    module = subprocess.run(
+        [sys.executable, "-m", "podium", "ls", "--status", "pending"],
+        env=cli.env,
+        cwd=cli.tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert module.returncode == 0, module.stderr
+    assert workflow_id in module.stdout
+    assert module.stdout == cli.ok("ls", "--status", "pending")

@@ -1,4 +1,8 @@
-"""`podium asl validate|run|graph`: state machine commands, registered by podium.cli."""
+"""`podium asl validate|run|graph`: Amazon States Language state machines on the command line.
+
+The `podium.asl` package is imported inside the commands: it is large (an interpreter, JSONPath
+and JSONata), and `podium --help` or any other command should not pay for loading it.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,23 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from podium import errors as podium_errors
-from podium.asl import graph, validation
-
-EXIT_OK = 0
-EXIT_FAILED = 1
+from podium import errors
+from podium.app import App
+from podium.cli import common
 
 
-def add(commands: Any) -> None:
+def add(commands: common.Subcommands) -> None:
     """Add the `asl` command and its subcommands to podium's parser."""
     parser = commands.add_parser(
         "asl",
         help="Validate, run and draw Amazon States Language state machines",
         description="Amazon States Language (AWS Step Functions) state machines on podium.",
     )
-    parser.set_defaults(command=lambda _args: _usage(parser))
+    parser.set_defaults(command=common.help_command(parser))
     sub = parser.add_subparsers(title="asl commands", metavar="COMMAND")
     check = sub.add_parser("validate", help="List the problems of a definition (none: valid)")
     check.add_argument("file", help="the definition, a JSON file")
@@ -45,48 +48,37 @@ def add(commands: Any) -> None:
     draw.set_defaults(command=cmd_graph)
 
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return 2
-
-
-def _read(path: str) -> Any:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise podium_errors.ConfigurationError(f"cannot read {path!r}: {exc}") from None
-
-
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print each diagnostic; exit 1 when there is any."""
+    from podium.asl import validation  # lazy: see the module docstring
+
     problems = validation.validate(_read(args.file))
     for d in problems:
         print(f"{args.file}:{d['location'] or '/'}: {d['severity']}: {d['message']} ({d['code']})")
     if not problems:
         print(f"{args.file}: valid")
-    return EXIT_FAILED if problems else EXIT_OK
+    return common.EXIT_FAILED if problems else common.EXIT_OK
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
     """Print the Mermaid flowchart of a valid definition."""
+    from podium.asl import errors as asl_errors  # lazy: see the module docstring
+    from podium.asl import graph, validation
+
     text = _read(args.file)
     problems = validation.validate(text)
     if problems:
-        from podium.asl.errors import DefinitionError
-
-        raise DefinitionError(problems)
+        raise asl_errors.DefinitionError(problems)
     sys.stdout.write(graph.mermaid(validation.load(text)))
-    return EXIT_OK
+    return common.EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the machine as a podium workflow; print the output JSON or the error."""
-    from podium.app import App
-
     try:
         value = json.loads(args.input)
     except json.JSONDecodeError as exc:
-        raise podium_errors.ConfigurationError(f"--input is not JSON: {exc}") from None
+        raise errors.ConfigurationError(f"--input is not JSON: {exc}") from None
     resources = _resources(args.resources) if args.resources else {}
     with tempfile.TemporaryDirectory(prefix="podium-asl-") as folder:
         url = args.database_url or f"sqlite:///{os.path.join(folder, 'asl.db')}"
@@ -94,21 +86,28 @@ def cmd_run(args: argparse.Namespace) -> int:
             wf = app.asl_workflow(Path(args.file).stem or "machine", _read(args.file), resources)
             try:
                 output = app.run(wf, value)
-            except podium_errors.WorkflowFailed as exc:
+            except errors.WorkflowFailed as exc:
                 print(json.dumps({"error": exc.error_type, "cause": exc.message}))
-                return EXIT_FAILED
+                return common.EXIT_FAILED
     print(json.dumps(output))
-    return EXIT_OK
+    return common.EXIT_OK
 
 
-def _resources(spec: str) -> dict[str, Any]:
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise errors.ConfigurationError(f"cannot read {path!r}: {exc}") from None
+
+
+def _resources(spec: str) -> dict[str, Callable[..., Any]]:
     module_name, _, attribute = spec.partition(":")
     if "" not in sys.path:
         sys.path.insert(0, "")
     try:
         mapping = getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise podium_errors.ConfigurationError(f"cannot load --resources {spec!r}: {exc}") from None
+        raise errors.ConfigurationError(f"cannot load --resources {spec!r}: {exc}") from None
     if not isinstance(mapping, dict):
-        raise podium_errors.ConfigurationError(f"--resources {spec!r} is not a dict")
+        raise errors.ConfigurationError(f"--resources {spec!r} is not a dict")
     return mapping

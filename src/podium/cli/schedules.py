@@ -1,29 +1,33 @@
-"""`podium schedules [list|pause|resume]`: cron schedules in a store, registered by podium.cli."""
+"""`podium schedules [list|pause|resume]`: the cron schedules in a store.
+
+Schedules are stored by the apps that define them; these commands read and change the store
+directly and need no app code.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import time
-from typing import Any
 
-from podium import cli
+from podium.cli import common
 from podium.patterns import schedule
 
+SUMMARY = "List, pause and resume cron schedules"
+DETAILS = """\
+Schedules are stored by the apps that define them (@app.workflow(schedule=...));
+workers fire each tick once. Reads and changes the store directly; needs no app
+code.
 
-def add(commands: Any) -> None:
+examples: podium schedules
+          podium schedules pause nightly_report
+          podium schedules resume nightly_report"""
+
+
+def add(commands: common.Subcommands) -> None:
     """Add the `schedules` command and its subcommands to podium's parser."""
-    parser = cli._subparser(
-        commands,
-        "schedules",
-        "List, pause and resume cron schedules",
-        "Schedules are stored by the apps that define them (@app.workflow(schedule=...));\n"
-        "workers fire each tick once. Reads and changes the store directly; needs no app\n"
-        "code.\n\n"
-        "examples: podium schedules\n"
-        "          podium schedules pause nightly_report\n"
-        "          podium schedules resume nightly_report",
-    )
-    cli._store_option(parser)
+    parser = common.subparser(commands, "schedules", SUMMARY, DETAILS)
+    common.store_option(parser)
     parser.set_defaults(command=cmd_list)
     sub = parser.add_subparsers(title="schedules commands", metavar="COMMAND")
     listing = sub.add_parser("list", help="List every schedule with its next run (default)")
@@ -51,22 +55,19 @@ def _store_option(parser: argparse.ArgumentParser) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """Print a table of every schedule."""
-    store = cli._open_existing_store(args)
-    try:
+    with contextlib.closing(common.open_existing_store(args)) as store:
         infos = schedule.listing(store)
-    finally:
-        store.close()
-    console = cli._console()
+    console = common.console()
     if not infos:
         console.print("[dim]no schedules in this store[/]")
-        return cli.EXIT_OK
-    from rich.table import Table
+        return common.EXIT_OK
+    from rich.table import Table  # rich is loaded only when a command prints with it
 
     table = Table("schedule", "cron", "timezone", "catch-up", "state", "next run", "last run")
     for info in infos:
         table.add_row(
-            cli._escape(info.name),
-            cli._escape(info.cron),
+            common.escape(info.name),
+            common.escape(info.cron),
             info.timezone,
             info.catchup,
             "[yellow]paused[/]" if info.paused else "[green]active[/]",
@@ -74,26 +75,20 @@ def cmd_list(args: argparse.Namespace) -> int:
             "-" if info.last_run is None else info.last_run.isoformat(),
         )
     console.print(table)
-    return cli.EXIT_OK
+    return common.EXIT_OK
 
 
 def cmd_pause(args: argparse.Namespace) -> int:
     """Pause one schedule."""
-    store = cli._open_existing_store(args)
-    try:
+    with contextlib.closing(common.open_existing_store(args)) as store:
         schedule.pause(store, args.name, time.time())
-    finally:
-        store.close()
     print(f"paused {args.name}")
-    return cli.EXIT_OK
+    return common.EXIT_OK
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Resume one schedule from its next tick."""
-    store = cli._open_existing_store(args)
-    try:
+    with contextlib.closing(common.open_existing_store(args)) as store:
         resumed = schedule.resume(store, args.name, time.time())
-    finally:
-        store.close()
     print(f"resumed {args.name}" if resumed else f"{args.name} was not paused")
-    return cli.EXIT_OK
+    return common.EXIT_OK

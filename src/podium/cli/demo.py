@@ -1,0 +1,56 @@
+"""`podium demo`: run the order checkout of `podium.demo` and print what `podium show` gives."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import tempfile
+
+from podium import demo as checkout
+from podium.cli import common, render
+from podium.store import factory
+
+SUMMARY = "Run an order checkout end to end and watch what podium does"
+DETAILS = """\
+Reserve stock, charge a payment gateway that times out once (retried with backoff
+under one idempotency key), wait on a durable timer, ship, send a receipt; then
+print the same report 'podium show' gives. Uses a fresh SQLite file in a temporary
+folder unless --database-url is given (PODIUM_DATABASE_URL is not used here)."""
+
+
+def add(commands: common.Subcommands) -> None:
+    """Add `demo` to podium's parser."""
+    parser = common.subparser(commands, "demo", SUMMARY, DETAILS)
+    parser.add_argument(
+        "--database-url", metavar="URL", help="keep the demo's store here, e.g. sqlite:///demo.db"
+    )
+    parser.set_defaults(command=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the checkout demo and print its story and its `podium show` report."""
+    if args.database_url:
+        factory.open_store(args.database_url).close()
+        return _demo(args.database_url, kept=True)
+    with tempfile.TemporaryDirectory(prefix="podium-demo-") as folder:
+        return _demo(f"sqlite:///{os.path.join(folder, 'demo.db')}", kept=False)
+
+
+def _demo(url: str, *, kept: bool) -> int:
+    console = common.console()
+    workflow_id = checkout.run(console, url)
+    console.print()
+    console.rule(f"podium show {common.escape(workflow_id)}")
+    with contextlib.closing(factory.open_store(url)) as store:
+        render.show(console, store, workflow_id)
+    console.print()
+    if kept:
+        flag = f"--database-url {common.escape(url)}"
+        console.print(f"explore it: [bold]podium ls {flag}[/], [bold]podium show ID {flag}[/]")
+    else:
+        console.print(
+            "[dim]the store was a temporary file; keep one with "
+            "'podium demo --database-url sqlite:///demo.db' and explore it with podium ls/show[/]"
+        )
+    return common.EXIT_OK

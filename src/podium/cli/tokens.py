@@ -1,0 +1,93 @@
+"""`podium tokens create|list|revoke`: the API tokens `podium server` accepts.
+
+Only a SHA-256 hash of each token is stored; creating and revoking one writes an audit entry
+with the actor `cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+
+from podium.cli import common
+from podium.store import auth, factory
+
+SUMMARY = "Create, list and revoke API tokens of the server"
+DETAILS = """\
+Only a SHA-256 hash of each token is stored; 'create' prints the token once.
+Scopes: read (look), write (start workflows), admin (cancel, resume, tokens).
+
+example: podium tokens create --name ci --scope write"""
+
+
+def add(commands: common.Subcommands) -> None:
+    """Add the `tokens` command and its actions to podium's parser."""
+    parser = common.subparser(commands, "tokens", SUMMARY, DETAILS)
+    parser.set_defaults(command=common.help_command(parser, stdout=True))
+    actions = parser.add_subparsers(title="actions", metavar="ACTION")
+    create = actions.add_parser("create", help="create a token and print it once")
+    create.add_argument("--name", required=True, help="who or what uses it")
+    create.add_argument(
+        "--scope",
+        action="append",
+        choices=auth.SCOPES,
+        dest="scopes",
+        help="read, write or admin (repeatable; default read)",
+    )
+    create.add_argument("--json", action="store_true", help="print JSON")
+    common.store_option(create)
+    create.set_defaults(command=cmd_tokens_create)
+    listing = actions.add_parser("list", help="list tokens (never their secrets)")
+    common.store_option(listing)
+    listing.set_defaults(command=cmd_tokens_list)
+    revoke = actions.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id", help="the token id (from 'podium tokens list')")
+    common.store_option(revoke)
+    revoke.set_defaults(command=cmd_tokens_revoke)
+
+
+@contextlib.contextmanager
+def _tokens(args: argparse.Namespace) -> Iterator[auth.AuthStore]:
+    """The token book of the chosen store (created if new), closed afterwards."""
+    with contextlib.closing(factory.open_store(common.database_url(args))) as store:
+        yield auth.AuthStore(store)
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    """Create a token; print it (the only time it is shown)."""
+    with _tokens(args) as tokens:
+        now = time.time()
+        info, token = tokens.create_token(args.name, args.scopes or ["read"], now)
+        tokens.audit("cli", "token.create", info.id, {"scopes": list(info.scopes)}, now)
+    if args.json:
+        print(json.dumps({"id": info.id, "name": info.name, "scopes": info.scopes, "token": token}))
+    else:
+        print(token)
+        print(f"token {info.id} ({','.join(info.scopes)}); it is not shown again", flush=True)
+    return common.EXIT_OK
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    """Print every token's id, name, scopes and state."""
+    with _tokens(args) as tokens:
+        found = tokens.list_tokens()
+    for t in found:
+        state = "revoked" if t.revoked_at is not None else "active"
+        print(f"{t.id}  {state:7}  {','.join(t.scopes):16}  {t.name}")
+    if not found:
+        print("no tokens; create one with 'podium tokens create --name NAME --scope read'")
+    return common.EXIT_OK
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    """Revoke a token by id."""
+    with _tokens(args) as tokens:
+        now = time.time()
+        if not tokens.revoke(args.id, now):
+            raise common.UsageError(f"no active token has the id {args.id!r}")
+        tokens.audit("cli", "token.revoke", args.id, None, now)
+    print(f"revoked {args.id}")
+    return common.EXIT_OK

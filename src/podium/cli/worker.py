@@ -1,0 +1,60 @@
+"""`podium worker MODULE:APP`: serve an app's workflows until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from podium.cli import common
+
+SUMMARY = "Run a worker that executes the workflows of MODULE:APP"
+DETAILS = """\
+Blocks until SIGINT (Ctrl+C) or SIGTERM, then stops cleanly: running workflows
+finish their current step and are handed back for any worker to continue.
+
+example: podium worker examples.checkout:app --concurrency 8 --queues default,emails"""
+
+
+def add(commands: common.Subcommands) -> None:
+    """Add `worker` to podium's parser."""
+    parser = common.subparser(commands, "worker", SUMMARY, DETAILS)
+    common.app_argument(parser)
+    common.count_option(parser, "--concurrency", 16, "N", "workflows at once (default 16)")
+    parser.add_argument(
+        "--queues",
+        type=common.queue_list,
+        default=None,
+        metavar="A,B",
+        help="comma-separated (default: default)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log level of the worker's log lines on stderr (default INFO)",
+    )
+    common.store_option(parser, app_default=True)
+    parser.set_defaults(command=cmd_worker)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Serve MODULE:APP until SIGINT/SIGTERM."""
+    app = common.load_app(args)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        worker = app.worker(concurrency=args.concurrency, queues=args.queues)
+        common.console(stderr=True).print(
+            f"podium worker: app [bold]{common.escape(app.name)}[/], "
+            f"queues {common.escape(','.join(worker.queues))}, "
+            f"concurrency {worker.concurrency}, "
+            f"store {common.escape(common.redact(app.settings.database_url))} "
+            "[dim](Ctrl+C to stop)[/]",
+            highlight=False,
+        )
+        worker.run()
+    finally:
+        app.close()
+    common.console(stderr=True).print("podium worker: stopped", highlight=False)
+    return common.EXIT_OK

@@ -1,0 +1,233 @@
+"""`podium start|ls|show|cancel|resume`: start workflows, and read and steer them in the store.
+
+`start` imports the app (its workflows' code); the other commands read and change the store
+directly and need no app code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from typing import Any
+
+from podium import errors
+from podium.app import App
+from podium.cli import common, render
+from podium.store import base, children
+from podium.types import STATUSES
+
+
+def add(commands: common.Subcommands) -> None:
+    """Add `start`, `ls`, `show`, `cancel` and `resume` to podium's parser."""
+    _add_start(commands)
+    _add_ls(commands)
+    for name, summary, details, command in ID_COMMANDS:
+        _add_id_command(commands, name, summary, details, command)
+
+
+# -- start -----------------------------------------------------------------------------------
+
+
+START_SUMMARY = "Start a workflow of MODULE:APP durably and print its id"
+START_DETAILS = """\
+A worker runs it (podium worker MODULE:APP). --input is the workflow's one
+argument as JSON; --args passes several as a JSON array. Starting the same --id
+again returns the existing workflow and never runs it twice. With --wait, the
+result is printed as JSON; exit code 1 if the workflow failed or was cancelled.
+
+example: podium start examples.checkout:app checkout --input '{"id": 7, ...}'"""
+
+
+def _add_start(commands: common.Subcommands) -> None:
+    parser = common.subparser(commands, "start", START_SUMMARY, START_DETAILS)
+    common.app_argument(parser)
+    parser.add_argument("workflow", metavar="WORKFLOW", help="the workflow's registered name")
+    given = parser.add_mutually_exclusive_group()
+    given.add_argument("--input", metavar="JSON", help="the workflow's one argument, as JSON")
+    given.add_argument("--args", metavar="JSON_ARRAY", help="several arguments, a JSON array")
+    parser.add_argument("--id", help="workflow id (default: a new UUID); same id, same workflow")
+    parser.add_argument("--queue", help="queue to run on (default: the workflow's)")
+    parser.add_argument(
+        "--priority", type=int, default=0, metavar="N", help="higher runs first (default 0)"
+    )
+    parser.add_argument("--key", help="key for per-key concurrency on the queue")
+    common.seconds_option(parser, "--delay", "seconds before it may run")
+    parser.add_argument("--wait", action="store_true", help="wait for the result and print it")
+    common.seconds_option(parser, "--timeout", "with --wait: give up after S seconds")
+    common.store_option(parser, app_default=True)
+    parser.set_defaults(command=cmd_start)
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    """Start WORKFLOW with the given arguments; print its id (and result with --wait)."""
+    if args.timeout is not None and not args.wait:
+        raise common.UsageError("--timeout only applies with --wait")
+    arguments = _start_arguments(args)
+    app = common.load_app(args)
+    try:
+        definition = app.registry.workflow(args.workflow)
+        try:
+            definition.bind(tuple(arguments), {})
+        except TypeError as exc:
+            raise common.UsageError(
+                f"{exc}; pass --input for one argument or --args for several"
+            ) from None
+        handle = app.start(
+            definition,
+            *arguments,
+            id=args.id,
+            queue=args.queue,
+            priority=args.priority,
+            key=args.key,
+            delay=args.delay,
+        )
+        print(handle.id, flush=True)
+        return _wait(app, handle.id, args.timeout) if args.wait else common.EXIT_OK
+    finally:
+        app.close()
+
+
+def _start_arguments(args: argparse.Namespace) -> list[Any]:
+    if args.input is not None:
+        return [common.parse_json("--input", args.input)]
+    if args.args is not None:
+        values = common.parse_json("--args", args.args)
+        if not isinstance(values, list):
+            raise common.UsageError(
+                f"--args must be a JSON array such as '[1, \"two\"]', not {args.args}"
+            )
+        return values
+    return []
+
+
+def _wait(app: App, workflow_id: str, timeout: float | None) -> int:
+    sys.stderr.write(f"waiting for {workflow_id} (a worker must be running: podium worker)\n")
+    try:
+        app.get(workflow_id).result(timeout=timeout)
+    except (errors.WorkflowFailed, errors.WorkflowCancelled, TimeoutError) as exc:
+        common.print_error(str(exc))
+        return common.EXIT_FAILED
+    record = app.store.get_workflow(workflow_id)
+    print(record.output if record is not None else "null", flush=True)
+    return common.EXIT_OK
+
+
+# -- ls --------------------------------------------------------------------------------------
+
+
+LS_SUMMARY = "List workflows, newest first"
+LS_DETAILS = """\
+Reads the store directly; needs no app code.
+
+example: podium ls --status failed --workflow checkout --limit 20"""
+
+
+def _add_ls(commands: common.Subcommands) -> None:
+    parser = common.subparser(commands, "ls", LS_SUMMARY, LS_DETAILS)
+    parser.add_argument("--status", choices=STATUSES, help="only workflows in this status")
+    parser.add_argument("--workflow", metavar="NAME", help="only workflows of this name")
+    parser.add_argument("--queue", help="only workflows on this queue")
+    common.count_option(parser, "--limit", 50, "N", "at most N (default 50)")
+    common.store_option(parser)
+    parser.set_defaults(command=cmd_ls)
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    """Print a table of matching workflows."""
+    with contextlib.closing(common.open_existing_store(args)) as store:
+        records = store.list_workflows(
+            status=args.status, workflow=args.workflow, queue=args.queue, limit=args.limit
+        )
+    console = common.console()
+    if not records:
+        console.print("[dim]no workflows match[/]")
+        return common.EXIT_OK
+    console.print(render.workflows_table(records))
+    return common.EXIT_OK
+
+
+# -- show, cancel and resume: one workflow by id ---------------------------------------------
+
+
+def _add_id_command(
+    commands: common.Subcommands, name: str, summary: str, details: str, command: common.Command
+) -> None:
+    parser = common.subparser(commands, name, summary, details)
+    parser.add_argument("id", metavar="ID", help="the workflow id")
+    common.store_option(parser)
+    parser.set_defaults(command=command)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print one workflow and its history."""
+    with contextlib.closing(common.open_existing_store(args)) as store:
+        render.show(common.console(), store, args.id)
+    return common.EXIT_OK
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    """Cancel a workflow through the store."""
+    with contextlib.closing(common.open_existing_store(args)) as store:
+        before = _existing(store, args.id)
+        if before.status in ("completed", "failed"):
+            raise common.UsageError(
+                f"workflow {args.id!r} is already {before.status}; only pending, running or "
+                "waiting workflows can be cancelled"
+            )
+        children.cancel(store, args.id, time.time())  # with its unfinished children
+    print(f"cancelled {args.id}")
+    return common.EXIT_OK
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    """Make a failed or cancelled workflow ready again through the store."""
+    with contextlib.closing(common.open_existing_store(args)) as store:
+        before = _existing(store, args.id)
+        if before.status not in ("failed", "cancelled"):
+            raise common.UsageError(
+                f"workflow {args.id!r} is {before.status}; only failed or cancelled workflows "
+                "can be resumed"
+            )
+        store.resume(args.id, time.time())
+    print(f"resumed {args.id}; a worker on queue {before.queue!r} will continue it")
+    return common.EXIT_OK
+
+
+def _existing(store: base.Store, workflow_id: str) -> base.WorkflowRecord:
+    record = store.get_workflow(workflow_id)
+    if record is None:
+        raise errors.WorkflowNotFound(workflow_id)
+    return record
+
+
+ID_COMMANDS: tuple[tuple[str, str, str, common.Command], ...] = (
+    (
+        "show",
+        "Show one workflow: status, input, result or error, and its step history",
+        """\
+The history table lists every position: steps with their attempts and duration,
+failed attempts that were retried (with error and retry time), timers with their
+fire time, and recorded now()/random()/uuid4() values. Needs no app code.""",
+        cmd_show,
+    ),
+    (
+        "cancel",
+        "Cancel a pending, running or waiting workflow",
+        """\
+A step that is running completes; nothing after it runs. 'podium resume ID' runs
+a cancelled workflow again from its first unfinished step. Needs no app code.""",
+        cmd_cancel,
+    ),
+    (
+        "resume",
+        "Run a failed or cancelled workflow again from its first unfinished step",
+        """\
+Completed steps keep their recorded results and do not run again; the step that
+failed runs anew. A worker serving the workflow's queue picks it up. Needs no
+app code.""",
+        cmd_resume,
+    ),
+)
+"""The commands on one workflow by id: name, summary, details of their --help, command."""
