@@ -309,7 +309,7 @@ class App:
     def asl_workflow(
         self,
         name: str,
-        definition: Any,
+        definition: object,
         resources: dict[str, Callable[..., Any]] | None = None,
         *,
         queue: str = "default",

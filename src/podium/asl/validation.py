@@ -76,14 +76,14 @@ _JA_FIELDS: dict[str, set[str]] = {
 _NEEDS_FLOW = {"Pass", "Task", "Wait", "Parallel", "Map"}
 
 
-def load(definition: Any) -> Any:
+def load(definition: object) -> Any:
     """The definition as a dict: JSON text is parsed, a mapping is used as is."""
     if isinstance(definition, str | bytes):
         return json.loads(definition)
     return definition
 
 
-def validate(definition: Any) -> list[Diagnostic]:
+def validate(definition: object) -> list[Diagnostic]:
     """Every problem in `definition` (a dict or JSON text); empty when it is valid."""
     try:
         machine = load(definition)

@@ -175,13 +175,13 @@ def _utcnow() -> dt.datetime:
 def register(
     registry: registry_mod.Registry,
     name: str,
-    definition: Any,
+    definition: object,
     resources: Mapping[str, Callable[..., Any]],
     *,
     queue: str = "default",
     timeout: float | None = None,
-) -> workflow_mod.WorkflowDefinition[..., Any]:
-    """Validate `definition`, map its resources to steps and register the workflow `name`."""
+) -> AslWorkflow:
+    """Validate `definition` (a dict or JSON text), map its resources to steps, register it."""
     problems = validation.validate(definition)
     machine = validation.load(definition) if not problems else None
     if machine is not None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from podium import errors, workflow
+from podium import definitions, errors, workflow
 from podium.observability import tracing
 from podium.server import models
 from podium.server.context import ServerState, state
@@ -143,7 +143,7 @@ def _check_queue(st: ServerState, queue: str) -> None:
 
 def _start(
     st: ServerState,
-    definition: Any,
+    definition: definitions.Workflow,
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     body: models.StartRequest,
