@@ -39,12 +39,12 @@ class StepOptions(Protocol):
         ...
 
 
-class Step(Protocol):
-    """A registered step: a named function with options."""
+class Definition(Protocol):
+    """A named function registered with an App: a step or a workflow."""
 
     @property
     def name(self) -> str:
-        """The name recorded in history (stable across renames of the function)."""
+        """The name recorded in the store (stable across renames of the function)."""
         ...
 
     @property
@@ -56,6 +56,10 @@ class Step(Protocol):
     def is_async(self) -> bool:
         """Whether `fn` is an `async def`."""
         ...
+
+
+class Step(Definition, Protocol):
+    """A registered step: a named function with options."""
 
     @property
     def options(self) -> StepOptions:
@@ -91,23 +95,8 @@ class WorkflowOptions(Protocol):
         ...
 
 
-class Workflow(Protocol):
+class Workflow(Definition, Protocol):
     """A registered workflow: a named function with options, started by name from the store."""
-
-    @property
-    def name(self) -> str:
-        """The name recorded in the store."""
-        ...
-
-    @property
-    def fn(self) -> Callable[..., Any]:
-        """The user's function (the workflow body)."""
-        ...
-
-    @property
-    def is_async(self) -> bool:
-        """Whether `fn` is an `async def`."""
-        ...
 
     @property
     def options(self) -> WorkflowOptions:

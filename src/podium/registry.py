@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from podium import definitions, errors
 
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def fn(self) -> object: ...
-
-
-D = TypeVar("D", bound=_Named)
+D = TypeVar("D", bound=definitions.Definition)
 
 
 class Registry:

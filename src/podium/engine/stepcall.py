@@ -231,20 +231,24 @@ def _failed(run: Execution, step: Step, plan: Plan, exc: Exception, started: flo
             retry_at - finished,
         )
         return plan._replace(attempt=plan.attempt + 1, not_before=retry_at)
-    run.append(
-        base.HistoryEvent(
-            run.wf.id,
-            plan.seq,
-            "step",
-            step.name,
-            "failed",
-            failures.to_payload(exc),
-            plan.attempt,
-            started,
-            finished,
-        )
-    )
+    _record(run, step, plan, "failed", failures.to_payload(exc), started, finished)
     raise exc
+
+
+def _record(
+    run: Execution,
+    step: Step,
+    plan: Plan,
+    status: str,
+    payload: str,
+    started: float,
+    finished: float,
+) -> None:
+    """Append the step's outcome at its position: "completed" or "failed" (its last attempt)."""
+    event = base.HistoryEvent(
+        run.wf.id, plan.seq, "step", step.name, status, payload, plan.attempt, started, finished
+    )
+    run.append(event)
 
 
 def _refusals(attempts: Iterable[base.Attempt]) -> int:
@@ -266,19 +270,7 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
     except errors.SerializationError as exc:
         _failed(run, step, plan._replace(policy=retry.NO_RETRY), exc, started)
         raise  # pragma: no cover - _failed raises
-    run.append(
-        base.HistoryEvent(
-            run.wf.id,
-            plan.seq,
-            "step",
-            step.name,
-            "completed",
-            payload,
-            plan.attempt,
-            started,
-            run.rt.clock.time(),
-        )
-    )
+    _record(run, step, plan, "completed", payload, started, run.rt.clock.time())
     if type(result) in _SCALARS:
         return result
     return serialization.loads(payload)
