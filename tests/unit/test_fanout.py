@@ -82,8 +82,19 @@ def test_stored_workflow_failures_and_cancellations_raise_podium_errors():
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "3"])
 def test_max_concurrency_must_be_a_positive_int(bad: object):
-    with pytest.raises(podium.ConfigurationError, match="max_concurrency"):
-        fanout._check_limit(bad)
+    with podium.App("unit", database_url="sqlite:///:memory:") as app:
+
+        @app.step
+        def echo(x: int) -> int:
+            return x
+
+        @app.workflow
+        def fan() -> object:
+            return podium.map(echo, [1, 2], max_concurrency=bad)  # type: ignore[arg-type]
+
+        with pytest.raises(podium.WorkflowFailed, match="max_concurrency") as failed:
+            app.run(fan)
+        assert failed.value.error_type == "ConfigurationError"
 
 
 def test_create_makes_children_and_positions_once(store: SQLiteStore):

@@ -22,7 +22,7 @@ import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, NoReturn, TypeVar, cast
 
-from podium import context, definitions, errors, serialization
+from podium import arguments, context, definitions, errors, serialization
 from podium import registry as registry_mod
 from podium import workflow as workflow_mod
 from podium.engine import failures, hooks
@@ -210,7 +210,9 @@ def map(
     and the first failure (in item order) is raised once the submitted ones have finished.
     """
     run = _current("map")
-    limit = _check_limit(max_concurrency)
+    limit = None
+    if max_concurrency is not None:
+        limit = arguments.check_int(max_concurrency, "max_concurrency", minimum=1)
     futures: list[Future] = []
     running: list[Future] = []
     for item in items:
@@ -438,7 +440,7 @@ def _child(
         id=child_id,
         workflow=workflow,
         input=payload,
-        queue=_check_queue(queue or run.workflow.queue),
+        queue=arguments.check_name(queue or run.workflow.queue, "queue"),
         priority=run.workflow.priority,
         deadline=deadline,
         seq=position.seq,
@@ -496,17 +498,3 @@ def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any])
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
     return list(inspect.signature(fn).parameters)
-
-
-def _check_limit(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise errors.ConfigurationError(f"max_concurrency={value!r} must be an integer >= 1")
-    return value
-
-
-def _check_queue(value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise errors.ConfigurationError(f"queue={value!r} must be a non-empty string")
-    return value
