@@ -156,6 +156,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "podium.patterns.machinedef",
         ),
     ),
+    ("analytics models", ("podium.intelligence",)),
     ("store", ("podium.store",)),
     ("engine", ("podium.engine", "podium.context")),
     ("patterns", ("podium.patterns", "podium.workflow", "podium.step", "podium.asl")),
