@@ -453,9 +453,10 @@ class App:
             queue=arguments.check_name(options.queue or definition.options.queue, "queue"),
             priority=arguments.check_int(options.priority, "priority"),
             key=options.key,
-            ready_at=ready_at if owner is None else now + self.settings.lease_seconds,
+            ready_at=ready_at,
             deadline=None if timeout is None else now + arguments.positive(timeout, "timeout"),
             owner=owner,
+            lease_until=None if owner is None else now + self.settings.lease_seconds,
         )
 
     def _drive(self, workflow_id: str) -> Any:

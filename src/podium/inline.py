@@ -36,11 +36,12 @@ def drive(rt: runtime.Runtime, workflow_id: str, owner: str) -> Any:
                 return workflow_mod.outcome(record)
             if drive_children(rt, workflow_id, owner):
                 continue  # its children ran here; it may be ready now
-            if record.ready_at is not None and record.ready_at <= rt.clock.time():
+            due = record.claimable_at
+            if due is not None and due <= rt.clock.time():
                 continue
             wait = rt.settings.poll_interval
-            if record.ready_at is not None:
-                wait = min(wait, max(0.001, record.ready_at - rt.clock.time()))
+            if due is not None:
+                wait = min(wait, max(0.001, due - rt.clock.time()))
             event.wait(wait)
         finally:
             rt.notifier.unwatch(workflow_id, event)
@@ -80,7 +81,8 @@ def _run_if_ready(rt: runtime.Runtime, workflow_id: str, owner: str) -> base.Wor
 
 def _ready(rt: runtime.Runtime, record: base.WorkflowRecord) -> bool:
     """Whether `claim_one` could take the workflow now (its own condition, checked early)."""
-    return record.ready_at is not None and record.ready_at <= rt.clock.time()
+    due = record.claimable_at
+    return due is not None and due <= rt.clock.time()
 
 
 def _read(rt: runtime.Runtime, workflow_id: str) -> base.WorkflowRecord:

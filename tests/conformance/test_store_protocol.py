@@ -133,7 +133,7 @@ def test_create_stores_a_pending_workflow_once(store):
 
 
 def test_create_with_an_owner_stores_it_claimed(store):
-    created, is_new = store.create_workflow(new("w", ready_at=T + LEASE, owner="A"), T)
+    created, is_new = store.create_workflow(new("w", owner="A", lease_until=T + LEASE), T)
     assert is_new
     assert (created.status, created.lease_owner, created.lease_epoch, created.runs) == (
         "running",
@@ -141,7 +141,7 @@ def test_create_with_an_owner_stores_it_claimed(store):
         1,
         1,
     )
-    assert created.ready_at == T + LEASE
+    assert (created.ready_at, created.lease_until) == (None, T + LEASE)
     fence = base.Fence("w", "A", 1)
     store.append_history(fence, event("w", 0))
     assert store.claim("B", ["default"], 5, T + LEASE - 0.1, LEASE) == []
@@ -149,7 +149,7 @@ def test_create_with_an_owner_stores_it_claimed(store):
     assert taken.takeover and taken.fence.epoch == 2
     with pytest.raises(errors.LeaseLost):
         store.append_history(fence, event("w", 1))
-    again, is_new = store.create_workflow(new("w", owner="C"), T + 20)
+    again, is_new = store.create_workflow(new("w", owner="C", lease_until=T + 20 + LEASE), T + 20)
     assert not is_new and again.lease_owner == "B"
 
 
@@ -200,7 +200,7 @@ def test_claim_sets_the_lease_and_fence(store):
     assert claim.fence == base.Fence("w", "A", 1)
     got = claim.record
     assert (got.status, got.lease_owner, got.lease_epoch, got.runs) == ("running", "A", 1, 1)
-    assert (got.ready_at, got.updated_at) == (T + LEASE, T)
+    assert (got.ready_at, got.lease_until, got.updated_at) == (None, T + LEASE, T)
     assert record(store, "w") == got
 
 
@@ -249,7 +249,7 @@ def test_claim_one_claims_only_a_ready_workflow(store):
     claim = store.claim_one("later", "A", T + 5, LEASE)
     assert claim is not None and not claim.takeover
     assert claim.fence == base.Fence("later", "A", 1)
-    assert claim.record.status == "running" and claim.record.ready_at == T + 5 + LEASE
+    assert claim.record.status == "running" and claim.record.lease_until == T + 5 + LEASE
 
 
 def test_claim_one_takes_over_only_after_the_lease_expires(store):
@@ -278,10 +278,10 @@ def test_renew_leases_extends_only_the_owners_running_rows(store):
 
     ids = ["a1", "a2", "a3", "b1", "missing"]
     assert store.renew_leases("A", ids, T + 5, LEASE) == 2
-    assert record(store, "a1").ready_at == T + 5 + LEASE
-    assert record(store, "a2").ready_at == T + 5 + LEASE
+    assert record(store, "a1").lease_until == T + 5 + LEASE
+    assert record(store, "a2").lease_until == T + 5 + LEASE
     assert record(store, "a3").ready_at is None  # waiting until woken: untouched
-    assert record(store, "b1").ready_at == T + LEASE
+    assert record(store, "b1").lease_until == T + LEASE
     taken = store.claim("C", ["default"], 10, T + LEASE, LEASE)
     assert [c.record.id for c in taken] == ["b1"]
     assert store.renew_leases("nobody", ids, T, LEASE) == 0

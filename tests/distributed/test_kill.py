@@ -55,7 +55,7 @@ def kill_one(procs: Procs, db: Db, victim: subprocess.Popen[bytes]) -> Kill:
     procs.kill9(victim)
     time.sleep(0.05)  # a statement the victim sent just before dying commits or not, now
     orphans = db.rows(
-        "SELECT id, ready_at FROM podium_workflows WHERE status = 'running' "
+        "SELECT id, claimable_at FROM podium_workflows WHERE status = 'running' "
         "AND lease_owner LIKE %s ORDER BY id",
         f"%:{victim.pid}:%",
     )

@@ -9,7 +9,6 @@ SCHEDULE_MARKER; pause seconds from SCHEDULE_PAUSE).
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 import signal
@@ -46,7 +45,7 @@ def fire_slowly(
     """`Schedules.fire`, pausing after the claiming UPDATE and before the commit."""
     connector = self._c
     q = queries.load(connector.dialect, schedule_store.FEATURE)
-    create = queries.load(connector.dialect)["create_workflow"]
+    create = queries.load(connector.dialect, "workflows")["create_workflow"]
     advance = {
         "name": row.name,
         "old_next": row.next_tick,
@@ -60,7 +59,7 @@ def fire_slowly(
         append(os.environ["SCHEDULE_MARKER"], f"claimed {row.next_tick!r} {os.getpid()}")
         time.sleep(float(os.environ.get("SCHEDULE_PAUSE", "0.3")))
         for new in runs:
-            run(create, {**dataclasses.asdict(new), "now": now})
+            run(create, new.row(now))
     return True
 
 

@@ -24,7 +24,7 @@ def store(tmp_path: Path) -> Iterator[SQLiteStore]:
 
 def running(store: SQLiteStore, wf_id: str, owner: str = "me") -> base.Fence:
     """A workflow created claimed by `owner`; its fence."""
-    new = base.NewWorkflow(wf_id, "wf", "{}", ready_at=T + 60, owner=owner)
+    new = base.NewWorkflow(wf_id, "wf", "{}", owner=owner, lease_until=T + 60)
     record, _ = store.create_workflow(new, T)
     return base.Fence(wf_id, owner, record.lease_epoch)
 

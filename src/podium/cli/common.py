@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import urllib.parse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
@@ -189,15 +188,6 @@ def load_app(args: argparse.Namespace) -> App:
     if url != app.settings.database_url:
         app.settings = app.settings.evolve(database_url=url)
     return app
-
-
-def redact(url: str) -> str:
-    """`url` with its password replaced by `***`, fit to print."""
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.password:
-        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
-        return urllib.parse.urlunsplit(parsed._replace(netloc=netloc))
-    return url
 
 
 # -- output ----------------------------------------------------------------------------------

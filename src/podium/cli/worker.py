@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from podium.cli import common
+from podium.store import urls
 
 SUMMARY = "Run a worker that executes the workflows of MODULE:APP"
 DETAILS = """\
@@ -49,7 +50,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             f"podium worker: app [bold]{common.escape(app.name)}[/], "
             f"queues {common.escape(','.join(worker.queues))}, "
             f"concurrency {worker.concurrency}, "
-            f"store {common.escape(common.redact(app.settings.database_url))} "
+            f"store {common.escape(urls.redact(app.settings.database_url))} "
             "[dim](Ctrl+C to stop)[/]",
             highlight=False,
         )

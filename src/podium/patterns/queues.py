@@ -118,7 +118,7 @@ def create(
     if not config.priority and new.priority:
         new = dataclasses.replace(new, priority=0)
     if config.limits_claims and new.owner is not None:
-        new = dataclasses.replace(new, owner=None, ready_at=now)
+        new = dataclasses.replace(new, owner=None, lease_until=None)
     if config.max_depth is not None and new.owner is None:
         return queue_store.create_bounded(store.connector, new, now, config.max_depth)
     return store.create_workflow(new, now)

@@ -70,6 +70,9 @@ class WorkflowSummary(BaseModel):
     created_at: float
     updated_at: float
     ready_at: float | None
+    """When a pending or waiting workflow may run next (null while running or finished)."""
+    lease_until: float | None = None
+    """When a running workflow's lease expires unless its worker renews it."""
     runs: int
 
 

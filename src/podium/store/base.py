@@ -11,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+F = TypeVar("F")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,10 +49,46 @@ class WorkflowRecord:
     created_at: float
     updated_at: float
     ready_at: float | None
+    """When a pending or waiting workflow may run (None while running, or once finished)."""
     deadline: float | None
     lease_owner: str | None
     lease_epoch: int
     runs: int
+    lease_until: float | None = None
+    """When a running workflow's lease expires unless renewed (None unless running)."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> WorkflowRecord:
+        """The record of a `podium_workflows` row (its `claimable_at` split by status)."""
+        running = row["status"] == "running"
+        claimable_at = row["claimable_at"]
+        return cls(
+            id=row["id"],
+            workflow=row["workflow"],
+            status=row["status"],
+            queue=row["queue"],
+            priority=row["priority"],
+            key=row["key"],
+            input=row["input"],
+            output=row["output"],
+            error_type=row["error_type"],
+            error_message=row["error_message"],
+            error_traceback=row["error_traceback"],
+            parent_id=row["parent_id"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            ready_at=None if running else claimable_at,
+            deadline=row["deadline"],
+            lease_owner=row["lease_owner"],
+            lease_epoch=row["lease_epoch"],
+            runs=row["runs"],
+            lease_until=claimable_at if running else None,
+        )
+
+    @property
+    def claimable_at(self) -> float | None:
+        """When a claimer may take it next: its `ready_at`, or while running its `lease_until`."""
+        return self.lease_until if self.status == "running" else self.ready_at
 
     def info(self) -> WorkflowInfo:
         """The listing view of this record."""
@@ -78,10 +116,26 @@ class NewWorkflow:
     key: str | None = None
     parent_id: str | None = None
     ready_at: float = 0.0
-    """When it may run; for a workflow created claimed, when its lease expires."""
+    """When it may run (unless created claimed)."""
     deadline: float | None = None
     owner: str | None = None
     """Create it already claimed by this lease owner (epoch 1), to run it at once."""
+    lease_until: float | None = None
+    """With `owner`: when that lease expires unless renewed (required then)."""
+
+    def row(self, now: float) -> dict[str, Any]:
+        """The `create_workflow` parameters: its fields, and whether it starts claimed."""
+        claimed = self.owner is not None
+        if claimed and self.lease_until is None:
+            raise ValueError(f"workflow {self.id!r} is created claimed but has no lease_until")
+        return {
+            **shallow(self),
+            "now": now,
+            "status": "running" if claimed else "pending",
+            "claimable_at": self.lease_until if claimed else self.ready_at,
+            "lease_epoch": 1 if claimed else 0,
+            "runs": 1 if claimed else 0,
+        }
 
 
 def shallow(record: Any) -> dict[str, Any]:
@@ -106,6 +160,13 @@ class Claim:
     fence: Fence
     takeover: bool
     """True when the previous owner's lease expired while it was running (a recovery)."""
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Claim:
+        """The claim a claiming statement returned as `row` (with its `claimed_from`)."""
+        record = WorkflowRecord.from_row(row)
+        fence = Fence(record.id, record.lease_owner or "", record.lease_epoch)
+        return cls(record=record, fence=fence, takeover=row["claimed_from"] == "running")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,8 +238,11 @@ class Connector(Protocol):
         """The SQL dialect, "sqlite" or "postgres": which `sql/<dialect>/` files to load."""
         ...
 
-    def execute(self, sql: str, params: Mapping[str, Any]) -> Result:
-        """Run one write statement in its own commit (shared with concurrent writes if possible)."""
+    def execute(self, sql: str, params: Mapping[str, Any], *, idempotent: bool = False) -> Result:
+        """Run one write statement in its own commit (shared with concurrent writes if possible).
+
+        `idempotent` says running it twice does no harm, so a connection fault may be retried.
+        """
         ...
 
     def query(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -187,6 +251,10 @@ class Connector(Protocol):
 
     def transaction(self) -> AbstractContextManager[Execute]:
         """Statements run through the yielded function commit together, or not at all."""
+        ...
+
+    def array(self, values: Sequence[str]) -> object:
+        """`values` as one parameter a query reads as a list (an array, or JSON text)."""
         ...
 
 
@@ -210,12 +278,16 @@ class Store(Protocol):
         """Where feature stores run their SQL."""
         ...
 
+    def feature(self, make: Callable[[Connector], F]) -> F:
+        """The feature store `make(connector)` builds, built once per store and kept."""
+        ...
+
     def create_workflow(self, new: NewWorkflow, now: float) -> tuple[WorkflowRecord, bool]:
         """Insert `new` unless its id exists; return the stored record and whether it was new.
 
         Atomic and race-safe: of any number of concurrent creates of one id, exactly one
         returns True. With `new.owner` set, the new row is created running under that owner's
-        lease (epoch 1, expiring at `new.ready_at`).
+        lease (epoch 1, expiring at `new.lease_until`).
         """
         ...
 
@@ -240,8 +312,9 @@ class Store(Protocol):
     ) -> list[Claim]:
         """Take up to `limit` ready workflows of `queues` for `owner`, atomically.
 
-        Ready: pending or waiting with `ready_at <= now`, or running with an expired lease
-        (a takeover). Each claim bumps the lease epoch, which fences off the previous owner.
+        Ready: pending or waiting with `ready_at <= now`, or running with `lease_until <= now`
+        (an expired lease: a takeover). Each claim bumps the lease epoch, which fences off
+        the previous owner.
         """
         ...
 

@@ -318,13 +318,6 @@ def _inbox(workflow_id: str, topic: str) -> str:
     return f"podium-inbox:{workflow_id}:{topic}"
 
 
-def for_store(store: Any) -> EventStore:
-    """The EventStore of `store`, made once and kept on it."""
-    cached: EventStore | None = getattr(store, "_podium_events", None)
-    if cached is None:
-        cached = EventStore(store.connector)
-        try:
-            store._podium_events = cached
-        except AttributeError:  # a store that refuses attributes: no cache
-            pass
-    return cached
+def for_store(store: base.Store) -> EventStore:
+    """The EventStore of `store`, made once per store."""
+    return store.feature(EventStore)

@@ -6,7 +6,7 @@ import os
 import urllib.parse
 
 from podium import errors
-from podium.store import base
+from podium.store import base, urls
 
 _EXAMPLES = "'sqlite:///podium.db', 'sqlite:////abs/path.db' or 'postgresql://user@host/db'"
 _POSTGRES_OPTIONS = ("schema", "pool_max")
@@ -22,7 +22,7 @@ def open_store(url: str) -> base.Store:
     if scheme in ("postgresql", "postgres"):
         return _open_postgres(url)
     raise errors.ConfigurationError(
-        f"database URL {_redact(url)!r} has an unsupported scheme; use {_EXAMPLES}"
+        f"database URL {urls.redact(url)!r} has an unsupported scheme; use {_EXAMPLES}"
     )
 
 
@@ -85,22 +85,14 @@ def _open_postgres(url: str) -> base.Store:
         if exc.name not in ("psycopg", "psycopg_pool"):
             raise
         raise errors.ConfigurationError(
-            f"database URL {_redact(url)!r} needs the PostgreSQL driver, which is not "
+            f"database URL {urls.redact(url)!r} needs the PostgreSQL driver, which is not "
             "installed; run: pip install 'podium[postgres]'"
         ) from None
     conninfo, options = postgres_options(url)
     pool_max = options.get("pool_max", str(postgres.POOL_MAX))
     if not pool_max.isdigit() or int(pool_max) < 1:
         raise errors.ConfigurationError(
-            f"database URL {_redact(url)!r}: pool_max={pool_max!r} must be a whole number >= 1"
+            f"database URL {urls.redact(url)!r}: pool_max={pool_max!r} must be a whole number >= 1"
         )
     schema = options.get("schema") or None
     return postgres.PostgresStore(conninfo, schema=schema, pool_max=int(pool_max))
-
-
-def _redact(url: str) -> str:
-    parsed = urllib.parse.urlsplit(url)
-    if parsed.password:
-        netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
-        return urllib.parse.urlunsplit(parsed._replace(netloc=netloc))
-    return url

@@ -7,11 +7,6 @@ from collections.abc import Collection
 from podium import errors
 from podium.store import queries
 
-SCHEMA_TABLE = (
-    "CREATE TABLE IF NOT EXISTS podium_schema "
-    "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
-)
-
 
 def latest(dialect: str) -> int:
     """The newest schema version this engine knows for `dialect`."""

@@ -1,16 +1,59 @@
-"""Load a dialect's named SQL queries from its `sql/<dialect>/queries.sql` file."""
+"""Named SQL: load a feature's queries for a dialect, with one placeholder style everywhere.
+
+Every query file names its parameters `:like_this`. A feature's queries live in
+`sql/common/<feature>.sql` where the dialects agree and in `sql/<dialect>/<feature>.sql` where
+they differ; a name defined in both is a mistake and refused. For PostgreSQL the placeholders
+are rewritten to psycopg's `%(like_this)s` when the file is loaded (and by `adapt` for SQL
+built at run time), so psycopg still binds every value itself.
+"""
 
 from __future__ import annotations
 
 import functools
 import importlib.resources
+import re
+
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![:\w]):([A-Za-z_]\w*)")
+"""A quoted literal (left alone) or a `:name` placeholder (not the `::` of a cast)."""
 
 
 @functools.cache
-def load(dialect: str, feature: str = "queries") -> dict[str, str]:
-    """Return {name: sql} of `sql/<dialect>/<feature>.sql`, blocks led by `-- name: NAME`."""
-    folder = importlib.resources.files("podium.store") / "sql" / dialect
-    text = (folder / f"{feature}.sql").read_text()
+def load(dialect: str, feature: str) -> dict[str, str]:
+    """Return {name: sql} of `feature` for `dialect`: its common and its dialect queries."""
+    common = _parse(_read("common", feature))
+    own = _parse(_read(dialect, feature))
+    twice = sorted(common.keys() & own.keys())
+    if twice:
+        raise RuntimeError(f"queries {twice} of {feature!r} are defined in common/ and {dialect}/")
+    if not common and not own:
+        raise RuntimeError(f"no SQL file for feature {feature!r} in common/ or {dialect}/")
+    return {name: adapt(dialect, sql) for name, sql in {**common, **own}.items()}
+
+
+@functools.cache
+def adapt(dialect: str, sql: str) -> str:
+    """`sql` with its `:name` placeholders in the style `dialect`'s driver binds."""
+    if dialect != "postgres":
+        return sql
+
+    out: list[str] = []
+    last = 0
+    for match in _PLACEHOLDER.finditer(sql):
+        out.append(sql[last : match.start()].replace("%", "%%"))
+        name = match.group(1)
+        out.append(match.group(0).replace("%", "%%") if name is None else f"%({name})s")
+        last = match.end()
+    out.append(sql[last:].replace("%", "%%"))
+    return "".join(out)
+
+
+def _read(folder: str, feature: str) -> str:
+    entry = importlib.resources.files("podium.store") / "sql" / folder / f"{feature}.sql"
+    return entry.read_text() if entry.is_file() else ""
+
+
+def _parse(text: str) -> dict[str, str]:
+    """{name: sql} of blocks led by `-- name: NAME`; other comment lines are dropped."""
     queries: dict[str, str] = {}
     name: str | None = None
     lines: list[str] = []

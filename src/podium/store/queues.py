@@ -162,9 +162,9 @@ def create_bounded(
         if not rows:
             existing = run(q["get_workflow"], {"id": new.id})
     if rows:
-        return record(rows[0]), True
+        return base.WorkflowRecord.from_row(rows[0]), True
     if existing.rows:
-        return record(existing.rows[0]), False
+        return base.WorkflowRecord.from_row(existing.rows[0]), False
     raise errors.QueueFull(new.queue, max_depth)
 
 
@@ -342,7 +342,7 @@ class _Picker:
             self.run(self.q["add_running"], booking)
             if config.rate_limit is not None and int(row["runs"]) == 1:
                 self.run(self.q["add_start"], booking)
-            claims.append(_claim(row))
+            claims.append(base.Claim.from_row(row))
         return claims
 
 
@@ -360,17 +360,3 @@ def stats(connector: base.Connector, queue: str, since: float) -> Stats:
         oldest_created_at=None if row["oldest"] is None else float(row["oldest"]),
         finished=int(finished["n"]),
     )
-
-
-_RECORD_FIELDS = [f.name for f in dataclasses.fields(base.WorkflowRecord)]
-
-
-def record(row: dict[str, Any]) -> base.WorkflowRecord:
-    """A WorkflowRecord from a `podium_workflows` row read as a dict."""
-    return base.WorkflowRecord(**{name: row[name] for name in _RECORD_FIELDS})
-
-
-def _claim(row: dict[str, Any]) -> base.Claim:
-    rec = record(row)
-    fence = base.Fence(rec.id, rec.lease_owner or "", rec.lease_epoch)
-    return base.Claim(record=rec, fence=fence, takeover=row["claimed_from"] == "running")

@@ -79,12 +79,12 @@ class Schedules:
             "last_tick": last_tick,
             "now": now,
         }
-        create = queries.load(self._c.dialect)["create_workflow"]
+        create = queries.load(self._c.dialect, "workflows")["create_workflow"]
         with self._c.transaction() as run:
             if run(self._q["advance"], advance).rowcount != 1:
                 return False
             for new in runs:
-                run(create, {**dataclasses.asdict(new), "now": now})
+                run(create, new.row(now))
         return True
 
     def pause(self, name: str, now: float) -> bool:

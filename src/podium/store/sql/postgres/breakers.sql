@@ -1,60 +1,60 @@
 -- Named queries of the circuit breakers (podium.store.breakers). Each block starts with
--- "-- name: NAME"; values are bound parameters named %(like_this)s.
+-- "-- name: NAME"; values are bound parameters named :like_this.
 
 -- name: get
-SELECT state, generation, since, trials, successes FROM podium_breakers WHERE name = %(name)s;
+SELECT state, generation, since, trials, successes FROM podium_breakers WHERE name = :name;
 
 -- name: create
 INSERT INTO podium_breakers (name, state, generation, since, trials, successes)
-VALUES (%(name)s, 'closed', 0, %(now)s, 0, 0)
+VALUES (:name, 'closed', 0, :now, 0, 0)
 ON CONFLICT (name) DO NOTHING;
 
 -- name: transition
 -- Only the writer that read this generation moves the breaker on; a racer changes nothing.
 UPDATE podium_breakers
-SET state = %(to_state)s, generation = generation + 1, since = %(now)s,
+SET state = :to_state, generation = generation + 1, since = :now,
     trials = 0, successes = 0
-WHERE name = %(name)s AND generation = %(generation)s AND state = %(from_state)s;
+WHERE name = :name AND generation = :generation AND state = :from_state;
 
 -- name: record_transition
 INSERT INTO podium_breaker_events
     (name, generation, at, from_state, to_state, reason, failure_rate, calls, failures)
-VALUES (%(name)s, %(generation)s + 1, %(now)s, %(from_state)s, %(to_state)s, %(reason)s,
-        %(failure_rate)s, %(calls)s, %(failures)s);
+VALUES (:name, :generation + 1, :now, :from_state, :to_state, :reason,
+        :failure_rate, :calls, :failures);
 
 -- name: forget_counts
-DELETE FROM podium_breaker_counts WHERE name = %(name)s AND generation < %(generation)s;
+DELETE FROM podium_breaker_counts WHERE name = :name AND generation < :generation;
 
 -- name: forget_trials
-DELETE FROM podium_breaker_trials WHERE name = %(name)s AND generation < %(generation)s;
+DELETE FROM podium_breaker_trials WHERE name = :name AND generation < :generation;
 
 -- name: holds_trial
 SELECT 1 AS held FROM podium_breaker_trials
-WHERE name = %(name)s AND generation = %(generation)s AND holder = %(holder)s;
+WHERE name = :name AND generation = :generation AND holder = :holder;
 
 -- name: take_trial_slot
 UPDATE podium_breakers SET trials = trials + 1
-WHERE name = %(name)s AND generation = %(generation)s AND state = 'half_open'
-    AND trials < %(limit)s;
+WHERE name = :name AND generation = :generation AND state = 'half_open'
+    AND trials < :limit;
 
 -- name: add_trial
 INSERT INTO podium_breaker_trials (name, generation, holder, claimed_at)
-VALUES (%(name)s, %(generation)s, %(holder)s, %(now)s);
+VALUES (:name, :generation, :holder, :now);
 
 -- name: trial_done
 -- A holder's success counts once, even if the holder runs again after a crash.
 UPDATE podium_breaker_trials SET outcome = 'ok'
-WHERE name = %(name)s AND generation = %(generation)s AND holder = %(holder)s
+WHERE name = :name AND generation = :generation AND holder = :holder
     AND outcome IS NULL;
 
 -- name: count_success
 UPDATE podium_breakers SET successes = successes + 1
-WHERE name = %(name)s AND generation = %(generation)s AND state = 'half_open'
+WHERE name = :name AND generation = :generation AND state = 'half_open'
 RETURNING successes;
 
 -- name: count_outcome
 INSERT INTO podium_breaker_counts (name, generation, bucket, shard, calls, failures)
-VALUES (%(name)s, %(generation)s, %(bucket)s, %(shard)s, 1, %(failed)s)
+VALUES (:name, :generation, :bucket, :shard, 1, :failed)
 ON CONFLICT (name, generation, bucket, shard) DO UPDATE
 SET calls = podium_breaker_counts.calls + 1,
     failures = podium_breaker_counts.failures + excluded.failures;
@@ -62,14 +62,14 @@ SET calls = podium_breaker_counts.calls + 1,
 -- name: window
 SELECT COALESCE(SUM(calls), 0)::bigint AS calls, COALESCE(SUM(failures), 0)::bigint AS failures
 FROM podium_breaker_counts
-WHERE name = %(name)s AND generation = %(generation)s AND bucket >= %(first_bucket)s;
+WHERE name = :name AND generation = :generation AND bucket >= :first_bucket;
 
 -- name: forget_buckets
-DELETE FROM podium_breaker_counts WHERE name = %(name)s AND bucket < %(first_bucket)s;
+DELETE FROM podium_breaker_counts WHERE name = :name AND bucket < :first_bucket;
 
 -- name: transitions
 SELECT name, generation, at, from_state, to_state, reason, failure_rate, calls, failures
 FROM podium_breaker_events
-WHERE (%(name)s::text IS NULL OR name = %(name)s) AND at >= %(since)s
+WHERE (:name::text IS NULL OR name = :name) AND at >= :since
 ORDER BY at, name, generation
-LIMIT %(limit)s;
+LIMIT :limit;

@@ -3,18 +3,20 @@
 
 -- name: list_workflows
 SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
-       created_at, updated_at, ready_at, runs
+       created_at, updated_at, runs,
+       CASE WHEN status = 'running' THEN NULL ELSE claimable_at END AS ready_at,
+       CASE WHEN status = 'running' THEN claimable_at END AS lease_until
 FROM podium_workflows
-WHERE (%(status)s::text IS NULL OR status = %(status)s::text)
-  AND (%(workflow)s::text IS NULL OR workflow = %(workflow)s::text)
-  AND (%(queue)s::text IS NULL OR queue = %(queue)s::text)
-  AND (%(created_after)s::double precision IS NULL
-       OR created_at >= %(created_after)s::double precision)
-  AND (%(created_before)s::double precision IS NULL
-       OR created_at < %(created_before)s::double precision)
-  AND (%(search)s::text IS NULL OR strpos(lower(id), lower(%(search)s::text)) > 0)
+WHERE (:status::text IS NULL OR status = :status::text)
+  AND (:workflow::text IS NULL OR workflow = :workflow::text)
+  AND (:queue::text IS NULL OR queue = :queue::text)
+  AND (:created_after::double precision IS NULL
+       OR created_at >= :created_after::double precision)
+  AND (:created_before::double precision IS NULL
+       OR created_at < :created_before::double precision)
+  AND (:search::text IS NULL OR strpos(lower(id), lower(:search::text)) > 0)
 ORDER BY created_at DESC, id DESC
-LIMIT %(limit)s OFFSET %(offset)s;
+LIMIT :limit OFFSET :offset;
 
 -- name: status_counts
 SELECT workflow, status, count(*) AS n FROM podium_workflows GROUP BY workflow, status;
@@ -24,16 +26,16 @@ SELECT queue,
        sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END)::bigint AS pending,
        sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END)::bigint AS running,
        sum(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END)::bigint AS waiting,
-       sum(CASE WHEN status IN ('pending', 'waiting') AND ready_at <= %(now)s
+       sum(CASE WHEN status IN ('pending', 'waiting') AND claimable_at <= :now
                 THEN 1 ELSE 0 END)::bigint AS ready,
-       min(CASE WHEN status IN ('pending', 'waiting') AND ready_at <= %(now)s
-                THEN ready_at END) AS oldest_ready_at
+       min(CASE WHEN status IN ('pending', 'waiting') AND claimable_at <= :now
+                THEN claimable_at END) AS oldest_ready_at
 FROM podium_workflows
 WHERE status IN ('pending', 'running', 'waiting')
 GROUP BY queue ORDER BY queue;
 
 -- name: leases
-SELECT lease_owner AS worker, count(*) AS running, max(ready_at) AS lease_until
+SELECT lease_owner AS worker, count(*) AS running, max(claimable_at) AS lease_until
 FROM podium_workflows
 WHERE status = 'running' AND lease_owner IS NOT NULL
 GROUP BY lease_owner ORDER BY lease_owner;

@@ -3,17 +3,17 @@
 -- name: hold_parent
 -- Inside the creating transaction: the parent still runs under this lease (row locked).
 SELECT id FROM podium_workflows
-WHERE id = %(id)s AND lease_owner = %(owner)s AND lease_epoch = %(epoch)s
+WHERE id = :id AND lease_owner = :owner AND lease_epoch = :epoch
   AND status = 'running'
 FOR UPDATE;
 
 -- name: create_children
 INSERT INTO podium_workflows
     (id, workflow, status, queue, priority, input, parent_id,
-     created_at, updated_at, ready_at, deadline, lease_epoch, runs)
-SELECT c.id, c.workflow, 'pending', c.queue, c.priority, c.input, %(parent_id)s,
-       %(now)s, %(now)s, %(now)s, c.deadline, 0, 0
-FROM jsonb_to_recordset(%(children)s::jsonb)
+     created_at, updated_at, claimable_at, deadline, lease_epoch, runs)
+SELECT c.id, c.workflow, 'pending', c.queue, c.priority, c.input, :parent_id,
+       :now, :now, :now, c.deadline, 0, 0
+FROM jsonb_to_recordset(:children::jsonb)
     AS c(id text, workflow text, queue text, priority integer, input text,
          deadline double precision)
 ON CONFLICT (id) DO NOTHING;
@@ -21,39 +21,39 @@ ON CONFLICT (id) DO NOTHING;
 -- name: record_positions
 INSERT INTO podium_history
     (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
-SELECT %(parent_id)s, c.seq, 'child', c.name, 'completed', c.payload, 1, %(now)s, %(now)s
-FROM jsonb_to_recordset(%(children)s::jsonb) AS c(seq integer, name text, payload text)
+SELECT :parent_id, c.seq, 'child', c.name, 'completed', c.payload, 1, :now, :now
+FROM jsonb_to_recordset(:children::jsonb) AS c(seq integer, name text, payload text)
 ON CONFLICT (workflow_id, seq) DO NOTHING;
 
 -- name: statuses
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
-WHERE id IN (SELECT jsonb_array_elements_text(%(ids)s::jsonb));
+WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb));
 
 -- name: open_children
 SELECT COUNT(*) AS n FROM podium_workflows
-WHERE parent_id = %(parent_id)s AND status IN ('pending', 'running', 'waiting');
+WHERE parent_id = :parent_id AND status IN ('pending', 'running', 'waiting');
 
 -- name: set_wait
-INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (%(id)s, %(at_most)s)
+INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (:id, :at_most)
 ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;
 
 -- name: clear_wait
-DELETE FROM podium_child_waits WHERE workflow_id = %(id)s;
+DELETE FROM podium_child_waits WHERE workflow_id = :id;
 
 -- name: wake_due
 SELECT w.at_most AS at_most,
        (SELECT COUNT(*) FROM podium_workflows
-        WHERE parent_id = %(id)s AND status IN ('pending', 'running', 'waiting')) AS open
-FROM podium_child_waits AS w WHERE w.workflow_id = %(id)s;
+        WHERE parent_id = :id AND status IN ('pending', 'running', 'waiting')) AS open
+FROM podium_child_waits AS w WHERE w.workflow_id = :id;
 
 -- name: cancel_descendants
 UPDATE podium_workflows
-SET status = 'cancelled', ready_at = NULL, lease_owner = NULL,
-    lease_epoch = lease_epoch + 1, updated_at = %(now)s,
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
     error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
 WHERE status IN ('pending', 'running', 'waiting') AND id IN (
     WITH RECURSIVE tree(id) AS (
-        SELECT id FROM podium_workflows WHERE parent_id = %(id)s
+        SELECT id FROM podium_workflows WHERE parent_id = :id
         UNION
         SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
     )
@@ -62,10 +62,10 @@ WHERE status IN ('pending', 'running', 'waiting') AND id IN (
 
 -- name: ready_descendants
 WITH RECURSIVE tree(id) AS (
-    SELECT id FROM podium_workflows WHERE parent_id = %(id)s
+    SELECT id FROM podium_workflows WHERE parent_id = :id
     UNION
     SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
 )
 SELECT id FROM podium_workflows
-WHERE id IN (SELECT id FROM tree) AND ready_at IS NOT NULL AND ready_at <= %(now)s
-ORDER BY ready_at LIMIT %(limit)s;
+WHERE id IN (SELECT id FROM tree) AND claimable_at IS NOT NULL AND claimable_at <= :now
+ORDER BY claimable_at LIMIT :limit;

@@ -3,7 +3,9 @@
 
 -- name: list_workflows
 SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
-       created_at, updated_at, ready_at, runs
+       created_at, updated_at, runs,
+       CASE WHEN status = 'running' THEN NULL ELSE claimable_at END AS ready_at,
+       CASE WHEN status = 'running' THEN claimable_at END AS lease_until
 FROM podium_workflows
 WHERE (:status IS NULL OR status = :status)
   AND (:workflow IS NULL OR workflow = :workflow)
@@ -22,16 +24,16 @@ SELECT queue,
        sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,
        sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS running,
        sum(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END) AS waiting,
-       sum(CASE WHEN status IN ('pending', 'waiting') AND ready_at <= :now
+       sum(CASE WHEN status IN ('pending', 'waiting') AND claimable_at <= :now
                 THEN 1 ELSE 0 END) AS ready,
-       min(CASE WHEN status IN ('pending', 'waiting') AND ready_at <= :now
-                THEN ready_at END) AS oldest_ready_at
+       min(CASE WHEN status IN ('pending', 'waiting') AND claimable_at <= :now
+                THEN claimable_at END) AS oldest_ready_at
 FROM podium_workflows
 WHERE status IN ('pending', 'running', 'waiting')
 GROUP BY queue ORDER BY queue;
 
 -- name: leases
-SELECT lease_owner AS worker, count(*) AS running, max(ready_at) AS lease_until
+SELECT lease_owner AS worker, count(*) AS running, max(claimable_at) AS lease_until
 FROM podium_workflows
 WHERE status = 'running' AND lease_owner IS NOT NULL
 GROUP BY lease_owner ORDER BY lease_owner;

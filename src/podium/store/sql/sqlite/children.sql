@@ -8,7 +8,7 @@ WHERE id = :id AND lease_owner = :owner AND lease_epoch = :epoch AND status = 'r
 -- name: create_children
 INSERT INTO podium_workflows
     (id, workflow, status, queue, priority, input, parent_id,
-     created_at, updated_at, ready_at, deadline, lease_epoch, runs)
+     created_at, updated_at, claimable_at, deadline, lease_epoch, runs)
 SELECT json_extract(value, '$.id'), json_extract(value, '$.workflow'), 'pending',
        json_extract(value, '$.queue'), json_extract(value, '$.priority'),
        json_extract(value, '$.input'), :parent_id, :now, :now, :now,
@@ -47,7 +47,7 @@ FROM podium_child_waits AS w WHERE w.workflow_id = :id;
 
 -- name: cancel_descendants
 UPDATE podium_workflows
-SET status = 'cancelled', ready_at = NULL, lease_owner = NULL,
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
     lease_epoch = lease_epoch + 1, updated_at = :now,
     error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
 WHERE status IN ('pending', 'running', 'waiting') AND id IN (
@@ -66,5 +66,5 @@ WITH RECURSIVE tree(id) AS (
     SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
 )
 SELECT id FROM podium_workflows
-WHERE id IN (SELECT id FROM tree) AND ready_at IS NOT NULL AND ready_at <= :now
-ORDER BY ready_at LIMIT :limit;
+WHERE id IN (SELECT id FROM tree) AND claimable_at IS NOT NULL AND claimable_at <= :now
+ORDER BY claimable_at LIMIT :limit;

@@ -33,7 +33,7 @@ DELETE FROM podium_subscriptions WHERE workflow = :workflow AND pattern = :patte
 -- name: create_triggered
 -- A workflow started by an event: its id derives from the event id, so never twice.
 INSERT INTO podium_workflows
-    (id, workflow, status, queue, priority, key, input, created_at, updated_at, ready_at,
+    (id, workflow, status, queue, priority, key, input, created_at, updated_at, claimable_at,
      deadline, lease_epoch, runs)
 VALUES (:id, :workflow, 'pending', :queue, 0, NULL, :input, :now, :now, :now, :deadline, 0, 0)
 ON CONFLICT (id) DO NOTHING
@@ -43,8 +43,8 @@ RETURNING id;
 -- The same update as the core `wake`, for every workflow waiting for this event.
 UPDATE podium_workflows
 SET woken_at = :now,
-    ready_at = CASE WHEN status = 'waiting' AND (ready_at IS NULL OR ready_at > :now)
-                    THEN :now ELSE ready_at END
+    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
+                    THEN :now ELSE claimable_at END
 WHERE status IN ('running', 'waiting') AND id IN (
     SELECT workflow_id FROM podium_waits
     WHERE kind = 'event' AND topic = :topic AND after_seq < :seq
@@ -54,8 +54,8 @@ WHERE status IN ('running', 'waiting') AND id IN (
 -- name: wake_receiver
 UPDATE podium_workflows
 SET woken_at = :now,
-    ready_at = CASE WHEN status = 'waiting' AND (ready_at IS NULL OR ready_at > :now)
-                    THEN :now ELSE ready_at END
+    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
+                    THEN :now ELSE claimable_at END
 WHERE id = :workflow_id AND status IN ('running', 'waiting') AND EXISTS (
     SELECT 1 FROM podium_waits
     WHERE workflow_id = :workflow_id AND kind = 'message' AND topic = :topic

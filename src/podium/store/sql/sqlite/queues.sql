@@ -40,8 +40,8 @@ SELECT workflow_id, key FROM podium_queue_running WHERE queue = :queue;
 -- name: takeovers
 -- Running workflows of the queue whose lease expired: they hold their slot already.
 SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
-WHERE r.queue = :queue AND w.status = 'running' AND w.ready_at <= :now
-ORDER BY w.ready_at
+WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
+ORDER BY w.claimable_at
 LIMIT :limit;
 
 -- name: prune_starts
@@ -53,16 +53,16 @@ SELECT count(*) AS n FROM podium_queue_starts WHERE queue = :queue;
 -- name: candidates
 -- Ready workflows in claiming order; with :fresh false only those that ran before.
 SELECT id, status, key, runs FROM podium_workflows
-WHERE queue = :queue AND ready_at IS NOT NULL AND ready_at <= :now AND (:fresh OR runs > 0)
-ORDER BY priority DESC, ready_at
+WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND (:fresh OR runs > 0)
+ORDER BY priority DESC, claimable_at
 LIMIT :limit OFFSET :offset;
 
 -- name: claim_ids
 UPDATE podium_workflows
 SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
-    lease_epoch = lease_epoch + 1, ready_at = :lease_until, updated_at = :now, runs = runs + 1
+    lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now, runs = runs + 1
 WHERE id IN (SELECT value FROM json_each(:ids)) AND queue = :queue
-  AND ready_at IS NOT NULL AND ready_at <= :now
+  AND claimable_at IS NOT NULL AND claimable_at <= :now
 RETURNING *;
 
 -- name: add_running
@@ -79,17 +79,17 @@ ON CONFLICT (queue, workflow_id) DO NOTHING;
 -- create_workflow for a queue with max_depth: the count and the insert are one statement.
 INSERT INTO podium_workflows
     (id, workflow, status, queue, priority, key, input, parent_id,
-     created_at, updated_at, ready_at, deadline, lease_owner, lease_epoch, runs)
+     created_at, updated_at, claimable_at, deadline, lease_owner, lease_epoch, runs)
 SELECT :id, :workflow, 'pending', :queue, :priority, :key, :input, :parent_id, :now, :now,
        :ready_at, :deadline, NULL, 0, 0
 WHERE (SELECT count(*) FROM podium_workflows
-       WHERE queue = :queue AND ready_at IS NOT NULL AND status = 'pending') < :max_depth
+       WHERE queue = :queue AND claimable_at IS NOT NULL AND status = 'pending') < :max_depth
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
 -- name: candidate
 SELECT id, status, key, runs FROM podium_workflows
-WHERE id = :id AND queue = :queue AND ready_at IS NOT NULL AND ready_at <= :now;
+WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now;
 
 -- name: get_workflow
 SELECT * FROM podium_workflows WHERE id = :id;
@@ -102,9 +102,9 @@ SELECT coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS depth
        coalesce(sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS running,
        min(CASE WHEN status = 'pending' THEN created_at END) AS oldest
 FROM podium_workflows
-WHERE queue = :queue AND ready_at IS NOT NULL;
+WHERE queue = :queue AND claimable_at IS NOT NULL;
 
 -- name: finished_since
 SELECT count(*) AS n FROM podium_workflows
-WHERE queue = :queue AND ready_at IS NULL AND status IN ('completed', 'failed')
+WHERE queue = :queue AND claimable_at IS NULL AND status IN ('completed', 'failed')
   AND updated_at >= :since;

@@ -1,4 +1,4 @@
--- Named queries of the auth feature store (SQLite). Each block starts with "-- name: NAME".
+-- Named queries of the auth feature store (every dialect). Each block starts with "-- name: NAME".
 
 -- name: insert_token
 INSERT INTO podium_api_tokens (id, name, scopes, secret_hash, created_at)

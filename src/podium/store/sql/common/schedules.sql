@@ -1,4 +1,4 @@
--- Named queries of cron schedules (podium.store.schedules), SQLite. Each block starts with
+-- Named queries of cron schedules (podium.store.schedules), every dialect. Each block starts with
 -- "-- name: NAME"; values are bound parameters named :like_this.
 
 -- name: upsert

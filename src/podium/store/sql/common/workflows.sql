@@ -1,0 +1,86 @@
+-- The core store's queries that every dialect shares (podium.store.workflows). Each block
+-- starts with "-- name: NAME"; values are bound parameters named :like_this. The queries
+-- whose SQL differs per dialect (claiming, lease renewal, fenced inserts) are in
+-- <dialect>/workflows.sql.
+--
+-- claimable_at is when a claimer may next take the workflow: for a pending or waiting one,
+-- when it may run; for a running one, when its lease expires (a takeover); NULL once finished.
+
+-- name: create_workflow
+-- status, lease_epoch and runs say whether it is created already claimed (app.run).
+INSERT INTO podium_workflows
+    (id, workflow, status, queue, priority, key, input, parent_id,
+     created_at, updated_at, claimable_at, deadline, lease_owner, lease_epoch, runs)
+VALUES (:id, :workflow, :status, :queue, :priority, :key, :input, :parent_id, :now, :now,
+        :claimable_at, :deadline, :owner, :lease_epoch, :runs)
+ON CONFLICT (id) DO NOTHING
+RETURNING *;
+
+-- name: get_workflow
+SELECT * FROM podium_workflows WHERE id = :id;
+
+-- name: wake
+-- A running workflow is only marked (its suspend then readies it); a waiting one is readied.
+UPDATE podium_workflows
+SET woken_at = :now,
+    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
+                        THEN :now ELSE claimable_at END
+WHERE id = :id AND status IN ('running', 'waiting');
+
+-- name: load_history
+SELECT workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at
+FROM podium_history WHERE workflow_id = :id ORDER BY seq;
+
+-- name: load_attempts
+SELECT workflow_id, seq, attempt, name, error_type, error_message,
+       started_at, finished_at, retry_at
+FROM podium_attempts WHERE workflow_id = :id ORDER BY seq, attempt;
+
+-- name: suspend
+-- A wake that arrived while this run was deciding to wait makes the workflow ready at once.
+UPDATE podium_workflows
+SET status = 'waiting', lease_owner = NULL, updated_at = :now,
+    claimable_at = CASE WHEN woken_at IS NULL THEN CAST(:wake_at AS DOUBLE PRECISION)
+                        ELSE :now END
+WHERE id = :fence_id AND lease_owner = :fence_owner
+  AND lease_epoch = :fence_epoch AND status = 'running';
+
+-- name: release
+UPDATE podium_workflows
+SET status = 'pending', claimable_at = :now, lease_owner = NULL, updated_at = :now
+WHERE id = :fence_id AND lease_owner = :fence_owner
+  AND lease_epoch = :fence_epoch AND status = 'running';
+
+-- name: finish
+UPDATE podium_workflows
+SET status = :status, output = :output, error_type = :error_type,
+    error_message = :error_message, error_traceback = :error_traceback,
+    claimable_at = NULL, lease_owner = NULL, updated_at = :now
+WHERE id = :fence_id AND lease_owner = :fence_owner
+  AND lease_epoch = :fence_epoch AND status = 'running';
+
+-- name: cancel
+UPDATE podium_workflows
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled on request'
+WHERE id = :id AND status IN ('pending', 'running', 'waiting')
+RETURNING *;
+
+-- name: resume
+UPDATE podium_workflows
+SET status = 'pending', claimable_at = :now, updated_at = :now, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, output = NULL,
+    error_type = NULL, error_message = NULL, error_traceback = NULL
+WHERE id = :id AND status IN ('failed', 'cancelled')
+RETURNING *;
+
+-- name: drop_failed_tail
+DELETE FROM podium_history
+WHERE workflow_id = :id AND status = 'failed' AND seq > COALESCE(
+    (SELECT MAX(seq) FROM podium_history WHERE workflow_id = :id AND status != 'failed'), -1);
+
+-- name: drop_open_attempts
+DELETE FROM podium_attempts
+WHERE workflow_id = :id AND seq > COALESCE(
+    (SELECT MAX(seq) FROM podium_history WHERE workflow_id = :id AND status != 'failed'), -1);

@@ -1,0 +1,75 @@
+-- The core store's queries that are PostgreSQL's own (podium.store.workflows); the shared
+-- ones are in common/workflows.sql. Lists of values arrive as arrays. Every statement runs
+-- alone in autocommit (one round trip) unless the store says otherwise.
+
+-- The picked rows are locked with SKIP LOCKED, so concurrent claimers take disjoint sets;
+-- MATERIALIZED makes the pick run exactly once (a LIMIT ... SKIP LOCKED subquery that the
+-- planner re-scans could lock more rows than the limit). claimed_from = w.status reads the
+-- old row, as in SQLite. Rows come back in claiming order.
+-- name: claim
+WITH picked AS MATERIALIZED (
+    SELECT id, claimable_at FROM podium_workflows
+    WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND queue = ANY(:queues::text[])
+    ORDER BY priority DESC, claimable_at
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE podium_workflows AS w
+    SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
+        lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
+        runs = w.runs + 1
+    FROM picked
+    WHERE w.id = picked.id
+    RETURNING w.*, picked.claimable_at AS picked_at
+)
+SELECT * FROM claimed ORDER BY priority DESC, picked_at;
+
+-- name: claim_one
+WITH picked AS MATERIALIZED (
+    SELECT id FROM podium_workflows
+    WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE podium_workflows AS w
+SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
+    lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
+    runs = w.runs + 1
+FROM picked
+WHERE w.id = picked.id
+RETURNING w.*;
+
+-- name: renew_leases
+UPDATE podium_workflows SET claimable_at = :lease_until
+WHERE id = ANY(:ids::text[]) AND lease_owner = :owner AND status = 'running';
+
+-- The fence row is read FOR SHARE: a concurrent claim, cancel or resume of the workflow
+-- waits for this insert to commit, or this insert waits for it and re-checks the fence on
+-- the new row, so a write never lands after its lease was taken over.
+-- name: append_history
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT :workflow_id::text, :seq::integer, :kind::text, :name::text,
+       :status::text, :payload::text, :attempt::integer,
+       :started_at::double precision, :finished_at::double precision
+WHERE EXISTS (
+    SELECT 1 FROM podium_workflows
+    WHERE id = :fence_id AND lease_owner = :fence_owner
+      AND lease_epoch = :fence_epoch AND status = 'running'
+    FOR SHARE
+)
+ON CONFLICT (workflow_id, seq) DO NOTHING;
+
+-- name: record_attempt
+INSERT INTO podium_attempts
+    (workflow_id, seq, attempt, name, error_type, error_message,
+     started_at, finished_at, retry_at)
+SELECT :workflow_id::text, :seq::integer, :attempt::integer, :name::text,
+       :error_type::text, :error_message::text, :started_at::double precision,
+       :finished_at::double precision, :retry_at::double precision
+WHERE EXISTS (
+    SELECT 1 FROM podium_workflows
+    WHERE id = :fence_id AND lease_owner = :fence_owner
+      AND lease_epoch = :fence_epoch AND status = 'running'
+    FOR SHARE
+)
+ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;

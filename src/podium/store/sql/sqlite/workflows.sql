@@ -1,0 +1,54 @@
+-- The core store's queries that are SQLite's own (podium.store.workflows); the shared ones
+-- are in common/workflows.sql. Lists of values arrive as JSON arrays (read with json_each).
+
+-- name: claim
+UPDATE podium_workflows
+SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
+    lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
+    runs = runs + 1
+WHERE id IN (
+    SELECT id FROM podium_workflows
+    WHERE claimable_at IS NOT NULL AND claimable_at <= :now
+      AND queue IN (SELECT value FROM json_each(:queues))
+    ORDER BY priority DESC, claimable_at
+    LIMIT :limit
+)
+RETURNING *;
+
+-- name: claim_one
+UPDATE podium_workflows
+SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
+    lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
+    runs = runs + 1
+WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now
+RETURNING *;
+
+-- name: renew_leases
+UPDATE podium_workflows SET claimable_at = :lease_until
+WHERE id IN (SELECT value FROM json_each(:ids)) AND lease_owner = :owner
+  AND status = 'running';
+
+-- name: append_history
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT :workflow_id, :seq, :kind, :name, :status, :payload, :attempt, :started_at,
+       :finished_at
+WHERE EXISTS (
+    SELECT 1 FROM podium_workflows
+    WHERE id = :fence_id AND lease_owner = :fence_owner AND lease_epoch = :fence_epoch
+      AND status = 'running'
+)
+ON CONFLICT (workflow_id, seq) DO NOTHING;
+
+-- name: record_attempt
+INSERT INTO podium_attempts
+    (workflow_id, seq, attempt, name, error_type, error_message,
+     started_at, finished_at, retry_at)
+SELECT :workflow_id, :seq, :attempt, :name, :error_type, :error_message, :started_at,
+       :finished_at, :retry_at
+WHERE EXISTS (
+    SELECT 1 FROM podium_workflows
+    WHERE id = :fence_id AND lease_owner = :fence_owner AND lease_epoch = :fence_epoch
+      AND status = 'running'
+)
+ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;

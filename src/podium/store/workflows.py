@@ -1,0 +1,187 @@
+"""The core `Store` verbs, written once over a `Connector` for every dialect.
+
+A dialect module (`sqlite`, `postgres`) keeps only what really differs: how it connects and
+commits (WAL checkpointer and group commit; a connection pool), how it migrates, its push
+notifications, and the few statements in `sql/<dialect>/workflows.sql` whose SQL differs.
+Everything here is one statement per verb in its own commit unless it says otherwise; the
+fence check of a fenced write sits inside the same statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from podium import errors
+from podium.store import base, queries
+from podium.store import queues as queue_limits
+
+F = TypeVar("F")
+FEATURE = "workflows"
+_FILTERS = ("status", "workflow", "queue")
+
+
+class WorkflowStore:
+    """The `Store` verbs on workflows, their history and their leases, over one connector."""
+
+    def __init__(self, connector: base.Connector) -> None:
+        self._c = connector
+        self._q = queries.load(connector.dialect, FEATURE)
+        self._features: dict[Callable[[base.Connector], Any], Any] = {}
+
+    @property
+    def connector(self) -> base.Connector:
+        """Where feature stores run their SQL (see `base.Connector`)."""
+        return self._c
+
+    def feature(self, make: Callable[[base.Connector], F]) -> F:
+        """See `Store.feature`."""
+        found = self._features.get(make)
+        if found is None:
+            found = self._features[make] = make(self._c)
+        return found
+
+    def _fenced(self, name: str, params: dict[str, Any], fence: base.Fence) -> None:
+        params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
+        if self._c.execute(self._q[name], params).rowcount != 1:
+            raise errors.LeaseLost(fence.workflow_id)
+
+    # -- workflows -------------------------------------------------------------------------
+
+    def create_workflow(
+        self, new: base.NewWorkflow, now: float
+    ) -> tuple[base.WorkflowRecord, bool]:
+        """See `Store.create_workflow`."""
+        rows = self._c.execute(self._q["create_workflow"], new.row(now)).rows
+        if rows:
+            return base.WorkflowRecord.from_row(rows[0]), True
+        record = self.get_workflow(new.id)
+        if record is None:
+            raise errors.PodiumError(f"workflow {new.id!r} was neither created nor found")
+        return record, False
+
+    def get_workflow(self, workflow_id: str) -> base.WorkflowRecord | None:
+        """See `Store.get_workflow`."""
+        rows = self._c.query(self._q["get_workflow"], {"id": workflow_id})
+        return base.WorkflowRecord.from_row(rows[0]) if rows else None
+
+    def list_workflows(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[base.WorkflowRecord]:
+        """See `Store.list_workflows`."""
+        given = dict(zip(_FILTERS, (status, workflow, queue), strict=True))
+        params: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        where = " AND ".join(f"{column} = :{column}" for column in params)
+        sql = (
+            f"SELECT * FROM podium_workflows {'WHERE ' + where if where else ''} "
+            "ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"
+        )
+        params.update(limit=limit, offset=offset)
+        rows = self._c.query(queries.adapt(self._c.dialect, sql), params)
+        return [base.WorkflowRecord.from_row(row) for row in rows]
+
+    # -- claiming and leases ---------------------------------------------------------------
+
+    def claim(
+        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+    ) -> list[base.Claim]:
+        """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
+        return queue_limits.claim_any(
+            self._c, self._claim_plain, owner, queues, limit, now, lease_seconds
+        )
+
+    def _claim_plain(
+        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+    ) -> list[base.Claim]:
+        params = {
+            "owner": owner,
+            "queues": self._c.array(queues),
+            "limit": limit,
+            "now": now,
+            "lease_until": now + lease_seconds,
+        }
+        return [base.Claim.from_row(row) for row in self._c.execute(self._q["claim"], params).rows]
+
+    def claim_one(
+        self, workflow_id: str, owner: str, now: float, lease_seconds: float
+    ) -> base.Claim | None:
+        """See `Store.claim_one`."""
+        if queue_limits.any_limited(self._c):
+            limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds)
+            if limited is not None:
+                return limited[0] if limited else None
+        params = {"id": workflow_id, "owner": owner, "now": now, "lease_until": now + lease_seconds}
+        rows = self._c.execute(self._q["claim_one"], params).rows
+        return base.Claim.from_row(rows[0]) if rows else None
+
+    def renew_leases(
+        self, owner: str, workflow_ids: Sequence[str], now: float, lease_seconds: float
+    ) -> int:
+        """See `Store.renew_leases`; idempotent, so a connection fault may be retried."""
+        if not workflow_ids:
+            return 0
+        params = {
+            "owner": owner,
+            "ids": self._c.array(workflow_ids),
+            "lease_until": now + lease_seconds,
+        }
+        return self._c.execute(self._q["renew_leases"], params, idempotent=True).rowcount
+
+    def wake(self, workflow_id: str, now: float) -> bool:
+        """See `Store.wake`."""
+        return self._c.execute(self._q["wake"], {"id": workflow_id, "now": now}).rowcount == 1
+
+    # -- history ---------------------------------------------------------------------------
+
+    def load_history(self, workflow_id: str) -> list[base.HistoryEvent]:
+        """See `Store.load_history`."""
+        rows = self._c.query(self._q["load_history"], {"id": workflow_id})
+        return [base.HistoryEvent(**row) for row in rows]
+
+    def load_attempts(self, workflow_id: str) -> list[base.Attempt]:
+        """See `Store.load_attempts`."""
+        rows = self._c.query(self._q["load_attempts"], {"id": workflow_id})
+        return [base.Attempt(**row) for row in rows]
+
+    def append_history(self, fence: base.Fence, event: base.HistoryEvent) -> None:
+        """See `Store.append_history`."""
+        self._fenced("append_history", base.shallow(event), fence)
+
+    def record_attempt(self, fence: base.Fence, attempt: base.Attempt) -> None:
+        """See `Store.record_attempt`."""
+        self._fenced("record_attempt", base.shallow(attempt), fence)
+
+    # -- ends of a run ---------------------------------------------------------------------
+
+    def suspend(self, fence: base.Fence, wake_at: float | None, now: float) -> None:
+        """See `Store.suspend`."""
+        self._fenced("suspend", {"wake_at": wake_at, "now": now}, fence)
+
+    def release(self, fence: base.Fence, now: float) -> None:
+        """See `Store.release`."""
+        self._fenced("release", {"now": now}, fence)
+
+    def finish(self, fence: base.Fence, outcome: base.Outcome, now: float) -> None:
+        """See `Store.finish`."""
+        self._fenced("finish", {**base.shallow(outcome), "now": now}, fence)
+
+    def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
+        """See `Store.cancel`."""
+        rows = self._c.execute(self._q["cancel"], {"id": workflow_id, "now": now}).rows
+        return base.WorkflowRecord.from_row(rows[0]) if rows else self.get_workflow(workflow_id)
+
+    def resume(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
+        """See `Store.resume`: the status change and both deletions commit as one transaction."""
+        params = {"id": workflow_id, "now": now}
+        with self._c.transaction() as run:
+            rows = run(self._q["resume"], params).rows
+            if rows:
+                run(self._q["drop_open_attempts"], params)
+                run(self._q["drop_failed_tail"], params)
+        return base.WorkflowRecord.from_row(rows[0]) if rows else self.get_workflow(workflow_id)
