@@ -87,13 +87,13 @@ def test_huge_text_is_capped_and_scored(sc):
 
 def test_non_str_raises_type_error_naming_the_fix(sc):
     with pytest.raises(TypeError, match="decode"):
-        sc.score(b"bytes are not text")  # type: ignore[arg-type]
+        sc.score(b"bytes are not text")
     with pytest.raises(TypeError, match="str"):
-        sc.score(None)  # type: ignore[arg-type]
+        sc.score(None)
     with pytest.raises(TypeError, match="bool"):
-        sc.learn("fine", negative="yes")  # type: ignore[arg-type]
+        sc.learn("fine", negative="yes")
     with pytest.raises(TypeError):
-        sc.learn(42, negative=True)  # type: ignore[arg-type]
+        sc.learn(42, negative=True)
 
 
 def test_deterministic_across_instances():
