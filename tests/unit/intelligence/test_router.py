@@ -124,7 +124,7 @@ def test_bad_observations_and_features():
     with pytest.raises(ValueError, match="finite"):
         router.observe("a", float("inf"), [0.0, 0.0])
     with pytest.raises(TypeError, match="number"):
-        router.observe("a", "1.0", [0.0, 0.0])
+        router.observe("a", "1.0", [0.0, 0.0])  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="2 features"):
         router.choose([1.0])
     with pytest.raises(ValueError, match="2 features"):
@@ -132,7 +132,7 @@ def test_bad_observations_and_features():
     with pytest.raises(ValueError, match="finite"):
         router.choose([1.0, float("nan")])
     with pytest.raises(TypeError, match="sequence"):
-        router.choose("ab")
+        router.choose("ab")  # type: ignore[arg-type]
     assert router.observations == 0
     router.observe("a", 1.0, [0.5, -0.5])
     assert router.observations == 1
