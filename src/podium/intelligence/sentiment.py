@@ -1,0 +1,586 @@
+"""`SentimentScorer`: is this message from an unhappy customer? A score in [-1, 1], below 0 unhappy.
+
+Method
+------
+A rule-based valence scorer in the manner of VADER (Hutto & Gilbert, "VADER: A Parsimonious
+Rule-based Model for Sentiment Analysis of Social Media Text", ICWSM 2014), written here from
+the paper's rules, with customer-complaint cues added and an online learned layer on top:
+
+1. **Lexicon.** Each word, emoticon or emoji has a valence on the human-rated -4 ... +4 scale,
+   from VADER's lexicon (MIT licence; shipped in ``data/sentiment_lexicon.tsv``, built by
+   ``scripts/build_sentiment_lexicon.py``), plus the complaint vocabulary below.
+2. **Rules** (the paper's, section 3.2): a valence is scaled by up to three preceding
+   *boosters* ("very", "extremely" +0.293; "slightly", "kind of" -0.293, decaying with
+   distance), flipped and damped (x -0.74) by a *negation* in the three preceding words of
+   the same clause ("not", "never", "-n't", "no", "without" ...); an ALL-CAPS sentiment word
+   in mixed-case text gains 0.733; words before a contrastive "but" weigh 0.5 and after it
+   1.5; exclamation marks (up to 4, +0.292 each) and repeated question marks (+0.18 each, at
+   most 0.96) push the total further from 0. The sum ``s`` is normalised as
+   ``s / sqrt(s² + 15)``.
+3. **Complaint cues** (this module's addition, for the question "should this message jump
+   the support queue?"): customer complaints are often written without any negative word —
+   "still waiting for my refund", "flight delayed 3 hours, no one at the desk", "why is it
+   so hard to cancel?". So: a complaint vocabulary (delayed, cancelled, stranded, refund,
+   overcharged, outage, ...) with valences in the lexicon's scale; phrase cues ("still
+   waiting", "never again", "never received", "on hold", "hung up", "waste of time",
+   "doesn't work", "want my money back", durations such as "3 hours" or "two weeks");
+   rhetorical or chasing questions ("why ...?", "how come ...?", "where is my ...?"); and
+   complaint emoji (😡 🤬 👎 🙄). Cues add to the rule sum like words do.
+4. **Learning from people.** ``learn(text, negative=...)`` takes one step of online
+   logistic regression (stochastic gradient descent on the log-loss) on hashed, lower-cased
+   unigram and bigram features: the score is ``tanh(atanh(c) + w*phi(text))`` where ``c`` is the
+   rule score and ``P(unhappy) = sigmoid(-2*(atanh(c) + w*phi))``, so ``tanh`` of the logit stays in
+   (-1, 1) and below 0 means "more likely unhappy than not". Until ``learn`` is called
+   ``w = 0`` and the score is the rule score. Feature hashing uses CRC-32 (stable across
+   processes), so the same feedback gives the same scores everywhere.
+
+Contract
+--------
+``score(text)`` is deterministic and offline (nothing is downloaded, ever). The empty or
+blank text, or text with no sentiment-bearing token, scores ``0.0``. Only the first
+``MAX_CHARS`` (10,000) characters of a longer text are read, so a huge message costs a bounded
+time. A non-``str`` raises ``TypeError`` saying how to fix it. ``NEGATIVE_CUTOFF`` (0.0) is the
+cut-off: ``score(text) < NEGATIVE_CUTOFF`` means an unhappy customer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import threading
+import zlib
+from importlib import resources
+
+__all__ = ["MAX_CHARS", "NEGATIVE_CUTOFF", "SentimentScorer"]
+
+MAX_CHARS = 10_000
+"""Only this many leading characters of a text are scored (documented bound on cost)."""
+
+NEGATIVE_CUTOFF = 0.0
+"""A score below this means "an unhappy customer"."""
+
+# VADER's empirically derived constants (Hutto & Gilbert 2014, section 3.2).
+_B_INCR = 0.293
+_B_DECR = -0.293
+_C_INCR = 0.733
+_N_SCALAR = -0.74
+_ALPHA = 15.0
+_EXCLAIM = 0.292
+_QUESTION = 0.18
+
+_NEGATIONS = frozenset(
+    """aint arent cannot cant couldnt darent didnt doesnt dont hadnt hasnt havent isnt
+    mightnt mustnt neither neednt never none nope nor not nothing nowhere oughtnt shant
+    shouldnt uhuh wasnt werent without wont wouldnt rarely seldom despite no nobody""".split()
+)
+
+_BOOSTERS: dict[str, float] = {
+    **dict.fromkeys(
+        """absolutely amazingly awfully completely considerable considerably decidedly deeply
+        effing enormous enormously entirely especially exceptional exceptionally extreme
+        extremely fabulously flipping flippin frackin fracking fricking frickin frigging
+        friggin fully fuckin fucking fuggin fugging greatly hella highly hugely incredible
+        incredibly intensely major majorly more most particularly purely quite really
+        remarkably so substantially thoroughly total totally tremendous tremendously uber
+        unbelievably unusually utter utterly very""".split(),
+        _B_INCR,
+    ),
+    **dict.fromkeys(
+        """almost barely hardly kinda kindof less little marginal marginally occasional
+        occasionally partly scarce scarcely slight slightly somewhat sorta sortof""".split(),
+        _B_DECR,
+    ),
+}
+
+# Complaint vocabulary on the lexicon's -4 ... +4 scale; it overrides the lexicon where both
+# have a word (VADER rates "delayed" -0.9 and "cancel" -1.0 as general words; to a support
+# desk they are the complaint itself).
+_COMPLAINT_WORDS: dict[str, float] = {
+    "delayed": -1.6,
+    "delay": -1.5,
+    "delays": -1.5,
+    "cancelled": -1.6,
+    "canceled": -1.6,
+    "cancellation": -1.3,
+    "cancel": -1.2,
+    "refund": -0.9,
+    "refunds": -0.9,
+    "stranded": -2.4,
+    "stuck": -1.6,
+    "missed": -1.2,
+    "missing": -1.3,
+    "lost": -1.6,
+    "broken": -2.1,
+    "damaged": -2.0,
+    "defective": -2.2,
+    "faulty": -2.0,
+    "late": -1.0,
+    "overbooked": -2.0,
+    "overcharged": -2.4,
+    "unacceptable": -2.6,
+    "unprofessional": -2.2,
+    "unhelpful": -2.1,
+    "incompetent": -2.5,
+    "outage": -1.8,
+    "glitch": -1.3,
+    "crashed": -1.6,
+    "crashes": -1.5,
+    "disconnected": -1.3,
+    "diverted": -1.1,
+    "rebooked": -0.8,
+    "complaint": -1.5,
+    "complaints": -1.5,
+    "waited": -1.1,
+    "waiting": -0.9,
+    "hrs": -0.3,
+    "nobody": -1.0,
+    "ripoff": -2.5,
+    "scam": -2.6,
+    "unreachable": -1.6,
+    "nightmare": -2.6,
+    "ugh": -1.8,
+    "smh": -1.5,
+    "wtf": -2.2,
+    "fail": -2.0,
+    "fails": -2.0,
+    "failed": -2.0,
+    "sucks": -2.2,
+    "worse": -2.1,
+    "worst": -3.1,
+    "hassle": -1.6,
+    "rude": -2.2,
+    "disappointing": -2.2,
+    "unusable": -2.2,
+    "error": -1.2,
+    "errors": -1.2,
+    "overdue": -1.4,
+    "runaround": -2.0,
+    "issue": -0.8,
+    "issues": -0.8,
+    "nonexistent": -2.0,
+    "non-existent": -2.0,
+    "joke": -0.5,
+    "crashing": -1.6,
+    "freezes": -1.4,
+    "freezing": -0.8,
+    "returned": -0.8,
+    "unanswered": -1.6,
+    "rebook": -0.6,
+    "downgraded": -1.6,
+    # Words that read as positive in general but, in a request to a support desk, signal a
+    # problem as often as not ("please help, my bag is lost"): close to neutral here.
+    "help": 0.4,
+    "please": 0.3,
+    "pls": 0.3,
+    "plz": 0.3,
+}
+
+# Complaint emoji missing from (or weak in) the emoji lexicon.
+_COMPLAINT_EMOJI: dict[str, float] = {
+    "😡": -2.6,
+    "🤬": -3.0,
+    "😤": -2.0,
+    "👎": -2.0,
+    "🙄": -1.5,
+    "😒": -1.5,
+    "😞": -1.8,
+    "😢": -1.8,
+    "😭": -1.6,
+    "😩": -1.8,
+    "😫": -1.8,
+    "💩": -1.8,
+    "👍": 1.5,
+    "🙏": 1.0,
+}
+
+_NUM = (
+    r"(?:\d+(?:\.\d+)?|a few|few|several|many|an|a|two|three|four|five|six|seven|eight|nine"
+    r"|ten|twelve)"
+)
+_DUR = _NUM + r" (?:hours?|hrs?|minutes|mins|days|weeks|months)"
+# Phrase cues, matched on the lower-cased text with straight apostrophes; each counts once.
+# Each cue has its trigger literals ("a|b"): the regex runs only when one is in the text.
+_PHRASES: list[tuple[tuple[str, ...], re.Pattern[str], float]] = [
+    (tuple(t.split("|")), re.compile(p), v)
+    for t, p, v in [
+        (
+            "still",
+            r"\bstill (?:waiting|wait|no|not|nothing|haven'?t|hasn'?t|have not|has not|"
+            r"don'?t|doesn'?t|can'?t|unable|stuck|on hold)\b",
+            -1.8,
+        ),
+        (
+            "never",
+            r"\bnever (?:again|received|got|arrived|showed|came|heard|answered|responded|"
+            r"called|fixed|delivered)\b",
+            -2.2,
+        ),
+        (
+            "no |zero|not a|not any|without",
+            r"\b(?:no|zero|not a|not any|without (?:a|any)) (?:response|reply|answer|help|"
+            r"update|updates|call ?back|information|info|communication|explanation)\b",
+            -1.8,
+        ),
+        ("hold", r"\b(?:on|put on) hold\b", -1.5),
+        ("hung", r"\bhung up\b", -1.6),
+        ("waste", r"\bwaste of (?:time|money)\b", -2.4),
+        (
+            "fed up|sick of|tired of|enough|so much for|again| time",
+            r"\b(?:fed up|sick of|tired of|had enough|so much for|yet again|for the "
+            r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time)\b",
+            -1.8,
+        ),
+        (
+            "n't|nt |not|never|stopped|going to",
+            r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|"
+            r"is not|not|never|stopped|wasn'?t|can'?t|cannot|going to) (?:work|working|works|"
+            r"load|loading|arrive|arrived|show up|showed up|respond|responding|fixed|help|"
+            r"helping|play|charge|charging|connect|turn on|open|start|print|sync|install|"
+            r"recognize|fit|refund|reply|replied|call back|get back)\b",
+            -1.8,
+        ),
+        (
+            "n't|nt |cannot|unable",
+            r"\b(?:can'?t|cannot|could ?n'?t|unable to) (?:get|reach|find|log|access|contact|"
+            r"talk|speak|check|change|book|cancel|use|believe)\b",
+            -1.3,
+        ),
+        (
+            "want|need|give me|demand|where",
+            r"\b(?:want|need|give me|demand|where'?s|where is) (?:my|a|the) (?:money|refund|"
+            r"bag|bags|luggage|order|package)\b",
+            -1.6,
+        ),
+        ("money", r"\bmoney back\b", -1.6),
+        (
+            "my ",
+            r"\b(?:cancel|close|closing|cancelling|canceling) my (?:account|subscription|"
+            r"order|membership|card|service|booking|reservation|flight)\b",
+            -1.6,
+        ),
+        ("joke", r"\b(?:is|was|what) a joke\b", -2.0),
+        ("nothing", r"\bthanks? for nothing\b", -2.8),
+        (
+            "lef|leav",
+            r"\b(?:left|leaving|leave) (?:us|me|them|people|passengers|customers) "
+            r"(?:stranded|waiting|hanging|stuck)\b",
+            -2.0,
+        ),
+        (
+            "customer|guest",
+            r"\b(?:customer|guest) (?:service|support|care)\b.{0,40}\b(?:not|no|never|nobody|"
+            r"n'?t)\b",
+            -1.0,
+        ),
+        # a duration spent waiting: "waited 3 hours", "2 hrs late", "for 40 minutes and counting"
+        (
+            "hour|hr|min|day|week|month",
+            r"\b(?:wait\w*|delayed|late|hold|stuck|sat|sitting|been|over|still|for)\W+(?:\w+\W+)?"
+            + _DUR
+            + r"\b",
+            -1.2,
+        ),
+        (
+            "hour|hr|min|day|week|month",
+            _DUR + r"\W+(?:\w+\W+)?(?:late|delay\w*|wait\w*|on hold|on the tarmac|and counting|"
+            r"now|later|and still|with no|without)\b",
+            -1.2,
+        ),
+        (
+            "kidding",
+            r"\b(?:are you|you'?re|you are|you have got to be|you've got to be) kidding\b",
+            -1.8,
+        ),
+        (
+            "get ",
+            r"\b(?:can'?t|cannot|couldn'?t|unable to) get (?:through|anyone|a hold|ahold|an "
+            r"answer)\b",
+            -1.2,
+        ),
+        (
+            "no one|noone|nobody",
+            r"\b(?:no one|noone|nobody) (?:is |has |will |was )?(?:answer|answering|answered|"
+            r"respond|responding|responded|help|helping|helped|there|available|picks|picked|"
+            r"call|called|cares)\b",
+            -1.6,
+        ),
+        (
+            "back",
+            r"\b(?:sent|send|sending|return|returned|returning|take|took|taking) (?:it|them|this|"
+            r"the \w+|mine) back\b",
+            -1.6,
+        ),
+        (
+            "suppos|should|promised|if only",
+            r"\b(?:supposed to|suppose to|should have|should've|was promised|were promised|"
+            r"if only)\b",
+            -0.8,
+        ),
+        (
+            "easier|better|happier|more ",
+            r"\b(?:couldn'?t|could not|can'?t|cannot) (?:be|have been) (?:any )?(?:easier|better|"
+            r"happier|more pleased|more satisfied)\b",
+            3.0,
+        ),
+        ("customer", r"\bcustomer (?:service|support|care)\b", -0.5),
+        (
+            "charged",
+            r"\b(?:charged (?:me )?(?:twice|double|two times|again)|double charged)\b",
+            -1.5,
+        ),
+        ("point", r"\bwhat'?s the point\b", -1.5),
+        ("how ", r"\bhow (?:hard|difficult) (?:is it|can it be|could it be)\b", -1.6),
+    ]
+]
+
+# A sentence that ends in "?" and opens like this chases or reproaches.
+_RHETORICAL = re.compile(
+    r"(?:^|[.!?]\s+|\s)(?:why|how come|seriously|really|what happened|where is|where'?s|"
+    r"when will|how long|how many more|are you kidding|is anyone|is anybody|does anyone)"
+    r"\b[^.!?]{0,160}\?"
+)
+_CHASE_VALUE = -1.2
+
+_CLAUSE_END = frozenset(".,;:!?")
+_THANKS = frozenset({"thanks", "thank", "thx", "ty", "great", "love", "awesome", "nice"})
+_STRIP = "\"'\u201c\u201d\u2018\u2019`()[]{}<>*_~|.,;:!?-"
+_FEATURE_BUCKETS = 1 << 20
+_LEARNING_RATE = 0.5
+_MAX_LOGIT = 6.0
+
+
+def _load_lexicon() -> dict[str, float]:
+    text = resources.files("podium.intelligence").joinpath("data/sentiment_lexicon.tsv")
+    lexicon: dict[str, float] = {}
+    for line in text.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        token, _, value = line.partition("\t")
+        lexicon[token] = float(value)
+    lexicon.update(_COMPLAINT_WORDS)
+    lexicon.update(_COMPLAINT_EMOJI)
+    return lexicon
+
+
+_LEXICON_LOCK = threading.Lock()
+_LEXICON: dict[str, float] | None = None
+
+
+def _lexicon() -> dict[str, float]:
+    global _LEXICON
+    with _LEXICON_LOCK:
+        if _LEXICON is None:
+            _LEXICON = _load_lexicon()
+        return _LEXICON
+
+
+def _is_negation(word: str) -> bool:
+    return word in _NEGATIONS or word.endswith("n't")
+
+
+class SentimentScorer:
+    """Scores a message in [-1, 1] (below 0: an unhappy customer) and learns from feedback.
+
+    See the module docstring for the method. One scorer may be shared by threads for
+    ``score``; ``learn`` takes a lock.
+    """
+
+    def __init__(self) -> None:
+        self._lex = _lexicon()
+        self._emoji = {k: v for k, v in self._lex.items() if k and not k.isascii() and len(k) <= 2}
+        self._weights: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def score(self, text: str) -> float:
+        """The score of ``text`` in [-1, 1]: below 0 an unhappy customer, 0.0 for empty text."""
+        rule = self.rule_score(text)
+        if not self._weights:
+            return rule
+        logit = _atanh(rule) + self._learned(text)
+        return math.tanh(logit)
+
+    def learn(self, text: str, negative: bool) -> None:
+        """Feedback from a person: ``text`` is (``negative=True``) or is not an unhappy message.
+
+        One step of online logistic regression on the text's hashed words and word pairs;
+        later scores of this text and of texts sharing its words move toward the label.
+        """
+        if not isinstance(negative, bool):
+            raise TypeError(f"negative must be a bool, not {type(negative).__name__}")
+        rule = self.rule_score(text)
+        features = _features(text)
+        if not features:
+            return
+        scale = 1.0 / math.sqrt(len(features))
+        with self._lock:
+            logit = _atanh(rule) + scale * sum(self._weights.get(f, 0.0) for f in features)
+            p_negative = 1.0 / (1.0 + math.exp(2.0 * logit))
+            target = 1.0 if negative else 0.0
+            # d(log-loss)/d(logit) = 2 (target - p); each feature's gradient is that x  scale.
+            step = -_LEARNING_RATE * 2.0 * (target - p_negative) * scale
+            for f in features:
+                w = self._weights.get(f, 0.0) + step
+                self._weights[f] = max(-_MAX_LOGIT, min(_MAX_LOGIT, w))
+
+    __call__ = score
+
+    def rule_score(self, text: str) -> float:
+        """The lexicon-and-rules score of ``text`` (steps 1-3 of the method), without learning."""
+        if not isinstance(text, str):
+            raise TypeError(
+                f"SentimentScorer scores text: expected str, got {type(text).__name__}; "
+                "decode bytes first (data.decode('utf-8')) or pass str(value)"
+            )
+        text = text[:MAX_CHARS]
+        total = self._valence_sum(text)
+        if total == 0.0:
+            return 0.0
+        bang = min(text.count("!"), 4) * _EXCLAIM
+        questions = text.count("?")
+        quest = 0.0 if questions <= 1 else (questions * _QUESTION if questions <= 3 else 0.96)
+        total += (bang + quest) if total > 0 else -(bang + quest)
+        return max(-1.0, min(1.0, total / math.sqrt(total * total + _ALPHA)))
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _learned(self, text: str) -> float:
+        features = _features(text)
+        if not features:
+            return 0.0
+        total = sum(self._weights.get(f, 0.0) for f in features)
+        return total / math.sqrt(len(features))
+
+    def _tokens(self, text: str) -> tuple[list[str], list[str], list[bool]]:
+        """Words (original case), lower-cased words, and whether a clause ends after each."""
+        lex = self._lex
+        raws: list[str] = []
+        lows: list[str] = []
+        ends: list[bool] = []
+        for raw in text.split():
+            low = raw.lower()
+            if low in lex and not low.isalnum():
+                # an emoticon such as ":(" or ":-)" kept whole
+                raws.append(raw)
+                lows.append(low)
+                ends.append(False)
+                continue
+            emoji: list[str] = []
+            if not raw.isascii():
+                raw = raw.replace("\u2019", "'").replace("\u2018", "'")
+                for ch in raw:
+                    if ch in self._emoji:
+                        emoji.append(ch)
+                if emoji:
+                    raw = "".join(ch for ch in raw if ch not in self._emoji)
+            word = raw.strip(_STRIP)
+            if word:
+                raws.append(word)
+                lows.append(word.lower())
+                ends.append(raw[-1] in _CLAUSE_END)
+            for e in emoji:
+                raws.append(e)
+                lows.append(e)
+                ends.append(False)
+        return raws, lows, ends
+
+    def _sarcastic(self, lows: list[str], ends: list[bool], i: int) -> bool:
+        """Whether the praise at ``i`` is for something bad: "thanks for the 3 hour delay".
+
+        Sarcastic when a negative word (not itself negated) follows within 7 words, or when
+        the praise is a short closing sentence ("flight late again. great job") after one.
+        """
+        lex = self._lex
+        n = len(lows)
+        window = range(i + 1, min(i + 8, n))
+        if i >= n - 3 and any(ends[j] for j in range(max(0, i - 3), i)):
+            window = range(max(0, i - 7), min(i + 8, n))
+        for j in window:
+            if j == i:
+                continue
+            value = lex.get(lows[j], 0.0)
+            if value <= -1.0 and (j == 0 or not _is_negation(lows[j - 1])):
+                return True
+        return False
+
+    def _valence_sum(self, text: str) -> float:
+        raws, lows, ends = self._tokens(text)
+        lex = self._lex
+        n = len(lows)
+        caps_differ = False
+        if n > 1:
+            upper = sum(1 for w in raws if w.isupper())
+            caps_differ = 0 < upper < n
+        values: list[float] = []
+        but_at = -1
+        for i in range(n):
+            low = lows[i]
+            if low == "but" and but_at < 0:
+                but_at = len(values)
+            v = lex.get(low)
+            if v is None or low in _BOOSTERS:
+                continue
+            if low == "no" and i + 1 < n and lows[i + 1] in lex:
+                continue  # "no" then a sentiment word: a negation, not itself a valence
+            if low == "like" and i > 0 and lows[i - 1] not in ("i", "we", "really", "you", "they"):
+                continue  # "like" as a preposition ("looks like", "feel like") carries none
+            if low in _THANKS and v > 0 and self._sarcastic(lows, ends, i):
+                v = -0.8  # "thanks for the 3 hour delay": gratitude for a complaint
+            if not low[0].isalnum():
+                values.append(v)  # an emoji or emoticon: not negated or boosted by words
+                continue
+            if caps_differ and raws[i].isupper() and len(raws[i]) > 1:
+                v += _C_INCR if v > 0 else -_C_INCR
+            negated = False
+            for back in range(1, 4):
+                j = i - back
+                if j < 0 or ends[j]:
+                    break
+                prev = lows[j]
+                boost = _BOOSTERS.get(prev)
+                if boost is not None and v != 0.0:
+                    b = boost if v > 0 else -boost
+                    if caps_differ and raws[j].isupper():
+                        b += _C_INCR if v > 0 else -_C_INCR
+                    v += b * (1.0, 0.95, 0.9)[back - 1]
+                elif not negated and _is_negation(prev):
+                    negated = True
+            if negated:
+                v *= _N_SCALAR
+            values.append(v)
+        if but_at >= 0:
+            values = [v * 0.5 for v in values[:but_at]] + [v * 1.5 for v in values[but_at:]]
+        total = math.fsum(values)
+        low_text = text.lower()
+        if "\u2019" in low_text:
+            low_text = low_text.replace("\u2019", "'")
+        for triggers, pattern, value in _PHRASES:
+            for trigger in triggers:
+                if trigger in low_text:
+                    if pattern.search(low_text):
+                        total += value
+                    break
+        if "?" in low_text:
+            chases = len(_RHETORICAL.findall(low_text))
+            total += _CHASE_VALUE * min(chases, 2)
+        return total
+
+
+def _atanh(x: float) -> float:
+    x = max(-0.999, min(0.999, x))
+    return 0.5 * math.log((1.0 + x) / (1.0 - x))
+
+
+_WORD = re.compile(r"[a-z0-9']+|[^\sa-z0-9]")
+
+
+def _features(text: str) -> list[int]:
+    """Hashed lower-cased unigrams and bigrams of ``text`` (CRC-32, stable across runs)."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__}")
+    words = _WORD.findall(text[:MAX_CHARS].lower().replace("\u2019", "'"))
+    keys = {f"u:{w}" for w in words}
+    keys.update(f"b:{a} {b}" for a, b in itertools.pairwise(words))
+    return sorted(zlib.crc32(k.encode("utf-8")) % _FEATURE_BUCKETS for k in keys)
