@@ -180,7 +180,7 @@ def _run(
     except Exception as exc:
         error, cause = errors.from_exception(exc)
         if kind not in _GUARDED:
-            return {"status": "FAILED", "error": error, "cause": cause}
+            return _failed(error, cause)
         return _handled(frame, error, cause, config, inspection)
     out: dict[str, Any] = {"status": "SUCCEEDED", "output": output}
     if following is not None:
@@ -267,14 +267,14 @@ def _declared_tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
 
 def _handled(
     frame: Frame,
-    error: str,
+    error: str | None,
     cause: str,
     config: Mapping[str, Any],
     inspection: dict[str, Any],
 ) -> dict[str, Any]:
     """RETRIABLE, CAUGHT_ERROR or FAILED for an error of a Task, Parallel or Map state."""
     details: dict[str, Any] = {}
-    out: dict[str, Any] = {"status": "FAILED", "error": error, "cause": cause}
+    out = _failed(error, cause)
     retriers = frame.state.get("Retry", [])
     index = recovery.matching(retriers, error)
     if index is not None:
@@ -291,6 +291,14 @@ def _handled(
             out.update(status="CAUGHT_ERROR", output=output, nextState=following)
     if details:
         inspection["errorDetails"] = details
+    return out
+
+
+def _failed(error: str | None, cause: str) -> dict[str, Any]:
+    """A FAILED response; an unset error (a Fail state without Error) is left out, as AWS does."""
+    out: dict[str, Any] = {"status": "FAILED", "error": error, "cause": cause}
+    if error is None:
+        del out["error"]
     return out
 
 

@@ -441,9 +441,13 @@ def _map(
     ):
         yield diag("INVALID_VALUE", f"{at}/ToleratedFailurePercentage", "must be 0 to 100")
     if "Items" in state and not (
-        isinstance(state["Items"], list | dict) or jsonata.is_expression(state["Items"])
+        isinstance(state["Items"], list) or jsonata.is_expression(state["Items"])
     ):
-        yield diag("INVALID_TYPE", f"{at}/Items", "Items must be an array, object or {% %}")
+        yield diag(
+            "INVALID_TYPE",
+            f"{at}/Items",
+            "Items must be a JSON array or a {% %} expression that evaluates to one",
+        )
 
 
 def _sub(machine: Any, at: str, language: str) -> Iterator[Diagnostic]:
