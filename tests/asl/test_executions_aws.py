@@ -156,3 +156,33 @@ def test_a_jsonata_map_items_object_is_caught_as_a_query_evaluation_error():
     )
     definition["States"]["C"] = {"Type": "Pass", "Output": "{% $states.input.Error %}", "End": True}
     assert run(definition, {"a": 1}) == "States.QueryEvaluationError"
+
+
+class CountingEffects(FakeEffects):
+    """UUIDs numbered in the order they are drawn, so a test can tell where they came from."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drawn = 0
+
+    def uuid4(self) -> str:
+        self.drawn += 1
+        return f"uuid-{self.drawn}"
+
+
+def test_jsonata_item_selector_draws_now_random_and_uuid_from_the_effects():
+    # Inside a workflow the effects record these values, so a replay sees the same ones.
+    definition = jsonata_map(
+        Items="{% [1, 2] %}",
+        ItemSelector={
+            "id": "{% $uuid() %}",
+            "r": "{% $random() %}",
+            "t": "{% $now() %}",
+            "v": "{% $states.context.Map.Item.Value %}",
+        },
+    )
+    effects = CountingEffects()
+    assert run(definition, {}, effects=effects) == [
+        {"id": "uuid-1", "r": 0.5, "t": "2024-01-01T12:00:00.000Z", "v": 1},
+        {"id": "uuid-2", "r": 0.5, "t": "2024-01-01T12:00:00.000Z", "v": 2},
+    ]

@@ -121,7 +121,8 @@ def item_input(frame: Frame, base: Any, found: Items, index: int) -> Any:
     if frame.jsonata:
         states = dataflow.states_var(frame)
         states["context"] = context
-        return jsonata.fill(selector, states, frame.variables)
+        # with the effects: $now(), $random() and $uuid() are recorded, as everywhere else
+        return jsonata.fill(selector, states, frame.variables, "ItemSelector", frame.effects)
     return payload.build(selector, base, context, frame.variables, frame.effects)
 
 
