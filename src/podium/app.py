@@ -314,16 +314,24 @@ class App:
         *,
         queue: str = "default",
         timeout: float | None = None,
+        machine_type: str = "STANDARD",
     ) -> workflow_mod.WorkflowDefinition[..., Any]:
         """Register an Amazon States Language state machine as a workflow (see podium.asl).
 
         `resources` maps each Task's Resource to a step or plain function (which becomes a
         step); an invalid definition or an unmapped resource raises DefinitionError.
+        `machine_type="EXPRESS"` also refuses `.sync`/`.waitForTaskToken` integrations.
         """
         from podium.asl import workflow as asl_workflow
 
         return asl_workflow.register(
-            self.registry, name, definition, resources or {}, queue=queue, timeout=timeout
+            self.registry,
+            name,
+            definition,
+            resources or {},
+            queue=queue,
+            timeout=timeout,
+            machine_type=machine_type,
         )
 
     def state_machine(

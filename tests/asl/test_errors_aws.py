@@ -6,7 +6,7 @@ import pytest
 
 import podium
 from podium import errors as podium_errors
-from podium.asl import TaskError, errors, validate
+from podium.asl import DefinitionError, TaskError, errors, validate
 
 from .helpers import run
 
@@ -376,3 +376,35 @@ def test_machine_timeout_seconds_fails_with_states_timeout(app):
     with pytest.raises(podium.WorkflowFailed) as info:
         app.run(wf, {})
     assert info.value.error_type == "States.Timeout"
+
+
+def test_an_express_machine_refuses_a_callback_task_at_registration(app):
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken"}
+    definition = {"StartAt": "T", "States": {"T": {**task, "End": True}}}
+    resources = {"arn:aws:states:::lambda:invoke": lambda payload: payload}
+    with pytest.raises(DefinitionError) as info:
+        app.asl_workflow("express", definition, resources, machine_type="EXPRESS")
+    assert [d["code"] for d in info.value.diagnostics] == ["UNSUPPORTED_INTEGRATION"]
+    app.asl_workflow("standard", definition, resources)  # a STANDARD machine takes it
+
+
+def test_a_fail_without_error_through_a_parallel_stays_unset_in_the_engine(app):
+    # The engine names errors with strings: an unset error is recorded as "".
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Parallel", "Branches": [branch({"Type": "Fail"})], "End": True},
+        },
+    }
+    wf = app.asl_workflow("unset", definition)
+    with pytest.raises(podium.WorkflowFailed) as info:
+        app.run(wf, {})
+    assert (info.value.error_type, info.value.message) == ("", "")
+
+
+def test_an_oversized_execution_input_fails_the_workflow(app):
+    definition = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+    wf = app.asl_workflow("big-input", definition)
+    with pytest.raises(podium.WorkflowFailed) as info:
+        app.run(wf, {"s": "x" * 262144})
+    assert info.value.error_type == "States.DataLimitExceeded"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from podium.asl import errors
+from podium.asl import errors, validate
 
 from .helpers import run, single
 
@@ -510,7 +510,7 @@ def test_result_writer_config_only_flattens_the_outputs():
     assert single(compact, [1, 2]) == [[1, 1], [2, 2]]
 
 
-def test_jsonata_items_may_be_an_object():
+def test_jsonata_items_may_not_be_a_literal_object():
     state = {
         "Type": "Map",
         "QueryLanguage": "JSONata",
@@ -521,7 +521,9 @@ def test_jsonata_items_may_be_an_object():
         },
         "ItemProcessor": pass_processor(),
     }
-    assert single(state, {"two": 2}) == [{"key": "a", "value": 1}, {"key": "b", "value": 2}]
+    definition = {"StartAt": "M", "States": {"M": {**state, "End": True}}}
+    (problem,) = validate(definition)
+    assert (problem["code"], problem["location"]) == ("INVALID_TYPE", "/States/M/Items")
 
 
 def test_item_selector_intrinsics_read_the_map_item_and_nested_maps_nest():

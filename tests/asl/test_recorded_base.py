@@ -27,7 +27,7 @@ def machine(*states: tuple[str, dict[str, Any]]) -> dict[str, Any]:
     return {"StartAt": states[0][0], "States": out}
 
 
-def failure(definition: dict[str, Any], value: Any) -> tuple[str, str]:
+def failure(definition: dict[str, Any], value: Any) -> tuple[str | None, str]:
     with pytest.raises(errors.ASLError) as info:
         run(definition, value)
     return info.value.error, info.value.cause
@@ -58,7 +58,7 @@ def test_fail_paths_may_read_the_context_object():
 
 
 def test_a_fail_without_error_or_cause_fails_with_neither():
-    assert failure(machine(("F", {"Type": "Fail"})), {}) == ("", "")
+    assert failure(machine(("F", {"Type": "Fail"})), {}) == (None, "")
 
 
 def test_a_missing_error_path_is_a_runtime_error_naming_the_field():

@@ -26,7 +26,9 @@ def one_state(state: dict[str, Any], **machine: Any) -> dict[str, Any]:
     return {"StartAt": "S", "States": {"S": {**state, "End": True}}, **machine}
 
 
-def failure(definition: dict[str, Any], value: Any, resources: Any = None) -> tuple[str, str]:
+def failure(
+    definition: dict[str, Any], value: Any, resources: Any = None
+) -> tuple[str | None, str]:
     with pytest.raises(errors.ASLError) as info:
         run(definition, value, resources)
     return info.value.error, info.value.cause
@@ -167,7 +169,7 @@ def test_an_iteration_failing_without_an_error_name_is_caught_by_no_near_match()
         {"ErrorEquals": ["State.ALL"], "Next": "B"},
     ]
     definition["States"].update({"A": PASS_END, "B": PASS_END, "None": PASS_END})
-    assert failure(definition, {}) == ("", "")
+    assert failure(definition, {}) == (None, "")
 
 
 def test_map_retry_uses_the_first_retrier_that_matches_the_error_name():

@@ -83,7 +83,7 @@ def _inline(
         outcome = _attempt(frame, processor, value, context, dict(frame.variables))
         if outcome.failed:
             if threshold is None:
-                raise errors.failure(outcome.error or "", outcome.cause)
+                raise errors.failure(outcome.error, outcome.cause)
             failed += weights[index]
             _check(threshold, failed, sum(weights))
         outcomes.append(outcome)
@@ -129,7 +129,7 @@ def _attempt(
         raise
     except Exception as exc:
         error, cause = errors.from_exception(exc)
-        return ItemOutcome(error=error, cause=cause)
+        return ItemOutcome(error=error, cause=cause, failed=True)
     return ItemOutcome(output)
 
 

@@ -113,7 +113,7 @@ def where(frame: Frame, block: Any) -> str:
     return ""
 
 
-def caught(frame: Frame, catcher: Any, error: str, cause: str) -> Any:
+def caught(frame: Frame, catcher: Any, error: str | None, cause: str) -> Any:
     """The output a Catcher passes to its Next state."""
     error_output = {"Error": error, "Cause": cause}
     if frame.jsonata:

@@ -68,6 +68,8 @@ def outcome(handle: fanout.ChildHandle) -> ItemOutcome:
     try:
         return ItemOutcome(handle.result())
     except podium_errors.WorkflowFailed as exc:
-        return ItemOutcome(error=exc.error_type, cause=exc.message)
+        unset = exc.error_type == ""  # a Fail state without Error (see asl.errors)
+        error = None if unset else exc.error_type
+        return ItemOutcome(error=error, cause=exc.message, failed=True)
     except podium_errors.WorkflowCancelled as exc:
-        return ItemOutcome(error="States.Aborted", cause=str(exc))
+        return ItemOutcome(error="States.Aborted", cause=str(exc), failed=True)

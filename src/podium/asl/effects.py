@@ -22,12 +22,10 @@ class ItemOutcome:
 
     output: Any = None
     error: str | None = None
+    """The error name; None when the execution succeeded or failed without one."""
     cause: str = ""
-
-    @property
-    def failed(self) -> bool:
-        """Whether the child execution failed."""
-        return self.error is not None
+    failed: bool = False
+    """Whether the child execution failed."""
 
 
 class Effects(Protocol):

@@ -63,14 +63,15 @@ class ASLError(Exception):
 
     Raised through `failure(error, cause)`, whose class is named after the error so that the
     engine records the ASL name as the workflow's `error_type` and the cause as its message.
+    `error` is None when it is unset, as a Fail state without Error leaves it (the engine,
+    whose error names are strings, records it as ""); an unset cause is "".
     """
 
-    error = TASK_FAILED
+    error: str | None = TASK_FAILED
 
-    def __init__(self, cause: str = "", error: str | None = None) -> None:
+    def __init__(self, cause: str = "", error: str | None = TASK_FAILED) -> None:
         super().__init__(cause)
-        if error is not None:
-            self.error = error
+        self.error = error
         self.cause = cause
 
     def __str__(self) -> str:
@@ -87,12 +88,12 @@ class TaskError(ASLError):
     (a subclass of TaskError), so the error name survives podium's step history.
     """
 
-    def __new__(cls, error: str, cause: str = "") -> TaskError:
+    def __new__(cls, error: str | None, cause: str = "") -> TaskError:
         """An instance of the class named after `error`."""
         target = error_class(error) if cls is TaskError else cls
         return super().__new__(target, cause)
 
-    def __init__(self, error: str, cause: str = "") -> None:
+    def __init__(self, error: str | None, cause: str = "") -> None:
         super().__init__(cause, error)
 
 
@@ -100,8 +101,12 @@ _classes: dict[str, type[TaskError]] = {}
 _lock = threading.Lock()
 
 
-def error_class(name: str) -> type[TaskError]:
-    """The TaskError subclass whose `__qualname__` is the ASL error `name` (cached)."""
+def error_class(name: str | None) -> type[TaskError]:
+    """The TaskError subclass whose `__qualname__` is the ASL error `name` (cached).
+
+    An unset name (None) has the class named "": the engine records it as an empty name.
+    """
+    name = name or ""
     with _lock:
         cls = _classes.get(name)
         if cls is None:
@@ -111,17 +116,18 @@ def error_class(name: str) -> type[TaskError]:
         return cls
 
 
-def failure(error: str, cause: str = "") -> ASLError:
-    """An exception for the ASL error `error` with `cause`."""
+def failure(error: str | None, cause: str = "") -> ASLError:
+    """An exception for the ASL error `error` (None: unset) with `cause`."""
     return error_class(error)(error, cause)
 
 
-def from_exception(exc: BaseException) -> tuple[str, str]:
+def from_exception(exc: BaseException) -> tuple[str | None, str]:
     """The (error, cause) pair Step Functions would report for a Task that raised `exc`.
 
     An ASL error keeps its name; a step timeout is States.Timeout with an empty cause (AWS
     gives a timed-out task no cause); any other exception is named by its class and its
-    message is the cause, as a Lambda function's unhandled exception is.
+    message is the cause, as a Lambda function's unhandled exception is. An error left unset
+    (a Fail state without Error) is None; replayed from the engine (which records "") too.
     """
     if isinstance(exc, ASLError):
         return exc.error, exc.cause
@@ -130,6 +136,8 @@ def from_exception(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, errors.StepFailed):
         if exc.error_type == "StepTimeout":
             return TIMEOUT, ""
+        if exc.error_type == "":
+            return None, exc.message
         return _short(exc.error_type), exc.message
     return _short(type(exc).__qualname__), str(exc)
 
@@ -139,19 +147,19 @@ def _short(qualname: str) -> str:
     return qualname.rsplit(".<locals>.", 1)[-1]
 
 
-def matches(patterns: list[str], error: str) -> bool:
+def matches(patterns: list[str], error: str | None) -> bool:
     """Whether a Retrier's or Catcher's ErrorEquals covers `error`.
 
     States.ALL covers every error but States.Runtime; States.TaskFailed covers itself and
     every error name a Task's code can raise (names outside the `States.` namespace), so not
-    States.Timeout nor the other predefined errors.
+    States.Timeout nor the other predefined errors. An unset error (None) only States.ALL.
     """
     if error in UNCATCHABLE:
         return False
     for pattern in patterns:
         if pattern in (error, ALL):
             return True
-        if pattern == TASK_FAILED and not error.startswith("States."):
+        if pattern == TASK_FAILED and error is not None and not error.startswith("States."):
             return True
     return False
 

@@ -102,6 +102,70 @@ def assign_names(assign: Any, at: str, language: str = "JSONPath") -> Iterator[D
             yield diag("INVALID_VARIABLE_NAME", f"{at}/{esc(key)}", problem)
 
 
+MAX_LABEL = 40
+_LABEL_FORBIDDEN = frozenset('?*<>{}[]:;,\\|^~$#%&`"')
+"""The characters a Map's Label cannot hold, besides whitespace and control characters."""
+
+
+def map_label(value: Any, at: str) -> Iterator[Diagnostic]:
+    """A Map's Label: 1 to 40 characters, none of them whitespace, control or reserved."""
+    if not isinstance(value, str):
+        yield diag("INVALID_TYPE", at, "a Map's Label must be a string")
+        return
+    if not value or len(value) > MAX_LABEL:
+        yield diag(
+            "INVALID_VALUE",
+            at,
+            f"a Map's Label must be 1 to {MAX_LABEL} characters long, not {len(value)}",
+        )
+    bad = sorted({c for c in value if _label_forbidden(c)})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        yield diag(
+            "INVALID_VALUE",
+            at,
+            f"a Map's Label cannot hold whitespace, control characters or any of "
+            f'? * < > {{ }} [ ] : ; , \\ | ^ ~ $ # % & ` "; {value!r} holds {shown}',
+        )
+
+
+def _label_forbidden(c: str) -> bool:
+    code = ord(c)
+    return c.isspace() or code <= 0x1F or 0x7F <= code <= 0x9F or c in _LABEL_FORBIDDEN
+
+
+def credentials(value: Any, at: str, language: str) -> Iterator[Diagnostic]:
+    """A Task's Credentials: an object holding only the role to assume, `RoleArn`.
+
+    JSONPath takes `RoleArn` (a non-empty string) or `RoleArn.$` (a path or intrinsic
+    call); JSONata takes `RoleArn` (a string, or a `{% %}` expression).
+    """
+    keys = ("RoleArn", "RoleArn.$") if language == "JSONPath" else ("RoleArn",)
+    wanted = " or ".join(repr(k) for k in keys)
+    if not isinstance(value, dict):
+        yield diag("INVALID_TYPE", at, f"Credentials must be an object with {wanted}")
+        return
+    for key in value:
+        if key not in keys:
+            yield diag(
+                "UNKNOWN_FIELD",
+                f"{at}/{esc(key)}",
+                f"field {key!r} is not allowed in Credentials; it takes {wanted}",
+            )
+    given = [k for k in keys if k in value]
+    if len(given) != 1:
+        yield diag("INVALID_FIELDS", at, f"Credentials needs exactly one of {wanted}")
+        return
+    key = given[0]
+    role, where = value[key], f"{at}/{esc(key)}"
+    if key == "RoleArn.$":
+        yield from template({key: role}, at)
+    elif not isinstance(role, str) or not role:
+        yield diag("INVALID_VALUE", where, "RoleArn must be a non-empty string (a role's ARN)")
+    elif language == "JSONata":
+        yield from jsonata_fields(role, where)
+
+
 def positive_int(value: Any) -> bool:
     """An integer above zero (booleans are not integers here)."""
     return isinstance(value, int) and not isinstance(value, bool) and value > 0

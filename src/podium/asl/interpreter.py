@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from podium.asl import datalimit, runners
 from podium.asl import effects as effects_mod
-from podium.asl import runners
 from podium.asl.frame import ACCOUNT, JSONPATH, Frame
 
 __all__ = ["JSONPATH", "Interpreter"]
@@ -40,6 +40,7 @@ class Interpreter:
         """Run `definition` on input `value` as the execution named `execution`."""
         self._top = definition
         self.language = definition.get("QueryLanguage", JSONPATH)
+        datalimit.check_execution_input(value)
         context = self.context(value, execution)
         return self.run_machine(definition, value, context, {}, self.language)
 
@@ -71,6 +72,7 @@ class Interpreter:
         language = machine.get("QueryLanguage", language)
         name: str = machine["StartAt"]
         observe = self.on_enter if machine is self._top else None
+        datalimit.check_state_input(name, value)
         while True:
             state = machine["States"][name]
             if observe is not None:
@@ -84,7 +86,10 @@ class Interpreter:
                 _enter(context, name, self.effects, state),
                 variables,
             )
+            entered = value
             value, following = runners.run(frame)
+            if value is not entered:  # an input passed on as it is was checked already
+                datalimit.check_state_output(name, value)
             if following is None:
                 return value
             name = following

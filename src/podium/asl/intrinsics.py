@@ -125,6 +125,12 @@ class _Parser:
             if c == "\\":
                 if self.i + 1 >= len(self.text):
                     break
+                if self.text[self.i + 1] not in ESCAPABLE:
+                    raise IntrinsicSyntaxError(
+                        f"{self.text!r}: illegal escape sequence "
+                        f"'\\{self.text[self.i + 1]}' at {self.i} in a string literal; only "
+                        "\\' \\{ \\} and \\\\ may be escaped (write \\\\ for a backslash)"
+                    )
                 self.i += 2
                 continue
             if c == "'":
@@ -138,7 +144,9 @@ class _Parser:
         while self.i < len(self.text):
             c = self.text[self.i]
             if quote:
-                if c == quote:
+                if c == "\\":  # an escaped character inside a quoted name: \' or \"
+                    self.i += 1
+                elif c == quote:
                     quote = ""
             elif c in "'\"" and depth > 0:
                 quote = c

@@ -3,8 +3,10 @@
 JSONPath: InputPath selects the data; ItemsPath (default `$`) the items in it; ItemSelector
 (or the legacy Parameters) builds each item's input from the data and `$$.Map.Item` (Index,
 Value, Source, and Key when iterating an object). JSONata: Items (default: the state input)
-and ItemSelector with `$states.context.Map.Item`. Items are an array, or an object whose
-key-value pairs are iterated (without ItemSelector each gets `{"Key": k, "Value": v}`).
+and ItemSelector with `$states.context.Map.Item`. JSONPath items are an array, or an object
+whose key-value pairs are iterated (without ItemSelector each gets `{"Key": k, "Value": v}`);
+JSONata items must be an array: an object fails with States.QueryEvaluationError, as AWS
+records it.
 ItemBatcher groups the item inputs into `{"Items": [...]}` (plus `"BatchInput"` when given).
 """
 
@@ -84,7 +86,7 @@ def items(frame: Frame, base: Any) -> Items:
     else:
         path = state.get("ItemsPath", "$")
         found = payload.select(path, base, "ItemsPath", frame.variables, frame.context)
-    if isinstance(found, dict):
+    if isinstance(found, dict) and not frame.jsonata:  # JSONata iterates arrays only
         return Items(list(found.values()), [str(k) for k in found])
     if not isinstance(found, list):
         raise _not_items(frame, found)
@@ -119,7 +121,8 @@ def item_input(frame: Frame, base: Any, found: Items, index: int) -> Any:
     if frame.jsonata:
         states = dataflow.states_var(frame)
         states["context"] = context
-        return jsonata.fill(selector, states, frame.variables)
+        # with the effects: $now(), $random() and $uuid() are recorded, as everywhere else
+        return jsonata.fill(selector, states, frame.variables, "ItemSelector", frame.effects)
     return payload.build(selector, base, context, frame.variables, frame.effects)
 
 

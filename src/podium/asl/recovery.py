@@ -45,7 +45,7 @@ def guarded(frame: Frame, once: Callable[[Frame], Any]) -> Outcome:
         _count_retry(frame)
 
 
-def caught(frame: Frame, error: str, cause: str) -> Outcome:
+def caught(frame: Frame, error: str | None, cause: str) -> Outcome:
     """The output and next state of the first Catcher covering `error`; else raise it."""
     catchers = frame.state.get("Catch", [])
     index = matching(catchers, error)
@@ -55,7 +55,7 @@ def caught(frame: Frame, error: str, cause: str) -> Outcome:
     return dataflow.caught(frame, catcher, error, cause), catcher["Next"]
 
 
-def matching(handlers: Sequence[Mapping[str, Any]], error: str) -> int | None:
+def matching(handlers: Sequence[Mapping[str, Any]], error: str | None) -> int | None:
     """The index of the first Retrier or Catcher whose ErrorEquals covers `error`."""
     for index, handler in enumerate(handlers):
         if errors.matches(handler.get("ErrorEquals", []), error):

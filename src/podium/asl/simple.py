@@ -37,10 +37,11 @@ def fail(frame: Frame) -> Outcome:
     else:
         error = _fail_field(frame, "ErrorPath") if "ErrorPath" in state else state.get("Error")
         cause = _fail_field(frame, "CausePath") if "CausePath" in state else state.get("Cause")
-    raise errors.failure(_text(error), _text(cause))
+    raise errors.failure(None if error is None else _text(error), _text(cause))
 
 
 def _text(value: Any) -> str:
+    """Error or Cause as text ("" for none; an unset Error is None, as AWS leaves it)."""
     if value is None:
         return ""
     return value if isinstance(value, str) else intrinsics.dumps(value)

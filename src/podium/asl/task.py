@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podium.asl import dataflow, integrations, limits, recovery, runners, tokens
+from podium.asl import dataflow, datalimit, integrations, limits, recovery, runners, tokens
 from podium.asl.frame import Frame, Outcome
 
 
@@ -26,6 +26,7 @@ def task_once(frame: Frame) -> Any:
     data = dataflow.effective_input(frame)
     timeout = limits.task_seconds(frame, "Timeout")
     result = call(frame, data, timeout)
+    datalimit.check_result(frame.state["Resource"], result)
     return dataflow.finish(frame, result)
 
 

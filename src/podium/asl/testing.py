@@ -14,6 +14,7 @@ retryBackoffIntervalSeconds, catchIndex).
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -78,21 +79,30 @@ def test_state(
     *,
     mock: Mapping[str, Any] | None = None,
     context: Mapping[str, Any] | None = None,
-    variables: Mapping[str, Any] | None = None,
+    variables: Mapping[str, Any] | str | None = None,
     name: str = "TestState",
     query_language: str = "JSONPath",
     state_name: str | None = None,
     state_configuration: Mapping[str, Any] | None = None,
     inspection_level: str = "DEBUG",
     resources: Mapping[str, Callable[[Any], Any]] | None = None,
+    reveal_secrets: bool = False,
 ) -> dict[str, Any]:
     """Run `state` (or the state `state_name` of a whole definition) once on `input`.
 
     Returns `{"status", "output", "nextState", "error", "cause", "inspectionData"}` with the
     keys that apply. An invalid state or mock raises `DefinitionError`.
+
+    `state_name` may name a state nested in a Map's item processor (or a Parallel branch).
+    `variables` is a mapping or, as the TestState API takes it, JSON text of an object.
+    `reveal_secrets` is accepted as TestState takes it; podium has no connection secrets to
+    reveal, and a mock is validated the same whether it is set or not.
     """
     state, name, query_language = _pick(validation.load(state), state_name, name, query_language)
     _check(state, name, query_language)
+    if not isinstance(reveal_secrets, bool):
+        raise _invalid("revealSecrets must be true or false", "/revealSecrets")
+    variables = _variables(variables)
     _check_mock(state, mock)
     _check_context(state, context)
     if inspection_level not in _LEVELS:
@@ -112,13 +122,57 @@ def test_state(
 def _pick(
     definition: Any, state_name: str | None, name: str, language: str
 ) -> tuple[dict[str, Any], str, str]:
-    """The state to test: the given one, or `state_name` (default StartAt) of a machine."""
+    """The state to test: the given one, or `state_name` (default StartAt) of a machine.
+
+    `state_name` may be a state of a nested machine (a Map's ItemProcessor or Iterator, a
+    Parallel's branch); it then defaults to the nested machine's (or the top) QueryLanguage.
+    """
     if not (isinstance(definition, Mapping) and "States" in definition):
         return dict(definition), name, language
     chosen = state_name or definition["StartAt"]
-    if chosen not in definition["States"]:
-        raise _invalid(f"The state {chosen!r} is not in the definition")
-    return dict(definition["States"][chosen]), chosen, definition.get("QueryLanguage", language)
+    language = definition.get("QueryLanguage", language)
+    found = _find_state(definition, chosen, language)
+    if found is None:
+        raise _invalid(f"The state {chosen!r} is not in the definition", "/stateName")
+    return dict(found[0]), chosen, found[1]
+
+
+def _find_state(
+    machine: Mapping[str, Any], name: str, language: str
+) -> tuple[Mapping[str, Any], str] | None:
+    """State `name` of `machine` or of a machine nested in it, with its default language."""
+    states = machine.get("States")
+    if not isinstance(states, Mapping):
+        return None
+    language = machine.get("QueryLanguage", language)
+    if isinstance(states.get(name), Mapping):
+        return states[name], language
+    for state in states.values():
+        if not isinstance(state, Mapping):
+            continue
+        nested = [state.get("ItemProcessor"), state.get("Iterator"), *state.get("Branches", [])]
+        for sub in nested:
+            if isinstance(sub, Mapping):
+                found = _find_state(sub, name, language)
+                if found is not None:
+                    return found
+    return None
+
+
+def _variables(given: Mapping[str, Any] | str | None) -> Mapping[str, Any] | None:
+    """The variables to test with: a mapping, or JSON text of an object as TestState takes."""
+    if not isinstance(given, str):
+        return given
+    try:
+        parsed = json.loads(given)
+    except json.JSONDecodeError as exc:
+        raise _invalid(f"variables must be JSON text of an object: {exc}", "/variables") from None
+    if not isinstance(parsed, dict):
+        raise _invalid(
+            f"variables must be a JSON object of variable names to values, not {given!r}",
+            "/variables",
+        )
+    return parsed
 
 
 def _frame(
@@ -180,7 +234,7 @@ def _run(
     except Exception as exc:
         error, cause = errors.from_exception(exc)
         if kind not in _GUARDED:
-            return {"status": "FAILED", "error": error, "cause": cause}
+            return _failed(error, cause)
         return _handled(frame, error, cause, config, inspection)
     out: dict[str, Any] = {"status": "SUCCEEDED", "output": output}
     if following is not None:
@@ -223,6 +277,8 @@ def _map(frame: Frame, mocked: bool, config: Mapping[str, Any], out: dict[str, A
     found = _map_items(frame, base)
     if found is not None and not frame.jsonata:
         out["afterItemsPath"] = found
+    if found is not None:
+        _inspect_items(frame, base, found, out)
     out["maxConcurrency"] = mapstate.max_concurrency(frame, base)
     for key in ("ToleratedFailureCount", "ToleratedFailurePercentage"):
         value = limits.number(frame, frame.state, key, base)
@@ -248,13 +304,28 @@ def _map_items(frame: Frame, base: Any) -> Any:
     if "ItemReader" in state:
         return None
     if frame.jsonata:
-        return dataflow.evaluate(frame, state["Items"]) if "Items" in state else frame.raw
+        return mapstate.items(frame, base).values  # an array, else QueryEvaluationError
     path = state.get("ItemsPath", "$")
     found = payload.select(path, base, "ItemsPath", frame.variables, frame.context)
     if not isinstance(found, list):
         shown = path[1:] if path.startswith("$$") else path
         raise errors.failure(errors.RUNTIME, f'Reference path "{shown}" must point to array.')
     return found
+
+
+def _inspect_items(frame: Frame, base: Any, found: list[Any], out: dict[str, Any]) -> None:
+    """The item inputs after ItemSelector (or Parameters), and the batches after ItemBatcher."""
+    state = frame.state
+    items = mapstate.Items(found)
+    inputs = [mapstate.item_input(frame, base, items, i) for i in range(len(found))]
+    if "ItemSelector" in state or "Parameters" in state:
+        out["afterItemSelector"] = inputs
+    groups = mapstate.batches(frame, base, inputs)
+    if groups is not None:
+        given, extra = mapstate.batch_input(frame, base)
+        out["afterItemBatcher"] = [
+            {"BatchInput": extra, "Items": group} if given else {"Items": group} for group in groups
+        ]
 
 
 def _declared_tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
@@ -267,14 +338,14 @@ def _declared_tolerance(frame: Frame, base: Any) -> tuple[int, float] | None:
 
 def _handled(
     frame: Frame,
-    error: str,
+    error: str | None,
     cause: str,
     config: Mapping[str, Any],
     inspection: dict[str, Any],
 ) -> dict[str, Any]:
     """RETRIABLE, CAUGHT_ERROR or FAILED for an error of a Task, Parallel or Map state."""
     details: dict[str, Any] = {}
-    out: dict[str, Any] = {"status": "FAILED", "error": error, "cause": cause}
+    out = _failed(error, cause)
     retriers = frame.state.get("Retry", [])
     index = recovery.matching(retriers, error)
     if index is not None:
@@ -291,6 +362,14 @@ def _handled(
             out.update(status="CAUGHT_ERROR", output=output, nextState=following)
     if details:
         inspection["errorDetails"] = details
+    return out
+
+
+def _failed(error: str | None, cause: str) -> dict[str, Any]:
+    """A FAILED response; an unset error (a Fail state without Error) is left out, as AWS does."""
+    out: dict[str, Any] = {"status": "FAILED", "error": error, "cause": cause}
+    if error is None:
+        del out["error"]
     return out
 
 

@@ -11,13 +11,15 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from podium.asl import choice, intrinsics, jsonata
+from podium.asl import choice, integrations, intrinsics, jsonata
 from podium.asl.fieldchecks import (
     assign_names,
+    credentials,
     diag,
     esc,
     intrinsic,
     jsonata_fields,
+    map_label,
     path,
     positive_int,
     reference,
@@ -27,6 +29,10 @@ from podium.asl.fieldchecks import (
 Diagnostic = dict[str, str]
 MAX_NAME = 80
 LANGUAGES = ("JSONPath", "JSONata")
+STANDARD, EXPRESS = "STANDARD", "EXPRESS"
+MACHINE_TYPES = (STANDARD, EXPRESS)
+_EXPRESS_REFUSED = (".sync", ".sync:2", ".waitForTaskToken")
+"""The integration patterns an EXPRESS state machine cannot use (it never waits for a job)."""
 
 _COMMON = {"Type", "Comment", "QueryLanguage"}
 _FLOW = {"Next", "End"}
@@ -83,8 +89,14 @@ def load(definition: object) -> Any:
     return definition
 
 
-def validate(definition: object) -> list[Diagnostic]:
-    """Every problem in `definition` (a dict or JSON text); empty when it is valid."""
+def validate(definition: object, *, machine_type: str = STANDARD) -> list[Diagnostic]:
+    """Every problem in `definition` (a dict or JSON text); empty when it is valid.
+
+    `machine_type` is the type the machine is declared with, STANDARD or EXPRESS: an EXPRESS
+    machine cannot use the `.sync` and `.waitForTaskToken` integration patterns.
+    """
+    if machine_type not in MACHINE_TYPES:
+        raise ValueError(f"machine_type must be STANDARD or EXPRESS, not {machine_type!r}")
     try:
         machine = load(definition)
     except json.JSONDecodeError as exc:
@@ -103,15 +115,21 @@ def validate(definition: object) -> list[Diagnostic]:
     for key in sorted(extra - {"QueryLanguage"}):
         out.append(diag("UNKNOWN_FIELD", f"/{esc(key)}", f"field {key!r} is not allowed"))
     token = _TOP_LANGUAGE.set(language)
+    kind = _MACHINE_TYPE.set(machine_type)
     try:
         out.extend(_machine(machine, "", language))
     finally:
+        _MACHINE_TYPE.reset(kind)
         _TOP_LANGUAGE.reset(token)
     return out
 
 
 _TOP_LANGUAGE: contextvars.ContextVar[str] = contextvars.ContextVar("language", default="JSONPath")
 """The machine's top-level QueryLanguage, which nested states default to (not their parent's)."""
+_MACHINE_TYPE: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "machine_type", default=STANDARD
+)
+"""The type the machine being validated is declared with (STANDARD or EXPRESS)."""
 
 
 def _machine(machine: Mapping[str, Any], at: str, language: str) -> Iterator[Diagnostic]:
@@ -247,8 +265,21 @@ def _nothing(*_: Any) -> Iterator[Diagnostic]:
 def _task(
     state: Mapping[str, Any], at: str, language: str, states: Mapping[str, Any]
 ) -> Iterator[Diagnostic]:
-    if not isinstance(state.get("Resource"), str):
+    resource = state.get("Resource")
+    if not isinstance(resource, str):
         yield diag("MISSING_FIELD", f"{at}/Resource", "a Task needs a Resource string")
+    elif _MACHINE_TYPE.get() == EXPRESS:
+        found = integrations.parse(resource)
+        if found is not None and found.pattern in _EXPRESS_REFUSED:
+            yield diag(
+                "UNSUPPORTED_INTEGRATION",
+                f"{at}/Resource",
+                f"Express state machines do not support the {found.pattern!r} integration "
+                f"pattern of {resource!r}: use the request-response resource {found.base!r} "
+                "or declare the machine STANDARD",
+            )
+    if "Credentials" in state:
+        yield from credentials(state["Credentials"], f"{at}/Credentials", language)
     for key in ("TimeoutSeconds", "HeartbeatSeconds"):
         value = state.get(key)
         if value is not None and not positive_int(value) and not jsonata.is_expression(value):
@@ -397,6 +428,8 @@ def _map(
         yield from _sub(state[key], f"{at}/{key}", language)
     if "ItemSelector" in state and "Parameters" in state:
         yield diag("INVALID_FIELDS", at, "use ItemSelector or Parameters, not both")
+    if "Label" in state:
+        yield from map_label(state["Label"], f"{at}/Label")
     value = state.get("MaxConcurrency")
     if value is not None and not (
         positive_int(value) or value == 0 or jsonata.is_expression(value)
@@ -408,9 +441,13 @@ def _map(
     ):
         yield diag("INVALID_VALUE", f"{at}/ToleratedFailurePercentage", "must be 0 to 100")
     if "Items" in state and not (
-        isinstance(state["Items"], list | dict) or jsonata.is_expression(state["Items"])
+        isinstance(state["Items"], list) or jsonata.is_expression(state["Items"])
     ):
-        yield diag("INVALID_TYPE", f"{at}/Items", "Items must be an array, object or {% %}")
+        yield diag(
+            "INVALID_TYPE",
+            f"{at}/Items",
+            "Items must be a JSON array or a {% %} expression that evaluates to one",
+        )
 
 
 def _sub(machine: Any, at: str, language: str) -> Iterator[Diagnostic]:

@@ -180,9 +180,14 @@ def register(
     *,
     queue: str = "default",
     timeout: float | None = None,
+    machine_type: str = validation.STANDARD,
 ) -> AslWorkflow:
-    """Validate `definition` (a dict or JSON text), map its resources to steps, register it."""
-    problems = validation.validate(definition)
+    """Validate `definition` (a dict or JSON text), map its resources to steps, register it.
+
+    `machine_type` is STANDARD or EXPRESS: an EXPRESS machine may not use `.sync` or
+    `.waitForTaskToken` integrations (it runs the same way otherwise).
+    """
+    problems = validation.validate(definition, machine_type=machine_type)
     machine = validation.load(definition) if not problems else None
     if machine is not None:
         problems = _unmapped(machine, resources)
