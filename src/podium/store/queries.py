@@ -47,6 +47,27 @@ def adapt(dialect: str, sql: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=4096)
+def numbered(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with its `:name` placeholders as `?1, ?2, ...`, and the names in that order.
+
+    A name used twice keeps one number. Binding a tuple by position is much cheaper for
+    SQLite's driver than a dict by name (which it looks up as a new string per parameter).
+    """
+    names: dict[str, int] = {}
+    out: list[str] = []
+    last = 0
+    for match in _PLACEHOLDER.finditer(sql):
+        name = match.group(1)
+        if name is None:
+            continue
+        number = names.setdefault(name, len(names) + 1)
+        out.append(f"{sql[last : match.start()]}?{number}")
+        last = match.end()
+    out.append(sql[last:])
+    return "".join(out), tuple(names)
+
+
 def _read(folder: str, feature: str) -> str:
     entry = importlib.resources.files("podium.store") / "sql" / folder / f"{feature}.sql"
     return entry.read_text() if entry.is_file() else ""

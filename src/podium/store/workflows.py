@@ -28,6 +28,7 @@ class WorkflowStore:
         self._c = connector
         self._q = queries.load(connector.dialect, FEATURE)
         self._features: dict[Callable[[base.Connector], Any], Any] = {}
+        self._claim_sqls: dict[int, tuple[str, tuple[str, ...]]] = {}
 
     @property
     def connector(self) -> base.Connector:
@@ -52,9 +53,8 @@ class WorkflowStore:
         self, new: base.NewWorkflow, now: float
     ) -> tuple[base.WorkflowRecord, bool]:
         """See `Store.create_workflow`."""
-        rows = self._c.execute(self._q["create_workflow"], new.row(now)).rows
-        if rows:
-            return base.WorkflowRecord.from_row(rows[0]), True
+        if self._c.execute(self._q["create_workflow"], new.row(now)).rowcount == 1:
+            return new.record(now), True
         record = self.get_workflow(new.id)
         if record is None:
             raise errors.PodiumError(f"workflow {new.id!r} was neither created nor found")
@@ -99,14 +99,19 @@ class WorkflowStore:
     def _claim_plain(
         self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
     ) -> list[base.Claim]:
-        params = {
-            "owner": owner,
-            "queues": self._c.array(queues),
-            "limit": limit,
-            "now": now,
-            "lease_until": now + lease_seconds,
-        }
-        return [base.Claim.from_row(row) for row in self._c.execute(self._q["claim"], params).rows]
+        sql, names = self._claim_sql(len(queues))
+        params: dict[str, Any] = dict(zip(names, queues, strict=True))
+        params.update(owner=owner, limit=limit, now=now, lease_until=now + lease_seconds)
+        return [base.Claim.from_row(row) for row in self._c.execute(sql, params).rows]
+
+    def _claim_sql(self, count: int) -> tuple[str, tuple[str, ...]]:
+        """The claim statement for `count` queues (`{queues}` becomes :q0, :q1, ...), its names."""
+        found = self._claim_sqls.get(count)
+        if found is None:
+            names = tuple(f"q{i}" for i in range(count))
+            listed = queries.adapt(self._c.dialect, ", ".join(f":{name}" for name in names))
+            found = self._claim_sqls[count] = (self._q["claim"].replace("{queues}", listed), names)
+        return found
 
     def claim_one(
         self, workflow_id: str, owner: str, now: float, lease_seconds: float
@@ -142,12 +147,12 @@ class WorkflowStore:
     def load_history(self, workflow_id: str) -> list[base.HistoryEvent]:
         """See `Store.load_history`."""
         rows = self._c.query(self._q["load_history"], {"id": workflow_id})
-        return [base.HistoryEvent(**row) for row in rows]
+        return [base.HistoryEvent(*row.values()) for row in rows]  # columns in field order
 
     def load_attempts(self, workflow_id: str) -> list[base.Attempt]:
         """See `Store.load_attempts`."""
         rows = self._c.query(self._q["load_attempts"], {"id": workflow_id})
-        return [base.Attempt(**row) for row in rows]
+        return [base.Attempt(*row.values()) for row in rows]  # columns in field order
 
     def append_history(self, fence: base.Fence, event: base.HistoryEvent) -> None:
         """See `Store.append_history`."""

@@ -13,8 +13,7 @@ INSERT INTO podium_workflows
      created_at, updated_at, claimable_at, deadline, lease_owner, lease_epoch, runs)
 VALUES (:id, :workflow, :status, :queue, :priority, :key, :input, :parent_id, :now, :now,
         :claimable_at, :deadline, :owner, :lease_epoch, :runs)
-ON CONFLICT (id) DO NOTHING
-RETURNING *;
+ON CONFLICT (id) DO NOTHING;
 
 -- name: get_workflow
 SELECT * FROM podium_workflows WHERE id = :id;

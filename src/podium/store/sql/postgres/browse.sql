@@ -18,9 +18,6 @@ WHERE (:status::text IS NULL OR status = :status::text)
 ORDER BY created_at DESC, id DESC
 LIMIT :limit OFFSET :offset;
 
--- name: status_counts
-SELECT workflow, status, count(*) AS n FROM podium_workflows GROUP BY workflow, status;
-
 -- name: queue_stats
 SELECT queue,
        sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END)::bigint AS pending,
@@ -33,9 +30,3 @@ SELECT queue,
 FROM podium_workflows
 WHERE status IN ('pending', 'running', 'waiting')
 GROUP BY queue ORDER BY queue;
-
--- name: leases
-SELECT lease_owner AS worker, count(*) AS running, max(claimable_at) AS lease_until
-FROM podium_workflows
-WHERE status = 'running' AND lease_owner IS NOT NULL
-GROUP BY lease_owner ORDER BY lease_owner;

@@ -1,26 +1,3 @@
--- Named queries of queue-based load leveling (podium.store.queues), PostgreSQL. Each block
--- starts with "-- name: NAME"; values are bound parameters named :like_this. A limited
--- claim and a bounded start lock the queue's row first (`lock`), so they serialize per
--- queue, and every later statement of the transaction sees what the previous holder wrote.
-
--- name: upsert
-INSERT INTO podium_queues
-    (name, concurrency, per_key_concurrency, rate_limit, rate_period, max_depth, priority,
-     updated_at)
-VALUES (:name, :concurrency, :per_key_concurrency, :rate_limit, :rate_period,
-        :max_depth, :priority, :now)
-ON CONFLICT (name) DO UPDATE SET
-    concurrency = excluded.concurrency,
-    per_key_concurrency = excluded.per_key_concurrency,
-    rate_limit = excluded.rate_limit,
-    rate_period = excluded.rate_period,
-    max_depth = excluded.max_depth,
-    priority = excluded.priority,
-    updated_at = excluded.updated_at;
-
--- name: all
-SELECT * FROM podium_queues ORDER BY name;
-
 -- name: lock
 SELECT * FROM podium_queues WHERE name = :name FOR UPDATE;
 
@@ -33,22 +10,6 @@ DELETE FROM podium_queue_running r
 WHERE r.queue = :queue AND NOT EXISTS (
     SELECT 1 FROM podium_workflows w WHERE w.id = r.workflow_id AND w.status = 'running'
 );
-
--- name: running
-SELECT workflow_id, key FROM podium_queue_running WHERE queue = :queue;
-
--- name: takeovers
--- Running workflows of the queue whose lease expired: they hold their slot already.
-SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
-WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
-ORDER BY w.claimable_at
-LIMIT :limit;
-
--- name: prune_starts
-DELETE FROM podium_queue_starts WHERE queue = :queue AND started_at <= :since;
-
--- name: count_starts
-SELECT count(*) AS n FROM podium_queue_starts WHERE queue = :queue;
 
 -- name: candidates
 -- Ready workflows in claiming order; with :fresh false only those that ran before.
@@ -68,17 +29,6 @@ WHERE id IN (SELECT json_array_elements_text(:ids::json)) AND queue = :queue
   AND claimable_at IS NOT NULL AND claimable_at <= :now
 RETURNING *;
 
--- name: add_running
-INSERT INTO podium_queue_running (workflow_id, queue, key, claimed_at)
-VALUES (:id, :queue, :key, :now)
-ON CONFLICT (workflow_id) DO UPDATE SET
-    queue = excluded.queue, key = excluded.key, claimed_at = excluded.claimed_at;
-
--- name: add_start
-INSERT INTO podium_queue_starts (queue, workflow_id, started_at)
-VALUES (:queue, :id, :now)
-ON CONFLICT (queue, workflow_id) DO NOTHING;
-
 -- name: create_bounded
 -- create_workflow for a queue with max_depth, run after `lock` in the same transaction.
 INSERT INTO podium_workflows
@@ -93,25 +43,3 @@ WHERE (SELECT count(*) FROM podium_workflows
       < :max_depth
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
-
--- name: candidate
-SELECT id, status, key, runs FROM podium_workflows
-WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now;
-
--- name: get_workflow
-SELECT * FROM podium_workflows WHERE id = :id;
-
--- name: workflow_queue
-SELECT queue FROM podium_workflows WHERE id = :id;
-
--- name: stats
-SELECT coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS depth,
-       coalesce(sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS running,
-       min(CASE WHEN status = 'pending' THEN created_at END) AS oldest
-FROM podium_workflows
-WHERE queue = :queue AND claimable_at IS NOT NULL;
-
--- name: finished_since
-SELECT count(*) AS n FROM podium_workflows
-WHERE queue = :queue AND claimable_at IS NULL AND status IN ('completed', 'failed')
-  AND updated_at >= :since;

@@ -1,6 +1,7 @@
 -- The core store's queries that are PostgreSQL's own (podium.store.workflows); the shared
--- ones are in common/workflows.sql. Lists of values arrive as arrays. Every statement runs
--- alone in autocommit (one round trip) unless the store says otherwise.
+-- ones are in common/workflows.sql. Lists of ids arrive as arrays; {queues} is one
+-- placeholder per queue. Every statement runs alone in autocommit (one round trip) unless
+-- the store says otherwise.
 
 -- The picked rows are locked with SKIP LOCKED, so concurrent claimers take disjoint sets;
 -- MATERIALIZED makes the pick run exactly once (a LIMIT ... SKIP LOCKED subquery that the
@@ -9,7 +10,7 @@
 -- name: claim
 WITH picked AS MATERIALIZED (
     SELECT id, claimable_at FROM podium_workflows
-    WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND queue = ANY(:queues::text[])
+    WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND queue IN ({queues})
     ORDER BY priority DESC, claimable_at
     LIMIT :limit
     FOR UPDATE SKIP LOCKED

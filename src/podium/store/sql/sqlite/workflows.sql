@@ -1,5 +1,7 @@
 -- The core store's queries that are SQLite's own (podium.store.workflows); the shared ones
--- are in common/workflows.sql. Lists of values arrive as JSON arrays (read with json_each).
+-- are in common/workflows.sql. Lists of ids arrive as JSON arrays (read with json_each);
+-- {queues} is one placeholder per queue, so a claim of one queue walks the claim index in
+-- its order and stops at the limit (json_each there would sort every ready row first).
 
 -- name: claim
 UPDATE podium_workflows
@@ -9,7 +11,7 @@ SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :o
 WHERE id IN (
     SELECT id FROM podium_workflows
     WHERE claimable_at IS NOT NULL AND claimable_at <= :now
-      AND queue IN (SELECT value FROM json_each(:queues))
+      AND queue IN ({queues})
     ORDER BY priority DESC, claimable_at
     LIMIT :limit
 )

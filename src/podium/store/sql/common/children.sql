@@ -1,0 +1,44 @@
+-- The children queries every dialect shares; the ones whose SQL differs are in
+-- <dialect>/children.sql. Each block starts with "-- name: NAME"; values are bound
+-- parameters named :like_this.
+
+-- name: open_children
+SELECT COUNT(*) AS n FROM podium_workflows
+WHERE parent_id = :parent_id AND status IN ('pending', 'running', 'waiting');
+
+-- name: set_wait
+INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (:id, :at_most)
+ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;
+
+-- name: clear_wait
+DELETE FROM podium_child_waits WHERE workflow_id = :id;
+
+-- name: wake_due
+SELECT w.at_most AS at_most,
+       (SELECT COUNT(*) FROM podium_workflows
+        WHERE parent_id = :id AND status IN ('pending', 'running', 'waiting')) AS open
+FROM podium_child_waits AS w WHERE w.workflow_id = :id;
+
+-- name: cancel_descendants
+UPDATE podium_workflows
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
+WHERE status IN ('pending', 'running', 'waiting') AND id IN (
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM podium_workflows WHERE parent_id = :id
+        UNION
+        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+    )
+    SELECT id FROM tree
+);
+
+-- name: ready_descendants
+WITH RECURSIVE tree(id) AS (
+    SELECT id FROM podium_workflows WHERE parent_id = :id
+    UNION
+    SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+)
+SELECT id FROM podium_workflows
+WHERE id IN (SELECT id FROM tree) AND claimable_at IS NOT NULL AND claimable_at <= :now
+ORDER BY claimable_at LIMIT :limit;

@@ -1,0 +1,73 @@
+-- The queues queries every dialect shares; the ones whose SQL differs are in
+-- <dialect>/queues.sql. Each block starts with "-- name: NAME"; values are bound
+-- parameters named :like_this.
+
+-- Named queries of queue-based load leveling (podium.store.queues), SQLite. Each block
+-- starts with "-- name: NAME"; values are bound parameters named :like_this. A limited
+-- claim runs in one BEGIN IMMEDIATE transaction, which already excludes every other writer.
+
+-- name: upsert
+INSERT INTO podium_queues
+    (name, concurrency, per_key_concurrency, rate_limit, rate_period, max_depth, priority,
+     updated_at)
+VALUES (:name, :concurrency, :per_key_concurrency, :rate_limit, :rate_period, :max_depth,
+        :priority, :now)
+ON CONFLICT (name) DO UPDATE SET
+    concurrency = excluded.concurrency,
+    per_key_concurrency = excluded.per_key_concurrency,
+    rate_limit = excluded.rate_limit,
+    rate_period = excluded.rate_period,
+    max_depth = excluded.max_depth,
+    priority = excluded.priority,
+    updated_at = excluded.updated_at;
+
+-- name: all
+SELECT * FROM podium_queues ORDER BY name;
+
+-- name: running
+SELECT workflow_id, key FROM podium_queue_running WHERE queue = :queue;
+
+-- name: takeovers
+-- Running workflows of the queue whose lease expired: they hold their slot already.
+SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
+WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
+ORDER BY w.claimable_at
+LIMIT :limit;
+
+-- name: prune_starts
+DELETE FROM podium_queue_starts WHERE queue = :queue AND started_at <= :since;
+
+-- name: count_starts
+SELECT count(*) AS n FROM podium_queue_starts WHERE queue = :queue;
+
+-- name: add_running
+INSERT INTO podium_queue_running (workflow_id, queue, key, claimed_at)
+VALUES (:id, :queue, :key, :now)
+ON CONFLICT (workflow_id) DO UPDATE SET
+    queue = excluded.queue, key = excluded.key, claimed_at = excluded.claimed_at;
+
+-- name: add_start
+INSERT INTO podium_queue_starts (queue, workflow_id, started_at) VALUES (:queue, :id, :now)
+ON CONFLICT (queue, workflow_id) DO NOTHING;
+
+-- name: candidate
+SELECT id, status, key, runs FROM podium_workflows
+WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now;
+
+-- name: get_workflow
+SELECT * FROM podium_workflows WHERE id = :id;
+
+-- name: workflow_queue
+SELECT queue FROM podium_workflows WHERE id = :id;
+
+-- name: stats
+SELECT coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) AS depth,
+       coalesce(sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END), 0) AS running,
+       min(CASE WHEN status = 'pending' THEN created_at END) AS oldest
+FROM podium_workflows
+WHERE queue = :queue AND claimable_at IS NOT NULL;
+
+-- name: finished_since
+SELECT count(*) AS n FROM podium_workflows
+WHERE queue = :queue AND claimable_at IS NULL AND status IN ('completed', 'failed')
+  AND updated_at >= :since;
