@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from nabscore import Series, load_corpus, sweep  # noqa: E402
+from benchmarks.intelligence.nabscore import Series, load_corpus, sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / ".." / "shared" / "data" / "nab-dev"

@@ -68,7 +68,9 @@ def load_corpus(root: Path) -> list[Series]:
             ts, value = line.split(",")
             stamps.append(datetime.fromisoformat(ts))
             values.append(float(value))
-        index = {ts: i for i, ts in enumerate(stamps)}
+        index: dict[datetime, int] = {}
+        for i, ts in enumerate(stamps):
+            index.setdefault(ts, i)  # NAB looks windows up by first occurrence
         windows = [
             (index[datetime.fromisoformat(a)], index[datetime.fromisoformat(b)])
             for a, b in labels[rel]
@@ -177,7 +179,7 @@ def sweep(
             i += 1
         raw = tp_sum + fp_sum - profile["fn"] * (n_windows - detected)
         if raw > best.raw:
-            best = Result(0.0, raw, float(threshold), detected, n_windows, fp_count)
+            best = Result(0.0, float(raw), float(threshold), detected, n_windows, fp_count)
     perfect = profile["tp"] * n_windows
     best.score = 100.0 * (best.raw - null) / (perfect - null) if perfect > null else 0.0
     return best
