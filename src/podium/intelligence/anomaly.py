@@ -16,9 +16,11 @@ non-negative number in the series' own units:
    so a daily pattern that breaks is seen even when every value is in its usual range.
 
 Each statistic is compared with its own *record*: the largest value it has taken so far,
-decaying by a factor 0.9999 per point (a half-life of about 7,000 points, so a record set
-long ago fades). The ratio ``r = max_j stat_j / record_j`` is the anomaly evidence: ``r > 1``
-means "more unusual than anything seen lately, by this measure". The score is
+fading by a factor ``min(0.9999, 1 - 0.5 / (n + 64))`` at point ``n``: a record set at point
+``a`` weighs about ``sqrt(a / n)`` by point ``n`` (memory proportional to age, so the wild
+first hours of a series do not mask later incidents), and never more than a half-life of
+about 7,000 points allows. The ratio ``r = max_j stat_j / record_j`` is the anomaly
+evidence: ``r > 1`` means "more unusual than anything seen lately, by this measure". The score is
 ``r / (1 + r)``, in [0, 1), so 0.5 means "equal to the record". Because the record then
 rises to the anomalous value, the points right after an alert only alarm again if they are
 stranger still: repeated alerts for one incident are suppressed without a timer, which is
@@ -65,6 +67,7 @@ _FAST_ALPHA = 0.1  # short-run EWMA of |x - x_prev| (about 10 points)
 _SLOW_ALPHA = 0.005  # long-run EWMA of |x - x_prev| (about 200 points)
 _SLOT_ALPHA = 0.3  # per-slot EWMA of the time-of-day baseline (a few days)
 _RECORD_DECAY = 0.9999  # per point: records fade with a half-life of ~7,000 points
+_AGE_FADE = 0.5  # ...and faster while the series is young: by (age then / age now) ** 0.5
 _WARMUP = 64  # points scored 0 while the statistics settle
 _GAPS = 8  # sampling intervals used to learn the time-of-day slot width
 _STATS = 4
@@ -201,8 +204,9 @@ class AnomalyDetector:
 
         ratio = 0.0
         records = self._records
+        decay = min(_RECORD_DECAY, 1.0 - _AGE_FADE / (n + _WARMUP))
         for j in range(_STATS):
-            record = records[j] * _RECORD_DECAY
+            record = records[j] * decay
             stat = stats[j]
             if record > 0.0 and stat > ratio * record:
                 ratio = stat / record
