@@ -2,7 +2,7 @@
 
 Method
 ------
-Each point updates four cheap causal statistics of "how unusual is now", each a
+Each point updates five cheap causal statistics of "how unusual is now", each a
 non-negative number in the series' own units:
 
 1. **level**: ``|x - m|``, the distance from an exponentially weighted moving average
@@ -13,7 +13,12 @@ non-negative number in the series' own units:
    short-run one, large when a moving series stops moving;
 4. **time of day**: ``|x - s[slot]|``, the distance from an EWMA kept per time-of-day slot
    (the slot width is the series' typical sampling interval, learned from its first points),
-   so a daily pattern that breaks is seen even when every value is in its usual range.
+   so a daily pattern that breaks is seen even when every value is in its usual range;
+5. **sustained time of day**: an EWMA over about 20 points (the level's span) of that
+   distance, so a moderate departure from the daily pattern that lasts (a shifted or missing
+   daily cycle, a drift within the usual range) stands out from isolated noisy points, which
+   set the record of statistic 4 but average out here (the same idea as averaging the raw
+   anomaly score in Numenta's anomaly likelihood, Ahmad et al., Neurocomputing 2017).
 
 Each statistic is compared with its own *record*: the largest value it has taken so far,
 fading by a factor ``min(0.9999, 1 - 0.5 / (n + 64))`` at point ``n``: a record set at point
@@ -66,11 +71,12 @@ _LEVEL_ALPHA = 0.05  # EWMA of the values (about 20 points)
 _FAST_ALPHA = 0.1  # short-run EWMA of |x - x_prev| (about 10 points)
 _SLOW_ALPHA = 0.005  # long-run EWMA of |x - x_prev| (about 200 points)
 _SLOT_ALPHA = 0.3  # per-slot EWMA of the time-of-day baseline (a few days)
+_SUSTAIN_ALPHA = 0.05  # EWMA of the time-of-day distance (about 20 points, the level's span)
 _RECORD_DECAY = 0.9999  # per point: records fade with a half-life of ~7,000 points
 _AGE_FADE = 0.5  # ...and faster while the series is young: by (age then / age now) ** 0.5
 _WARMUP = 64  # points scored 0 while the statistics settle
 _GAPS = 8  # sampling intervals used to learn the time-of-day slot width
-_STATS = 4
+_STATS = 5
 
 
 def _seconds(timestamp: Any) -> float:
@@ -129,6 +135,7 @@ class AnomalyDetector:
         self._first_times: list[float] = []
         self._slot_width = 0.0  # 0 = no time-of-day baseline (not learned yet, or coarse data)
         self._slots: dict[int, float] = {}
+        self._sustained = 0.0  # EWMA of the time-of-day distance
 
     @property
     def count(self) -> int:
@@ -198,7 +205,14 @@ class AnomalyDetector:
             else:
                 seasonal = abs(x - base)
                 self._slots[slot] = base + _SLOT_ALPHA * (x - base)
-        stats = (abs(x - self._level), self._fast, self._slow / (self._fast + tiny), seasonal)
+        self._sustained += _SUSTAIN_ALPHA * (seasonal - self._sustained)
+        stats = (
+            abs(x - self._level),
+            self._fast,
+            self._slow / (self._fast + tiny),
+            seasonal,
+            self._sustained,
+        )
         self._level += _LEVEL_ALPHA * (x - self._level)
         self._prev = x
 

@@ -78,6 +78,23 @@ def test_a_level_shift_is_found_where_it_starts():
     assert near > max(scores[2010:])
 
 
+def test_a_missing_daily_cycle_is_found_on_most_seeds():
+    """One day without its daily swing (values stay in the usual range) outscores the
+    preceding normal days: the time-of-day statistics, raw and sustained."""
+    day = 86400 // STEP
+    found = 0
+    for seed in range(6):
+        rng = random.Random(seed)
+        series = []
+        for i in range(3000):
+            amp = 0.0 if 7 * day <= i < 8 * day else 10.0
+            x = 50.0 + amp * math.sin(2 * math.pi * i / day) + rng.gauss(0, 1.0)
+            series.append((START + i * STEP, x))
+        scores = AnomalyDetector()(series)
+        found += max(scores[7 * day : 8 * day]) > max(scores[1000 : 7 * day])
+    assert found >= 5
+
+
 def test_a_clean_seasonal_series_stays_low():
     scores = AnomalyDetector()(seasonal(4000, seed=7))
     after_warmup = scores[600:]
