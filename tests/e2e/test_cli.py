@@ -143,6 +143,13 @@ def test_start_worker_ls_show(cli: CLI) -> None:
     assert "greet_step" in shown and '"hello ada"' in shown and "completed" in shown
 
 
+def test_worker_without_queues_serves_every_declared_queue(cli: CLI) -> None:
+    workflow_id = cli.start("greet", "--input", '"scan"', "--queue", "scan")
+    with cli.worker():
+        cli.wait_for(workflow_id, "completed")
+    assert "queues default,scan" in (cli.tmp_path / "worker.log").read_text()
+
+
 def test_cancel_a_pending_workflow(cli: CLI) -> None:
     workflow_id = cli.start("greet", "--input", '"bo"', "--delay", "3600")
     assert cli.ok("cancel", workflow_id).strip() == f"cancelled {workflow_id}"
