@@ -41,6 +41,7 @@ SELECT workflow_id, key FROM podium_queue_running WHERE queue = :queue;
 -- Running workflows of the queue whose lease expired: they hold their slot already.
 SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
 WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
+  AND (:any_workflow::boolean OR w.workflow = ANY(:workflows::text[]))
 ORDER BY w.claimable_at
 LIMIT :limit;
 
@@ -55,6 +56,7 @@ SELECT count(*) AS n FROM podium_queue_starts WHERE queue = :queue;
 SELECT id, status, key, runs FROM podium_workflows
 WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
   AND (:fresh::boolean OR runs > 0)
+  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
 ORDER BY priority DESC, claimable_at
 LIMIT :limit OFFSET :offset;
 
@@ -96,7 +98,8 @@ RETURNING *;
 
 -- name: candidate
 SELECT id, status, key, runs FROM podium_workflows
-WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now;
+WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
+  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]));
 
 -- name: get_workflow
 SELECT * FROM podium_workflows WHERE id = :id;
