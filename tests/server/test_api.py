@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import podium
+
 START = "/api/v1/workflows"
 
 
@@ -268,9 +270,9 @@ def test_a_value_podium_refuses_is_400_not_500(client, as_scope):
     assert response.json()["error"]["message"]
 
 
-def test_resume_keeps_every_attempt_in_the_api_and_the_dashboard(client, as_scope, app, tokens):
-    import podium
-
+def test_resume_keeps_every_attempt_in_the_api_and_the_dashboard(
+    client, as_scope, app: podium.App, tokens
+):
     broken = {"yes": True}
 
     @app.workflow
