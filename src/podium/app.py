@@ -478,10 +478,23 @@ class App:
             return self._inline_owner
 
     def worker(self, concurrency: int = 16, queues: Sequence[str] | None = None) -> worker.Worker:
-        """A worker of this app: `with app.worker(...):` in the background, or `.run()`."""
+        """A worker of this app: `with app.worker(...):` in the background, or `.run()`.
+
+        Without `queues=` it serves `default`, every queue declared with `app.queue(...)` and
+        every queue a registered workflow starts on by default (`@app.workflow(queue=...)`);
+        naming `queues=` restricts it to those.
+        """
+        if queues is None:
+            queues = self.served_queues()
         w = worker.Worker(self.runtime, concurrency=concurrency, queues=queues)
         self._workers.append(w)
         return w
+
+    def served_queues(self) -> list[str]:
+        """The queues a worker without `queues=` serves: `default`, declared, workflows' own."""
+        names = ["default", *self._queues]
+        names += [d.options.queue for d in list(self.registry.workflows.values())]
+        return list(dict.fromkeys(names))
 
     def publish(
         self, topic: str, payload: Any = None, key: str | None = None, id: str | None = None

@@ -54,7 +54,9 @@ def drive_children(rt: runtime.Runtime, workflow_id: str, owner: str) -> bool:
     while True:
         progress = False
         for child_id in store.ready_descendants(workflow_id, rt.clock.time(), DRIVE_BATCH):
-            claim = rt.store.claim_one(child_id, owner, rt.clock.time(), rt.settings.lease_seconds)
+            claim = rt.store.claim_one(
+                child_id, owner, rt.clock.time(), rt.settings.lease_seconds, rt.workflow_names()
+            )
             if claim is not None:
                 worker.execute(rt, claim, NEVER_RELEASED)
                 ran = progress = True
@@ -72,7 +74,9 @@ def _run_if_ready(rt: runtime.Runtime, workflow_id: str, owner: str) -> base.Wor
     record = _read(rt, workflow_id)
     if record.status in TERMINAL_STATUSES or not _ready(rt, record):
         return record
-    claim = rt.store.claim_one(workflow_id, owner, rt.clock.time(), rt.settings.lease_seconds)
+    claim = rt.store.claim_one(
+        workflow_id, owner, rt.clock.time(), rt.settings.lease_seconds, rt.workflow_names()
+    )
     if claim is None:
         return record
     worker.execute(rt, claim, NEVER_RELEASED)

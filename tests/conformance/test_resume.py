@@ -89,3 +89,57 @@ def test_resume_of_a_completed_workflow_is_refused(app: podium.App):
 def test_resume_unknown_raises_not_found(app: podium.App):
     with pytest.raises(podium.WorkflowNotFound):
         app.resume("nope")
+
+
+def test_resume_keeps_every_earlier_attempt_with_its_error(app: podium.App):
+    broken = {"times": 2}
+
+    @app.step
+    def ship() -> str:
+        if broken["times"]:
+            broken["times"] -= 1
+            raise ConnectionError(f"warehouse down ({broken['times']} left)")
+        return "shipped"
+
+    @app.workflow
+    def order() -> str:
+        return str(ship())
+
+    with pytest.raises(podium.WorkflowFailed):
+        app.run(order, id="o-kept")
+    app.resume("o-kept")
+    with app.worker():
+        with pytest.raises(podium.WorkflowFailed):
+            app.get("o-kept").result(timeout=10)
+        app.resume("o-kept")
+        assert app.get("o-kept").result(timeout=10) == "shipped"
+    attempts = app.store.load_workflow_attempts("o-kept")
+    assert [(a.attempt, a.status, a.error_type) for a in attempts] == [
+        (1, "failed", "ConnectionError"),
+        (2, "failed", "ConnectionError"),
+        (3, "completed", None),
+    ]
+    assert attempts[0].error_message == "warehouse down (1 left)"
+    assert attempts[1].error_message == "warehouse down (0 left)"
+    assert all("ConnectionError" in (a.error_traceback or "") for a in attempts[:2])
+    assert [a.runs for a in attempts] == [1, 1, 1]
+    assert attempts[0].resumed_at == attempts[1].started_at
+    assert attempts[2].ended_at is not None and attempts[2].resumed_at is None
+    assert all(a.started_at <= (a.ended_at or 0) for a in attempts)
+
+
+def test_a_cancelled_attempt_is_kept_and_a_second_resume_keeps_nothing(app: podium.App):
+    @app.workflow
+    def later() -> str:
+        return "done"
+
+    handle = app.start(later, id="c-kept", delay=3600)
+    handle.cancel()
+    app.resume("c-kept")
+    assert app.store.resume("c-kept", 0.0) is not None  # pending now: nothing to reopen
+    attempts = app.store.load_workflow_attempts("c-kept")
+    assert [(a.attempt, a.status, a.error_type) for a in attempts] == [
+        (1, "cancelled", "WorkflowCancelled"),
+        (2, "pending", None),
+    ]
+    assert app.store.load_workflow_attempts("no-such-id") == []

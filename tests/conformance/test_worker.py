@@ -173,3 +173,27 @@ def test_worker_options_are_validated(app: podium.App):
         app.worker(concurrency=0)
     with pytest.raises(podium.ConfigurationError, match="queues"):
         app.worker(queues=[])
+
+
+def test_worker_without_queues_serves_default_and_every_declared_queue(app: podium.App):
+    app.queue("scan", concurrency=2)
+    app.queue("bulk")
+
+    @app.workflow
+    def scan(n: int) -> int:
+        return n * 2
+
+    @app.workflow(queue="emails")
+    def email() -> str:
+        return "sent"
+
+    handles = [app.start(scan, 1, queue="scan"), app.start(scan, 2, queue="bulk")]
+    handles += [app.start(scan, 3), app.start(email)]
+    with app.worker() as w:
+        assert w.queues == ["default", "scan", "bulk", "emails"]
+        assert [h.result(timeout=10) for h in handles] == [2, 4, 6, "sent"]
+
+
+def test_worker_with_queues_serves_only_those(app: podium.App):
+    app.queue("scan")
+    assert app.worker(queues=["scan"]).queues == ["scan"]

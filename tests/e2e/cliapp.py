@@ -7,6 +7,7 @@ import os
 import podium
 
 app = podium.App("cliapp")
+app.queue("scan")
 
 
 @app.step

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from podium.store import base, factory
+from podium.store import auth, base, factory
 
 PODIUM = str(Path(sys.executable).with_name("podium"))
 HERE = Path(__file__).parent
@@ -65,6 +65,25 @@ class CLI:
         deadline = time.monotonic() + within
         while self.record(workflow_id).status not in statuses:
             assert time.monotonic() < deadline, f"{workflow_id} never reached {statuses}"
+            time.sleep(0.05)
+
+    def audit(self) -> list[auth.AuditEntry]:
+        store = factory.open_store(self.url)
+        try:
+            return auth.AuthStore(store).audit_log()
+        finally:
+            store.close()
+
+    def wait_for_worker(self, within: float = 30) -> None:
+        deadline = time.monotonic() + within
+        while True:
+            store = factory.open_store(self.url)
+            try:
+                if store.live_workers(time.time()):
+                    return
+            finally:
+                store.close()
+            assert time.monotonic() < deadline, "no worker registered"
             time.sleep(0.05)
 
     @contextlib.contextmanager
@@ -143,6 +162,13 @@ def test_start_worker_ls_show(cli: CLI) -> None:
     assert "greet_step" in shown and '"hello ada"' in shown and "completed" in shown
 
 
+def test_worker_without_queues_serves_every_declared_queue(cli: CLI) -> None:
+    workflow_id = cli.start("greet", "--input", '"scan"', "--queue", "scan")
+    with cli.worker():
+        cli.wait_for(workflow_id, "completed")
+    assert "queues default,scan" in (cli.tmp_path / "worker.log").read_text()
+
+
 def test_cancel_a_pending_workflow(cli: CLI) -> None:
     workflow_id = cli.start("greet", "--input", '"bo"', "--delay", "3600")
     assert cli.ok("cancel", workflow_id).strip() == f"cancelled {workflow_id}"
@@ -164,6 +190,37 @@ def test_resume_a_failed_workflow(cli: CLI) -> None:
     assert json.loads(cli.record(workflow_id).output or "") == "hello gate, through"
     assert_user_error(cli("resume", workflow_id), "completed", "only failed or cancelled")
     assert_user_error(cli("cancel", workflow_id), "already completed")
+    shown = cli.ok("show", workflow_id)
+    assert "attempts of the workflow" in shown
+    assert "RuntimeError: gate" in shown and "traceback of attempt 1" in shown
+    entries = cli.audit()
+    assert [(e.action, e.target, e.detail) for e in entries] == [
+        ("workflow.resume", workflow_id, {"was": "failed", "via": "cli"})
+    ]
+    assert entries[0].actor.startswith("cli:")
+
+
+def test_cli_cancel_is_audited(cli: CLI) -> None:
+    workflow_id = cli.start("greet", "--input", '"au"', "--delay", "3600")
+    cli.ok("cancel", workflow_id)
+    cli.ok("resume", workflow_id)
+    entries = cli.audit()
+    assert [(e.action, e.detail["was"]) for e in entries] == [
+        ("workflow.resume", "cancelled"),
+        ("workflow.cancel", "pending"),
+    ]
+    shown = cli.ok("show", workflow_id)
+    assert "WorkflowCancelled" in shown and "attempts of the workflow" in shown
+
+
+def test_a_workflow_no_worker_knows_shows_as_waiting_for_one(cli: CLI) -> None:
+    workflow_id = cli.start("greet", "--input", '"x"', "--queue", "nowhere")
+    listing = cli.ok("ls")
+    assert "(no worker)" in listing and "no live worker knows workflow 'greet'" in listing
+    with cli.worker():
+        cli.wait_for_worker()
+        shown = cli.ok("show", workflow_id)
+        assert "no live worker serves queue 'nowhere' for workflow 'greet'" in shown
 
 
 @pytest.mark.parametrize(

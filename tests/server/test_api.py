@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+import podium
+
 START = "/api/v1/workflows"
 
 
@@ -266,3 +268,43 @@ def test_a_value_podium_refuses_is_400_not_500(client, as_scope):
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["message"]
+
+
+def test_resume_keeps_every_attempt_in_the_api_and_the_dashboard(
+    client, as_scope, app: podium.App, tokens
+):
+    broken = {"yes": True}
+
+    @app.workflow
+    def flaky_once() -> str:
+        if broken["yes"]:
+            raise RuntimeError("first try breaks")
+        return "fine"
+
+    with pytest.raises(podium.WorkflowFailed):
+        app.run(flaky_once, id="fl-1")
+    broken["yes"] = False
+    assert client.post(f"{START}/fl-1/resume", headers=as_scope("admin")).status_code == 200
+    detail = client.get(f"{START}/fl-1", headers=as_scope("read")).json()
+    attempts = detail["workflow_attempts"]
+    assert [(a["attempt"], a["status"], a["error_type"]) for a in attempts] == [
+        (1, "failed", "RuntimeError"),
+        (2, "pending", None),
+    ]
+    assert attempts[0]["error_message"] == "first try breaks"
+    assert "RuntimeError: first try breaks" in attempts[0]["error_traceback"]
+    assert "no live worker knows workflow 'flaky_once'" in detail["worker_note"]
+    listing = client.get(START, headers=as_scope("read")).json()["items"]
+    assert "flaky_once" in next(i for i in listing if i["id"] == "fl-1")["worker_note"]
+    client.cookies.set("podium_token", tokens["read"])
+    assert "no worker" in client.get("/dashboard").text
+    with app.worker(1):
+        assert app.get("fl-1").result(timeout=10) == "fine"
+    detail = client.get(f"{START}/fl-1", headers=as_scope("read")).json()
+    assert [(a["status"], a["error_type"]) for a in detail["workflow_attempts"]] == [
+        ("failed", "RuntimeError"),
+        ("completed", None),
+    ]
+    assert detail["worker_note"] is None and detail["error"] is None
+    page = client.get("/dashboard/workflows/fl-1").text
+    assert 'id="workflow-attempts"' in page and "first try breaks" in page

@@ -33,18 +33,24 @@ NEEDS_ATTENTION = frozenset({"CompensationFailed"})
 """Error types that leave a workflow half undone: a person must look (a saga gave up)."""
 
 
-def workflows_table(records: Sequence[base.WorkflowRecord]) -> Table:
-    """The `podium ls` table."""
+def workflows_table(
+    records: Sequence[base.WorkflowRecord], notes: dict[str, str] | None = None
+) -> Table:
+    """The `podium ls` table; `notes` marks the workflows waiting for a worker (by id)."""
     from rich.table import Table
 
+    notes = notes or {}
     table = Table(header_style="bold")
     for column in ("id", "workflow", "status", "queue", "created", "updated", "error type"):
         table.add_column(column, no_wrap=column != "error type", overflow="fold")
     for r in records:
+        status = _status(r.status)
+        if r.id in notes:
+            status.append(" (no worker)", "bold yellow")
         table.add_row(
             _text(r.id),
             _text(r.workflow),
-            _status(r.status),
+            status,
             _text(r.queue),
             _text(_time(r.created_at)),
             _text(_time(r.updated_at)),
@@ -60,12 +66,32 @@ def _error_type(error_type: str | None) -> Text:
     return _text(error_type or "", "red")
 
 
+def worker_notes(store: base.Store, records: Sequence[base.WorkflowRecord]) -> dict[str, str]:
+    """{id: why it waits} for the listed workflows that no live worker can run now."""
+    if not any(r.status in ("pending", "waiting") for r in records):
+        return {}
+    now = time.time()
+    workers = store.live_workers(now)
+    notes = {r.id: base.worker_note(r, workers, now) for r in records}
+    return {k: v for k, v in notes.items() if v is not None}
+
+
 def show(console: Console, store: base.Store, workflow_id: str) -> None:
     """Print what `podium show` prints for `workflow_id` from `store`."""
     record = store.get_workflow(workflow_id)
     if record is None:
         raise errors.WorkflowNotFound(workflow_id)
     console.print(summary_table(record))
+    note = worker_notes(store, [record]).get(record.id)
+    if note:
+        console.print(_text(note, "bold yellow"))
+    attempts_of_workflow = store.load_workflow_attempts(workflow_id)
+    if len(attempts_of_workflow) > 1:
+        console.print(workflow_attempts_table(attempts_of_workflow))
+        for kept in attempts_of_workflow[:-1]:
+            if kept.error_traceback:
+                console.print(f"[bold]traceback of attempt {kept.attempt}[/]")
+                console.print(_text(kept.error_traceback.rstrip(), "dim"))
     if record.error_traceback:
         console.print("[bold]traceback[/]")
         console.print(_text(record.error_traceback.rstrip(), "dim"))
@@ -108,6 +134,26 @@ def summary_table(record: base.WorkflowRecord) -> Table:
     for name, value in rows:
         grid.add_row(name, value)
     return grid
+
+
+def workflow_attempts_table(attempts: Sequence[base.WorkflowAttempt]) -> Table:
+    """Every attempt of a workflow (its start, then each resume) with how it ended."""
+    from rich.table import Table
+
+    table = Table(title="attempts of the workflow", title_justify="left", header_style="bold")
+    for column in ("#", "status", "started", "ended", "runs", "error"):
+        table.add_column(column, overflow="fold", justify="right" if column == "#" else "left")
+    for a in attempts:
+        error = f"{a.error_type}: {a.error_message}" if a.error_type else ""
+        table.add_row(
+            _text(str(a.attempt)),
+            _status(a.status),
+            _text(_time(a.started_at)),
+            _text(_time(a.ended_at) if a.ended_at is not None else ""),
+            _text(str(a.runs)),
+            _text(error, "red"),
+        )
+    return table
 
 
 def _attention(workflow_id: str) -> Text:

@@ -26,7 +26,8 @@ def add(commands: common.Subcommands) -> None:
         type=common.queue_list,
         default=None,
         metavar="A,B",
-        help="comma-separated (default: default)",
+        help="comma-separated (default: 'default', every queue the app declares with "
+        "app.queue and every queue its workflows start on)",
     )
     parser.add_argument(
         "--log-level",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
+import socket
 import sys
 import time
 from typing import Any
@@ -15,7 +17,7 @@ from typing import Any
 from podium import errors
 from podium.app import App
 from podium.cli import common, render
-from podium.store import base, children
+from podium.store import auth, base, children
 from podium.types import STATUSES
 
 
@@ -140,11 +142,14 @@ def cmd_ls(args: argparse.Namespace) -> int:
         records = store.list_workflows(
             status=args.status, workflow=args.workflow, queue=args.queue, limit=args.limit
         )
+        notes = render.worker_notes(store, records)
     console = common.console()
     if not records:
         console.print("[dim]no workflows match[/]")
         return common.EXIT_OK
-    console.print(render.workflows_table(records))
+    console.print(render.workflows_table(records, notes))
+    for note in dict.fromkeys(notes.values()):
+        console.print(f"[yellow]{common.escape(note)}[/]", highlight=False)
     return common.EXIT_OK
 
 
@@ -177,6 +182,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
                 "waiting workflows can be cancelled"
             )
         children.cancel(store, args.id, time.time())  # with its unfinished children
+        _audit(store, "workflow.cancel", args.id, before.status)
     print(f"cancelled {args.id}")
     return common.EXIT_OK
 
@@ -191,8 +197,25 @@ def cmd_resume(args: argparse.Namespace) -> int:
                 "can be resumed"
             )
         store.resume(args.id, time.time())
+        _audit(store, "workflow.resume", args.id, before.status)
     print(f"resumed {args.id}; a worker on queue {before.queue!r} will continue it")
     return common.EXIT_OK
+
+
+def _audit(store: base.Store, action: str, workflow_id: str, was: str) -> None:
+    """Record a CLI change in the audit log, as the HTTP API records its own."""
+    auth.AuthStore(store).audit(
+        cli_actor(), action, workflow_id, {"was": was, "via": "cli"}, time.time()
+    )
+
+
+def cli_actor() -> str:
+    """Who runs this command, for the audit log: `cli:USER@HOST`."""
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in this environment (e.g. a bare container)
+        user = "unknown"
+    return f"cli:{user}@{socket.gethostname()}"
 
 
 def _existing(store: base.Store, workflow_id: str) -> base.WorkflowRecord:

@@ -50,6 +50,19 @@ class Runtime:
         self._loop: loop.LoopThread | None = None
         self._lock = threading.Lock()
         self._unsubscribe: Callable[[], None] | None = None
+        self._names: list[str] = []
+
+    def workflow_names(self) -> list[str]:
+        """The names of every workflow this app can run: what its workers and runs claim.
+
+        Read from the registry (which holds the app's own internal workflows too: fan-out
+        runners, ASL machines, state machines); cached until the registry grows.
+        """
+        known = self.registry.workflows
+        if len(known) != len(self._names):
+            with self._lock:
+                self._names = sorted(list(known))
+        return self._names
 
     def new_owner(self, role: str) -> str:
         """A unique lease-owner id naming this host and process."""

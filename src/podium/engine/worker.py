@@ -19,6 +19,10 @@ from podium.engine.runtime import Runtime
 from podium.store import base
 
 UNKNOWN_WORKFLOW_RETRY = 30.0
+BEAT_LEASES = 3
+"""A worker's registration expires this many lease periods after its last heartbeat."""
+FORGET_AFTER = 3600.0
+"""A starting worker deletes registrations that expired this many seconds ago."""
 
 
 def prepare(
@@ -86,6 +90,7 @@ class Worker:
         """What runs beside this worker (e.g. the cron scheduler), from the app's hooks."""
         self._backlog = False
         """True while the last claim found as much work as it asked for: there may be more."""
+        self._next_beat = 0.0
 
     def __enter__(self) -> Worker:
         return self.start()
@@ -96,6 +101,7 @@ class Worker:
     def start(self) -> Worker:
         """Start claiming in background threads; returns self."""
         if self._dispatcher is None:
+            self._register()
             self.rt.listen()
             self._dispatcher = threading.Thread(
                 target=self._dispatch_loop, name="podium-dispatch", daemon=True
@@ -133,6 +139,44 @@ class Worker:
         with self._lock:
             self._lock.wait_for(lambda: self._active == 0, timeout=wait)
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._dispatcher is not None:
+            try:
+                self.rt.store.forget_worker(self.owner)
+            except Exception:
+                self.rt.log.warning("worker %s: could not remove its registration", self.owner)
+
+    def _register(self) -> None:
+        """Record in the store that this worker lives (first heartbeat); forget dead ones."""
+        self._beat()
+        try:
+            self.rt.store.forget_dead_workers(self.rt.clock.time() - FORGET_AFTER)
+        except Exception:
+            self.rt.log.warning("worker %s: could not prune dead workers", self.owner)
+
+    def _beat(self) -> None:
+        """Heartbeat: what this worker serves (queues, workflow names), for `show` and `ls`.
+
+        Written at most once per lease period; a failure is logged and retried next time.
+        """
+        rt = self.rt
+        now = rt.clock.time()
+        if now < self._next_beat:
+            return
+        lease = rt.settings.lease_seconds
+        self._next_beat = now + lease
+        info = base.WorkerInfo(
+            owner=self.owner,
+            app=rt.name,
+            queues=tuple(self.queues),
+            workflows=tuple(rt.workflow_names()),
+            started_at=now,
+            beat_at=now,
+            expires_at=now + lease * BEAT_LEASES,
+        )
+        try:
+            rt.store.beat_worker(info, now)
+        except Exception:
+            rt.log.warning("worker %s: heartbeat failed; retrying", self.owner, exc_info=True)
 
     @property
     def active(self) -> int:
@@ -154,6 +198,7 @@ class Worker:
     def _dispatch_loop(self) -> None:
         rt = self.rt
         while not self._stopping.is_set():
+            self._beat()
             free = self.concurrency - self._active
             if free <= 0:
                 self._wait_for_slot()
@@ -181,7 +226,12 @@ class Worker:
         rt = self.rt
         try:
             claims = rt.store.claim(
-                self.owner, self.queues, limit, rt.clock.time(), rt.settings.lease_seconds
+                self.owner,
+                self.queues,
+                limit,
+                rt.clock.time(),
+                rt.settings.lease_seconds,
+                rt.workflow_names(),
             )
             self._backlog = len(claims) == limit
             return claims

@@ -74,11 +74,28 @@ def list_workflows(
     rows = st.browser.workflows(where, limit + 1, offset)
     more = len(rows) > limit
     return {
-        "items": rows[:limit],
+        "items": with_notes(st, rows[:limit]),
         "limit": limit,
         "offset": offset,
         "next_offset": offset + limit if more else None,
     }
+
+
+def with_notes(st: ServerState, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with their `worker_note` (see `base.worker_note`): one read of live workers."""
+    if not any(row["status"] in ("pending", "waiting") for row in rows):
+        return rows
+    now = st.now()
+    workers = st.app.store.live_workers(now)
+    return [
+        {
+            **row,
+            "worker_note": base.unserved(
+                row["status"], row["ready_at"], row["queue"], row["workflow"], workers, now
+            ),
+        }
+        for row in rows
+    ]
 
 
 @router.post(
@@ -197,6 +214,9 @@ def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
         for event in store.load_history(record.id)
     ]
     attempts = [_fields(a) for a in store.load_attempts(record.id)]
+    runs = store.load_workflow_attempts(record.id)
+    workflow_attempts = [{k: v for k, v in _fields(a).items() if k != "workflow_id"} for a in runs]
+    note = base.worker_note(record, store.live_workers(st.now()), st.now())
     error = None
     if record.error_type or record.error_message:
         error = {
@@ -213,13 +233,15 @@ def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
         "lease_owner": record.lease_owner,
         "history": history,
         "attempts": attempts,
+        "workflow_attempts": workflow_attempts,
+        "worker_note": note,
     }
 
 
 def summary(record: base.WorkflowRecord) -> dict[str, Any]:
     """The WorkflowSummary body of `record`."""
     names = models.WorkflowSummary.model_fields
-    return {name: getattr(record, name) for name in names}
+    return {name: getattr(record, name) for name in names if hasattr(record, name)}
 
 
 def _fields(item: Any) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def workflows_page(
     where = browse.Filter(status=status, workflow=_clean(workflow), search=_clean(search))
     rows = st.browser.workflows(where, PAGE + 1, offset)
     view = render.ListView(
-        rows=rows[:PAGE],
+        rows=api.with_notes(st, rows[:PAGE]),
         counts=api.counts(st),
         names=sorted(n for n in st.app.registry.workflows if not n.startswith(api.INTERNAL)),
         filters={"status": status or "", "workflow": workflow or "", "search": search or ""},

@@ -74,6 +74,8 @@ class WorkflowSummary(BaseModel):
     lease_until: float | None = None
     """When a running workflow's lease expires unless its worker renews it."""
     runs: int
+    worker_note: str | None = None
+    """Set when the workflow is due but no live worker can run it: what is missing."""
 
 
 class WorkflowList(BaseModel):
@@ -119,8 +121,29 @@ class AttemptItem(BaseModel):
     retry_at: float | None
 
 
+class WorkflowAttemptItem(BaseModel):
+    """One attempt of the workflow: its start, or a resume, and how it ended.
+
+    The last one is the workflow as it is now (`ended_at` null while unfinished).
+    """
+
+    attempt: int
+    status: Status
+    error_type: str | None
+    error_message: str | None
+    error_traceback: str | None
+    runs: int
+    started_at: float
+    ended_at: float | None
+    resumed_at: float | None
+
+
 class WorkflowDetail(WorkflowSummary):
-    """A workflow with its input, output or error, history and failed attempts."""
+    """A workflow with its input, output or error, history and failed attempts.
+
+    `attempts` are failed attempts of steps; `workflow_attempts` every attempt of the
+    workflow itself (each resume starts one), with the error each ended with.
+    """
 
     input: Any
     output: Any
@@ -129,6 +152,7 @@ class WorkflowDetail(WorkflowSummary):
     lease_owner: str | None
     history: list[HistoryItem]
     attempts: list[AttemptItem]
+    workflow_attempts: list[WorkflowAttemptItem]
 
 
 class WorkflowType(BaseModel):

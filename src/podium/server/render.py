@@ -122,6 +122,8 @@ def _row(row: dict[str, Any], now: float) -> str:
     took = (row["updated_at"] if ended else now) - row["created_at"]
     href = "/dashboard/workflows/" + urllib.parse.quote(row["id"], safe="")
     error = f'<span class="muted">{escape(row["error_type"] or "")}</span>'
+    if row.get("worker_note"):
+        error += f' <span class="no-worker" title="{escape(row["worker_note"])}">no worker</span>'
     return (
         f'<tr class="wf" data-id="{escape(row["id"])}">'
         f'<td><a class="wf-link" href="{escape(href)}">'
@@ -252,6 +254,35 @@ def timeline(data: dict[str, Any], now: float) -> str:
     return f'<section class="timeline" id="timeline"><h2>Timeline</h2>{axis}{rows}</section>'
 
 
+def _workflow_attempts(attempts: list[dict[str, Any]]) -> str:
+    """Every attempt of the workflow (its start, then each resume) with its error."""
+    if len(attempts) < 2:
+        return ""
+    rows = []
+    for a in attempts:
+        error = ""
+        if a["error_type"]:
+            error = f"<b>{escape(a['error_type'])}</b>: {escape(a['error_message'] or '')}"
+            if a["error_traceback"]:
+                error += (
+                    f"<details><summary>traceback</summary>"
+                    f"<pre>{escape(a['error_traceback'])}</pre></details>"
+                )
+        ended = iso(a["ended_at"]) if a["ended_at"] is not None else "—"
+        rows.append(
+            f'<tr class="wf-attempt"><td>{a["attempt"]}</td>'
+            f'<td><span class="badge {escape(a["status"])}">{escape(a["status"])}</span></td>'
+            f"<td>{iso(a['started_at'])}</td><td>{ended}</td><td>{a['runs']}</td>"
+            f"<td>{error}</td></tr>"
+        )
+    return (
+        '<section class="workflow-attempts" id="workflow-attempts"><h2>Attempts</h2>'
+        '<table class="workflows"><thead><tr><th>#</th><th>status</th><th>started (UTC)</th>'
+        "<th>ended</th><th>runs</th><th>error</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
 def workflow_detail(data: dict[str, Any], now: float) -> str:
     """The live part of a workflow page."""
     live = "0" if data["status"] in TERMINAL else "1"
@@ -263,6 +294,9 @@ def workflow_detail(data: dict[str, Any], now: float) -> str:
             f"<p><b>{escape(err['type'] or '')}</b>: {escape(err['message'] or '')}</p>"
             f"<pre>{escape(err['traceback'] or '')}</pre></section>"
         )
+    if data.get("worker_note"):
+        error = f'<p class="no-worker" id="worker-note">{escape(data["worker_note"])}</p>' + error
+    error = _workflow_attempts(data.get("workflow_attempts", [])) + error
     facts = "".join(
         f"<dt>{k}</dt><dd>{escape(str(v))}</dd>"
         for k, v in (

@@ -237,6 +237,94 @@ class Attempt:
 
 
 @dataclasses.dataclass(frozen=True)
+class WorkflowAttempt:
+    """One attempt of a workflow: from its start (or a resume) to its end.
+
+    `resume` keeps the failed or cancelled attempt it reopens; the last attempt is read from
+    the workflow row (`ended_at` None while it is unfinished, `resumed_at` None on it).
+    """
+
+    workflow_id: str
+    attempt: int
+    status: str
+    error_type: str | None
+    error_message: str | None
+    error_traceback: str | None
+    runs: int
+    """How many times a worker claimed it during this attempt."""
+    started_at: float
+    ended_at: float | None
+    resumed_at: float | None
+
+    @classmethod
+    def current(cls, record: WorkflowRecord, kept: Sequence[WorkflowAttempt]) -> WorkflowAttempt:
+        """The attempt the workflow row holds, after the `kept` ones."""
+        ended = record.status in ("completed", "failed", "cancelled")
+        return cls(
+            workflow_id=record.id,
+            attempt=len(kept) + 1,
+            status=record.status,
+            error_type=record.error_type,
+            error_message=record.error_message,
+            error_traceback=record.error_traceback,
+            runs=record.runs - sum(a.runs for a in kept),
+            started_at=(kept[-1].resumed_at if kept else None) or record.created_at,
+            ended_at=record.updated_at if ended else None,
+            resumed_at=None,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkerInfo:
+    """A live worker as it registered itself: what it serves, and until when it counts."""
+
+    owner: str
+    app: str
+    queues: tuple[str, ...]
+    workflows: tuple[str, ...]
+    started_at: float
+    beat_at: float
+    expires_at: float
+
+    def serves(self, queue: str, workflow: str) -> bool:
+        """Whether this worker claims workflows named `workflow` on `queue`."""
+        return queue in self.queues and workflow in self.workflows
+
+
+def worker_note(record: WorkflowRecord, workers: Sequence[WorkerInfo], now: float) -> str | None:
+    """Why a ready workflow is not running: no live worker knows it; None when one does.
+
+    Only a pending or waiting workflow that is due is waiting for a worker; one whose time
+    has not come, or that is running or finished, gets None.
+    """
+    return unserved(record.status, record.ready_at, record.queue, record.workflow, workers, now)
+
+
+def unserved(
+    status: str,
+    ready_at: float | None,
+    queue: str,
+    workflow: str,
+    workers: Sequence[WorkerInfo],
+    now: float,
+) -> str | None:
+    """`worker_note` from a workflow's fields (for listings that hold rows, not records)."""
+    if status not in ("pending", "waiting") or ready_at is None or ready_at > now:
+        return None
+    if any(w.serves(queue, workflow) for w in workers):
+        return None
+    if any(workflow in w.workflows for w in workers):
+        return (
+            f"waiting for a worker: no live worker serves queue {queue!r} for workflow "
+            f"{workflow!r}; start one with that queue (queues=[...] or --queues)"
+        )
+    return (
+        f"waiting for a worker: no live worker knows workflow {workflow!r}; start a "
+        "worker of the app that registers it (podium worker MODULE:APP)"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
 class Outcome:
     """How a workflow run ended, as `finish` stores it."""
 
@@ -293,6 +381,14 @@ class Connector(Protocol):
         ...
 
 
+def name_filter(connector: Connector, workflows: Sequence[str] | None) -> dict[str, Any]:
+    """The `:any_workflow`/`:workflows` parameters of a claim: only these names, or any (None)."""
+    return {
+        "any_workflow": workflows is None,
+        "workflows": connector.array(list(workflows or ())),
+    }
+
+
 class Listener(Protocol):
     """Who hears a store's push notifications (the engine's Notifier)."""
 
@@ -343,20 +439,35 @@ class Store(Protocol):
         ...
 
     def claim(
-        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+        self,
+        owner: str,
+        queues: Sequence[str],
+        limit: int,
+        now: float,
+        lease_seconds: float,
+        workflows: Sequence[str] | None = None,
     ) -> list[Claim]:
         """Take up to `limit` ready workflows of `queues` for `owner`, atomically.
 
         Ready: pending or waiting with `ready_at <= now`, or running with `lease_until <= now`
         (an expired lease: a takeover). Each claim bumps the lease epoch, which fences off
-        the previous owner.
+        the previous owner. With `workflows`, only workflows of those names are taken (a
+        worker never claims what it cannot run); None takes any.
         """
         ...
 
     def claim_one(
-        self, workflow_id: str, owner: str, now: float, lease_seconds: float
+        self,
+        workflow_id: str,
+        owner: str,
+        now: float,
+        lease_seconds: float,
+        workflows: Sequence[str] | None = None,
     ) -> Claim | None:
-        """Claim `workflow_id` if it is ready now; None if it is not (or does not exist)."""
+        """Claim `workflow_id` if it is ready now; None if it is not (or does not exist).
+
+        With `workflows`, only if its name is one of those.
+        """
         ...
 
     def renew_leases(
@@ -416,9 +527,30 @@ class Store(Protocol):
     def resume(self, workflow_id: str, now: float) -> WorkflowRecord | None:
         """Make a failed or cancelled workflow ready again; its final failed steps are dropped.
 
-        Returns the updated record, the unchanged record when it was not failed or cancelled,
-        or None when no such workflow exists.
+        The ended attempt (status, error, traceback, times) is kept first, in the same
+        transaction (see `load_workflow_attempts`). Returns the updated record, the unchanged
+        record when it was not failed or cancelled, or None when no such workflow exists.
         """
+        ...
+
+    def load_workflow_attempts(self, workflow_id: str) -> list[WorkflowAttempt]:
+        """Every attempt of `workflow_id`, oldest first, the current one last ([] if none)."""
+        ...
+
+    def beat_worker(self, worker: WorkerInfo, now: float) -> None:
+        """Register or refresh a live worker (what it serves, until `worker.expires_at`)."""
+        ...
+
+    def forget_worker(self, owner: str) -> None:
+        """Remove a stopping worker's registration."""
+        ...
+
+    def forget_dead_workers(self, before: float) -> None:
+        """Delete registrations that expired before `before` (workers that died)."""
+        ...
+
+    def live_workers(self, now: float) -> list[WorkerInfo]:
+        """The workers whose registration has not expired at `now`."""
         ...
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:

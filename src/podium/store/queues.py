@@ -178,20 +178,25 @@ def claim(
     limit: int,
     now: float,
     lease_seconds: float,
+    names: dict[str, Any],
     only_id: str | None = None,
 ) -> list[base.Claim]:
-    """Claim up to `limit` ready workflows of limited queues, never past any queue limit."""
+    """Claim up to `limit` ready workflows of limited queues, never past any queue limit.
+
+    `names` is `base.name_filter`'s: only workflows of those names are picked or taken over.
+    """
     claims: list[base.Claim] = []
     for name in queue_names:
         if len(claims) >= limit:
             break
         with connector.transaction() as run:
-            picker = _Picker(run, queries.load(connector.dialect, FEATURE), name, now)
+            q = queries.load(connector.dialect, FEATURE)
+            picker = _Picker(run, q, name, now, names)
             claims += picker.claim(owner, limit - len(claims), lease_seconds, only_id)
     return claims
 
 
-PlainClaim = Callable[[str, Sequence[str], int, float, float], list[base.Claim]]
+PlainClaim = Callable[[str, Sequence[str], int, float, float, dict[str, Any]], list[base.Claim]]
 
 
 def claim_any(
@@ -202,39 +207,48 @@ def claim_any(
     limit: int,
     now: float,
     lease_seconds: float,
+    names: dict[str, Any],
 ) -> list[base.Claim]:
     """`Store.claim` for any mix of queues, shared by both stores.
 
     Unlimited queues go through the store's own `plain_claim` statement, then queues with
-    limits (`claim`) for what is left of `limit`.
+    limits (`claim`) for what is left of `limit`; both take only workflows `names` allows.
     """
     plain, limited = split(connector, queue_names)
-    claims = plain_claim(owner, plain, limit, now, lease_seconds) if plain else []
+    claims = plain_claim(owner, plain, limit, now, lease_seconds, names) if plain else []
     if limited and len(claims) < limit:
         more = limit - len(claims)
-        claims += claim(connector, owner, limited, more, now, lease_seconds)
+        claims += claim(connector, owner, limited, more, now, lease_seconds, names)
     return claims
 
 
 def claim_one(
-    connector: base.Connector, workflow_id: str, owner: str, now: float, lease_seconds: float
+    connector: base.Connector,
+    workflow_id: str,
+    owner: str,
+    now: float,
+    lease_seconds: float,
+    names: dict[str, Any],
 ) -> list[base.Claim] | None:
     """Claim `workflow_id` through its queue's limits; None when its queue has none."""
     q = queries.load(connector.dialect, FEATURE)
     rows = connector.query(q["workflow_queue"], {"id": workflow_id})
     if not rows or rows[0]["queue"] not in _cache(connector).limited:
         return None
-    return claim(connector, owner, [rows[0]["queue"]], 1, now, lease_seconds, workflow_id)
+    return claim(connector, owner, [rows[0]["queue"]], 1, now, lease_seconds, names, workflow_id)
 
 
 class _Picker:
     """One limited claim of one queue, inside the transaction that serializes them."""
 
-    def __init__(self, run: base.Execute, q: dict[str, str], queue: str, now: float) -> None:
+    def __init__(
+        self, run: base.Execute, q: dict[str, str], queue: str, now: float, names: dict[str, Any]
+    ) -> None:
         self.run = run
         self.q = q
         self.queue = queue
         self.now = now
+        self.names = names
 
     def claim(
         self, owner: str, limit: int, lease_seconds: float, only_id: str | None
@@ -247,6 +261,7 @@ class _Picker:
         params = {"queue": self.queue, "now": self.now}
         self.run(self.q["prune_running"], params)
         running = self.run(self.q["running"], params).rows
+        params.update(self.names)
         held = {str(r["workflow_id"]) for r in running}
         per_key: dict[str, int] = {}
         for r in running:
@@ -293,6 +308,7 @@ class _Picker:
                 "fresh": starts > 0,
                 "limit": page,
                 "offset": offset,
+                **self.names,
             }
             if only_id is not None:
                 rows = self.run(self.q["candidate"], {**params, "id": only_id}).rows

@@ -56,7 +56,7 @@ class SQLiteStore(workflows.WorkflowStore):
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         if self.path != ":memory:":
-            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            mode = _wal(conn)
             if str(mode).lower() != "wal":
                 raise errors.ConfigurationError(
                     f"SQLite database {self.path!r} refused WAL mode ({mode}); use a local disk"
@@ -215,6 +215,22 @@ class _Checkpointer:
         except sqlite3.Error:
             pass
         self._conn.close()
+
+
+def _wal(conn: sqlite3.Connection, within: float = 30.0) -> str:
+    """Switch to WAL mode, retrying "locked" for up to `within` seconds.
+
+    SQLite answers "locked" without waiting while another connection creates or migrates
+    a new file (the busy timeout does not apply to this switch).
+    """
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            return str(conn.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:

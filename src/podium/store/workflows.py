@@ -9,6 +9,7 @@ fence check of a fenced write sits inside the same statement.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -89,39 +90,65 @@ class WorkflowStore:
     # -- claiming and leases ---------------------------------------------------------------
 
     def claim(
-        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+        self,
+        owner: str,
+        queues: Sequence[str],
+        limit: int,
+        now: float,
+        lease_seconds: float,
+        workflows: Sequence[str] | None = None,
     ) -> list[base.Claim]:
         """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
+        names = base.name_filter(self._c, workflows)
         return queue_limits.claim_any(
-            self._c, self._claim_plain, owner, queues, limit, now, lease_seconds
+            self._c, self._claim_plain, owner, queues, limit, now, lease_seconds, names
         )
 
     def _claim_plain(
-        self, owner: str, queues: Sequence[str], limit: int, now: float, lease_seconds: float
+        self,
+        owner: str,
+        queues: Sequence[str],
+        limit: int,
+        now: float,
+        lease_seconds: float,
+        names: dict[str, Any],
     ) -> list[base.Claim]:
-        sql, names = self._claim_sql(len(queues))
-        params: dict[str, Any] = dict(zip(names, queues, strict=True))
+        sql, keys = self._claim_sql(len(queues))
+        params: dict[str, Any] = dict(zip(keys, queues, strict=True))
         params.update(owner=owner, limit=limit, now=now, lease_until=now + lease_seconds)
+        params.update(names)
         return [base.Claim.from_row(row) for row in self._c.execute(sql, params).rows]
 
     def _claim_sql(self, count: int) -> tuple[str, tuple[str, ...]]:
         """The claim statement for `count` queues (`{queues}` becomes :q0, :q1, ...), its names."""
         found = self._claim_sqls.get(count)
         if found is None:
-            names = tuple(f"q{i}" for i in range(count))
-            listed = queries.adapt(self._c.dialect, ", ".join(f":{name}" for name in names))
-            found = self._claim_sqls[count] = (self._q["claim"].replace("{queues}", listed), names)
+            keys = tuple(f"q{i}" for i in range(count))
+            listed = queries.adapt(self._c.dialect, ", ".join(f":{key}" for key in keys))
+            found = self._claim_sqls[count] = (self._q["claim"].replace("{queues}", listed), keys)
         return found
 
     def claim_one(
-        self, workflow_id: str, owner: str, now: float, lease_seconds: float
+        self,
+        workflow_id: str,
+        owner: str,
+        now: float,
+        lease_seconds: float,
+        workflows: Sequence[str] | None = None,
     ) -> base.Claim | None:
         """See `Store.claim_one`."""
+        names = base.name_filter(self._c, workflows)
         if queue_limits.any_limited(self._c):
-            limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds)
+            limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds, names)
             if limited is not None:
                 return limited[0] if limited else None
-        params = {"id": workflow_id, "owner": owner, "now": now, "lease_until": now + lease_seconds}
+        params = {
+            "id": workflow_id,
+            "owner": owner,
+            "now": now,
+            "lease_until": now + lease_seconds,
+            **names,
+        }
         rows = self._c.execute(self._q["claim_one"], params).rows
         return base.Claim.from_row(rows[0]) if rows else None
 
@@ -184,9 +211,61 @@ class WorkflowStore:
     def resume(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.resume`: the status change and both deletions commit as one transaction."""
         params = {"id": workflow_id, "now": now}
-        with self._c.transaction() as run:
-            rows = run(self._q["resume"], params).rows
-            if rows:
+        try:
+            with self._c.transaction() as run:
+                run(self._q["keep_attempt"], params)
+                rows = run(self._q["resume"], params).rows
+                if not rows:
+                    raise _NothingToResume  # roll back the kept attempt
                 run(self._q["drop_open_attempts"], params)
                 run(self._q["drop_failed_tail"], params)
-        return base.WorkflowRecord.from_row(rows[0]) if rows else self.get_workflow(workflow_id)
+        except _NothingToResume:
+            return self.get_workflow(workflow_id)
+        return base.WorkflowRecord.from_row(rows[0])
+
+    def load_workflow_attempts(self, workflow_id: str) -> list[base.WorkflowAttempt]:
+        """See `Store.load_workflow_attempts`."""
+        record = self.get_workflow(workflow_id)
+        if record is None:
+            return []
+        rows = self._c.query(self._q["load_workflow_attempts"], {"id": workflow_id})
+        kept = [base.WorkflowAttempt(**row) for row in rows]
+        return [*kept, base.WorkflowAttempt.current(record, kept)]
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def beat_worker(self, worker: base.WorkerInfo, now: float) -> None:
+        """See `Store.beat_worker`; a worker that died long ago is forgotten on the way."""
+        params = {
+            **base.shallow(worker),
+            "queues": json.dumps(list(worker.queues)),
+            "workflows": json.dumps(list(worker.workflows)),
+            "now": now,
+        }
+        self._c.execute(self._q["beat_worker"], params, idempotent=True)
+
+    def forget_worker(self, owner: str) -> None:
+        """See `Store.forget_worker`."""
+        self._c.execute(self._q["forget_worker"], {"owner": owner}, idempotent=True)
+
+    def forget_dead_workers(self, before: float) -> None:
+        """Delete registrations that expired before `before` (workers that died)."""
+        self._c.execute(self._q["forget_dead_workers"], {"before": before}, idempotent=True)
+
+    def live_workers(self, now: float) -> list[base.WorkerInfo]:
+        """See `Store.live_workers`."""
+        rows = self._c.query(self._q["live_workers"], {"now": now})
+        return [
+            base.WorkerInfo(
+                **{
+                    **row,
+                    "queues": tuple(json.loads(row["queues"])),
+                    "workflows": tuple(json.loads(row["workflows"])),
+                }
+            )
+            for row in rows
+        ]
+
+
+class _NothingToResume(Exception):
+    """Rolls back `resume`'s transaction when the workflow was not failed or cancelled."""

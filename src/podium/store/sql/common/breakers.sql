@@ -2,9 +2,6 @@
 -- <dialect>/breakers.sql. Each block starts with "-- name: NAME"; values are bound
 -- parameters named :like_this.
 
--- Named queries of the circuit breakers (podium.store.breakers). Each block starts with
--- "-- name: NAME"; values are bound parameters named :like_this.
-
 -- name: get
 SELECT state, generation, since, trials, successes FROM podium_breakers WHERE name = :name;
 

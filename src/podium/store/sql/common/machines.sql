@@ -2,9 +2,6 @@
 -- <dialect>/machines.sql. Each block starts with "-- name: NAME"; values are bound
 -- parameters named :like_this.
 
--- Named queries of the state machines (podium.store.machines). Each block starts with
--- "-- name: NAME"; values are bound parameters named :like_this.
-
 -- name: create
 INSERT INTO podium_machines (machine, id, state, data, version, created_at, updated_at)
 VALUES (:machine, :id, :state, :data, 0, :now, :now)

@@ -2,10 +2,6 @@
 -- <dialect>/queues.sql. Each block starts with "-- name: NAME"; values are bound
 -- parameters named :like_this.
 
--- Named queries of queue-based load leveling (podium.store.queues), SQLite. Each block
--- starts with "-- name: NAME"; values are bound parameters named :like_this. A limited
--- claim runs in one BEGIN IMMEDIATE transaction, which already excludes every other writer.
-
 -- name: upsert
 INSERT INTO podium_queues
     (name, concurrency, per_key_concurrency, rate_limit, rate_period, max_depth, priority,
@@ -27,13 +23,6 @@ SELECT * FROM podium_queues ORDER BY name;
 -- name: running
 SELECT workflow_id, key FROM podium_queue_running WHERE queue = :queue;
 
--- name: takeovers
--- Running workflows of the queue whose lease expired: they hold their slot already.
-SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
-WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
-ORDER BY w.claimable_at
-LIMIT :limit;
-
 -- name: prune_starts
 DELETE FROM podium_queue_starts WHERE queue = :queue AND started_at <= :since;
 
@@ -49,10 +38,6 @@ ON CONFLICT (workflow_id) DO UPDATE SET
 -- name: add_start
 INSERT INTO podium_queue_starts (queue, workflow_id, started_at) VALUES (:queue, :id, :now)
 ON CONFLICT (queue, workflow_id) DO NOTHING;
-
--- name: candidate
-SELECT id, status, key, runs FROM podium_workflows
-WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now;
 
 -- name: get_workflow
 SELECT * FROM podium_workflows WHERE id = :id;

@@ -83,3 +83,44 @@ WHERE workflow_id = :id AND status = 'failed' AND seq > COALESCE(
 DELETE FROM podium_attempts
 WHERE workflow_id = :id AND seq > COALESCE(
     (SELECT MAX(seq) FROM podium_history WHERE workflow_id = :id AND status != 'failed'), -1);
+
+-- name: keep_attempt
+-- Run by resume before it clears the outcome: the ended attempt (failed or cancelled) is
+-- copied, numbered after the ones kept before, with the claims (runs) it took. A concurrent resume of the same workflow
+-- collides on the key and keeps nothing (its own update then finds the workflow pending).
+INSERT INTO podium_workflow_attempts
+    (workflow_id, attempt, status, error_type, error_message, error_traceback, runs,
+     started_at, ended_at, resumed_at)
+SELECT w.id,
+       (SELECT count(*) FROM podium_workflow_attempts a WHERE a.workflow_id = w.id) + 1,
+       w.status, w.error_type, w.error_message, w.error_traceback,
+       w.runs - COALESCE((SELECT sum(a.runs) FROM podium_workflow_attempts a
+                          WHERE a.workflow_id = w.id), 0),
+       COALESCE((SELECT max(a.resumed_at) FROM podium_workflow_attempts a
+                 WHERE a.workflow_id = w.id), w.created_at),
+       w.updated_at, :now
+FROM podium_workflows w
+WHERE w.id = :id AND w.status IN ('failed', 'cancelled')
+ON CONFLICT (workflow_id, attempt) DO NOTHING;
+
+-- name: load_workflow_attempts
+SELECT workflow_id, attempt, status, error_type, error_message, error_traceback, runs,
+       started_at, ended_at, resumed_at
+FROM podium_workflow_attempts WHERE workflow_id = :id ORDER BY attempt;
+
+-- name: beat_worker
+INSERT INTO podium_workers (owner, app, queues, workflows, started_at, beat_at, expires_at)
+VALUES (:owner, :app, :queues, :workflows, :now, :now, :expires_at)
+ON CONFLICT (owner) DO UPDATE SET
+    queues = excluded.queues, workflows = excluded.workflows,
+    beat_at = excluded.beat_at, expires_at = excluded.expires_at;
+
+-- name: forget_worker
+DELETE FROM podium_workers WHERE owner = :owner;
+
+-- name: forget_dead_workers
+DELETE FROM podium_workers WHERE expires_at < :before;
+
+-- name: live_workers
+SELECT owner, app, queues, workflows, started_at, beat_at, expires_at
+FROM podium_workers WHERE expires_at > :now ORDER BY started_at, owner;

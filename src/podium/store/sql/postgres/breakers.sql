@@ -1,3 +1,6 @@
+-- Named queries of the circuit breakers (podium.store.breakers). Each block starts with
+-- "-- name: NAME"; values are bound parameters named :like_this.
+
 -- name: window
 SELECT COALESCE(SUM(calls), 0)::bigint AS calls, COALESCE(SUM(failures), 0)::bigint AS failures
 FROM podium_breaker_counts

@@ -1,3 +1,6 @@
+-- Named queries of the state machines (podium.store.machines, PostgreSQL). Each block starts
+-- with "-- name: NAME"; values are bound parameters named :like_this.
+
 -- name: record
 INSERT INTO podium_machine_transitions
     (machine, id, seq, event, from_state, to_state, at, payload, data)

@@ -1,3 +1,8 @@
+-- Named queries of queue-based load leveling (podium.store.queues), PostgreSQL. Each block
+-- starts with "-- name: NAME"; values are bound parameters named :like_this. A limited
+-- claim and a bounded start lock the queue's row first (`lock`), so they serialize per
+-- queue, and every later statement of the transaction sees what the previous holder wrote.
+
 -- name: lock
 SELECT * FROM podium_queues WHERE name = :name FOR UPDATE;
 
@@ -16,6 +21,7 @@ WHERE r.queue = :queue AND NOT EXISTS (
 SELECT id, status, key, runs FROM podium_workflows
 WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
   AND (:fresh::boolean OR runs > 0)
+  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
 ORDER BY priority DESC, claimable_at
 LIMIT :limit OFFSET :offset;
 
@@ -43,3 +49,16 @@ WHERE (SELECT count(*) FROM podium_workflows
       < :max_depth
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
+
+-- name: takeovers
+-- Running workflows of the queue whose lease expired: they hold their slot already.
+SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
+WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
+  AND (:any_workflow::boolean OR w.workflow = ANY(:workflows::text[]))
+ORDER BY w.claimable_at
+LIMIT :limit;
+
+-- name: candidate
+SELECT id, status, key, runs FROM podium_workflows
+WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
+  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]));

@@ -6,11 +6,13 @@
 -- The picked rows are locked with SKIP LOCKED, so concurrent claimers take disjoint sets;
 -- MATERIALIZED makes the pick run exactly once (a LIMIT ... SKIP LOCKED subquery that the
 -- planner re-scans could lock more rows than the limit). claimed_from = w.status reads the
--- old row, as in SQLite. Rows come back in claiming order.
+-- old row, as in SQLite. Rows come back in claiming order. A claimer takes only workflows
+-- whose name it has registered (:workflows) unless :any_workflow; a filter on the index scan.
 -- name: claim
 WITH picked AS MATERIALIZED (
     SELECT id, claimable_at FROM podium_workflows
     WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND queue IN ({queues})
+      AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
     ORDER BY priority DESC, claimable_at
     LIMIT :limit
     FOR UPDATE SKIP LOCKED
@@ -29,6 +31,7 @@ SELECT * FROM claimed ORDER BY priority DESC, picked_at;
 WITH picked AS MATERIALIZED (
     SELECT id FROM podium_workflows
     WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now
+      AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
     FOR UPDATE SKIP LOCKED
 )
 UPDATE podium_workflows AS w

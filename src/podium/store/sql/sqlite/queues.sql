@@ -1,3 +1,7 @@
+-- Named queries of queue-based load leveling (podium.store.queues), SQLite. Each block
+-- starts with "-- name: NAME"; values are bound parameters named :like_this. A limited
+-- claim runs in one BEGIN IMMEDIATE transaction, which already excludes every other writer.
+
 -- name: lock
 SELECT * FROM podium_queues WHERE name = :name;
 
@@ -16,6 +20,7 @@ WHERE queue = :queue AND NOT EXISTS (
 -- Ready workflows in claiming order; with :fresh false only those that ran before.
 SELECT id, status, key, runs FROM podium_workflows
 WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND (:fresh OR runs > 0)
+  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
 ORDER BY priority DESC, claimable_at
 LIMIT :limit OFFSET :offset;
 
@@ -38,3 +43,16 @@ WHERE (SELECT count(*) FROM podium_workflows
        WHERE queue = :queue AND claimable_at IS NOT NULL AND status = 'pending') < :max_depth
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
+
+-- name: takeovers
+-- Running workflows of the queue whose lease expired: they hold their slot already.
+SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
+WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
+  AND (:any_workflow OR w.workflow IN (SELECT value FROM json_each(:workflows)))
+ORDER BY w.claimable_at
+LIMIT :limit;
+
+-- name: candidate
+SELECT id, status, key, runs FROM podium_workflows
+WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
+  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)));

@@ -1,7 +1,10 @@
 -- The core store's queries that are SQLite's own (podium.store.workflows); the shared ones
--- are in common/workflows.sql. Lists of ids arrive as JSON arrays (read with json_each);
--- {queues} is one placeholder per queue, so a claim of one queue walks the claim index in
--- its order and stops at the limit (json_each there would sort every ready row first).
+-- are in common/workflows.sql. Lists of ids and names arrive as JSON arrays (read with
+-- json_each); {queues} is one placeholder per queue, so a claim of one queue walks the claim
+-- index in its order and stops at the limit (json_each there would sort every ready row).
+--
+-- A claimer takes only workflows whose name it has registered (:workflows), unless
+-- :any_workflow says it runs any; the name is a filter on the rows the claim index yields.
 
 -- name: claim
 UPDATE podium_workflows
@@ -12,6 +15,7 @@ WHERE id IN (
     SELECT id FROM podium_workflows
     WHERE claimable_at IS NOT NULL AND claimable_at <= :now
       AND queue IN ({queues})
+      AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
     ORDER BY priority DESC, claimable_at
     LIMIT :limit
 )
@@ -23,6 +27,7 @@ SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :o
     lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
     runs = runs + 1
 WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now
+  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
 RETURNING *;
 
 -- name: renew_leases

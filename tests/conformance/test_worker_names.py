@@ -1,0 +1,126 @@
+"""Workers claim only workflows whose names they registered; the rest wait, visibly."""
+
+import logging
+import time
+
+import pytest
+
+import podium
+from podium.store import base
+
+from .conftest import AppFactory, Waiter
+
+
+def test_two_apps_on_one_store_never_claim_each_others_work(
+    app_factory: AppFactory, caplog: pytest.LogCaptureFixture
+):
+    shop, scanner = app_factory("shop"), app_factory("scanner")
+    for app in (shop, scanner):
+        app.queue("limited", concurrency=8)
+
+    @shop.step
+    def double(n: int) -> int:
+        return n * 2
+
+    @shop.workflow
+    def fan(n: int) -> int:
+        podium.sleep(0.05)
+        return sum(podium.gather(*[double.submit(i) for i in range(n)]))
+
+    @scanner.step
+    def triple(n: int) -> int:
+        return n * 3
+
+    @scanner.workflow
+    def scan(n: int) -> int:
+        podium.sleep(0.05)
+        return sum(podium.map(triple, list(range(n)), max_concurrency=5))
+
+    began = time.monotonic()
+    with caplog.at_level(logging.INFO, logger="podium"):
+        with shop.worker(concurrency=4), scanner.worker(concurrency=4):
+            fans = [shop.start(fan, 10, queue=q) for q in ("default", "limited") * 3]
+            scans = [scanner.start(scan, 10, queue=q) for q in ("default", "limited") * 3]
+            assert [h.result(timeout=20) for h in fans] == [90] * 6
+            assert [h.result(timeout=20) for h in scans] == [135] * 6
+    assert time.monotonic() - began < 20  # one parked workflow alone would take 30 s
+    assert not [r for r in caplog.records if "parked" in r.getMessage()]
+    everything = shop.store.list_workflows(limit=1000)
+    children = [r for r in everything if r.parent_id is not None]
+    assert len(children) == 120
+    assert all(r.status == "completed" and r.runs == 1 for r in children)
+
+
+def test_claims_take_only_the_given_workflow_names(app: podium.App):
+    store, now = app.store, time.time()
+    for name in ("mine", "theirs"):
+        store.create_workflow(base.NewWorkflow(id=name, workflow=name, input="{}"), now)
+    claimed = store.claim("w", ["default"], 10, now + 1, 5.0, workflows=["mine"])
+    assert [c.record.id for c in claimed] == ["mine"]
+    assert store.claim("w", ["default"], 10, now + 1, 5.0, workflows=["other"]) == []
+    assert store.claim_one("theirs", "w", now + 1, 5.0, workflows=["mine"]) is None
+    assert store.claim_one("theirs", "w", now + 1, 5.0) is not None
+
+
+def claim_plan(c: base.Connector, queues: list[str]) -> str:
+    """The query plan of the plain claim of `queues` by a worker that knows two workflows."""
+    from podium.store import queries
+
+    keys = [f"q{i}" for i in range(len(queues))]
+    listed = queries.adapt(c.dialect, ", ".join(f":{key}" for key in keys))
+    sql = queries.load(c.dialect, "workflows")["claim"].replace("{queues}", listed)
+    params = {
+        **dict(zip(keys, queues, strict=True)),
+        "owner": "w",
+        "limit": 16,
+        "now": time.time(),
+        "lease_until": time.time() + 5,
+        **base.name_filter(c, ["a", "b"]),
+    }
+    if c.dialect == "sqlite":
+        plan = c.query("EXPLAIN QUERY PLAN " + sql.replace("RETURNING *", ""), params)
+        return " ".join(str(row["detail"]) for row in plan)
+    pick = sql.split("AS MATERIALIZED (")[1].split("FOR UPDATE")[0]
+    with c.transaction() as run:
+        run("SET LOCAL enable_seqscan = off", {})
+        rows = run("EXPLAIN " + pick, params).rows
+    return " ".join(str(row["QUERY PLAN"]) for row in rows)
+
+
+def test_the_claim_still_walks_the_claim_index(app: podium.App):
+    c = app.store.connector
+    text = claim_plan(c, ["default", "emails"])
+    assert "podium_workflows_ready" in text, text
+    one = claim_plan(c, ["default"])
+    assert "podium_workflows_ready" in one, one
+    if c.dialect == "sqlite":  # one queue: the index order is the claim order, nothing sorted
+        assert "TEMP B-TREE" not in one, one
+
+
+def test_a_workflow_no_live_worker_knows_says_so(app: podium.App, wait_until: Waiter):
+    @app.workflow
+    def known() -> str:
+        return "ok"
+
+    store, now = app.store, time.time()
+    store.create_workflow(base.NewWorkflow(id="ghost-1", workflow="ghost", input="{}"), now)
+    store.create_workflow(
+        base.NewWorkflow(id="mail-1", workflow="known", input="{}", queue="mail"), now
+    )
+    ghost = store.get_workflow("ghost-1")
+    assert ghost is not None
+    note = base.worker_note(ghost, store.live_workers(time.time()), time.time())
+    assert note is not None and "no live worker knows workflow 'ghost'" in note
+    with app.worker(queues=["default"]) as w:
+        assert app.start(known).result(timeout=10) == "ok"
+        workers = store.live_workers(time.time())
+        assert [(x.owner, x.queues) for x in workers] == [(w.owner, ("default",))]
+        assert "known" in workers[0].workflows
+        ghost, mail = store.get_workflow("ghost-1"), store.get_workflow("mail-1")
+        assert ghost is not None and mail is not None
+        assert ghost.status == "pending" and ghost.runs == 0
+        note = base.worker_note(ghost, workers, time.time())
+        assert note is not None and "'ghost'" in note and "podium worker" in note
+        note = base.worker_note(mail, workers, time.time())
+        assert note is not None and "queue 'mail'" in note
+    assert store.live_workers(time.time()) == []  # a stopped worker unregisters
