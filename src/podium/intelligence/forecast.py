@@ -1,44 +1,50 @@
-"""Online load forecasting: seasonal profile, robust level, direct multi-horizon correction.
+"""Online load forecasting: robust local levels and a seasonal profile, blended by their errors.
 
-`Forecaster` reads one series, one point at a time, and forecasts the next points of it
-with an upper band for capacity planning. Every update is pure Python and O(1) in time and
-memory (a few small lists), so a forecaster per queue costs microseconds per point.
+`Forecaster` reads one series, one point at a time, and forecasts the next points of it,
+with quantile bands (an upper band for capacity planning). An update is pure Python and
+O(1) in time and memory (a few short lists), so one forecaster per queue costs microseconds
+per point.
 
 The method, in four parts:
 
 1. **Step and clock.** The sampling step is the median of the first gaps between points
-   (or given). Each point gets a step index ``round((t - t0) / step)``; gaps (missing points)
-   are simply missing indices, never filled in.
-2. **Level and seasonal profile** (additive Holt-Winters, Holt 1957 / Winters 1960, with the
-   robust, clipped innovations of Gelper, Fried & Croux, "Robust forecasting with exponential
-   and Holt-Winters smoothing", J. Forecasting 2010). The profile is indexed by the time of
-   day (and, once a week of data has been seen, a coarser hour-of-week correction), read
-   with linear interpolation between slot centres so that it is smooth and independent of
-   the step. Slots learn with rate ``max(alpha, 1/visits)`` so the first day already counts.
-   A level shift (residuals beyond 3 scales on one side for several steps in a row) re-levels
-   at once instead of waiting for the smoothing to catch up.
-3. **Direct multi-horizon correction** (the "direct" strategy of multi-step forecasting,
-   Taieb et al., "A review and comparison of strategies for multi-step ahead time series
-   forecasting", Expert Syst. Appl. 2012; combination weights learned by exponentially
-   weighted ridge regression as in recursive least squares). For tracked horizons
-   k = 1, 2, 4, ..., 64 steps, the change ``y[t+k] - y[t]`` is regressed online on two
-   features known at t: the current deviation from the seasonal mean ``-(y[t] - L - S(t))``
-   (mean reversion) and the seasonal change ``S(t+k) - S(t)``. Coefficients (0, 0) give the
-   last value, (0, 1) the last value moved along the profile, (1, 1) the seasonal mean; the
-   regression picks the blend each horizon's recent errors favour. Between tracked horizons
-   the coefficients are interpolated in log-horizon.
-4. **Quantile bands** from the forecaster's own out-of-sample errors: per tracked horizon an
+   (or given). Each point gets a step index ``round((t - t0) / step)``; gaps (missing
+   points) are missing indices, never filled in.
+2. **Components.** A time-of-day profile, plus an hour-of-week correction once a week of data
+   has been seen, learned by additive Holt-Winters smoothing (Holt 1957, Winters 1960) with
+   the clipped, robust innovations of Gelper, Fried & Croux ("Robust forecasting with
+   exponential and Holt-Winters smoothing", J. Forecasting 2010). The profiles are read by
+   linear interpolation between slot centres, kept centred (mean zero), and slots learn at
+   rate ``max(alpha, 1/visits)`` so the first day already counts. The level is a clipped
+   exponential smoothing of the deseasonalised series; a level shift (residuals beyond three
+   scales on one side several points in a row) re-levels at once. Beside them, running
+   medians of the last 5 and 15 points: the robust local levels of repeated-median
+   filtering (Tukey 1977; Davies, Fried & Gather, "Robust signal extraction for on-line
+   monitoring data", J. Stat. Plan. Inference 2004), which ignore the isolated spikes of
+   load series.
+3. **Candidates blended by their tracked errors.** For a horizon of k steps the candidates
+   are the last value, the 5- and 15-point medians, the 15-point median and the last value
+   each moved along the seasonal profile (``+ S(t+k) - S(centre)``), and the seasonal mean
+   ``level + S(t+k)``. For tracked horizons (1, 3, 12 and 48 steps) each candidate's
+   out-of-sample absolute error is tracked with exponential forgetting, and the forecast is
+   the combination weighted by inverse error to a power (forecast combination, Bates &
+   Granger 1969; inverse-error weights, Stock & Watson 2004), interpolated in log-horizon
+   between tracked horizons. A series without seasonality thus falls back to its robust
+   local level, a seasonal one to the profile, and the blend follows whichever has worked
+   lately.
+4. **Quantile bands** from the blend's own out-of-sample errors: per tracked horizon an
    exponentially weighted mean absolute error and, on the errors divided by it, a grid of
-   quantiles tracked by stochastic approximation (Robbins & Monro 1951; the "online quantile"
-   update ``q += eta * (tau - 1[z < q])``), seeded with a Laplace shape. ``forecast(h,
-   quantile=q)`` adds the interpolated error quantile to the point forecast.
+   quantiles tracked by stochastic approximation (Robbins & Monro 1951; the online quantile
+   update ``q += eta * (tau - 1[z < q])``), seeded with a Laplace shape and extrapolated
+   with it beyond the grid. ``forecast(h, quantile=q)`` adds the interpolated error
+   quantile to the point forecast.
 
 Input handling: values must be finite real numbers (``ValueError`` for NaN/inf,
-``TypeError`` for anything else); timestamps are epoch seconds or ``datetime`` (a naive
-datetime is read as UTC) and must increase strictly (``ValueError`` for a duplicate or an
-out-of-order point, naming both timestamps; ``update(..., skip_stale=True)`` ignores them
-instead, for feeds that may replay). The forecaster is deterministic and causal: a forecast
-depends only on the points given before it.
+``TypeError`` for anything else, e.g. None or a string); timestamps are epoch seconds or
+``datetime`` (a naive datetime is read as UTC) and must increase strictly (``ValueError``
+for a duplicate or an out-of-order point, naming both timestamps; ``update(...,
+skip_stale=True)`` ignores such points instead, for feeds that may repeat). The forecaster
+is deterministic and causal: a forecast depends only on the points given before it.
 """
 
 from __future__ import annotations
@@ -51,8 +57,14 @@ __all__ = ["Forecaster"]
 
 _DAY = 86400.0
 _WEEK = 7 * _DAY
-_HORIZONS = (1, 2, 4, 8, 16, 32, 64)
-_TAUS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.975, 0.99)
+_HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
+_TAUS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)  # quantiles tracked of the blend's errors
+_ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
+_CANDIDATES = 6
+_POWER = 2.0  # weights of the blend: inverse tracked error to this power
+_SHORT = 5  # points of the short running median
+_LONG = 15  # points of the long running median
+_SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
 _RING = _HORIZONS[-1] + 1
 
@@ -102,15 +114,16 @@ def _value(value: object) -> float:
 
 
 class _Profile:
-    """A periodic profile of `n` slots over `period` seconds, read by linear interpolation."""
+    """A centred periodic profile: `n` slots over `period` seconds, linear between centres."""
 
-    __slots__ = ("n", "scale", "values", "visits")
+    __slots__ = ("mean", "n", "scale", "values", "visits")
 
     def __init__(self, period: float, n: int) -> None:
         self.n = n
         self.scale = n / period
         self.values = [0.0] * n
         self.visits = [0.0] * n
+        self.mean = 0.0
 
     def locate(self, t: float) -> tuple[int, int, float]:
         p = (t * self.scale) % self.n - 0.5
@@ -122,19 +135,20 @@ class _Profile:
     def at(self, t: float) -> float:
         i, j, w = self.locate(t)
         v = self.values
-        return v[i] + (v[j] - v[i]) * w
+        return v[i] + (v[j] - v[i]) * w - self.mean
 
     def learn(self, t: float, error: float, rate: float) -> None:
-        """Move the two slots around t towards a target `error` away from the profile's value."""
+        """Move the two slots around t by `error` (the target minus the profile at t)."""
         i, j, w = self.locate(t)
         values, visits = self.values, self.visits
         wi = 1.0 - w
         visits[i] += wi
         visits[j] += w
-        ri = max(rate, 1.0 / visits[i]) * wi if visits[i] > 0 else 0.0
-        rj = max(rate, 1.0 / visits[j]) * w if visits[j] > 0 else 0.0
-        values[i] += ri * error
-        values[j] += rj * error
+        di = max(rate, 1.0 / visits[i]) * wi * error if visits[i] > 0 else 0.0
+        dj = max(rate, 1.0 / visits[j]) * w * error if visits[j] > 0 else 0.0
+        values[i] += di
+        values[j] += dj
+        self.mean += (di + dj) / self.n
 
 
 class Forecaster:
@@ -142,11 +156,11 @@ class Forecaster:
 
     Args:
         step: the sampling step in seconds; inferred from the first gaps when None.
-        daily_slots: slots of the time-of-day profile (interpolated between slot centres).
+        daily_slots: slots of the time-of-day profile (read linearly between slot centres).
         weekly: learn an hour-of-week correction once a week of data has been seen.
-        level_halflife: half-life of the level, in seconds.
+        level_halflife: half-life of the seasonal model's level, in seconds.
         season_rate: smallest learning rate of a seasonal slot (per visit).
-        memory: half-life, in points, of the horizon regressions and the error statistics.
+        memory: half-life, in points, of the tracked errors that weigh the blend.
     """
 
     def __init__(
@@ -157,12 +171,14 @@ class Forecaster:
         weekly: bool = True,
         level_halflife: float = 6 * 3600.0,
         season_rate: float = 0.1,
-        memory: float = 1000.0,
+        memory: float = 300.0,
     ) -> None:
-        if step is not None and (not math.isfinite(step) or step <= 0):
-            raise ValueError(f"step must be a positive number of seconds, got {step!r}")
-        if daily_slots < 1:
-            raise ValueError(f"daily_slots must be at least 1, got {daily_slots!r}")
+        if step is not None and (
+            not isinstance(step, int | float) or not math.isfinite(step) or step <= 0
+        ):
+            raise ValueError(f"step must be a positive number of seconds or None, got {step!r}")
+        if not isinstance(daily_slots, int) or daily_slots < 1:
+            raise ValueError(f"daily_slots must be an int of at least 1, got {daily_slots!r}")
         if not level_halflife > 0:
             raise ValueError(f"level_halflife must be positive seconds, got {level_halflife!r}")
         if not 0 < season_rate <= 1:
@@ -174,35 +190,35 @@ class Forecaster:
         self._gaps: list[float] = []
         self._level_halflife = float(level_halflife)
         self._season_rate = float(season_rate)
-        self._forget = 0.5 ** (1.0 / memory)
-        self._err_rate = 1.0 - self._forget
+        self._err_rate = 1.0 - 0.5 ** (1.0 / memory)
         self._daily = _Profile(_DAY, daily_slots)
         self._weekly = _Profile(_WEEK, 168) if weekly else None
         self._t0 = 0.0
-        self._first = math.nan
+        self._first = 0.0
         self._n = 0
         self._last_t = -math.inf
-        self._last_y = 0.0
         self._last_index = 0
         self._level = 0.0
-        self._resid = 0.0
-        self._scale = 0.0  # mean absolute one-step residual
-        self._run = 0  # consecutive large residuals of one sign
+        self._model_t = 0.0  # the time of the last point the seasonal model learned
+        self._scale = 0.0  # mean absolute one-step deviation from the seasonal model
+        self._run = 0  # consecutive large deviations of one sign
         self._run_sum = 0.0
-        # ring of the last points by step index: index, value, deviation, season, forecasts
+        # the last _LONG points (values, times), newest at the end
+        self._recent: list[float] = []
+        self._recent_t: list[float] = []
+        # the components at the last point: value, medians, level and the seasonal anchors
+        self._base = (0.0, 0.0, 0.0, 0.0)  # y, med5, med15, level
+        self._anchor = (0.0, 0.0)  # S(t), S(centre of the 15-point window)
+        # ring of the components by step index, to score them when their targets arrive
         self._ring_index = [-1] * _RING
-        self._ring_y = [0.0] * _RING
-        self._ring_dev = [0.0] * _RING
-        self._ring_season = [0.0] * _RING
-        self._ring_fc = [[0.0] * len(_HORIZONS) for _ in range(_RING)]
-        # per tracked horizon: ridge sums for (mean reversion, seasonal change) -> change
-        nh = len(_HORIZONS)
-        self._sxx = [[0.0, 0.0, 0.0] for _ in range(nh)]  # x1x1, x1x2, x2x2
-        self._sxy = [[0.0, 0.0] for _ in range(nh)]
-        self._count = [0.0] * nh
-        self._coef = [(0.0, 1.0)] * nh
-        self._mae = [0.0] * nh
-        self._mae_seen = [0] * nh
+        self._ring: list[tuple[float, float, float, float, float, float]] = [
+            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+        ] * _RING
+        nh, nc = len(_HORIZONS), _CANDIDATES
+        self._mae = [[0.0] * nc for _ in range(nh)]  # candidate errors per tracked horizon
+        self._weights = [[1.0 / nc] * nc for _ in range(nh)]
+        self._seen = [0] * nh
+        self._blend_mae = [0.0] * nh
         self._quant = [[_laplace_quantile(tau) for tau in _TAUS] for _ in range(nh)]
 
     # ----------------------------------------------------------------------------- public
@@ -217,13 +233,16 @@ class Forecaster:
         """The number of points learned from."""
         return self._n
 
-    def update(self, timestamp: datetime | float, value: float, *, skip_stale: bool = False) -> None:
+    def update(
+        self, timestamp: datetime | float, value: float, *, skip_stale: bool = False
+    ) -> None:
         """Learn one point; timestamps must increase strictly.
 
         Raises:
-            TypeError: the timestamp or value is not a datetime/number.
-            ValueError: the value is NaN or infinite, or the timestamp does not come after the
-                last one (a duplicate or out-of-order point) and `skip_stale` is False.
+            TypeError: the timestamp is not a datetime or number, or the value not a number.
+            ValueError: the value or timestamp is NaN or infinite, or the timestamp does not
+                come after the last one (a duplicate or out-of-order point) and `skip_stale`
+                is False.
         """
         t = _seconds(timestamp)
         y = _value(value)
@@ -232,67 +251,54 @@ class Forecaster:
                 return
             what = "a duplicate of" if t == self._last_t else "before"
             raise ValueError(
-                f"timestamp {t!r} is {what} the last one ({self._last_t!r}); points must come in "
-                "strictly increasing time order (drop or merge repeats, or pass skip_stale=True)"
+                f"timestamp {t!r} is {what} the last one ({self._last_t!r}); points must come "
+                "in strictly increasing time order (drop or merge repeats, or pass "
+                "skip_stale=True to ignore them)"
             )
         if self._n == 0:
-            self._start(t, y)
-            return
-        if not self._step_fixed:
+            self._first = self._t0 = self._model_t = t
+        elif not self._step_fixed:
             self._learn_step(t)
         step = self._step
-        assert step is not None
-        index = round((t - self._t0) / step)
-        if index <= self._last_index:  # jitter below half a step: keep the order anyway
-            index = self._last_index + 1
-        steps = index - self._last_index
-        season = self._season(t)
-        dev = y - self._level - season
-
-        self._learn_horizons(index, y, season)
-        self._track_scale(dev, steps)
-
-        # level: robust (clipped) exponential smoothing, rate scaled to the elapsed time
-        scale = self._scale
-        limit = 3.0 * scale if scale > 0 else math.inf
-        if abs(dev) > limit:
-            self._run = self._run + 1 if self._run_sum * dev > 0 else 1
-            self._run_sum = dev if self._run == 1 else self._run_sum + dev
+        if step is None:
+            index = 0
         else:
-            self._run = 0
-            self._run_sum = 0.0
-        if self._run >= 4:  # a level shift: move at once to the mean of the run
-            shift = self._run_sum / self._run
-            self._level += shift
-            dev -= shift
-            self._run = 0
-            self._run_sum = 0.0
-        clipped = dev if -limit <= dev <= limit else math.copysign(limit, dev)
-        rate = 1.0 - 0.5 ** ((t - self._last_t) / self._level_halflife)
-        self._level += rate * clipped
-        # seasonal profiles learn what is left after the level
-        err = y - self._level - season
-        err = err if -limit <= err <= limit else math.copysign(limit, err)
-        self._daily.learn(t, err, self._season_rate)
-        weekly = self._weekly
-        if weekly is not None and t - self._first >= _WEEK:
-            rest = y - self._level - self._season(t)
-            rest = rest if -limit <= rest <= limit else math.copysign(limit, rest)
-            weekly.learn(t, rest, self._season_rate)
-        season = self._season(t)
-        dev = y - self._level - season
+            index = round((t - self._t0) / step)
+            if index <= self._last_index and self._n:
+                index = self._last_index + 1  # jitter of more than half a step
+        if self._n:
+            self._score(index, y, self._season(t))
 
+        recent, recent_t = self._recent, self._recent_t
+        recent.append(y)
+        recent_t.append(t)
+        if len(recent) > _LONG:
+            del recent[0]
+            del recent_t[0]
+        m = len(recent)
+        med15 = _median(recent)
+        med5 = _median(recent[-_SHORT:])
+        # the seasonal model learns from the short median (isolated spikes removed), at the
+        # time of its window's centre
+        centre = recent_t[-1 - min(m, _SHORT) // 2]
+        if self._n == 0:
+            self._level = y
+        else:
+            self._learn_model(centre, med5)
+        season = self._season(t)
+        self._base = (y, med5, med15, self._level)
+        self._anchor = (season, self._season(recent_t[m // 2]))
+        slot = index % _RING
+        self._ring_index[slot] = index
+        self._ring[slot] = (y, med5, med15, self._level, *self._anchor)
         self._n += 1
         self._last_t = t
-        self._last_y = y
         self._last_index = index
-        self._resid = dev
-        self._remember(index, y, dev, t, season)
 
     def forecast(self, horizon: int, quantile: float | None = None) -> list[float]:
         """The next `horizon` points (one per step after the last point).
 
-        With `quantile` (in (0, 1)), that quantile of each point instead of the mean forecast:
+        With `quantile` in (0, 1), that quantile of each point instead of the point forecast:
         `quantile=0.9` is an upper band that the actual values stay below about 90% of the time.
 
         Raises:
@@ -305,58 +311,54 @@ class Forecaster:
             raise ValueError(f"horizon must be at least 1 point ahead, got {horizon}")
         if quantile is not None:
             if isinstance(quantile, bool) or not isinstance(quantile, int | float):
-                raise TypeError(f"quantile must be a float in (0, 1), got {quantile!r}")
+                raise TypeError(f"quantile must be a float in (0, 1) or None, got {quantile!r}")
             if not 0.0 < quantile < 1.0:
                 raise ValueError(
-                    f"quantile must be strictly between 0 and 1 (0.9 = upper band), got {quantile!r}"
+                    "quantile must be strictly between 0 and 1 (0.9 = upper band), "
+                    f"got {quantile!r}"
                 )
         if self._n == 0:
             raise ValueError("no data yet: call update(timestamp, value) before forecast()")
         step = self._step
-        y = self._last_y
+        y = self._base[0]
         if step is None:
             return [y] * horizon
         t = self._last_t
-        s0 = self._season(t)
-        minus_dev = -self._resid
         out = []
         for k in range(1, horizon + 1):
-            lo, hi, w = self._between(k)
-            a0, c0 = self._coef[lo]
-            a1, c1 = self._coef[hi]
-            a = a0 + (a1 - a0) * w
-            c = c0 + (c1 - c0) * w
-            f = y + a * minus_dev + c * (self._season(t + k * step) - s0)
+            lo, hi, w = _between(k)
+            cands = self._candidates(self._base, self._anchor, self._season(t + k * step))
+            f = _dot(self._weights[lo], cands)
+            if w:
+                f += (_dot(self._weights[hi], cands) - f) * w
             if quantile is not None:
-                f += self._error_quantile(lo, quantile) * (1.0 - w)
-                f += self._error_quantile(hi, quantile) * w
+                q = self._error_quantile(lo, quantile)
+                if w:
+                    q += (self._error_quantile(hi, quantile) - q) * w
+                f += q
             out.append(f)
         return out
 
     def __call__(
         self, history: Iterable[tuple[datetime | float, float]], horizon: int
     ) -> list[float]:
-        """Learn `history` (``(timestamp, value)`` pairs in time order) and forecast `horizon`."""
+        """Learn `history` (``(timestamp, value)`` pairs in time order), forecast `horizon`."""
         for timestamp, value in history:
             self.update(timestamp, value)
         return self.forecast(horizon)
 
     # ---------------------------------------------------------------------------- private
 
-    def _start(self, t: float, y: float) -> None:
-        self._t0 = t
-        self._first = t
-        self._n = 1
-        self._last_t = t
-        self._last_y = y
-        self._last_index = 0
-        self._level = y
-        self._resid = 0.0
-        self._remember(0, y, 0.0, t, 0.0)
+    @staticmethod
+    def _candidates(
+        base: tuple[float, float, float, float], anchor: tuple[float, float], target: float
+    ) -> tuple[float, float, float, float, float, float]:
+        y, med5, med15, level = base
+        s_now, s_centre = anchor
+        return (y, med5, med15, med15 + target - s_centre, y + target - s_now, level + target)
 
     def _learn_step(self, t: float) -> None:
-        gap = t - self._last_t
-        self._gaps.append(gap)
+        self._gaps.append(t - self._last_t)
         gaps = sorted(self._gaps)
         step = gaps[len(gaps) // 2]
         if len(gaps) >= _STEP_SAMPLES:
@@ -371,118 +373,115 @@ class Forecaster:
 
     def _season(self, t: float) -> float:
         s = self._daily.at(t)
-        if self._weekly is not None:
-            s += self._weekly.at(t)
+        weekly = self._weekly
+        if weekly is not None and t - self._first >= _WEEK:
+            s += weekly.at(t)
         return s
 
-    def _track_scale(self, dev: float, steps: int) -> None:
-        a = abs(dev)
-        if self._scale == 0.0:
-            self._scale = a
-        else:
-            rate = 0.05 if steps == 1 else 0.02
-            # clip spikes so one outlier does not inflate the scale for long
-            self._scale += rate * (min(a, 5.0 * self._scale) - self._scale)
-
-    def _remember(self, index: int, y: float, dev: float, t: float, season: float) -> None:
-        slot = index % _RING
-        self._ring_index[slot] = index
-        self._ring_y[slot] = y
-        self._ring_dev[slot] = dev
-        self._ring_season[slot] = season
-        step = self._step
-        fc = self._ring_fc[slot]
-        if step is None:
-            for h in range(len(_HORIZONS)):
-                fc[h] = y
+    def _learn_model(self, t: float, y: float) -> None:
+        """Update the scale, the level and the seasonal profiles with one point."""
+        if t <= self._model_t:
             return
-        for h, k in enumerate(_HORIZONS):
-            a, c = self._coef[h]
-            fc[h] = y - a * dev + c * (self._season(t + k * step) - season)
+        dev = y - self._level - self._season(t)
+        a = abs(dev)
+        scale = self._scale
+        if scale == 0.0:
+            scale = self._scale = a
+        else:
+            self._scale += 0.05 * (min(a, 5.0 * scale) - scale)
+        limit = 3.0 * scale if scale > 0 else math.inf
+        if a > limit:
+            self._run = self._run + 1 if self._run_sum * dev > 0 else 1
+            self._run_sum = dev if self._run == 1 else self._run_sum + dev
+        else:
+            self._run = 0
+            self._run_sum = 0.0
+        if self._run >= _SHIFT_RUN:  # a level shift: move at once to the mean of the run
+            shift = self._run_sum / self._run
+            self._level += shift
+            dev -= shift
+            self._run = 0
+            self._run_sum = 0.0
+        clipped = dev if -limit <= dev <= limit else math.copysign(limit, dev)
+        self._level += (1.0 - 0.5 ** ((t - self._model_t) / self._level_halflife)) * clipped
+        self._model_t = t
+        err = y - self._level - self._daily.at(t)
+        err = err if -limit <= err <= limit else math.copysign(limit, err)
+        self._daily.learn(t, err, self._season_rate)
+        weekly = self._weekly
+        if weekly is not None and t - self._first >= _WEEK:
+            rest = y - self._level - self._daily.at(t) - weekly.at(t)
+            rest = rest if -limit <= rest <= limit else math.copysign(limit, rest)
+            weekly.learn(t, rest, self._season_rate)
 
-    def _learn_horizons(self, index: int, y: float, season_now: float) -> None:
-        ring_index = self._ring_index
-        forget = self._forget
+    def _score(self, index: int, y: float, season_now: float) -> None:
+        """Score the candidates made k steps ago for this point; update weights and bands."""
+        ring_index, ring = self._ring_index, self._ring
+        rate0 = self._err_rate
         for h, k in enumerate(_HORIZONS):
             slot = (index - k) % _RING
             if ring_index[slot] != index - k:
                 continue
-            y0 = self._ring_y[slot]
-            x1 = -self._ring_dev[slot]
-            x2 = season_now - self._ring_season[slot]
-            err = y - self._ring_fc[slot][h]
-            # error statistics of the forecast made k steps ago
-            mae = self._mae[h]
-            if self._mae_seen[h] == 0:
-                mae = self._mae[h] = abs(err) or self._scale or 1.0
-            self._mae_seen[h] += 1
-            z = err / mae if mae > 0 else 0.0
-            eta = 0.02
+            y0, med5, med15, level, s0, sc = ring[slot]
+            cands = self._candidates((y0, med5, med15, level), (s0, sc), season_now)
+            weights = self._weights[h]
+            err = y - _dot(weights, cands)
+            seen = self._seen[h] = self._seen[h] + 1
+            rate = max(rate0, 1.0 / seen)
+            # the blend's error: its scale and the quantiles of the scaled error
+            mae = self._blend_mae[h]
+            if seen == 1:
+                mae = abs(err) or self._scale or 1.0
+            z = err / mae
             quant = self._quant[h]
             for j, tau in enumerate(_TAUS):
-                quant[j] += eta * (tau - (1.0 if z < quant[j] else 0.0))
-            rate = max(self._err_rate, 1.0 / self._mae_seen[h])
-            self._mae[h] = mae + rate * (min(abs(err), 6.0 * mae) - mae)
-            # regression of the change on the two features (clipped target)
-            a, c = self._coef[h]
-            pred = a * x1 + c * x2
-            d = y - y0
-            lim = 4.0 * mae
-            r = d - pred
-            if r > lim:
-                d = pred + lim
-            elif r < -lim:
-                d = pred - lim
-            sxx = self._sxx[h]
-            sxy = self._sxy[h]
-            sxx[0] = forget * sxx[0] + x1 * x1
-            sxx[1] = forget * sxx[1] + x1 * x2
-            sxx[2] = forget * sxx[2] + x2 * x2
-            sxy[0] = forget * sxy[0] + x1 * d
-            sxy[1] = forget * sxy[1] + x2 * d
-            self._count[h] = forget * self._count[h] + 1.0
-            self._coef[h] = self._solve(h)
-
-    def _solve(self, h: int) -> tuple[float, float]:
-        """Ridge solution, shrunk towards (0, 1) with the weight of a few points."""
-        sxx, sxy = self._sxx[h], self._sxy[h]
-        count = self._count[h]
-        lam = 8.0 * (sxx[0] + sxx[2]) / (2.0 * count) + 1e-12
-        a11 = sxx[0] + lam
-        a12 = sxx[1]
-        a22 = sxx[2] + lam
-        b1 = sxy[0]
-        b2 = sxy[1] + lam * 1.0
-        det = a11 * a22 - a12 * a12
-        if det <= 0:
-            return self._coef[h]
-        a = (a22 * b1 - a12 * b2) / det
-        c = (a11 * b2 - a12 * b1) / det
-        return (min(max(a, -0.5), 1.5), min(max(c, -0.5), 2.0))
-
-    def _between(self, k: int) -> tuple[int, int, float]:
-        """The tracked horizons around k and the log-interpolation weight of the upper one."""
-        last = len(_HORIZONS) - 1
-        if k >= _HORIZONS[last]:
-            return last, last, 0.0
-        lo = k.bit_length() - 1  # horizons are powers of two
-        if _HORIZONS[lo] == k:
-            return lo, lo, 0.0
-        w = math.log(k / _HORIZONS[lo]) / math.log(_HORIZONS[lo + 1] / _HORIZONS[lo])
-        return lo, lo + 1, w
+                quant[j] += _ETA * (tau - 1.0) if z < quant[j] else _ETA * tau
+            self._blend_mae[h] = mae + rate * (min(abs(err), 6.0 * mae) - mae)
+            # each candidate's error, and the weights they earn
+            maes = self._mae[h]
+            inv = []
+            for c, f in enumerate(cands):
+                m = maes[c] = maes[c] + rate * (abs(y - f) - maes[c])
+                inv.append((m + 1e-12) ** -_POWER)
+            total = sum(inv)
+            self._weights[h] = [v / total for v in inv]
 
     def _error_quantile(self, h: int, tau: float) -> float:
         quant = self._quant[h]
-        scale = self._mae[h] if self._mae_seen[h] else (self._scale or 0.0)
+        scale = self._blend_mae[h] if self._seen[h] else self._scale
         if tau <= _TAUS[0]:
-            z = quant[0] + (_laplace_quantile(tau) - _laplace_quantile(_TAUS[0]))
+            z = quant[0] + _laplace_quantile(tau) - _laplace_quantile(_TAUS[0])
         elif tau >= _TAUS[-1]:
-            z = quant[-1] + (_laplace_quantile(tau) - _laplace_quantile(_TAUS[-1]))
+            z = quant[-1] + _laplace_quantile(tau) - _laplace_quantile(_TAUS[-1])
         else:
             j = 1
             while _TAUS[j] < tau:
                 j += 1
-            w = (tau - _TAUS[j - 1]) / (_TAUS[j] - _TAUS[j - 1])
-            z = quant[j - 1] + (quant[j] - quant[j - 1]) * w
+            lo, hi = quant[j - 1], max(quant[j - 1], quant[j])
+            z = lo + (hi - lo) * (tau - _TAUS[j - 1]) / (_TAUS[j] - _TAUS[j - 1])
         return z * scale
 
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    m = len(ordered)
+    return ordered[m // 2] if m % 2 else 0.5 * (ordered[m // 2 - 1] + ordered[m // 2])
+
+
+def _dot(weights: list[float], values: tuple[float, ...]) -> float:
+    return sum(w * v for w, v in zip(weights, values, strict=True))
+
+
+def _between(k: int) -> tuple[int, int, float]:
+    """The tracked horizons around k and the log-interpolation weight of the upper one."""
+    if k <= _HORIZONS[0]:
+        return 0, 0, 0.0
+    for i in range(1, len(_HORIZONS)):
+        hi = _HORIZONS[i]
+        if k <= hi:
+            lo = _HORIZONS[i - 1]
+            if k == hi:
+                return i, i, 0.0
+            return i - 1, i, math.log(k / lo) / math.log(hi / lo)
+    last = len(_HORIZONS) - 1
+    return last, last, 0.0
