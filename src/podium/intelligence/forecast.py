@@ -61,7 +61,7 @@ _HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 mi
 _TAUS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)  # quantiles tracked of the blend's errors
 _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
 _CANDIDATES = 6
-_POWER = 2.0  # weights of the blend: inverse tracked error to this power
+_POWER = 16.0  # weights of the blend: inverse tracked error to this power
 _SHORT = 5  # points of the short running median
 _LONG = 15  # points of the long running median
 _SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
@@ -171,7 +171,7 @@ class Forecaster:
         weekly: bool = True,
         level_halflife: float = 6 * 3600.0,
         season_rate: float = 0.1,
-        memory: float = 300.0,
+        memory: float = 200.0,
     ) -> None:
         if step is not None and (
             not isinstance(step, int | float) or not math.isfinite(step) or step <= 0
