@@ -60,7 +60,8 @@ _WEEK = 7 * _DAY
 _HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
 _TAUS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)  # quantiles tracked of the blend's errors
 _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
-_CANDIDATES = 6
+_CANDIDATES = 8
+_MAX_DAY_STEPS = 20000  # longer steps-per-day: no day-ago candidates (memory)
 _POWER = 16.0  # weights of the blend: inverse tracked error to this power
 _SHORT = 5  # points of the short running median
 _LONG = 15  # points of the long running median
@@ -214,6 +215,12 @@ class Forecaster:
         self._ring: list[tuple[float, float, float, float, float, float]] = [
             (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         ] * _RING
+        # a day of history by step index (value, 15-point median): the day-ago candidates
+        self._day_steps = 0
+        self._hist_index: list[int] = []
+        self._hist: list[tuple[float, float]] = []
+        if self._step is not None:
+            self._start_history(self._step)
         nh, nc = len(_HORIZONS), _CANDIDATES
         self._mae = [[0.0] * nc for _ in range(nh)]  # candidate errors per tracked horizon
         self._weights = [[1.0 / nc] * nc for _ in range(nh)]
@@ -291,6 +298,10 @@ class Forecaster:
         slot = index % _RING
         self._ring_index[slot] = index
         self._ring[slot] = (y, med5, med15, self._level, *self._anchor)
+        if self._day_steps:
+            slot = index % len(self._hist)
+            self._hist_index[slot] = index
+            self._hist[slot] = (y, med15)
         self._n += 1
         self._last_t = t
         self._last_index = index
@@ -324,10 +335,14 @@ class Forecaster:
         if step is None:
             return [y] * horizon
         t = self._last_t
+        index = self._last_index
         out = []
         for k in range(1, horizon + 1):
             lo, hi, w = _between(k)
-            cands = self._candidates(self._base, self._anchor, self._season(t + k * step))
+            day_y, day_shift = self._day_ago(index + k, index)
+            cands = self._candidates(
+                self._base, self._anchor, self._season(t + k * step), day_y, day_shift
+            )
             f = _dot(self._weights[lo], cands)
             if w:
                 f += (_dot(self._weights[hi], cands) - f) * w
@@ -351,11 +366,57 @@ class Forecaster:
 
     @staticmethod
     def _candidates(
-        base: tuple[float, float, float, float], anchor: tuple[float, float], target: float
-    ) -> tuple[float, float, float, float, float, float]:
+        base: tuple[float, float, float, float],
+        anchor: tuple[float, float],
+        target: float,
+        day_y: float | None,
+        day_shift: float,
+    ) -> tuple[float, ...]:
+        """The candidate forecasts, given the components at the origin.
+
+        `target` is the seasonal profile at the target time, `day_y` the value one day before
+        the target (None if unknown) and `day_shift` how much the 15-point median has moved
+        since one day before the origin.
+        """
         y, med5, med15, level = base
         s_now, s_centre = anchor
-        return (y, med5, med15, med15 + target - s_centre, y + target - s_now, level + target)
+        if day_y is None:
+            day_y = med15 + target - s_centre
+        return (
+            y,
+            med5,
+            med15,
+            med15 + target - s_centre,
+            y + target - s_now,
+            level + target,
+            day_y,
+            day_y + day_shift,
+        )
+
+    def _start_history(self, step: float) -> None:
+        day = round(_DAY / step)
+        if day + _RING > _MAX_DAY_STEPS:
+            return
+        self._day_steps = day
+        self._hist_index = [-1] * (day + _RING)
+        self._hist = [(0.0, 0.0)] * (day + _RING)
+
+    def _day_ago(self, target: int, origin: int) -> tuple[float | None, float]:
+        """The value one day before the target index, and the 15-point median's move since a
+        day before the origin index (0 when unknown)."""
+        day = self._day_steps
+        if not day:
+            return None, 0.0
+        hist_index, hist = self._hist_index, self._hist
+        size = len(hist)
+        slot = (target - day) % size
+        value = hist[slot][0] if hist_index[slot] == target - day else None
+        shift = 0.0
+        then = (origin - day) % size
+        now = origin % size
+        if hist_index[then] == origin - day and hist_index[now] == origin:
+            shift = hist[now][1] - hist[then][1]
+        return value, shift
 
     def _learn_step(self, t: float) -> None:
         self._gaps.append(t - self._last_t)
@@ -364,6 +425,7 @@ class Forecaster:
         if len(gaps) >= _STEP_SAMPLES:
             self._step_fixed = True
             self._gaps = []
+            self._start_history(step)
         if step != self._step:
             # re-anchor the step index on the last point; the ring is no longer aligned
             self._step = step
@@ -423,7 +485,10 @@ class Forecaster:
             if ring_index[slot] != index - k:
                 continue
             y0, med5, med15, level, s0, sc = ring[slot]
-            cands = self._candidates((y0, med5, med15, level), (s0, sc), season_now)
+            day_y, day_shift = self._day_ago(index, index - k)
+            cands = self._candidates(
+                (y0, med5, med15, level), (s0, sc), season_now, day_y, day_shift
+            )
             weights = self._weights[h]
             err = y - _dot(weights, cands)
             seen = self._seen[h] = self._seen[h] + 1
