@@ -24,6 +24,7 @@ import argparse
 import bisect
 import csv
 import fnmatch
+import itertools
 import json
 import math
 import statistics
@@ -90,7 +91,7 @@ def at_offset(forecast: list[float], last: float, p: float) -> float:
 def evaluate(path: Path) -> dict[str, object]:
     times, values = read(path)
     n = len(times)
-    step = statistics.median(b - a for a, b in zip(times, times[1:], strict=False))
+    step = statistics.median(b - a for a, b in itertools.pairwise(times))
     tol = step / 2.0
     start = int(0.8 * n)
     methods = ("forecaster", "seasonal_naive", "last_value", "ewma")
@@ -108,7 +109,7 @@ def evaluate(path: Path) -> dict[str, object]:
             continue
         next_origin = t + 3600.0
         fstep = f.step or step
-        k = int(math.ceil(max(HORIZONS.values()) / fstep)) + 2
+        k = math.ceil(max(HORIZONS.values()) / fstep) + 2
         point = f.forecast(k)
         upper = f.forecast(k, quantile=0.9)
         for h, secs in HORIZONS.items():

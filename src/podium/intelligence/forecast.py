@@ -68,6 +68,7 @@ _LONG = 15  # points of the long running median
 _SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
 _RING = _HORIZONS[-1] + 1
+_NO_INDEX = -(1 << 62)  # an empty slot of the rings (no step index is negative)
 
 
 def _laplace_quantile(tau: float) -> float:
@@ -95,9 +96,9 @@ def _seconds(timestamp: object) -> float:
 
 def _value(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        # numpy scalars and Decimal/Fraction convert; strings and None do not.
+        # numpy scalars and Decimal/Fraction convert; bools, strings and None do not.
         try:
-            if isinstance(value, str | bytes) or value is None:
+            if isinstance(value, str | bytes | bool) or value is None:
                 raise TypeError
             v = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
@@ -211,7 +212,7 @@ class Forecaster:
         self._base = (0.0, 0.0, 0.0, 0.0)  # y, med5, med15, level
         self._anchor = (0.0, 0.0)  # S(t), S(centre of the 15-point window)
         # ring of the components by step index, to score them when their targets arrive
-        self._ring_index = [-1] * _RING
+        self._ring_index = [_NO_INDEX] * _RING
         self._ring: list[tuple[float, float, float, float, float, float]] = [
             (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
         ] * _RING
@@ -398,12 +399,15 @@ class Forecaster:
         if day + _RING > _MAX_DAY_STEPS:
             return
         self._day_steps = day
-        self._hist_index = [-1] * (day + _RING)
+        self._hist_index = [_NO_INDEX] * (day + _RING)
         self._hist = [(0.0, 0.0)] * (day + _RING)
 
     def _day_ago(self, target: int, origin: int) -> tuple[float | None, float]:
-        """The value one day before the target index, and the 15-point median's move since a
-        day before the origin index (0 when unknown)."""
+        """The value a day before the target index, and the median's move since a day before.
+
+        The move is that of the 15-point median from one day before the origin to the origin
+        (0 when unknown); the value is None when there is no point a day before the target.
+        """
         day = self._day_steps
         if not day:
             return None, 0.0
@@ -431,7 +435,7 @@ class Forecaster:
             self._step = step
             self._t0 = self._last_t
             self._last_index = 0
-            self._ring_index = [-1] * _RING
+            self._ring_index = [_NO_INDEX] * _RING
 
     def _season(self, t: float) -> float:
         s = self._daily.at(t)
@@ -496,12 +500,13 @@ class Forecaster:
             # the blend's error: its scale and the quantiles of the scaled error
             mae = self._blend_mae[h]
             if seen == 1:
-                mae = abs(err) or self._scale or 1.0
-            z = err / mae
+                mae = abs(err) or self._scale
+            z = err / mae if mae > 0 else 0.0
             quant = self._quant[h]
             for j, tau in enumerate(_TAUS):
                 quant[j] += _ETA * (tau - 1.0) if z < quant[j] else _ETA * tau
-            self._blend_mae[h] = mae + rate * (min(abs(err), 6.0 * mae) - mae)
+            cap = 6.0 * mae if mae > 0 else math.inf  # one spike moves it only so far
+            self._blend_mae[h] = mae + rate * (min(abs(err), cap) - mae)
             # each candidate's error, and the weights they earn
             maes = self._mae[h]
             inv = []

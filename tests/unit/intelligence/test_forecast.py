@@ -1,0 +1,236 @@
+"""Forecaster on seeded synthetic series: accuracy against last-value, causality, gaps,
+level shifts, bands and bad input. No timing assertions; no data from ../shared."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from podium.intelligence import Forecaster
+
+STEP = 300.0
+DAY = 86400
+T0 = 1_700_006_400.0  # a midnight, UTC
+
+
+def seasonal(n: int, seed: int = 7, noise: float = 4.0) -> list[tuple[float, float]]:
+    """A daily load curve (5-minute steps) with a weekend dip, noise and rare spikes."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        t = T0 + i * STEP
+        hour = (t % DAY) / 3600.0
+        weekday = int(t // DAY) % 7
+        daily = 60.0 * math.exp(-(((hour - 14.0) / 3.5) ** 2)) + 20.0 * math.sin(
+            2 * math.pi * hour / 24.0
+        )
+        week = -15.0 if weekday in (2, 3) else 0.0
+        value = 100.0 + daily + week + rng.gauss(0.0, noise)
+        if rng.random() < 0.01:
+            value += rng.uniform(40.0, 120.0)
+        out.append((t, value))
+    return out
+
+
+def evaluate(
+    series: list[tuple[float, float]], start: int, horizon: int
+) -> tuple[float, float, float]:
+    """Mean absolute error of the Forecaster and of last-value at `horizon` steps, and the
+    share of actuals under the 0.9 band, over origins from `start` on."""
+    f = Forecaster()
+    err_f = err_last = 0.0
+    covered = count = 0
+    for i, (t, y) in enumerate(series):
+        f.update(t, y)
+        if i < start or i + horizon >= len(series) or i % 6:
+            continue
+        actual = series[i + horizon][1]
+        err_f += abs(actual - f.forecast(horizon)[-1])
+        err_last += abs(actual - y)
+        covered += actual <= f.forecast(horizon, quantile=0.9)[-1]
+        count += 1
+    return err_f / count, err_last / count, covered / count
+
+
+def test_seasonal_series_is_forecast_better_than_last_value() -> None:
+    series = seasonal(12 * 288)
+    for horizon in (3, 12):
+        mae, mae_last, coverage = evaluate(series, 9 * 288, horizon)
+        assert mae < 0.8 * mae_last, (horizon, mae, mae_last)
+        assert 0.75 <= coverage <= 0.99, (horizon, coverage)
+
+
+def test_step_is_inferred_and_forecast_has_the_horizon_length() -> None:
+    f = Forecaster()
+    for t, y in seasonal(50):
+        f.update(t, y)
+    assert f.step == STEP
+    assert f.count == 50
+    assert len(f.forecast(1)) == 1
+    out = f.forecast(500)
+    assert len(out) == 500
+    assert all(math.isfinite(v) for v in out)
+
+
+def test_forecasts_are_causal_and_deterministic() -> None:
+    series = seasonal(4 * 288, seed=3)
+    cut = 3 * 288
+    a, b = Forecaster(), Forecaster()
+    for t, y in series[:cut]:
+        a.update(t, y)
+        b.update(t, y)
+    before = a.forecast(24)
+    band = a.forecast(24, quantile=0.9)
+    for t, y in series[cut:]:
+        b.update(t, y)
+    # the future points given to b did not change what a (same past) says
+    assert a.forecast(24) == before
+    assert a.forecast(24, quantile=0.9) == band
+    # and the same input gives the same output
+    c = Forecaster()
+    for t, y in series:
+        c.update(t, y)
+    assert c.forecast(24) == b.forecast(24)
+    assert c.forecast(24, quantile=0.1) == b.forecast(24, quantile=0.1)
+
+
+def test_callable_form_equals_update_then_forecast() -> None:
+    series = seasonal(600, seed=5)
+    f = Forecaster()
+    for t, y in series:
+        f.update(t, y)
+    assert Forecaster()(series, 12) == f.forecast(12)
+
+
+def test_datetime_and_epoch_timestamps_agree() -> None:
+    series = seasonal(400, seed=11)
+    a, b, c = Forecaster(), Forecaster(), Forecaster()
+    for t, y in series:
+        a.update(t, y)
+        b.update(datetime.fromtimestamp(t, UTC), y)
+        c.update(datetime.fromtimestamp(t, UTC).replace(tzinfo=None), y)  # naive = UTC
+    assert a.forecast(12) == b.forecast(12) == c.forecast(12)
+
+
+def test_quantile_band_is_above_the_median_and_ordered() -> None:
+    f = Forecaster()
+    for t, y in seasonal(5 * 288, seed=2):
+        f.update(t, y)
+    point = f.forecast(12)
+    low, mid, high = (f.forecast(12, quantile=q) for q in (0.1, 0.5, 0.9))
+    top = f.forecast(12, quantile=0.99)
+    for k in range(12):
+        assert low[k] < mid[k] < high[k] < top[k]
+        assert high[k] > point[k]
+
+
+def test_gaps_are_handled() -> None:
+    rng = random.Random(9)
+    series = seasonal(10 * 288, seed=9)
+    # drop a fifth of the points at random and a whole six-hour outage
+    kept = [p for i, p in enumerate(series) if rng.random() > 0.2 and not 2000 <= i < 2072]
+    mae, mae_last, coverage = evaluate(kept, len(kept) * 3 // 4, 6)
+    assert mae < mae_last
+    assert 0.7 <= coverage <= 1.0
+    f = Forecaster()
+    for t, y in kept:
+        f.update(t, y)
+    assert f.step == STEP
+    # the forecast after a long silence is still finite and near the series' range
+    t_last = kept[-1][0]
+    f.update(t_last + 2 * DAY, kept[-1][1])
+    assert all(50.0 < v < 250.0 for v in f.forecast(12))
+
+
+def test_level_shift_is_followed_quickly() -> None:
+    rng = random.Random(4)
+    f = Forecaster()
+    n = 6 * 288
+    for i in range(n):
+        shifted = i >= n - 24  # the load triples for the last two hours
+        value = (300.0 if shifted else 100.0) + rng.gauss(0.0, 3.0)
+        f.update(T0 + i * STEP, value)
+    ahead = f.forecast(12)
+    assert all(abs(v - 300.0) < 30.0 for v in ahead), ahead
+
+
+def test_flat_series_gives_flat_forecast_and_band() -> None:
+    f = Forecaster()
+    for i in range(500):
+        f.update(T0 + i * 60.0, 5.0)
+    assert f.forecast(10) == pytest.approx([5.0] * 10)
+    assert f.forecast(10, quantile=0.9) == pytest.approx([5.0] * 10)
+
+
+def test_one_point_and_given_step() -> None:
+    f = Forecaster()
+    f.update(T0, 3.0)
+    assert f.forecast(3) == [3.0, 3.0, 3.0]
+    g = Forecaster(step=60.0)
+    g.update(T0, 1.0)
+    g.update(T0 + 60.0, 2.0)
+    assert g.step == 60.0
+    assert len(g.forecast(5, quantile=0.9)) == 5
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_non_finite_values_are_refused(value: float) -> None:
+    f = Forecaster()
+    f.update(T0, 1.0)
+    with pytest.raises(ValueError, match="value must be finite"):
+        f.update(T0 + 60, value)
+    assert f.count == 1  # nothing was learned from it
+
+
+@pytest.mark.parametrize("value", [None, "12", [1.0], True])
+def test_non_numeric_values_are_refused(value: object) -> None:
+    with pytest.raises(TypeError, match="value must be a real number"):
+        Forecaster().update(T0, value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stamp", ["2024-01-01", None, math.nan])
+def test_bad_timestamps_are_refused(stamp: object) -> None:
+    with pytest.raises((TypeError, ValueError), match="timestamp"):
+        Forecaster().update(stamp, 1.0)  # type: ignore[arg-type]
+
+
+def test_duplicate_and_out_of_order_timestamps() -> None:
+    f = Forecaster()
+    f.update(T0, 1.0)
+    f.update(T0 + 60, 2.0)
+    before = f.forecast(3)
+    with pytest.raises(ValueError, match="duplicate"):
+        f.update(T0 + 60, 3.0)
+    with pytest.raises(ValueError, match="before the last one"):
+        f.update(datetime.fromtimestamp(T0, UTC) + timedelta(seconds=30), 3.0)
+    f.update(T0 + 60, 3.0, skip_stale=True)  # ignored, as documented
+    assert f.count == 2
+    assert f.forecast(3) == before
+
+
+def test_bad_forecast_arguments() -> None:
+    f = Forecaster()
+    with pytest.raises(ValueError, match="no data yet"):
+        f.forecast(3)
+    f.update(T0, 1.0)
+    with pytest.raises(ValueError, match="at least 1"):
+        f.forecast(0)
+    with pytest.raises(TypeError, match="horizon must be an int"):
+        f.forecast(2.5)  # type: ignore[arg-type]
+    for q in (0.0, 1.0, -0.1, 1.5, math.nan):
+        with pytest.raises(ValueError, match="quantile must be strictly between 0 and 1"):
+            f.forecast(3, quantile=q)
+    with pytest.raises(TypeError, match="quantile"):
+        f.forecast(3, quantile="0.9")  # type: ignore[arg-type]
+
+
+def test_bad_constructor_arguments() -> None:
+    with pytest.raises(ValueError, match="step"):
+        Forecaster(step=0)
+    with pytest.raises(ValueError, match="step"):
+        Forecaster(step=math.nan)
+    with pytest.raises(ValueError, match="daily_slots"):
+        Forecaster(daily_slots=0)
