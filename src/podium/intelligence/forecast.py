@@ -27,7 +27,7 @@ The method, in four parts:
    each moved along the seasonal profile (``+ S(t+k) - S(centre)``), and the seasonal mean
    ``level + S(t+k)``. For tracked horizons (1, 3, 12 and 48 steps) each candidate's
    out-of-sample absolute error is tracked with exponential forgetting, and the forecast is
-   the combination weighted by inverse error to a power (forecast combination, Bates &
+   the combination weighted by inverse error to the 16th power (forecast combination, Bates &
    Granger 1969; inverse-error weights, Stock & Watson 2004), interpolated in log-horizon
    between tracked horizons. A series without seasonality thus falls back to its robust
    local level, a seasonal one to the profile, and the blend follows whichever has worked
@@ -50,6 +50,7 @@ is deterministic and causal: a forecast depends only on the points given before 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -60,9 +61,10 @@ _WEEK = 7 * _DAY
 _HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
 _TAUS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)  # quantiles tracked of the blend's errors
 _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
+_DOWN = tuple(_ETA * (tau - 1.0) for tau in _TAUS)  # a quantile's move when above an error
+_UP = tuple(_ETA * tau for tau in _TAUS)  # and when at or below it
 _CANDIDATES = 8
 _MAX_DAY_STEPS = 20000  # longer steps-per-day: no day-ago candidates (memory)
-_POWER = 16.0  # weights of the blend: inverse tracked error to this power
 _SHORT = 5  # points of the short running median
 _LONG = 15  # points of the long running median
 _SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
@@ -502,19 +504,17 @@ class Forecaster:
             if seen == 1:
                 mae = abs(err) or self._scale
             z = err / mae if mae > 0 else 0.0
-            quant = self._quant[h]
-            for j, tau in enumerate(_TAUS):
-                quant[j] += _ETA * (tau - 1.0) if z < quant[j] else _ETA * tau
+            self._quant[h] = [
+                q + down if z < q else q + up
+                for q, down, up in zip(self._quant[h], _DOWN, _UP, strict=True)
+            ]
             cap = 6.0 * mae if mae > 0 else math.inf  # one spike moves it only so far
             self._blend_mae[h] = mae + rate * (min(abs(err), cap) - mae)
             # each candidate's error, and the weights they earn
-            maes = self._mae[h]
-            inv = []
-            for c, f in enumerate(cands):
-                m = maes[c] = maes[c] + rate * (abs(y - f) - maes[c])
-                inv.append((m + 1e-12) ** -_POWER)
-            total = sum(inv)
-            self._weights[h] = [v / total for v in inv]
+            maes = self._mae[h] = [
+                m + rate * (abs(y - f) - m) for m, f in zip(self._mae[h], cands, strict=True)
+            ]
+            self._weights[h] = _inverse_error_weights(maes)
 
     def _error_quantile(self, h: int, tau: float) -> float:
         quant = self._quant[h]
@@ -539,7 +539,25 @@ def _median(values: list[float]) -> float:
 
 
 def _dot(weights: list[float], values: tuple[float, ...]) -> float:
-    return sum(w * v for w, v in zip(weights, values, strict=True))
+    return sum(map(operator.mul, weights, values))
+
+
+def _inverse_error_weights(maes: list[float]) -> list[float]:
+    """Weights proportional to (best error / error) ** 16; the best candidates share ties."""
+    best = min(maes)
+    if best <= 0.0:
+        exact = [1.0 if m <= 0.0 else 0.0 for m in maes]
+        n = sum(exact)
+        return [e / n for e in exact]
+    inv = []
+    for m in maes:
+        x = best / m
+        x *= x
+        x *= x
+        x *= x
+        inv.append(x * x)
+    total = sum(inv)
+    return [v / total for v in inv]
 
 
 def _between(k: int) -> tuple[int, int, float]:
