@@ -539,7 +539,8 @@ def _median(values: list[float]) -> float:
 
 
 def _dot(weights: list[float], values: tuple[float, ...]) -> float:
-    return sum(map(operator.mul, weights, values))
+    total: float = sum(map(operator.mul, weights, values))
+    return total
 
 
 def _inverse_error_weights(maes: list[float]) -> list[float]:
