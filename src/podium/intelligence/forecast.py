@@ -24,14 +24,16 @@ The method, in four parts:
    load series.
 3. **Candidates blended by their tracked errors.** For a horizon of k steps the candidates
    are the last value, the 5- and 15-point medians, the 15-point median and the last value
-   each moved along the seasonal profile (``+ S(t+k) - S(centre)``), and the seasonal mean
-   ``level + S(t+k)``. For tracked horizons (1, 3, 12 and 48 steps) each candidate's
-   out-of-sample absolute error is tracked with exponential forgetting, and the forecast is
-   the combination weighted by inverse error to the 16th power (forecast combination, Bates &
-   Granger 1969; inverse-error weights, Stock & Watson 2004), interpolated in log-horizon
-   between tracked horizons. A series without seasonality thus falls back to its robust
-   local level, a seasonal one to the profile, and the blend follows whichever has worked
-   lately.
+   each moved along the seasonal profile (``+ S(t+k) - S(centre)``), the seasonal mean
+   ``level + S(t+k)``, and, from a day of history kept by step index, the value one day
+   before the target (seasonal naive) alone and moved by how much the 15-point median has
+   changed since the same time the day before. For tracked horizons (1, 3, 12 and 48 steps)
+   each candidate's out-of-sample absolute error is tracked with exponential forgetting, and
+   the forecast is the combination weighted by inverse error to the 16th power (forecast
+   combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004),
+   interpolated in log-horizon between tracked horizons. A series without seasonality thus
+   falls back to its robust local level, a seasonal one to the profile, and the blend
+   follows whichever has worked lately.
 4. **Quantile bands** from the blend's own out-of-sample errors: per tracked horizon an
    exponentially weighted mean absolute error and, on the errors divided by it, a grid of
    quantiles tracked by stochastic approximation (Robbins & Monro 1951; the online quantile
