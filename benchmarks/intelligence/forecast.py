@@ -1,14 +1,18 @@
 """Benchmark of podium.intelligence.Forecaster on the load-like NAB series.
 
-Protocol (issue 17): the series that count load (`realAWSCloudwatch/*request_count*`,
-`*network_in*`, `*cpu_utilization*`, every `realTraffic/*`); each read once in time order;
-forecast origins every hour over the last 20% of the points (an origin is the first point at
-least an hour after the previous one); horizons 15 min and 1 h. The actual is the point
-nearest to origin + horizon, within half the series' median step (none: the origin is
-skipped at that horizon, for every method alike). Seasonal-naive forecasts the point nearest
-to (target - 1 day) under the same rule (none: skipped too). Score: mean absolute error of a
-method divided by seasonal-naive's on the same points, geometric mean over series. The
-Forecaster's forecast at a target between two steps is interpolated linearly.
+Protocol (issue 17, README of the data): the series that count load
+(`realAWSCloudwatch/*request_count*`, `*network_in*`, `*cpu_utilization*`, every
+`realTraffic/*`; the patterns are matched case-insensitively as written, so
+`iio_..._NetworkIn.csv`, which has no underscore, is out: `--include '*NetworkIn*'` adds it);
+each read once in time order. Forecast origins every hour over the last 20% of the points: on
+an hourly clock from the first point of that 20%, the origin is the last point at or before
+each tick (a point is an origin once). Horizons 15 min and 1 h: the actual is the series point
+at origin + horizon, or for an irregular series the one nearest that time (after the origin,
+and within half the horizon of it; none: the origin is skipped at that horizon, for every
+method alike). Seasonal-naive forecasts the point at or nearest (target - 1 day) under the
+same rule (none: skipped too). Score: mean absolute error of a method divided by
+seasonal-naive's on the same points, geometric mean over series. The Forecaster's forecast at
+a target between two of its steps is interpolated linearly.
 
 Baselines measured in the same run: seasonal-naive (1.0 by definition), last value, EWMA
 (alpha 0.3), and the issue's coverage target for the 0.9 band (85-95%).
@@ -46,11 +50,14 @@ TARGET = {"15min": 0.45, "1h": 0.55}
 EWMA_ALPHA = 0.3
 
 
-def series_files(data: Path) -> list[Path]:
+def series_files(data: Path, include: tuple[str, ...] = ()) -> list[Path]:
     files = []
     for family, patterns in PATTERNS.items():
+        if family == "realAWSCloudwatch":
+            patterns = patterns + include
         for path in sorted((data / "data" / family).glob("*.csv")):
-            if any(fnmatch.fnmatch(path.name, p) for p in patterns):
+            name = path.name.lower()
+            if any(fnmatch.fnmatchcase(name, p.lower()) for p in patterns):
                 files.append(path)
     return files
 
@@ -81,8 +88,8 @@ def at_offset(forecast: list[float], last: float, p: float) -> float:
     """The forecast p steps after the last point (p >= 0), linear between steps."""
     if p <= 1.0:
         return last + (forecast[0] - last) * p
-    i = min(int(p), len(forecast) - 1)
-    if i >= len(forecast) - 1:
+    i = int(p)  # forecast[i - 1] is i steps ahead
+    if i >= len(forecast):
         return forecast[-1]
     w = p - i
     return forecast[i - 1] + (forecast[i] - forecast[i - 1]) * w
@@ -92,27 +99,31 @@ def evaluate(path: Path) -> dict[str, object]:
     times, values = read(path)
     n = len(times)
     step = statistics.median(b - a for a, b in itertools.pairwise(times))
-    tol = step / 2.0
     start = int(0.8 * n)
+    # the origins: the last point at or before each hourly tick from times[start] on
+    origins = set()
+    tick = times[start]
+    while tick <= times[-1]:
+        origins.add(bisect.bisect_right(times, tick) - 1)
+        tick += 3600.0
     methods = ("forecaster", "seasonal_naive", "last_value", "ewma")
     abs_err = {h: {m: 0.0 for m in methods} for h in HORIZONS}
     covered = {h: 0 for h in HORIZONS}
     count = {h: 0 for h in HORIZONS}
     f = Forecaster()
     ewma = values[0]
-    next_origin = -math.inf
     for i in range(n):
         t, y = times[i], values[i]
         f.update(t, y)
         ewma += EWMA_ALPHA * (y - ewma)
-        if i < start or t < next_origin:
+        if i not in origins:
             continue
-        next_origin = t + 3600.0
         fstep = f.step or step
         k = math.ceil(max(HORIZONS.values()) / fstep) + 2
         point = f.forecast(k)
         upper = f.forecast(k, quantile=0.9)
         for h, secs in HORIZONS.items():
+            tol = secs / 2.0
             j = nearest(times, t + secs, tol)
             if j is None or j <= i:
                 continue
@@ -185,6 +196,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", nargs="?", default=str(DEFAULT), help="the nab-dev folder")
     ap.add_argument("--quiet", action="store_true", help="print only the summary line")
+    ap.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        help="another realAWSCloudwatch file pattern to count (e.g. '*NetworkIn*')",
+    )
     args = ap.parse_args()
     data = Path(args.data)
     if not (data / "data").is_dir():
@@ -194,7 +211,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    paths = series_files(data)
+    paths = series_files(data, tuple(args.include))
     if not paths:
         print(f"error: no load-like series under {data}/data", file=sys.stderr)
         return 2
