@@ -51,6 +51,7 @@ is deterministic and causal: a forecast depends only on the points given before 
 
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 from collections.abc import Iterable
@@ -65,10 +66,12 @@ _TAUS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)  # quantiles tracked of the blen
 _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
 _DOWN = tuple(_ETA * (tau - 1.0) for tau in _TAUS)  # a quantile's move when above an error
 _UP = tuple(_ETA * tau for tau in _TAUS)  # and when at or below it
-_CANDIDATES = 8
+_CANDIDATES = 7
 _MAX_DAY_STEPS = 20000  # longer steps-per-day: no day-ago candidates (memory)
 _SHORT = 5  # points of the short running median
 _LONG = 15  # points of the long running median
+_LONGER = 61  # points of the longest running median
+_DAY_WINDOW = 2  # the day-ago value is the median of the points within 2 steps of it
 _SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
 _RING = _HORIZONS[-1] + 1
@@ -209,17 +212,19 @@ class Forecaster:
         self._scale = 0.0  # mean absolute one-step deviation from the seasonal model
         self._run = 0  # consecutive large deviations of one sign
         self._run_sum = 0.0
-        # the last _LONG points (values, times), newest at the end
+        # the last _LONGER points (values, times), newest at the end, and sorted copies of
+        # the last _LONG and _LONGER values
         self._recent: list[float] = []
         self._recent_t: list[float] = []
-        # the components at the last point: value, medians, level and the seasonal anchors
-        self._base = (0.0, 0.0, 0.0, 0.0)  # y, med5, med15, level
-        self._anchor = (0.0, 0.0)  # S(t), S(centre of the 15-point window)
+        self._sorted_long: list[float] = []
+        self._sorted_longer: list[float] = []
+        # the components at the last point: the value, the 5-, 15- and 61-point medians, the
+        # 15-point median less the profile at its window's centre, and the 15-point
+        # median's move since a day before
+        self._base: tuple[float, ...] = (0.0,) * 6
         # ring of the components by step index, to score them when their targets arrive
         self._ring_index = [_NO_INDEX] * _RING
-        self._ring: list[tuple[float, float, float, float, float, float]] = [
-            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
-        ] * _RING
+        self._ring: list[tuple[float, ...]] = [self._base] * _RING
         # a day of history by step index (value, 15-point median): the day-ago candidates
         self._day_steps = 0
         self._hist_index: list[int] = []
@@ -284,11 +289,19 @@ class Forecaster:
         recent, recent_t = self._recent, self._recent_t
         recent.append(y)
         recent_t.append(t)
-        if len(recent) > _LONG:
+        m = len(recent)
+        long_, longer = self._sorted_long, self._sorted_longer
+        bisect.insort(long_, y)
+        bisect.insort(longer, y)
+        if m > _LONG:
+            del long_[bisect.bisect_left(long_, recent[-1 - _LONG])]
+        if m > _LONGER:
+            del longer[bisect.bisect_left(longer, recent[0])]
             del recent[0]
             del recent_t[0]
-        m = len(recent)
-        med15 = _median(recent)
+            m -= 1
+        med15 = _sorted_median(long_)
+        med61 = _sorted_median(longer)
         med5 = _median(recent[-_SHORT:])
         # the seasonal model learns from the short median (isolated spikes removed), at the
         # time of its window's centre
@@ -297,16 +310,30 @@ class Forecaster:
             self._level = y
         else:
             self._learn_model(centre, med5)
-        season = self._season(t)
-        self._base = (y, med5, med15, self._level)
-        self._anchor = (season, self._season(recent_t[m // 2]))
+        shift = 0.0
+        day = self._day_steps
+        if day:
+            hist_index, hist = self._hist_index, self._hist
+            size = len(hist)
+            slot = index % size
+            hist_index[slot] = index
+            hist[slot] = (y, med15)
+            for d in (0, -1, 1):  # the 15-point median a day before (or a step off)
+                then = index - day + d
+                if hist_index[then % size] == then:
+                    shift = med15 - hist[then % size][1]
+                    break
+        base = self._base = (
+            y,
+            med5,
+            med15,
+            med61,
+            med15 - self._season(recent_t[m - 1 - min(m, _LONG) // 2]),
+            shift,
+        )
         slot = index % _RING
         self._ring_index[slot] = index
-        self._ring[slot] = (y, med5, med15, self._level, *self._anchor)
-        if self._day_steps:
-            slot = index % len(self._hist)
-            self._hist_index[slot] = index
-            self._hist[slot] = (y, med15)
+        self._ring[slot] = base
         self._n += 1
         self._last_t = t
         self._last_index = index
@@ -336,18 +363,15 @@ class Forecaster:
         if self._n == 0:
             raise ValueError("no data yet: call update(timestamp, value) before forecast()")
         step = self._step
-        y = self._base[0]
+        base = self._base
         if step is None:
-            return [y] * horizon
+            return [base[0]] * horizon
         t = self._last_t
         index = self._last_index
         out = []
         for k in range(1, horizon + 1):
             lo, hi, w = _between(k)
-            day_y, day_shift = self._day_ago(index + k, index)
-            cands = self._candidates(
-                self._base, self._anchor, self._season(t + k * step), day_y, day_shift
-            )
+            cands = _candidates(base, self._season(t + k * step), self._day_ago(index + k, index))
             f = _dot(self._weights[lo], cands)
             if w:
                 f += (_dot(self._weights[hi], cands) - f) * w
@@ -369,35 +393,6 @@ class Forecaster:
 
     # ---------------------------------------------------------------------------- private
 
-    @staticmethod
-    def _candidates(
-        base: tuple[float, float, float, float],
-        anchor: tuple[float, float],
-        target: float,
-        day_y: float | None,
-        day_shift: float,
-    ) -> tuple[float, ...]:
-        """The candidate forecasts, given the components at the origin.
-
-        `target` is the seasonal profile at the target time, `day_y` the value one day before
-        the target (None if unknown) and `day_shift` how much the 15-point median has moved
-        since one day before the origin.
-        """
-        y, med5, med15, level = base
-        s_now, s_centre = anchor
-        if day_y is None:
-            day_y = med15 + target - s_centre
-        return (
-            y,
-            med5,
-            med15,
-            med15 + target - s_centre,
-            y + target - s_now,
-            level + target,
-            day_y,
-            day_y + day_shift,
-        )
-
     def _start_history(self, step: float) -> None:
         day = round(_DAY / step)
         if day + _RING > _MAX_DAY_STEPS:
@@ -406,25 +401,20 @@ class Forecaster:
         self._hist_index = [_NO_INDEX] * (day + _RING)
         self._hist = [(0.0, 0.0)] * (day + _RING)
 
-    def _day_ago(self, target: int, origin: int) -> tuple[float | None, float]:
-        """The value a day before the target index, and the median's move since a day before.
+    def _day_ago(self, target: int, origin: int) -> float | None:
+        """The median of the points within _DAY_WINDOW steps of one day before `target`.
 
-        The move is that of the 15-point median from one day before the origin to the origin
-        (0 when unknown); the value is None when there is no point a day before the target.
+        Only points up to `origin` count (causality); None when there are none.
         """
         day = self._day_steps
         if not day:
-            return None, 0.0
+            return None
         hist_index, hist = self._hist_index, self._hist
         size = len(hist)
-        slot = (target - day) % size
-        value = hist[slot][0] if hist_index[slot] == target - day else None
-        shift = 0.0
-        then = (origin - day) % size
-        now = origin % size
-        if hist_index[then] == origin - day and hist_index[now] == origin:
-            shift = hist[now][1] - hist[then][1]
-        return value, shift
+        first = target - day - _DAY_WINDOW
+        last = min(target - day + _DAY_WINDOW, origin)
+        found = [hist[i % size][0] for i in range(first, last + 1) if hist_index[i % size] == i]
+        return _median(found) if found else None
 
     def _learn_step(self, t: float) -> None:
         self._gaps.append(t - self._last_t)
@@ -488,15 +478,19 @@ class Forecaster:
         """Score the candidates made k steps ago for this point; update weights and bands."""
         ring_index, ring = self._ring_index, self._ring
         rate0 = self._err_rate
+        day_y: float | None = None
+        window_end = index - self._day_steps + _DAY_WINDOW  # of the day-ago points
+        day_last = _NO_INDEX  # the last point day_y was taken up to
         for h, k in enumerate(_HORIZONS):
-            slot = (index - k) % _RING
-            if ring_index[slot] != index - k:
+            origin = index - k
+            slot = origin % _RING
+            if ring_index[slot] != origin:
                 continue
-            y0, med5, med15, level, s0, sc = ring[slot]
-            day_y, day_shift = self._day_ago(index, index - k)
-            cands = self._candidates(
-                (y0, med5, med15, level), (s0, sc), season_now, day_y, day_shift
-            )
+            last = min(window_end, origin)  # one value serves the origins after the window
+            if last != day_last:
+                day_y = self._day_ago(index, origin)
+                day_last = last
+            cands = _candidates(ring[slot], season_now, day_y)
             weights = self._weights[h]
             err = y - _dot(weights, cands)
             seen = self._seen[h] = self._seen[h] + 1
@@ -532,6 +526,24 @@ class Forecaster:
             lo, hi = quant[j - 1], max(quant[j - 1], quant[j])
             z = lo + (hi - lo) * (tau - _TAUS[j - 1]) / (_TAUS[j] - _TAUS[j - 1])
         return z * scale
+
+
+def _sorted_median(ordered: list[float]) -> float:
+    m = len(ordered)
+    return ordered[m // 2] if m % 2 else 0.5 * (ordered[m // 2 - 1] + ordered[m // 2])
+
+
+def _candidates(base: tuple[float, ...], target: float, day_y: float | None) -> tuple[float, ...]:
+    """The candidate forecasts, given the components at the origin (see `Forecaster._base`).
+
+    `target` is the seasonal profile at the target time, `day_y` the (smoothed) value one day
+    before the target, None if unknown: the profile-moved median stands in for it.
+    """
+    y, med5, med15, med61, deseasoned, shift = base
+    moved = deseasoned + target
+    if day_y is None:
+        day_y = moved
+    return (y, med5, med15, med61, moved, day_y, day_y + shift)
 
 
 def _median(values: list[float]) -> float:
