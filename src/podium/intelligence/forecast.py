@@ -62,10 +62,13 @@ __all__ = ["Forecaster"]
 _DAY = 86400.0
 _WEEK = 7 * _DAY
 _HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
+_STRIDES = (1, 1, 2, 8)  # a tracked horizon is scored at every stride-th point only
 _TAUS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)  # quantiles tracked of the blend's errors
 _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
-_DOWN = tuple(_ETA * (tau - 1.0) for tau in _TAUS)  # a quantile's move when above an error
-_UP = tuple(_ETA * tau for tau in _TAUS)  # and when at or below it
+# a quantile's move when above an error, and when at or below it, per tracked horizon (the
+# strided ones move as far per step of time as the others)
+_DOWN = tuple(tuple(_ETA * s * (tau - 1.0) for tau in _TAUS) for s in _STRIDES)
+_UP = tuple(tuple(_ETA * s * tau for tau in _TAUS) for s in _STRIDES)
 _CANDIDATES = 7
 _MAX_DAY_STEPS = 20000  # longer steps-per-day: no day-ago candidates (memory)
 _SHORT = 5  # points of the short running median
@@ -146,9 +149,11 @@ class _Profile:
         v = self.values
         return v[i] + (v[j] - v[i]) * w - self.mean
 
-    def learn(self, t: float, error: float, rate: float) -> None:
-        """Move the two slots around t by `error` (the target minus the profile at t)."""
-        i, j, w = self.locate(t)
+    def learn(self, i: int, j: int, w: float, error: float, rate: float) -> float:
+        """Move slots i, j (from `locate`) by `error`; return the profile's change there.
+
+        `error` is the target minus the profile at the located point (weights 1 - w and w).
+        """
         values, visits = self.values, self.visits
         wi = 1.0 - w
         visits[i] += wi
@@ -157,7 +162,9 @@ class _Profile:
         dj = max(rate, 1.0 / visits[j]) * w * error if visits[j] > 0 else 0.0
         values[i] += di
         values[j] += dj
-        self.mean += (di + dj) / self.n
+        change = (di + dj) / self.n
+        self.mean += change
+        return di * wi + dj * w - change
 
 
 class Forecaster:
@@ -199,7 +206,8 @@ class Forecaster:
         self._gaps: list[float] = []
         self._level_halflife = float(level_halflife)
         self._season_rate = float(season_rate)
-        self._err_rate = 1.0 - 0.5 ** (1.0 / memory)
+        # the forgetting rate of the tracked errors per scoring, by horizon
+        self._err_rates = [1.0 - 0.5 ** (stride / memory) for stride in _STRIDES]
         self._daily = _Profile(_DAY, daily_slots)
         self._weekly = _Profile(_WEEK, 168) if weekly else None
         self._t0 = 0.0
@@ -442,7 +450,20 @@ class Forecaster:
         """Update the scale, the level and the seasonal profiles with one point."""
         if t <= self._model_t:
             return
-        dev = y - self._level - self._season(t)
+        daily = self._daily
+        i, j, w = daily.locate(t)
+        values = daily.values
+        d = values[i] + (values[j] - values[i]) * w - daily.mean
+        weekly = self._weekly
+        if weekly is not None and t - self._first >= _WEEK:
+            wi, wj, ww = weekly.locate(t)
+            values = weekly.values
+            s_week = values[wi] + (values[wj] - values[wi]) * ww - weekly.mean
+        else:
+            weekly = None
+            wi = wj = 0
+            ww = s_week = 0.0
+        dev = y - self._level - d - s_week
         a = abs(dev)
         scale = self._scale
         if scale == 0.0:
@@ -465,52 +486,59 @@ class Forecaster:
         clipped = dev if -limit <= dev <= limit else math.copysign(limit, dev)
         self._level += (1.0 - 0.5 ** ((t - self._model_t) / self._level_halflife)) * clipped
         self._model_t = t
-        err = y - self._level - self._daily.at(t)
+        err = y - self._level - d
         err = err if -limit <= err <= limit else math.copysign(limit, err)
-        self._daily.learn(t, err, self._season_rate)
-        weekly = self._weekly
-        if weekly is not None and t - self._first >= _WEEK:
-            rest = y - self._level - self._daily.at(t) - weekly.at(t)
+        d += daily.learn(i, j, w, err, self._season_rate)
+        if weekly is not None:
+            rest = y - self._level - d - s_week
             rest = rest if -limit <= rest <= limit else math.copysign(limit, rest)
-            weekly.learn(t, rest, self._season_rate)
+            weekly.learn(wi, wj, ww, rest, self._season_rate)
 
     def _score(self, index: int, y: float, season_now: float) -> None:
         """Score the candidates made k steps ago for this point; update weights and bands."""
         ring_index, ring = self._ring_index, self._ring
-        rate0 = self._err_rate
+        rates = self._err_rates
+        seen_all, maes_all, weights_all = self._seen, self._mae, self._weights
+        blend_mae, quant = self._blend_mae, self._quant
         day_y: float | None = None
         window_end = index - self._day_steps + _DAY_WINDOW  # of the day-ago points
         day_last = _NO_INDEX  # the last point day_y was taken up to
         for h, k in enumerate(_HORIZONS):
             origin = index - k
             slot = origin % _RING
-            if ring_index[slot] != origin:
+            if ring_index[slot] != origin or index % _STRIDES[h]:
                 continue
             last = min(window_end, origin)  # one value serves the origins after the window
             if last != day_last:
                 day_y = self._day_ago(index, origin)
                 day_last = last
-            cands = _candidates(ring[slot], season_now, day_y)
-            weights = self._weights[h]
-            err = y - _dot(weights, cands)
-            seen = self._seen[h] = self._seen[h] + 1
-            rate = max(rate0, 1.0 / seen)
+            y0, med5, med15, med61, deseasoned, shift = ring[slot]
+            moved = deseasoned + season_now
+            day = moved if day_y is None else day_y
+            cands = (y0, med5, med15, med61, moved, day, day + shift)
+            err = y - sum(map(operator.mul, weights_all[h], cands))
+            seen = seen_all[h] = seen_all[h] + 1
+            rate = rates[h]
+            if seen * rate < 1.0:
+                rate = 1.0 / seen
             # the blend's error: its scale and the quantiles of the scaled error
-            mae = self._blend_mae[h]
+            mae = blend_mae[h]
             if seen == 1:
                 mae = abs(err) or self._scale
             z = err / mae if mae > 0 else 0.0
-            self._quant[h] = [
+            quant[h] = [
                 q + down if z < q else q + up
-                for q, down, up in zip(self._quant[h], _DOWN, _UP, strict=True)
+                for q, down, up in zip(quant[h], _DOWN[h], _UP[h], strict=True)
             ]
-            cap = 6.0 * mae if mae > 0 else math.inf  # one spike moves it only so far
-            self._blend_mae[h] = mae + rate * (min(abs(err), cap) - mae)
+            a = abs(err)
+            if mae > 0 and a > 6.0 * mae:  # one spike moves it only so far
+                a = 6.0 * mae
+            blend_mae[h] = mae + rate * (a - mae)
             # each candidate's error, and the weights they earn
-            maes = self._mae[h] = [
-                m + rate * (abs(y - f) - m) for m, f in zip(self._mae[h], cands, strict=True)
+            maes = maes_all[h] = [
+                m + rate * (abs(y - f) - m) for m, f in zip(maes_all[h], cands, strict=True)
             ]
-            self._weights[h] = _inverse_error_weights(maes)
+            weights_all[h] = _inverse_error_weights(maes)
 
     def _error_quantile(self, h: int, tau: float) -> float:
         quant = self._quant[h]
@@ -564,15 +592,9 @@ def _inverse_error_weights(maes: list[float]) -> list[float]:
         exact = [1.0 if m <= 0.0 else 0.0 for m in maes]
         n = sum(exact)
         return [e / n for e in exact]
-    inv = []
-    for m in maes:
-        x = best / m
-        x *= x
-        x *= x
-        x *= x
-        inv.append(x * x)
-    total = sum(inv)
-    return [v / total for v in inv]
+    inv = [(best / m) ** 16 for m in maes]
+    norm = 1.0 / sum(inv)
+    return [v * norm for v in inv]
 
 
 def _between(k: int) -> tuple[int, int, float]:
