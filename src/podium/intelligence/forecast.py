@@ -224,6 +224,7 @@ class Forecaster:
         # the last _LONG and _LONGER values
         self._recent: list[float] = []
         self._recent_t: list[float] = []
+        self._recent_s: list[float] = []  # the profile at each, when it came
         self._sorted_long: list[float] = []
         self._sorted_longer: list[float] = []
         # the components at the last point: the value, the 5-, 15- and 61-point medians, the
@@ -291,12 +292,14 @@ class Forecaster:
             index = round((t - self._t0) / step)
             if index <= self._last_index and self._n:
                 index = self._last_index + 1  # jitter of more than half a step
+        season = self._season(t)
         if self._n:
-            self._score(index, y, self._season(t))
+            self._score(index, y, season)
 
-        recent, recent_t = self._recent, self._recent_t
+        recent, recent_t, recent_s = self._recent, self._recent_t, self._recent_s
         recent.append(y)
         recent_t.append(t)
+        recent_s.append(season)
         m = len(recent)
         long_, longer = self._sorted_long, self._sorted_longer
         bisect.insort(long_, y)
@@ -307,6 +310,7 @@ class Forecaster:
             del longer[bisect.bisect_left(longer, recent[0])]
             del recent[0]
             del recent_t[0]
+            del recent_s[0]
             m -= 1
         med15 = _sorted_median(long_)
         med61 = _sorted_median(longer)
@@ -336,7 +340,7 @@ class Forecaster:
             med5,
             med15,
             med61,
-            med15 - self._season(recent_t[m - 1 - min(m, _LONG) // 2]),
+            med15 - recent_s[m - 1 - min(m, _LONG) // 2],
             shift,
         )
         slot = index % _RING
