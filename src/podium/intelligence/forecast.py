@@ -228,13 +228,13 @@ class Forecaster:
         self._sorted_long: list[float] = []
         self._sorted_longer: list[float] = []
         # the components at the last point: the value, the 5-, 15- and 61-point medians, the
-        # 15-point median less the profile at its window's centre, and the 15-point
+        # 15-point median less the profile at its window's centre, and the 61-point
         # median's move since a day before
         self._base: tuple[float, ...] = (0.0,) * 6
         # ring of the components by step index, to score them when their targets arrive
         self._ring_index = [_NO_INDEX] * _RING
         self._ring: list[tuple[float, ...]] = [self._base] * _RING
-        # a day of history by step index (value, 15-point median): the day-ago candidates
+        # a day of history by step index (value, 61-point median): the day-ago candidates
         self._day_steps = 0
         self._hist_index: list[int] = []
         self._hist: list[tuple[float, float]] = []
@@ -329,11 +329,11 @@ class Forecaster:
             size = len(hist)
             slot = index % size
             hist_index[slot] = index
-            hist[slot] = (y, med15)
-            for d in (0, -1, 1):  # the 15-point median a day before (or a step off)
+            hist[slot] = (y, med61)
+            for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
                 if hist_index[then % size] == then:
-                    shift = med15 - hist[then % size][1]
+                    shift = med61 - hist[then % size][1]
                     break
         base = self._base = (
             y,
