@@ -18,22 +18,28 @@ The method, in four parts:
    rate ``max(alpha, 1/visits)`` so the first day already counts. The level is a clipped
    exponential smoothing of the deseasonalised series; a level shift (residuals beyond three
    scales on one side several points in a row) re-levels at once. Beside them, running
-   medians of the last 5 and 15 points: the robust local levels of repeated-median
+   medians of the last 5, 15 and 61 points (the two longer kept as sorted windows, so an
+   update is a bisection and a deletion): the robust local levels of repeated-median
    filtering (Tukey 1977; Davies, Fried & Gather, "Robust signal extraction for on-line
-   monitoring data", J. Stat. Plan. Inference 2004), which ignore the isolated spikes of
-   load series.
+   monitoring data", J. Stat. Plan. Inference 2004), which ignore the isolated spikes and
+   short bursts of load series; the longest one carries the hour-ahead forecasts of noisy
+   series.
 3. **Candidates blended by their tracked errors.** For a horizon of k steps the candidates
-   are the last value, the 5- and 15-point medians, the 15-point median and the last value
-   each moved along the seasonal profile (``+ S(t+k) - S(centre)``), the seasonal mean
-   ``level + S(t+k)``, and, from a day of history kept by step index, the value one day
-   before the target (seasonal naive) alone and moved by how much the 15-point median has
-   changed since the same time the day before. For tracked horizons (1, 3, 12 and 48 steps)
-   each candidate's out-of-sample absolute error is tracked with exponential forgetting, and
+   are the last value; the 5-, 15- and 61-point medians; the 15-point median moved along the
+   seasonal profile (``+ S(t+k) - S(centre of its window)``); and, from a day of history
+   kept by step index, a robust seasonal naive: the median of the points within two steps
+   of one day before the target (only points up to the origin; one spike a day ago does not
+   carry over), alone and moved by how much the 61-point median has changed since the same
+   time the day before (the profile-moved median stands in while there is no day of
+   history). For tracked horizons (1, 3, 12 and 48 steps) each candidate's out-of-sample
+   absolute error is tracked with exponential forgetting (half-life ``memory`` points), and
    the forecast is the combination weighted by inverse error to the 16th power (forecast
-   combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004),
-   interpolated in log-horizon between tracked horizons. A series without seasonality thus
-   falls back to its robust local level, a seasonal one to the profile, and the blend
-   follows whichever has worked lately.
+   combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004): separate
+   weights per tracked horizon, interpolated in log-horizon between them. The 12- and
+   48-step errors, which overlap strongly from one point to the next, are scored at every
+   2nd and 8th point only, with forgetting and quantile steps scaled to keep the same
+   memory in time. A series without seasonality thus falls back to its robust local level,
+   a seasonal one to yesterday's shape, and the blend follows whichever has worked lately.
 4. **Quantile bands** from the blend's own out-of-sample errors: per tracked horizon an
    exponentially weighted mean absolute error and, on the errors divided by it, a grid of
    quantiles tracked by stochastic approximation (Robbins & Monro 1951; the online quantile
