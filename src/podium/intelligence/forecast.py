@@ -323,7 +323,7 @@ class Forecaster:
         med5 = _median(recent[-_SHORT:])
         # the seasonal model learns from the short median (isolated spikes removed), at the
         # time of its window's centre
-        centre = recent_t[-1 - min(m, _SHORT) // 2]
+        centre = recent_t[-1 - (m if m < _SHORT else _SHORT) // 2]
         if self._n == 0:
             self._level = y
         else:
@@ -346,7 +346,7 @@ class Forecaster:
             med5,
             med15,
             med61,
-            med15 - recent_s[m - 1 - min(m, _LONG) // 2],
+            med15 - recent_s[m - 1 - (m if m < _LONG else _LONG) // 2],
             shift,
         )
         slot = index % _RING
@@ -518,7 +518,7 @@ class Forecaster:
             slot = origin % _RING
             if ring_index[slot] != origin or index % _STRIDES[h]:
                 continue
-            last = min(window_end, origin)  # one value serves the origins after the window
+            last = window_end if window_end < origin else origin  # same for origins after it
             if last != day_last:
                 day_y = self._day_ago(index, origin)
                 day_last = last
