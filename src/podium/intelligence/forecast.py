@@ -276,8 +276,10 @@ class Forecaster:
                 come after the last one (a duplicate or out-of-order point) and `skip_stale`
                 is False.
         """
-        t = _seconds(timestamp)
-        y = _value(value)
+        # the common case (finite floats) first; everything else goes through the checks
+        t = timestamp if type(timestamp) is float and timestamp - timestamp == 0.0 else None
+        t = _seconds(timestamp) if t is None else t
+        y = value if type(value) is float and value - value == 0.0 else _value(value)
         if t <= self._last_t:
             if skip_stale:
                 return
