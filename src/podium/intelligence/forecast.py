@@ -75,11 +75,12 @@ _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute erro
 # strided ones move as far per step of time as the others)
 _DOWN = tuple(tuple(_ETA * s * (tau - 1.0) for tau in _TAUS) for s in _STRIDES)
 _UP = tuple(tuple(_ETA * s * tau for tau in _TAUS) for s in _STRIDES)
-_CANDIDATES = 7
-_MAX_DAY_STEPS = 20000  # longer steps-per-day: no day-ago candidates (memory)
+_CANDIDATES = 8
+_MAX_DAY_STEPS = 20000  # points of history kept at most (fewer days of it at short steps)
 _SHORT = 5  # points of the short running median
 _LONG = 15  # points of the long running median
 _LONGER = 61  # points of the longest running median
+_HIST_DAYS = 3  # days of history for the recurring deviation (the median of 3 days)
 _DAY_WINDOW = 2  # the day-ago value is the median of the points within 2 steps of it
 _SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
@@ -240,8 +241,10 @@ class Forecaster:
         # ring of the components by step index, to score them when their targets arrive
         self._ring_index = [_NO_INDEX] * _RING
         self._ring: list[tuple[float, ...]] = [self._base] * _RING
-        # a day of history by step index (value, 61-point median): the day-ago candidates
+        # up to _HIST_DAYS days of history by step index (value, 61-point median): the
+        # day-ago candidates and the recurring deviation
         self._day_steps = 0
+        self._hist_days = 0
         self._hist_index: list[int] = []
         self._hist: list[tuple[float, float]] = []
         if self._step is not None:
@@ -391,7 +394,12 @@ class Forecaster:
         out = []
         for k in range(1, horizon + 1):
             lo, hi, w = _between(k)
-            cands = _candidates(base, self._season(t + k * step), self._day_ago(index + k, index))
+            cands = _candidates(
+                base,
+                self._season(t + k * step),
+                self._day_ago(index + k, index),
+                self._recurring(index + k, index),
+            )
             f = _dot(self._weights[lo], cands)
             if w:
                 f += (_dot(self._weights[hi], cands) - f) * w
@@ -415,11 +423,37 @@ class Forecaster:
 
     def _start_history(self, step: float) -> None:
         day = round(_DAY / step)
-        if day + _RING > _MAX_DAY_STEPS:
+        days = min(_HIST_DAYS, (_MAX_DAY_STEPS - _RING) // max(day, 1))
+        if days < 1:
             return
         self._day_steps = day
-        self._hist_index = [_NO_INDEX] * (day + _RING)
-        self._hist = [(0.0, 0.0)] * (day + _RING)
+        self._hist_days = days
+        self._hist_index = [_NO_INDEX] * (days * day + _RING)
+        self._hist = [(0.0, 0.0)] * (days * day + _RING)
+
+    def _recurring(self, target: int, origin: int) -> float:
+        """The deviation from the 61-point median that recurs at the target's time of day.
+
+        The median, over the last days (up to `origin`), of the point at the same step of
+        the day less the 61-point median then; with two days, the smaller deviation (both
+        days must agree); 0 with fewer. A one-off spike does not recur; a nightly job does.
+        """
+        day = self._day_steps
+        if not day:
+            return 0.0
+        hist_index, hist = self._hist_index, self._hist
+        size = len(hist)
+        devs = []
+        for d in range(1, self._hist_days + 1):
+            i = target - d * day
+            if i <= origin and hist_index[i % size] == i:
+                y, m = hist[i % size]
+                devs.append(y - m)
+        if len(devs) >= 3:
+            return _median(devs)
+        if len(devs) == 2:
+            return min(devs, key=abs)
+        return 0.0
 
     def _day_ago(self, target: int, origin: int) -> float | None:
         """The median of the points within _DAY_WINDOW steps of one day before `target`.
@@ -515,6 +549,8 @@ class Forecaster:
         day_y: float | None = None
         window_end = index - self._day_steps + _DAY_WINDOW  # of the day-ago points
         day_last = _NO_INDEX  # the last point day_y was taken up to
+        recurring_last = _NO_INDEX
+        recurring = 0.0
         for h, k in enumerate(_HORIZONS):
             origin = index - k
             slot = origin % _RING
@@ -525,9 +561,12 @@ class Forecaster:
                 day_y = self._day_ago(index, origin)
                 day_last = last
             y0, med5, med15, med61, deseasoned, shift = ring[slot]
+            if recurring_last != last:
+                recurring = self._recurring(index, origin)
+                recurring_last = last
             moved = deseasoned + season_now
             day = moved if day_y is None else day_y
-            cands = (y0, med5, med15, med61, moved, day, day + shift)
+            cands = (y0, med5, med15, med61, moved, day, day + shift, med61 + recurring)
             err = y - sum(map(operator.mul, weights_all[h], cands))
             seen = seen_all[h] = seen_all[h] + 1
             rate = rates[h]
@@ -573,17 +612,20 @@ def _sorted_median(ordered: list[float]) -> float:
     return ordered[m // 2] if m % 2 else 0.5 * (ordered[m // 2 - 1] + ordered[m // 2])
 
 
-def _candidates(base: tuple[float, ...], target: float, day_y: float | None) -> tuple[float, ...]:
+def _candidates(
+    base: tuple[float, ...], target: float, day_y: float | None, recurring: float
+) -> tuple[float, ...]:
     """The candidate forecasts, given the components at the origin (see `Forecaster._base`).
 
     `target` is the seasonal profile at the target time, `day_y` the (smoothed) value one day
-    before the target, None if unknown: the profile-moved median stands in for it.
+    before the target, None if unknown: the profile-moved median stands in for it;
+    `recurring` the deviation that recurs at the target's time of day.
     """
     y, med5, med15, med61, deseasoned, shift = base
     moved = deseasoned + target
     if day_y is None:
         day_y = moved
-    return (y, med5, med15, med61, moved, day_y, day_y + shift)
+    return (y, med5, med15, med61, moved, day_y, day_y + shift, med61 + recurring)
 
 
 def _median(values: list[float]) -> float:

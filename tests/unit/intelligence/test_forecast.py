@@ -300,3 +300,31 @@ def test_long_horizons_and_all_tracked_horizons_give_finite_ordered_bands() -> N
     high = f.forecast(300, quantile=0.9)
     assert all(math.isfinite(v) for v in point + low + high)
     assert all(lo < p < hi for lo, p, hi in zip(low, point, high, strict=True))
+
+
+def nightly(n: int, seed: int = 13) -> list[tuple[float, float]]:
+    """A flat, noisy load with a 10-minute job at 02:00 every night and one-off spikes."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        t = T0 + i * STEP
+        value = 20.0 + rng.gauss(0.0, 1.0)
+        if 7200 <= t % DAY < 7800:
+            value += 60.0
+        elif rng.random() < 0.01:
+            value += rng.uniform(30.0, 60.0)
+        out.append((t, value))
+    return out
+
+
+def test_a_nightly_job_is_forecast_and_a_one_off_spike_is_not() -> None:
+    # the deviation that recurs at the same time on the last days (a nightly job) is added
+    # to the local level; a spike seen on one day only is not
+    series = nightly(5 * 288)
+    cut = 4 * 288 + 288 * 2 // 24 - 6  # 30 minutes before the fifth night's job
+    f = Forecaster()
+    for t, y in series[:cut]:
+        f.update(t, y)
+    ahead = f.forecast(8)
+    assert all(abs(v - 20.0) < 5.0 for v in ahead[:5]), ahead  # before the job
+    assert all(v > 45.0 for v in ahead[6:8]), ahead  # during the job (last-value: 20)
