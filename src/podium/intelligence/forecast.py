@@ -31,7 +31,11 @@ The method, in four parts:
    of one day before the target (only points up to the origin; one spike a day ago does not
    carry over), alone and moved by how much the 61-point median has changed since the same
    time the day before (the profile-moved median stands in while there is no day of
-   history). For tracked horizons (1, 3, 12 and 48 steps) each candidate's out-of-sample
+   history); and the 61-point median plus the deviation that recurs at the target's step of
+   the day: the median over the last three days of the point there less the 61-point median
+   then (the cycle-subseries median of STL, Cleveland et al., J. Official Statistics 1990, at
+   full resolution), which forecasts a nightly job or an hourly cron spike but not a
+   one-off spike. For tracked horizons (1, 3, 12 and 48 steps) each candidate's out-of-sample
    absolute error is tracked with exponential forgetting (half-life ``memory`` points), and
    the forecast is the combination weighted by inverse error to the 16th power (forecast
    combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004): separate
