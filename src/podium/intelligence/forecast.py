@@ -26,7 +26,7 @@ The method, in four parts:
    series.
 3. **Candidates blended by their tracked errors.** For a horizon of k steps the candidates
    are the last value; the 5-, 15- and 61-point medians; the 15-point median moved along the
-   seasonal profile (``+ S(t+k) - S(centre of its window)``); and, from a day of history
+   seasonal profile (``+ S(t+k) - S(centre of its window)``); and, from three days of history
    kept by step index, a robust seasonal naive: the median of the points within two steps
    of one day before the target (only points up to the origin; one spike a day ago does not
    carry over), alone and moved by how much the 61-point median has changed since the same
@@ -41,15 +41,15 @@ The method, in four parts:
    combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004): separate
    weights per tracked horizon, interpolated in log-horizon between them. The 12- and
    48-step errors, which overlap strongly from one point to the next, are scored at every
-   2nd and 8th point only, with forgetting and quantile steps scaled to keep the same
+   3rd and 12th point only, with forgetting and quantile steps scaled to keep the same
    memory in time. A series without seasonality thus falls back to its robust local level,
    a seasonal one to yesterday's shape, and the blend follows whichever has worked lately.
 4. **Quantile bands** from the blend's own out-of-sample errors: per tracked horizon an
    exponentially weighted mean absolute error and, on the errors divided by it, a grid of
-   quantiles tracked by stochastic approximation (Robbins & Monro 1951; the online quantile
-   update ``q += eta * (tau - 1[z < q])``), seeded with a Laplace shape and extrapolated
-   with it beyond the grid. ``forecast(h, quantile=q)`` adds the interpolated error
-   quantile to the point forecast.
+   quantiles (0.1, 0.25, 0.5, 0.75, 0.9) tracked by stochastic approximation (Robbins &
+   Monro 1951; the online quantile update ``q += eta * (tau - 1[z < q])``), seeded with a
+   Laplace shape and extrapolated with it beyond the grid. ``forecast(h, quantile=q)``
+   adds the interpolated error quantile to the point forecast.
 
 Input handling: values must be finite real numbers (``ValueError`` for NaN/inf,
 ``TypeError`` for anything else, e.g. None or a string); timestamps are epoch seconds or
@@ -72,8 +72,8 @@ __all__ = ["Forecaster"]
 _DAY = 86400.0
 _WEEK = 7 * _DAY
 _HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
-_STRIDES = (1, 1, 2, 8)  # a tracked horizon is scored at every stride-th point only
-_TAUS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)  # quantiles tracked of the blend's errors
+_STRIDES = (1, 1, 3, 12)  # a tracked horizon is scored at every stride-th point only
+_TAUS = (0.1, 0.25, 0.5, 0.75, 0.9)  # quantiles tracked of the blend's errors
 _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
 # a quantile's move when above an error, and when at or below it, per tracked horizon (the
 # strided ones move as far per step of time as the others)
@@ -593,7 +593,13 @@ class Forecaster:
             maes = maes_all[h] = [
                 m + rate * (abs(y - f) - m) for m, f in zip(maes_all[h], cands, strict=True)
             ]
-            weights_all[h] = _inverse_error_weights(maes)
+            best = min(maes)
+            if best > 0.0:  # _inverse_error_weights, inline
+                inv = [(best / m) ** 16 for m in maes]
+                norm = 1.0 / sum(inv)
+                weights_all[h] = [v * norm for v in inv]
+            else:
+                weights_all[h] = _inverse_error_weights(maes)
 
     def _error_quantile(self, h: int, tau: float) -> float:
         quant = self._quant[h]
