@@ -95,14 +95,15 @@ def at_offset(forecast: list[float], last: float, p: float) -> float:
     return forecast[i - 1] + (forecast[i] - forecast[i - 1]) * w
 
 
-def evaluate(path: Path) -> dict[str, object]:
+def evaluate(path: Path, offset: float = 0.0) -> dict[str, object]:
+    """One series' figures; `offset` (seconds) shifts the hourly clock of the origins."""
     times, values = read(path)
     n = len(times)
     step = statistics.median(b - a for a, b in itertools.pairwise(times))
     start = int(0.8 * n)
     # the origins: the last point at or before each hourly tick from times[start] on
     origins = set()
-    tick = times[start]
+    tick = times[start] + offset
     while tick <= times[-1]:
         origins.add(bisect.bisect_right(times, tick) - 1)
         tick += 3600.0
@@ -197,6 +198,12 @@ def main() -> int:
     ap.add_argument("data", nargs="?", default=str(DEFAULT), help="the nab-dev folder")
     ap.add_argument("--quiet", action="store_true", help="print only the summary line")
     ap.add_argument(
+        "--phases",
+        type=int,
+        default=1,
+        help="also score with the origins' hourly clock shifted by 1/N hour steps (N runs)",
+    )
+    ap.add_argument(
         "--include",
         action="append",
         default=[],
@@ -222,21 +229,47 @@ def main() -> int:
         if not args.quiet:
             print(json.dumps(r), flush=True)
     summary: dict[str, object] = {"summary": True, "series": len(results)}
+    summary.update(summarise(results))
+    summary.update({k: round(v, 2) for k, v in speed(paths).items()})
+    print(json.dumps(summary), flush=True)
+    if args.phases > 1:
+        # the same figures with the origins' hourly clock shifted: how much of a figure is
+        # the luck of where the origins fall (e.g. on a daily job's minute)
+        per_phase = [summarise(results)]
+        for k in range(1, args.phases):
+            offset = k * 3600.0 / args.phases
+            per_phase.append(summarise([evaluate(path, offset) for path in paths]))
+        line: dict[str, object] = {"phases": args.phases}
+        for h in HORIZONS:
+            line[h] = {
+                m: {
+                    "geomean": round(geomean([p[h][m] for p in per_phase]), 4),  # type: ignore[index]
+                    "per_phase": [p[h][m] for p in per_phase],  # type: ignore[index]
+                }
+                for m in ("forecaster", "last_value")
+            }
+            line[h]["coverage_0.9_pooled"] = [p[h]["coverage_0.9_pooled"] for p in per_phase]  # type: ignore[index]
+        print(json.dumps(line), flush=True)
+    return 0
+
+
+def summarise(results: list[dict[str, object]]) -> dict[str, dict[str, object]]:
+    """Geometric-mean ratios over the series and pooled coverage, per horizon."""
+    out: dict[str, dict[str, object]] = {}
     for h in HORIZONS:
         row: dict[str, object] = {}
         for m in ("forecaster", "seasonal_naive", "last_value", "ewma"):
             ratios = [r[h]["ratio"][m] for r in results if r[h]["ratio"][m]]  # type: ignore[index]
             row[m] = round(geomean(ratios), 4)
-        cov = [r[h]["coverage_0.9"] for r in results if r[h]["coverage_0.9"] is not None]  # type: ignore[index]
-        hits = sum(c * r["origins"][h] for c, r in zip(cov, results, strict=False))  # type: ignore[index]
-        total = sum(r["origins"][h] for r in results)  # type: ignore[index]
+        scored = [r for r in results if r[h]["coverage_0.9"] is not None]  # type: ignore[index]
+        cov = [r[h]["coverage_0.9"] for r in scored]  # type: ignore[index]
+        hits = sum(c * r["origins"][h] for c, r in zip(cov, scored, strict=True))  # type: ignore[index]
+        total = sum(r["origins"][h] for r in scored)  # type: ignore[index]
         row["coverage_0.9_pooled"] = round(hits / total, 4)
         row["coverage_0.9_median_series"] = round(statistics.median(cov), 4)
         row["target"] = TARGET[h]
-        summary[h] = row
-    summary.update({k: round(v, 2) for k, v in speed(paths).items()})
-    print(json.dumps(summary), flush=True)
-    return 0
+        out[h] = row
+    return out
 
 
 if __name__ == "__main__":
