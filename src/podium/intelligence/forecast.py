@@ -15,7 +15,8 @@ The method, in four parts:
    the clipped, robust innovations of Gelper, Fried & Croux ("Robust forecasting with
    exponential and Holt-Winters smoothing", J. Forecasting 2010). The profiles are read by
    linear interpolation between slot centres, kept centred (mean zero), and slots learn at
-   rate ``max(alpha, 1/visits)`` so the first day already counts. The level is a clipped
+   rate ``max(alpha, 1/visits)`` so the first day already counts; they learn from every
+   other point's 5-point median (smooth already, so little is lost). The level is a clipped
    exponential smoothing of the deseasonalised series; a level shift (residuals beyond three
    scales on one side several points in a row) re-levels at once. Beside them, running
    medians of the last 5, 15 and 61 points (the two longer kept as sorted windows, so an
@@ -24,26 +25,27 @@ The method, in four parts:
    monitoring data", J. Stat. Plan. Inference 2004), which ignore the isolated spikes and
    short bursts of load series; the longest one carries the hour-ahead forecasts of noisy
    series.
-3. **Candidates blended by their tracked errors.** For a horizon of k steps the candidates
-   are the last value; the 5-, 15- and 61-point medians; the 15-point median moved along the
+3. **Candidates blended by their tracked errors.** For a horizon of k steps the candidates are
+   the last value; the 5-, 15- and 61-point medians; the 15-point median moved along the
    seasonal profile (``+ S(t+k) - S(centre of its window)``); and, from three days of history
-   kept by step index, a robust seasonal naive: the median of the points within two steps
-   of one day before the target (only points up to the origin; one spike a day ago does not
-   carry over), alone and moved by how much the 61-point median has changed since the same
-   time the day before (the profile-moved median stands in while there is no day of
-   history); and the 61-point median plus the deviation that recurs at the target's step of
-   the day: the median over the last three days of the point there less the 61-point median
-   then (the cycle-subseries median of STL, Cleveland et al., J. Official Statistics 1990, at
-   full resolution), which forecasts a nightly job or an hourly cron spike but not a
-   one-off spike. For tracked horizons (1, 3, 12 and 48 steps) each candidate's out-of-sample
-   absolute error is tracked with exponential forgetting (half-life ``memory`` points), and
-   the forecast is the combination weighted by inverse error to the 16th power (forecast
-   combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004): separate
-   weights per tracked horizon, interpolated in log-horizon between them. The 12- and
-   48-step errors, which overlap strongly from one point to the next, are scored at every
-   3rd and 12th point only, with forgetting and quantile steps scaled to keep the same
-   memory in time. A series without seasonality thus falls back to its robust local level,
-   a seasonal one to yesterday's shape, and the blend follows whichever has worked lately.
+   kept by step index, a robust seasonal naive: the median of the points within two steps of
+   one day before the target (only points up to the origin; one spike a day ago does not carry
+   over), alone and moved by how much the 61-point median has changed since the same time the
+   day before (the profile-moved median stands in while there is no day of history); and the
+   61-point median plus the deviation that recurs at the target's step of the day, and of the
+   hour: the median over the last three days (ten hours) of the point at that phase less the
+   61-point median then (the cycle-subseries median of STL, Cleveland et al., J. Official
+   Statistics 1990, at full resolution), which forecasts a nightly job or an hourly cron spike
+   but not a one-off spike. For tracked horizons (1, 3, 12 and 48 steps) each candidate's
+   out-of-sample absolute error is tracked with exponential forgetting (half-life ``memory``
+   points), and the forecast is the combination weighted by inverse error to the 16th power
+   (forecast combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004):
+   separate weights per tracked horizon, interpolated in log-horizon between them. To keep an
+   update cheap, the 1-, 12- and 48-step errors (the longer ones overlap strongly from one
+   point to the next) are scored at every 2nd, 3rd and 12th point only, with forgetting and
+   quantile steps scaled to keep the same memory in time. A series without seasonality thus
+   falls back to its robust local level, a seasonal one to yesterday's shape, and the blend
+   follows whichever has worked lately.
 4. **Quantile bands** from the blend's own out-of-sample errors: per tracked horizon an
    exponentially weighted mean absolute error and, on the errors divided by it, a grid of
    quantiles (0.1, 0.25, 0.5, 0.75, 0.9) tracked by stochastic approximation (Robbins &
@@ -72,18 +74,19 @@ __all__ = ["Forecaster"]
 _DAY = 86400.0
 _WEEK = 7 * _DAY
 _HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
-_STRIDES = (1, 1, 3, 12)  # a tracked horizon is scored at every stride-th point only
+_STRIDES = (2, 1, 3, 12)  # a tracked horizon is scored at every stride-th point only
 _TAUS = (0.1, 0.25, 0.5, 0.75, 0.9)  # quantiles tracked of the blend's errors
 _ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
 # a quantile's move when above an error, and when at or below it, per tracked horizon (the
 # strided ones move as far per step of time as the others)
 _DOWN = tuple(tuple(_ETA * s * (tau - 1.0) for tau in _TAUS) for s in _STRIDES)
 _UP = tuple(tuple(_ETA * s * tau for tau in _TAUS) for s in _STRIDES)
-_CANDIDATES = 8
+_CANDIDATES = 9
 _MAX_DAY_STEPS = 20000  # points of history kept at most (fewer days of it at short steps)
 _SHORT = 5  # points of the short running median
 _LONG = 15  # points of the long running median
 _LONGER = 61  # points of the longest running median
+_HOURS = 10  # hours back for the hourly recurring deviation (the median of 10)
 _HIST_DAYS = 3  # days of history for the recurring deviation (the median of 3 days)
 _DAY_WINDOW = 2  # the day-ago value is the median of the points within 2 steps of it
 _SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
@@ -248,9 +251,11 @@ class Forecaster:
         # up to _HIST_DAYS days of history by step index (value, 61-point median): the
         # day-ago candidates and the recurring deviation
         self._day_steps = 0
+        self._hour_steps = 0
         self._hist_days = 0
         self._hist_index: list[int] = []
         self._hist: list[tuple[float, float]] = []
+        self._hist_dev: list[float] = []  # the value less the 61-point median
         if self._step is not None:
             self._start_history(self._step)
         nh, nc = len(_HORIZONS), _CANDIDATES
@@ -335,7 +340,7 @@ class Forecaster:
         centre = recent_t[-1 - (m if m < _SHORT else _SHORT) // 2]
         if self._n == 0:
             self._level = y
-        else:
+        elif index % 2 == 0:  # every other point: the profile learns from a smoothed series
             self._learn_model(centre, med5)
         shift = 0.0
         day = self._day_steps
@@ -345,6 +350,7 @@ class Forecaster:
             slot = index % size
             hist_index[slot] = index
             hist[slot] = (y, med61)
+            self._hist_dev[slot] = y - med61
             for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
                 if hist_index[then % size] == then:
@@ -402,7 +408,8 @@ class Forecaster:
                 base,
                 self._season(t + k * step),
                 self._day_ago(index + k, index),
-                self._recurring(index + k, index),
+                self._recurring(index + k, index, self._day_steps, self._hist_days),
+                self._recurring(index + k, index, self._hour_steps, _HOURS),
             )
             f = _dot(self._weights[lo], cands)
             if w:
@@ -431,32 +438,37 @@ class Forecaster:
         if days < 1:
             return
         self._day_steps = day
+        self._hour_steps = round(3600.0 / step)
         self._hist_days = days
         self._hist_index = [_NO_INDEX] * (days * day + _RING)
         self._hist = [(0.0, 0.0)] * (days * day + _RING)
+        self._hist_dev = [0.0] * (days * day + _RING)
 
-    def _recurring(self, target: int, origin: int) -> float:
-        """The deviation from the 61-point median that recurs at the target's time of day.
+    def _recurring(self, target: int, origin: int, period: int, count: int) -> float:
+        """The deviation from the 61-point median that recurs every `period` steps.
 
-        The median, over the last days (up to `origin`), of the point at the same step of
-        the day less the 61-point median then; with two days, the smaller deviation (both
-        days must agree); 0 with fewer. A one-off spike does not recur; a nightly job does.
+        The median, over the last `count` periods before the target (points up to `origin`
+        only), of the point at the same phase less the 61-point median then; with two, the
+        smaller deviation (both must agree); 0 with fewer. A one-off spike does not recur; a
+        nightly job or an hourly cron does.
         """
-        day = self._day_steps
-        if not day:
+        if period < 2:
             return 0.0
-        hist_index, hist = self._hist_index, self._hist
-        size = len(hist)
-        devs = []
-        for d in range(1, self._hist_days + 1):
-            i = target - d * day
-            if i <= origin and hist_index[i % size] == i:
-                y, m = hist[i % size]
-                devs.append(y - m)
-        if len(devs) >= 3:
-            return _median(devs)
-        if len(devs) == 2:
-            return min(devs, key=abs)
+        hist_index, dev = self._hist_index, self._hist_dev
+        size = len(dev)
+        last = target - period * max(1, -(-(target - origin) // period))  # the last <= origin
+        devs = sorted(
+            [
+                dev[i % size]
+                for i in range(last, last - count * period, -period)
+                if hist_index[i % size] == i
+            ]
+        )
+        m = len(devs)
+        if m >= 3:
+            return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
+        if m == 2:
+            return devs[0] if abs(devs[0]) < abs(devs[1]) else devs[1]
         return 0.0
 
     def _day_ago(self, target: int, origin: int) -> float | None:
@@ -555,6 +567,9 @@ class Forecaster:
         day_last = _NO_INDEX  # the last point day_y was taken up to
         recurring_last = _NO_INDEX
         recurring = 0.0
+        hour = self._hour_steps or 1
+        hourly_back = 0
+        hourly = 0.0
         for h, k in enumerate(_HORIZONS):
             origin = index - k
             slot = origin % _RING
@@ -566,11 +581,25 @@ class Forecaster:
                 day_last = last
             y0, med5, med15, med61, deseasoned, shift = ring[slot]
             if recurring_last != last:
-                recurring = self._recurring(index, origin)
+                recurring = self._recurring(index, origin, self._day_steps, self._hist_days)
                 recurring_last = last
+            back = -(-k // hour)  # periods back to the last hourly point up to the origin
+            if back != hourly_back:
+                hourly = self._recurring(index, origin, hour, _HOURS)
+                hourly_back = back
             moved = deseasoned + season_now
             day = moved if day_y is None else day_y
-            cands = (y0, med5, med15, med61, moved, day, day + shift, med61 + recurring)
+            cands = (
+                y0,
+                med5,
+                med15,
+                med61,
+                moved,
+                day,
+                day + shift,
+                med61 + recurring,
+                med61 + hourly,
+            )
             err = y - sum(map(operator.mul, weights_all[h], cands))
             seen = seen_all[h] = seen_all[h] + 1
             rate = rates[h]
@@ -623,7 +652,11 @@ def _sorted_median(ordered: list[float]) -> float:
 
 
 def _candidates(
-    base: tuple[float, ...], target: float, day_y: float | None, recurring: float
+    base: tuple[float, ...],
+    target: float,
+    day_y: float | None,
+    recurring: float,
+    hourly: float,
 ) -> tuple[float, ...]:
     """The candidate forecasts, given the components at the origin (see `Forecaster._base`).
 
@@ -635,7 +668,17 @@ def _candidates(
     moved = deseasoned + target
     if day_y is None:
         day_y = moved
-    return (y, med5, med15, med61, moved, day_y, day_y + shift, med61 + recurring)
+    return (
+        y,
+        med5,
+        med15,
+        med61,
+        moved,
+        day_y,
+        day_y + shift,
+        med61 + recurring,
+        med61 + hourly,
+    )
 
 
 def _median(values: list[float]) -> float:

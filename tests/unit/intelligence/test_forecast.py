@@ -290,7 +290,7 @@ def test_a_spike_one_day_before_the_target_barely_moves_the_forecast() -> None:
 
 
 def test_long_horizons_and_all_tracked_horizons_give_finite_ordered_bands() -> None:
-    # the 12- and 48-step horizons are scored at every 3rd and 12th point only; their bands
+    # the 1-, 12- and 48-step horizons are scored at every 2nd, 3rd and 12th point; bands
     # must still be learned and ordered
     f = Forecaster()
     for t, y in seasonal(3 * 288, seed=9):
