@@ -328,3 +328,20 @@ def test_a_nightly_job_is_forecast_and_a_one_off_spike_is_not() -> None:
     ahead = f.forecast(8)
     assert all(abs(v - 20.0) < 5.0 for v in ahead[:5]), ahead  # before the job
     assert all(v > 45.0 for v in ahead[6:8]), ahead  # during the job (last-value: 20)
+
+
+def test_an_hourly_cron_spike_is_forecast_at_its_minute() -> None:
+    # a 5-minute spike at :55 of every hour recurs on the last ten hours: forecast there
+    rng = random.Random(17)
+    series = [
+        (T0 + i * STEP, 30.0 + rng.gauss(0.0, 1.0) + (25.0 if i % 12 == 11 else 0.0))
+        for i in range(3 * 288)
+    ]
+    cut = 2 * 288 + 100  # the last point is at :15; the next spike is 8 steps ahead
+    f = Forecaster()
+    for t, y in series[:cut]:
+        f.update(t, y)
+    ahead = f.forecast(12)
+    assert [k for k in range(12) if (cut + k) % 12 == 11] == [7]
+    assert ahead[7] > 40.0, ahead  # the original blend, without it: 36
+    assert all(abs(v - 30.0) < 3.0 for k, v in enumerate(ahead) if k != 7), ahead
