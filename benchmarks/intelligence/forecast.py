@@ -17,9 +17,15 @@ a target between two of its steps is interpolated linearly.
 Baselines measured in the same run: seasonal-naive (1.0 by definition), last value, EWMA
 (alpha 0.3), and the issue's coverage target for the 0.9 band (85-95%).
 
-Usage: python benchmarks/intelligence/forecast.py [DATA_DIR] [--quiet]
+With about 70 origins a series, a figure depends a good deal on where the hourly clock
+falls (a daily or hourly job's minute is hit or missed): `--phases N` scores the same
+protocol N times with the clock shifted by 1/N hour and prints the geometric mean over the
+shifts, a steadier figure to compare methods by (the headline stays the unshifted one).
+
+Usage: python benchmarks/intelligence/forecast.py [DATA_DIR] [--quiet] [--phases N]
+    [--include PATTERN]
 DATA_DIR defaults to ../shared/data/nab-dev relative to the repository root. Prints one
-JSON line per series, then one summary line, on stdout.
+JSON line per series, then one summary line (then one line for --phases), on stdout.
 """
 
 from __future__ import annotations
