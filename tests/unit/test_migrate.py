@@ -34,3 +34,35 @@ def test_pending_lists_only_newer_migrations():
     assert migrate.pending("sqlite", set())[0][0] == 1
     # a migration numbered below one already applied still runs
     assert [m[0] for m in migrate.pending("sqlite", every - {1})] == [1]
+
+
+def test_a_version_8_database_keeps_its_workflows_under_the_split_ready_at(tmp_path):
+    """Migration 9 renames ready_at; rows written before it read back with both meanings."""
+    from podium.store import queries
+    from podium.store.sqlite import SQLiteStore
+
+    path = tmp_path / "v8.db"
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TABLE podium_schema (version INTEGER PRIMARY KEY, name TEXT, applied_at REAL)"
+    )
+    for version, name, script in queries.migrations("sqlite"):
+        if version <= 8:
+            conn.executescript(script)
+            conn.execute("INSERT INTO podium_schema VALUES (?, ?, 0)", (version, name))
+    columns = "id, workflow, status, queue, input, created_at, updated_at, ready_at, lease_owner"
+    conn.execute(
+        f"INSERT INTO podium_workflows ({columns}) VALUES "
+        "('waits', 'wf', 'waiting', 'default', '[]', 1, 1, 50, NULL), "
+        "('runs', 'wf', 'running', 'default', '[]', 1, 1, 70, 'me')"
+    )
+    conn.commit()
+    conn.close()
+    store = SQLiteStore(str(path))
+    try:
+        waits, runs = store.get_workflow("waits"), store.get_workflow("runs")
+        assert waits is not None and (waits.ready_at, waits.lease_until) == (50, None)
+        assert runs is not None and (runs.ready_at, runs.lease_until) == (None, 70)
+        assert [c.record.id for c in store.claim("B", ["default"], 5, 60, 10)] == ["waits"]
+    finally:
+        store.close()
