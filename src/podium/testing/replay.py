@@ -35,7 +35,10 @@ def replay(app: app_mod.App, history: Source) -> None:
     of the history, a different branch taken, an outcome the recording did not have).
     """
     recorded = load(history)
-    with env_mod.TestEnv(app, start=recorded.workflow.updated_at) as env:
+    # The clock stands after everything recorded, so every recorded timer has fired.
+    moments = [recorded.workflow.updated_at]
+    moments += [e.finished_at for e in recorded.events if e.finished_at is not None]
+    with env_mod.TestEnv(app, start=max(moments) + 1.0) as env:
         rt = env.runtime
         claim = _load(rt.store, recorded, env)
         stop = threading.Event()
