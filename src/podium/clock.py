@@ -52,3 +52,21 @@ class FakeClock:
         """Move the clock forward by `seconds`."""
         with self._lock:
             self._now += max(0.0, seconds)
+
+
+def wait(clock: Clock, event: threading.Event, seconds: float | None, poll: float) -> bool:
+    """Wait for `event`, or until `seconds` of `clock` time pass; whether `event` is set.
+
+    The system clock (and any other) waits for real, at most `poll` seconds at a time, so the
+    caller looks again. A `FakeClock` cannot be waited on: nobody may ever move it. It skips
+    ahead instead: when `event` is not set after a moment, it advances by `seconds` (time
+    skipping, as a test wants of a 7-day timer). With `seconds` None (no due time known) it
+    only waits `poll` real seconds and does not move.
+    """
+    if isinstance(clock, FakeClock) and seconds is not None:
+        if event.wait(0.001):
+            return True
+        clock.advance(seconds)
+        return event.is_set()
+    limit = poll if seconds is None else min(poll, max(0.001, seconds))
+    return event.wait(limit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from podium import errors
+from podium import clock, errors
 from podium import workflow as workflow_mod
 from podium.engine import runtime, worker
 from podium.store import base, children
@@ -37,12 +37,14 @@ def drive(rt: runtime.Runtime, workflow_id: str, owner: str) -> Any:
             if drive_children(rt, workflow_id, owner):
                 continue  # its children ran here; it may be ready now
             due = record.claimable_at
-            if due is not None and due <= rt.clock.time():
+            now = rt.clock.time()
+            if due is not None and due <= now:
                 continue
-            wait = rt.settings.poll_interval
-            if due is not None:
-                wait = min(wait, max(0.001, due - rt.clock.time()))
-            event.wait(wait)
+            if record.status == "running" and record.lease_owner != owner:
+                due = None  # another live run has it: wait for it, never skip past its lease
+            clock.wait(
+                rt.clock, event, None if due is None else due - now, rt.settings.poll_interval
+            )
         finally:
             rt.notifier.unwatch(workflow_id, event)
 

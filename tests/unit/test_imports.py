@@ -162,10 +162,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("patterns", ("podium.patterns", "podium.workflow", "podium.step", "podium.asl")),
     ("observability", ("podium.observability",)),
     ("app", ("podium.app", "podium.inline", "podium.demo")),
+    ("testing aids", ("podium.testing",)),
     ("server and cli", ("podium.server", "podium.cli")),
     ("package", ("podium.__main__", "podium")),
 ]
-"""types -> policies -> store -> engine -> patterns -> app -> server/cli, lowest first.
+"""types -> policies -> store -> engine -> patterns -> app -> testing -> server/cli, lowest first.
 
 A module may import its own layer and the layers below it. Observability enters the engine
 through its hooks and sits below the app, which never imports it; the server wires it in.

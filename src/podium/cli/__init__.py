@@ -4,7 +4,8 @@
 subcommand group lives in its own module, all of them built on `podium.cli.common`; this
 module only assembles their parsers and turns user mistakes into one line and exit code 2:
 
-    __init__  ->  worker, workflows, demo, asl, server, tokens, schedules  ->  render, common
+    __init__  ->  worker, workflows, export, demo, asl, server, tokens, schedules
+              ->  render, common
 
 User mistakes (bad JSON, unknown names or ids, bad URLs) print one `error: ...` line to
 stderr and exit 2; a workflow that ends badly under `start --wait` exits 1.
@@ -16,11 +17,11 @@ import argparse
 from collections.abc import Sequence
 
 from podium import errors
-from podium.cli import asl, common, demo, schedules, server, tokens, worker, workflows
+from podium.cli import asl, common, demo, export, schedules, server, tokens, worker, workflows
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMAND_GROUPS = (worker, workflows, demo, asl, server, tokens, schedules)
+SUBCOMMAND_GROUPS = (worker, workflows, export, demo, asl, server, tokens, schedules)
 """The modules whose `add(commands)` adds their commands, in the order --help lists them."""
 
 

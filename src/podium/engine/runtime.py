@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from typing import Protocol
@@ -85,10 +86,11 @@ class Runtime:
         """Block until the workflow is completed, failed or cancelled; return its record.
 
         Local runs wake the wait at once; runs in other processes are seen by polling that
-        backs off from 2 ms to the poll interval.
+        backs off from 2 ms to the poll interval. `timeout` counts real seconds, whatever
+        the app's clock (a fake one may never move).
         """
         self.listen()
-        deadline = None if timeout is None else self.clock.time() + timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.002
         event = self.notifier.watch(workflow_id)
         try:
@@ -100,7 +102,7 @@ class Runtime:
                     return record
                 wait = delay
                 if deadline is not None:
-                    left = deadline - self.clock.time()
+                    left = deadline - time.monotonic()
                     if left <= 0:
                         raise TimeoutError(
                             f"workflow {workflow_id!r} is still {record.status} after "
