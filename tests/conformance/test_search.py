@@ -1,12 +1,14 @@
 """Search attributes: set at start and from the workflow, listed by filter, typed."""
 
+from typing import Any
+
 import pytest
 
 import podium
 from tests.conformance.conftest import AppFactory
 
 
-def _app(app_factory: AppFactory) -> tuple[podium.App, object, object]:
+def _app(app_factory: AppFactory) -> tuple[podium.App, Any, Any]:
     app = app_factory()
 
     @app.workflow

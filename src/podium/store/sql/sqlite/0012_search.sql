@@ -11,12 +11,13 @@ CREATE TABLE podium_search_keys (
 -- column: SQLite cannot index into a JSON document for arbitrary keys (an expression index
 -- needs one fixed path per key), while (key, value) is one ordinary B-tree that every
 -- equality filter uses, whatever the key. A workflow without attributes has no row here,
--- so creating, claiming and finishing it cost nothing more. Booleans are stored as 0/1; the
+-- so creating, claiming and finishing it cost nothing more. `value` has no declared type (in
+-- a non-STRICT table ANY would mean NUMERIC affinity and turn "9" into 9). Booleans are 0/1; the
 -- key's type in podium_search_keys says how to read them back.
 CREATE TABLE podium_search (
     workflow_id TEXT NOT NULL,
     key         TEXT NOT NULL,
-    value       ANY NOT NULL,
+    value       NOT NULL,  -- no declared type: no affinity, values keep their own type
     PRIMARY KEY (workflow_id, key)
 ) WITHOUT ROWID;
 CREATE INDEX podium_search_value ON podium_search (key, value, workflow_id);
