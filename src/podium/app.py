@@ -633,7 +633,12 @@ class App:
         search: dict[str, Any] | None = None,
     ) -> int:
         """Cancel every unfinished workflow matching `list()`'s filters; return how many."""
-        return bulk.cancel_many(self.runtime, bulk.Filters(status, workflow, queue, search))
+        rt = self.runtime
+        filters = bulk.Filters(status, workflow, queue, search)
+        cancelled = bulk.cancel_many(rt.store, filters, rt.clock.time())
+        for workflow_id in cancelled:
+            rt.notifier.run_ended(workflow_id)
+        return len(cancelled)
 
     def resume_many(
         self,
@@ -644,7 +649,12 @@ class App:
         search: dict[str, Any] | None = None,
     ) -> int:
         """Resume every failed or cancelled workflow matching the filters; return how many."""
-        return bulk.resume_many(self.runtime, bulk.Filters(status, workflow, queue, search))
+        rt = self.runtime
+        filters = bulk.Filters(status, workflow, queue, search)
+        resumed = bulk.resume_many(rt.store, filters, rt.clock.time())
+        if resumed:
+            rt.notifier.work_available()
+        return len(resumed)
 
     def resume(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """Re-run a failed or cancelled workflow from its first unfinished step."""

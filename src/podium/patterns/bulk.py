@@ -9,12 +9,11 @@ filter is required, so a bare `cancel_many()` cannot cancel everything by accide
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from podium import errors
-from podium.engine import runtime as runtime_mod
-from podium.store import children
+from podium.store import base, children
 from podium.store import search as search_store
 from podium.types import STATUSES
 
@@ -60,11 +59,9 @@ def _statuses(verb: str, filters: Filters, allowed: tuple[str, ...]) -> tuple[st
     return (filters.status,)
 
 
-def _matching(
-    rt: runtime_mod.Runtime, statuses: tuple[str, ...], filters: Filters
-) -> list[str] | None:
+def _matching(store: base.Store, statuses: tuple[str, ...], filters: Filters) -> list[str] | None:
     """Ids of one page of matching workflows; None when a search key was never written."""
-    searches = search_store.for_store(rt.store)
+    searches = search_store.for_store(store)
     search = None
     if filters.search:
         search = searches.check_filter(filters.search)
@@ -80,48 +77,51 @@ def _matching(
     return [r.id for r in records]
 
 
-def cancel_many(rt: runtime_mod.Runtime, filters: Filters) -> int:
-    """Cancel every unfinished workflow matching `filters`; return how many it cancelled."""
+def cancel_many(store: base.Store, filters: Filters, now: float) -> list[str]:
+    """Cancel every unfinished workflow matching `filters`; the ids it cancelled.
+
+    The caller tells the workers (`notifier.run_ended`) when it has a runtime.
+    """
     statuses = _statuses("cancel_many", filters, CANCELLABLE)
-    return _each(rt, statuses, filters, lambda wid: _cancel(rt, wid))
+    return _each(store, statuses, filters, lambda wid: _cancel(store, wid, now))
 
 
-def resume_many(rt: runtime_mod.Runtime, filters: Filters) -> int:
-    """Resume every failed or cancelled workflow matching `filters`; return how many."""
+def resume_many(store: base.Store, filters: Filters, now: float) -> list[str]:
+    """Resume every failed or cancelled workflow matching `filters`; the ids it resumed."""
     statuses = _statuses("resume_many", filters, RESUMABLE)
-    count = _each(rt, statuses, filters, lambda wid: _resume(rt, wid))
-    if count:
-        rt.notifier.work_available()
-    return count
+    return _each(store, statuses, filters, lambda wid: _resume(store, wid, now))
 
 
-def _each(rt: runtime_mod.Runtime, statuses: tuple[str, ...], filters: Filters, change: Any) -> int:
+def _each(
+    store: base.Store,
+    statuses: tuple[str, ...],
+    filters: Filters,
+    change: Callable[[str], bool],
+) -> list[str]:
     seen: set[str] = set()
-    count = 0
+    changed: list[str] = []
     while True:
-        ids = _matching(rt, statuses, filters)
+        ids = _matching(store, statuses, filters)
         fresh = [i for i in ids or () if i not in seen]
         if not fresh:
-            return count
+            return changed
         for workflow_id in fresh:
             seen.add(workflow_id)
-            count += bool(change(workflow_id))
+            if change(workflow_id):
+                changed.append(workflow_id)
 
 
-def _cancel(rt: runtime_mod.Runtime, workflow_id: str) -> bool:
-    before = rt.store.get_workflow(workflow_id)
+def _cancel(store: base.Store, workflow_id: str, now: float) -> bool:
+    before = store.get_workflow(workflow_id)
     if before is None or before.status not in CANCELLABLE:
         return False
-    record = children.cancel(rt.store, workflow_id, rt.clock.time())
-    if record is None or record.status != "cancelled":
-        return False
-    rt.notifier.run_ended(workflow_id)
-    return True
+    record = children.cancel(store, workflow_id, now)
+    return record is not None and record.status == "cancelled"
 
 
-def _resume(rt: runtime_mod.Runtime, workflow_id: str) -> bool:
-    before = rt.store.get_workflow(workflow_id)
+def _resume(store: base.Store, workflow_id: str, now: float) -> bool:
+    before = store.get_workflow(workflow_id)
     if before is None or before.status not in RESUMABLE:
         return False
-    record = rt.store.resume(workflow_id, rt.clock.time())
+    record = store.resume(workflow_id, now)
     return record is not None and record.status == "pending"
