@@ -244,6 +244,8 @@ def _start(
     record = app.store.get_workflow(handle.id)
     if record is None:  # pragma: no cover - just created
         raise ApiError(404, f"workflow {handle.id!r} vanished")
+    if body.debounce is not None:  # a folded start moved the pending run's updated_at
+        return record, record.updated_at == record.created_at
     return record, before is None
 
 
