@@ -21,6 +21,7 @@ from podium.patterns.fanout import gather, map, start_child
 from podium.patterns.messages import receive
 from podium.patterns.retry import RetryPolicy
 from podium.patterns.saga import saga
+from podium.patterns.search import set_search
 from podium.store.base import WorkflowInfo
 from podium.workflow import WorkflowHandle, WorkflowStatus
 
@@ -51,6 +52,7 @@ __all__ = [
     "random",
     "receive",
     "saga",
+    "set_search",
     "sleep",
     "sleep_until",
     "start_child",

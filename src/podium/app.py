@@ -17,12 +17,13 @@ from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import interceptors, worker
 from podium.engine import runtime as runtime_mod
+from podium.patterns import bulk, fanout, saga, statemachine
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
-from podium.patterns import fanout, saga, statemachine
 from podium.patterns import queues as queues_mod
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
+from podium.patterns import search as search_mod
 from podium.store import base, factory
 from podium.types import STATUSES
 
@@ -367,14 +368,21 @@ class App:
         delay: float | dt.timedelta | None = None,
         key: str | None = None,
         timeout: float | None = None,
+        search: dict[str, Any] | None = None,
+        debounce: float | dt.timedelta | None = None,
         **kwargs: Any,
     ) -> workflow_mod.WorkflowHandle:
         """Store a workflow durably and return its handle at once.
 
         The same `id` again returns the existing workflow; it never runs twice.
+        `search={"customer": "c-9"}` sets search attributes (str, int, float or bool) that
+        `list(search=...)` filters on. `debounce=5.0, key="cart-9"`: a start with that key
+        while an earlier one has not begun running folds into it (the latest input wins and
+        the 5 s wait starts again); see podium.patterns.search.
         """
         options = arguments.StartOptions(id, queue, priority, delay, key, timeout)
-        record, _ = self._create(workflow, args, kwargs, options, owner=None)
+        extras = search_mod.StartExtras(search, debounce).check(id, key, delay)
+        record, _ = self._create(workflow, args, kwargs, options, owner=None, extras=extras)
         return workflow_mod.WorkflowHandle(self.runtime, record.id)
 
     def run(
@@ -388,6 +396,7 @@ class App:
         delay: float | dt.timedelta | None = None,
         key: str | None = None,
         timeout: float | None = None,
+        search: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
         """Start a workflow and execute it in this process; return its result.
@@ -397,7 +406,8 @@ class App:
         """
         options = arguments.StartOptions(id, queue, priority, delay, key, timeout)
         owner = self._owner() if not delay else None
-        record, claim = self._create(workflow, args, kwargs, options, owner=owner)
+        extras = None if search is None else search_mod.StartExtras(search).check(id, key, delay)
+        record, claim = self._create(workflow, args, kwargs, options, owner=owner, extras=extras)
         if claim is not None:
             run = worker.execute(self.runtime, claim, inline.NEVER_RELEASED)
             if run is not None and run.output is not None:
@@ -413,6 +423,7 @@ class App:
         kwargs: dict[str, Any],
         options: arguments.StartOptions,
         owner: str | None,
+        extras: search_mod.StartExtras | None = None,
     ) -> tuple[base.WorkflowRecord, base.Claim | None]:
         """Validate and store a new workflow; with `owner`, created claimed by it."""
         definition = self._definition(workflow)
@@ -420,7 +431,10 @@ class App:
         rt = self.runtime
         now = rt.clock.time()
         new = self._new_workflow(definition, args, kwargs, options, now, owner)
-        record, created = queues_mod.create(rt.store, new, now)
+        if extras is None:
+            record, created = queues_mod.create(rt.store, new, now)
+        else:
+            record, created = search_mod.create(rt.store, new, now, extras)
         if not created and record.workflow != definition.name:
             raise errors.ConfigurationError(
                 f"id {new.id!r} already belongs to a {record.workflow!r} workflow, not "
@@ -584,14 +598,19 @@ class App:
         *,
         queue: str | None = None,
         offset: int = 0,
+        search: dict[str, Any] | None = None,
     ) -> list[base.WorkflowInfo]:
-        """Workflows matching the filters, newest first."""
+        """Workflows matching the filters, newest first (`search=`: each attribute equal)."""
         if status is not None and status not in STATUSES:
             raise errors.ConfigurationError(
                 f"status={status!r} is not one of {', '.join(STATUSES)}"
             )
         arguments.check_int(limit, "limit", minimum=1)
         arguments.check_int(offset, "offset", minimum=0)
+        if search is not None:
+            return search_mod.listing(
+                self.runtime.store, search, status, workflow, queue, limit, offset
+            )
         records = self.runtime.store.list_workflows(
             status=status, workflow=workflow, queue=queue, limit=limit, offset=offset
         )
@@ -600,6 +619,42 @@ class App:
     def cancel(self, workflow_id: str) -> None:
         """Cancel an unfinished workflow."""
         self.get(workflow_id).cancel()
+
+    def search_attributes(self, workflow_id: str) -> dict[str, Any]:
+        """The search attributes of a workflow ({} when it has none)."""
+        return search_mod.attributes(self.runtime.store, workflow_id)
+
+    def cancel_many(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        search: dict[str, Any] | None = None,
+    ) -> int:
+        """Cancel every unfinished workflow matching `list()`'s filters; return how many."""
+        rt = self.runtime
+        filters = bulk.Filters(status, workflow, queue, search)
+        cancelled = bulk.cancel_many(rt.store, filters, rt.clock.time())
+        for workflow_id in cancelled:
+            rt.notifier.run_ended(workflow_id)
+        return len(cancelled)
+
+    def resume_many(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        search: dict[str, Any] | None = None,
+    ) -> int:
+        """Resume every failed or cancelled workflow matching the filters; return how many."""
+        rt = self.runtime
+        filters = bulk.Filters(status, workflow, queue, search)
+        resumed = bulk.resume_many(rt.store, filters, rt.clock.time())
+        if resumed:
+            rt.notifier.work_available()
+        return len(resumed)
 
     def resume(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """Re-run a failed or cancelled workflow from its first unfinished step."""

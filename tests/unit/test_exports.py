@@ -15,6 +15,7 @@ API_NAMES = {
     "sleep_until",
     "idempotency_key",
     "saga",
+    "set_search",
     "gather",
     "map",
     "start_child",

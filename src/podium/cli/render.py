@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from podium import errors
 from podium.store import base
+from podium.store import search as search_store
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -82,6 +83,10 @@ def show(console: Console, store: base.Store, workflow_id: str) -> None:
     if record is None:
         raise errors.WorkflowNotFound(workflow_id)
     console.print(summary_table(record))
+    attrs = search_store.for_store(store).get(workflow_id)
+    if attrs:
+        pairs = "  ".join(f"{k}={v!r}" for k, v in attrs.items())
+        console.print(_text(f"search      {pairs}"))
     note = worker_notes(store, [record]).get(record.id)
     if note:
         console.print(_text(note, "bold yellow"))

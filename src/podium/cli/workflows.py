@@ -17,7 +17,9 @@ from typing import Any
 from podium import errors
 from podium.app import App
 from podium.cli import common, render
+from podium.patterns import bulk
 from podium.store import auth, base, children
+from podium.store import search as search_store
 from podium.types import STATUSES
 
 
@@ -131,6 +133,7 @@ def _add_ls(commands: common.Subcommands) -> None:
     parser.add_argument("--status", choices=STATUSES, help="only workflows in this status")
     parser.add_argument("--workflow", metavar="NAME", help="only workflows of this name")
     parser.add_argument("--queue", help="only workflows on this queue")
+    _search_option(parser)
     common.count_option(parser, "--limit", 50, "N", "at most N (default 50)")
     common.store_option(parser)
     parser.set_defaults(command=cmd_ls)
@@ -139,9 +142,24 @@ def _add_ls(commands: common.Subcommands) -> None:
 def cmd_ls(args: argparse.Namespace) -> int:
     """Print a table of matching workflows."""
     with contextlib.closing(common.open_existing_store(args)) as store:
-        records = store.list_workflows(
-            status=args.status, workflow=args.workflow, queue=args.queue, limit=args.limit
-        )
+        if args.search:
+            searches = search_store.for_store(store)
+            found = searches.parse_filter(args.search)
+            records = (
+                []
+                if found is None
+                else searches.select(
+                    statuses=() if args.status is None else (args.status,),
+                    workflow=args.workflow,
+                    queue=args.queue,
+                    search=found,
+                    limit=args.limit,
+                )
+            )
+        else:
+            records = store.list_workflows(
+                status=args.status, workflow=args.workflow, queue=args.queue, limit=args.limit
+            )
         notes = render.worker_notes(store, records)
     console = common.console()
     if not records:
@@ -160,9 +178,72 @@ def _add_id_command(
     commands: common.Subcommands, name: str, summary: str, details: str, command: common.Command
 ) -> None:
     parser = common.subparser(commands, name, summary, details)
-    parser.add_argument("id", metavar="ID", help="the workflow id")
+    if name in BULK:
+        parser.add_argument("id", metavar="ID", nargs="?", help="the workflow id (or filters)")
+        parser.add_argument("--status", choices=STATUSES, help="every workflow in this status")
+        parser.add_argument("--workflow", metavar="NAME", help="every workflow of this name")
+        parser.add_argument("--queue", help="every workflow on this queue")
+        _search_option(parser)
+    else:
+        parser.add_argument("id", metavar="ID", help="the workflow id")
     common.store_option(parser)
     parser.set_defaults(command=command)
+
+
+def _search_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--search",
+        metavar="KEY=VALUE",
+        action="append",
+        help="only workflows whose search attribute KEY equals VALUE (repeatable)",
+    )
+
+
+BULK = ("cancel", "resume")
+"""The id commands that also take list()'s filters instead of an id (bulk verbs)."""
+
+
+def _bulk_filters(args: argparse.Namespace, store: base.Store) -> bulk.Filters | None:
+    """The filters of a bulk cancel/resume; None when an id was given instead."""
+    given = [args.status, args.workflow, args.queue, args.search]
+    if args.id is not None:
+        if any(v is not None for v in given):
+            raise common.UsageError(
+                f"give a workflow id or filters (--status, --workflow, --queue, --search), "
+                f"not both; drop {args.id!r} to act on every matching workflow"
+            )
+        return None
+    if all(v is None for v in given):
+        raise common.UsageError(
+            "give a workflow id, or filters (--status, --workflow, --queue, --search) to act "
+            "on every matching workflow"
+        )
+    search: dict[str, Any] | None = None
+    if args.search:
+        searches = search_store.for_store(store)
+        # A key no workflow ever had matches nothing; bulk reads it so from the raw texts.
+        search = searches.parse_filter(args.search) or dict(
+            pair.partition("=")[::2] for pair in args.search
+        )
+    return bulk.Filters(args.status, args.workflow, args.queue, search)
+
+
+def _bulk(args: argparse.Namespace, store: base.Store, verb: str, filters: bulk.Filters) -> int:
+    if verb == "cancel":
+        changed = bulk.cancel_many(store, filters, time.time())
+    else:
+        changed = bulk.resume_many(store, filters, time.time())
+    given = filters.given()
+    auth.AuthStore(store).audit(
+        cli_actor(),
+        f"workflow.{verb}_many",
+        " ".join(f"{k}={v}" for k, v in given.items())[:200],
+        {"filters": given, "count": len(changed), "via": "cli"},
+        time.time(),
+    )
+    past = "cancelled" if verb == "cancel" else "resumed"
+    print(f"{past} {len(changed)} workflow{'s' if len(changed) != 1 else ''}")
+    return common.EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -175,6 +256,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Cancel a workflow through the store."""
     with contextlib.closing(common.open_existing_store(args)) as store:
+        filters = _bulk_filters(args, store)
+        if filters is not None:
+            return _bulk(args, store, "cancel", filters)
         before = _existing(store, args.id)
         if before.status in ("completed", "failed"):
             raise common.UsageError(
@@ -190,6 +274,9 @@ def cmd_cancel(args: argparse.Namespace) -> int:
 def cmd_resume(args: argparse.Namespace) -> int:
     """Make a failed or cancelled workflow ready again through the store."""
     with contextlib.closing(common.open_existing_store(args)) as store:
+        filters = _bulk_filters(args, store)
+        if filters is not None:
+            return _bulk(args, store, "resume", filters)
         before = _existing(store, args.id)
         if before.status not in ("failed", "cancelled"):
             raise common.UsageError(
@@ -240,7 +327,9 @@ fire time, and recorded now()/random()/uuid4() values. Needs no app code.""",
         "Cancel a pending, running or waiting workflow",
         """\
 A step that is running completes; nothing after it runs. 'podium resume ID' runs
-a cancelled workflow again from its first unfinished step. Needs no app code.""",
+a cancelled workflow again from its first unfinished step. Needs no app code.
+Without ID, cancels every workflow matching the filters and prints how many:
+podium cancel --workflow checkout --status waiting""",
         cmd_cancel,
     ),
     (
@@ -249,7 +338,8 @@ a cancelled workflow again from its first unfinished step. Needs no app code."""
         """\
 Completed steps keep their recorded results and do not run again; the step that
 failed runs anew. A worker serving the workflow's queue picks it up. Needs no
-app code.""",
+app code. Without ID, resumes every failed or cancelled workflow matching the
+filters: podium resume --workflow checkout --status failed""",
         cmd_resume,
     ),
 )

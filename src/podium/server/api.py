@@ -16,6 +16,7 @@ from podium.server.errors import ApiError, documented
 from podium.server.models import clean
 from podium.server.security import Principal, require
 from podium.store import base, browse, children
+from podium.store import search as search_store
 from podium.types import TERMINAL_STATUSES
 
 router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403, 413))
@@ -27,7 +28,9 @@ WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The 
 Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
 INTERNAL = "podium."
 """Workflows the engine registers for itself (e.g. a step run as a child workflow)."""
-START_OPTIONS = frozenset({"id", "queue", "priority", "delay", "key", "timeout"})
+START_OPTIONS = frozenset(
+    {"id", "queue", "priority", "delay", "key", "timeout", "search", "debounce"}
+)
 Time = Annotated[float | None, Query(allow_inf_nan=False, ge=0, le=1e12)]
 
 
@@ -61,8 +64,18 @@ def list_workflows(
     created_before: Time = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    attr: Annotated[
+        list[str] | None,
+        Query(max_length=300, description="KEY=VALUE: search attribute KEY equals VALUE"),
+    ] = None,
 ) -> dict[str, Any]:
-    """Workflows matching every given filter, newest first, one page at a time."""
+    """Workflows matching every given filter, newest first, one page at a time.
+
+    `attr=customer=c-9` (repeatable) filters on search attributes, each value read as its
+    attribute's type.
+    """
+    if attr:
+        return _by_attributes(st, attr, status, workflow, queue, limit, offset, search)
     where = browse.Filter(
         status=status,
         workflow=_text(workflow, "workflow"),
@@ -75,6 +88,44 @@ def list_workflows(
     more = len(rows) > limit
     return {
         "items": with_notes(st, rows[:limit]),
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
+    }
+
+
+def _by_attributes(
+    st: ServerState,
+    attr: list[str],
+    status: str | None,
+    workflow: str | None,
+    queue: str | None,
+    limit: int,
+    offset: int,
+    substring: str | None,
+) -> dict[str, Any]:
+    if substring:
+        raise ApiError(400, "attr= cannot be combined with search= (the id substring) yet")
+    searches = search_store.for_store(st.app.store)
+    try:
+        found = searches.parse_filter(attr)
+    except errors.ConfigurationError as exc:
+        raise ApiError(400, str(exc)) from None
+    records = (
+        []
+        if found is None
+        else searches.select(
+            statuses=() if status is None else (status,),
+            workflow=_text(workflow, "workflow"),
+            queue=_text(queue, "queue"),
+            search=found,
+            limit=limit + 1,
+            offset=offset,
+        )
+    )
+    more = len(records) > limit
+    return {
+        "items": with_notes(st, [summary(r) for r in records[:limit]]),
         "limit": limit,
         "offset": offset,
         "next_offset": offset + limit if more else None,
@@ -178,6 +229,8 @@ def _start(
             delay=body.delay,
             key=body.key,
             timeout=body.timeout,
+            search=body.search,
+            debounce=body.debounce,
             **kwargs,
         )
     except TypeError as exc:
@@ -191,6 +244,8 @@ def _start(
     record = app.store.get_workflow(handle.id)
     if record is None:  # pragma: no cover - just created
         raise ApiError(404, f"workflow {handle.id!r} vanished")
+    if body.debounce is not None:  # a folded start moved the pending run's updated_at
+        return record, record.updated_at == record.created_at
     return record, before is None
 
 
@@ -235,6 +290,7 @@ def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
         "attempts": attempts,
         "workflow_attempts": workflow_attempts,
         "worker_note": note,
+        "search": search_store.for_store(store).get(record.id),
     }
 
 
@@ -287,6 +343,49 @@ def resume_workflow(workflow_id: WorkflowId, who: Admin, st: State) -> dict[str,
     st.app.resume(workflow_id)
     st.tokens.audit(who.actor, "workflow.resume", workflow_id, {"was": record.status}, st.now())
     return summary(_existing(st, workflow_id))
+
+
+@router.post(
+    "/bulk/cancel",
+    response_model=models.BulkResult,
+    tags=["workflows"],
+)
+def cancel_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+    """Cancel every pending, running or waiting workflow matching the filters (admin; audited)."""
+    return _bulk(st, who, "cancel", body)
+
+
+@router.post(
+    "/bulk/resume",
+    response_model=models.BulkResult,
+    tags=["workflows"],
+)
+def resume_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+    """Resume every failed or cancelled workflow matching the filters (admin; audited)."""
+    return _bulk(st, who, "resume", body)
+
+
+def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) -> dict[str, Any]:
+    filters: dict[str, Any] = {
+        "status": body.status,
+        "workflow": _text(body.workflow, "workflow"),
+        "queue": _text(body.queue, "queue"),
+        "search": body.search,
+    }
+    app = st.app
+    try:
+        if verb == "cancel":
+            count = app.cancel_many(**filters)
+        else:
+            count = app.resume_many(**filters)
+    except errors.ConfigurationError as exc:
+        raise ApiError(400, str(exc)) from None
+    given = {k: v for k, v in filters.items() if v is not None}
+    target = " ".join(f"{k}={v}" for k, v in given.items())[:200]
+    st.tokens.audit(
+        who.actor, f"workflow.{verb}_many", target, {"filters": given, "count": count}, st.now()
+    )
+    return {"count": count}
 
 
 @router.get("/workflow-types", response_model=list[models.WorkflowType], tags=["workflows"])

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 Status = Literal["pending", "running", "waiting", "completed", "failed", "cancelled"]
 Scope = Literal["read", "write", "admin"]
@@ -45,6 +54,10 @@ class StartRequest(_Strict):
     delay: float | None = Field(None, ge=0, le=10**9, allow_inf_nan=False)
     key: Text | None = None
     timeout: float | None = Field(None, gt=0, le=10**9, allow_inf_nan=False)
+    search: dict[str, StrictStr | StrictBool | StrictInt | StrictFloat] | None = None
+    """Search attributes of the new workflow (str, int, float or bool values)."""
+    debounce: float | None = Field(None, gt=0, le=10**7, allow_inf_nan=False)
+    """With `key`: a later start with that key within this many seconds folds into this one."""
 
 
 class Started(BaseModel):
@@ -153,6 +166,23 @@ class WorkflowDetail(WorkflowSummary):
     history: list[HistoryItem]
     attempts: list[AttemptItem]
     workflow_attempts: list[WorkflowAttemptItem]
+    search: dict[str, Any] = {}
+    """The workflow's search attributes."""
+
+
+class BulkRequest(_Strict):
+    """`list()`'s filters for a bulk verb; at least one is required."""
+
+    status: Status | None = None
+    workflow: Text | None = None
+    queue: Text | None = None
+    search: dict[str, StrictStr | StrictBool | StrictInt | StrictFloat] | None = None
+
+
+class BulkResult(BaseModel):
+    """How many workflows a bulk verb changed."""
+
+    count: int
 
 
 class WorkflowType(BaseModel):

@@ -1,0 +1,50 @@
+"""Debounced starts in the store: later starts with one key fold into one pending run.
+
+One transaction per start. It first upserts the `podium_debounce` row of (workflow name,
+key), which serializes racing starts of that key in every process (PostgreSQL: the row lock
+the upsert takes, held to commit; SQLite: BEGIN IMMEDIATE's writer lock). If the row points
+at a workflow that no worker has taken yet, that workflow takes this start's input (the
+latest input wins, as in Inngest and DBOS) and its quiet period starts again; otherwise the
+row is pointed at a new workflow created in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from podium import errors
+from podium.store import base, queries
+from podium.store import search as search_store
+
+
+def start(
+    store: base.Store,
+    new: base.NewWorkflow,
+    key: str,
+    attrs: Mapping[str, Any],
+    now: float,
+) -> tuple[base.WorkflowRecord, bool]:
+    """Fold `new` into the pending run of (`new.workflow`, `key`), or create it.
+
+    `new.ready_at` is the end of the quiet period. Returns (record, created): created is
+    False when the start folded into an earlier one (whose record is returned).
+    """
+    c = store.connector
+    q = queries.load(c.dialect, search_store.FEATURE)
+    create = queries.load(c.dialect, "workflows")["create_workflow"]
+    searches = store.feature(search_store.SearchStore)
+    hold = {"workflow": new.workflow, "key": key, "id": new.id, "now": now}
+    with c.transaction() as run:
+        target = str(run(q["debounce_hold"], hold).rows[0]["workflow_id"])
+        if target != new.id:
+            fold = {"target": target, "input": new.input, "ready_at": new.ready_at, "now": now}
+            folded = run(q["debounce_fold"], fold).rows
+            if folded:
+                searches.write(run, target, attrs)
+                return base.WorkflowRecord.from_row(folded[0]), False
+            run(q["debounce_point"], hold)
+        if run(create, new.row(now)).rowcount != 1:
+            raise errors.PodiumError(f"debounced workflow {new.id!r} could not be created")
+        searches.write(run, new.id, attrs)
+    return new.record(now), True

@@ -1,0 +1,61 @@
+"""Search attributes, debounce and bulk verbs over the HTTP API: audited, 4xx on bad input."""
+
+from __future__ import annotations
+
+START = "/api/v1/workflows"
+
+
+def _start(client, headers, **body):
+    return client.post(START, json={"workflow": "wait_long", "args": [60], **body}, headers=headers)
+
+
+def test_search_attributes_start_list_and_detail(client, as_scope):
+    w = as_scope("write")
+    assert _start(client, w, id="a", search={"customer": "c-9", "amount": 42}).status_code == 201
+    assert _start(client, w, id="b", search={"customer": "c-1", "amount": 7}).status_code == 201
+    r = client.get(START, params={"attr": ["customer=c-9"]}, headers=w)
+    assert r.status_code == 200 and [i["id"] for i in r.json()["items"]] == ["a"]
+    r = client.get(START, params={"attr": ["amount=7", "customer=c-1"]}, headers=w)
+    assert [i["id"] for i in r.json()["items"]] == ["b"]
+    assert client.get(START, params={"attr": "nokey=1"}, headers=w).json()["items"] == []
+    bad = client.get(START, params={"attr": "amount=lots"}, headers=w)
+    assert bad.status_code == 400 and "holds int values" in bad.text
+    assert client.get(f"{START}/a", headers=w).json()["search"] == {
+        "amount": 42,
+        "customer": "c-9",
+    }
+    wrong = _start(client, w, id="c", search={"customer": 5})
+    assert wrong.status_code == 400 and "'customer' holds str values" in wrong.text
+    nested = _start(client, w, id="c", search={"customer": ["x"]})
+    assert nested.status_code == 400
+    assert client.get(f"{START}/c", headers=w).status_code == 404
+
+
+def test_debounce_over_http(client, as_scope):
+    w = as_scope("write")
+    first = _start(client, w, debounce=30, key="k").json()
+    second = _start(client, w, args=[61], debounce=30, key="k").json()
+    assert first["id"] == second["id"] and second["created"] is False
+    missing = _start(client, w, debounce=30)
+    assert missing.status_code == 400 and "needs key=" in missing.text
+
+
+def test_bulk_verbs_are_admin_counted_and_audited(client, as_scope):
+    w, admin = as_scope("write"), as_scope("admin")
+    for i in range(3):
+        _start(client, w, id=f"w{i}", search={"batch": "b1"})
+    body = {"workflow": "wait_long", "search": {"batch": "b1"}}
+    assert client.post("/api/v1/bulk/cancel", json=body, headers=w).status_code == 403
+    r = client.post("/api/v1/bulk/cancel", json=body, headers=admin)
+    assert r.status_code == 200 and r.json() == {"count": 3}
+    r = client.post("/api/v1/bulk/resume", json={"status": "cancelled"}, headers=admin)
+    assert r.json() == {"count": 3}
+    none = client.post("/api/v1/bulk/cancel", json={}, headers=admin)
+    assert none.status_code == 400 and "at least one filter" in none.text
+    done = client.post("/api/v1/bulk/cancel", json={"status": "completed"}, headers=admin)
+    assert done.status_code == 400
+    audit = client.get("/api/v1/audit", headers=admin).json()
+    assert [(e["action"], e["detail"]["count"]) for e in audit] == [
+        ("workflow.resume_many", 3),
+        ("workflow.cancel_many", 3),
+    ]
