@@ -6,6 +6,7 @@ from podium.errors import (
     CircuitOpenError,
     CompensationFailed,
     ConfigurationError,
+    HistoryLimitExceeded,
     InvalidTransition,
     NonDeterminismError,
     PodiumError,
@@ -21,6 +22,7 @@ from podium.patterns.fanout import gather, map, start_child
 from podium.patterns.messages import receive
 from podium.patterns.retry import RetryPolicy
 from podium.patterns.saga import saga
+from podium.patterns.versions import continue_as_new, deprecate_patch, patched
 from podium.store.base import WorkflowInfo
 from podium.workflow import WorkflowHandle, WorkflowStatus
 
@@ -31,6 +33,7 @@ __all__ = [
     "CircuitOpenError",
     "CompensationFailed",
     "ConfigurationError",
+    "HistoryLimitExceeded",
     "InvalidTransition",
     "NonDeterminismError",
     "PodiumError",
@@ -44,10 +47,13 @@ __all__ = [
     "WorkflowInfo",
     "WorkflowNotFound",
     "WorkflowStatus",
+    "continue_as_new",
+    "deprecate_patch",
     "gather",
     "idempotency_key",
     "map",
     "now",
+    "patched",
     "random",
     "receive",
     "saga",
