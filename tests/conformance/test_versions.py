@@ -6,6 +6,7 @@ import pytest
 
 import podium
 from podium.patterns import versions
+from podium.store import versions as store_versions
 from tests.conformance.conftest import AppFactory, Waiter
 
 
@@ -264,7 +265,7 @@ def test_fork_from_a_step_reruns_only_the_later_steps(app: podium.App):
         assert handle.result(timeout=20) == "shipped after charged r-1"
     assert calls == {"reserve": 1, "charge": 2, "ship": 1}  # reserve replayed, not re-run
     assert app.get("yesterday").status() == "failed"  # the original is left as it was
-    fork = versions.vs.for_store(app.store).fork_of("today")
+    fork = store_versions.for_store(app.store).fork_of("today")
     assert fork is not None and (fork.source_id, fork.from_step) == ("yesterday", 1)
 
     again = app.fork("today", from_step=0)  # a completed workflow, from the start
