@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 
 from podium import arguments, context, errors, serialization
 from podium.engine.runtime import Runtime
+from podium.store import base
 from podium.store import versions as vs
 
 PATCH = "patch"
@@ -105,6 +106,15 @@ def archived_history(rt: Runtime, workflow_id: str, generation: int) -> list[Any
 
 
 def fork(rt: Runtime, workflow_id: str, *, from_step: int, id: str | None = None) -> str:
+    """`fork_in_store` on this engine's store, then wake its workers; returns the new id."""
+    new_id = fork_in_store(rt.store, workflow_id, from_step=from_step, id=id, now=rt.clock.time())
+    rt.notifier.work_available()
+    return new_id
+
+
+def fork_in_store(
+    store: base.Store, workflow_id: str, *, from_step: int, id: str | None, now: float
+) -> str:
     """Copy finished workflow `workflow_id` into a new one that re-runs from position `from_step`.
 
     History positions before `from_step` are copied (and replayed by the new workflow); the
@@ -120,7 +130,7 @@ def fork(rt: Runtime, workflow_id: str, *, from_step: int, id: str | None = None
     new_id = (
         arguments.check_id(id) if id is not None else f"{workflow_id}-fork-{uuid.uuid4().hex[:8]}"
     )
-    source = rt.store.get_workflow(workflow_id)
+    source = store.get_workflow(workflow_id)
     if source is None:
         raise errors.WorkflowNotFound(workflow_id)
     if source.status not in FINISHED:
@@ -128,19 +138,18 @@ def fork(rt: Runtime, workflow_id: str, *, from_step: int, id: str | None = None
             f"workflow {workflow_id!r} is {source.status}; only a finished (completed, failed "
             "or cancelled) workflow can be forked: wait for it or cancel it first"
         )
-    store = vs.for_store(rt.store)
-    length = store.history_length(workflow_id)
+    versions = vs.for_store(store)
+    length = versions.history_length(workflow_id)
     if from_step > length:
         raise errors.ConfigurationError(
             f"workflow {workflow_id!r} has {length} history positions; pass from_step "
             f"between 0 and {length} (`podium show {workflow_id}` lists them)"
         )
-    if not store.fork(workflow_id, new_id, from_step, rt.clock.time()):
+    if not versions.fork(workflow_id, new_id, from_step, now):
         raise errors.ConfigurationError(
             f"cannot fork workflow {workflow_id!r} into id {new_id!r}: that id is taken; "
             "pass another id= or leave it out for a fresh one"
         )
-    rt.notifier.work_available()
     return new_id
 
 
