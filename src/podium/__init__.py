@@ -22,6 +22,7 @@ from podium.patterns.messages import receive
 from podium.patterns.retry import RetryPolicy
 from podium.patterns.saga import saga
 from podium.patterns.search import set_search
+from podium.patterns.versions import continue_as_new, deprecate_patch, patched
 from podium.store.base import WorkflowInfo
 from podium.workflow import WorkflowHandle, WorkflowStatus
 
@@ -45,10 +46,13 @@ __all__ = [
     "WorkflowInfo",
     "WorkflowNotFound",
     "WorkflowStatus",
+    "continue_as_new",
+    "deprecate_patch",
     "gather",
     "idempotency_key",
     "map",
     "now",
+    "patched",
     "random",
     "receive",
     "saga",

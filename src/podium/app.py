@@ -24,6 +24,7 @@ from podium.patterns import queues as queues_mod
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
 from podium.patterns import search as search_mod
+from podium.patterns import versions as versions_mod
 from podium.store import base, factory
 from podium.types import STATUSES
 
@@ -47,6 +48,7 @@ class App:
         poll_interval: float | None = None,
         suspend_grace: float | None = None,
         max_payload_bytes: int | None = None,
+        max_history_events: int | None = None,
         clock: clock_mod.Clock | None = None,
         store: base.Store | None = None,
     ) -> None:
@@ -60,6 +62,7 @@ class App:
             poll_interval=poll_interval,
             suspend_grace=suspend_grace,
             max_payload_bytes=max_payload_bytes,
+            max_history_events=max_history_events,
         )
         self.registry = registry.Registry()
         self.breakers = circuit_mod.Declared()
@@ -670,6 +673,17 @@ class App:
         rt.store.resume(workflow_id, rt.clock.time())
         rt.notifier.work_available()
         return workflow_mod.WorkflowHandle(rt, workflow_id)
+
+    def fork(
+        self, workflow_id: str, *, from_step: int, id: str | None = None
+    ) -> workflow_mod.WorkflowHandle:
+        """Copy a finished workflow's history before position `from_step` into a new workflow.
+
+        The copy replays those positions and runs the rest with today's code (see
+        `podium.patterns.versions.fork`); returns the new workflow's handle.
+        """
+        new_id = versions_mod.fork(self.runtime, workflow_id, from_step=from_step, id=id)
+        return workflow_mod.WorkflowHandle(self.runtime, new_id)
 
     def _definition(self, workflow: definitions.Workflow | str) -> definitions.Workflow:
         if isinstance(workflow, str):

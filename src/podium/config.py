@@ -26,6 +26,8 @@ class Settings:
     """Waits up to this long hold their thread; longer ones unload the workflow."""
     max_payload_bytes: int = 4 * 1024 * 1024
     """Largest serialized argument, result or error the store accepts."""
+    max_history_events: int = 51_200
+    """History positions one run may take before the workflow fails (Temporal's cap)."""
 
     def evolve(self, **changes: Any) -> Settings:
         """Return a copy with `changes` applied and validated."""
@@ -38,6 +40,7 @@ _ENV = {
     "poll_interval": ("PODIUM_POLL_INTERVAL", float),
     "suspend_grace": ("PODIUM_SUSPEND_GRACE", float),
     "max_payload_bytes": ("PODIUM_MAX_PAYLOAD_BYTES", int),
+    "max_history_events": ("PODIUM_MAX_HISTORY_EVENTS", int),
 }
 
 
@@ -73,6 +76,11 @@ def validate(settings: Settings) -> Settings:
         if not number or not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
             need = "a finite number >= 0" if may_be_zero else "a finite positive number"
             raise errors.ConfigurationError(f"setting {name}={value!r} must be {need}")
+    cap = settings.max_history_events
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise errors.ConfigurationError(
+            f"setting max_history_events={cap!r} must be a positive whole number of events"
+        )
     if not isinstance(settings.database_url, str) or not settings.database_url:
         raise errors.ConfigurationError(
             "database_url must be a non-empty string such as 'sqlite:///podium.db'"

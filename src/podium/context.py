@@ -81,6 +81,13 @@ class Run(Protocol):
         """
         ...
 
+    def upcoming(self) -> base.HistoryEvent | None:
+        """What the history recorded at the next position, without taking it (None: new).
+
+        For helpers whose call may be absent from an older history (`podium.patched`).
+        """
+        ...
+
     def commit(
         self,
         position: Position,

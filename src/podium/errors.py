@@ -49,6 +49,21 @@ class NonDeterminismError(PodiumError):
         )
 
 
+class HistoryLimitExceeded(PodiumError):
+    """A run reached the history cap (`max_history_events`); the workflow fails with this."""
+
+    def __init__(self, workflow_id: str, workflow: str, limit: int) -> None:
+        self.workflow_id = workflow_id
+        self.workflow = workflow
+        self.limit = limit
+        super().__init__(
+            f"workflow {workflow!r} (id {workflow_id!r}) reached the history cap of {limit} "
+            "events; a workflow that loops for ever should end each round with "
+            "podium.continue_as_new(...) to start a fresh history, or raise the cap with "
+            "App(max_history_events=...) / PODIUM_MAX_HISTORY_EVENTS"
+        )
+
+
 class WorkflowFailed(PodiumError):
     """A workflow ended with an error; carries the remote error's type, message and traceback."""
 

@@ -265,3 +265,25 @@ def test_python_dash_m_podium_is_the_podium_command(cli: CLI) -> None:
     assert module.returncode == 0, module.stderr
     assert workflow_id in module.stdout
     assert module.stdout == cli.ok("ls", "--status", "pending")
+
+
+def test_fork_a_failed_workflow_from_a_step(cli: CLI) -> None:
+    gate = cli.tmp_path / "fork-gate"
+    workflow_id = cli.start("gated", "--input", json.dumps(str(gate)))
+    with cli.worker():
+        cli.wait_for(workflow_id, "failed")
+        assert_user_error(cli("fork", workflow_id, "--from-step", "9"), "has 2 history positions")
+        assert_user_error(cli("fork", "nope", "--from-step", "0"), "nope")
+        assert_user_error(
+            cli("fork", workflow_id, "--from-step", "0", "--id", workflow_id), "is taken"
+        )
+        gate.touch()  # today's fix
+        out = cli.ok("fork", workflow_id, "--from-step", "1", "--id", "forked")
+        assert out.startswith(f"forked {workflow_id} into forked")
+        cli.wait_for("forked", "completed")
+    assert json.loads(cli.record("forked").output or "") == "hello gate, through"
+    assert cli.record(workflow_id).status == "failed"  # the original is left as it was
+    entries = cli.audit()
+    assert [(e.action, e.target, e.detail) for e in entries] == [
+        ("workflow.fork", workflow_id, {"from_step": 1, "id": "forked", "via": "cli"})
+    ]

@@ -308,3 +308,35 @@ def test_resume_keeps_every_attempt_in_the_api_and_the_dashboard(
     assert detail["worker_note"] is None and detail["error"] is None
     page = client.get("/dashboard/workflows/fl-1").text
     assert 'id="workflow-attempts"' in page and "first try breaks" in page
+
+
+def test_fork_is_admin_audited_and_refuses_bad_input(client, as_scope, app):
+    start(client, as_scope("write"), id="sum-f")
+    start(client, as_scope("write"), workflow="wait_long", args=[60], id="still-waiting")
+    with app.worker(1):
+        assert app.get("sum-f").result(timeout=10) == 3
+    fork = f"{START}/sum-f/fork"
+    admin = as_scope("admin")
+    assert_error(client.post(fork, json={"from_step": 0}, headers=as_scope("write")), 403)
+    assert_error(client.post(f"{START}/nope/fork", json={"from_step": 0}, headers=admin), 404)
+    waiting = client.post(f"{START}/still-waiting/fork", json={"from_step": 0}, headers=admin)
+    assert_error(waiting, 409)
+    assert "cancel it first" in waiting.json()["error"]["message"]
+    too_far = client.post(fork, json={"from_step": 99}, headers=admin)
+    assert_error(too_far, 400)
+    assert "'sum-f' has 0 history positions" in too_far.json()["error"]["message"]
+    assert_error(client.post(fork, json={"from_step": -1}, headers=admin), 400)
+    assert_error(client.post(fork, json={"from_step": 0, "extra": 1}, headers=admin), 400)
+    taken = client.post(fork, json={"from_step": 0, "id": "still-waiting"}, headers=admin)
+    assert_error(taken, 409, "conflict")
+    ids = {w.id for w in app.list(limit=100)}
+    assert ids == {"sum-f", "still-waiting"}  # nothing written by a refused fork
+
+    made = client.post(fork, json={"from_step": 0, "id": "sum-g"}, headers=admin)
+    assert made.status_code == 201, made.text
+    assert made.json()["id"] == "sum-g" and made.json()["status"] == "pending"
+    with app.worker(1):
+        assert app.get("sum-g").result(timeout=10) == 3
+    audit = client.get("/api/v1/audit", headers=admin).json()
+    assert (audit[0]["action"], audit[0]["target"]) == ("workflow.fork", "sum-f")
+    assert audit[0]["detail"] == {"from_step": 0, "id": "sum-g"}

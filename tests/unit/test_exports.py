@@ -33,6 +33,10 @@ API_NAMES = {
     "StepTimeout",
     "ConfigurationError",
     "WorkflowNotFound",
+    # "Interacting with running workflows; versioning" (and issue 14's podium.continue_as_new)
+    "patched",
+    "deprecate_patch",
+    "continue_as_new",
 }
 
 

@@ -1,4 +1,4 @@
-"""`podium start|ls|show|cancel|resume`: start workflows, and read and steer them in the store.
+"""`podium start|ls|show|cancel|resume|fork`: start workflows, and read and steer them in the store.
 
 `start` imports the app (its workflows' code); the other commands read and change the store
 directly and need no app code.
@@ -17,18 +17,19 @@ from typing import Any
 from podium import errors
 from podium.app import App
 from podium.cli import common, render
-from podium.patterns import bulk
+from podium.patterns import bulk, versions
 from podium.store import auth, base, children
 from podium.store import search as search_store
 from podium.types import STATUSES
 
 
 def add(commands: common.Subcommands) -> None:
-    """Add `start`, `ls`, `show`, `cancel` and `resume` to podium's parser."""
+    """Add `start`, `ls`, `show`, `cancel`, `resume` and `fork` to podium's parser."""
     _add_start(commands)
     _add_ls(commands)
     for name, summary, details, command in ID_COMMANDS:
         _add_id_command(commands, name, summary, details, command)
+    _add_fork(commands)
 
 
 # -- start -----------------------------------------------------------------------------------
@@ -286,6 +287,47 @@ def cmd_resume(args: argparse.Namespace) -> int:
         store.resume(args.id, time.time())
         _audit(store, "workflow.resume", args.id, before.status)
     print(f"resumed {args.id}; a worker on queue {before.queue!r} will continue it")
+    return common.EXIT_OK
+
+
+FORK_SUMMARY = "Copy a finished workflow into a new id and re-run it from history position N"
+FORK_DETAILS = """\
+History positions before N (see 'podium show ID') are copied and replay their
+recorded results; position N and everything after it run with the code the
+workers run now. The original is left as it was. A worker serving the
+workflow's queue picks the copy up. Needs no app code.
+
+example: podium fork order-7 --from-step 2 --id order-7-retry"""
+
+
+def _add_fork(commands: common.Subcommands) -> None:
+    parser = common.subparser(commands, "fork", FORK_SUMMARY, FORK_DETAILS)
+    parser.add_argument("id", metavar="ID", help="the finished workflow to copy")
+    parser.add_argument(
+        "--from-step",
+        type=int,
+        required=True,
+        metavar="N",
+        help="the first history position to run again (0 runs everything again)",
+    )
+    parser.add_argument("--id", dest="new_id", help="the new workflow's id (default: ID-fork-...)")
+    common.store_option(parser)
+    parser.set_defaults(command=cmd_fork)
+
+
+def cmd_fork(args: argparse.Namespace) -> int:
+    """Fork a finished workflow through the store."""
+    with contextlib.closing(common.open_existing_store(args)) as store:
+        before = _existing(store, args.id)
+        try:
+            new_id = versions.fork_in_store(
+                store, args.id, from_step=args.from_step, id=args.new_id, now=time.time()
+            )
+        except errors.ConfigurationError as exc:
+            raise common.UsageError(str(exc)) from None
+        detail = {"from_step": args.from_step, "id": new_id, "via": "cli"}
+        auth.AuthStore(store).audit(cli_actor(), "workflow.fork", args.id, detail, time.time())
+    print(f"forked {args.id} into {new_id}; a worker on queue {before.queue!r} will run it")
     return common.EXIT_OK
 
 

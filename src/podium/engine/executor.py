@@ -67,6 +67,7 @@ class Execution:
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)
         self.cursor = history.Cursor(self.wf.id, self.wf.workflow, events)
+        self.cap = runtime.settings.max_history_events
         self.attempts: dict[int, list[base.Attempt]] = {}
         for attempt in [] if fresh else store.load_attempts(self.wf.id):
             self.attempts.setdefault(attempt.seq, []).append(attempt)
@@ -133,9 +134,19 @@ class Execution:
     def take(self, kind: str, name: str, *, check: bool = True) -> context.Position:
         """See `context.Run.take`."""
         seq, event = self.cursor.advance(kind, name)
-        if event is None and check:
-            self.check_continue()
+        if event is None:
+            if seq >= self.cap:
+                raise errors.HistoryLimitExceeded(self.wf.id, self.wf.workflow, self.cap)
+            if check:
+                self.check_continue()
         return context.Position(seq, kind, name, event)
+
+    def upcoming(self) -> base.HistoryEvent | None:
+        """See `context.Run.upcoming`."""
+        cursor = self.cursor
+        if cursor.diverged is not None:
+            raise cursor.diverged
+        return cursor.events.get(cursor.position)
 
     def commit(
         self,

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1: workflows (list, get, start, cancel, resume) and admin."""
+"""The JSON API under /api/v1: workflows (list, get, start, cancel, resume, fork) and admin."""
 
 from __future__ import annotations
 
@@ -386,6 +386,40 @@ def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) 
         who.actor, f"workflow.{verb}_many", target, {"filters": given, "count": count}, st.now()
     )
     return {"count": count}
+
+
+@router.post(
+    "/workflows/{workflow_id:path}/fork",
+    response_model=models.WorkflowSummary,
+    status_code=201,
+    tags=["workflows"],
+    responses=documented(404, 409),
+)
+def fork_workflow(
+    workflow_id: WorkflowId, body: models.ForkRequest, who: Admin, st: State
+) -> dict[str, Any]:
+    """Copy a finished workflow's history before `from_step` into a new workflow (admin).
+
+    The new workflow replays the copied steps and runs the rest with today's code.
+    """
+    record = _existing(st, workflow_id)
+    if record.status not in TERMINAL_STATUSES:
+        raise ApiError(
+            409,
+            f"workflow {workflow_id!r} is {record.status}; only a finished workflow can be "
+            "forked: wait for it or cancel it first",
+        )
+    if body.id is not None and st.app.store.get_workflow(body.id) is not None:
+        raise ApiError(
+            409, f"the id {body.id!r} is taken; pass another id or leave it out", "conflict"
+        )
+    try:
+        handle = st.app.fork(workflow_id, from_step=body.from_step, id=body.id)
+    except errors.ConfigurationError as exc:
+        raise ApiError(409 if "is taken" in str(exc) else 400, str(exc)) from None
+    detail = {"from_step": body.from_step, "id": handle.id}
+    st.tokens.audit(who.actor, "workflow.fork", workflow_id, detail, st.now())
+    return summary(_existing(st, handle.id))
 
 
 @router.get("/workflow-types", response_model=list[models.WorkflowType], tags=["workflows"])

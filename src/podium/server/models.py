@@ -60,6 +60,17 @@ class StartRequest(_Strict):
     """With `key`: a later start with that key within this many seconds folds into this one."""
 
 
+class ForkRequest(_Strict):
+    """Fork a finished workflow: copy its history before position `from_step` into a new id.
+
+    The new workflow replays the copied positions and runs the rest with the code deployed
+    now. Without `id`, a fresh one is made.
+    """
+
+    from_step: int = Field(ge=0, le=10**9)
+    id: Text | None = None
+
+
 class Started(BaseModel):
     """The workflow a start request names, and whether this request created it."""
 
