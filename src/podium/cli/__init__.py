@@ -16,11 +16,11 @@ import argparse
 from collections.abc import Sequence
 
 from podium import errors
-from podium.cli import asl, common, demo, schedules, server, tokens, worker, workflows
+from podium.cli import asl, common, demo, operate, schedules, server, tokens, worker, workflows
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMAND_GROUPS = (worker, workflows, demo, asl, server, tokens, schedules)
+SUBCOMMAND_GROUPS = (worker, workflows, operate, demo, asl, server, tokens, schedules)
 """The modules whose `add(commands)` adds their commands, in the order --help lists them."""
 
 
