@@ -117,7 +117,7 @@ def test_bad_input_names_the_workflow_and_writes_nothing(
 ) -> None:
     cart = declare(app)
     h = app.start(cart, "dee", id="cart-4")
-    with pytest.raises(podium.UnknownHandler, match="cart-4.*'count'"):
+    with pytest.raises(podium.UnknownHandler, match=r"cart-4.*'count'"):
         h.query("missing")
     with pytest.raises(podium.UnknownHandler, match="'add', 'boom', 'close'"):
         h.update("missing", 1)
@@ -130,7 +130,7 @@ def test_bad_input_names_the_workflow_and_writes_nothing(
         wait_until(lambda: h.status() == "waiting", what="the cart to wait")
         h.update("close", timeout=10)
         h.result(timeout=10)
-    with pytest.raises(podium.WorkflowEnded, match="cart-4.*completed"):
+    with pytest.raises(podium.WorkflowEnded, match=r"cart-4.*completed"):
         h.update("add", {"sku": "Z"})
     with pytest.raises(podium.WorkflowEnded, match="cart-4"):
         h.pause()
@@ -249,7 +249,7 @@ def test_state_snapshot_is_fenced_with_its_history(app: podium.App, wait_until: 
         found = operate.for_store(app.store).state("cart-8")
         assert found is not None
         seq = found[1]
-        row = [e for e in app.store.load_history("cart-8") if e.seq == seq][0]
+        row = next(e for e in app.store.load_history("cart-8") if e.seq == seq)
         assert row.kind == "update"
         h.update("close", timeout=10)
         h.result(timeout=10)
