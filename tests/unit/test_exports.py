@@ -32,6 +32,15 @@ API_NAMES = {
     "StepTimeout",
     "ConfigurationError",
     "WorkflowNotFound",
+    # Queries and updates: API.md names UpdateRejected and leaves how the state is declared
+    # to the design (docs/operating.md, "Queries and updates").
+    "UpdateRejected",
+    "UpdateFailed",
+    "UnknownHandler",
+    "WorkflowEnded",
+    "state",
+    "save_state",
+    "wait_condition",
 }
 
 
