@@ -12,12 +12,17 @@ from podium.errors import (
     QueueFull,
     SerializationError,
     StepTimeout,
+    UnknownHandler,
+    UpdateFailed,
+    UpdateRejected,
     WorkflowCancelled,
+    WorkflowEnded,
     WorkflowFailed,
     WorkflowNotFound,
 )
 from podium.patterns.events import wait_for_event
 from podium.patterns.fanout import gather, map, start_child
+from podium.patterns.interact import save_state, state, wait_condition
 from podium.patterns.messages import receive
 from podium.patterns.retry import RetryPolicy
 from podium.patterns.saga import saga
@@ -40,7 +45,11 @@ __all__ = [
     "RetryPolicy",
     "SerializationError",
     "StepTimeout",
+    "UnknownHandler",
+    "UpdateFailed",
+    "UpdateRejected",
     "WorkflowCancelled",
+    "WorkflowEnded",
     "WorkflowFailed",
     "WorkflowHandle",
     "WorkflowInfo",
@@ -56,10 +65,13 @@ __all__ = [
     "random",
     "receive",
     "saga",
+    "save_state",
     "set_search",
     "sleep",
     "sleep_until",
     "start_child",
+    "state",
     "uuid4",
+    "wait_condition",
     "wait_for_event",
 ]

@@ -17,7 +17,7 @@ from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import interceptors, worker
 from podium.engine import runtime as runtime_mod
-from podium.patterns import bulk, fanout, saga, statemachine
+from podium.patterns import bulk, fanout, pausing, saga, statemachine
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import queues as queues_mod
@@ -110,6 +110,7 @@ class App:
         """
         rt.hooks.add_run_listener(fanout.ParentWaker(rt))
         rt.hooks.add_service(schedule_mod.Firing(rt))
+        rt.hooks.add_step_gate(pausing.Gate(rt))
         if len(self.breakers):
             rt.hooks.add_step_wrapper(circuit_mod.StepGuard(rt, self.breakers))
         if self._compensating:
@@ -584,6 +585,18 @@ class App:
     def resume_schedule(self, name: str) -> None:
         """Fire schedule `name` again from its next tick; ticks missed while paused are skipped."""
         schedule_mod.resume(self.runtime.store, name, self.runtime.clock.time())
+
+    def pause_queue(self, name: str) -> None:
+        """Stop every worker claiming from queue `name` (runs in progress go on)."""
+        pausing.pause_queue(self.runtime, name)
+
+    def resume_queue(self, name: str) -> None:
+        """Claim from queue `name` again after `pause_queue`."""
+        pausing.resume_queue(self.runtime, name)
+
+    def paused_queues(self) -> list[str]:
+        """The names of the queues paused in this app's store."""
+        return pausing.paused_queues(self.runtime)
 
     # -- inspecting and steering -----------------------------------------------------------
 

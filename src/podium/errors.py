@@ -162,6 +162,52 @@ class QueueFull(PodiumError):
         )
 
 
+class WorkflowEnded(PodiumError):
+    """An operation that needs an unfinished workflow (update, pause) met a finished one."""
+
+    def __init__(self, workflow_id: str, status: str, action: str) -> None:
+        self.workflow_id = workflow_id
+        self.status = status
+        super().__init__(
+            f"cannot {action} workflow {workflow_id!r}: it is {status}; only pending, running "
+            "or waiting workflows can be; start a new one (or podium resume a failed one)"
+        )
+
+
+class UnknownHandler(ConfigurationError):
+    """A query or update name that the workflow does not declare; nothing was written."""
+
+    def __init__(self, workflow_id: str, workflow: str, kind: str, name: str, known: list[str]):
+        self.workflow_id = workflow_id
+        listed = ", ".join(repr(k) for k in known) or f"none (declare one with @{workflow}.{kind})"
+        super().__init__(
+            f"workflow {workflow_id!r} ({workflow!r}) has no {kind} named {name!r}; its "
+            f"{kind} names are: {listed}"
+        )
+
+
+class UpdateRejected(PodiumError):
+    """An update's validator raised: the update was not applied and nothing was written."""
+
+    def __init__(self, workflow_id: str, update: str, message: str) -> None:
+        self.workflow_id = workflow_id
+        self.update = update
+        self.reason = message
+        super().__init__(f"update {update!r} of workflow {workflow_id!r} was rejected: {message}")
+
+
+class UpdateFailed(PodiumError):
+    """An update's handler raised while the workflow applied it; the state is unchanged."""
+
+    def __init__(self, workflow_id: str, update: str, message: str) -> None:
+        self.workflow_id = workflow_id
+        self.update = update
+        super().__init__(
+            f"update {update!r} of workflow {workflow_id!r} failed in its handler: {message}; "
+            "the workflow's state is unchanged (fix the handler or the argument and retry)"
+        )
+
+
 class InvalidTransition(PodiumError):
     """A state machine event that no transition from the current state accepts."""
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Generic, ParamSpec, TypeVar
 
 from podium import arguments, errors, serialization
 from podium.engine.runtime import Runtime
-from podium.patterns import messages
+from podium.patterns import interact, messages, pausing
 from podium.patterns import retry as retry_mod
 from podium.store import base, children
 
@@ -58,6 +58,8 @@ class WorkflowDefinition(Generic[P, R]):
         self.options = options
         self.is_async = inspect.iscoroutinefunction(fn)
         self.signature = inspect.signature(fn)
+        self.handlers = interact.Handlers(name)
+        """Its query and update handlers (see podium.patterns.interact)."""
         functools.update_wrapper(self, fn)
 
     def __repr__(self) -> str:
@@ -77,6 +79,20 @@ class WorkflowDefinition(Generic[P, R]):
     def parameter_names(self) -> list[str]:
         """Positional parameter names, for error messages."""
         return list(self.signature.parameters)
+
+    def query(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare a query: `@wf.query("progress") def progress(state): ...` (read-only)."""
+        return self.handlers.declare("query", name, None)
+
+    def update(
+        self, name: str, *, validator: Callable[..., Any] | None = None
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Declare an update: `@wf.update("add", validator=check) def add(state, item): ...`.
+
+        The handler changes the state in place and returns the caller's answer; the
+        validator (same arguments) raises to reject the update before anything is written.
+        """
+        return self.handlers.declare("update", name, validator)
 
 
 class WorkflowHandle:
@@ -132,6 +148,24 @@ class WorkflowHandle:
         Delivered exactly once, in order per topic; the same `id` again is the same message.
         """
         return messages.send(self._rt, self.id, topic, payload, id=id)
+
+    def query(self, name: str, arg: Any = None) -> Any:
+        """Answer query `name` from the workflow's latest state (no worker, no step)."""
+        return interact.query(self._rt, self.id, name, arg)
+
+    def update(
+        self, name: str, arg: Any = None, *, timeout: float | None = 60.0, id: str | None = None
+    ) -> Any:
+        """Apply update `name` with `arg` durably and return its answer (see interact.update)."""
+        return interact.update(self._rt, self.id, name, arg, timeout=timeout, id=id)
+
+    def pause(self) -> bool:
+        """Start no new step until `unpause()`; False when it was paused already."""
+        return pausing.pause(self._rt, self.id)
+
+    def unpause(self) -> bool:
+        """Let a paused workflow run again; False when it was not paused."""
+        return pausing.unpause(self._rt, self.id)
 
 
 def outcome(record: base.WorkflowRecord) -> Any:

@@ -37,6 +37,15 @@ API_NAMES = {
     "patched",
     "deprecate_patch",
     "continue_as_new",
+    # Queries and updates: API.md names UpdateRejected and leaves how the state is declared
+    # to the design (docs/operating.md, "Queries and updates").
+    "UpdateRejected",
+    "UpdateFailed",
+    "UnknownHandler",
+    "WorkflowEnded",
+    "state",
+    "save_state",
+    "wait_condition",
 }
 
 

@@ -17,11 +17,22 @@ import argparse
 from collections.abc import Sequence
 
 from podium import errors
-from podium.cli import asl, common, demo, export, schedules, server, tokens, worker, workflows
+from podium.cli import (
+    asl,
+    common,
+    demo,
+    export,
+    operate,
+    schedules,
+    server,
+    tokens,
+    worker,
+    workflows,
+)
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMAND_GROUPS = (worker, workflows, export, demo, asl, server, tokens, schedules)
+SUBCOMMAND_GROUPS = (worker, workflows, operate, export, demo, asl, server, tokens, schedules)
 """The modules whose `add(commands)` adds their commands, in the order --help lists them."""
 
 

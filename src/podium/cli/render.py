@@ -48,6 +48,8 @@ def workflows_table(
         status = _status(r.status)
         if r.id in notes:
             status.append(" (no worker)", "bold yellow")
+        if r.paused_at is not None:
+            status.append(" (paused)", "bold magenta")
         table.add_row(
             _text(r.id),
             _text(r.workflow),
@@ -117,7 +119,7 @@ def summary_table(record: base.WorkflowRecord) -> Table:
     rows: list[tuple[str, Any]] = [
         ("id", _text(record.id)),
         ("workflow", _text(record.workflow)),
-        ("status", _status(record.status)),
+        ("status", _paused(_status(record.status), record)),
         ("queue", _text(f"{record.queue} (priority {record.priority})")),
         ("created", _text(_time(record.created_at))),
         ("updated", _text(f"{_time(record.updated_at)} ({_took(record)})")),
@@ -235,6 +237,12 @@ def _text(value: str, style: str = "") -> Text:
     from rich.text import Text
 
     return Text(value, style=style)
+
+
+def _paused(status: Text, record: base.WorkflowRecord) -> Text:
+    if record.paused_at is not None:
+        status.append(f" (paused since {_time(record.paused_at)}; podium unpause)", "bold magenta")
+    return status
 
 
 def _status(status: str) -> Text:

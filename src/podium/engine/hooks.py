@@ -59,6 +59,13 @@ class RunEnd:
 StepWrapper = Callable[[StepCall], AbstractContextManager[None]]
 """A context around one attempt: entering may refuse it (raise), leaving sees its outcome."""
 
+StepGate = Callable[[str], None]
+"""Called with the workflow id before each step attempt; raising refuses the attempt.
+
+Lighter than a wrapper (no context to enter and leave): for checks that run before every
+step of every workflow, such as whether the workflow was paused.
+"""
+
 StepListener = Callable[[definitions.Step, Any, tuple[Any, ...], dict[str, Any]], None]
 """Called with (step, result, args, kwargs) when a step completes or its completion replays."""
 
@@ -86,6 +93,7 @@ class Hooks:
 
     def __init__(self) -> None:
         self.step_wrappers: list[StepWrapper] = []
+        self.step_gates: list[StepGate] = []
         self.step_listeners: list[StepListener] = []
         self.run_listeners: list[RunListener] = []
         self.services: list[ServiceFactory] = []
@@ -94,6 +102,10 @@ class Hooks:
     def add_step_wrapper(self, wrapper: StepWrapper) -> None:
         """Wrap every step attempt in `wrapper` (after those added before it)."""
         _add(self.step_wrappers, wrapper)
+
+    def add_step_gate(self, gate: StepGate) -> None:
+        """Ask `gate` before every step attempt whether it may start (it raises if not)."""
+        _add(self.step_gates, gate)
 
     def add_step_listener(self, listener: StepListener) -> None:
         """Tell `listener` of every completed or replayed step result."""

@@ -129,6 +129,8 @@ def _attempt_sync(
     With neither (the common case) the call skips entering and leaving a no-op context.
     """
     plugged = run.rt.hooks
+    for gate in plugged.step_gates:
+        gate(run.wf.id)
     if not plugged.interceptors and not plugged.step_wrappers:
         return _invoke_sync(run, step, args, kwargs, plan)
     with _plugged_scope(run, step, plan):
@@ -141,6 +143,8 @@ _NOTHING = contextlib.nullcontext()
 def _attempt_scope(run: Execution, step: Step, plan: Plan) -> AbstractContextManager[None]:
     """The interceptors' and step wrappers' context around one attempt (a no-op without)."""
     plugged = run.rt.hooks
+    for gate in plugged.step_gates:
+        gate(run.wf.id)
     if not plugged.interceptors and not plugged.step_wrappers:
         return _NOTHING
     return _plugged_scope(run, step, plan)

@@ -462,12 +462,14 @@ def counts(st: ServerState) -> dict[str, Any]:
 def queues(_who: Reader, st: State) -> list[dict[str, Any]]:
     """Per queue: unfinished workflows and how long the oldest ready one has waited."""
     now = st.now()
+    paused = set(st.app.paused_queues())
     return [
         {
             **{k: row[k] for k in ("queue", "pending", "running", "waiting", "ready")},
             "oldest_ready_age": None
             if row["oldest_ready_at"] is None
             else max(0.0, now - row["oldest_ready_at"]),
+            "paused": row["queue"] in paused,
         }
         for row in st.browser.queues(now)
     ]

@@ -17,6 +17,7 @@ from podium.server import (
     limits,
     machines_api,
     models,
+    operate_api,
 )
 from podium.server.context import ServerState, state
 from podium.server.security import Principal, require
@@ -65,6 +66,7 @@ def create_app(
     server.include_router(events_api.router)
     server.include_router(machines_api.router)
     server.include_router(breakers_api.router)
+    server.include_router(operate_api.router)
     server.include_router(dashboard.router)
     _add_operations(server)
     server.add_middleware(limits.BodyLimit, max_body=max_body)

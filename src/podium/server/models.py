@@ -95,6 +95,8 @@ class WorkflowSummary(BaseModel):
     updated_at: float
     ready_at: float | None
     """When a pending or waiting workflow may run next (null while running or finished)."""
+    paused_at: float | None = None
+    """When it was paused (null unless paused): a paused workflow starts no new step."""
     lease_until: float | None = None
     """When a running workflow's lease expires unless its worker renews it."""
     runs: int
@@ -221,6 +223,8 @@ class QueueStats(BaseModel):
     waiting: int
     ready: int
     oldest_ready_age: float | None
+    paused: bool = False
+    """Paused with `app.pause_queue`: no worker claims from it until resumed."""
 
 
 class WorkerInfo(BaseModel):

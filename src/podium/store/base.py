@@ -28,6 +28,8 @@ class WorkflowInfo:
     updated_at: float
     error_type: str | None = None
     parent_id: str | None = None
+    paused: bool = False
+    """Paused with `handle.pause()`: it starts no new step until unpaused."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,6 +58,8 @@ class WorkflowRecord:
     runs: int
     lease_until: float | None = None
     """When a running workflow's lease expires unless renewed (None unless running)."""
+    paused_at: float | None = None
+    """When `handle.pause()` paused it (None unless paused): it is not claimed then."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> WorkflowRecord:
@@ -83,6 +87,7 @@ class WorkflowRecord:
             row["lease_epoch"],
             row["runs"],
             claimable_at if running else None,
+            row.get("paused_at"),
         )
 
     @property
@@ -101,6 +106,7 @@ class WorkflowRecord:
             updated_at=self.updated_at,
             error_type=self.error_type,
             parent_id=self.parent_id,
+            paused=self.paused_at is not None,
         )
 
 

@@ -78,6 +78,7 @@ class _Limits:
     def __init__(self) -> None:
         self.configs: dict[str, QueueConfig] = {}
         self.limited: frozenset[str] = frozenset()
+        self.paused: frozenset[str] = frozenset()
         self.expires = 0.0
         self.lock = threading.Lock()
 
@@ -105,23 +106,44 @@ def configs(connector: base.Connector, *, fresh: bool = False) -> dict[str, Queu
             found = {str(row["name"]): _config(row) for row in rows}
             cache.configs = found
             cache.limited = frozenset(n for n, c in found.items() if c.limits_claims)
+            cache.paused = frozenset(str(r["name"]) for r in rows if r.get("paused"))
             cache.expires = time.monotonic() + REFRESH_SECONDS
         return cache.configs
 
 
 def split(connector: base.Connector, queues: Sequence[str]) -> tuple[Sequence[str], list[str]]:
-    """(`queues` the plain claim serves, the limited ones); `queues` itself when none is."""
+    """(`queues` the plain claim serves, the limited ones); `queues` itself when none is.
+
+    Paused queues are in neither: nothing is claimed from them.
+    """
     configs(connector)
-    limited = _cache(connector).limited
+    cache = _cache(connector)
+    if cache.paused and not cache.paused.isdisjoint(queues):
+        queues = [q for q in queues if q not in cache.paused]
+    limited = cache.limited
     if not limited or limited.isdisjoint(queues):
         return queues, []
     return [q for q in queues if q not in limited], [q for q in queues if q in limited]
 
 
 def any_limited(connector: base.Connector) -> bool:
-    """True when some queue of this store has claim limits (cached)."""
+    """True when some queue of this store has claim limits or is paused (cached)."""
     configs(connector)
-    return bool(_cache(connector).limited)
+    cache = _cache(connector)
+    return bool(cache.limited or cache.paused)
+
+
+def paused(connector: base.Connector, *, fresh: bool = False) -> frozenset[str]:
+    """The names of the paused queues (cached; `fresh` reads the store now)."""
+    configs(connector, fresh=fresh)
+    return _cache(connector).paused
+
+
+def set_paused(connector: base.Connector, queue: str, pause: bool, now: float) -> None:
+    """Pause or resume claiming from `queue` (a row is made for a queue without limits)."""
+    q = queries.load(connector.dialect, FEATURE)
+    connector.execute(q["set_paused"], {"name": queue, "paused": int(pause), "now": now})
+    configs(connector, fresh=True)
 
 
 def save(connector: base.Connector, config: QueueConfig, now: float) -> None:
@@ -230,9 +252,14 @@ def claim_one(
     lease_seconds: float,
     names: dict[str, Any],
 ) -> list[base.Claim] | None:
-    """Claim `workflow_id` through its queue's limits; None when its queue has none."""
+    """Claim `workflow_id` through its queue's limits; None when its queue has none.
+
+    A workflow of a paused queue is not claimed (an empty list).
+    """
     q = queries.load(connector.dialect, FEATURE)
     rows = connector.query(q["workflow_queue"], {"id": workflow_id})
+    if rows and rows[0]["queue"] in _cache(connector).paused:
+        return []
     if not rows or rows[0]["queue"] not in _cache(connector).limited:
         return None
     return claim(connector, owner, [rows[0]["queue"]], 1, now, lease_seconds, names, workflow_id)

@@ -17,6 +17,12 @@ ON CONFLICT (name) DO UPDATE SET
     priority = excluded.priority,
     updated_at = excluded.updated_at;
 
+-- name: set_paused
+-- Pausing a queue without limits makes its row (no limits); app.queue() upserts keep paused.
+INSERT INTO podium_queues (name, priority, updated_at, paused)
+VALUES (:name, 1, :now, :paused)
+ON CONFLICT (name) DO UPDATE SET paused = excluded.paused, updated_at = excluded.updated_at;
+
 -- name: all
 SELECT * FROM podium_queues ORDER BY name;
 

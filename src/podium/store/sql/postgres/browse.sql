@@ -3,7 +3,7 @@
 
 -- name: list_workflows
 SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
-       created_at, updated_at, runs,
+       created_at, updated_at, runs, paused_at,
        CASE WHEN status = 'running' THEN NULL ELSE claimable_at END AS ready_at,
        CASE WHEN status = 'running' THEN claimable_at END AS lease_until
 FROM podium_workflows

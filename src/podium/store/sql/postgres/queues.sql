@@ -19,7 +19,7 @@ WHERE r.queue = :queue AND NOT EXISTS (
 -- name: candidates
 -- Ready workflows in claiming order; with :fresh false only those that ran before.
 SELECT id, status, key, runs FROM podium_workflows
-WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
+WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
   AND (:fresh::boolean OR runs > 0)
   AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
 ORDER BY priority DESC, claimable_at
@@ -32,7 +32,7 @@ SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :o
     lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
     runs = runs + 1
 WHERE id IN (SELECT json_array_elements_text(:ids::json)) AND queue = :queue
-  AND claimable_at IS NOT NULL AND claimable_at <= :now
+  AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
 RETURNING *;
 
 -- name: create_bounded
@@ -53,12 +53,12 @@ RETURNING *;
 -- name: takeovers
 -- Running workflows of the queue whose lease expired: they hold their slot already.
 SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
-WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
+WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now AND w.paused_at IS NULL
   AND (:any_workflow::boolean OR w.workflow = ANY(:workflows::text[]))
 ORDER BY w.claimable_at
 LIMIT :limit;
 
 -- name: candidate
 SELECT id, status, key, runs FROM podium_workflows
-WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
+WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
   AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]));

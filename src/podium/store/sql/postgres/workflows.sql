@@ -12,6 +12,7 @@
 WITH picked AS MATERIALIZED (
     SELECT id, claimable_at FROM podium_workflows
     WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND queue IN ({queues})
+      AND paused_at IS NULL
       AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
     ORDER BY priority DESC, claimable_at
     LIMIT :limit
@@ -30,7 +31,7 @@ SELECT * FROM claimed ORDER BY priority DESC, picked_at;
 -- name: claim_one
 WITH picked AS MATERIALIZED (
     SELECT id FROM podium_workflows
-    WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now
+    WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
       AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
     FOR UPDATE SKIP LOCKED
 )

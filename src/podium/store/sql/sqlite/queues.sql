@@ -19,7 +19,7 @@ WHERE queue = :queue AND NOT EXISTS (
 -- name: candidates
 -- Ready workflows in claiming order; with :fresh false only those that ran before.
 SELECT id, status, key, runs FROM podium_workflows
-WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND (:fresh OR runs > 0)
+WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL AND (:fresh OR runs > 0)
   AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
 ORDER BY priority DESC, claimable_at
 LIMIT :limit OFFSET :offset;
@@ -29,7 +29,7 @@ UPDATE podium_workflows
 SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
     lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now, runs = runs + 1
 WHERE id IN (SELECT value FROM json_each(:ids)) AND queue = :queue
-  AND claimable_at IS NOT NULL AND claimable_at <= :now
+  AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
 RETURNING *;
 
 -- name: create_bounded
@@ -47,12 +47,12 @@ RETURNING *;
 -- name: takeovers
 -- Running workflows of the queue whose lease expired: they hold their slot already.
 SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
-WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now
+WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now AND w.paused_at IS NULL
   AND (:any_workflow OR w.workflow IN (SELECT value FROM json_each(:workflows)))
 ORDER BY w.claimable_at
 LIMIT :limit;
 
 -- name: candidate
 SELECT id, status, key, runs FROM podium_workflows
-WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now
+WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
   AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)));

@@ -13,7 +13,7 @@ SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :o
     runs = runs + 1
 WHERE id IN (
     SELECT id FROM podium_workflows
-    WHERE claimable_at IS NOT NULL AND claimable_at <= :now
+    WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
       AND queue IN ({queues})
       AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
     ORDER BY priority DESC, claimable_at
@@ -26,7 +26,7 @@ UPDATE podium_workflows
 SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
     lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
     runs = runs + 1
-WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now
+WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
   AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
 RETURNING *;
 
