@@ -16,11 +16,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from podium import arguments, errors
 from podium.engine.runtime import Runtime
 from podium.store import base, operate
 from podium.store import queues as queue_store
 from podium.types import TERMINAL_STATUSES
+
+log = logging.getLogger(__name__)
 
 
 def _record(rt: Runtime, workflow_id: str) -> base.WorkflowRecord:
@@ -86,6 +90,15 @@ class Gate:
         return id(self._store)
 
     def __call__(self, workflow_id: str) -> None:
-        """Refuse (suspend) the attempt of a paused workflow before it starts."""
-        if self._store.may_be_paused() and self._store.is_paused(workflow_id):
+        """Refuse (suspend) the attempt of a paused workflow before it starts.
+
+        A store fault while asking is not the step's failure: the step goes ahead and the
+        next step asks again (a pause is then honoured one step later).
+        """
+        try:
+            paused = self._store.may_be_paused() and self._store.is_paused(workflow_id)
+        except Exception:
+            log.debug("could not read the pause flag of %s; asking again next step", workflow_id)
+            return
+        if paused:
             raise errors.Suspend(None)
