@@ -312,6 +312,43 @@ def test_wake_during_a_run_readies_its_suspend(store):
     assert record(store, "r1").ready_at is None
 
 
+def test_a_childs_finish_wakes_its_waiting_parent_in_the_same_commit(store):
+    """Issue 16 defect 2: nothing after `finish` is needed for the parent to be woken."""
+    from podium.store.children import Children
+
+    waits = store.feature(Children)
+    parent = running(store, "p", "A")
+    kids = [running(store, f"p/{i}", "B", parent_id="p") for i in range(2)]
+    waits.set_wait("p", 0)  # wake the parent once none of its children is open
+    store.suspend(parent.fence, T + 60, T)  # the fallback poll, a minute away
+
+    store.finish(kids[0].fence, base.Outcome("completed", "1"), T + 1, parent_id="p")
+    assert record(store, "p").ready_at == T + 60  # one child is still open
+    store.finish(kids[1].fence, base.Outcome("completed", "2"), T + 2, parent_id="p")
+    assert record(store, "p").ready_at == T + 2  # woken by the last child's end
+
+
+def test_a_fenced_off_childs_finish_neither_ends_it_nor_wakes_its_parent(store):
+    from podium.store.children import Children
+
+    parent = running(store, "p", "A")
+    kid = running(store, "p/0", "B", parent_id="p")
+    store.feature(Children).set_wait("p", 0)
+    store.suspend(parent.fence, T + 60, T)
+    stale = base.Fence("p/0", "B", kid.fence.epoch - 1)
+    with pytest.raises(errors.LeaseLost):
+        store.finish(stale, base.Outcome("completed", "1"), T + 1, parent_id="p")
+    assert (record(store, "p/0").status, record(store, "p").ready_at) == ("running", T + 60)
+
+
+def test_a_childs_finish_does_not_wake_a_parent_that_does_not_wait(store):
+    parent = running(store, "p", "A")
+    kid = running(store, "p/0", "B", parent_id="p")
+    store.suspend(parent.fence, T + 60, T)  # waiting for something else (a timer)
+    store.finish(kid.fence, base.Outcome("completed", "1"), T + 1, parent_id="p")
+    assert (record(store, "p/0").status, record(store, "p").ready_at) == ("completed", T + 60)
+
+
 # -- history and attempts -------------------------------------------------------------------
 
 

@@ -516,8 +516,15 @@ class Store(Protocol):
         """Give the workflow back as ready now, for another worker to continue at once."""
         ...
 
-    def finish(self, fence: Fence, outcome: Outcome, now: float) -> None:
-        """Store the final outcome and release the lease, if `fence` holds; else LeaseLost."""
+    def finish(
+        self, fence: Fence, outcome: Outcome, now: float, *, parent_id: str | None = None
+    ) -> None:
+        """Store the final outcome and release the lease, if `fence` holds; else LeaseLost.
+
+        With `parent_id` (the workflow is a child), the same transaction wakes that parent if
+        it waits for its children and few enough of them are open now: a crash right after
+        a child's end never leaves its parent waiting for a fallback poll.
+        """
         ...
 
     def cancel(self, workflow_id: str, now: float) -> WorkflowRecord | None:

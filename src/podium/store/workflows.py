@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from podium import errors
-from podium.store import base, queries
+from podium.store import base, children, queries
 from podium.store import queues as queue_limits
 
 F = TypeVar("F")
@@ -199,9 +199,25 @@ class WorkflowStore:
         """See `Store.release`."""
         self._fenced("release", {"now": now}, fence)
 
-    def finish(self, fence: base.Fence, outcome: base.Outcome, now: float) -> None:
-        """See `Store.finish`."""
-        self._fenced("finish", {**base.shallow(outcome), "now": now}, fence)
+    def finish(
+        self,
+        fence: base.Fence,
+        outcome: base.Outcome,
+        now: float,
+        *,
+        parent_id: str | None = None,
+    ) -> None:
+        """See `Store.finish`: a child's end and its parent's wake-up commit together."""
+        params = {**base.shallow(outcome), "now": now}
+        if parent_id is None:
+            self._fenced("finish", params, fence)
+            return
+        params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
+        with self._c.transaction() as run:
+            if run(self._q["finish"], params).rowcount != 1:
+                raise errors.LeaseLost(fence.workflow_id)  # rolls back: nothing written
+            if self.feature(children.Children).due_within(run, parent_id):
+                run(self._q["wake"], {"id": parent_id, "now": now})
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
