@@ -12,6 +12,7 @@ import itertools
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ import pytest
 
 import podium
 from podium import errors
-from podium.store import base, factory, migrate
+from podium.store import base, factory, migrate, workflows
 from tests import pg
 
 BACKENDS = ["sqlite", "postgres"]
@@ -278,14 +279,39 @@ def test_renew_leases_extends_only_the_owners_running_rows(store):
 
     ids = ["a1", "a2", "a3", "b1", "missing"]
     assert store.renew_leases("A", ids, T + 5, LEASE) == 2
-    assert record(store, "a1").lease_until == T + 5 + LEASE
-    assert record(store, "a2").lease_until == T + 5 + LEASE
+    assert record(store, "a1").lease_until == pytest.approx(T + 5 + LEASE, abs=1)
+    assert record(store, "a2").lease_until == pytest.approx(T + 5 + LEASE, abs=1)
     assert record(store, "a3").ready_at is None  # waiting until woken: untouched
     assert record(store, "b1").lease_until == T + LEASE
     taken = store.claim("C", ["default"], 10, T + LEASE, LEASE)
     assert [c.record.id for c in taken] == ["b1"]
     assert store.renew_leases("nobody", ids, T, LEASE) == 0
     assert store.renew_leases("A", [], T, LEASE) == 0
+
+
+class Stalling:
+    """A connector that waits `seconds` before each write, as a call waits out an outage."""
+
+    def __init__(self, inner: base.Connector, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+        self.dialect = inner.dialect
+
+    def execute(self, sql: str, params: Any, *, idempotent: bool = False) -> base.Result:
+        time.sleep(self.seconds)
+        return self.inner.execute(sql, params, idempotent=idempotent)
+
+    def array(self, values: Any) -> object:
+        return self.inner.array(values)
+
+
+def test_a_renewal_that_waited_for_the_store_does_not_write_an_expired_lease(store):
+    """Issue 16 defect 3: the lease end is computed when the statement runs, not before."""
+    running(store, "a1", "A")
+    stalled = workflows.WorkflowStore(Stalling(store.connector, 1.5))  # type: ignore[arg-type]
+    assert stalled.renew_leases("A", ["a1"], T + 5, LEASE) == 1
+    lease_until = record(store, "a1").lease_until
+    assert lease_until is not None and lease_until >= T + 5 + LEASE + 1.5  # LEASE from the write
 
 
 def test_wake_readies_only_waiting_workflows(store):

@@ -475,6 +475,9 @@ class Store(Protocol):
     ) -> int:
         """Extend `owner`'s leases on `workflow_ids` to `now + lease_seconds`; return how many.
 
+        The time the call waited before its statement ran (for a connection, during a store
+        outage) is added: the lease written still lasts `lease_seconds`, never already expired.
+
         Only the runs a process still has in flight are renewed, so a run that ended badly
         without releasing its workflow loses the lease and another worker takes it over.
         """
