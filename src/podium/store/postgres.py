@@ -84,7 +84,8 @@ class PostgresStore(workflows.WorkflowStore):
         try:
             return psycopg.connect(self._conninfo, autocommit=True, row_factory=rows.dict_row)
         except psycopg.OperationalError as exc:
-            raise errors.ConfigurationError(
+            kind = errors.StoreUnavailable if _unavailable(str(exc)) else errors.ConfigurationError
+            raise kind(
                 f"cannot connect to PostgreSQL at {self._redacted!r}: {str(exc).strip()}; "
                 "check the URL and that the server is running"
             ) from None
@@ -218,6 +219,18 @@ def _conninfo(url: str, schema: str | None) -> str:
     if schema is not None:
         extra["options"] = f"{params.get('options') or ''} -c search_path={schema}".strip()
     return conninfo.make_conninfo(url, **extra)
+
+
+_PASSING = ("starting up", "shutting down", "recovery mode", "too many clients")
+
+
+def _unavailable(message: str) -> bool:
+    """Whether a failed connection's `message` says the server is down (not that it refused).
+
+    A server that answered refuses with a FATAL message (no such database, bad password),
+    except while it starts, stops or is full, which passes.
+    """
+    return "FATAL" not in message or any(phrase in message for phrase in _PASSING)
 
 
 def _first(cursor: psycopg.Cursor[Row]) -> Row:
