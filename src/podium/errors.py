@@ -14,6 +14,15 @@ class ConfigurationError(PodiumError):
     """A setting, URL, definition or missing extra is wrong; the message names it and the fix."""
 
 
+class StoreUnavailable(ConfigurationError):
+    """The database did not answer (down, restarting, unreachable): trying again may work.
+
+    A `ConfigurationError` for callers that do not tell them apart; `podium worker` waits
+    and retries instead of exiting. A database that answers and refuses (no such database,
+    a wrong password) is a plain `ConfigurationError`.
+    """
+
+
 class SerializationError(PodiumError):
     """A value cannot be stored: it is not in the JSON family or it is too large."""
 

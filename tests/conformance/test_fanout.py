@@ -45,6 +45,27 @@ def test_submit_and_gather_return_results_in_order(app: podium.App):
     assert kinds == [(s, "child", "completed") for s in range(12)] + [(12, "gather", "completed")]
 
 
+def test_a_crash_right_after_a_childs_end_does_not_delay_the_gather(app: podium.App):
+    """Issue 16 defect 2: the parent's wake-up commits with the child's end.
+
+    The run listeners (fan-out's `ParentWaker` among them) never run here, as if the worker
+    died right after storing each child's end: the gather must not wait for its minute-long
+    fallback poll.
+    """
+
+    @app.step
+    def square(x: int) -> int:
+        return x * x
+
+    @app.workflow
+    def fan(n: int) -> list[int]:
+        return podium.gather(*[square.submit(i) for i in range(n)])  # type: ignore[no-any-return]
+
+    app.runtime.hooks.run_listeners.clear()  # "killed" after every commit of a run's end
+    with app.worker(concurrency=4):
+        assert app.start(fan, 3, id="crashy").result(timeout=15) == [0, 1, 4]
+
+
 def test_app_run_runs_the_children_in_this_process(app: podium.App):
     @app.step
     def double(x: int) -> int:

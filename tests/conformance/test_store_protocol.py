@@ -12,6 +12,7 @@ import itertools
 import re
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ import pytest
 
 import podium
 from podium import errors
-from podium.store import base, factory, queries
+from podium.store import base, factory, queries, workflows
 from tests import pg
 
 BACKENDS = ["sqlite", "postgres"]
@@ -278,14 +279,39 @@ def test_renew_leases_extends_only_the_owners_running_rows(store):
 
     ids = ["a1", "a2", "a3", "b1", "missing"]
     assert store.renew_leases("A", ids, T + 5, LEASE) == 2
-    assert record(store, "a1").lease_until == T + 5 + LEASE
-    assert record(store, "a2").lease_until == T + 5 + LEASE
+    assert record(store, "a1").lease_until == pytest.approx(T + 5 + LEASE, abs=1)
+    assert record(store, "a2").lease_until == pytest.approx(T + 5 + LEASE, abs=1)
     assert record(store, "a3").ready_at is None  # waiting until woken: untouched
     assert record(store, "b1").lease_until == T + LEASE
     taken = store.claim("C", ["default"], 10, T + LEASE, LEASE)
     assert [c.record.id for c in taken] == ["b1"]
     assert store.renew_leases("nobody", ids, T, LEASE) == 0
     assert store.renew_leases("A", [], T, LEASE) == 0
+
+
+class Stalling:
+    """A connector that waits `seconds` before each write, as a call waits out an outage."""
+
+    def __init__(self, inner: base.Connector, seconds: float) -> None:
+        self.inner = inner
+        self.seconds = seconds
+        self.dialect = inner.dialect
+
+    def execute(self, sql: str, params: Any, *, idempotent: bool = False) -> base.Result:
+        time.sleep(self.seconds)
+        return self.inner.execute(sql, params, idempotent=idempotent)
+
+    def array(self, values: Any) -> object:
+        return self.inner.array(values)
+
+
+def test_a_renewal_that_waited_for_the_store_does_not_write_an_expired_lease(store):
+    """Issue 16 defect 3: the lease end is computed when the statement runs, not before."""
+    running(store, "a1", "A")
+    stalled = workflows.WorkflowStore(Stalling(store.connector, 1.5))  # type: ignore[arg-type]
+    assert stalled.renew_leases("A", ["a1"], T + 5, LEASE) == 1
+    lease_until = record(store, "a1").lease_until
+    assert lease_until is not None and lease_until >= T + 5 + LEASE + 1.5  # LEASE from the write
 
 
 def test_wake_readies_only_waiting_workflows(store):
@@ -310,6 +336,43 @@ def test_wake_during_a_run_readies_its_suspend(store):
     assert [c.record.id for c in again] == ["r1"]
     store.suspend(again[0].fence, None, T + 3)  # a new run starts unmarked
     assert record(store, "r1").ready_at is None
+
+
+def test_a_childs_finish_wakes_its_waiting_parent_in_the_same_commit(store):
+    """Issue 16 defect 2: nothing after `finish` is needed for the parent to be woken."""
+    from podium.store.children import Children
+
+    waits = store.feature(Children)
+    parent = running(store, "p", "A")
+    kids = [running(store, f"p/{i}", "B", parent_id="p") for i in range(2)]
+    waits.set_wait("p", 0)  # wake the parent once none of its children is open
+    store.suspend(parent.fence, T + 60, T)  # the fallback poll, a minute away
+
+    store.finish(kids[0].fence, base.Outcome("completed", "1"), T + 1, parent_id="p")
+    assert record(store, "p").ready_at == T + 60  # one child is still open
+    store.finish(kids[1].fence, base.Outcome("completed", "2"), T + 2, parent_id="p")
+    assert record(store, "p").ready_at == T + 2  # woken by the last child's end
+
+
+def test_a_fenced_off_childs_finish_neither_ends_it_nor_wakes_its_parent(store):
+    from podium.store.children import Children
+
+    parent = running(store, "p", "A")
+    kid = running(store, "p/0", "B", parent_id="p")
+    store.feature(Children).set_wait("p", 0)
+    store.suspend(parent.fence, T + 60, T)
+    stale = base.Fence("p/0", "B", kid.fence.epoch - 1)
+    with pytest.raises(errors.LeaseLost):
+        store.finish(stale, base.Outcome("completed", "1"), T + 1, parent_id="p")
+    assert (record(store, "p/0").status, record(store, "p").ready_at) == ("running", T + 60)
+
+
+def test_a_childs_finish_does_not_wake_a_parent_that_does_not_wait(store):
+    parent = running(store, "p", "A")
+    kid = running(store, "p/0", "B", parent_id="p")
+    store.suspend(parent.fence, T + 60, T)  # waiting for something else (a timer)
+    store.finish(kid.fence, base.Outcome("completed", "1"), T + 1, parent_id="p")
+    assert (record(store, "p/0").status, record(store, "p").ready_at) == ("completed", T + 60)
 
 
 # -- history and attempts -------------------------------------------------------------------

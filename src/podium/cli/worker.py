@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import time
 
+from podium import errors
+from podium.app import App
 from podium.cli import common
+from podium.engine.worker import Worker
 from podium.store import urls
 
 SUMMARY = "Run a worker that executes the workflows of MODULE:APP"
@@ -39,6 +43,27 @@ def add(commands: common.Subcommands) -> None:
     parser.set_defaults(command=cmd_worker)
 
 
+RETRY_FIRST = 1.0
+RETRY_MAX = 10.0
+log = logging.getLogger("podium.worker")
+
+
+def _wait_for_store(app: App, args: argparse.Namespace) -> Worker:
+    """The app's worker, once its store answers: a database down at start is waited for.
+
+    A supervisor would only restart a worker that exited; a wrong URL or a refusal (no such
+    database, bad credentials) still ends it with the usage-error code.
+    """
+    delay = RETRY_FIRST
+    while True:
+        try:
+            return app.worker(concurrency=args.concurrency, queues=args.queues)
+        except errors.StoreUnavailable as exc:
+            log.warning("the database is unavailable (%s); retrying in %.0fs", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Serve MODULE:APP until SIGINT/SIGTERM."""
     app = common.load_app(args)
@@ -46,7 +71,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        worker = app.worker(concurrency=args.concurrency, queues=args.queues)
+        worker = _wait_for_store(app, args)
         common.console(stderr=True).print(
             f"podium worker: app [bold]{common.escape(app.name)}[/], "
             f"queues {common.escape(','.join(worker.queues))}, "

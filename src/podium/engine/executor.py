@@ -299,7 +299,9 @@ class Execution:
             self._conclude_error(exc)
             return
         self._end(
-            lambda now: self.rt.store.finish(self.fence, base.Outcome("completed", output), now)
+            lambda now: self.rt.store.finish(
+                self.fence, base.Outcome("completed", output), now, parent_id=self.wf.parent_id
+            )
         )
         if self.outcome == "completed":
             self.output = output
@@ -350,7 +352,10 @@ class Execution:
             error_traceback=info["traceback"],
         )
         self.rt.log.info("workflow %s failed: %s: %s", self.wf.id, error_type, exc)
-        self._end(lambda now: self.rt.store.finish(self.fence, outcome, now), as_="failed")
+        self._end(
+            lambda now: self.rt.store.finish(self.fence, outcome, now, parent_id=self.wf.parent_id),
+            as_="failed",
+        )
 
     def _end(
         self, write: Callable[[float], None], *, ended: bool = True, as_: str = "completed"

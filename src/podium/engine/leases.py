@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from podium.store import base
 
 log = logging.getLogger("podium.leases")
+
+RETRY_SECONDS = 0.25
+"""After a failed renewal (the store is down), how soon the keeper tries again."""
 
 
 class LeaseKeeper:
@@ -19,22 +23,29 @@ class LeaseKeeper:
     another worker once `lease_seconds` pass; the epoch bump on takeover fences its writes.
     Only runs in flight are renewed: a run that ended without releasing its workflow (its
     store writes failed) lets the lease lapse, so the workflow is not stuck with a live worker.
+
+    It tracks runs, not workflow ids: after a stall longer than the lease, a worker may take
+    its own workflow back while the stale run (fenced off) is still winding down; that run's
+    end must not stop the renewal of the live one. A renewal that failed is retried every
+    `RETRY_SECONDS`, so leases are renewed as soon as the store is back after an outage.
     """
 
     def __init__(self, store: base.Store, lease_seconds: float, now: Callable[[], float]) -> None:
         self._store = store
         self._lease = lease_seconds
         self._now = now
-        self._held: dict[str, set[str]] = {}
+        self._held: dict[object, base.Fence] = {}
+        """Each run in flight (a token of its own) and its fence."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     @contextmanager
     def holding(self, fence: base.Fence) -> Iterator[None]:
-        """Renew the lease of `fence`'s workflow while the block runs."""
+        """Renew the lease of `fence`'s workflow while the block (one run) runs."""
+        run = object()
         with self._lock:
-            self._held.setdefault(fence.owner, set()).add(fence.workflow_id)
+            self._held[run] = fence
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._loop, name="podium-leases", daemon=True
@@ -44,25 +55,36 @@ class LeaseKeeper:
             yield
         finally:
             with self._lock:
-                ids = self._held.get(fence.owner)
-                if ids is not None:
-                    ids.discard(fence.workflow_id)
-                    if not ids:
-                        del self._held[fence.owner]
+                del self._held[run]
 
-    def renew(self) -> None:
-        """Renew every held lease once (the heartbeat)."""
+    def renew(self) -> bool:
+        """Renew every held lease once (the heartbeat); False if a renewal failed."""
         with self._lock:
-            held = {owner: sorted(ids) for owner, ids in self._held.items()}
-        for owner, ids in held.items():
+            held: dict[str, set[str]] = {}
+            for fence in self._held.values():
+                held.setdefault(fence.owner, set()).add(fence.workflow_id)
+        renewed = True
+        for owner, ids in sorted(held.items()):
             try:
-                self._store.renew_leases(owner, ids, self._now(), self._lease)
+                self._store.renew_leases(owner, sorted(ids), self._now(), self._lease)
             except Exception:
                 log.exception("lease renewal for %s failed; will retry", owner)
+                renewed = False
+        return renewed
 
     def _loop(self) -> None:
-        while not self._stop.wait(self._lease / 3):
-            self.renew()
+        beat = self._lease / 3
+        wait = beat
+        while not self._stop.wait(wait):
+            started = time.monotonic()
+            renewed = self.renew()
+            took = time.monotonic() - started
+            if not renewed:
+                wait = min(RETRY_SECONDS, beat)  # the store is down: renew as soon as it is back
+            elif took > beat:
+                wait = 0.0  # a slow call (an outage): renew again at once, now that it answers
+            else:
+                wait = beat
 
     def close(self) -> None:
         """Stop the heartbeat thread."""

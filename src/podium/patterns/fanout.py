@@ -28,7 +28,6 @@ from podium import workflow as workflow_mod
 from podium.engine import failures, hooks
 from podium.engine.runtime import Runtime
 from podium.store import base
-from podium.store import children as store_children
 from podium.store.children import Children, ChildState, NewChild
 
 R = TypeVar("R")
@@ -234,25 +233,27 @@ def map(
 class ParentWaker:
     """The engine's run listener (see engine/hooks): a child's end may complete its parent's wait.
 
-    After a child's end is stored, the parent is woken if that may complete the parent's wait.
+    The store wakes the parent in the transaction that stores the child's end (`finish` with
+    `parent_id`), so a crash between the two cannot cost the parent its wake-up. This listener
+    only tells the workers and waiters of this process at once, when that wake-up happened.
     """
 
     runtime: Runtime
 
     def __call__(self, end: hooks.RunEnd) -> None:
-        """Wake the parent of a child that just ended, if it waits for children."""
+        """Tell this process that the parent of a child that just ended may run now."""
         parent_id = end.workflow.parent_id
         if parent_id is None or not end.ended:
             return
         rt = self.runtime
         try:
-            if store_children.wake_parent(rt.store, parent_id, rt.clock.time()):
+            if rt.store.feature(Children).wake_due(parent_id):
                 rt.notifier.work_available()
                 rt.notifier.run_ended(parent_id)
         except Exception as exc:
             rt.log.warning(
-                "workflow %s: could not wake it after a child ended (%s: %s); it looks at its "
-                "children again within %ss",
+                "workflow %s: could not look at its wait after a child ended (%s: %s); it was "
+                "woken with the child's end, or looks at its children again within %ss",
                 parent_id,
                 type(exc).__name__,
                 exc,

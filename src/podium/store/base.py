@@ -481,6 +481,9 @@ class Store(Protocol):
     ) -> int:
         """Extend `owner`'s leases on `workflow_ids` to `now + lease_seconds`; return how many.
 
+        The time the call waited before its statement ran (for a connection, during a store
+        outage) is added: the lease written still lasts `lease_seconds`, never already expired.
+
         Only the runs a process still has in flight are renewed, so a run that ended badly
         without releasing its workflow loses the lease and another worker takes it over.
         """
@@ -522,8 +525,15 @@ class Store(Protocol):
         """Give the workflow back as ready now, for another worker to continue at once."""
         ...
 
-    def finish(self, fence: Fence, outcome: Outcome, now: float) -> None:
-        """Store the final outcome and release the lease, if `fence` holds; else LeaseLost."""
+    def finish(
+        self, fence: Fence, outcome: Outcome, now: float, *, parent_id: str | None = None
+    ) -> None:
+        """Store the final outcome and release the lease, if `fence` holds; else LeaseLost.
+
+        With `parent_id` (the workflow is a child), the same transaction wakes that parent if
+        it waits for its children and few enough of them are open now: a crash right after
+        a child's end never leaves its parent waiting for a fallback poll.
+        """
         ...
 
     def cancel(self, workflow_id: str, now: float) -> WorkflowRecord | None:

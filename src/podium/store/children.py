@@ -94,6 +94,18 @@ class Children:
         """`parent_id` waits for no children any more."""
         self._c.execute(self._q["clear_wait"], {"id": parent_id})
 
+    def due_within(self, execute: base.Execute, parent_id: str) -> bool:
+        """`wake_due` inside a transaction (`execute`) that just ended a child of `parent_id`.
+
+        The parent's wait is locked first (PostgreSQL), so of two children ending at once the
+        one that commits last sees both ends and wakes the parent.
+        """
+        waits = execute(self._q["lock_wait"], {"id": parent_id}).rows
+        if not waits:
+            return False
+        rows = execute(self._q["open_children"], {"parent_id": parent_id}).rows
+        return int(rows[0]["n"]) <= int(waits[0]["at_most"])
+
     def wake_due(self, parent_id: str) -> bool:
         """Whether `parent_id` waits for children and few enough of them are open now."""
         rows = self._c.query(self._q["wake_due"], {"id": parent_id})

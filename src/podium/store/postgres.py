@@ -30,6 +30,7 @@ from typing import Any
 
 import psycopg
 import psycopg_pool
+import psycopg_pool.base
 from psycopg import conninfo, rows, sql
 
 from podium import errors
@@ -39,6 +40,13 @@ DIALECT = "postgres"
 POOL_MIN = 1
 POOL_MAX = 10
 CONNECT_TIMEOUT = 10
+RECONNECT_DELAY = 0.1
+"""Seconds before the pool's first attempt to replace a connection lost in an outage."""
+RECONNECT_MAX_DELAY = 0.5
+"""The longest the pool waits between reconnection attempts: work resumes within about this
+long after the database is back (psycopg_pool's own backoff doubles up to minutes)."""
+POOL_TIMEOUT = 60.0
+"""How long a call waits for a pooled connection (an outage) before it fails."""
 _SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
 
 Row = dict[str, Any]
@@ -59,13 +67,14 @@ class PostgresStore(workflows.WorkflowStore):
         self._redacted = urls.redact(url)
         self.schema = self._migrate(schema)
         """The schema holding podium's tables (the connection's default unless `schema=`)."""
-        self._pool = psycopg_pool.ConnectionPool(
+        self._pool = _Pool(
             self._conninfo,
             connection_class=psycopg.Connection[Row],
             min_size=POOL_MIN,
             max_size=pool_max,
             kwargs={"autocommit": True, "row_factory": rows.dict_row},
             name="podium",
+            timeout=POOL_TIMEOUT,
             open=True,
         )
         self._notifications = postgres_notify.NotificationListener(self._conninfo, self.schema)
@@ -75,7 +84,8 @@ class PostgresStore(workflows.WorkflowStore):
         try:
             return psycopg.connect(self._conninfo, autocommit=True, row_factory=rows.dict_row)
         except psycopg.OperationalError as exc:
-            raise errors.ConfigurationError(
+            kind = errors.StoreUnavailable if _unavailable(str(exc)) else errors.ConfigurationError
+            raise kind(
                 f"cannot connect to PostgreSQL at {self._redacted!r}: {str(exc).strip()}; "
                 "check the URL and that the server is running"
             ) from None
@@ -112,6 +122,28 @@ class PostgresStore(workflows.WorkflowStore):
         self._pool.close()
 
 
+class _QuickReconnect(psycopg_pool.base.AttemptWithBackoff):
+    """Reconnection attempts every `RECONNECT_MAX_DELAY` at most, however long the outage."""
+
+    INITIAL_DELAY = RECONNECT_DELAY
+
+    def update_delay(self, now: float) -> None:
+        """The next delay: psycopg_pool's backoff, capped."""
+        super().update_delay(now)
+        self.delay = min(self.delay, RECONNECT_MAX_DELAY)
+
+
+class _Pool(psycopg_pool.ConnectionPool[psycopg.Connection[Row]]):
+    """psycopg_pool's pool, reconnecting quickly after an outage (see `_QuickReconnect`)."""
+
+    def _add_connection(
+        self, attempt: psycopg_pool.base.AttemptWithBackoff | None, growing: bool = False
+    ) -> None:
+        if attempt is None:
+            attempt = _QuickReconnect(timeout=self.reconnect_timeout)
+        super()._add_connection(attempt, growing)
+
+
 class _Connector:
     """The `Connector` of a PostgresStore: one autocommit statement per call on the pool.
 
@@ -121,7 +153,7 @@ class _Connector:
 
     dialect = DIALECT
 
-    def __init__(self, pool: psycopg_pool.ConnectionPool[psycopg.Connection[Row]]) -> None:
+    def __init__(self, pool: _Pool) -> None:
         self._pool = pool
 
     def execute(
@@ -187,6 +219,18 @@ def _conninfo(url: str, schema: str | None) -> str:
     if schema is not None:
         extra["options"] = f"{params.get('options') or ''} -c search_path={schema}".strip()
     return conninfo.make_conninfo(url, **extra)
+
+
+_PASSING = ("starting up", "shutting down", "recovery mode", "too many clients")
+
+
+def _unavailable(message: str) -> bool:
+    """Whether a failed connection's `message` says the server is down (not that it refused).
+
+    A server that answered refuses with a FATAL message (no such database, bad password),
+    except while it starts, stops or is full, which passes.
+    """
+    return "FATAL" not in message or any(phrase in message for phrase in _PASSING)
 
 
 def _first(cursor: psycopg.Cursor[Row]) -> Row:

@@ -18,6 +18,9 @@ import psycopg
 from podium.store import base
 
 CHANNEL = "podium"
+RECONNECT_DELAY = 0.1
+RECONNECT_MAX_DELAY = 0.5
+"""The longest wait between attempts to listen again: a return is noticed within this."""
 log = logging.getLogger("podium.postgres")
 
 
@@ -31,6 +34,7 @@ class NotificationListener:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._backoff = RECONNECT_DELAY
 
     def subscribe(self, listener: base.Listener) -> Callable[[], None]:
         """Start delivering to `listener`; return the function that stops it."""
@@ -54,19 +58,21 @@ class NotificationListener:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        backoff = 0.1
+        self._backoff = RECONNECT_DELAY
         while not self._stop.is_set():
             try:
                 self._listen()
-                backoff = 0.1
             except psycopg.Error as exc:
-                log.warning("LISTEN connection lost (%s); reconnecting in %.1fs", exc, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+                log.warning(
+                    "LISTEN connection lost (%s); reconnecting in %.1fs", exc, self._backoff
+                )
+                self._stop.wait(self._backoff)
+                self._backoff = min(self._backoff * 2, RECONNECT_MAX_DELAY)
 
     def _listen(self) -> None:
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
+            self._backoff = RECONNECT_DELAY  # listening again: the next outage starts afresh
             self._each(lambda listener: listener.work_available())  # missed while away
             while not self._stop.is_set():
                 for note in conn.notifies(timeout=0.5):

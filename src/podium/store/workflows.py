@@ -10,11 +10,12 @@ fence check of a fenced write sits inside the same statement.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from podium import errors
-from podium.store import base, queries
+from podium.store import base, children, queries
 from podium.store import queues as queue_limits
 
 F = TypeVar("F")
@@ -155,14 +156,14 @@ class WorkflowStore:
     def renew_leases(
         self, owner: str, workflow_ids: Sequence[str], now: float, lease_seconds: float
     ) -> int:
-        """See `Store.renew_leases`; idempotent, so a connection fault may be retried."""
+        """See `Store.renew_leases`; idempotent, so a connection fault may be retried.
+
+        The lease end is worked out when the statement is sent (see `_Renewal`), so a call
+        that waited out a store outage does not write a lease that has already expired.
+        """
         if not workflow_ids:
             return 0
-        params = {
-            "owner": owner,
-            "ids": self._c.array(workflow_ids),
-            "lease_until": now + lease_seconds,
-        }
+        params = _Renewal(owner, self._c.array(workflow_ids), now + lease_seconds)
         return self._c.execute(self._q["renew_leases"], params, idempotent=True).rowcount
 
     def wake(self, workflow_id: str, now: float) -> bool:
@@ -199,9 +200,25 @@ class WorkflowStore:
         """See `Store.release`."""
         self._fenced("release", {"now": now}, fence)
 
-    def finish(self, fence: base.Fence, outcome: base.Outcome, now: float) -> None:
-        """See `Store.finish`."""
-        self._fenced("finish", {**base.shallow(outcome), "now": now}, fence)
+    def finish(
+        self,
+        fence: base.Fence,
+        outcome: base.Outcome,
+        now: float,
+        *,
+        parent_id: str | None = None,
+    ) -> None:
+        """See `Store.finish`: a child's end and its parent's wake-up commit together."""
+        params = {**base.shallow(outcome), "now": now}
+        if parent_id is None:
+            self._fenced("finish", params, fence)
+            return
+        params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
+        with self._c.transaction() as run:
+            if run(self._q["finish"], params).rowcount != 1:
+                raise errors.LeaseLost(fence.workflow_id)  # rolls back: nothing written
+            if self.feature(children.Children).due_within(run, parent_id):
+                run(self._q["wake"], {"id": parent_id, "now": now})
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
@@ -265,6 +282,38 @@ class WorkflowStore:
             )
             for row in rows
         ]
+
+
+class _Renewal(Mapping[str, Any]):
+    """The parameters of `renew_leases`, whose `lease_until` grows with the wait for the store.
+
+    The driver reads them when it sends the statement: after waiting for a pool connection
+    or a retry, `lease_until` is `now + lease_seconds` plus the time (a monotonic clock) since
+    the call, so the lease still lasts `lease_seconds` from when the database writes it.
+    """
+
+    _KEYS = ("owner", "ids", "lease_until")
+
+    def __init__(self, owner: str, ids: object, lease_until: float) -> None:
+        self._owner = owner
+        self._ids = ids
+        self._lease_until = lease_until
+        self._called = time.monotonic()
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "lease_until":
+            return self._lease_until + (time.monotonic() - self._called)
+        if key == "owner":
+            return self._owner
+        if key == "ids":
+            return self._ids
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
 
 
 class _NothingToResume(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import cast
@@ -242,15 +243,6 @@ def test_a_renewed_lease_keeps_other_workers_out(sqlite_store: base.Store) -> No
     assert takeover is not None and takeover.takeover
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "issue 16 defect 1: the keeper tracks workflow ids per owner, so a stale fenced run "
-        "and the live run of the same workflow under the same owner share one entry; the "
-        "stale run's exit stops the live run's renewal and the workflow is taken over"
-    ),
-)
 def test_a_stale_run_ending_does_not_stop_the_live_runs_renewal(sqlite_store: base.Store) -> None:
     sqlite_store.create_workflow(base.NewWorkflow(id="wf-1", workflow="w", input="[]"), 0.0)
     clock = Clock(10.0)
@@ -269,3 +261,51 @@ def test_a_stale_run_ending_does_not_stop_the_live_runs_renewal(sqlite_store: ba
             )
     finally:
         keeper.close()
+
+
+class TimedStore(RecordingStore):
+    """Records when each renewal was called; fails the first one, or makes it slow."""
+
+    def __init__(self, *, fail_first: bool = False, first_takes: float = 0.0) -> None:
+        super().__init__()
+        self.times: list[float] = []
+        self.fail_first = fail_first
+        self.first_takes = first_takes
+        self.second = threading.Event()
+
+    def renew_leases(
+        self, owner: str, workflow_ids: Sequence[str], now: float, lease_seconds: float
+    ) -> int:
+        self.times.append(time.monotonic())
+        if len(self.times) == 1:
+            if self.first_takes:
+                time.sleep(self.first_takes)
+            if self.fail_first:
+                raise ConnectionError("store unreachable")
+        else:
+            self.second.set()
+        return len(workflow_ids)
+
+
+def test_a_failed_renewal_is_retried_well_before_the_next_beat(clock: Clock) -> None:
+    store = TimedStore(fail_first=True)
+    keeper = LeaseKeeper(cast(base.Store, store), 6.0, clock)  # a beat every 2 s
+    try:
+        with keeper.holding(fence("wf-1")):
+            assert store.second.wait(WAIT)
+    finally:
+        keeper.close()
+
+    assert store.times[1] - store.times[0] < 1.0  # the store came back: renewed at once
+
+
+def test_a_renewal_that_took_longer_than_a_beat_is_made_again_at_once(clock: Clock) -> None:
+    store = TimedStore(first_takes=1.2)  # an outage: the call waited for the store
+    keeper = LeaseKeeper(cast(base.Store, store), 3.0, clock)  # a beat every second
+    try:
+        with keeper.holding(fence("wf-1")):
+            assert store.second.wait(WAIT)
+    finally:
+        keeper.close()
+
+    assert store.times[1] - store.times[0] < 1.2 + 0.5
