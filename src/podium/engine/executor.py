@@ -358,13 +358,14 @@ class Execution:
         )
 
     def _end(
-        self, write: Callable[[float], None], *, ended: bool = True, as_: str = "completed"
+        self, write: Callable[[float], object], *, ended: bool = True, as_: str = "completed"
     ) -> None:
+        """Store the run's end with `write(now)`; a True from it means the parent was woken."""
         try:
             batch, self._batch = self._batch, None
             if batch is not None:
                 batch.commit(self.fence, self.rt.clock.time())  # held back since the last write
-            write(self.rt.clock.time())
+            parent_woken = write(self.rt.clock.time()) is True
         except errors.LeaseLost:
             self.rt.log.warning("workflow %s: lease lost before its outcome was stored", self.wf.id)
             return
@@ -379,7 +380,7 @@ class Execution:
             return
         self.outcome = as_
         if self.rt.hooks.run_listeners:
-            self.rt.hooks.run_ended(hooks.RunEnd(self.wf, as_))
+            self.rt.hooks.run_ended(hooks.RunEnd(self.wf, as_, parent_woken))
         self.rt.notifier.run_ended(self.wf.id)
         if not ended:
             self.rt.notifier.work_available()

@@ -49,6 +49,8 @@ class RunEnd:
 
     workflow: base.WorkflowRecord
     outcome: str
+    parent_woken: bool = False
+    """The store woke the workflow's parent with this end (a child that ended its wait)."""
 
     @property
     def ended(self) -> bool:

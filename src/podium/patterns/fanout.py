@@ -243,22 +243,10 @@ class ParentWaker:
     def __call__(self, end: hooks.RunEnd) -> None:
         """Tell this process that the parent of a child that just ended may run now."""
         parent_id = end.workflow.parent_id
-        if parent_id is None or not end.ended:
+        if parent_id is None or not end.parent_woken:
             return
-        rt = self.runtime
-        try:
-            if rt.store.feature(Children).wake_due(parent_id):
-                rt.notifier.work_available()
-                rt.notifier.run_ended(parent_id)
-        except Exception as exc:
-            rt.log.warning(
-                "workflow %s: could not look at its wait after a child ended (%s: %s); it was "
-                "woken with the child's end, or looks at its children again within %ss",
-                parent_id,
-                type(exc).__name__,
-                exc,
-                RECHECK_SECONDS,
-            )
+        self.runtime.notifier.work_available()
+        self.runtime.notifier.run_ended(parent_id)
 
 
 # -- durable waits --------------------------------------------------------------------------

@@ -527,12 +527,13 @@ class Store(Protocol):
 
     def finish(
         self, fence: Fence, outcome: Outcome, now: float, *, parent_id: str | None = None
-    ) -> None:
+    ) -> bool:
         """Store the final outcome and release the lease, if `fence` holds; else LeaseLost.
 
         With `parent_id` (the workflow is a child), the same transaction wakes that parent if
         it waits for its children and few enough of them are open now: a crash right after
-        a child's end never leaves its parent waiting for a fallback poll.
+        a child's end never leaves its parent waiting for a fallback poll. Returns whether
+        it woke the parent (always False without `parent_id`).
         """
         ...
 

@@ -153,18 +153,24 @@ class _Connector:
 
     def __init__(self, store: SQLiteStore) -> None:
         self._store = store
+        self._compiled: dict[str, tuple[str, Values]] = {}
+
+    def _compile(self, sql: str) -> tuple[str, Values]:
+        """`_positional(sql)`, kept here: a dict lookup is cheaper than the shared cache's call."""
+        found = self._compiled[sql] = _positional(sql)
+        return found
 
     def execute(
         self, sql: str, params: Mapping[str, Any], *, idempotent: bool = False
     ) -> base.Result:
         """See `Connector.execute`."""
-        text, values = _positional(sql)
+        text, values = self._compiled.get(sql) or self._compile(sql)
         write = self._store._writes.submit(text, values(params))
         return base.Result(write.rows, write.rowcount)
 
     def query(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """See `Connector.query`."""
-        text, values = _positional(sql)
+        text, values = self._compiled.get(sql) or self._compile(sql)
         return self._store._read(text, values(params))
 
     @contextmanager

@@ -21,6 +21,7 @@ from podium.store import queues as queue_limits
 F = TypeVar("F")
 FEATURE = "workflows"
 _FILTERS = ("status", "workflow", "queue")
+_NAME_FILTERS_KEPT = 64
 
 
 class WorkflowStore:
@@ -31,6 +32,7 @@ class WorkflowStore:
         self._q = queries.load(connector.dialect, FEATURE)
         self._features: dict[Callable[[base.Connector], Any], Any] = {}
         self._claim_sqls: dict[int, tuple[str, tuple[str, ...]]] = {}
+        self._name_filters: dict[tuple[str, ...] | None, dict[str, Any]] = {}
 
     @property
     def connector(self) -> base.Connector:
@@ -100,7 +102,7 @@ class WorkflowStore:
         workflows: Sequence[str] | None = None,
     ) -> list[base.Claim]:
         """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
-        names = base.name_filter(self._c, workflows)
+        names = self._name_filter(workflows)
         return queue_limits.claim_any(
             self._c, self._claim_plain, owner, queues, limit, now, lease_seconds, names
         )
@@ -115,10 +117,20 @@ class WorkflowStore:
         names: dict[str, Any],
     ) -> list[base.Claim]:
         sql, keys = self._claim_sql(len(queues))
-        params: dict[str, Any] = dict(zip(keys, queues, strict=True))
-        params.update(owner=owner, limit=limit, now=now, lease_until=now + lease_seconds)
-        params.update(names)
+        params = {**names, "owner": owner, "limit": limit, "now": now}
+        params["lease_until"] = now + lease_seconds
+        params.update(zip(keys, queues, strict=True))
         return [base.Claim.from_row(row) for row in self._c.execute(sql, params).rows]
+
+    def _name_filter(self, workflows: Sequence[str] | None) -> dict[str, Any]:
+        """`base.name_filter` of `workflows`, kept: a worker claims with the same names often."""
+        key = None if workflows is None else tuple(workflows)
+        found = self._name_filters.get(key)
+        if found is None:
+            if len(self._name_filters) >= _NAME_FILTERS_KEPT:
+                self._name_filters.clear()
+            found = self._name_filters[key] = base.name_filter(self._c, workflows)
+        return found
 
     def _claim_sql(self, count: int) -> tuple[str, tuple[str, ...]]:
         """The claim statement for `count` queues (`{queues}` becomes :q0, :q1, ...), its names."""
@@ -138,7 +150,7 @@ class WorkflowStore:
         workflows: Sequence[str] | None = None,
     ) -> base.Claim | None:
         """See `Store.claim_one`."""
-        names = base.name_filter(self._c, workflows)
+        names = self._name_filter(workflows)
         if queue_limits.any_limited(self._c):
             limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds, names)
             if limited is not None:
@@ -207,18 +219,19 @@ class WorkflowStore:
         now: float,
         *,
         parent_id: str | None = None,
-    ) -> None:
+    ) -> bool:
         """See `Store.finish`: a child's end and its parent's wake-up commit together."""
         params = {**base.shallow(outcome), "now": now}
         if parent_id is None:
             self._fenced("finish", params, fence)
-            return
+            return False
         params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
         with self._c.transaction() as run:
             if run(self._q["finish"], params).rowcount != 1:
                 raise errors.LeaseLost(fence.workflow_id)  # rolls back: nothing written
-            if self.feature(children.Children).due_within(run, parent_id):
-                run(self._q["wake"], {"id": parent_id, "now": now})
+            if not self.feature(children.Children).due_within(run, parent_id):
+                return False
+            return run(self._q["wake"], {"id": parent_id, "now": now}).rowcount == 1
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
