@@ -121,6 +121,8 @@ class SQLiteStore(workflows.WorkflowStore):
         The column names of each statement are looked up once: building them from the
         cursor's description costs more than the rest of a small read.
         """
+        if cursor.description is None:  # a write without RETURNING: no rows to fetch
+            return []
         rows = cursor.fetchall()
         if not rows:
             return rows

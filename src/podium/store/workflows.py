@@ -46,8 +46,13 @@ class WorkflowStore:
             found = self._features[make] = make(self._c)
         return found
 
-    def _fenced(self, name: str, params: dict[str, Any], fence: base.Fence) -> None:
-        params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
+    def _fenced(self, name: str, fields: Mapping[str, Any], fence: base.Fence) -> None:
+        params = {
+            **fields,
+            "fence_id": fence.workflow_id,
+            "fence_owner": fence.owner,
+            "fence_epoch": fence.epoch,
+        }
         if self._c.execute(self._q[name], params).rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
 
@@ -196,11 +201,11 @@ class WorkflowStore:
 
     def append_history(self, fence: base.Fence, event: base.HistoryEvent) -> None:
         """See `Store.append_history`."""
-        self._fenced("append_history", base.shallow(event), fence)
+        self._fenced("append_history", vars(event), fence)  # a plain dataclass: its fields
 
     def record_attempt(self, fence: base.Fence, attempt: base.Attempt) -> None:
         """See `Store.record_attempt`."""
-        self._fenced("record_attempt", base.shallow(attempt), fence)
+        self._fenced("record_attempt", vars(attempt), fence)
 
     # -- ends of a run ---------------------------------------------------------------------
 
