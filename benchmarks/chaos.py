@@ -47,7 +47,6 @@ def postgres_run(args: argparse.Namespace, workdir: Path) -> harness.Report:
     with pgcluster.throwaway() as cluster:
         url = cluster.url
         config = make_config(args, url, workdir)
-        config.pool = "6"
         chaos = chaosapp.build(url, lease_seconds=args.lease)
         chaos.app.store  # noqa: B018
 

@@ -17,12 +17,15 @@ interval from the PODIUM_* environment).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
+import signal
 import sys
 import time
 from typing import Any
 
 import podium
+from podium import errors
 from tests.recovery import serve
 from tests.recovery.crashapp import append, read_lines
 
@@ -157,8 +160,30 @@ def build(database_url: str | None = None, **settings: Any) -> ChaosApp:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`worker [--concurrency N]`: serve the store until SIGTERM/SIGINT."""
-    return serve.main("tests.chaos.chaosapp", lambda: build().app, argv, 4)
+    """`worker [--concurrency N]`: serve the store until SIGTERM/SIGINT.
+
+    A store that is down at start (a PostgreSQL restart in progress) is waited for, every
+    0.2 s, as `podium worker` does (with a shorter delay: the harness restarts it on purpose).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    concurrency = int(args[2]) if args[1:2] == ["--concurrency"] else 4
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr)
+    signal.signal(signal.SIGTERM, serve._exit_cleanly)
+    app = build().app
+    while True:
+        try:
+            worker = app.worker(concurrency=concurrency)
+            break
+        except errors.StoreUnavailable as exc:
+            logging.warning("the database is unavailable (%s); retrying", exc)
+            time.sleep(0.2)
+    print(f"worker {os.getpid()} up", flush=True)
+    try:
+        worker.run()
+    finally:
+        app.close()
+    print(f"worker {os.getpid()} stopped", flush=True)
+    return 0
 
 
 if __name__ == "__main__":
