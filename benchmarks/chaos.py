@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -94,13 +95,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-interval", type=float, default=0.25)
     parser.add_argument("--settle", type=float, default=240.0)
     parser.add_argument("--seed", type=int, default=int.from_bytes(os.urandom(4), "big"))
-    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work directory (kept anyway on a violation)"
+    )
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="podium-chaos-"))
     run = sqlite_run if args.store == "sqlite" else postgres_run
     report = run(args, workdir)
     print(report.line(), flush=True)
-    print(f"seed={args.seed} workdir={workdir}", file=sys.stderr)
+    if args.keep or report.violations:
+        print(f"seed={args.seed} kept {workdir} (logs of every worker, steps.log)", file=sys.stderr)
+    else:
+        print(f"seed={args.seed}", file=sys.stderr)
+        shutil.rmtree(workdir, ignore_errors=True)
     return 1 if report.violations else 0
 
 
