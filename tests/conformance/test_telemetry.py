@@ -1,6 +1,7 @@
 """Telemetry rollups from several processes, anomalies scored once, scaling advice."""
 
 import random
+from typing import Any
 
 import pytest
 
@@ -63,10 +64,10 @@ def steady_then_slow(book: telemetry_store.TelemetryStore, minutes: int, slow_fr
 
 def test_an_anomaly_is_scored_once_stored_and_published(app_factory):
     app = app_factory()
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
 
     @app.workflow(on_event=insight.TOPIC)
-    def react(event: dict) -> None:
+    def react(event):
         seen.append(event)
 
     book = app.store.feature(telemetry_store.TelemetryStore)
