@@ -34,3 +34,15 @@ def test_bad_anomaly_queries_are_refused(client, as_scope, query) -> None:
 
 def test_the_routes_need_a_token(client) -> None:
     assert client.get("/api/v1/scaling").status_code == 401
+
+
+def test_cli_lists_anomalies_and_refuses_a_bad_time(app, capsys) -> None:
+    from podium.cli import main
+
+    book = app.store.feature(telemetry_store.TelemetryStore)
+    book.add_anomaly("queue:q:wait", 1_700_000_040.0, 30.0, 0.5, 0.9, "queue q: wait", 1.0)
+    url = app.settings.database_url
+    assert main(["anomalies", "--database-url", url]) == 0
+    assert "score 0.90  queue q: wait" in capsys.readouterr().out
+    assert main(["anomalies", "--database-url", url, "--since", "nope"]) != 0
+    assert "not an ISO time" in capsys.readouterr().err
