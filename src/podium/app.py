@@ -17,13 +17,14 @@ from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import interceptors, worker
 from podium.engine import runtime as runtime_mod
-from podium.patterns import bulk, fanout, pausing, saga, statemachine
+from podium.patterns import bulk, fanout, insight, pausing, saga, statemachine
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import queues as queues_mod
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
 from podium.patterns import search as search_mod
+from podium.patterns import telemetry as telemetry_mod
 from podium.patterns import versions as versions_mod
 from podium.store import base, factory
 from podium.types import STATUSES
@@ -78,6 +79,9 @@ class App:
         self._workers: list[worker.Worker] = []
         self._queues: dict[str, queues_mod.QueueConfig] = {}
         self._schedules: dict[str, schedule_mod.Schedule] = {}
+        self._telemetry_settings: telemetry_mod.TelemetrySettings | None = None
+        self._telemetry: insight.Telemetry | None = None
+        self._worker_bounds: dict[str, tuple[int, int]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -115,6 +119,10 @@ class App:
             rt.hooks.add_step_wrapper(circuit_mod.StepGuard(rt, self.breakers))
         if self._compensating:
             rt.hooks.add_step_listener(saga.on_step_completed)
+        settings = self._telemetry_settings
+        if settings is not None and (self._telemetry is None or self._telemetry.rt is not rt):
+            self._telemetry = insight.Telemetry(rt, settings, self.served_queues)
+            self._telemetry.plug(rt.hooks)
 
     def _replug(self) -> None:
         """After a declaration that needs a hook: plug it into a runtime that already runs."""
@@ -597,6 +605,38 @@ class App:
     def paused_queues(self) -> list[str]:
         """The names of the queues paused in this app's store."""
         return pausing.paused_queues(self.runtime)
+
+    # -- intelligence ----------------------------------------------------------------------
+
+    def telemetry(
+        self,
+        *,
+        flush_interval: float = 10.0,
+        retention: float = 7 * 86400.0,
+        score: bool = True,
+        workers: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        """Collect per-minute telemetry (see podium.patterns.telemetry); call before workers.
+
+        Every `flush_interval` seconds each worker's process writes its rollups, and (with
+        `score`) one process scores complete minutes for anomalies. `retention` seconds are
+        kept. `workers={queue: (min, max)}` bounds `scaling()`'s advice.
+        """
+        settings = telemetry_mod.TelemetrySettings(flush_interval, retention, score)
+        self._worker_bounds = insight.check_bounds(workers or {})
+        self._telemetry_settings = settings
+        self._replug()
+
+    def anomalies(
+        self, since: dt.datetime | float | None = None, limit: int = 100
+    ) -> list[insight.Anomaly]:
+        """Stored anomalies of the telemetry series at or after `since`, newest first."""
+        return insight.anomalies(self.runtime, since, limit)
+
+    def scaling(self) -> dict[str, insight.ScalingAdvice]:
+        """Scaling advice for every served queue (see podium.patterns.insight)."""
+        rt = self.runtime
+        return insight.scaling(rt, self._telemetry, self.served_queues(), self._worker_bounds)
 
     # -- inspecting and steering -----------------------------------------------------------
 

@@ -22,6 +22,7 @@ from podium.cli import (
     common,
     demo,
     export,
+    insight,
     operate,
     schedules,
     server,
@@ -32,7 +33,18 @@ from podium.cli import (
 
 __all__ = ["build_parser", "main"]
 
-SUBCOMMAND_GROUPS = (worker, workflows, operate, export, demo, asl, server, tokens, schedules)
+SUBCOMMAND_GROUPS = (
+    worker,
+    workflows,
+    operate,
+    insight,
+    export,
+    demo,
+    asl,
+    server,
+    tokens,
+    schedules,
+)
 """The modules whose `add(commands)` adds their commands, in the order --help lists them."""
 
 

@@ -4,6 +4,7 @@ The engine knows no pattern. At fixed points of a run it calls what was plugged 
 
 - step wrappers, a context around each step attempt (circuit breakers);
 - step listeners, when a step's result is known, run or replayed (saga compensations);
+- step observers, after each attempt that ran, with its times and outcome (telemetry);
 - run listeners, after the end of a run is stored (waking a waiting parent; telemetry);
 - worker services, started and stopped with every worker (cron schedules);
 - interceptors, the observability chain around runs and attempts (see `interceptors`).
@@ -71,6 +72,13 @@ step of every workflow, such as whether the workflow was paused.
 StepListener = Callable[[definitions.Step, Any, tuple[Any, ...], dict[str, Any]], None]
 """Called with (step, result, args, kwargs) when a step completes or its completion replays."""
 
+StepObserver = Callable[[str, str, int, float, float, bool], None]
+"""Called with (workflow, step, attempt, started, finished, ok) after each step attempt ran.
+
+The cheapest hook on the step path (no context, no record built): for counters that
+aggregate in memory (telemetry). Must not raise and must not block.
+"""
+
 RunListener = Callable[[RunEnd], None]
 """Called after a run's end is stored; must not raise (failures are logged and ignored)."""
 
@@ -97,6 +105,7 @@ class Hooks:
         self.step_wrappers: list[StepWrapper] = []
         self.step_gates: list[StepGate] = []
         self.step_listeners: list[StepListener] = []
+        self.step_observers: list[StepObserver] = []
         self.run_listeners: list[RunListener] = []
         self.services: list[ServiceFactory] = []
         self.interceptors: list[interceptors.Interceptor] = []
@@ -112,6 +121,10 @@ class Hooks:
     def add_step_listener(self, listener: StepListener) -> None:
         """Tell `listener` of every completed or replayed step result."""
         _add(self.step_listeners, listener)
+
+    def add_step_observer(self, observer: StepObserver) -> None:
+        """Tell `observer` of every step attempt that ran, with its times and outcome."""
+        _add(self.step_observers, observer)
 
     def add_run_listener(self, listener: RunListener) -> None:
         """Tell `listener` of every run whose end was stored."""
@@ -140,6 +153,16 @@ class Hooks:
         """Tell the step listeners that `step(*args, **kwargs)` returned `result`."""
         for listener in self.step_listeners:
             listener(step, result, args, kwargs)
+
+    def step_ran(
+        self, workflow: str, step: str, attempt: int, started: float, finished: float, ok: bool
+    ) -> None:
+        """Tell the step observers of one attempt; one that fails is logged and ignored."""
+        for observer in self.step_observers:
+            try:
+                observer(workflow, step, attempt, started, finished, ok)
+            except Exception:
+                log.exception("step observer %r failed", observer)
 
     def run_ended(self, end: RunEnd) -> None:
         """Tell the run listeners; one that fails is logged and the others still hear of it."""

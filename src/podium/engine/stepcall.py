@@ -209,6 +209,8 @@ def _invoke_sync(
 def _failed(run: Execution, step: Step, plan: Plan, exc: Exception, started: float) -> Plan:
     """Record a failed attempt; return the next plan, or raise `exc` when it was the last."""
     finished = run.rt.clock.time()
+    if run.rt.hooks.step_observers:
+        run.rt.hooks.step_ran(run.wf.workflow, step.name, plan.attempt, started, finished, False)
     tries = plan.attempt - _refusals(run.attempts.get(plan.seq, ()))  # the step really ran
     if plan.policy.should_retry(tries, exc):
         retry_at = finished + plan.policy.delay_for(tries, exc)
@@ -274,7 +276,10 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
     except errors.SerializationError as exc:
         _failed(run, step, plan._replace(policy=retry.NO_RETRY), exc, started)
         raise  # pragma: no cover - _failed raises
-    _record(run, step, plan, "completed", payload, started, run.rt.clock.time())
+    finished = run.rt.clock.time()
+    _record(run, step, plan, "completed", payload, started, finished)
+    if run.rt.hooks.step_observers:
+        run.rt.hooks.step_ran(run.wf.workflow, step.name, plan.attempt, started, finished, True)
     if type(result) in _SCALARS:
         return result
     return serialization.loads(payload)

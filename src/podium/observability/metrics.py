@@ -7,8 +7,9 @@ takeovers come from an engine interceptor and cover the runs of this process.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -16,7 +17,10 @@ from prometheus_client.registry import Collector
 
 from podium.engine import interceptors
 from podium.engine.runtime import HasRuntime, Runtime
+from podium.patterns import insight
 from podium.store import browse
+
+log = logging.getLogger("podium.metrics")
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 STEP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
@@ -154,13 +158,42 @@ class EngineMetrics(interceptors.Interceptor):
         self.attempts.labels(info.workflow, info.step, outcome, retry).inc()
 
 
+class ScalingCollector(Collector):
+    """`podium_desired_workers{queue=...}` from the app's scaling advice, on each scrape."""
+
+    def __init__(self, scaling: Callable[[], Mapping[str, insight.ScalingAdvice]]) -> None:
+        self._scaling = scaling
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the desired workers per queue (nothing when the advice fails)."""
+        gauge = GaugeMetricFamily(
+            "podium_desired_workers",
+            "Workers each queue should have (predictive scaling advice)",
+            labels=["queue"],
+        )
+        try:
+            advice = self._scaling()
+        except Exception:
+            log.exception("scaling advice failed; podium_desired_workers left out")
+            return
+        for queue, a in sorted(advice.items()):
+            gauge.add_metric([queue], a.desired_workers)
+        yield gauge
+
+
 class Metrics:
     """The metrics of one App: a private registry with store and engine collectors."""
 
-    def __init__(self, app: HasRuntime) -> None:
+    def __init__(
+        self,
+        app: HasRuntime,
+        scaling: Callable[[], Mapping[str, insight.ScalingAdvice]] | None = None,
+    ) -> None:
         rt = app.runtime
         self.registry = CollectorRegistry()
         self.registry.register(StoreCollector(rt))
+        if scaling is not None:
+            self.registry.register(ScalingCollector(scaling))
         self.engine = EngineMetrics(self.registry)
         rt.hooks.add_interceptor(self.engine)
 

@@ -14,6 +14,7 @@ from podium.server import (
     dashboard,
     errors,
     events_api,
+    insight_api,
     limits,
     machines_api,
     models,
@@ -57,7 +58,7 @@ def create_app(
         auth_enabled=auth,
         max_body=max_body,
         max_queue_depth=max_queue_depth,
-        metrics=metrics.Metrics(app),
+        metrics=metrics.Metrics(app, scaling=app.scaling),
         tokens=_auth_store(app),
         browser=browse.Browser(app.store),
     )
@@ -67,6 +68,7 @@ def create_app(
     server.include_router(machines_api.router)
     server.include_router(breakers_api.router)
     server.include_router(operate_api.router)
+    server.include_router(insight_api.router)
     server.include_router(dashboard.router)
     _add_operations(server)
     server.add_middleware(limits.BodyLimit, max_body=max_body)

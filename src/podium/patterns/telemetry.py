@@ -1,0 +1,305 @@
+"""Telemetry: per-minute rollups per workflow type, step and queue, kept in the store.
+
+Collected in memory by engine hooks in every process (a step observer for each attempt, a
+run listener for each run's end), flushed by a worker service every `flush_interval`
+seconds: each process rewrites its own rows of the minutes it touched (one row per series,
+minute and process), so the step path never writes to the store and processes never
+contend on a row. Series are named `step:<name>`, `workflow:<name>` and `queue:<name>`.
+
+Latency is kept in a `Sketch`: counts in fixed log-scale buckets (about 19% wide), which
+merge by adding, so p50/p95 of a minute across many processes is exact up to a bucket.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import threading
+from collections.abc import Iterable
+
+from podium import errors
+from podium.engine import hooks
+from podium.engine.runtime import Runtime
+from podium.store import base
+from podium.store import queues as queue_store
+from podium.store import telemetry as telemetry_store
+
+log = logging.getLogger("podium.telemetry")
+
+_PER_OCTAVE = 4
+_SMALLEST = 1e-4
+"""Latencies at or below 0.1 ms share bucket 0; each bucket is 2**(1/4) times the last."""
+_LOG_BASE = math.log(2.0) / _PER_OCTAVE
+
+
+class Sketch:
+    """A mergeable latency histogram: counts per fixed log-scale bucket of seconds."""
+
+    __slots__ = ("counts", "n", "total")
+
+    def __init__(self, counts: dict[int, int] | None = None) -> None:
+        self.counts: dict[int, int] = dict(counts or {})
+        self.n = sum(self.counts.values())
+        self.total = 0.0
+
+    @staticmethod
+    def bucket(seconds: float) -> int:
+        """The bucket index of a latency."""
+        if seconds <= _SMALLEST:
+            return 0
+        return 1 + int(math.log(seconds / _SMALLEST) / _LOG_BASE)
+
+    @staticmethod
+    def value(index: int) -> float:
+        """The representative latency of bucket `index` (its geometric middle)."""
+        if index <= 0:
+            return _SMALLEST
+        return _SMALLEST * math.exp((index - 0.5) * _LOG_BASE)
+
+    def add(self, seconds: float) -> None:
+        """Count one latency."""
+        index = self.bucket(seconds)
+        self.counts[index] = self.counts.get(index, 0) + 1
+        self.n += 1
+        self.total += seconds
+
+    def merge(self, other: Sketch) -> None:
+        """Add `other`'s counts to these."""
+        for index, count in other.counts.items():
+            self.counts[index] = self.counts.get(index, 0) + count
+        self.n += other.n
+        self.total += other.total
+
+    def quantile(self, q: float) -> float | None:
+        """The latency below which a share `q` of the counted ones fall (None when empty)."""
+        if not 0.0 <= q <= 1.0:
+            raise errors.ConfigurationError(f"quantile {q!r} must be between 0 and 1")
+        if self.n == 0:
+            return None
+        rank = q * self.n
+        seen = 0
+        for index in sorted(self.counts):
+            seen += self.counts[index]
+            if seen >= rank:
+                return self.value(index)
+        return self.value(max(self.counts))
+
+    def dumps(self) -> str:
+        """The sketch as JSON (bucket counts and the sum of latencies)."""
+        return json.dumps(
+            {"b": {str(k): v for k, v in sorted(self.counts.items())}, "s": self.total}
+        )
+
+    @classmethod
+    def loads(cls, text: str | None) -> Sketch:
+        """A sketch from `dumps` (empty for None)."""
+        if not text:
+            return cls()
+        data = json.loads(text)
+        sketch = cls({int(k): int(v) for k, v in data.get("b", {}).items()})
+        sketch.total = float(data.get("s", 0.0))
+        return sketch
+
+
+@dataclasses.dataclass
+class Rollup:
+    """The counts of one series in one minute (in one process, or merged)."""
+
+    starts: int = 0
+    completions: int = 0
+    failures: int = 0
+    retries: int = 0
+    arrivals: int = 0
+    depth: int | None = None
+    wait_sum: float = 0.0
+    wait_count: int = 0
+    latency: Sketch = dataclasses.field(default_factory=Sketch)
+
+    def merge(self, other: Rollup) -> None:
+        """Add `other` (another process's counts of the same minute)."""
+        self.starts += other.starts
+        self.completions += other.completions
+        self.failures += other.failures
+        self.retries += other.retries
+        self.arrivals += other.arrivals
+        if other.depth is not None:
+            self.depth = other.depth if self.depth is None else max(self.depth, other.depth)
+        self.wait_sum += other.wait_sum
+        self.wait_count += other.wait_count
+        self.latency.merge(other.latency)
+
+    @property
+    def wait(self) -> float | None:
+        """The mean queue wait in seconds (None when nothing was claimed)."""
+        return self.wait_sum / self.wait_count if self.wait_count else None
+
+    def row(self, series: str, minute: int, process: str) -> telemetry_store.RollupRow:
+        """The store row of these counts."""
+        return telemetry_store.RollupRow(
+            series,
+            minute,
+            process,
+            self.starts,
+            self.completions,
+            self.failures,
+            self.retries,
+            self.arrivals,
+            self.depth,
+            self.wait_sum,
+            self.wait_count,
+            self.latency.dumps() if self.latency.n else None,
+        )
+
+    @classmethod
+    def of(cls, row: telemetry_store.RollupRow) -> Rollup:
+        """The counts of a store row."""
+        return cls(
+            int(row.starts),
+            int(row.completions),
+            int(row.failures),
+            int(row.retries),
+            int(row.arrivals),
+            None if row.depth is None else int(row.depth),
+            float(row.wait_sum),
+            int(row.wait_count),
+            Sketch.loads(row.latency),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class TelemetrySettings:
+    """How telemetry is collected and kept."""
+
+    flush_interval: float = 10.0
+    retention: float = 7 * 86400.0
+    score: bool = True
+    """Score each completed minute for anomalies (needs numpy: the `podium[ai]` extra)."""
+
+    def __post_init__(self) -> None:
+        for name in ("flush_interval", "retention"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise errors.ConfigurationError(
+                    f"telemetry {name}={value!r} must be a positive number of seconds"
+                )
+
+
+def minute_of(t: float) -> int:
+    """The epoch second at which the minute holding `t` starts."""
+    return int(t // 60) * 60
+
+
+class Collector:
+    """The in-memory rollups of one process: fed by engine hooks, drained by `flush`."""
+
+    def __init__(self, rt: Runtime, settings: TelemetrySettings) -> None:
+        self.rt = rt
+        self.settings = settings
+        self.process = rt.new_owner("telemetry")
+        self._lock = threading.Lock()
+        self._minutes: dict[int, dict[str, Rollup]] = {}
+        self._dirty: set[int] = set()
+
+    def _rollup(self, series: str, t: float) -> Rollup:
+        minute = int(t // 60) * 60
+        by_series = self._minutes.get(minute)
+        if by_series is None:
+            by_series = self._minutes[minute] = {}
+        found = by_series.get(series)
+        if found is None:
+            found = by_series[series] = Rollup()
+        self._dirty.add(minute)
+        return found
+
+    def __call__(
+        self, workflow: str, step: str, attempt: int, started: float, finished: float, ok: bool
+    ) -> None:
+        """The step observer: count one attempt of `step`."""
+        with self._lock:
+            r = self._rollup("step:" + step, finished)
+            r.starts += 1
+            if attempt > 1:
+                r.retries += 1
+            if ok:
+                r.completions += 1
+            else:
+                r.failures += 1
+            r.latency.add(finished - started)
+
+    def run_ended(self, end: hooks.RunEnd) -> None:
+        """The run listener: count a workflow's start, end and its queue's wait."""
+        wf = end.workflow
+        now = self.rt.clock.time()
+        with self._lock:
+            r = self._rollup("workflow:" + wf.workflow, now)
+            q = self._rollup("queue:" + wf.queue, now)
+            if wf.runs <= 1:
+                r.starts += 1
+                q.arrivals += 1
+                q.wait_count += 1
+                q.wait_sum += max(0.0, wf.updated_at - wf.created_at)
+            if end.outcome == "completed":
+                r.completions += 1
+                r.latency.add(max(0.0, now - wf.created_at))
+            elif end.outcome == "failed":
+                r.failures += 1
+                r.latency.add(max(0.0, now - wf.created_at))
+            if end.ended:
+                q.completions += 1
+                q.latency.add(max(0.0, now - wf.updated_at))  # service time of the last run
+
+    def sample_queues(self, queues: Iterable[str], now: float) -> None:
+        """Record each queue's depth now (the highest sample of a minute is kept)."""
+        connector = self.rt.store.connector
+        for name in queues:
+            depth = queue_store.stats(connector, name, now - 60).depth
+            with self._lock:
+                r = self._rollup("queue:" + name, now)
+                r.depth = depth if r.depth is None else max(r.depth, depth)
+
+    def flush(self, now: float) -> int:
+        """Write the minutes touched since the last flush; forget minutes long complete."""
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            rows = [
+                rollup.row(series, minute, self.process)
+                for minute in sorted(dirty)
+                for series, rollup in self._minutes[minute].items()
+            ]
+            current = minute_of(now)
+            for minute in [m for m in self._minutes if m < current - 120]:
+                del self._minutes[minute]
+        try:
+            self.rt.store.feature(telemetry_store.TelemetryStore).put(rows, now)
+        except Exception:
+            with self._lock:
+                self._dirty |= dirty  # written again at the next flush
+            raise
+        return len(rows)
+
+
+def merged(
+    rows: Iterable[telemetry_store.RollupRow],
+) -> dict[str, dict[int, Rollup]]:
+    """{series: {minute: Rollup}} with every process's rows of a minute added up."""
+    out: dict[str, dict[int, Rollup]] = {}
+    for row in rows:
+        minutes = out.setdefault(row.series, {})
+        rollup = Rollup.of(row)
+        if row.minute in minutes:
+            minutes[row.minute].merge(rollup)
+        else:
+            minutes[row.minute] = rollup
+    return out
+
+
+def rollups(
+    store: base.Store, since: float, until: float, series: str | None = None
+) -> dict[str, dict[int, Rollup]]:
+    """The merged rollups of minutes from `since` up to (not including) `until`."""
+    found = store.feature(telemetry_store.TelemetryStore).rollups(
+        minute_of(since), minute_of(until), series
+    )
+    return merged(found)

@@ -1,0 +1,142 @@
+"""Telemetry rollups from several processes, anomalies scored once, scaling advice."""
+
+import random
+from typing import Any
+
+import pytest
+
+import podium
+from podium.clock import FakeClock
+from podium.patterns import insight, telemetry
+from podium.store import telemetry as telemetry_store
+
+pytest.importorskip("numpy")
+
+START = 1_700_000_040.0  # a minute boundary
+
+
+def declare(app: podium.App) -> podium.App:
+    @app.step
+    def inc(x: int) -> int:
+        return x + 1
+
+    @app.workflow
+    def count(x: int) -> int:
+        return inc(inc(x))
+
+    return app
+
+
+def test_rollups_of_two_processes_add_up_and_flushing_again_changes_nothing(app_factory):
+    clock = FakeClock(START)
+    apps = [declare(app_factory(clock=clock)) for _ in range(2)]
+    for a in apps:
+        a.telemetry(flush_interval=1.0)
+        for i in range(5):
+            assert a.run("count", i) == i + 2
+        a.scaling()  # flushes this process's counts
+        a.scaling()
+    found = telemetry.rollups(apps[0].store, START - 60, START + 120)
+    minute = telemetry.minute_of(START)
+    step = found["step:inc"][minute]
+    assert (step.starts, step.completions, step.failures, step.latency.n) == (20, 20, 0, 20)
+    flow = found["workflow:count"][minute]
+    assert (flow.starts, flow.completions) == (10, 10)
+    queue = found["queue:default"][minute]
+    assert (queue.arrivals, queue.completions, queue.depth) == (10, 10, 0)
+    rows = apps[0].store.feature(telemetry_store.TelemetryStore).rollups(minute, minute + 60)
+    assert len({r.process for r in rows}) == 2
+
+
+def steady_then_slow(book: telemetry_store.TelemetryStore, minutes: int, slow_from: int) -> None:
+    """A step whose p95 latency is about 120 ms, then 2.4 s from minute `slow_from`."""
+    rng = random.Random(7)
+    rows = []
+    for k in range(minutes):
+        sketch = telemetry.Sketch()
+        for _ in range(50):
+            base = 2.4 if k >= slow_from else 0.1
+            sketch.add(base * rng.uniform(0.8, 1.25))
+        rollup = telemetry.Rollup(starts=50, completions=50, latency=sketch)
+        rows.append(rollup.row("step:charge", int(START) + 60 * k, "p1"))
+    book.put(rows, START)
+
+
+def test_an_anomaly_is_scored_once_stored_and_published(app_factory):
+    app = app_factory()
+    seen: list[dict[str, Any]] = []
+
+    @app.workflow(on_event=insight.TOPIC)
+    def react(event):
+        seen.append(event)
+
+    book = app.store.feature(telemetry_store.TelemetryStore)
+    steady_then_slow(book, 101, slow_from=100)
+    slow_minute = START + 100 * 60
+    now = slow_minute + 60 + 30
+    scorers = [insight.Scorer(app.runtime, grace=15.0) for _ in range(2)]
+    book.mark(insight.MARK, int(slow_minute) - 60)
+    found = scorers[0].run_once(now)
+    assert scorers[1].run_once(now) == []  # one process scores each minute
+    assert [a.series for a in found] == ["step:charge:latency_p95"]
+    anomaly = app.anomalies()[0]
+    assert anomaly.series == "step:charge:latency_p95"
+    assert anomaly.at.timestamp() == slow_minute and anomaly.at.tzinfo is not None
+    assert anomaly.value > 2.0 and 0.08 < anomaly.expected < 0.16
+    assert "step charge: p95 latency" in anomaly.message and "expected about" in anomaly.message
+    assert app.anomalies(since=slow_minute + 1) == []
+    with app.worker():
+        for _ in range(200):
+            if seen:
+                break
+            app.runtime.clock.sleep(0.02)
+    assert seen and seen[0]["series"] == "step:charge:latency_p95"
+
+
+def test_a_steady_series_raises_no_anomaly(app_factory):
+    app = app_factory()
+    book = app.store.feature(telemetry_store.TelemetryStore)
+    steady_then_slow(book, 121, slow_from=10_000)
+    book.mark(insight.MARK, int(START))
+    found = insight.Scorer(app.runtime, grace=15.0).run_once(START + 121 * 60 + 30)
+    assert found == []
+
+
+def queue_load(book: telemetry_store.TelemetryStore, per_minute: list[int], service: float) -> None:
+    rows = []
+    for k, n in enumerate(per_minute):
+        sketch = telemetry.Sketch()
+        for _ in range(n):
+            sketch.add(service)
+        rollup = telemetry.Rollup(arrivals=n, completions=n, depth=0, latency=sketch)
+        rows.append(rollup.row("queue:default", int(START) + 60 * k, "p1"))
+    book.put(rows, START)
+
+
+def test_scaling_follows_littles_law_within_bounds_and_does_not_flap(app_factory):
+    app = app_factory()
+    book = app.store.feature(telemetry_store.TelemetryStore)
+    queue_load(book, [600] * 30, service=0.5)
+    now = START + 30 * 60 + 5
+    advice = insight.advise(app.runtime, ["default", "idle"], {}, now)["default"]
+    # 10 arrivals/s x 0.5 s at 80% utilisation is at least 7 workers (more with the band)
+    assert 7 <= advice.desired_workers <= 12
+    assert advice.forecast.arrivals_per_s == pytest.approx(10.0)
+    assert advice.service_time_s == pytest.approx(0.5, rel=0.2)
+    idle = insight.advise(app.runtime, ["idle"], {"idle": (2, 4)}, now)["idle"]
+    assert idle.desired_workers == 2
+    capped = insight.advise(app.runtime, ["default"], {"default": (1, 3)}, now)["default"]
+    assert capped.desired_workers == 3
+    first = insight.advise(app.runtime, ["default"], {}, now)["default"].desired_workers
+    queue_load(book, [600] * 29 + [560], service=0.5)
+    again = insight.advise(app.runtime, ["default"], {}, now)["default"]
+    assert again.desired_workers == first  # a small dip holds (hysteresis)
+
+
+def test_app_scaling_has_advice_for_every_served_queue(app_factory):
+    app = declare(app_factory())
+    app.queue("mail")
+    app.telemetry(workers={"mail": (2, 5)})
+    advice = app.scaling()
+    assert set(advice) == {"default", "mail"}
+    assert advice["mail"].desired_workers == 2 and advice["default"].desired_workers == 1

@@ -1,0 +1,83 @@
+"""The latency sketch and rollups: mergeable, accurate to a bucket, checked input."""
+
+import datetime as dt
+import random
+
+import pytest
+
+import podium
+from podium.patterns import insight, telemetry
+
+
+def exact(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(q * len(ordered)) - 1)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_sketch_quantiles_are_within_a_bucket_of_the_exact_ones(seed: int):
+    rng = random.Random(seed)
+    values = [rng.lognormvariate(-3, 1) for _ in range(5000)]
+    sketch = telemetry.Sketch()
+    for v in values:
+        sketch.add(v)
+    for q in (0.5, 0.95):
+        estimate = sketch.quantile(q)
+        assert estimate is not None
+        assert abs(estimate / exact(values, q) - 1) < 0.2
+
+
+def test_merged_sketches_equal_one_sketch_of_everything_and_survive_json():
+    rng = random.Random(5)
+    values = [rng.expovariate(10) for _ in range(3000)]
+    whole, parts = telemetry.Sketch(), [telemetry.Sketch() for _ in range(3)]
+    for i, v in enumerate(values):
+        whole.add(v)
+        parts[i % 3].add(v)
+    merged = telemetry.Sketch()
+    for part in parts:
+        merged.merge(telemetry.Sketch.loads(part.dumps()))
+    assert merged.counts == whole.counts and merged.n == whole.n
+    assert merged.total == pytest.approx(whole.total)
+    assert merged.quantile(0.95) == whole.quantile(0.95)
+    assert telemetry.Sketch().quantile(0.5) is None
+    with pytest.raises(podium.ConfigurationError):
+        whole.quantile(1.5)
+
+
+def test_rollups_of_processes_merge_by_adding_and_depth_by_max():
+    a = telemetry.Rollup(starts=2, completions=1, failures=1, depth=3, wait_sum=1.0, wait_count=2)
+    b = telemetry.Rollup(starts=1, retries=1, depth=5, wait_sum=2.0, wait_count=1)
+    rows = [a.row("queue:q", 60, "p1"), b.row("queue:q", 60, "p2"), b.row("queue:q", 120, "p2")]
+    found = telemetry.merged(rows)
+    m = found["queue:q"][60]
+    assert (m.starts, m.completions, m.failures, m.retries, m.depth) == (3, 1, 1, 1, 5)
+    assert m.wait == pytest.approx(1.0)
+    assert found["queue:q"][120].starts == 1
+
+
+def test_count_series_are_filled_with_zeros_and_latency_ones_are_not():
+    minutes = {0: telemetry.Rollup(failures=2), 180: telemetry.Rollup(failures=1)}
+    pts = insight.points(minutes, lambda r: float(r.failures), True, 180)
+    assert pts == [(0.0, 2.0), (60.0, 0.0), (120.0, 0.0), (180.0, 1.0)]
+    assert insight.points(minutes, lambda r: r.latency.quantile(0.95), False, 180) == []
+
+
+def test_messages_read_like_sentences():
+    at = dt.datetime(2024, 1, 1, 14, 2, tzinfo=dt.UTC).timestamp()
+    text = insight.describe("step:charge:latency_p95", 2.4, 0.12, at)
+    assert text == "step charge: p95 latency 2.4 s, expected about 120 ms, since 14:02 UTC"
+    assert "failures per minute 9" in insight.describe("workflow:pay:failures", 9, 0, at)
+
+
+def test_bad_settings_are_refused_clearly():
+    app = podium.App("t", database_url="sqlite:///:memory:")
+    with pytest.raises(podium.ConfigurationError, match="flush_interval"):
+        app.telemetry(flush_interval=0)
+    with pytest.raises(podium.ConfigurationError, match="min, max"):
+        app.telemetry(workers={"q": (3, 1)})
+    with pytest.raises(podium.ConfigurationError, match="limit"):
+        app.anomalies(limit=0)
+    with pytest.raises(podium.ConfigurationError, match="aware"):
+        app.anomalies(since=dt.datetime(2024, 1, 1))
+    app.close()
