@@ -672,6 +672,34 @@ class App:
             rt.notifier.work_available()
         return len(resumed)
 
+    def pause_many(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        search: dict[str, Any] | None = None,
+    ) -> int:
+        """Pause every unfinished workflow matching the filters; return how many it paused."""
+        filters = bulk.Filters(status, workflow, queue, search)
+        return len(bulk.pause_many(self.runtime.store, filters, self.runtime.clock.time()))
+
+    def unpause_many(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        search: dict[str, Any] | None = None,
+    ) -> int:
+        """Unpause every paused workflow matching the filters; return how many."""
+        rt = self.runtime
+        filters = bulk.Filters(status, workflow, queue, search)
+        unpaused = bulk.unpause_many(rt.store, filters, rt.clock.time())
+        if unpaused:
+            rt.notifier.work_available()
+        return len(unpaused)
+
     def resume(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """Re-run a failed or cancelled workflow from its first unfinished step."""
         rt = self.runtime

@@ -287,3 +287,21 @@ def test_fork_a_failed_workflow_from_a_step(cli: CLI) -> None:
     assert [(e.action, e.target, e.detail) for e in entries] == [
         ("workflow.fork", workflow_id, {"from_step": 1, "id": "forked", "via": "cli"})
     ]
+
+
+def test_pause_and_unpause_by_filters(cli: CLI) -> None:
+    ids = [cli.start("greet", "--input", f'"p{i}"', "--delay", "3600") for i in range(2)]
+    assert cli.ok("pause", "--workflow", "greet", "--status", "pending").strip() == (
+        "paused 2 workflows"
+    )
+    assert all(cli.record(i).paused_at is not None for i in ids)
+    assert_user_error(cli("pause", ids[0], "--workflow", "greet"), "not both")
+    assert_user_error(cli("pause"), "filters")
+    assert_user_error(cli("unpause", "--status", "failed"), "only pending or running or waiting")
+    assert cli.ok("unpause", "--workflow", "greet").strip() == "unpaused 2 workflows"
+    assert all(cli.record(i).paused_at is None for i in ids)
+    assert [(e.action, e.detail["count"]) for e in cli.audit()][:2] == [
+        ("workflow.unpause_many", 2),
+        ("workflow.pause_many", 2),
+    ]
+    assert cli.ok("pause", ids[0]).strip() == f"paused {ids[0]}"  # one id still works

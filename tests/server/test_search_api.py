@@ -59,3 +59,26 @@ def test_bulk_verbs_are_admin_counted_and_audited(client, as_scope):
         ("workflow.resume_many", 3),
         ("workflow.cancel_many", 3),
     ]
+
+
+def test_bulk_pause_and_unpause_are_admin_counted_and_audited(client, as_scope):
+    w, admin = as_scope("write"), as_scope("admin")
+    for i in range(2):
+        _start(client, w, id=f"p{i}", search={"batch": "b2"})
+    body = {"search": {"batch": "b2"}}
+    assert client.post("/api/v1/bulk/pause", json=body, headers=w).status_code == 403
+    r = client.post("/api/v1/bulk/pause", json=body, headers=admin)
+    assert r.status_code == 200 and r.json() == {"count": 2}
+    again = client.post("/api/v1/bulk/pause", json=body, headers=admin)
+    assert again.json() == {"count": 0}
+    bad = client.post("/api/v1/bulk/pause", json={"status": "failed"}, headers=admin)
+    assert bad.status_code == 400 and "only pending or running or waiting" in bad.text
+    assert client.post("/api/v1/bulk/unpause", json={}, headers=admin).status_code == 400
+    r = client.post("/api/v1/bulk/unpause", json={"workflow": "wait_long"}, headers=admin)
+    assert r.json() == {"count": 2}
+    audit = client.get("/api/v1/audit", headers=admin).json()
+    assert [(e["action"], e["detail"]["count"]) for e in audit][:3] == [
+        ("workflow.unpause_many", 2),
+        ("workflow.pause_many", 0),
+        ("workflow.pause_many", 2),
+    ]

@@ -180,15 +180,20 @@ def _add_id_command(
 ) -> None:
     parser = common.subparser(commands, name, summary, details)
     if name in BULK:
-        parser.add_argument("id", metavar="ID", nargs="?", help="the workflow id (or filters)")
-        parser.add_argument("--status", choices=STATUSES, help="every workflow in this status")
-        parser.add_argument("--workflow", metavar="NAME", help="every workflow of this name")
-        parser.add_argument("--queue", help="every workflow on this queue")
-        _search_option(parser)
+        bulk_arguments(parser)
     else:
         parser.add_argument("id", metavar="ID", help="the workflow id")
     common.store_option(parser)
     parser.set_defaults(command=command)
+
+
+def bulk_arguments(parser: argparse.ArgumentParser) -> None:
+    """An optional ID, or list()'s filters to act on every matching workflow."""
+    parser.add_argument("id", metavar="ID", nargs="?", help="the workflow id (or filters)")
+    parser.add_argument("--status", choices=STATUSES, help="every workflow in this status")
+    parser.add_argument("--workflow", metavar="NAME", help="every workflow of this name")
+    parser.add_argument("--queue", help="every workflow on this queue")
+    _search_option(parser)
 
 
 def _search_option(parser: argparse.ArgumentParser) -> None:
@@ -230,10 +235,13 @@ def _bulk_filters(args: argparse.Namespace, store: base.Store) -> bulk.Filters |
 
 
 def _bulk(args: argparse.Namespace, store: base.Store, verb: str, filters: bulk.Filters) -> int:
-    if verb == "cancel":
-        changed = bulk.cancel_many(store, filters, time.time())
-    else:
-        changed = bulk.resume_many(store, filters, time.time())
+    verbs = {
+        "cancel": bulk.cancel_many,
+        "resume": bulk.resume_many,
+        "pause": bulk.pause_many,
+        "unpause": bulk.unpause_many,
+    }
+    changed = verbs[verb](store, filters, time.time())
     given = filters.given()
     auth.AuthStore(store).audit(
         cli_actor(),
@@ -242,7 +250,7 @@ def _bulk(args: argparse.Namespace, store: base.Store, verb: str, filters: bulk.
         {"filters": given, "count": len(changed), "via": "cli"},
         time.time(),
     )
-    past = "cancelled" if verb == "cancel" else "resumed"
+    past = {"cancel": "cancelled", "resume": "resumed"}.get(verb, f"{verb}d")
     print(f"{past} {len(changed)} workflow{'s' if len(changed) != 1 else ''}")
     return common.EXIT_OK
 

@@ -365,6 +365,26 @@ def resume_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, An
     return _bulk(st, who, "resume", body)
 
 
+@router.post(
+    "/bulk/pause",
+    response_model=models.BulkResult,
+    tags=["workflows"],
+)
+def pause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+    """Pause every pending, running or waiting workflow matching the filters (admin; audited)."""
+    return _bulk(st, who, "pause", body)
+
+
+@router.post(
+    "/bulk/unpause",
+    response_model=models.BulkResult,
+    tags=["workflows"],
+)
+def unpause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+    """Unpause every paused workflow matching the filters (admin; audited)."""
+    return _bulk(st, who, "unpause", body)
+
+
 def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) -> dict[str, Any]:
     filters: dict[str, Any] = {
         "status": body.status,
@@ -374,10 +394,13 @@ def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) 
     }
     app = st.app
     try:
-        if verb == "cancel":
-            count = app.cancel_many(**filters)
-        else:
-            count = app.resume_many(**filters)
+        verbs = {
+            "cancel": app.cancel_many,
+            "resume": app.resume_many,
+            "pause": app.pause_many,
+            "unpause": app.unpause_many,
+        }
+        count = verbs[verb](**filters)
     except errors.ConfigurationError as exc:
         raise ApiError(400, str(exc)) from None
     given = {k: v for k, v in filters.items() if v is not None}
