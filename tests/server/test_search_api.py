@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 START = "/api/v1/workflows"
 
 
@@ -82,3 +84,25 @@ def test_bulk_pause_and_unpause_are_admin_counted_and_audited(client, as_scope):
         ("workflow.pause_many", 0),
         ("workflow.pause_many", 2),
     ]
+
+
+def test_attr_filter_composes_with_created_range_and_id_substring(client, as_scope):
+    w = as_scope("write")
+    for wid in ("old-x", "new-x", "new-y"):
+        assert _start(client, w, id=wid, search={"customer": "c-9"}).status_code == 201
+        time.sleep(0.01)
+    _start(client, w, id="new-other", search={"customer": "c-1"})
+    created = {i: client.get(f"{START}/{i}", headers=w).json()["created_at"] for i in ("new-x",)}
+
+    def ids(**params):
+        r = client.get(START, params={"attr": ["customer=c-9"], **params}, headers=w)
+        assert r.status_code == 200, r.text
+        return [i["id"] for i in r.json()["items"]]
+
+    assert ids() == ["new-y", "new-x", "old-x"]
+    assert ids(created_after=created["new-x"]) == ["new-y", "new-x"]
+    assert ids(created_before=created["new-x"]) == ["old-x"]
+    assert ids(search="NEW") == ["new-y", "new-x"]  # the id substring, case-insensitive
+    assert ids(search="x", created_after=created["new-x"]) == ["new-x"]
+    assert ids(search="x", status="completed") == []
+    assert ids(created_after=4e9) == []

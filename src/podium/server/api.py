@@ -74,8 +74,6 @@ def list_workflows(
     `attr=customer=c-9` (repeatable) filters on search attributes, each value read as its
     attribute's type.
     """
-    if attr:
-        return _by_attributes(st, attr, status, workflow, queue, limit, offset, search)
     where = browse.Filter(
         status=status,
         workflow=_text(workflow, "workflow"),
@@ -84,6 +82,8 @@ def list_workflows(
         created_before=created_before,
         search=_text(search, "search") or None,
     )
+    if attr:
+        return _by_attributes(st, attr, where, limit, offset)
     rows = st.browser.workflows(where, limit + 1, offset)
     more = len(rows) > limit
     return {
@@ -95,17 +95,9 @@ def list_workflows(
 
 
 def _by_attributes(
-    st: ServerState,
-    attr: list[str],
-    status: str | None,
-    workflow: str | None,
-    queue: str | None,
-    limit: int,
-    offset: int,
-    substring: str | None,
+    st: ServerState, attr: list[str], where: browse.Filter, limit: int, offset: int
 ) -> dict[str, Any]:
-    if substring:
-        raise ApiError(400, "attr= cannot be combined with search= (the id substring) yet")
+    """The listing with search-attribute filters: every other filter applies as well."""
     searches = search_store.for_store(st.app.store)
     try:
         found = searches.parse_filter(attr)
@@ -115,10 +107,13 @@ def _by_attributes(
         []
         if found is None
         else searches.select(
-            statuses=() if status is None else (status,),
-            workflow=_text(workflow, "workflow"),
-            queue=_text(queue, "queue"),
+            statuses=() if where.status is None else (where.status,),
+            workflow=where.workflow,
+            queue=where.queue,
             search=found,
+            created_after=where.created_after,
+            created_before=where.created_before,
+            id_contains=where.search,
             limit=limit + 1,
             offset=offset,
         )

@@ -225,13 +225,30 @@ class SearchStore:
         workflow: str | None = None,
         queue: str | None = None,
         search: Mapping[str, Any] | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        id_contains: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[base.WorkflowRecord]:
-        """Workflows matching every filter (search: each key equal), newest first."""
+        """Workflows matching every filter (search: each key equal), newest first.
+
+        `created_after` is inclusive, `created_before` exclusive, `id_contains` a
+        case-insensitive substring of the id: as the dashboard listing reads them.
+        """
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         where: list[str] = []
         source = "podium_workflows w"
+        if created_after is not None:
+            params["created_after"] = created_after
+            where.append("w.created_at >= :created_after")
+        if created_before is not None:
+            params["created_before"] = created_before
+            where.append("w.created_at < :created_before")
+        if id_contains:
+            params["id_contains"] = id_contains
+            find = "strpos" if self._c.dialect == "postgres" else "instr"
+            where.append(f"{find}(lower(w.id), lower(:id_contains)) > 0")
         if statuses:
             names = []
             for i, status in enumerate(statuses):
