@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from podium.store import auth, base, factory
+from podium.store import search as search_store
 
 PODIUM = str(Path(sys.executable).with_name("podium"))
 HERE = Path(__file__).parent
@@ -305,3 +306,28 @@ def test_pause_and_unpause_by_filters(cli: CLI) -> None:
         ("workflow.pause_many", 2),
     ]
     assert cli.ok("pause", ids[0]).strip() == f"paused {ids[0]}"  # one id still works
+
+
+def test_start_with_search_attributes(cli: CLI) -> None:
+    first = cli.start(
+        "greet", "--input", '"s"', "--delay", "3600",
+        "--search", "customer=c-9", "--search", "amount=42", "--search", "vip=true",
+    )  # fmt: skip
+    store = factory.open_store(cli.url)
+    try:
+        assert search_store.for_store(store).get(first) == {
+            "amount": 42,
+            "customer": "c-9",
+            "vip": True,
+        }
+    finally:
+        store.close()
+    second = cli.start("greet", "--input", '"t"', "--search", "customer=42", "--delay", "3600")
+    assert second in cli.ok("ls", "--search", "customer=42")  # an existing str key stays str
+    assert first not in cli.ok("ls", "--search", "customer=42")
+    before = cli.ok("ls")
+    bad = cli("start", "cliapp:app", "greet", "--input", '"u"', "--search", "amount=lots")
+    assert_user_error(bad, "'amount' holds int values")
+    oops = cli("start", "cliapp:app", "greet", "--input", '"v"', "--search", "oops")
+    assert_user_error(oops, "KEY=VALUE")
+    assert cli.ok("ls") == before  # nothing written

@@ -59,6 +59,13 @@ def _add_start(commands: common.Subcommands) -> None:
     )
     parser.add_argument("--key", help="key for per-key concurrency on the queue")
     common.seconds_option(parser, "--delay", "seconds before it may run")
+    parser.add_argument(
+        "--search",
+        metavar="KEY=VALUE",
+        action="append",
+        help="set search attribute KEY (repeatable); VALUE is read as the key's type, for a "
+        "new key as a number or true/false when it is one, else text",
+    )
     parser.add_argument("--wait", action="store_true", help="wait for the result and print it")
     common.seconds_option(parser, "--timeout", "with --wait: give up after S seconds")
     common.store_option(parser, app_default=True)
@@ -79,6 +86,9 @@ def cmd_start(args: argparse.Namespace) -> int:
             raise common.UsageError(
                 f"{exc}; pass --input for one argument or --args for several"
             ) from None
+        search = None
+        if args.search:
+            search = search_store.for_store(app.store).parse_attributes(args.search)
         handle = app.start(
             definition,
             *arguments,
@@ -87,6 +97,7 @@ def cmd_start(args: argparse.Namespace) -> int:
             priority=args.priority,
             key=args.key,
             delay=args.delay,
+            search=search,
         )
         print(handle.id, flush=True)
         return _wait(app, handle.id, args.timeout) if args.wait else common.EXIT_OK

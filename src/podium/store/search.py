@@ -157,6 +157,27 @@ class SearchStore:
             return None
         return {k: _parse(k, text, types[k]) for k, text in texts.items()}
 
+    def parse_attributes(self, pairs: Sequence[str]) -> dict[str, Any]:
+        """`key=value` texts (`podium start --search`) as attributes to set.
+
+        A key some workflow already has is read as its stored type; a new key's value is an
+        int, float or bool when it reads as one in JSON (`42`, `4.2`, `true`), else a string.
+        """
+        texts: dict[str, str] = {}
+        for pair in pairs:
+            key, sep, text = pair.partition("=")
+            if not sep or not key:
+                raise errors.ConfigurationError(
+                    f"search attribute {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
+                )
+            texts[key] = text
+        check(dict.fromkeys(texts, ""), "search attribute")
+        types = self.key_types(list(texts))
+        return {
+            k: _parse(k, text, types[k]) if k in types else _infer(text)
+            for k, text in texts.items()
+        }
+
     # -- writing ---------------------------------------------------------------------------
 
     def write(self, run: base.Execute, workflow_id: str, attrs: Mapping[str, Any]) -> None:
@@ -316,6 +337,16 @@ def _parse(key: str, text: str, stored: str) -> Any:
             "write true or false"
         )
     return text
+
+
+def _infer(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if type_name(value) in (None, "str") or (isinstance(value, float) and not math.isfinite(value)):
+        return text
+    return value
 
 
 def for_store(store: base.Store) -> SearchStore:
