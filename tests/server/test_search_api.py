@@ -106,3 +106,22 @@ def test_attr_filter_composes_with_created_range_and_id_substring(client, as_sco
     assert ids(search="x", created_after=created["new-x"]) == ["new-x"]
     assert ids(search="x", status="completed") == []
     assert ids(created_after=4e9) == []
+
+
+def test_dashboard_shows_search_attributes_and_paused(client, tokens, app):
+    app.start("wait_long", 60, id="tagged", search={"customer": "c<9>", "amount": 42})
+    app.start("wait_long", 60, id="plain")
+    app.get("tagged").pause()
+    client.cookies.set("podium_token", tokens["read"])
+    listing = client.get("/dashboard").text
+    tagged_row = listing.split('data-id="tagged"')[1].split("</tr>")[0]
+    plain_row = listing.split('data-id="plain"')[1].split("</tr>")[0]
+    assert 'class="badge paused"' in tagged_row and "paused" not in plain_row
+    page = client.get("/dashboard/workflows/tagged").text
+    assert 'id="wf-paused"' in page and 'id="search"' in page
+    assert '<dd data-key="customer">&quot;c&lt;9&gt;&quot;</dd>' in page  # escaped
+    assert '<dd data-key="amount">42</dd>' in page
+    plain = client.get("/dashboard/workflows/plain").text
+    assert 'id="search"' not in plain and 'id="wf-paused"' not in plain
+    app.get("tagged").unpause()
+    assert 'id="wf-paused"' not in client.get("/dashboard/workflows/tagged").text
