@@ -374,6 +374,7 @@ class App:
         timeout: float | None = None,
         search: dict[str, Any] | None = None,
         debounce: float | dt.timedelta | None = None,
+        debounce_max: float | dt.timedelta | None = None,
         **kwargs: Any,
     ) -> workflow_mod.WorkflowHandle:
         """Store a workflow durably and return its handle at once.
@@ -382,10 +383,11 @@ class App:
         `search={"customer": "c-9"}` sets search attributes (str, int, float or bool) that
         `list(search=...)` filters on. `debounce=5.0, key="cart-9"`: a start with that key
         while an earlier one has not begun running folds into it (the latest input wins and
-        the 5 s wait starts again); see podium.patterns.search.
+        the 5 s wait starts again); `debounce_max=60.0` runs it at the latest 60 s after the
+        first of those starts; see podium.patterns.search.
         """
         options = arguments.StartOptions(id, queue, priority, delay, key, timeout)
-        extras = search_mod.StartExtras(search, debounce).check(id, key, delay)
+        extras = search_mod.StartExtras(search, debounce, debounce_max).check(id, key, delay)
         record, _ = self._create(workflow, args, kwargs, options, owner=None, extras=extras)
         return workflow_mod.WorkflowHandle(self.runtime, record.id)
 

@@ -40,6 +40,12 @@ def test_debounce_over_http(client, as_scope):
     assert first["id"] == second["id"] and second["created"] is False
     missing = _start(client, w, debounce=30)
     assert missing.status_code == 400 and "needs key=" in missing.text
+    capped = _start(client, w, debounce=30, debounce_max=45, key="m")
+    assert capped.status_code == 201
+    short = _start(client, w, debounce=30, debounce_max=5, key="m")
+    assert short.status_code == 400 and "shorter than debounce=30" in short.text
+    alone = _start(client, w, debounce_max=5, key="m")
+    assert alone.status_code == 400 and "needs debounce=" in alone.text
 
 
 def test_bulk_verbs_are_admin_counted_and_audited(client, as_scope):

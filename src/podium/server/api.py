@@ -29,7 +29,7 @@ Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
 INTERNAL = "podium."
 """Workflows the engine registers for itself (e.g. a step run as a child workflow)."""
 START_OPTIONS = frozenset(
-    {"id", "queue", "priority", "delay", "key", "timeout", "search", "debounce"}
+    {"id", "queue", "priority", "delay", "key", "timeout", "search", "debounce", "debounce_max"}
 )
 Time = Annotated[float | None, Query(allow_inf_nan=False, ge=0, le=1e12)]
 
@@ -226,6 +226,7 @@ def _start(
             timeout=body.timeout,
             search=body.search,
             debounce=body.debounce,
+            debounce_max=body.debounce_max,
             **kwargs,
         )
     except TypeError as exc:

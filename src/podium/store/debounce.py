@@ -5,7 +5,9 @@ key), which serializes racing starts of that key in every process (PostgreSQL: t
 the upsert takes, held to commit; SQLite: BEGIN IMMEDIATE's writer lock). If the row points
 at a workflow that no worker has taken yet, that workflow takes this start's input (the
 latest input wins, as in Inngest and DBOS) and its quiet period starts again; otherwise the
-row is pointed at a new workflow created in the same transaction.
+row is pointed at a new workflow created in the same transaction. With a maximum wait, a
+fold never moves the run later than its first start (the held workflow's `created_at`)
+plus that wait, so steady starts cannot postpone it forever (Inngest's debounce timeout).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ def start(
     key: str,
     attrs: Mapping[str, Any],
     now: float,
+    max_wait: float | None = None,
 ) -> tuple[base.WorkflowRecord, bool]:
     """Fold `new` into the pending run of (`new.workflow`, `key`), or create it.
 
@@ -39,7 +42,10 @@ def start(
         target = str(run(q["debounce_hold"], hold).rows[0]["workflow_id"])
         if target != new.id:
             fold = {"target": target, "input": new.input, "ready_at": new.ready_at, "now": now}
-            folded = run(q["debounce_fold"], fold).rows
+            if max_wait is None:
+                folded = run(q["debounce_fold"], fold).rows
+            else:
+                folded = run(q["debounce_fold_capped"], {**fold, "max_wait": max_wait}).rows
             if folded:
                 searches.write(run, target, attrs)
                 return base.WorkflowRecord.from_row(folded[0]), False
