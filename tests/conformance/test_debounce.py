@@ -159,3 +159,24 @@ def test_two_racing_processes_make_one_run(store_url: str, tmp_path: Path) -> No
     assert len(ids) == 1, ids
     with podium.App("racer", database_url=store_url) as app:
         assert len(app.list()) == 1
+
+
+def test_debounced_start_respects_the_queues_max_depth(app_factory: AppFactory) -> None:
+    app = app_factory()
+    app.queue("small", max_depth=2)
+
+    @app.workflow(queue="small")
+    def sync(n: int) -> int:
+        return n
+
+    a = app.start(sync, 1, debounce=30, key="a")
+    b = app.start(sync, 2, debounce=30, key="b")
+    assert app.start(sync, 3, debounce=30, key="a").id == a.id  # a fold adds no run: accepted
+    with pytest.raises(podium.QueueFull, match="'small' holds its max_depth of 2"):
+        app.start(sync, 4, debounce=30, key="c", search={"tag": "c"})
+    assert {w.id for w in app.list()} == {a.id, b.id}  # nothing written
+    assert app.list(search={"tag": "c"}) == []
+    a.cancel()  # one leaves the pending backlog; key c may start now
+    c = app.start(sync, 5, debounce=30, key="c")
+    assert c.id not in (a.id, b.id)
+    assert app.start(sync, 6, debounce=30, key="c").id == c.id

@@ -109,7 +109,11 @@ def create(
         longest = extras.max_wait
         ready = now + (window if longest is None else min(window, longest))
         new = dataclasses.replace(new, ready_at=ready, owner=None, lease_until=None)
-        return debounce_store.start(store, new, str(new.key), attrs, now, longest)
+        config = queue_store.configs(store.connector).get(new.queue)
+        depth = None if config is None else config.max_depth
+        if config is not None and not config.priority and new.priority:
+            new = dataclasses.replace(new, priority=0)
+        return debounce_store.start(store, new, str(new.key), attrs, now, longest, depth)
     if not attrs:
         return queues_mod.create(store, new, now)
     config = queue_store.configs(store.connector).get(new.queue)
