@@ -382,6 +382,7 @@ class App:
         timeout: float | None = None,
         search: dict[str, Any] | None = None,
         debounce: float | dt.timedelta | None = None,
+        debounce_max: float | dt.timedelta | None = None,
         **kwargs: Any,
     ) -> workflow_mod.WorkflowHandle:
         """Store a workflow durably and return its handle at once.
@@ -390,10 +391,11 @@ class App:
         `search={"customer": "c-9"}` sets search attributes (str, int, float or bool) that
         `list(search=...)` filters on. `debounce=5.0, key="cart-9"`: a start with that key
         while an earlier one has not begun running folds into it (the latest input wins and
-        the 5 s wait starts again); see podium.patterns.search.
+        the 5 s wait starts again); `debounce_max=60.0` runs it at the latest 60 s after the
+        first of those starts; see podium.patterns.search.
         """
         options = arguments.StartOptions(id, queue, priority, delay, key, timeout)
-        extras = search_mod.StartExtras(search, debounce).check(id, key, delay)
+        extras = search_mod.StartExtras(search, debounce, debounce_max).check(id, key, delay)
         record, _ = self._create(workflow, args, kwargs, options, owner=None, extras=extras)
         return workflow_mod.WorkflowHandle(self.runtime, record.id)
 
@@ -711,6 +713,34 @@ class App:
         if resumed:
             rt.notifier.work_available()
         return len(resumed)
+
+    def pause_many(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        search: dict[str, Any] | None = None,
+    ) -> int:
+        """Pause every unfinished workflow matching the filters; return how many it paused."""
+        filters = bulk.Filters(status, workflow, queue, search)
+        return len(bulk.pause_many(self.runtime.store, filters, self.runtime.clock.time()))
+
+    def unpause_many(
+        self,
+        *,
+        status: str | None = None,
+        workflow: str | None = None,
+        queue: str | None = None,
+        search: dict[str, Any] | None = None,
+    ) -> int:
+        """Unpause every paused workflow matching the filters; return how many."""
+        rt = self.runtime
+        filters = bulk.Filters(status, workflow, queue, search)
+        unpaused = bulk.unpause_many(rt.store, filters, rt.clock.time())
+        if unpaused:
+            rt.notifier.work_available()
+        return len(unpaused)
 
     def resume(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """Re-run a failed or cancelled workflow from its first unfinished step."""

@@ -60,3 +60,37 @@ def test_cancel_many_cancels_running_children_too(app_factory: AppFactory) -> No
     hs = [app.start(checkout, i, delay=60) for i in range(120)]  # more than one pass
     assert app.cancel_many(workflow="checkout", status="pending") == 120
     assert {h.status() for h in hs} == {"cancelled"}
+
+
+def test_pause_many_and_unpause_many(app_factory: AppFactory) -> None:
+    app, checkout, refund = _app(app_factory)
+    eu = [app.start(checkout, i, search={"region": "eu"}) for i in range(3)]
+    us = app.start(checkout, 9, search={"region": "us"})
+    other = app.start(refund, 1)
+    assert app.pause_many(workflow="checkout", search={"region": "eu"}) == 3
+    assert app.pause_many(workflow="checkout", search={"region": "eu"}) == 0  # paused already
+    paused = {r.id for r in (app.store.get_workflow(h.id) for h in eu) if r and r.paused_at}
+    assert paused == {h.id for h in eu}
+    us_record = app.store.get_workflow(us.id)
+    assert us_record is not None and us_record.paused_at is None
+    with app.worker():
+        assert other.result(timeout=10) == 1
+        assert us.result(timeout=10) == 9
+        assert {h.status() for h in eu} == {"pending"}  # no worker claims a paused workflow
+        assert app.unpause_many(workflow="checkout") == 3
+        assert app.unpause_many(workflow="checkout") == 0
+        assert sorted(h.result(timeout=10) for h in eu) == [0, 1, 2]
+    assert app.pause_many(status="pending") == 0  # finished ones are not paused
+
+
+def test_pause_many_refuses_bad_filters_and_changes_nothing(app_factory: AppFactory) -> None:
+    app, checkout, _ = _app(app_factory)
+    h = app.start(checkout, 1)
+    with pytest.raises(podium.ConfigurationError, match="pause_many needs at least one filter"):
+        app.pause_many()
+    with pytest.raises(podium.ConfigurationError, match="only pending or running or waiting"):
+        app.pause_many(status="completed")
+    with pytest.raises(podium.ConfigurationError, match="only pending or running or waiting"):
+        app.unpause_many(status="failed")
+    record = app.store.get_workflow(h.id)
+    assert record is not None and record.paused_at is None

@@ -52,6 +52,47 @@ def test_each_start_restarts_the_quiet_period(app_factory: AppFactory) -> None:
     assert after.ready_at > before.ready_at
 
 
+def test_debounce_max_caps_how_long_starts_postpone_the_run(app_factory: AppFactory) -> None:
+    app = app_factory()
+
+    @app.workflow
+    def sync(n: int) -> int:
+        return n
+
+    h = app.start(sync, 1, debounce=30, debounce_max=30, key="k")
+    first = app.store.get_workflow(h.id)
+    assert first is not None and first.ready_at is not None
+    assert first.ready_at == pytest.approx(first.created_at + 30, abs=1e-3)
+    for n in range(2, 5):  # each would move it 30 s past now; the cap holds it at first + 30
+        time.sleep(0.05)
+        assert app.start(sync, n, debounce=30, debounce_max=30, key="k").id == h.id
+    capped = app.store.get_workflow(h.id)
+    assert capped is not None and capped.ready_at is not None
+    assert capped.ready_at == pytest.approx(first.created_at + 30, abs=1e-3)
+    assert app.get(h.id).status() == "pending"
+    without = app.start(sync, 5, debounce=30, key="k")  # a start without the cap moves it on
+    moved = app.store.get_workflow(without.id)
+    assert moved is not None and moved.ready_at is not None and moved.ready_at > capped.ready_at
+
+
+def test_debounce_max_runs_a_busy_key_in_time(app_factory: AppFactory) -> None:
+    app = app_factory()
+
+    @app.workflow
+    def sync(n: int) -> int:
+        return n
+
+    h = app.start(sync, 0, debounce=0.4, debounce_max=0.8, key="busy")
+    with app.worker():
+        n = 1
+        while h.status() == "pending" and n < 200:  # a start every 0.1 s: never quiet
+            app.start(sync, n, debounce=0.4, debounce_max=0.8, key="busy")
+            n += 1
+            time.sleep(0.1)
+        assert n < 30  # it ran within about 0.8 s although the key never went quiet
+        assert isinstance(h.result(timeout=10), int)
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -59,6 +100,9 @@ def test_each_start_restarts_the_quiet_period(app_factory: AppFactory) -> None:
         ({"debounce": 0, "key": "k"}, "positive number"),
         ({"debounce": 1.0, "key": "k", "id": "x"}, "drop id= and delay="),
         ({"debounce": 1.0, "key": "k", "delay": 5}, "drop id= and delay="),
+        ({"debounce_max": 5.0, "key": "k"}, "debounce_max= caps"),
+        ({"debounce": 1.0, "debounce_max": 0, "key": "k"}, "debounce_max=0 must be a positive"),
+        ({"debounce": 5.0, "debounce_max": 1.0, "key": "k"}, "shorter than debounce=5"),
     ],
 )
 def test_bad_debounce_options_are_refused(
@@ -115,3 +159,24 @@ def test_two_racing_processes_make_one_run(store_url: str, tmp_path: Path) -> No
     assert len(ids) == 1, ids
     with podium.App("racer", database_url=store_url) as app:
         assert len(app.list()) == 1
+
+
+def test_debounced_start_respects_the_queues_max_depth(app_factory: AppFactory) -> None:
+    app = app_factory()
+    app.queue("small", max_depth=2)
+
+    @app.workflow(queue="small")
+    def sync(n: int) -> int:
+        return n
+
+    a = app.start(sync, 1, debounce=30, key="a")
+    b = app.start(sync, 2, debounce=30, key="b")
+    assert app.start(sync, 3, debounce=30, key="a").id == a.id  # a fold adds no run: accepted
+    with pytest.raises(podium.QueueFull, match="'small' holds its max_depth of 2"):
+        app.start(sync, 4, debounce=30, key="c", search={"tag": "c"})
+    assert {w.id for w in app.list()} == {a.id, b.id}  # nothing written
+    assert app.list(search={"tag": "c"}) == []
+    a.cancel()  # one leaves the pending backlog; key c may start now
+    c = app.start(sync, 5, debounce=30, key="c")
+    assert c.id not in (a.id, b.id)
+    assert app.start(sync, 6, debounce=30, key="c").id == c.id

@@ -71,3 +71,24 @@ def test_set_search_from_the_workflow_is_durable(app_factory: AppFactory) -> Non
     # A replay (resume after the end re-runs nothing recorded) does not write again.
     assert app.run(tagged, 5, id=h.id) == 5
     assert app.search_attributes(h.id) == {"n": 6, "stage": "done"}
+
+
+def test_select_composes_created_range_and_id_substring(app_factory: AppFactory) -> None:
+    from podium.store import search as search_store
+
+    app, order, _ = _app(app_factory)
+    for wid in ("Old-A", "new-a", "new-b"):
+        app.start(order, 1, id=wid, search={"customer": "c-9"})
+    app.start(order, 1, id="new-c", search={"customer": "c-1"})
+    records = {w: app.store.get_workflow(w) for w in ("Old-A", "new-a", "new-b")}
+    at = {w: r.created_at for w, r in records.items() if r is not None}
+    searches = search_store.for_store(app.store)
+
+    def ids(**filters: Any) -> set[str]:
+        return {r.id for r in searches.select(search={"customer": "c-9"}, **filters)}
+
+    assert ids(id_contains="-A") == {"Old-A", "new-a"}
+    assert ids(id_contains="new", created_before=max(at.values()) + 1) == {"new-a", "new-b"}
+    assert ids(created_after=max(at.values()) + 1) == set()
+    assert ids(created_after=min(at.values())) == {"Old-A", "new-a", "new-b"}
+    assert ids(created_before=min(at.values())) == set()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from podium.store import auth, base, factory
+from podium.store import search as search_store
 
 PODIUM = str(Path(sys.executable).with_name("podium"))
 HERE = Path(__file__).parent
@@ -287,3 +288,46 @@ def test_fork_a_failed_workflow_from_a_step(cli: CLI) -> None:
     assert [(e.action, e.target, e.detail) for e in entries] == [
         ("workflow.fork", workflow_id, {"from_step": 1, "id": "forked", "via": "cli"})
     ]
+
+
+def test_pause_and_unpause_by_filters(cli: CLI) -> None:
+    ids = [cli.start("greet", "--input", f'"p{i}"', "--delay", "3600") for i in range(2)]
+    assert cli.ok("pause", "--workflow", "greet", "--status", "pending").strip() == (
+        "paused 2 workflows"
+    )
+    assert all(cli.record(i).paused_at is not None for i in ids)
+    assert_user_error(cli("pause", ids[0], "--workflow", "greet"), "not both")
+    assert_user_error(cli("pause"), "filters")
+    assert_user_error(cli("unpause", "--status", "failed"), "only pending or running or waiting")
+    assert cli.ok("unpause", "--workflow", "greet").strip() == "unpaused 2 workflows"
+    assert all(cli.record(i).paused_at is None for i in ids)
+    assert [(e.action, e.detail["count"]) for e in cli.audit()][:2] == [
+        ("workflow.unpause_many", 2),
+        ("workflow.pause_many", 2),
+    ]
+    assert cli.ok("pause", ids[0]).strip() == f"paused {ids[0]}"  # one id still works
+
+
+def test_start_with_search_attributes(cli: CLI) -> None:
+    first = cli.start(
+        "greet", "--input", '"s"', "--delay", "3600",
+        "--search", "customer=c-9", "--search", "amount=42", "--search", "vip=true",
+    )  # fmt: skip
+    store = factory.open_store(cli.url)
+    try:
+        assert search_store.for_store(store).get(first) == {
+            "amount": 42,
+            "customer": "c-9",
+            "vip": True,
+        }
+    finally:
+        store.close()
+    second = cli.start("greet", "--input", '"t"', "--search", "customer=42", "--delay", "3600")
+    assert second in cli.ok("ls", "--search", "customer=42")  # an existing str key stays str
+    assert first not in cli.ok("ls", "--search", "customer=42")
+    before = cli.ok("ls")
+    bad = cli("start", "cliapp:app", "greet", "--input", '"u"', "--search", "amount=lots")
+    assert_user_error(bad, "'amount' holds int values")
+    oops = cli("start", "cliapp:app", "greet", "--input", '"v"', "--search", "oops")
+    assert_user_error(oops, "KEY=VALUE")
+    assert cli.ok("ls") == before  # nothing written

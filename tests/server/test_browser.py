@@ -106,6 +106,57 @@ def test_dashboard_in_headless_chromium(tmp_path):
             shutil.rmtree(profile, ignore_errors=True)
 
 
+def seed_paused(url: str) -> None:
+    """A pending workflow with search attributes, paused; and one that is neither."""
+    app = serverapp.build(url)
+    try:
+        app.start("wait_long", 60, id="held", search={"customer": "c-9", "amount": 42})
+        app.start("wait_long", 60, id="free")
+        app.get("held").pause()
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_paused_and_search_attributes_in_headless_chromium(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url = f"sqlite:///{tmp_path / 'paused.db'}"
+    seed_paused(url)
+    token = json.loads(podium_cli("tokens", "create", "--name", "ui", "--json", url=url).stdout)[
+        "token"
+    ]
+    profile = tempfile.mkdtemp(prefix="podium-chromium-")
+    with serve(url) as base:
+        driver = browser(profile)
+        try:
+            wait = WebDriverWait(driver, 20)
+            driver.get(base + "/dashboard")
+            wait.until(ready.presence_of_element_located((By.ID, "token"))).send_keys(token)
+            driver.find_element(By.ID, "login").click()
+            wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "tr.wf")))
+            held = driver.find_element(By.CSS_SELECTOR, 'tr.wf[data-id="held"]')
+            assert held.find_element(By.CSS_SELECTOR, ".badge.paused").is_displayed()
+            free = driver.find_element(By.CSS_SELECTOR, 'tr.wf[data-id="free"]')
+            assert not free.find_elements(By.CSS_SELECTOR, ".badge.paused")
+            held.find_element(By.CSS_SELECTOR, "a.wf-link").click()
+            wait.until(ready.presence_of_element_located((By.ID, "search")))
+            assert driver.find_element(By.ID, "wf-paused").text == "paused"
+            attrs = {
+                dd.get_attribute("data-key"): dd.text
+                for dd in driver.find_elements(By.CSS_SELECTOR, "#search dd")
+            }
+            assert attrs == {"amount": "42", "customer": '"c-9"'}
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shot = ARTIFACTS / f"paused-{int(time.time())}.png"
+            assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+        finally:
+            driver.quit()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
 def seed_operations(url: str) -> None:
     """A tripped breaker, a pending job on the limited queue, a machine instance moved on."""
     app = serverapp.add_operations(serverapp.build(url))

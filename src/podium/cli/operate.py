@@ -39,7 +39,7 @@ def add(commands: common.Subcommands) -> None:
         ("unpause", "Let a paused workflow run again", cmd_unpause),
     ):
         parser = common.subparser(commands, name, summary, PAUSE_DETAILS)
-        parser.add_argument("id", metavar="ID", help="the workflow id")
+        workflows.bulk_arguments(parser)
         common.store_option(parser)
         parser.set_defaults(command=command)
     for name, summary, command in (
@@ -65,7 +65,10 @@ writes nothing (exit 1).
 example: podium update shop:app cart-9 add_item --arg '{"sku": "A"}'"""
 PAUSE_DETAILS = """\
 A step in flight finishes and is recorded; then the workflow waits, paused,
-until 'podium unpause ID' (across worker restarts). Needs no app code."""
+until 'podium unpause ID' (across worker restarts). Needs no app code.
+Instead of an ID, filters act on every matching workflow (audited).
+
+example: podium pause --workflow checkout --status running"""
 QUEUE_DETAILS = """\
 Runs in progress go on; new and waking workflows of the queue wait until
 'podium resume-queue QUEUE'. Needs no app code."""
@@ -107,6 +110,9 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 def _pausing(args: argparse.Namespace, pause: bool) -> int:
     with contextlib.closing(common.open_existing_store(args)) as store:
+        filters = workflows._bulk_filters(args, store)
+        if filters is not None:
+            return workflows._bulk(args, store, "pause" if pause else "unpause", filters)
         before = workflows._existing(store, args.id)
         if pause and before.status in TERMINAL_STATUSES:
             raise errors.WorkflowEnded(args.id, before.status, "pause")

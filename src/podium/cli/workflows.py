@@ -59,6 +59,13 @@ def _add_start(commands: common.Subcommands) -> None:
     )
     parser.add_argument("--key", help="key for per-key concurrency on the queue")
     common.seconds_option(parser, "--delay", "seconds before it may run")
+    parser.add_argument(
+        "--search",
+        metavar="KEY=VALUE",
+        action="append",
+        help="set search attribute KEY (repeatable); VALUE is read as the key's type, for a "
+        "new key as a number or true/false when it is one, else text",
+    )
     parser.add_argument("--wait", action="store_true", help="wait for the result and print it")
     common.seconds_option(parser, "--timeout", "with --wait: give up after S seconds")
     common.store_option(parser, app_default=True)
@@ -79,6 +86,9 @@ def cmd_start(args: argparse.Namespace) -> int:
             raise common.UsageError(
                 f"{exc}; pass --input for one argument or --args for several"
             ) from None
+        search = None
+        if args.search:
+            search = search_store.for_store(app.store).parse_attributes(args.search)
         handle = app.start(
             definition,
             *arguments,
@@ -87,6 +97,7 @@ def cmd_start(args: argparse.Namespace) -> int:
             priority=args.priority,
             key=args.key,
             delay=args.delay,
+            search=search,
         )
         print(handle.id, flush=True)
         return _wait(app, handle.id, args.timeout) if args.wait else common.EXIT_OK
@@ -180,15 +191,20 @@ def _add_id_command(
 ) -> None:
     parser = common.subparser(commands, name, summary, details)
     if name in BULK:
-        parser.add_argument("id", metavar="ID", nargs="?", help="the workflow id (or filters)")
-        parser.add_argument("--status", choices=STATUSES, help="every workflow in this status")
-        parser.add_argument("--workflow", metavar="NAME", help="every workflow of this name")
-        parser.add_argument("--queue", help="every workflow on this queue")
-        _search_option(parser)
+        bulk_arguments(parser)
     else:
         parser.add_argument("id", metavar="ID", help="the workflow id")
     common.store_option(parser)
     parser.set_defaults(command=command)
+
+
+def bulk_arguments(parser: argparse.ArgumentParser) -> None:
+    """An optional ID, or list()'s filters to act on every matching workflow."""
+    parser.add_argument("id", metavar="ID", nargs="?", help="the workflow id (or filters)")
+    parser.add_argument("--status", choices=STATUSES, help="every workflow in this status")
+    parser.add_argument("--workflow", metavar="NAME", help="every workflow of this name")
+    parser.add_argument("--queue", help="every workflow on this queue")
+    _search_option(parser)
 
 
 def _search_option(parser: argparse.ArgumentParser) -> None:
@@ -230,10 +246,13 @@ def _bulk_filters(args: argparse.Namespace, store: base.Store) -> bulk.Filters |
 
 
 def _bulk(args: argparse.Namespace, store: base.Store, verb: str, filters: bulk.Filters) -> int:
-    if verb == "cancel":
-        changed = bulk.cancel_many(store, filters, time.time())
-    else:
-        changed = bulk.resume_many(store, filters, time.time())
+    verbs = {
+        "cancel": bulk.cancel_many,
+        "resume": bulk.resume_many,
+        "pause": bulk.pause_many,
+        "unpause": bulk.unpause_many,
+    }
+    changed = verbs[verb](store, filters, time.time())
     given = filters.given()
     auth.AuthStore(store).audit(
         cli_actor(),
@@ -242,7 +261,7 @@ def _bulk(args: argparse.Namespace, store: base.Store, verb: str, filters: bulk.
         {"filters": given, "count": len(changed), "via": "cli"},
         time.time(),
     )
-    past = "cancelled" if verb == "cancel" else "resumed"
+    past = {"cancel": "cancelled", "resume": "resumed"}.get(verb, f"{verb}d")
     print(f"{past} {len(changed)} workflow{'s' if len(changed) != 1 else ''}")
     return common.EXIT_OK
 

@@ -1,9 +1,10 @@
-"""Bulk verbs over `App.list()`'s filters: cancel or resume every matching workflow.
+"""Bulk verbs over `App.list()`'s filters: cancel, resume, pause or unpause every match.
 
 Each matching workflow goes through the same store verb as its single-workflow form
-(`children.cancel`, `store.resume`), a page at a time, so a bulk cancel also cancels
-children and wakes parents; the count is of the workflows this call changed. At least one
-filter is required, so a bare `cancel_many()` cannot cancel everything by accident.
+(`children.cancel`, `store.resume`, `pausing.pause_in_store`, `unpause`), a page at a
+time, so a bulk cancel also cancels children and wakes parents; the count is of the
+workflows this call changed. At least one filter is required, so a bare `cancel_many()`
+cannot cancel everything by accident.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from podium import errors
-from podium.store import base, children
+from podium.patterns import pausing
+from podium.store import base, children, operate
 from podium.store import search as search_store
 from podium.types import STATUSES
 
 CANCELLABLE = ("pending", "running", "waiting")
 RESUMABLE = ("failed", "cancelled")
+PAUSABLE = CANCELLABLE
 PAGE = 500
 
 
@@ -92,6 +95,22 @@ def resume_many(store: base.Store, filters: Filters, now: float) -> list[str]:
     return _each(store, statuses, filters, lambda wid: _resume(store, wid, now))
 
 
+def pause_many(store: base.Store, filters: Filters, now: float) -> list[str]:
+    """Pause every unfinished, unpaused workflow matching `filters`; the ids it paused."""
+    statuses = _statuses("pause_many", filters, PAUSABLE)
+    return _each(store, statuses, filters, lambda wid: _pause(store, wid, now))
+
+
+def unpause_many(store: base.Store, filters: Filters, now: float) -> list[str]:
+    """Unpause every paused workflow matching `filters`; the ids it unpaused.
+
+    The caller tells the workers (`notifier.work_available`) when it has a runtime.
+    """
+    statuses = _statuses("unpause_many", filters, PAUSABLE)
+    ops = operate.for_store(store)
+    return _each(store, statuses, filters, lambda wid: ops.unpause(wid, now))
+
+
 def _each(
     store: base.Store,
     statuses: tuple[str, ...],
@@ -125,3 +144,10 @@ def _resume(store: base.Store, workflow_id: str, now: float) -> bool:
         return False
     record = store.resume(workflow_id, now)
     return record is not None and record.status == "pending"
+
+
+def _pause(store: base.Store, workflow_id: str, now: float) -> bool:
+    try:
+        return pausing.pause_in_store(store, workflow_id, now)
+    except (errors.WorkflowEnded, errors.WorkflowNotFound):
+        return False  # it ended (or was deleted) since the page was read

@@ -28,10 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def _record(rt: Runtime, workflow_id: str) -> base.WorkflowRecord:
-    record = rt.store.get_workflow(workflow_id)
-    if record is None:
-        raise errors.WorkflowNotFound(workflow_id)
-    return record
+    return _stored(rt.store, workflow_id)
 
 
 def pause(rt: Runtime, workflow_id: str) -> bool:
@@ -39,15 +36,27 @@ def pause(rt: Runtime, workflow_id: str) -> bool:
 
     Raises WorkflowNotFound, or WorkflowEnded for a finished one (nothing written).
     """
-    record = _record(rt, workflow_id)
+    return pause_in_store(rt.store, workflow_id, rt.clock.time())
+
+
+def pause_in_store(store: base.Store, workflow_id: str, now: float) -> bool:
+    """`pause` on a bare store (the CLI and the bulk verbs, which have no runtime)."""
+    record = _stored(store, workflow_id)
     if record.status in TERMINAL_STATUSES:
         raise errors.WorkflowEnded(workflow_id, record.status, "pause")
-    changed = operate.for_store(rt.store).pause(workflow_id, rt.clock.time())
+    changed = operate.for_store(store).pause(workflow_id, now)
     if not changed:
-        record = _record(rt, workflow_id)  # it may have ended in between
+        record = _stored(store, workflow_id)  # it may have ended in between
         if record.status in TERMINAL_STATUSES:
             raise errors.WorkflowEnded(workflow_id, record.status, "pause")
     return changed
+
+
+def _stored(store: base.Store, workflow_id: str) -> base.WorkflowRecord:
+    record = store.get_workflow(workflow_id)
+    if record is None:
+        raise errors.WorkflowNotFound(workflow_id)
+    return record
 
 
 def unpause(rt: Runtime, workflow_id: str) -> bool:

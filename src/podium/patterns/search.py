@@ -29,13 +29,18 @@ class StartExtras:
 
     search: Mapping[str, Any] | None = None
     debounce: float | dt.timedelta | None = None
+    debounce_max: float | dt.timedelta | None = None
+    """The longest a debounced run waits after its first start (None: no limit)."""
 
     @property
     def window(self) -> float | None:
         """The debounce window in seconds (None: no debounce)."""
-        if isinstance(self.debounce, dt.timedelta):
-            return self.debounce.total_seconds()
-        return self.debounce
+        return _seconds(self.debounce)
+
+    @property
+    def max_wait(self) -> float | None:
+        """The debounce maximum wait in seconds (None: no limit)."""
+        return _seconds(self.debounce_max)
 
     def check(self, id: str | None, key: str | None, delay: object) -> StartExtras:
         """Validated options; a ConfigurationError naming what is wrong and the fix."""
@@ -57,7 +62,37 @@ class StartExtras:
                 raise errors.ConfigurationError(
                     "debounce= chooses the run's id and start time itself; drop id= and delay="
                 )
-        return StartExtras(attrs, None if window is None else float(window))
+        longest = _seconds(self.debounce_max)
+        if self.debounce_max is not None:
+            if window is None:
+                raise errors.ConfigurationError(
+                    "debounce_max= caps a debounced start's wait; it needs debounce= and key= "
+                    "(e.g. debounce=5.0, debounce_max=60.0, key='cart-9')"
+                )
+            if (
+                isinstance(longest, bool)
+                or not isinstance(longest, int | float)
+                or not longest > 0
+                or longest == float("inf")
+            ):
+                raise errors.ConfigurationError(
+                    f"debounce_max={self.debounce_max!r} must be a positive number of seconds"
+                )
+            if longest < window:
+                raise errors.ConfigurationError(
+                    f"debounce_max={longest:g} is shorter than debounce={window:g}; make it at "
+                    "least the debounce window (it caps how long repeated starts can postpone "
+                    "the run)"
+                )
+        return StartExtras(
+            attrs,
+            None if window is None else float(window),
+            None if longest is None else float(longest),
+        )
+
+
+def _seconds(value: float | dt.timedelta | None) -> float | None:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else value
 
 
 def create(
@@ -71,8 +106,14 @@ def create(
     attrs = {} if not extras.search else searches.fix_types(extras.search, "search=")
     window = extras.window
     if window is not None and new.key is not None:
-        new = dataclasses.replace(new, ready_at=now + window, owner=None, lease_until=None)
-        return debounce_store.start(store, new, str(new.key), attrs, now)
+        longest = extras.max_wait
+        ready = now + (window if longest is None else min(window, longest))
+        new = dataclasses.replace(new, ready_at=ready, owner=None, lease_until=None)
+        config = queue_store.configs(store.connector).get(new.queue)
+        depth = None if config is None else config.max_depth
+        if config is not None and not config.priority and new.priority:
+            new = dataclasses.replace(new, priority=0)
+        return debounce_store.start(store, new, str(new.key), attrs, now, longest, depth)
     if not attrs:
         return queues_mod.create(store, new, now)
     config = queue_store.configs(store.connector).get(new.queue)

@@ -29,7 +29,7 @@ Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
 INTERNAL = "podium."
 """Workflows the engine registers for itself (e.g. a step run as a child workflow)."""
 START_OPTIONS = frozenset(
-    {"id", "queue", "priority", "delay", "key", "timeout", "search", "debounce"}
+    {"id", "queue", "priority", "delay", "key", "timeout", "search", "debounce", "debounce_max"}
 )
 Time = Annotated[float | None, Query(allow_inf_nan=False, ge=0, le=1e12)]
 
@@ -74,8 +74,6 @@ def list_workflows(
     `attr=customer=c-9` (repeatable) filters on search attributes, each value read as its
     attribute's type.
     """
-    if attr:
-        return _by_attributes(st, attr, status, workflow, queue, limit, offset, search)
     where = browse.Filter(
         status=status,
         workflow=_text(workflow, "workflow"),
@@ -84,6 +82,8 @@ def list_workflows(
         created_before=created_before,
         search=_text(search, "search") or None,
     )
+    if attr:
+        return _by_attributes(st, attr, where, limit, offset)
     rows = st.browser.workflows(where, limit + 1, offset)
     more = len(rows) > limit
     return {
@@ -95,17 +95,9 @@ def list_workflows(
 
 
 def _by_attributes(
-    st: ServerState,
-    attr: list[str],
-    status: str | None,
-    workflow: str | None,
-    queue: str | None,
-    limit: int,
-    offset: int,
-    substring: str | None,
+    st: ServerState, attr: list[str], where: browse.Filter, limit: int, offset: int
 ) -> dict[str, Any]:
-    if substring:
-        raise ApiError(400, "attr= cannot be combined with search= (the id substring) yet")
+    """The listing with search-attribute filters: every other filter applies as well."""
     searches = search_store.for_store(st.app.store)
     try:
         found = searches.parse_filter(attr)
@@ -115,10 +107,13 @@ def _by_attributes(
         []
         if found is None
         else searches.select(
-            statuses=() if status is None else (status,),
-            workflow=_text(workflow, "workflow"),
-            queue=_text(queue, "queue"),
+            statuses=() if where.status is None else (where.status,),
+            workflow=where.workflow,
+            queue=where.queue,
             search=found,
+            created_after=where.created_after,
+            created_before=where.created_before,
+            id_contains=where.search,
             limit=limit + 1,
             offset=offset,
         )
@@ -231,6 +226,7 @@ def _start(
             timeout=body.timeout,
             search=body.search,
             debounce=body.debounce,
+            debounce_max=body.debounce_max,
             **kwargs,
         )
     except TypeError as exc:
@@ -365,6 +361,26 @@ def resume_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, An
     return _bulk(st, who, "resume", body)
 
 
+@router.post(
+    "/bulk/pause",
+    response_model=models.BulkResult,
+    tags=["workflows"],
+)
+def pause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+    """Pause every pending, running or waiting workflow matching the filters (admin; audited)."""
+    return _bulk(st, who, "pause", body)
+
+
+@router.post(
+    "/bulk/unpause",
+    response_model=models.BulkResult,
+    tags=["workflows"],
+)
+def unpause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+    """Unpause every paused workflow matching the filters (admin; audited)."""
+    return _bulk(st, who, "unpause", body)
+
+
 def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) -> dict[str, Any]:
     filters: dict[str, Any] = {
         "status": body.status,
@@ -374,10 +390,13 @@ def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) 
     }
     app = st.app
     try:
-        if verb == "cancel":
-            count = app.cancel_many(**filters)
-        else:
-            count = app.resume_many(**filters)
+        verbs = {
+            "cancel": app.cancel_many,
+            "resume": app.resume_many,
+            "pause": app.pause_many,
+            "unpause": app.unpause_many,
+        }
+        count = verbs[verb](**filters)
     except errors.ConfigurationError as exc:
         raise ApiError(400, str(exc)) from None
     given = {k: v for k, v in filters.items() if v is not None}

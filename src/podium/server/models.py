@@ -58,6 +58,8 @@ class StartRequest(_Strict):
     """Search attributes of the new workflow (str, int, float or bool values)."""
     debounce: float | None = Field(None, gt=0, le=10**7, allow_inf_nan=False)
     """With `key`: a later start with that key within this many seconds folds into this one."""
+    debounce_max: float | None = Field(None, gt=0, le=10**7, allow_inf_nan=False)
+    """With `debounce`: run at the latest this many seconds after the first folded start."""
 
 
 class ForkRequest(_Strict):

@@ -128,9 +128,34 @@ def _row(row: dict[str, Any], now: float) -> str:
         f'<tr class="wf" data-id="{escape(row["id"])}">'
         f'<td><a class="wf-link" href="{escape(href)}">'
         f"{escape(row['id'])}</a></td><td>{escape(row['workflow'])}</td>"
-        f'<td><span class="badge {row["status"]}">{row["status"]}</span> {error}</td>'
+        f'<td><span class="badge {row["status"]}">{row["status"]}</span>'
+        f"{_paused(row.get('paused_at'))} {error}</td>"
         f"<td>{escape(row['queue'])}</td><td>{iso(row['created_at'])}</td>"
         f"<td>{seconds(max(0.0, took))}</td></tr>"
+    )
+
+
+def _paused(paused_at: float | None, id: str = "") -> str:
+    """A "paused" badge for a paused workflow ("" otherwise)."""
+    if paused_at is None:
+        return ""
+    ident = f' id="{id}"' if id else ""
+    return (
+        f' <span class="badge paused"{ident} title="paused since {iso(paused_at)} UTC; '
+        f'it starts no new step until unpaused">paused</span>'
+    )
+
+
+def _search(attrs: dict[str, Any]) -> str:
+    """The workflow's search attributes as a definition list ("" when it has none)."""
+    if not attrs:
+        return ""
+    items = "".join(
+        f'<dt>{escape(k)}</dt><dd data-key="{escape(k)}">{escape(json.dumps(v))}</dd>'
+        for k, v in sorted(attrs.items())
+    )
+    return (
+        f'<section id="search"><h2>Search attributes</h2><dl class="facts">{items}</dl></section>'
     )
 
 
@@ -307,10 +332,11 @@ def workflow_detail(data: dict[str, Any], now: float) -> str:
             ("lease", data["lease_owner"] or "—"),
         )
     )
+    paused = _paused(data.get("paused_at"), "wf-paused")
     return f"""<div data-live="{live}"><p><a href="/dashboard">← workflows</a></p>
 <h1><span class="wf-name">{escape(data["workflow"])}</span>
 <code id="wf-id">{escape(data["id"])}</code>
-<span class="badge {data["status"]}" id="wf-status">{data["status"]}</span></h1>
-<dl class="facts">{facts}</dl>{timeline(data, now)}{error}
+<span class="badge {data["status"]}" id="wf-status">{data["status"]}</span>{paused}</h1>
+<dl class="facts">{facts}</dl>{_search(data.get("search") or {})}{timeline(data, now)}{error}
 <section class="io"><div><h2>Input</h2><pre id="input">{_pretty(data["input"])}</pre></div>
 <div><h2>Output</h2><pre id="output">{_pretty(data["output"])}</pre></div></section></div>"""

@@ -157,6 +157,27 @@ class SearchStore:
             return None
         return {k: _parse(k, text, types[k]) for k, text in texts.items()}
 
+    def parse_attributes(self, pairs: Sequence[str]) -> dict[str, Any]:
+        """`key=value` texts (`podium start --search`) as attributes to set.
+
+        A key some workflow already has is read as its stored type; a new key's value is an
+        int, float or bool when it reads as one in JSON (`42`, `4.2`, `true`), else a string.
+        """
+        texts: dict[str, str] = {}
+        for pair in pairs:
+            key, sep, text = pair.partition("=")
+            if not sep or not key:
+                raise errors.ConfigurationError(
+                    f"search attribute {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
+                )
+            texts[key] = text
+        check(dict.fromkeys(texts, ""), "search attribute")
+        types = self.key_types(list(texts))
+        return {
+            k: _parse(k, text, types[k]) if k in types else _infer(text)
+            for k, text in texts.items()
+        }
+
     # -- writing ---------------------------------------------------------------------------
 
     def write(self, run: base.Execute, workflow_id: str, attrs: Mapping[str, Any]) -> None:
@@ -225,13 +246,30 @@ class SearchStore:
         workflow: str | None = None,
         queue: str | None = None,
         search: Mapping[str, Any] | None = None,
+        created_after: float | None = None,
+        created_before: float | None = None,
+        id_contains: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[base.WorkflowRecord]:
-        """Workflows matching every filter (search: each key equal), newest first."""
+        """Workflows matching every filter (search: each key equal), newest first.
+
+        `created_after` is inclusive, `created_before` exclusive, `id_contains` a
+        case-insensitive substring of the id: as the dashboard listing reads them.
+        """
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         where: list[str] = []
         source = "podium_workflows w"
+        if created_after is not None:
+            params["created_after"] = created_after
+            where.append("w.created_at >= :created_after")
+        if created_before is not None:
+            params["created_before"] = created_before
+            where.append("w.created_at < :created_before")
+        if id_contains:
+            params["id_contains"] = id_contains
+            find = "strpos" if self._c.dialect == "postgres" else "instr"
+            where.append(f"{find}(lower(w.id), lower(:id_contains)) > 0")
         if statuses:
             names = []
             for i, status in enumerate(statuses):
@@ -299,6 +337,16 @@ def _parse(key: str, text: str, stored: str) -> Any:
             "write true or false"
         )
     return text
+
+
+def _infer(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if type_name(value) in (None, "str") or (isinstance(value, float) and not math.isfinite(value)):
+        return text
+    return value
 
 
 def for_store(store: base.Store) -> SearchStore:

@@ -24,6 +24,17 @@ SET input = :input, claimable_at = :ready_at, updated_at = :now
 WHERE id = :target AND status = 'pending' AND runs = 0
 RETURNING *;
 
+-- name: debounce_fold_capped
+-- debounce_fold with a maximum wait: the run is never moved past its first start (the held
+-- workflow's created_at) plus :max_wait.
+UPDATE podium_workflows
+SET input = :input,
+    claimable_at = CASE WHEN created_at + :max_wait < :ready_at
+                        THEN created_at + :max_wait ELSE :ready_at END,
+    updated_at = :now
+WHERE id = :target AND status = 'pending' AND runs = 0
+RETURNING *;
+
 -- name: debounce_point
 UPDATE podium_debounce SET workflow_id = :id, updated_at = :now
 WHERE workflow = :workflow AND key = :key;
