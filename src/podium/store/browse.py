@@ -38,6 +38,15 @@ class Browser:
         rows = self._c.query(self._q["status_counts"], {})
         return [(r["workflow"], r["status"], int(r["n"])) for r in rows]
 
+    def ended_attempts(self) -> list[tuple[str, str, int]]:
+        """(workflow name, status, count) of the earlier attempts of resumed workflows."""
+        rows = self._c.query(self._q["ended_attempts"], {})
+        return [(r["workflow"], r["status"], int(r["n"])) for r in rows]
+
+    def workflow_names(self) -> list[str]:
+        """Every workflow name present in the store, whatever app wrote it."""
+        return [str(r["workflow"]) for r in self._c.query(self._q["workflow_names"], {})]
+
     def queues(self, now: float) -> list[dict[str, Any]]:
         """Per queue: pending, running, waiting, ready now, and the oldest ready time."""
         return self._c.query(self._q["queue_stats"], {"now": now})
