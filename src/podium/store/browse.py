@@ -19,6 +19,10 @@ class Filter:
     created_before: float | None = None
     search: str | None = None
     """A case-insensitive substring of the workflow id."""
+    top_level: bool = False
+    """Only workflows without a parent (hides fan-out and child workflows)."""
+    parent_id: str | None = None
+    """Only the children of this workflow."""
 
 
 class Browser:
@@ -30,7 +34,12 @@ class Browser:
 
     def workflows(self, where: Filter, limit: int, offset: int) -> list[dict[str, Any]]:
         """Matching workflows (without payloads), newest first."""
-        params = {**dataclasses.asdict(where), "limit": limit, "offset": offset}
+        params = {
+            **dataclasses.asdict(where),
+            "top_level": 1 if where.top_level else 0,
+            "limit": limit,
+            "offset": offset,
+        }
         return self._c.query(self._q["list_workflows"], params)
 
     def status_counts(self) -> list[tuple[str, str, int]]:
