@@ -287,3 +287,14 @@ def test_fork_a_failed_workflow_from_a_step(cli: CLI) -> None:
     assert [(e.action, e.target, e.detail) for e in entries] == [
         ("workflow.fork", workflow_id, {"from_step": 1, "id": "forked", "via": "cli"})
     ]
+
+
+def test_worker_logs_json_and_turns_tracing_on_from_the_environment(cli: CLI) -> None:
+    cli.env = {**cli.env, "PODIUM_LOG_FORMAT": "json", "PODIUM_OTEL": "1"}
+    workflow_id = cli.start("greet", "--input", '"json"')
+    with cli.worker():
+        cli.wait_for(workflow_id, "completed")
+    lines = (cli.tmp_path / "worker.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert any("tracing on" in str(r.get("message")) for r in records), lines
+    assert all(r.get("level") for r in records), records
