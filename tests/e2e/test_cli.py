@@ -331,3 +331,24 @@ def test_start_with_search_attributes(cli: CLI) -> None:
     oops = cli("start", "cliapp:app", "greet", "--input", '"v"', "--search", "oops")
     assert_user_error(oops, "KEY=VALUE")
     assert cli.ok("ls") == before  # nothing written
+
+
+def test_worker_logs_json_and_turns_tracing_on_from_the_environment(cli: CLI) -> None:
+    cli.env = {**cli.env, "PODIUM_LOG_FORMAT": "json", "PODIUM_OTEL": "1"}
+    workflow_id = cli.start("greet", "--input", '"json"')
+    with cli.worker():
+        cli.wait_for(workflow_id, "completed")
+    lines = (cli.tmp_path / "worker.log").read_text().splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    assert any("tracing on" in str(r.get("message")) for r in records), lines
+    assert all(r.get("level") for r in records), records
+
+
+def test_version_and_completion(cli: CLI) -> None:
+    assert cli.ok("--version").startswith("podium ")
+    script = cli.ok("completion", "bash")
+    assert "complete -o default -F _podium podium" in script and "worker)" in script
+    assert "--otel" in script.split("worker)")[1].split(";;")[0]
+    checked = subprocess.run(["bash", "-n"], input=script, text=True, capture_output=True)
+    assert checked.returncode == 0, checked.stderr
+    assert cli.ok("completion", "zsh").startswith("autoload -U +X bashcompinit")

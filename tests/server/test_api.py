@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 import podium
@@ -340,3 +342,19 @@ def test_fork_is_admin_audited_and_refuses_bad_input(client, as_scope, app):
     audit = client.get("/api/v1/audit", headers=admin).json()
     assert (audit[0]["action"], audit[0]["target"]) == ("workflow.fork", "sum-f")
     assert audit[0]["detail"] == {"from_step": 0, "id": "sum-g"}
+
+
+def test_workers_lists_a_live_worker_and_docs_are_served(client, as_scope, app):
+    read = as_scope("read")
+    with app.worker(1):
+        deadline = time.time() + 10
+        workers: list[dict[str, object]] = []
+        while time.time() < deadline and not workers:
+            workers = client.get("/api/v1/workers", headers=read).json()
+            time.sleep(0.05)
+    assert len(workers) == 1
+    assert workers[0]["app"] == "serverapp" and "default" in workers[0]["queues"]  # type: ignore[operator]
+    assert "checkout" in workers[0]["workflows"]  # type: ignore[operator]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/api/v1/workflows" in docs.text
+    assert "<script" not in docs.text

@@ -1,6 +1,7 @@
 """An ASL workflow's page: the SVG of its states with the path it took highlighted."""
 
 import re
+import time
 
 import podium
 from podium.asl import trace
@@ -91,3 +92,47 @@ def test_walk_follows_a_recorded_failure_into_its_catcher():
     ]
     path = trace.walk(MACHINE, None, events, execution="w", name="scoring")
     assert path.states == ["Prepare", "Score", "Broken"] and path.ended and path.current is None
+
+
+SLEEPER = {
+    "StartAt": "Charge",
+    "States": {
+        "Charge": {"Type": "Pass", "Next": "Nap"},
+        "Nap": {"Type": "Wait", "Seconds": 3600, "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+    },
+}
+
+
+def test_a_sleeping_wait_is_the_current_state_not_ended(client, tokens, app):
+    app.asl_workflow("sleeper", SLEEPER, {})
+    app.start("sleeper", {}, id="nap-1")
+    with app.worker(1):
+        for _ in range(100):
+            if app.store.get_workflow("nap-1").status == "waiting":
+                break
+            time.sleep(0.05)
+    client.cookies.set("podium_token", tokens["read"])
+    html = client.get("/dashboard/workflows/nap-1").text
+    assert "Path: Charge → Nap (now in Nap)" in html
+    assert "current" in _classes(html, "Nap") and "taken" not in _classes(html, "Done")
+    assert 'data-step="sleep"' in html and ">scheduled<" in html
+
+
+def test_stylesheet_styles_taken_and_fail_states(client):
+    css = client.get("/dashboard/static/podium.css").text
+    assert ".sm-state.taken rect" in css and ".sm-state.fail rect" in css
+    assert "@media (max-width: 700px)" in css
+
+
+def test_walk_past_a_fired_timer_and_stop_at_a_pending_one():
+    events = [
+        _event(0, "now", "now", "completed", "1700000000.0"),
+        podium.store.base.HistoryEvent(
+            "w", 1, "sleep", "sleep", "scheduled", "100.0", 1, 0.0, 100.0
+        ),
+    ]
+    before = trace.walk(SLEEPER, {}, events, execution="w", name="s", now=50.0)
+    assert before.current == "Nap" and not before.ended
+    after = trace.walk(SLEEPER, {}, events, execution="w", name="s", now=150.0)
+    assert after.ended and after.states == ["Charge", "Nap", "Done"]

@@ -127,3 +127,20 @@ def test_app_start_inside_a_span_continues_that_trace(app):
         app.runtime.wait_for_end("t2", timeout=10)
     runs = [s for s in exporter.get_finished_spans() if s.name == "workflow checkout"]
     assert runs and all(s.context.trace_id == caller.get_span_context().trace_id for s in runs)
+
+
+def test_failure_counter_never_decreases_after_resume(client, as_scope, app):
+    read = as_scope("read")
+    client.post(
+        "/api/v1/workflows",
+        json={"workflow": "checkout", "input": {"id": "r1", "fail": True}, "id": "r1"},
+        headers=as_scope("write"),
+    )
+    with app.worker(1):
+        app.runtime.wait_for_end("r1", timeout=10)
+    failed = client.get("/metrics", headers=read).text
+    assert metric(failed, "podium_workflows_failed_total", workflow="checkout") == 1
+    app.resume("r1")
+    resumed = client.get("/metrics", headers=read).text
+    assert metric(resumed, "podium_workflows_failed_total", workflow="checkout") == 1
+    assert metric(resumed, "podium_workflows", workflow="checkout", status="failed") == 0

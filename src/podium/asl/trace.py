@@ -43,9 +43,10 @@ class _Unrecorded(BaseException):
 class ReplayEffects:
     """Effects served from recorded history events, in order."""
 
-    def __init__(self, events: Iterable[base.HistoryEvent]) -> None:
+    def __init__(self, events: Iterable[base.HistoryEvent], now: float | None = None) -> None:
         self._events = [e for e in events if e.kind in _KINDS]
         self._next = 0
+        self._now = now
 
     def _take(self, kind: str) -> base.HistoryEvent:
         if self._next >= len(self._events) or self._events[self._next].kind != kind:
@@ -68,8 +69,12 @@ class ReplayEffects:
         return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
 
     def sleep(self, seconds: float) -> None:
-        """A recorded timer; one not fired yet still counts as reached."""
-        self._take("sleep")
+        """A recorded timer that has fired; one still pending is where the workflow is now."""
+        event = self._take("sleep")
+        fire_at = event.finished_at
+        if self._now is not None and fire_at is not None and fire_at > self._now:
+            self._next -= 1
+            raise _Unrecorded("sleep")
 
     def call(self, resource: str, payload: Any, timeout: float | None) -> Any:
         """The recorded result of the Task's step, or its recorded failure."""
@@ -97,10 +102,16 @@ def walk(
     *,
     execution: str,
     name: str,
+    now: float | None = None,
 ) -> Path:
-    """The top-level states `machine` entered on input `value` given its recorded `events`."""
+    """The top-level states `machine` entered on input `value` given its recorded `events`.
+
+    With `now`, a Wait whose timer fires after `now` is where the walk stops (the workflow
+    sleeps there); without it every recorded timer counts as fired.
+    """
     entered: list[str] = []
-    engine = interpreter.Interpreter(ReplayEffects(events), name, on_enter=entered.append)
+    effects = ReplayEffects(events, now)
+    engine = interpreter.Interpreter(effects, name, on_enter=entered.append)
     try:
         engine.execute(machine, value, execution)
     except _Unrecorded:

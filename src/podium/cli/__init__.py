@@ -4,7 +4,7 @@
 subcommand group lives in its own module, all of them built on `podium.cli.common`; this
 module only assembles their parsers and turns user mistakes into one line and exit code 2:
 
-    __init__  ->  worker, workflows, export, demo, asl, server, tokens, schedules
+    __init__  ->  worker, workflows, export, demo, asl, server, tokens, schedules, completion
               ->  render, common
 
 User mistakes (bad JSON, unknown names or ids, bad URLs) print one `error: ...` line to
@@ -14,12 +14,14 @@ stderr and exit 2; a workflow that ends badly under `start --wait` exits 1.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 from collections.abc import Sequence
 
 from podium import errors
 from podium.cli import (
     asl,
     common,
+    completion,
     demo,
     export,
     insight,
@@ -44,6 +46,7 @@ SUBCOMMAND_GROUPS = (
     server,
     tokens,
     schedules,
+    completion,
 )
 """The modules whose `add(commands)` adds their commands, in the order --help lists them."""
 
@@ -61,6 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def version() -> str:
+    """The installed podium's version (from its package metadata)."""
+    try:
+        return importlib.metadata.version("podium")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = common.Parser(
@@ -68,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Durable workflows for Python: run workers, start and inspect workflows.",
         epilog="Try 'podium demo' for a guided run. Each command has its own --help.",
     )
+    parser.add_argument("--version", action="version", version=f"podium {version()}")
     parser.set_defaults(command=common.help_command(parser))
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for group in SUBCOMMAND_GROUPS:

@@ -87,6 +87,16 @@ def app_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="MODULE:APP", help="where the podium.App lives")
 
 
+def otel_option(parser: argparse.ArgumentParser) -> None:
+    """`--otel`: OpenTelemetry spans per run and step (also env PODIUM_OTEL=1)."""
+    parser.add_argument(
+        "--otel",
+        action="store_true",
+        help="trace runs and steps with OpenTelemetry, exported over OTLP when "
+        "opentelemetry-exporter-otlp is installed (also: env PODIUM_OTEL=1)",
+    )
+
+
 def store_option(parser: argparse.ArgumentParser, app_default: bool = False) -> None:
     """The --database-url option; `app_default` when MODULE:APP's own URL is the fallback."""
     fallback = "the app's own database_url" if app_default else f"'{config.DEFAULT_DATABASE_URL}'"

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import logging
 
 from podium.cli import common
 from podium.observability import logging as podium_logging
+from podium.observability import otel
 
 LOOPBACK_NAMES = {"localhost"}
 
@@ -49,6 +51,7 @@ def add(commands: common.Subcommands) -> None:
         parser, "--worker", 0, "N", "also run a worker in this process, N workflows at once"
     )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
+    common.otel_option(parser)
     common.store_option(parser, app_default=True)
     parser.set_defaults(command=cmd_server)
 
@@ -80,6 +83,11 @@ def cmd_server(args: argparse.Namespace) -> int:
 
     app = common.load_app(args)
     podium_logging.configure(args.log_level, app=app)
+    if otel.wanted(args.otel):
+        try:
+            logging.getLogger("podium.server").info("%s", otel.enable(app))
+        except RuntimeError as exc:
+            raise common.UsageError(str(exc)) from exc
     server = create_app(
         app, auth=not args.no_auth, max_body=args.max_body, max_queue_depth=args.max_queue_depth
     )

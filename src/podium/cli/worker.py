@@ -10,12 +10,16 @@ from podium import errors
 from podium.app import App
 from podium.cli import common
 from podium.engine.worker import Worker
+from podium.observability import logging as podium_logging
+from podium.observability import otel
 from podium.store import urls
 
 SUMMARY = "Run a worker that executes the workflows of MODULE:APP"
 DETAILS = """\
 Blocks until SIGINT (Ctrl+C) or SIGTERM, then stops cleanly: running workflows
 finish their current step and are handed back for any worker to continue.
+Logs are text, or JSON lines with PODIUM_LOG_FORMAT=json; --otel or PODIUM_OTEL=1
+turns OpenTelemetry tracing on.
 
 example: podium worker examples.checkout:app --concurrency 8 --queues default,emails"""
 
@@ -39,6 +43,7 @@ def add(commands: common.Subcommands) -> None:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="log level of the worker's log lines on stderr (default INFO)",
     )
+    common.otel_option(parser)
     common.store_option(parser, app_default=True)
     parser.set_defaults(command=cmd_worker)
 
@@ -67,9 +72,12 @@ def _wait_for_store(app: App, args: argparse.Namespace) -> Worker:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Serve MODULE:APP until SIGINT/SIGTERM."""
     app = common.load_app(args)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    podium_logging.configure(args.log_level, app=app)  # text, or JSON with PODIUM_LOG_FORMAT
+    if otel.wanted(args.otel):
+        try:
+            log.info("%s", otel.enable(app))
+        except RuntimeError as exc:
+            raise common.UsageError(str(exc)) from exc
     try:
         worker = _wait_for_store(app, args)
         common.console(stderr=True).print(

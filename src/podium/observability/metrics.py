@@ -1,8 +1,12 @@
 """Prometheus metrics: store-backed counts (the truth across processes) plus engine timings.
 
 Status counts, queue depth and worker leases are read from the store at scrape time, so they
-agree whichever process ran the work. Step durations, attempts, run outcomes and lease
-takeovers come from an engine interceptor and cover the runs of this process.
+agree whichever process ran the work. The `_total` counters count events, never current rows:
+a workflow row is never deleted, and `resume` moves a failed or cancelled outcome into
+`podium_workflow_attempts` in the transaction that clears it, so "current status + ended
+attempts" only grows, costs nothing on the hot path and is right across processes.
+Step durations, attempts, run outcomes and lease takeovers come from an engine
+interceptor and cover the runs of this process.
 """
 
 from __future__ import annotations
@@ -35,12 +39,14 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         """Yield the store-backed metric families."""
         view = browse.Browser(self._rt.store)
-        yield from _workflow_families(view.status_counts())
+        yield from _workflow_families(view.status_counts(), view.ended_attempts())
         yield from _queue_families(view.queues(time.time()), time.time())
         yield from _worker_families(view.leases(), self._rt.settings.lease_seconds)
 
 
-def _workflow_families(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
+def _workflow_families(
+    counts: list[tuple[str, str, int]], ended: list[tuple[str, str, int]]
+) -> Iterator[Metric]:
     by_status = GaugeMetricFamily(
         "podium_workflows",
         "Workflows in the store by name and status",
@@ -54,7 +60,12 @@ def _workflow_families(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
     )
     failed = CounterMetricFamily(
         "podium_workflows_failed",
-        "Workflows failed (a resumed one leaves this count), by name",
+        "Workflow failures (including attempts later resumed), by name",
+        labels=["workflow"],
+    )
+    cancelled = CounterMetricFamily(
+        "podium_workflows_cancelled",
+        "Workflow cancellations (including attempts later resumed), by name",
         labels=["workflow"],
     )
     totals: dict[str, dict[str, int]] = {}
@@ -62,11 +73,17 @@ def _workflow_families(counts: list[tuple[str, str, int]]) -> Iterator[Metric]:
         by_status.add_metric([workflow, status], n)
         totals.setdefault(workflow, {}).setdefault(status, 0)
         totals[workflow][status] += n
+    earlier: dict[str, dict[str, int]] = {}
+    for workflow, status, n in ended:
+        earlier.setdefault(workflow, {}).setdefault(status, 0)
+        earlier[workflow][status] += n
     for workflow, statuses in sorted(totals.items()):
+        before = earlier.get(workflow, {})
         started.add_metric([workflow], sum(statuses.values()))
         completed.add_metric([workflow], statuses.get("completed", 0))
-        failed.add_metric([workflow], statuses.get("failed", 0))
-    yield from (by_status, started, completed, failed)
+        failed.add_metric([workflow], statuses.get("failed", 0) + before.get("failed", 0))
+        cancelled.add_metric([workflow], statuses.get("cancelled", 0) + before.get("cancelled", 0))
+    yield from (by_status, started, completed, failed, cancelled)
 
 
 def _queue_families(rows: list[dict[str, object]], now: float) -> Iterator[Metric]:

@@ -496,12 +496,27 @@ def queues(_who: Reader, st: State) -> list[dict[str, Any]]:
 
 @router.get("/workers", response_model=list[models.WorkerInfo], tags=["operations"])
 def workers(_who: Reader, st: State) -> list[dict[str, Any]]:
-    """Workers holding leases now, with their last heartbeat (from the store)."""
+    """Live workers: their queues and workflows, leases held and last heartbeat (the store)."""
     lease = st.app.settings.lease_seconds
-    return [
-        {"worker": r["worker"], "running": r["running"], "heartbeat_at": r["lease_until"] - lease}
-        for r in st.browser.leases()
-    ]
+    found: dict[str, dict[str, Any]] = {
+        w.owner: {
+            "worker": w.owner,
+            "running": 0,
+            "heartbeat_at": w.beat_at,
+            "app": w.app,
+            "queues": list(w.queues),
+            "workflows": list(w.workflows),
+            "started_at": w.started_at,
+            "expires_at": w.expires_at,
+        }
+        for w in st.app.store.live_workers(st.now())
+    }
+    for r in st.browser.leases():
+        row = found.setdefault(
+            r["worker"], {"worker": r["worker"], "heartbeat_at": r["lease_until"] - lease}
+        )
+        row["running"] = int(r["running"])
+    return sorted(found.values(), key=lambda row: str(row["worker"]))
 
 
 @router.get("/whoami", response_model=models.Whoami, tags=["access"])

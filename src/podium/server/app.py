@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from podium.observability import metrics
 from podium.server import (
     api,
+    apidocs,
     breakers_api,
     dashboard,
     errors,
@@ -84,6 +85,10 @@ def _add_operations(server: FastAPI) -> None:
     @server.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
         return RedirectResponse("/dashboard", status_code=303)
+
+    @server.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(apidocs.page(server.openapi()))
 
     @server.get("/healthz", response_model=models.Health, tags=["operations"])
     def healthz(request: Request) -> dict[str, Any]:

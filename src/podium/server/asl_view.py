@@ -106,7 +106,8 @@ def _walk(st: ServerState, record: WorkflowRecord, machine: Mapping[str, Any]) -
         return trace.Path([], ended=False)
     events = st.app.store.load_history(record.id)
     value = args[0] if args else None
-    path = trace.walk(machine, value, events, execution=record.id, name=record.workflow)
+    now = None if record.status in _ENDED else st.now()
+    path = trace.walk(machine, value, events, execution=record.id, name=record.workflow, now=now)
     if record.status in _ENDED and not path.ended:
         # The walk stopped at an effect it cannot replay (a callback or a child execution):
         # the states after it are unknown, but the workflow is in none of them any more.

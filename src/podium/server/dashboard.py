@@ -14,13 +14,15 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from podium.server import api, asl_view, operations, render
-from podium.server.context import state
+from podium.server.context import ServerState, state
 from podium.server.models import Status, clean
 from podium.server.security import COOKIE, Principal, allows, authenticate
 from podium.store import browse
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 PAGE = 50
+CHILDREN = 100
+"""Children listed on a workflow's page (the rest are one link away)."""
 STATIC = {"podium.css": "text/css", "podium.js": "text/javascript"}
 
 
@@ -79,20 +81,35 @@ def workflows_page(
     status: Status | None = None,
     workflow: Annotated[str | None, Query(max_length=200)] = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
+    children: Annotated[str | None, Query(max_length=10)] = None,
+    parent: Annotated[str | None, Query(max_length=200)] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    """The workflow list with live status counts and filters."""
+    """The workflow list with live status counts and filters (top-level workflows by default)."""
     who = _viewer(request)
     if who is None:
         return _login_redirect()
     st = state(request)
-    where = browse.Filter(status=status, workflow=_clean(workflow), search=_clean(search))
+    parent_id = _clean(parent)
+    where = browse.Filter(
+        status=status,
+        workflow=_clean(workflow),
+        search=_clean(search),
+        top_level=not children and parent_id is None,
+        parent_id=parent_id,
+    )
     rows = st.browser.workflows(where, PAGE + 1, offset)
     view = render.ListView(
         rows=api.with_notes(st, rows[:PAGE]),
         counts=api.counts(st),
-        names=sorted(n for n in st.app.registry.workflows if not n.startswith(api.INTERNAL)),
-        filters={"status": status or "", "workflow": workflow or "", "search": search or ""},
+        names=workflow_names(st),
+        filters={
+            "status": status or "",
+            "workflow": workflow or "",
+            "search": search or "",
+            "children": "1" if children else "",
+            "parent": parent_id or "",
+        },
         offset=offset,
         more=len(rows) > PAGE,
         now=st.now(),
@@ -134,6 +151,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
         body = render.page("not found", render.not_found(workflow_id), who.actor, st.auth_enabled)
         return HTMLResponse(body, status_code=404)
     data = api.detail(st, record)
+    data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     inner = render.workflow_detail(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)
     inner += asl_view.section(st, record)
@@ -141,6 +159,12 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
         return HTMLResponse(inner)
     title = f"{record.workflow} {record.id}"
     return HTMLResponse(render.page(title, inner, who.actor, st.auth_enabled))
+
+
+def workflow_names(st: ServerState) -> list[str]:
+    """Every workflow name in the store or the served app (internal ones left out)."""
+    names = set(st.browser.workflow_names()) | set(st.app.registry.workflows)
+    return sorted(n for n in names if not n.startswith(api.INTERNAL))
 
 
 def _clean(value: str | None) -> str | None:

@@ -230,11 +230,16 @@ class QueueStats(BaseModel):
 
 
 class WorkerInfo(BaseModel):
-    """A worker that holds leases now, and its last heartbeat."""
+    """A live worker (registered and beating, or holding leases) and its last heartbeat."""
 
     worker: str
     running: int
     heartbeat_at: float
+    app: str | None = None
+    queues: list[str] = []
+    workflows: list[str] = []
+    started_at: float | None = None
+    expires_at: float | None = None
 
 
 class TokenRequest(_Strict):

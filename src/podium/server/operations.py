@@ -73,15 +73,18 @@ def queue_names(st: ServerState) -> list[str]:
 
 
 def _breakers(st: ServerState) -> list[BreakerView]:
+    """Breakers the served app declares plus every breaker in the store (any app's)."""
     app = st.app
+    stored = breakers.Breakers(app.store.connector).states()
+    declared = {b.name: b for b in app.breakers}
     return [
         BreakerView(
-            name=breaker.name,
-            state=app.breaker_state(breaker.name),
-            settings=dataclasses.asdict(breaker.policy),
-            recent=circuit.transitions(app.store, breaker.name)[-RECENT:],
+            name=name,
+            state=stored.get(name, circuit.CLOSED),
+            settings=dataclasses.asdict(declared[name].policy) if name in declared else {},
+            recent=circuit.transitions(app.store, name)[-RECENT:],
         )
-        for breaker in app.breakers
+        for name in sorted(set(stored) | set(declared))
     ]
 
 
@@ -147,7 +150,7 @@ def _transition(event: breakers.BreakerEvent) -> str:
 
 
 def _breaker(b: BreakerView) -> str:
-    settings = ", ".join(f"{k} {v}" for k, v in b.settings.items())
+    settings = ", ".join(f"{k} {v}" for k, v in b.settings.items()) or "declared by another app"
     moves = "".join(_transition(e) for e in reversed(b.recent))
     recent = f'<ul class="moves">{moves}</ul>' if moves else '<span class="muted">none</span>'
     return (
@@ -165,7 +168,7 @@ def _breakers_html(view: OpsView) -> str:
 
 
 def _when(moment: dt.datetime | None) -> str:
-    return "" if moment is None else escape(moment.isoformat(sep=" ", timespec="seconds"))
+    return "" if moment is None else render.iso(moment.timestamp())
 
 
 def _schedules(view: OpsView) -> str:

@@ -85,6 +85,11 @@ class ListView:
     now: float
 
 
+def link(workflow_id: str) -> str:
+    """The dashboard page of a workflow."""
+    return "/dashboard/workflows/" + urllib.parse.quote(workflow_id, safe="")
+
+
 def _link(filters: dict[str, str], **changes: Any) -> str:
     query = {k: v for k, v in {**filters, **changes}.items() if v not in ("", None, 0)}
     return "/dashboard" + ("?" + urllib.parse.urlencode(query) if query else "")
@@ -110,10 +115,20 @@ def _filters(view: ListView) -> str:
         f"<option{' selected' if n == view.filters['workflow'] else ''}>{escape(n)}</option>"
         for n in view.names
     )
+    checked = " checked" if view.filters.get("children") else ""
+    parent = ""
+    if view.filters.get("parent"):
+        parent = (
+            f'<input type="hidden" name="parent" value="{escape(view.filters["parent"])}">'
+            f'<span class="chip" id="parent-filter">children of '
+            f"<code>{escape(view.filters['parent'])}</code></span>"
+        )
     return f"""<form class="filters" method="get" action="/dashboard">
 <input type="hidden" name="status" value="{escape(view.filters["status"])}">
 <select name="workflow"><option value="">every workflow</option>{options}</select>
 <input name="search" placeholder="id contains…" value="{escape(view.filters["search"])}">
+<label><input type="checkbox" name="children" value="1" id="with-children"{checked}>
+child workflows too</label>{parent}
 <button>Filter</button></form>"""
 
 
@@ -122,12 +137,16 @@ def _row(row: dict[str, Any], now: float) -> str:
     took = (row["updated_at"] if ended else now) - row["created_at"]
     href = "/dashboard/workflows/" + urllib.parse.quote(row["id"], safe="")
     error = f'<span class="muted">{escape(row["error_type"] or "")}</span>'
+    parent = ""
+    if row.get("parent_id"):
+        up = "/dashboard/workflows/" + urllib.parse.quote(row["parent_id"], safe="")
+        parent = f' <a class="parent-link muted" href="{escape(up)}" title="parent">↑ parent</a>'
     if row.get("worker_note"):
         error += f' <span class="no-worker" title="{escape(row["worker_note"])}">no worker</span>'
     return (
         f'<tr class="wf" data-id="{escape(row["id"])}">'
         f'<td><a class="wf-link" href="{escape(href)}">'
-        f"{escape(row['id'])}</a></td><td>{escape(row['workflow'])}</td>"
+        f"{escape(row['id'])}</a>{parent}</td><td>{escape(row['workflow'])}</td>"
         f'<td><span class="badge {row["status"]}">{row["status"]}</span>'
         f"{_paused(row.get('paused_at'))} {error}</td>"
         f"<td>{escape(row['queue'])}</td><td>{iso(row['created_at'])}</td>"
@@ -238,6 +257,16 @@ def _timeline_row(
         if attempts > 1
         else ""
     )
+    if failed:
+        errors = "".join(
+            f"<li>attempt {a['attempt']} at {iso(a['started_at'])}: "
+            f"<b>{escape(a['error_type'])}</b>: {escape(a['error_message'])}</li>"
+            for a in failed
+        )
+        marks += (
+            f'<details class="failed-attempts"><summary class="error">{len(failed)} failed '
+            f"attempt{'s' if len(failed) > 1 else ''}</summary><ul>{errors}</ul></details>"
+        )
     label = "compensation" if cls == "compensation" else kind
     return (
         f'<div class="tl-row {escape(cls)} {escape(event["status"])}" data-step="{escape(name)}">'
@@ -246,6 +275,26 @@ def _timeline_row(
         f'{escape(event["status"])}</span> {marks}<span class="muted">{seconds(took)}</span></div>'
         f'<div class="tl-track">{"".join(bars)}</div></div>'
     )
+
+
+def _timer_state(event: dict[str, Any], now: float) -> dict[str, Any]:
+    """A timer row says "fired" once its moment has passed (its history row keeps "scheduled")."""
+    fire_at = event.get("finished_at")
+    if event["kind"] == "sleep" and event["status"] == "scheduled" and fire_at is not None:
+        if fire_at <= now:
+            return {**event, "status": "fired"}
+    return event
+
+
+def call_input(value: Any) -> Any:
+    """A workflow's input as the caller passed it: one argument alone, without the wrapper."""
+    if isinstance(value, dict) and set(value) == {"args", "kwargs"}:
+        args, kwargs = value["args"], value["kwargs"]
+        if isinstance(args, list) and not kwargs:
+            return args[0] if len(args) == 1 else args
+        if isinstance(kwargs, dict) and not args:
+            return kwargs
+    return value
 
 
 def timeline(data: dict[str, Any], now: float) -> str:
@@ -271,6 +320,7 @@ def timeline(data: dict[str, Any], now: float) -> str:
                     "finished_at": None,
                 }
             )
+    events = [_timer_state(e, now) for e in events]
     events.sort(key=lambda e: e["seq"])
     if not events:
         return '<p class="muted" id="timeline">No steps yet.</p>'
@@ -308,6 +358,31 @@ def _workflow_attempts(attempts: list[dict[str, Any]]) -> str:
     )
 
 
+def _children(data: dict[str, Any]) -> str:
+    """The child workflows (fan-out steps, child workflows), each a link to its page."""
+    children = data.get("children") or []
+    if not children:
+        return ""
+    shown = children[:100]
+    rows = "".join(
+        f'<tr class="child"><td><a class="child-link" href="{escape(link(c["id"]))}">'
+        f"{escape(c['id'])}</a></td><td>{escape(c['workflow'])}</td>"
+        f'<td><span class="badge {escape(c["status"])}">{escape(c["status"])}</span></td>'
+        f"<td>{seconds(max(0.0, c['updated_at'] - c['created_at']))}</td></tr>"
+        for c in shown
+    )
+    everything = "/dashboard?" + urllib.parse.urlencode({"parent": data["id"]})
+    more = (
+        f'<p><a href="{escape(everything)}">all children →</a></p>' if len(children) > 100 else ""
+    )
+    return (
+        '<section class="children" id="children"><h2>Children</h2>'
+        '<div class="scroll"><table class="workflows"><thead><tr><th>id</th><th>workflow</th>'
+        f"<th>status</th><th>duration</th></tr></thead><tbody>{rows}</tbody></table></div>"
+        f"{more}</section>"
+    )
+
+
 def workflow_detail(data: dict[str, Any], now: float) -> str:
     """The live part of a workflow page."""
     live = "0" if data["status"] in TERMINAL else "1"
@@ -332,11 +407,18 @@ def workflow_detail(data: dict[str, Any], now: float) -> str:
             ("lease", data["lease_owner"] or "—"),
         )
     )
+    if data.get("parent_id"):
+        facts += (
+            f'<dt>parent</dt><dd><a id="parent-link" href="{escape(link(data["parent_id"]))}">'
+            f"{escape(data['parent_id'])}</a></dd>"
+        )
+    inputs = _pretty(call_input(data["input"]))
     paused = _paused(data.get("paused_at"), "wf-paused")
+    below = f"{_search(data.get('search') or {})}{timeline(data, now)}{error}{_children(data)}"
     return f"""<div data-live="{live}"><p><a href="/dashboard">← workflows</a></p>
 <h1><span class="wf-name">{escape(data["workflow"])}</span>
 <code id="wf-id">{escape(data["id"])}</code>
 <span class="badge {data["status"]}" id="wf-status">{data["status"]}</span>{paused}</h1>
-<dl class="facts">{facts}</dl>{_search(data.get("search") or {})}{timeline(data, now)}{error}
-<section class="io"><div><h2>Input</h2><pre id="input">{_pretty(data["input"])}</pre></div>
+<dl class="facts">{facts}</dl>{below}
+<section class="io"><div><h2>Input</h2><pre id="input">{inputs}</pre></div>
 <div><h2>Output</h2><pre id="output">{_pretty(data["output"])}</pre></div></section></div>"""

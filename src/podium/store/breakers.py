@@ -80,6 +80,10 @@ class Breakers:
             int(row["successes"]),
         )
 
+    def states(self) -> dict[str, str]:
+        """Every breaker the store knows (whatever app declared it) and its state."""
+        return {str(r["name"]): str(r["state"]) for r in self._c.query(self._q["names"], {})}
+
     def create(self, name: str, now: float) -> None:
         """Create `name` closed (generation 0) unless it exists; safe to race."""
         self._c.execute(self._q["create"], {"name": name, "now": now})

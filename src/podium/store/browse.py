@@ -19,6 +19,10 @@ class Filter:
     created_before: float | None = None
     search: str | None = None
     """A case-insensitive substring of the workflow id."""
+    top_level: bool = False
+    """Only workflows without a parent (hides fan-out and child workflows)."""
+    parent_id: str | None = None
+    """Only the children of this workflow."""
 
 
 class Browser:
@@ -30,13 +34,27 @@ class Browser:
 
     def workflows(self, where: Filter, limit: int, offset: int) -> list[dict[str, Any]]:
         """Matching workflows (without payloads), newest first."""
-        params = {**dataclasses.asdict(where), "limit": limit, "offset": offset}
+        params = {
+            **dataclasses.asdict(where),
+            "top_level": 1 if where.top_level else 0,
+            "limit": limit,
+            "offset": offset,
+        }
         return self._c.query(self._q["list_workflows"], params)
 
     def status_counts(self) -> list[tuple[str, str, int]]:
         """(workflow name, status, count) for every pair present."""
         rows = self._c.query(self._q["status_counts"], {})
         return [(r["workflow"], r["status"], int(r["n"])) for r in rows]
+
+    def ended_attempts(self) -> list[tuple[str, str, int]]:
+        """(workflow name, status, count) of the earlier attempts of resumed workflows."""
+        rows = self._c.query(self._q["ended_attempts"], {})
+        return [(r["workflow"], r["status"], int(r["n"])) for r in rows]
+
+    def workflow_names(self) -> list[str]:
+        """Every workflow name present in the store, whatever app wrote it."""
+        return [str(r["workflow"]) for r in self._c.query(self._q["workflow_names"], {})]
 
     def queues(self, now: float) -> list[dict[str, Any]]:
         """Per queue: pending, running, waiting, ready now, and the oldest ready time."""

@@ -5,6 +5,9 @@
 -- name: get
 SELECT state, generation, since, trials, successes FROM podium_breakers WHERE name = :name;
 
+-- name: names
+SELECT name, state FROM podium_breakers ORDER BY name;
+
 -- name: create
 INSERT INTO podium_breakers (name, state, generation, since, trials, successes)
 VALUES (:name, 'closed', 0, :now, 0, 0)

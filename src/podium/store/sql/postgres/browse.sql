@@ -15,6 +15,8 @@ WHERE (:status::text IS NULL OR status = :status::text)
   AND (:created_before::double precision IS NULL
        OR created_at < :created_before::double precision)
   AND (:search::text IS NULL OR strpos(lower(id), lower(:search::text)) > 0)
+  AND (:top_level::integer = 0 OR parent_id IS NULL)
+  AND (:parent_id::text IS NULL OR parent_id = :parent_id::text)
 ORDER BY created_at DESC, id DESC
 LIMIT :limit OFFSET :offset;
 

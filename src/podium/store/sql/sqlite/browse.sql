@@ -13,6 +13,8 @@ WHERE (:status IS NULL OR status = :status)
   AND (:created_after IS NULL OR created_at >= :created_after)
   AND (:created_before IS NULL OR created_at < :created_before)
   AND (:search IS NULL OR instr(lower(id), lower(:search)) > 0)
+  AND (:top_level = 0 OR parent_id IS NULL)
+  AND (:parent_id IS NULL OR parent_id = :parent_id)
 ORDER BY created_at DESC, id DESC
 LIMIT :limit OFFSET :offset;
 
