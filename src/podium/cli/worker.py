@@ -72,14 +72,15 @@ def _wait_for_store(app: App, args: argparse.Namespace) -> Worker:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Serve MODULE:APP until SIGINT/SIGTERM."""
     app = common.load_app(args)
-    podium_logging.configure(args.log_level, app=app)  # text, or JSON with PODIUM_LOG_FORMAT
-    if otel.wanted(args.otel):
-        try:
-            log.info("%s", otel.enable(app))
-        except RuntimeError as exc:
-            raise common.UsageError(str(exc)) from exc
+    podium_logging.configure(args.log_level)  # text, or JSON with PODIUM_LOG_FORMAT
     try:
-        worker = _wait_for_store(app, args)
+        worker = _wait_for_store(app, args)  # the app's store opens here, maybe after waiting
+        podium_logging.configure(args.log_level, app=app)  # now with each run's fields
+        if otel.wanted(args.otel):
+            try:
+                log.info("%s", otel.enable(app))
+            except RuntimeError as exc:
+                raise common.UsageError(str(exc)) from exc
         common.console(stderr=True).print(
             f"podium worker: app [bold]{common.escape(app.name)}[/], "
             f"queues {common.escape(','.join(worker.queues))}, "
