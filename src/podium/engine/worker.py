@@ -206,7 +206,11 @@ class Worker:
             claims = self._claim(free)
             for claim in claims:
                 self._launch(claim)
-            if not claims:
+            if len(claims) < free:
+                # The store had no more ready work when it was asked: claiming again at once
+                # would only find nothing. Work that arrives meanwhile has set the signal, so
+                # this returns at once then; slots freed by queue limits are refilled by the
+                # runners, which claim their next workflow themselves.
                 rt.notifier.wait_for_work(rt.settings.poll_interval)
 
     def _wait_for_slot(self) -> None:
