@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from podium import definitions, errors, workflow
+from podium import definitions, errors, registry, workflow
 from podium.observability import tracing
 from podium.server import models
 from podium.server.context import ServerState, state
@@ -26,7 +26,7 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 State = Annotated[ServerState, Depends(state)]
 WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The workflow id")]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
-INTERNAL = "podium."
+INTERNAL = registry.INTERNAL_PREFIX
 """Workflows the engine registers for itself (e.g. a step run as a child workflow)."""
 START_OPTIONS = frozenset(
     {"id", "queue", "priority", "delay", "key", "timeout", "search", "debounce"}
@@ -169,7 +169,7 @@ def start_workflow(
     """Start a workflow by name; the same id again returns the existing one (200)."""
     app = st.app
     definition = app.registry.workflows.get(body.workflow)
-    if definition is None:
+    if definition is None or registry.is_internal(body.workflow):
         raise ApiError(
             404, f"no workflow named {body.workflow!r} is registered", "unknown_workflow"
         )
