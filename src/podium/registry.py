@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from podium import definitions, errors
+from podium import definitions, errors, serialization
 
 D = TypeVar("D", bound=definitions.Definition)
 
@@ -28,10 +28,12 @@ class Registry:
     def add_workflow(self, definition: definitions.Workflow) -> None:
         """Register a workflow definition under its unique name."""
         _add(self.workflows, "workflow", definition)
+        serialization.declare_hints(definition.fn)
 
     def add_step(self, definition: definitions.Step) -> None:
         """Register a step definition under its unique name."""
         _add(self.steps, "step", definition)
+        serialization.declare_hints(definition.fn)
 
     def workflow(self, name: str) -> definitions.Workflow:
         """Return the workflow called `name`; ConfigurationError lists the known ones."""
