@@ -469,6 +469,7 @@ class App:
             owner=f"workflow {definition.name!r}",
             names=definition.parameter_names(),
             limit=self.settings.max_payload_bytes,
+            checked=True,
         )
         timeout = options.timeout if options.timeout is not None else definition.options.timeout
         ready_at = now + arguments.seconds(options.delay, "delay")

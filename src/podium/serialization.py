@@ -118,6 +118,59 @@ def _is_pydantic(cls: type) -> bool:
     return pydantic is not None and issubclass(cls, pydantic.BaseModel)
 
 
+MAX_DEPTH = 100
+"""How deeply values entering podium (starts, HTTP, CloudEvents, messages) may nest."""
+
+
+def check(value: Any, what: str = "value") -> None:
+    """Refuse what could be stored but not read back.
+
+    That is nesting over MAX_DEPTH, and text (values or keys) holding NUL or a lone
+    surrogate. Run at the boundaries (starts, messages, events), not on every checkpoint.
+    """
+    problem = _problem(value, 0)
+    if problem is not None:
+        raise errors.SerializationError(f"{what} {problem}")
+
+
+def _problem(value: Any, depth: int) -> str | None:
+    kind = type(value)
+    if kind is str:
+        return _text_problem(value)
+    if kind is int or kind is float or kind is bool or value is None:
+        return None
+    if depth >= MAX_DEPTH:
+        return f"is nested more than {MAX_DEPTH} deep"
+    if kind is dict or kind is list or kind is tuple:
+        items = value.items() if kind is dict else enumerate(value)
+        for key, item in items:
+            found = (_text_problem(key) if type(key) is str else None) or _problem(item, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return _problem(fields, depth + 1)
+    if isinstance(value, str):  # str subclasses
+        return _text_problem(str(value))
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and _is_pydantic(type(value)):
+        return _problem(dump(mode="python"), depth + 1)
+    return None
+
+
+def _text_problem(text: str) -> str | None:
+    if text.isascii():
+        return "holds a NUL character (\\x00)" if "\x00" in text else None
+    if "\x00" in text:
+        return "holds a NUL character (\\x00)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate, which is not text (it cannot be stored as UTF-8)"
+    return None
+
+
 def _escaped(value: Any) -> Any:
     """`value` with every user dict holding a tag key stored as a `dict` tag of pairs."""
     kind = type(value)
@@ -210,8 +263,15 @@ def _scalar_text(value: Any) -> str | None:
 _encode_str = json.encoder.encode_basestring_ascii
 
 
-def dumps(value: Any, *, what: str = "value", limit: int | None = None) -> str:
-    """Serialize `value` to JSON text; SerializationError names `what` and the offending type."""
+def dumps(
+    value: Any, *, what: str = "value", limit: int | None = None, checked: bool = False
+) -> str:
+    """Serialize `value` to JSON text; SerializationError names `what` and the offending type.
+
+    `checked=True` (at the boundaries: starts, messages, events) first runs `check`.
+    """
+    if checked:
+        check(value, what)
     try:
         text = _scalar_text(value)
         if text is None:
@@ -259,6 +319,7 @@ def dumps_call(
     owner: str,
     names: Sequence[str] = (),
     limit: int | None = None,
+    checked: bool = False,
 ) -> str:
     """Serialize a call's arguments as `{"args": [...], "kwargs": {...}}`.
 
@@ -267,14 +328,17 @@ def dumps_call(
     """
     try:
         return dumps(
-            {"args": list(args), "kwargs": kwargs}, what=f"arguments of {owner}", limit=limit
+            {"args": list(args), "kwargs": kwargs},
+            what=f"arguments of {owner}",
+            limit=limit,
+            checked=checked,
         )
     except errors.SerializationError:
         for index, arg in enumerate(args):
             label = names[index] if index < len(names) else f"#{index}"
-            dumps(arg, what=f"argument {label!r} of {owner}")
+            dumps(arg, what=f"argument {label!r} of {owner}", checked=checked)
         for key, arg in kwargs.items():
-            dumps(arg, what=f"argument {key!r} of {owner}")
+            dumps(arg, what=f"argument {key!r} of {owner}", checked=checked)
         raise
 
 

@@ -48,3 +48,72 @@ def test_internal_names_cannot_be_started_from_the_cli(tmp_path: Path, capsys):
     assert "no workflow named 'podium.step:charge'" in err
     assert "podium.step:reserve" not in err
     assert json.dumps(err).count("\\n") <= 1
+
+
+# -- 3: nothing stored that cannot be read back ------------------------------------------------
+
+
+def _nested(depth: int) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+HOSTILE_INPUTS = [
+    _nested(300),
+    {"a": "lone \udc80 surrogate"},
+    {"lone \ud800 key": 1},
+    "NUL \x00 inside",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE_INPUTS)
+def test_unreadable_inputs_are_refused_at_start(app, value):
+    with pytest.raises(podium.SerializationError):
+        app.start("checkout", value)
+    assert app.list() == []
+
+
+def test_inputs_at_the_depth_limit_are_stored_and_read_back(client, as_scope, app):
+    response = _start(client, as_scope("write"), workflow="checkout", input=_nested(95))
+    assert response.status_code == 201, response.text
+    got = client.get(f"{START}/{response.json()['id']}", headers=as_scope("read"))
+    assert got.status_code == 200
+
+
+@pytest.mark.parametrize("depth", [300, 900, 10_000])
+def test_deep_inputs_over_http_are_400_and_write_nothing(client, as_scope, app, depth):
+    body = '{"workflow": "checkout", "input": ' + "[" * depth + "]" * depth + "}"
+    headers = {**as_scope("write"), "Content-Type": "application/json"}
+    response = client.post(START, content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert app.list() == []
+
+
+@pytest.mark.parametrize("text", ['"\\udc80"', '"a\\u0000b"', '{"\\ud800": 1}'])
+def test_bad_text_over_http_is_4xx_and_writes_nothing(client, as_scope, app, text):
+    body = '{"workflow": "checkout", "input": ' + text + "}"
+    headers = {**as_scope("write"), "Content-Type": "application/json"}
+    response = client.post(START, content=body, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+    assert app.list() == []
+
+
+@pytest.mark.parametrize("depth", [900, 10_000])
+def test_deep_cloudevents_are_400_and_store_nothing(client, as_scope, app, depth):
+    data = "[" * depth + "]" * depth
+    body = '{"specversion": "1.0", "id": "e1", "source": "s", "type": "t", "data": ' + data + "}"
+    headers = {**as_scope("write"), "Content-Type": "application/cloudevents+json"}
+    response = client.post("/events", content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert app.store.get_event("s:e1") is None if hasattr(app.store, "get_event") else True
+
+
+@pytest.mark.parametrize("value", HOSTILE_INPUTS)
+def test_unreadable_messages_and_events_are_refused(app, value):
+    handle = app.start("wait_long", 60)
+    with pytest.raises(podium.SerializationError):
+        app.publish("topic", value)
+    with pytest.raises(podium.SerializationError):
+        handle.send("topic", value)

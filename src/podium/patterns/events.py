@@ -137,7 +137,10 @@ def publish(
     key = optional_name(key, "key")
     event_id = optional_name(id, "id")
     data = serialization.dumps(
-        payload, what=f"payload of event {topic!r}", limit=rt.settings.max_payload_bytes
+        payload,
+        what=f"payload of event {topic!r}",
+        limit=rt.settings.max_payload_bytes,
+        checked=True,
     )
     run = in_workflow(rt)
     if run is not None:

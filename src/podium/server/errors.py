@@ -91,6 +91,10 @@ def install(api: FastAPI) -> None:
         # caller's mistake, with a message that names it, never a 500.
         return response(400, str(exc))
 
+    async def too_deep(_request: Request, _exc: Exception) -> JSONResponse:
+        # json.loads (or validation) of a body nested thousands deep: the caller's mistake.
+        return response(400, "the request body is nested too deeply")
+
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return response(500, "internal error; see the server log")
@@ -100,4 +104,5 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(HTTPException, http_error)
     api.add_exception_handler(podium_errors.ConfigurationError, bad_input)
     api.add_exception_handler(podium_errors.SerializationError, bad_input)
+    api.add_exception_handler(RecursionError, too_deep)
     api.add_exception_handler(Exception, crash)
