@@ -136,7 +136,7 @@ def check(value: Any, what: str = "value") -> None:
 def _problem(value: Any, depth: int) -> str | None:
     kind = type(value)
     if kind is str:
-        return _text_problem(value)
+        return text_problem(value)
     if kind is int or kind is float or kind is bool or value is None:
         return None
     if depth >= MAX_DEPTH:
@@ -144,7 +144,7 @@ def _problem(value: Any, depth: int) -> str | None:
     if kind is dict or kind is list or kind is tuple:
         items = value.items() if kind is dict else enumerate(value)
         for key, item in items:
-            found = (_text_problem(key) if type(key) is str else None) or _problem(item, depth + 1)
+            found = (text_problem(key) if type(key) is str else None) or _problem(item, depth + 1)
             if found is not None:
                 return found
         return None
@@ -152,14 +152,15 @@ def _problem(value: Any, depth: int) -> str | None:
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         return _problem(fields, depth + 1)
     if isinstance(value, str):  # str subclasses
-        return _text_problem(str(value))
+        return text_problem(str(value))
     dump = getattr(value, "model_dump", None)
     if callable(dump) and _is_pydantic(type(value)):
         return _problem(dump(mode="python"), depth + 1)
     return None
 
 
-def _text_problem(text: str) -> str | None:
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be stored and read back as text (NUL, a lone surrogate), or None."""
     if text.isascii():
         return "holds a NUL character (\\x00)" if "\x00" in text else None
     if "\x00" in text:
