@@ -117,3 +117,31 @@ def test_unreadable_messages_and_events_are_refused(app, value):
         app.publish("topic", value)
     with pytest.raises(podium.SerializationError):
         handle.send("topic", value)
+
+
+# -- 8: the CLI prints one clear line and exits 2 ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1" * 5000, "[" * 30_000 + "]" * 30_000, "[" * 200 + "]" * 200, '"\\u0000"', '"\\udc80"'],
+    ids=["5000 digits", "30000 deep", "200 deep", "NUL", "surrogate"],
+)
+def test_cli_hostile_input_is_one_line_exit_2(tmp_path: Path, capsys, text):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    code = cli.main(
+        ["start", "tests.server.serverapp:app", "checkout", "--input", text, "--database-url", url]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("error:") and "Traceback" not in err
+    assert len(err) < 1000
+
+
+def test_cli_corrupt_sqlite_file_is_one_line_exit_2(tmp_path: Path, capsys):
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not a database" * 100)
+    code = cli.main(["ls", "--database-url", f"sqlite:///{path}"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err.startswith("error:") and "Traceback" not in err and "\n" not in err
