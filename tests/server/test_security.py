@@ -145,3 +145,48 @@ def test_cli_corrupt_sqlite_file_is_one_line_exit_2(tmp_path: Path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2
     assert err.startswith("error:") and "Traceback" not in err and "\n" not in err
+
+
+# -- 6: tokens expire; the last admin token stays ---------------------------------------------
+
+
+def test_expired_tokens_are_refused(client, app):
+    import time
+
+    from podium.store import auth
+
+    store = auth.AuthStore(app.store)
+    now = time.time()
+    _, soon = store.create_token("soon", ["read"], now, expires_at=now + 3600)
+    _, past = store.create_token("past", ["read"], now - 10, expires_at=now - 1)
+    ok = client.get(START, headers={"Authorization": f"Bearer {soon}"})
+    assert ok.status_code == 200
+    gone = client.get(START, headers={"Authorization": f"Bearer {past}"})
+    assert gone.status_code == 401
+    with pytest.raises(podium.ConfigurationError):
+        store.create_token("bad", ["read"], now, expires_at=now - 5)
+
+
+def test_tokens_created_over_http_can_expire(client, as_scope):
+    body = {"name": "ci", "scopes": ["read"], "expires_in": 60}
+    made = client.post("/api/v1/tokens", json=body, headers=as_scope("admin"))
+    assert made.status_code == 201, made.text
+    assert made.json()["expires_at"] is not None
+    bad = client.post("/api/v1/tokens", json={**body, "expires_in": -1}, headers=as_scope("admin"))
+    assert bad.status_code == 400
+
+
+def test_the_last_admin_token_cannot_be_revoked(client, app, tokens, as_scope):
+    from podium.store import auth
+
+    store = auth.AuthStore(app.store)
+    admin_id = next(t.id for t in store.list_tokens() if "admin" in t.scopes)
+    refused = client.delete(f"/api/v1/tokens/{admin_id}", headers=as_scope("admin"))
+    assert refused.status_code == 409, refused.text
+    info = store.get_token(admin_id)
+    assert info is not None and info.revoked_at is None
+    made = client.post(
+        "/api/v1/tokens", json={"name": "a2", "scopes": ["admin"]}, headers=as_scope("admin")
+    )
+    assert made.status_code == 201
+    assert client.delete(f"/api/v1/tokens/{admin_id}", headers=as_scope("admin")).status_code == 200

@@ -500,7 +500,9 @@ def list_tokens(_who: Admin, st: State) -> list[dict[str, Any]]:
 @router.post("/tokens", response_model=models.NewToken, status_code=201, tags=["access"])
 def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, Any]:
     """Create a token; its secret is in this response only (admin; audited)."""
-    info, token = st.tokens.create_token(body.name, list(body.scopes), st.now())
+    now = st.now()
+    expires = None if body.expires_in is None else now + body.expires_in
+    info, token = st.tokens.create_token(body.name, list(body.scopes), now, expires)
     st.tokens.audit(who.actor, "token.create", info.id, {"scopes": list(info.scopes)}, st.now())
     return {**_token(info), "token": token}
 
@@ -509,14 +511,18 @@ def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, 
     "/tokens/{token_id}",
     response_model=models.Token,
     tags=["access"],
-    responses=documented(404),
+    responses=documented(404, 409),
 )
 def revoke_token(
     token_id: Annotated[str, Path(min_length=1, max_length=100)], who: Admin, st: State
 ) -> dict[str, Any]:
     """Revoke a token at once (admin; audited)."""
     key = _text(token_id, "the token id") or ""
-    if not st.tokens.revoke(key, st.now()):
+    try:
+        revoked = st.tokens.revoke(key, st.now())
+    except errors.ConfigurationError as exc:
+        raise ApiError(409, str(exc), "last_admin") from None
+    if not revoked:
         raise ApiError(404, f"no active token has the id {token_id!r}", "unknown_token")
     st.tokens.audit(who.actor, "token.revoke", key, None, st.now())
     info = st.tokens.get_token(key)
@@ -531,6 +537,7 @@ def _token(info: Any) -> dict[str, Any]:
         "scopes": list(info.scopes),
         "created_at": info.created_at,
         "revoked_at": info.revoked_at,
+        "expires_at": info.expires_at,
     }
 
 

@@ -240,6 +240,7 @@ class TokenRequest(_Strict):
 
     name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean)]
     scopes: list[Scope] = Field(min_length=1, max_length=3)
+    expires_in: float | None = Field(default=None, gt=0, le=10 * 365 * 86400, allow_inf_nan=False)
 
 
 class Token(BaseModel):
@@ -250,6 +251,7 @@ class Token(BaseModel):
     scopes: list[str]
     created_at: float
     revoked_at: float | None
+    expires_at: float | None = None
 
 
 class NewToken(Token):

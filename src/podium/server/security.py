@@ -33,7 +33,7 @@ def authenticate(st: ServerState, token: str | None) -> Principal | None:
         return ANONYMOUS
     if not token:
         return None
-    info = st.tokens.verify(token)
+    info = st.tokens.verify(token, st.now())
     if info is None:
         return None
     return Principal(f"token:{info.id}:{info.name}", info.scopes)
