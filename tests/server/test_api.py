@@ -246,7 +246,7 @@ def test_no_auth_mode_needs_no_token(app):
 
     from podium.server import create_app
 
-    with TestClient(create_app(app, auth=False)) as open_client:
+    with TestClient(create_app(app, auth=False), base_url="http://127.0.0.1:8000") as open_client:
         assert open_client.get(START).status_code == 200
         assert open_client.get("/api/v1/whoami").json()["actor"] == "no-auth"
 

@@ -190,3 +190,46 @@ def test_the_last_admin_token_cannot_be_revoked(client, app, tokens, as_scope):
     )
     assert made.status_code == 201
     assert client.delete(f"/api/v1/tokens/{admin_id}", headers=as_scope("admin")).status_code == 200
+
+
+# -- 5: the browser's threats ------------------------------------------------------------------
+
+
+@pytest.fixture
+def open_client(app):
+    from fastapi.testclient import TestClient
+
+    from podium.server import create_app
+
+    with TestClient(create_app(app, auth=False), base_url="http://127.0.0.1:8000") as c:
+        yield c
+
+
+def test_cross_site_posts_are_refused_without_auth(open_client, app):
+    handle = app.start("wait_long", 60)
+    url = f"{START}/{handle.id}/cancel"
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ):
+        response = open_client.post(url, headers=headers)
+        assert response.status_code == 403, headers
+    assert app.get(handle.id).status() == "pending"
+    same = open_client.post(url, headers={"Origin": "http://127.0.0.1:8000"})
+    assert same.status_code == 200, same.text
+
+
+def test_foreign_hosts_are_refused_without_auth(open_client):
+    assert open_client.get(START, headers={"Host": "evil.example"}).status_code == 403
+    assert open_client.get(START, headers={"Host": "localhost:8000"}).status_code == 200
+
+
+def test_security_headers_on_every_response(client, open_client, as_scope):
+    for response in (
+        client.get(START, headers=as_scope("read")),
+        client.get("/nope"),
+        open_client.get("/dashboard"),
+    ):
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"

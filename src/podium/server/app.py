@@ -14,6 +14,7 @@ from podium.server import (
     dashboard,
     errors,
     events_api,
+    guard,
     limits,
     machines_api,
     models,
@@ -70,6 +71,7 @@ def create_app(
     server.include_router(dashboard.router)
     _add_operations(server)
     server.add_middleware(limits.BodyLimit, max_body=max_body)
+    server.add_middleware(guard.Guard, check_origin=not auth)
     server.openapi = _openapi(server)  # type: ignore[method-assign]
     return server
 
