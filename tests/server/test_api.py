@@ -285,7 +285,7 @@ def test_resume_keeps_every_attempt_in_the_api_and_the_dashboard(
         app.run(flaky_once, id="fl-1")
     broken["yes"] = False
     assert client.post(f"{START}/fl-1/resume", headers=as_scope("admin")).status_code == 200
-    detail = client.get(f"{START}/fl-1", headers=as_scope("read")).json()
+    detail = client.get(f"{START}/fl-1", headers=as_scope("admin")).json()
     attempts = detail["workflow_attempts"]
     assert [(a["attempt"], a["status"], a["error_type"]) for a in attempts] == [
         (1, "failed", "RuntimeError"),

@@ -233,3 +233,29 @@ def test_security_headers_on_every_response(client, open_client, as_scope):
     ):
         assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+# -- 9: HTTP details ---------------------------------------------------------------------------
+
+
+def test_405_names_the_allowed_methods(client, as_scope):
+    response = client.put(START, headers=as_scope("admin"))
+    assert response.status_code == 405
+    assert "POST" in response.headers["allow"] and "GET" in response.headers["allow"]
+
+
+def test_tracebacks_only_for_the_traceback_scope(client, app, as_scope, wait_until):
+    from podium.store import auth
+
+    handle = app.start("checkout", {"id": "t1", "fail": True})
+    with app.worker():
+        wait_until(lambda: handle.status() == "failed")
+    url = f"{START}/{handle.id}"
+    read = client.get(url, headers=as_scope("read")).json()
+    assert read["error"]["message"] and read["error"]["traceback"] is None
+    rows = read["attempts"] + read["workflow_attempts"]
+    assert all(v is None for row in rows for k, v in row.items() if "traceback" in k)
+    assert client.get(url, headers=as_scope("admin")).json()["error"]["traceback"]
+    _, token = auth.AuthStore(app.store).create_token("dbg", ["read", "traceback"], 0.0)
+    shown = client.get(url, headers={"Authorization": f"Bearer {token}"}).json()
+    assert shown["error"]["traceback"]

@@ -14,7 +14,7 @@ from podium.server import models
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import clean
-from podium.server.security import Principal, require
+from podium.server.security import Principal, allows, require
 from podium.store import base, browse, children
 from podium.store import search as search_store
 from podium.types import TERMINAL_STATUSES
@@ -255,13 +255,18 @@ def _start(
     tags=["workflows"],
     responses=documented(404),
 )
-def get_workflow(workflow_id: WorkflowId, _who: Reader, st: State) -> dict[str, Any]:
-    """One workflow with its input, output or error, step history and failed attempts."""
+def get_workflow(workflow_id: WorkflowId, who: Reader, st: State) -> dict[str, Any]:
+    """One workflow with its input, output or error, step history and failed attempts.
+
+    Error tracebacks only for tokens with the `traceback` scope (or admin).
+    """
     record = _existing(st, workflow_id)
-    return detail(st, record)
+    return detail(st, record, tracebacks=allows(who, "traceback"))
 
 
-def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
+def detail(
+    st: ServerState, record: base.WorkflowRecord, *, tracebacks: bool = True
+) -> dict[str, Any]:
     """The WorkflowDetail body of `record` (also used by the dashboard)."""
     store = st.app.store
     history = [
@@ -271,13 +276,16 @@ def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
     attempts = [_fields(a) for a in store.load_attempts(record.id)]
     runs = store.load_workflow_attempts(record.id)
     workflow_attempts = [{k: v for k, v in _fields(a).items() if k != "workflow_id"} for a in runs]
+    if not tracebacks:
+        attempts = [_without_tracebacks(a) for a in attempts]
+        workflow_attempts = [_without_tracebacks(a) for a in workflow_attempts]
     note = base.worker_note(record, store.live_workers(st.now()), st.now())
     error = None
     if record.error_type or record.error_message:
         error = {
             "type": record.error_type,
             "message": record.error_message,
-            "traceback": record.error_traceback,
+            "traceback": record.error_traceback if tracebacks else None,
         }
     return {
         **summary(record),
@@ -292,6 +300,10 @@ def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
         "worker_note": note,
         "search": search_store.for_store(store).get(record.id),
     }
+
+
+def _without_tracebacks(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: None if "traceback" in k else v for k, v in row.items()}
 
 
 def summary(record: base.WorkflowRecord) -> dict[str, Any]:

@@ -133,7 +133,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     if record is None:
         body = render.page("not found", render.not_found(workflow_id), who.actor, st.auth_enabled)
         return HTMLResponse(body, status_code=404)
-    data = api.detail(st, record)
+    data = api.detail(st, record, tracebacks=allows(who, "traceback"))
     inner = render.workflow_detail(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)
     inner += asl_view.section(st, record)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from podium import errors as podium_errors
 
@@ -70,6 +71,18 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _allowed(request: Request) -> list[str]:
+    """The methods some route serves on the request's path."""
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
+
+
 def install(api: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
@@ -84,7 +97,10 @@ def install(api: FastAPI) -> None:
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        return response(exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method some route serves on this path
+            headers["Allow"] = ", ".join(_allowed(_request)) or headers.get("Allow", "")
+        return response(exc.status_code, str(exc.detail), **headers)
 
     async def bad_input(_request: Request, exc: Exception) -> JSONResponse:
         # A podium check refused a value the request carried (a name, a payload): the

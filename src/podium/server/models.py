@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 Status = Literal["pending", "running", "waiting", "completed", "failed", "cancelled"]
-Scope = Literal["read", "write", "admin"]
+Scope = Literal["read", "write", "admin", "traceback"]
 
 
 def clean(value: str) -> str:
@@ -239,7 +239,7 @@ class TokenRequest(_Strict):
     """Create an API token."""
 
     name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean)]
-    scopes: list[Scope] = Field(min_length=1, max_length=3)
+    scopes: list[Scope] = Field(min_length=1, max_length=4)
     expires_in: float | None = Field(default=None, gt=0, le=10 * 365 * 86400, allow_inf_nan=False)
 
 

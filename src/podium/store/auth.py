@@ -23,6 +23,8 @@ from podium import errors
 from podium.store import base, queries
 
 SCOPES = ("read", "write", "admin")
+EXTRA_SCOPES = ("traceback",)
+"""Scopes outside the ranking: `traceback` lets a token see error tracebacks (admin may too)."""
 PREFIX = "pod_"
 MAX_NAME = 100
 
@@ -64,10 +66,11 @@ class AuditEntry:
 
 def check_scopes(scopes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Validate scope names; ConfigurationError names the allowed ones."""
-    bad = [s for s in scopes if s not in SCOPES]
+    bad = [s for s in scopes if s not in SCOPES + EXTRA_SCOPES]
     if not scopes or bad:
         raise errors.ConfigurationError(
-            f"scopes {list(scopes)!r} are not valid; use one or more of {', '.join(SCOPES)}"
+            f"scopes {list(scopes)!r} are not valid; use one or more of "
+            f"{', '.join(SCOPES + EXTRA_SCOPES)}"
         )
     return tuple(dict.fromkeys(scopes))
 
