@@ -259,3 +259,20 @@ def test_tracebacks_only_for_the_traceback_scope(client, app, as_scope, wait_unt
     _, token = auth.AuthStore(app.store).create_token("dbg", ["read", "traceback"], 0.0)
     shown = client.get(url, headers={"Authorization": f"Bearer {token}"}).json()
     assert shown["error"]["traceback"]
+
+
+# -- 4 (started): the audit log is a hash chain ------------------------------------------------
+
+
+def test_audit_chain_verifies_and_detects_tampering(app):
+    from podium.store import auth
+
+    store = auth.AuthStore(app.store)
+    for n in range(5):
+        store.audit("cli", "workflow.cancel", f"w{n}", {"n": n}, 1000.0 + n)
+    assert store.verify_audit(batch=2) == (5, None)
+    app.store.connector.execute(
+        "UPDATE podium_audit_log SET target = 'other' WHERE target = 'w2'", {}
+    )
+    checked, problem = store.verify_audit()
+    assert checked == 2 and problem is not None and "changed" in problem
