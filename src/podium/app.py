@@ -479,6 +479,7 @@ class App:
             owner=f"workflow {definition.name!r}",
             names=definition.parameter_names(),
             limit=self.settings.max_payload_bytes,
+            checked=True,
         )
         timeout = options.timeout if options.timeout is not None else definition.options.timeout
         ready_at = now + arguments.seconds(options.delay, "delay")
@@ -487,8 +488,8 @@ class App:
             workflow=definition.name,
             input=payload,
             queue=arguments.check_name(options.queue or definition.options.queue, "queue"),
-            priority=arguments.check_int(options.priority, "priority"),
-            key=options.key,
+            priority=arguments.check_priority(options.priority),
+            key=arguments.check_key(options.key),
             ready_at=ready_at,
             deadline=None if timeout is None else now + arguments.positive(timeout, "timeout"),
             owner=owner,

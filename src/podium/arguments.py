@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from typing import Any
 
-from podium import errors
+from podium import errors, serialization
 from podium.patterns import retry
 
 MAX_ID_LENGTH = 200
+
+PRIORITY_RANGE = (-(2**31), 2**31 - 1)
+"""Priorities both stores hold (PostgreSQL's `integer`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,23 +40,44 @@ def check_id(value: Any) -> str:
         raise errors.ConfigurationError(
             f"workflow id {value!r} must be a non-empty string of at most {MAX_ID_LENGTH} chars"
         )
+    return check_text(value, "workflow id")
+
+
+def check_text(value: str, what: str) -> str:
+    """A string both stores keep as is: no NUL character, no lone surrogate."""
+    problem = serialization.text_problem(value)
+    if problem is not None:
+        raise errors.ConfigurationError(f"{what} {value!r} {problem}")
     return value
+
+
+def check_key(value: Any, what: str = "key") -> str | None:
+    """An optional key (idempotency, debounce): None or a non-empty clean string."""
+    return None if value is None else check_name(value, what)
 
 
 def check_name(value: Any, what: str) -> str:
     """A name (queue, ...): a non-empty string."""
     if not isinstance(value, str) or not value:
         raise errors.ConfigurationError(f"{what}={value!r} must be a non-empty string")
-    return value
+    return check_text(value, what)
 
 
-def check_int(value: Any, what: str, minimum: int | None = None) -> int:
-    """An integer (not a bool), at least `minimum` when given."""
+def check_int(value: Any, what: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """An integer (not a bool), at least `minimum` and at most `maximum` when given."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise errors.ConfigurationError(f"{what}={value!r} must be an integer")
     if minimum is not None and value < minimum:
         raise errors.ConfigurationError(f"{what}={value!r} must be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise errors.ConfigurationError(f"{what}={value!r} must be <= {maximum}")
     return value
+
+
+def check_priority(value: Any, what: str = "priority") -> int:
+    """A priority: an integer both stores hold (a 32-bit signed integer)."""
+    low, high = PRIORITY_RANGE
+    return check_int(value, what, low, high)
 
 
 def seconds(value: float | dt.timedelta | None, what: str) -> float:
@@ -61,8 +86,15 @@ def seconds(value: float | dt.timedelta | None, what: str) -> float:
         return 0.0
     if isinstance(value, dt.timedelta):
         value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise errors.ConfigurationError(f"{what}={value!r} must be seconds >= 0 or a timedelta")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise errors.ConfigurationError(
+            f"{what}={value!r} must be a finite number of seconds >= 0 or a timedelta"
+        )
     return float(value)
 
 
@@ -86,9 +118,12 @@ def check_retry(value: Any, what: str = "retry") -> retry.RetryPolicy | None:
 def check_timeout(value: Any, what: str = "timeout") -> float | None:
     """A timeout option: a positive number of seconds or None."""
     if value is not None and (
-        isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
     ):
         raise errors.ConfigurationError(
-            f"{what}={value!r} must be a positive number of seconds (or None)"
+            f"{what}={value!r} must be a positive finite number of seconds (or None)"
         )
     return value

@@ -1,9 +1,12 @@
 """The JSON-family codec: JSON values plus tagged dataclasses, datetimes, UUIDs, Decimals, models.
 
 Values are stored as JSON text. Non-JSON types become `{"__podium__": tag, ...}` objects that
-decode back to the same type. Classes (dataclasses, pydantic models) are only rebuilt when
-already imported by the program: stored data never makes podium import or call arbitrary code.
-Nothing is ever pickled.
+decode back to the same type. A `__podium__` key in the user's own data is escaped on encode
+(the dict is stored as `{"__podium__": "dict", "v": [[key, value], ...]}`), so user data can
+never forge a tag. Classes (dataclasses, pydantic models) are only rebuilt when *declared*:
+this process encoded one, or they appear in the type hints of a registered workflow or step,
+or `declare(cls)` named them. Stored data never makes podium import or call arbitrary code,
+and every decoding problem is a `SerializationError`. Nothing is ever pickled.
 """
 
 from __future__ import annotations
@@ -13,14 +16,64 @@ import datetime as dt
 import decimal
 import json
 import sys
+import threading
+import typing
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from podium import errors
 
 TAG = "__podium__"
 _TAG_TEXT = f'"{TAG}"'
+_TAG_KEY_TEXT = f'"{TAG}":'
+"""How a tag key appears in JSON text: a string value is never followed by a colon."""
+
+_DECLARED: dict[str, type] = {}
+"""Classes the decoder may rebuild, by `module:qualname`."""
+
+_emitted = threading.local()
+"""How many tag objects the encoder produced during the current `dumps` on this thread."""
+
+
+def declare(*classes: type) -> None:
+    """Allow the decoder to rebuild these dataclasses/pydantic models (and their fields')."""
+    for cls in classes:
+        _declare(cls, 0)
+
+
+def declare_hints(fn: Callable[..., Any]) -> None:
+    """Declare the classes named in `fn`'s parameter and return annotations (best effort)."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # unresolvable forward references: nothing declared from them
+        return
+    for hint in hints.values():
+        _declare_hint(hint, 0)
+
+
+def _declare_hint(hint: Any, depth: int) -> None:
+    if depth > 8:
+        return
+    if isinstance(hint, type):
+        _declare(hint, depth)
+    for arg in typing.get_args(hint):
+        _declare_hint(arg, depth + 1)
+
+
+def _declare(cls: type, depth: int) -> None:
+    if not (dataclasses.is_dataclass(cls) or _is_pydantic(cls)):
+        return
+    path = _class_path(cls)
+    if _DECLARED.get(path) is cls:
+        return
+    _DECLARED[path] = cls
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:
+        return
+    for hint in hints.values():
+        _declare_hint(hint, depth + 1)
 
 
 class _Unserializable(TypeError):
@@ -34,6 +87,7 @@ def _class_path(cls: type) -> str:
 
 
 def _encode(value: Any) -> Any:
+    _emitted.count = getattr(_emitted, "count", 0) + 1
     if isinstance(value, dt.datetime):
         return {TAG: "datetime", "v": value.isoformat()}
     if isinstance(value, dt.date):
@@ -48,10 +102,14 @@ def _encode(value: Any) -> Any:
         return {TAG: "decimal", "v": str(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return {TAG: "dataclass", "cls": _class_path(type(value)), "v": fields}
+        path = _class_path(type(value))
+        _DECLARED.setdefault(path, type(value))
+        return {TAG: "dataclass", "cls": path, "v": fields}
     dump = getattr(value, "model_dump", None)
     if callable(dump) and _is_pydantic(type(value)):
-        return {TAG: "pydantic", "cls": _class_path(type(value)), "v": dump(mode="json")}
+        path = _class_path(type(value))
+        _DECLARED.setdefault(path, type(value))
+        return {TAG: "pydantic", "cls": path, "v": dump(mode="json")}
     raise _Unserializable(value)
 
 
@@ -60,35 +118,112 @@ def _is_pydantic(cls: type) -> bool:
     return pydantic is not None and issubclass(cls, pydantic.BaseModel)
 
 
-def _resolve_class(path: str) -> type | None:
-    module_name, _, qualname = path.partition(":")
-    module = sys.modules.get(module_name)
-    target: Any = module
-    for part in qualname.split("."):
-        target = getattr(target, part, None)
-    return target if isinstance(target, type) else None
+MAX_DEPTH = 100
+"""How deeply values entering podium (starts, HTTP, CloudEvents, messages) may nest."""
+
+
+def check(value: Any, what: str = "value") -> None:
+    """Refuse what could be stored but not read back.
+
+    That is nesting over MAX_DEPTH, and text (values or keys) holding NUL or a lone
+    surrogate. Run at the boundaries (starts, messages, events), not on every checkpoint.
+    """
+    problem = _problem(value, 0)
+    if problem is not None:
+        raise errors.SerializationError(f"{what} {problem}")
+
+
+def _problem(value: Any, depth: int) -> str | None:
+    kind = type(value)
+    if kind is str:
+        return text_problem(value)
+    if kind is int or kind is float or kind is bool or value is None:
+        return None
+    if depth >= MAX_DEPTH:
+        return f"is nested more than {MAX_DEPTH} deep"
+    if kind is dict or kind is list or kind is tuple:
+        items = value.items() if kind is dict else enumerate(value)
+        for key, item in items:
+            found = (text_problem(key) if type(key) is str else None) or _problem(item, depth + 1)
+            if found is not None:
+                return found
+        return None
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return _problem(fields, depth + 1)
+    if isinstance(value, str):  # str subclasses
+        return text_problem(str(value))
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and _is_pydantic(type(value)):
+        return _problem(dump(mode="python"), depth + 1)
+    return None
+
+
+def text_problem(text: str) -> str | None:
+    """Why `text` cannot be stored and read back as text (NUL, a lone surrogate), or None."""
+    if text.isascii():
+        return "holds a NUL character (\\x00)" if "\x00" in text else None
+    if "\x00" in text:
+        return "holds a NUL character (\\x00)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "holds a lone surrogate, which is not text (it cannot be stored as UTF-8)"
+    return None
+
+
+def _escaped(value: Any) -> Any:
+    """`value` with every user dict holding a tag key stored as a `dict` tag of pairs."""
+    kind = type(value)
+    if kind is dict:
+        items = {k: _escaped(v) for k, v in value.items()}
+        if TAG in items:
+            return {TAG: "dict", "v": [[k, v] for k, v in items.items()]}
+        return items
+    if kind is list or kind is tuple:
+        return [_escaped(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    encoded = _encode(value)
+    if "v" in encoded and encoded[TAG] in ("dataclass", "pydantic"):
+        encoded["v"] = _escaped(encoded["v"])
+    return encoded
 
 
 def _decode_object(obj: dict[str, Any]) -> Any:
-    tag = obj.get(TAG)
-    if tag is None or not isinstance(tag, str):
+    if TAG not in obj:
         return obj
-    value = obj.get("v")
+    tag = obj[TAG]
+    decoder = _DECODERS.get(tag) if isinstance(tag, str) else None
+    if decoder is None:
+        raise errors.SerializationError(f"stored value holds an unknown type tag {tag!r}")
     try:
-        return _DECODERS[tag](obj, value)
-    except (KeyError, ValueError, TypeError, decimal.InvalidOperation):
-        return obj
+        return decoder(obj, obj.get("v"))
+    except errors.SerializationError:
+        raise
+    except Exception as exc:  # ValueError, OverflowError, pydantic's errors, ...
+        raise errors.SerializationError(
+            f"stored {tag} value cannot be read back: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _decode_class(obj: dict[str, Any], value: Any) -> Any:
-    cls = _resolve_class(str(obj.get("cls", "")))
-    if cls is None or not isinstance(value, dict):
+    if not isinstance(value, dict):
+        raise TypeError(f"{obj[TAG]} fields must be an object")
+    cls = _DECLARED.get(str(obj.get("cls", "")))
+    if cls is None:  # not declared in this process: plain data, never an import or a call
         return value
     if dataclasses.is_dataclass(cls):
         return cls(**value)
-    if _is_pydantic(cls):
-        return cls.model_validate(value)  # type: ignore[attr-defined]
-    return value
+    return cls.model_validate(value)  # type: ignore[attr-defined]
+
+
+def _decode_dict(_obj: dict[str, Any], value: Any) -> dict[Any, Any]:
+    if not isinstance(value, list) or not all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[0], str) for p in value
+    ):
+        raise TypeError("escaped dict must be a list of [key, value] pairs")
+    return {k: v for k, v in value}
 
 
 _DECODERS: dict[str, Any] = {
@@ -100,6 +235,7 @@ _DECODERS: dict[str, Any] = {
     "decimal": lambda _o, v: decimal.Decimal(v),
     "dataclass": _decode_class,
     "pydantic": _decode_class,
+    "dict": _decode_dict,
 }
 
 
@@ -128,12 +264,22 @@ def _scalar_text(value: Any) -> str | None:
 _encode_str = json.encoder.encode_basestring_ascii
 
 
-def dumps(value: Any, *, what: str = "value", limit: int | None = None) -> str:
-    """Serialize `value` to JSON text; SerializationError names `what` and the offending type."""
+def dumps(
+    value: Any, *, what: str = "value", limit: int | None = None, checked: bool = False
+) -> str:
+    """Serialize `value` to JSON text; SerializationError names `what` and the offending type.
+
+    `checked=True` (at the boundaries: starts, messages, events) first runs `check`.
+    """
+    if checked:
+        check(value, what)
     try:
         text = _scalar_text(value)
         if text is None:
+            _emitted.count = 0
             text = _ENCODER.encode(value)
+            if _TAG_KEY_TEXT in text and text.count(_TAG_KEY_TEXT) != _emitted.count:
+                text = _ENCODER.encode(_escaped(value))  # user data holds a tag key
     except _Unserializable as exc:
         raise errors.SerializationError(
             f"{what} holds a {type(exc.value).__qualname__}, which podium cannot store; "
@@ -155,9 +301,16 @@ def loads(text: str | None) -> Any:
     """Deserialize JSON text produced by `dumps`; tagged objects become their types again."""
     if text is None:
         return None
-    if _TAG_TEXT not in text:
-        return json.loads(text)
-    return json.loads(text, object_hook=_decode_object)
+    try:
+        if _TAG_TEXT not in text:
+            return json.loads(text)
+        return json.loads(text, object_hook=_decode_object)
+    except errors.SerializationError:
+        raise
+    except RecursionError:
+        raise errors.SerializationError("stored value is nested too deeply to read") from None
+    except (ValueError, TypeError) as exc:
+        raise errors.SerializationError(f"stored value is not valid JSON: {exc}") from None
 
 
 def dumps_call(
@@ -167,6 +320,7 @@ def dumps_call(
     owner: str,
     names: Sequence[str] = (),
     limit: int | None = None,
+    checked: bool = False,
 ) -> str:
     """Serialize a call's arguments as `{"args": [...], "kwargs": {...}}`.
 
@@ -175,14 +329,17 @@ def dumps_call(
     """
     try:
         return dumps(
-            {"args": list(args), "kwargs": kwargs}, what=f"arguments of {owner}", limit=limit
+            {"args": list(args), "kwargs": kwargs},
+            what=f"arguments of {owner}",
+            limit=limit,
+            checked=checked,
         )
     except errors.SerializationError:
         for index, arg in enumerate(args):
             label = names[index] if index < len(names) else f"#{index}"
-            dumps(arg, what=f"argument {label!r} of {owner}")
+            dumps(arg, what=f"argument {label!r} of {owner}", checked=checked)
         for key, arg in kwargs.items():
-            dumps(arg, what=f"argument {key!r} of {owner}")
+            dumps(arg, what=f"argument {key!r} of {owner}", checked=checked)
         raise
 
 

@@ -223,14 +223,64 @@ def test_tagged_dict_naming_a_non_class_is_not_called():
     assert serialization.loads(text) == {"command": "true"}
 
 
-def test_unknown_or_malformed_tags_are_left_alone():
-    for obj in (
+@pytest.mark.parametrize(
+    "obj",
+    [
         {"__podium__": "mystery", "v": 1},
         {"__podium__": "uuid", "v": "not-a-uuid"},
         {"__podium__": "decimal", "v": "12abc"},
         {"__podium__": 5},
-    ):
-        assert serialization.loads(json.dumps(obj)) == obj
+        {"__podium__": "timedelta", "v": 1e300},
+        {"__podium__": "timedelta", "v": "x"},
+        {"__podium__": "datetime", "v": 5},
+        {"__podium__": "dict", "v": 5},
+        {"__podium__": "dataclass", "cls": "x:Y", "v": 5},
+    ],
+)
+def test_unknown_or_malformed_tags_are_serialization_errors(obj):
+    with pytest.raises(podium.SerializationError):
+        serialization.loads(json.dumps(obj))
+
+
+@pytest.mark.parametrize("text", ["{", "[1,", "nope", "[" * 100_000 + "]" * 100_000])
+def test_unreadable_text_is_a_serialization_error(text):
+    with pytest.raises(podium.SerializationError):
+        serialization.loads(text)
+
+
+@dataclasses.dataclass
+class Undeclared:
+    command: str
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"__podium__": "dataclass", "cls": f"{__name__}:Point", "v": {"x": 1, "y": 2}},
+        {"__podium__": "timedelta", "v": 1e300},
+        {"a": [{"__podium__": "uuid", "v": "x"}], "__podium__": "dict"},
+        [{"__podium__": "dict", "v": [["a", 1]]}],
+    ],
+)
+def test_tags_in_user_data_are_escaped_and_come_back_as_the_same_data(value):
+    text = serialization.dumps(value)
+    assert serialization.loads(text) == value
+    call = serialization.dumps_call([value], {"k": value}, owner="w")
+    assert serialization.loads_call(call) == ([value], {"k": value})
+
+
+def test_user_tags_next_to_real_tags_are_escaped():
+    value = {"when": dt.date(2024, 1, 2), "p": Point(1, 2), "x": {"__podium__": "date"}}
+    assert serialization.loads(serialization.dumps(value)) == value
+
+
+def test_only_declared_classes_are_rebuilt():
+    text = json.dumps(
+        {"__podium__": "dataclass", "cls": f"{__name__}:Undeclared", "v": {"command": "rm"}}
+    )
+    assert serialization.loads(text) == {"command": "rm"}
+    serialization.declare(Undeclared)
+    assert serialization.loads(text) == Undeclared("rm")
 
 
 def test_loading_never_imports_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

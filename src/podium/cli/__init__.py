@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import sqlite3
 from collections.abc import Sequence
 
 from podium import errors
@@ -59,6 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args)
     except (common.UsageError, errors.PodiumError) as exc:
         common.print_error(str(exc))
+        return common.EXIT_USAGE
+    except sqlite3.DatabaseError as exc:  # a corrupt or foreign file given as the store
+        common.print_error(f"the SQLite store cannot be read: {exc}")
+        return common.EXIT_USAGE
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        common.print_error(f"the PostgreSQL store failed: {first}")
         return common.EXIT_USAGE
     except KeyboardInterrupt:
         return 130

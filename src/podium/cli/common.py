@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
-from podium import config
+from podium import config, errors, serialization
 from podium.app import App
 from podium.store import base, factory
 
@@ -156,12 +156,25 @@ def queue_list(text: str) -> list[str]:
 def parse_json(option: str, text: str) -> Any:
     """The JSON value `text` given to `option`; a UsageError with a quoting hint if invalid."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(
-            f"{option} is not valid JSON ({exc.msg} at position {exc.pos}): {text!r}; "
+            f"{option} is not valid JSON ({exc.msg} at position {exc.pos}): {_clip(text)!r}; "
             """quote it for the shell, e.g. --input '{"sku": "A1", "qty": 2}'"""
         ) from None
+    except RecursionError:
+        raise UsageError(f"{option} is nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise UsageError(f"{option} holds a value podium cannot read: {exc}") from None
+    try:
+        serialization.check(value, option)
+    except errors.SerializationError as exc:
+        raise UsageError(str(exc)) from None
+    return value
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 # -- stores and apps -------------------------------------------------------------------------

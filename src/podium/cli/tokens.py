@@ -37,6 +37,12 @@ def add(commands: common.Subcommands) -> None:
         dest="scopes",
         help="read, write or admin (repeatable; default read)",
     )
+    create.add_argument(
+        "--expires-in",
+        type=common.seconds,
+        metavar="SECONDS",
+        help="the token stops working this many seconds from now (default: never)",
+    )
     create.add_argument("--json", action="store_true", help="print JSON")
     common.store_option(create)
     create.set_defaults(command=cmd_tokens_create)
@@ -60,7 +66,8 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
     """Create a token; print it (the only time it is shown)."""
     with _tokens(args) as tokens:
         now = time.time()
-        info, token = tokens.create_token(args.name, args.scopes or ["read"], now)
+        expires = None if args.expires_in is None else now + args.expires_in
+        info, token = tokens.create_token(args.name, args.scopes or ["read"], now, expires)
         tokens.audit("cli", "token.create", info.id, {"scopes": list(info.scopes)}, now)
     if args.json:
         print(json.dumps({"id": info.id, "name": info.name, "scopes": info.scopes, "token": token}))
@@ -75,7 +82,8 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
     with _tokens(args) as tokens:
         found = tokens.list_tokens()
     for t in found:
-        state = "revoked" if t.revoked_at is not None else "active"
+        now = time.time()
+        state = "revoked" if t.revoked_at is not None else "active" if t.active(now) else "expired"
         print(f"{t.id}  {state:7}  {','.join(t.scopes):16}  {t.name}")
     if not found:
         print("no tokens; create one with 'podium tokens create --name NAME --scope read'")

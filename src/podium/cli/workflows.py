@@ -79,7 +79,7 @@ def cmd_start(args: argparse.Namespace) -> int:
     arguments = _start_arguments(args)
     app = common.load_app(args)
     try:
-        definition = app.registry.workflow(args.workflow)
+        definition = app.registry.exposed(args.workflow)
         try:
             definition.bind(tuple(arguments), {})
         except TypeError as exc:

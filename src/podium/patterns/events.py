@@ -47,6 +47,9 @@ def check_name(value: Any, what: str, *, wildcard: bool = False) -> str:
         raise errors.ConfigurationError(
             f"{what}={value!r} must be a non-empty string of at most {MAX_NAME} characters"
         )
+    problem = serialization.text_problem(value)
+    if problem is not None:
+        raise errors.ConfigurationError(f"{what}={value!r} {problem}")
     stars = value.count(es.WILDCARD)
     if stars and not (wildcard and stars == 1 and value.endswith(es.WILDCARD)):
         where = "only as its last character (e.g. 'order.*')" if wildcard else "not at all"
@@ -137,7 +140,10 @@ def publish(
     key = optional_name(key, "key")
     event_id = optional_name(id, "id")
     data = serialization.dumps(
-        payload, what=f"payload of event {topic!r}", limit=rt.settings.max_payload_bytes
+        payload,
+        what=f"payload of event {topic!r}",
+        limit=rt.settings.max_payload_bytes,
+        checked=True,
     )
     run = in_workflow(rt)
     if run is not None:

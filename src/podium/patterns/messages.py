@@ -34,7 +34,7 @@ def send(
     topic = events.check_name(topic, "topic")
     message_id = None if id is None else events.check_name(id, "id")
     data = serialization.dumps(
-        payload, what=f"message {topic!r}", limit=rt.settings.max_payload_bytes
+        payload, what=f"message {topic!r}", limit=rt.settings.max_payload_bytes, checked=True
     )
     store = es.for_store(rt.store)
     run = events.in_workflow(rt)

@@ -278,7 +278,7 @@ class StateMachine:
 
     def _dumps(self, value: Any, what: str) -> str:
         limit = self._app.runtime.settings.max_payload_bytes
-        return serialization.dumps(value, what=what, limit=limit)
+        return serialization.dumps(value, what=what, limit=limit, checked=True)
 
     def _outside_workflow(self, verb: str) -> None:
         if context.current_run.get() is not None:

@@ -8,13 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from podium import definitions, errors, workflow
+from podium import definitions, errors, registry, workflow
 from podium.observability import tracing
 from podium.server import models
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import clean
-from podium.server.security import Principal, require
+from podium.server.security import Principal, allows, require
 from podium.store import base, browse, children
 from podium.store import search as search_store
 from podium.types import TERMINAL_STATUSES
@@ -26,7 +26,7 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 State = Annotated[ServerState, Depends(state)]
 WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The workflow id")]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
-INTERNAL = "podium."
+INTERNAL = registry.INTERNAL_PREFIX
 """Workflows the engine registers for itself (e.g. a step run as a child workflow)."""
 START_OPTIONS = frozenset(
     {"id", "queue", "priority", "delay", "key", "timeout", "search", "debounce", "debounce_max"}
@@ -164,7 +164,7 @@ def start_workflow(
     """Start a workflow by name; the same id again returns the existing one (200)."""
     app = st.app
     definition = app.registry.workflows.get(body.workflow)
-    if definition is None:
+    if definition is None or registry.is_internal(body.workflow):
         raise ApiError(
             404, f"no workflow named {body.workflow!r} is registered", "unknown_workflow"
         )
@@ -251,13 +251,18 @@ def _start(
     tags=["workflows"],
     responses=documented(404),
 )
-def get_workflow(workflow_id: WorkflowId, _who: Reader, st: State) -> dict[str, Any]:
-    """One workflow with its input, output or error, step history and failed attempts."""
+def get_workflow(workflow_id: WorkflowId, who: Reader, st: State) -> dict[str, Any]:
+    """One workflow with its input, output or error, step history and failed attempts.
+
+    Error tracebacks only for tokens with the `traceback` scope (or admin).
+    """
     record = _existing(st, workflow_id)
-    return detail(st, record)
+    return detail(st, record, tracebacks=allows(who, "traceback"))
 
 
-def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
+def detail(
+    st: ServerState, record: base.WorkflowRecord, *, tracebacks: bool = True
+) -> dict[str, Any]:
     """The WorkflowDetail body of `record` (also used by the dashboard)."""
     store = st.app.store
     history = [
@@ -267,13 +272,16 @@ def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
     attempts = [_fields(a) for a in store.load_attempts(record.id)]
     runs = store.load_workflow_attempts(record.id)
     workflow_attempts = [{k: v for k, v in _fields(a).items() if k != "workflow_id"} for a in runs]
+    if not tracebacks:
+        attempts = [_without_tracebacks(a) for a in attempts]
+        workflow_attempts = [_without_tracebacks(a) for a in workflow_attempts]
     note = base.worker_note(record, store.live_workers(st.now()), st.now())
     error = None
     if record.error_type or record.error_message:
         error = {
             "type": record.error_type,
             "message": record.error_message,
-            "traceback": record.error_traceback,
+            "traceback": record.error_traceback if tracebacks else None,
         }
     return {
         **summary(record),
@@ -288,6 +296,10 @@ def detail(st: ServerState, record: base.WorkflowRecord) -> dict[str, Any]:
         "worker_note": note,
         "search": search_store.for_store(store).get(record.id),
     }
+
+
+def _without_tracebacks(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: None if "traceback" in k else v for k, v in row.items()}
 
 
 def summary(record: base.WorkflowRecord) -> dict[str, Any]:
@@ -534,7 +546,9 @@ def list_tokens(_who: Admin, st: State) -> list[dict[str, Any]]:
 @router.post("/tokens", response_model=models.NewToken, status_code=201, tags=["access"])
 def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, Any]:
     """Create a token; its secret is in this response only (admin; audited)."""
-    info, token = st.tokens.create_token(body.name, list(body.scopes), st.now())
+    now = st.now()
+    expires = None if body.expires_in is None else now + body.expires_in
+    info, token = st.tokens.create_token(body.name, list(body.scopes), now, expires)
     st.tokens.audit(who.actor, "token.create", info.id, {"scopes": list(info.scopes)}, st.now())
     return {**_token(info), "token": token}
 
@@ -543,14 +557,18 @@ def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, 
     "/tokens/{token_id}",
     response_model=models.Token,
     tags=["access"],
-    responses=documented(404),
+    responses=documented(404, 409),
 )
 def revoke_token(
     token_id: Annotated[str, Path(min_length=1, max_length=100)], who: Admin, st: State
 ) -> dict[str, Any]:
     """Revoke a token at once (admin; audited)."""
     key = _text(token_id, "the token id") or ""
-    if not st.tokens.revoke(key, st.now()):
+    try:
+        revoked = st.tokens.revoke(key, st.now())
+    except errors.ConfigurationError as exc:
+        raise ApiError(409, str(exc), "last_admin") from None
+    if not revoked:
         raise ApiError(404, f"no active token has the id {token_id!r}", "unknown_token")
     st.tokens.audit(who.actor, "token.revoke", key, None, st.now())
     info = st.tokens.get_token(key)
@@ -565,6 +583,7 @@ def _token(info: Any) -> dict[str, Any]:
         "scopes": list(info.scopes),
         "created_at": info.created_at,
         "revoked_at": info.revoked_at,
+        "expires_at": info.expires_at,
     }
 
 

@@ -15,6 +15,7 @@ from podium.server import (
     dashboard,
     errors,
     events_api,
+    guard,
     insight_api,
     limits,
     machines_api,
@@ -73,6 +74,7 @@ def create_app(
     server.include_router(dashboard.router)
     _add_operations(server)
     server.add_middleware(limits.BodyLimit, max_body=max_body)
+    server.add_middleware(guard.Guard, check_origin=not auth)
     server.openapi = _openapi(server)  # type: ignore[method-assign]
     return server
 

@@ -52,6 +52,7 @@ def publish_cloudevent(app: App, event: Mapping[str, Any]) -> es.Published:
             _ce_data(event),
             what=f"data of CloudEvent {event['id']!r}",
             limit=rt.settings.max_payload_bytes,
+            checked=True,
         )
         new = events.new_event(
             events.check_name(f"{event['source']}:{event['id']}", "source:id"),
@@ -88,7 +89,7 @@ def _decode_body(raw: bytes, content_type: str, *, encoded: str | None = None) -
     if _is_json(content_type):
         try:
             return json.loads(raw) if raw else None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidCloudEvent(
                 f"the data is not valid JSON ({content_type or 'no type'})"
             ) from None
@@ -112,6 +113,8 @@ def cloudevent_from_http(headers: Mapping[str, str], body: bytes) -> dict[str, A
     if media == STRUCTURED:
         try:
             event = json.loads(body)
+        except RecursionError:
+            raise InvalidCloudEvent("the structured CloudEvent is nested too deeply") from None
         except ValueError:
             raise InvalidCloudEvent("the structured CloudEvent is not valid JSON") from None
         if not isinstance(event, dict):

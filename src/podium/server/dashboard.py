@@ -150,7 +150,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     if record is None:
         body = render.page("not found", render.not_found(workflow_id), who.actor, st.auth_enabled)
         return HTMLResponse(body, status_code=404)
-    data = api.detail(st, record)
+    data = api.detail(st, record, tracebacks=allows(who, "traceback"))
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     inner = render.workflow_detail(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from podium import errors as podium_errors
 
@@ -70,6 +71,18 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
+def _allowed(request: Request) -> list[str]:
+    """The methods some route serves on the request's path."""
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.routes
+        )
+    ]
+
+
 def install(api: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
@@ -84,12 +97,19 @@ def install(api: FastAPI) -> None:
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        return response(exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method some route serves on this path
+            headers["Allow"] = ", ".join(_allowed(_request)) or headers.get("Allow", "")
+        return response(exc.status_code, str(exc.detail), **headers)
 
     async def bad_input(_request: Request, exc: Exception) -> JSONResponse:
         # A podium check refused a value the request carried (a name, a payload): the
         # caller's mistake, with a message that names it, never a 500.
         return response(400, str(exc))
+
+    async def too_deep(_request: Request, _exc: Exception) -> JSONResponse:
+        # json.loads (or validation) of a body nested thousands deep: the caller's mistake.
+        return response(400, "the request body is nested too deeply")
 
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -100,4 +120,5 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(HTTPException, http_error)
     api.add_exception_handler(podium_errors.ConfigurationError, bad_input)
     api.add_exception_handler(podium_errors.SerializationError, bad_input)
+    api.add_exception_handler(RecursionError, too_deep)
     api.add_exception_handler(Exception, crash)

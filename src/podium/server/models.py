@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 Status = Literal["pending", "running", "waiting", "completed", "failed", "cancelled"]
-Scope = Literal["read", "write", "admin"]
+Scope = Literal["read", "write", "admin", "traceback"]
 
 
 def clean(value: str) -> str:
@@ -246,7 +246,8 @@ class TokenRequest(_Strict):
     """Create an API token."""
 
     name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean)]
-    scopes: list[Scope] = Field(min_length=1, max_length=3)
+    scopes: list[Scope] = Field(min_length=1, max_length=4)
+    expires_in: float | None = Field(default=None, gt=0, le=10 * 365 * 86400, allow_inf_nan=False)
 
 
 class Token(BaseModel):
@@ -257,6 +258,7 @@ class Token(BaseModel):
     scopes: list[str]
     created_at: float
     revoked_at: float | None
+    expires_at: float | None = None
 
 
 class NewToken(Token):

@@ -2,7 +2,11 @@
 
 A token reads `pod_<id>_<secret>`: the id finds the row, the secret's SHA-256 is compared in
 constant time. Scopes rank read < write < admin; a token holds the scopes it was given and
-every scope below them.
+every scope below them. A token may expire (`expires_at`); the last active admin token
+cannot be revoked (nobody could administer the server afterwards).
+
+The audit log is a hash chain: each entry stores the SHA-256 of the one before it together
+with its own fields, so an edited, deleted or inserted row breaks `verify_audit`.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from typing import Any
 
 from podium import errors
 from podium.store import base, queries
 
 SCOPES = ("read", "write", "admin")
+EXTRA_SCOPES = ("traceback",)
+"""Scopes outside the ranking: `traceback` lets a token see error tracebacks (admin may too)."""
 PREFIX = "pod_"
 MAX_NAME = 100
 
@@ -31,10 +38,15 @@ class TokenInfo:
     scopes: tuple[str, ...]
     created_at: float
     revoked_at: float | None
+    expires_at: float | None = None
+
+    def active(self, now: float) -> bool:
+        """Neither revoked nor expired at `now`."""
+        return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
     def allows(self, scope: str) -> bool:
         """True if this (unrevoked) token grants `scope` (higher scopes include lower ones)."""
-        if self.revoked_at is not None:
+        if not self.active(time.time()):
             return False
         need = SCOPES.index(scope)
         return any(SCOPES.index(s) >= need for s in self.scopes if s in SCOPES)
@@ -54,10 +66,11 @@ class AuditEntry:
 
 def check_scopes(scopes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """Validate scope names; ConfigurationError names the allowed ones."""
-    bad = [s for s in scopes if s not in SCOPES]
+    bad = [s for s in scopes if s not in SCOPES + EXTRA_SCOPES]
     if not scopes or bad:
         raise errors.ConfigurationError(
-            f"scopes {list(scopes)!r} are not valid; use one or more of {', '.join(SCOPES)}"
+            f"scopes {list(scopes)!r} are not valid; use one or more of "
+            f"{', '.join(SCOPES + EXTRA_SCOPES)}"
         )
     return tuple(dict.fromkeys(scopes))
 
@@ -73,8 +86,21 @@ class AuthStore:
         self._c = store.connector
         self._q = queries.load(self._c.dialect, "auth")
 
-    def create_token(self, name: str, scopes: list[str], now: float) -> tuple[TokenInfo, str]:
-        """Store a new token; return it and the full token string (shown only once)."""
+    def create_token(
+        self, name: str, scopes: list[str], now: float, expires_at: float | None = None
+    ) -> tuple[TokenInfo, str]:
+        """Store a new token; return it and the full token string (shown only once).
+
+        `expires_at` (epoch seconds, after `now`): the token stops working then.
+        """
+        if expires_at is not None and (
+            isinstance(expires_at, bool)
+            or not isinstance(expires_at, int | float)
+            or not expires_at > now
+        ):
+            raise errors.ConfigurationError(
+                f"expires_at={expires_at!r} must be a time after now (epoch seconds)"
+            )
         if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME:
             raise errors.ConfigurationError(
                 f"token name {name!r} must be a non-empty string of at most {MAX_NAME} chars"
@@ -90,12 +116,14 @@ class AuthStore:
                 "scopes": ",".join(valid),
                 "secret_hash": _hash(secret),
                 "now": now,
+                "expires_at": None if expires_at is None else float(expires_at),
             },
         )
-        return TokenInfo(token_id, name, valid, now, None), f"{PREFIX}{token_id}_{secret}"
+        info = TokenInfo(token_id, name, valid, now, None, expires_at)
+        return info, f"{PREFIX}{token_id}_{secret}"
 
-    def verify(self, token: str) -> TokenInfo | None:
-        """The unrevoked token `token` names, or None (unknown, malformed, wrong secret)."""
+    def verify(self, token: str, now: float | None = None) -> TokenInfo | None:
+        """The active token `token` names, or None (unknown, malformed, revoked, expired)."""
         if not token.startswith(PREFIX):
             return None
         token_id, sep, secret = token[len(PREFIX) :].partition("_")
@@ -105,7 +133,7 @@ class AuthStore:
         if not rows or not hmac.compare_digest(rows[0]["secret_hash"], _hash(secret)):
             return None
         info = _token(rows[0])
-        return info if info.revoked_at is None else None
+        return info if info.active(time.time() if now is None else now) else None
 
     def list_tokens(self) -> list[TokenInfo]:
         """Every token, revoked ones included, oldest first."""
@@ -117,21 +145,55 @@ class AuthStore:
         return _token(rows[0]) if rows else None
 
     def revoke(self, token_id: str, now: float) -> bool:
-        """Revoke a token; False if no unrevoked token has this id."""
+        """Revoke a token; False if no unrevoked token has this id.
+
+        Revoking the last active admin token raises ConfigurationError: create another admin
+        token first.
+        """
+        admins = {r["id"] for r in self._c.query(self._q["active_admins"], {"now": now})}
+        if admins == {token_id}:
+            raise errors.ConfigurationError(
+                f"token {token_id!r} is the last active admin token; create another admin "
+                "token before revoking it"
+            )
         return self._c.execute(self._q["revoke_token"], {"id": token_id, "now": now}).rowcount == 1
 
     def audit(self, actor: str, action: str, target: str | None, detail: Any, now: float) -> None:
-        """Append an entry to the audit log."""
-        self._c.execute(
-            self._q["audit"],
-            {
-                "now": now,
-                "actor": actor,
-                "action": action,
-                "target": target,
-                "detail": json.dumps(detail, sort_keys=True, default=str),
-            },
-        )
+        """Append an entry to the audit log, chained to the one before it."""
+        text = json.dumps(detail, sort_keys=True, default=str)
+        for attempt in range(10):
+            rows = self._c.query(self._q["audit_head"], {})
+            prev = rows[0]["hash"] if rows else None
+            row = {"now": now, "actor": actor, "action": action, "target": target}
+            row |= {"detail": text, "prev_hash": prev}
+            row["hash"] = chain_hash(prev, now, actor, action, target, text)
+            try:
+                self._c.execute(self._q["audit"], row)
+                return
+            except Exception as exc:  # another writer appended to the same head: retry
+                if attempt == 9 or "unique" not in str(exc).lower():
+                    raise
+
+    def verify_audit(self, batch: int = 1000) -> tuple[int, str | None]:
+        """Recompute the audit chain: (entries checked, the first problem or None)."""
+        checked, after, prev = 0, -1, None
+        while True:
+            rows = self._c.query(self._q["audit_chain"], {"after": after, "limit": batch})
+            for r in rows:
+                after = int(r["id"])
+                if r["hash"] is None:  # written before the chain existed (schema 0015)
+                    if prev is not None:
+                        return checked, f"entry {after} has no hash inside the chain"
+                    continue
+                if r["prev_hash"] != prev:
+                    return checked, f"entry {after} does not follow the entry before it"
+                fields = (r["at"], r["actor"], r["action"], r["target"], r["detail"])
+                if chain_hash(prev, *fields) != r["hash"]:
+                    return checked, f"entry {after} was changed after it was written"
+                prev = r["hash"]
+                checked += 1
+            if len(rows) < batch:
+                return checked, None
 
     def audit_log(self, limit: int = 50, offset: int = 0) -> list[AuditEntry]:
         """Audit entries, newest first."""
@@ -165,4 +227,13 @@ def _token(row: dict[str, Any]) -> TokenInfo:
         tuple(row["scopes"].split(",")),
         row["created_at"],
         row["revoked_at"],
+        row["expires_at"],
     )
+
+
+def chain_hash(
+    prev: str | None, at: float, actor: str, action: str, target: str | None, detail: str | None
+) -> str:
+    """The hash of one audit entry: its fields and the hash of the entry before it."""
+    body = json.dumps([prev, repr(float(at)), actor, action, target, detail])
+    return hashlib.sha256(body.encode()).hexdigest()
