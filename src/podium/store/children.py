@@ -103,8 +103,10 @@ class Children:
         waits = execute(self._q["lock_wait"], {"id": parent_id}).rows
         if not waits:
             return False
-        rows = execute(self._q["open_children"], {"parent_id": parent_id}).rows
-        return int(rows[0]["n"]) <= int(waits[0]["at_most"])
+        at_most = int(waits[0]["at_most"])
+        params = {"parent_id": parent_id, "upto": at_most + 1}
+        rows = execute(self._q["open_children_upto"], params).rows
+        return int(rows[0]["n"]) <= at_most
 
     def wake_due(self, parent_id: str) -> bool:
         """Whether `parent_id` waits for children and few enough of them are open now."""
