@@ -102,7 +102,8 @@ def exported_metric_names() -> set[str]:
     with tempfile.TemporaryDirectory() as tmp:
         application = serverapp.build(f"sqlite:///{tmp}/metrics.db")
         try:
-            with TestClient(create_app(application, auth=False)) as client:
+            app = create_app(application, auth=False)
+            with TestClient(app, base_url="http://localhost") as client:  # no auth: loopback only
                 application.start("add", 1, 2, id="m1")
                 with application.worker(1):
                     application.runtime.wait_for_end("m1", timeout=10)
