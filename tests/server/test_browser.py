@@ -245,3 +245,101 @@ def test_dashboard_login_rejects_a_bad_token(client):
 
 
 del podium
+
+
+def seed_actions(url: str) -> None:
+    """A waiting workflow, a failed one, 20 pending `batch-*` and 2 pending `keep-*`."""
+    app = serverapp.build(url)
+    try:
+        app.start("wait_long", 3600, id="sleeper")
+        app.start("checkout", {"id": "bad", "fail": True}, id="order-bad")
+        with app.worker(2):
+            app.runtime.wait_for_end("order-bad", timeout=20)
+            deadline = time.monotonic() + 20
+            while app.store.get_workflow("sleeper").status != "waiting":  # type: ignore[union-attr]
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        for n in range(20):
+            app.start("wait_long", 60, id=f"batch-{n:02d}")
+        for n in range(2):
+            app.start("wait_long", 60, id=f"keep-{n}")
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_dashboard_actions_in_headless_chromium(tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url = f"sqlite:///{tmp_path / 'actions.db'}"
+    seed_actions(url)
+    token = json.loads(
+        podium_cli(
+            "tokens", "create", "--name", "ops", "--scope", "admin", "--json", url=url
+        ).stdout
+    )["token"]
+    profile = tempfile.mkdtemp(prefix="podium-chromium-")
+    check = serverapp.build(url)
+    shots = 0
+
+    def status(wid: str) -> str:
+        record = check.store.get_workflow(wid)
+        assert record is not None
+        return record.status
+
+    def shoot(name: str) -> None:
+        nonlocal shots
+        shots += 1
+        shot = tmp_path / f"{shots:02d}-{name}.png"
+        assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+
+    with serve(url) as base:
+        driver = browser(profile)
+        try:
+            wait = WebDriverWait(driver, 20)
+            driver.get(base + "/dashboard")
+            wait.until(ready.presence_of_element_located((By.ID, "token"))).send_keys(token)
+            driver.find_element(By.ID, "login").click()
+            wait.until(ready.presence_of_element_located((By.ID, "bulk-actions")))
+
+            driver.get(base + "/dashboard/workflows/sleeper")
+            wait.until(ready.element_to_be_clickable((By.ID, "act-cancel"))).click()
+            question = wait.until(ready.presence_of_element_located((By.ID, "confirm-question")))
+            assert "sleeper" in question.text and "waiting" in question.text
+            shoot("confirm-cancel")
+            assert status("sleeper") == "waiting"
+            driver.find_element(By.ID, "confirm").click()
+            wait.until(ready.text_to_be_present_in_element((By.ID, "wf-status"), "cancelled"))
+            assert status("sleeper") == "cancelled"
+            shoot("cancelled")
+
+            driver.get(base + "/dashboard/workflows/order-bad")
+            wait.until(ready.element_to_be_clickable((By.ID, "act-resume"))).click()
+            wait.until(ready.element_to_be_clickable((By.ID, "confirm"))).click()
+            wait.until(ready.presence_of_element_located((By.ID, "wf-status")))
+            assert status("order-bad") in ("pending", "running")
+            shoot("resumed")
+
+            driver.get(base + "/dashboard?search=batch")
+            wait.until(ready.element_to_be_clickable((By.ID, "bulk-cancel"))).click()
+            question = wait.until(ready.presence_of_element_located((By.ID, "confirm-question")))
+            assert "Cancel 20 workflows matching search=batch" in question.text
+            shoot("confirm-bulk")
+            driver.find_element(By.ID, "confirm").click()
+            wait.until(ready.presence_of_element_located((By.ID, "workflows")))
+            assert {status(f"batch-{n:02d}") for n in range(20)} == {"cancelled"}
+            assert {status(f"keep-{n}") for n in range(2)} == {"pending"}
+            shoot("bulk-cancelled")
+
+            driver.get(base + "/dashboard/operations")
+            wait.until(ready.element_to_be_clickable((By.ID, "queue-pause-default"))).click()
+            wait.until(ready.element_to_be_clickable((By.ID, "confirm"))).click()
+            wait.until(ready.presence_of_element_located((By.ID, "queue-resume-default")))
+            assert check.paused_queues() == ["default"]
+            shoot("queue-paused")
+        finally:
+            driver.quit()
+            check.close()
+            shutil.rmtree(profile, ignore_errors=True)

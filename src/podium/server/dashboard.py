@@ -1,20 +1,23 @@
 """The dashboard: server-rendered pages (hand-written CSS/JS, no CDN) over the same store.
 
-It logs in with an API token kept in an HttpOnly cookie, reads only, and refreshes its live
-part every few seconds by fetching the same page with `X-Podium-Partial: 1`.
+It logs in with an API token kept in an HttpOnly cookie, refreshes its live part every few
+seconds by fetching the same page with `X-Podium-Partial: 1`, and shows action buttons (see
+podium.server.actions: confirmed, CSRF-protected, audited) to viewers whose scope allows them.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import urllib.parse
+from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from podium.server import api, asl_view, operations, render
+from podium.server import actions, api, asl_view, operations, render
 from podium.server.context import ServerState, state
+from podium.server.errors import ApiError
 from podium.server.models import Status, clean
 from podium.server.security import COOKIE, Principal, allows, authenticate
 from podium.store import browse
@@ -64,6 +67,7 @@ async def login(request: Request) -> Response:
         return RedirectResponse("/dashboard/login?error=1", status_code=303)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    _set_csrf(response, actions.new_token())
     return response
 
 
@@ -72,6 +76,30 @@ def logout() -> Response:
     """Forget the token."""
     response = _login_redirect()
     response.delete_cookie(COOKIE)
+    response.delete_cookie(actions.CSRF_COOKIE, path="/dashboard")
+    return response
+
+
+def _set_csrf(response: Response, token: str) -> None:
+    response.set_cookie(
+        actions.CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        max_age=12 * 3600,
+        path="/dashboard",
+    )
+
+
+def _session(request: Request, who: Principal) -> actions.Session:
+    return actions.session(who, request.cookies.get(actions.CSRF_COOKIE))
+
+
+def _html(request: Request, body: str, s: actions.Session, status: int = 200) -> HTMLResponse:
+    """An HTML response that gives the browser its CSRF cookie when it has none yet."""
+    response = HTMLResponse(body, status_code=status)
+    if request.cookies.get(actions.CSRF_COOKIE) != s.csrf:
+        _set_csrf(response, s.csrf)
     return response
 
 
@@ -99,20 +127,25 @@ def workflows_page(
         parent_id=parent_id,
     )
     rows = st.browser.workflows(where, PAGE + 1, offset)
+    session = _session(request, who)
+    filters = {
+        "status": status or "",
+        "workflow": workflow or "",
+        "search": search or "",
+        "children": "1" if children else "",
+        "parent": parent_id or "",
+    }
+    back = "/dashboard?" + urllib.parse.urlencode({k: v for k, v in filters.items() if v})
     view = render.ListView(
         rows=api.with_notes(st, rows[:PAGE]),
         counts=api.counts(st),
         names=workflow_names(st),
-        filters={
-            "status": status or "",
-            "workflow": workflow or "",
-            "search": search or "",
-            "children": "1" if children else "",
-            "parent": parent_id or "",
-        },
+        filters=filters,
         offset=offset,
         more=len(rows) > PAGE,
         now=st.now(),
+        bulk=actions.bulk_buttons(session, filters, back),
+        row_actions=(lambda row: actions.row_buttons(session, row)) if session.allowed else None,
     )
     partial = request.headers.get("x-podium-partial") == "1"
     body = (
@@ -122,7 +155,7 @@ def workflows_page(
             f"{st.app.name} · workflows", render.workflow_list(view), who.actor, st.auth_enabled
         )
     )
-    return HTMLResponse(body)
+    return _html(request, body, session)
 
 
 @router.get("/operations")
@@ -132,11 +165,17 @@ def operations_page(request: Request) -> Response:
     if who is None:
         return _login_redirect()
     st = state(request)
-    inner = operations.page(operations.gather(st))
+    session = _session(request, who)
+    buttons = (
+        (lambda name, paused: actions.queue_button(session, name, paused))
+        if session.allowed
+        else None
+    )
+    inner = operations.page(operations.gather(st), buttons)
     if request.headers.get("x-podium-partial") == "1":
-        return HTMLResponse(inner)
+        return _html(request, inner, session)
     title = f"{st.app.name} · operations"
-    return HTMLResponse(render.page(title, inner, who.actor, st.auth_enabled))
+    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
 
 
 @router.get("/workflows/{workflow_id:path}")
@@ -152,13 +191,64 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
         return HTMLResponse(body, status_code=404)
     data = api.detail(st, record, tracebacks=allows(who, "traceback"))
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
-    inner = render.workflow_detail(data, st.now())
+    session = _session(request, who)
+    inner = actions.workflow_buttons(session, data) + render.workflow_detail(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)
     inner += asl_view.section(st, record)
     if request.headers.get("x-podium-partial") == "1":
-        return HTMLResponse(inner)
+        return _html(request, inner, session)
     title = f"{record.workflow} {record.id}"
-    return HTMLResponse(render.page(title, inner, who.actor, st.auth_enabled))
+    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+
+
+@router.post("/actions")
+async def act(request: Request) -> Response:
+    """Run a dashboard action: confirm it first, then run it (CSRF token and scope checked)."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect()
+    st = state(request)
+    raw = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
+    form = {k: v[0] for k, v in raw.items() if v}
+    session = _session(request, who)
+    if not actions.valid(request.cookies.get(actions.CSRF_COOKIE), form.get("csrf")):
+        return _refused(
+            request,
+            who,
+            session,
+            403,
+            "This form is stale or not from this dashboard "
+            "(its CSRF token is missing or wrong). Reload the page and try again.",
+        )
+    verb = form.get("verb", "")
+    if verb not in actions.VERBS:
+        return _refused(request, who, session, 400, f"Unknown action {verb!r}.")
+    if not session.allowed:
+        return _refused(
+            request, who, session, 403, f"This action needs the {actions.SCOPE!r} scope."
+        )
+    try:
+        if form.get("confirm") != "1":
+            question = actions.describe(st, verb, form)
+            body = actions.confirm_page(session, verb, form, question)
+            title = f"{st.app.name} · confirm"
+            return _html(request, render.page(title, body, who.actor, st.auth_enabled), session)
+        back = actions.run(st, who, verb, form)
+    except ApiError as exc:
+        return _refused(request, who, session, exc.status, exc.message)
+    return RedirectResponse(back, status_code=303)
+
+
+def _refused(
+    request: Request, who: Principal, session: actions.Session, status: int, message: str
+) -> Response:
+    st = state(request)
+    body = (
+        f'<p class="error" id="action-error">{escape(message)}</p>'
+        '<p><a href="/dashboard">← workflows</a></p>'
+    )
+    page = render.page(f"{st.app.name} · refused", body, who.actor, st.auth_enabled)
+    return _html(request, page, session, status)
 
 
 def workflow_names(st: ServerState) -> list[str]:

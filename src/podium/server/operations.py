@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -18,6 +19,7 @@ from podium.server.context import ServerState
 from podium.store import breakers
 from podium.store import queues as queue_store
 
+PAUSED = ' <span class="badge paused queue-paused">paused</span>'
 RECENT = 8
 """Transitions shown per breaker (the most recent ones)."""
 COUNT_CAP = 1000
@@ -51,6 +53,8 @@ class OpsView:
     schedules: list[schedule.ScheduleInfo]
     machines: list[MachineView]
     now: float
+    paused: tuple[str, ...] = ()
+    """The paused queues."""
 
 
 def gather(st: ServerState) -> OpsView:
@@ -61,6 +65,7 @@ def gather(st: ServerState) -> OpsView:
         schedules=st.app.schedules(),
         machines=[_machine(m) for _, m in sorted(machines_api.machines(st).items())],
         now=st.now(),
+        paused=tuple(st.app.paused_queues()),
     )
 
 
@@ -93,11 +98,12 @@ def _machine(machine: statemachine.StateMachine) -> MachineView:
     return MachineView(machine, {s: len(machine.instances(s, COUNT_CAP)) for s in states})
 
 
-def page(view: OpsView) -> str:
-    """The live part of the Operations page."""
+def page(view: OpsView, queue_actions: Callable[[str, bool], str] | None = None) -> str:
+    """The live part of the Operations page (with a pause/resume button per queue if given)."""
     return (
         '<div data-live="1" class="ops"><h1>Operations</h1>'
-        f"{_queues(view)}{_breakers_html(view)}{_schedules(view)}{_machines(view)}</div>"
+        f"{_queues(view, queue_actions)}{_breakers_html(view)}{_schedules(view)}"
+        f"{_machines(view)}</div>"
     )
 
 
@@ -127,15 +133,21 @@ def _limits(config: queues.QueueConfig | None) -> str:
     return escape(", ".join(parts)) or '<span class="muted">no limits</span>'
 
 
-def _queues(view: OpsView) -> str:
+def _queues(view: OpsView, actions: Callable[[str, bool], str] | None = None) -> str:
+    paused = set(view.paused)
     rows = [
-        f'<tr class="queue" data-queue="{escape(q.name)}"><td>{escape(q.name)}</td>'
+        f'<tr class="queue" data-queue="{escape(q.name)}"><td>{escape(q.name)}'
+        f"{PAUSED if q.name in paused else ''}</td>"
         f'<td class="num">{q.depth}</td><td class="num">{q.running}</td>'
         f"<td>{render.seconds(q.oldest_age) or '—'}</td>"
-        f'<td class="num">{q.throughput * 60:.1f}/min</td><td>{_limits(q.config)}</td></tr>'
+        f'<td class="num">{q.throughput * 60:.1f}/min</td><td>{_limits(q.config)}</td>'
+        + ("" if actions is None else f"<td>{actions(q.name, q.name in paused)}</td>")
+        + "</tr>"
         for q in view.queues
     ]
     head = ["queue", "depth", "running", "oldest pending", "throughput", "limits"]
+    if actions is not None:
+        head.append("actions")
     return f"<section><h2>Queues</h2>{_table('queues', head, rows, 'No queues.')}</section>"
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import urllib.parse
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -83,6 +84,10 @@ class ListView:
     offset: int
     more: bool
     now: float
+    bulk: str = ""
+    """The bulk action buttons ("" for a viewer who may not act)."""
+    row_actions: Callable[[dict[str, Any]], str] | None = None
+    """The action buttons of one row (None: no actions column)."""
 
 
 def link(workflow_id: str) -> str:
@@ -132,7 +137,9 @@ child workflows too</label>{parent}
 <button>Filter</button></form>"""
 
 
-def _row(row: dict[str, Any], now: float) -> str:
+def _row(
+    row: dict[str, Any], now: float, actions: Callable[[dict[str, Any]], str] | None = None
+) -> str:
     ended = row["status"] in TERMINAL
     took = (row["updated_at"] if ended else now) - row["created_at"]
     href = "/dashboard/workflows/" + urllib.parse.quote(row["id"], safe="")
@@ -150,7 +157,9 @@ def _row(row: dict[str, Any], now: float) -> str:
         f'<td><span class="badge {row["status"]}">{row["status"]}</span>'
         f"{_paused(row.get('paused_at'))} {error}</td>"
         f"<td>{escape(row['queue'])}</td><td>{iso(row['created_at'])}</td>"
-        f"<td>{seconds(max(0.0, took))}</td></tr>"
+        f"<td>{seconds(max(0.0, took))}</td>"
+        + ("" if actions is None else f'<td class="row-actions">{actions(row)}</td>')
+        + "</tr>"
     )
 
 
@@ -180,9 +189,11 @@ def _search(attrs: dict[str, Any]) -> str:
 
 def workflow_list(view: ListView) -> str:
     """The live part of the list page: counts, filters, table and paging."""
-    rows = "".join(_row(r, view.now) for r in view.rows) or (
-        '<tr><td colspan="6" class="muted">No workflows match.</td></tr>'
+    columns = 6 if view.row_actions is None else 7
+    rows = "".join(_row(r, view.now, view.row_actions) for r in view.rows) or (
+        f'<tr><td colspan="{columns}" class="muted">No workflows match.</td></tr>'
     )
+    extra = "" if view.row_actions is None else "<th>actions</th>"
     paging = []
     if view.offset:
         prev = escape(_link(view.filters, offset=max(0, view.offset - len(view.rows) - 50)))
@@ -190,9 +201,10 @@ def workflow_list(view: ListView) -> str:
     if view.more:
         nxt = escape(_link(view.filters, offset=view.offset + len(view.rows)))
         paging.append(f'<a href="{nxt}">older →</a>')
-    return f"""<div data-live="1">{_counts(view)}{_filters(view)}
+    return f"""<div data-live="1">{_counts(view)}{_filters(view)}{view.bulk}
 <table class="workflows" id="workflows"><thead><tr><th>id</th><th>workflow</th><th>status</th>
-<th>queue</th><th>created (UTC)</th><th>duration</th></tr></thead><tbody>{rows}</tbody></table>
+<th>queue</th><th>created (UTC)</th><th>duration</th>{extra}</tr></thead><tbody>{rows}</tbody>
+</table>
 <p class="paging">{" ".join(paging)}</p></div>"""
 
 
