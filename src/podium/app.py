@@ -17,15 +17,13 @@ from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import interceptors, worker
 from podium.engine import runtime as runtime_mod
-from podium.patterns import bulk, fanout, insight, pausing, saga, statemachine
+from podium.patterns import bulk, fanout, insight, pausing, remediation, routing, saga, statemachine
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import queues as queues_mod
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
 from podium.patterns import search as search_mod
-from podium.patterns import remediation
-from podium.patterns import routing
 from podium.patterns import telemetry as telemetry_mod
 from podium.patterns import versions as versions_mod
 from podium.store import base, factory
@@ -679,7 +677,7 @@ class App:
         queue_of: dict[str, str] | None = None,
         priority_of: dict[str, int] | None = None,
     ) -> routing.Router:
-        """A router that starts items in a lane (queue + priority) by score (podium.patterns.routing)."""
+        """A router starting items in a lane (queue, priority) by score; see patterns.routing."""
         return routing.Router(name, score, lanes, queue_of, priority_of, self.start, self._exists)
 
     def _exists(self, workflow_id: str) -> bool:

@@ -131,8 +131,10 @@ class Router:
         search: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Start `workflow(*args, **kwargs)` in the lane of `text`; a routed start id again
-        returns its workflow as routed the first time."""
+        """Start `workflow(*args, **kwargs)` in the lane of `text`.
+
+        A routed start id again returns its workflow as it was routed the first time.
+        """
         if id is not None:
             if self._existing(id):
                 return self._start(workflow, *args, id=id, **kwargs)
