@@ -1,4 +1,4 @@
-"""`podium anomalies`, `podium remediations` and `podium scale`: what telemetry found, and how many workers to run."""
+"""`podium anomalies`, `podium remediations`, `podium scale`: findings, decisions, workers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Anomalies, scaling advice and remediations over HTTP (/api/v1); the semantics are `podium.patterns.insight`."""
+"""Anomalies, scaling advice and remediations over HTTP (/api/v1); see podium.patterns."""
 
 from __future__ import annotations
 
