@@ -74,13 +74,13 @@ def test_one_evaluator_per_tick_across_two_apps_on_one_store(app_factory):
     clock = FakeClock(START)
     calls: list[str] = []
     apps = [app_factory(clock=clock), app_factory(clock=clock)]
-    for i, a in enumerate(apps):
-        a.remediate(
-            "count",
-            when=lambda s, i=i: calls.append(f"app{i}") or True,
-            do=actions.publish("remediated"),
-            cooldown=0,
-        )
+
+    def condition(signals: remediation.Signals) -> bool:
+        calls.append("evaluated")
+        return True
+
+    for a in apps:
+        a.remediate("count", when=condition, do=actions.publish("remediated"), cooldown=0)
     for _ in range(3):
         for a in apps:
             tick(a)
