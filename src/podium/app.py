@@ -17,7 +17,7 @@ from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import interceptors, worker
 from podium.engine import runtime as runtime_mod
-from podium.patterns import bulk, fanout, insight, pausing, saga, statemachine
+from podium.patterns import bulk, fanout, insight, pausing, remediation, routing, saga, statemachine
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import queues as queues_mod
@@ -82,6 +82,8 @@ class App:
         self._telemetry_settings: telemetry_mod.TelemetrySettings | None = None
         self._telemetry: insight.Telemetry | None = None
         self._worker_bounds: dict[str, tuple[int, int]] = {}
+        self.rules = remediation.Rules(self)
+        """The remediation rules declared with `remediate`; their callables get this app."""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -123,6 +125,8 @@ class App:
         if settings is not None and (self._telemetry is None or self._telemetry.rt is not rt):
             self._telemetry = insight.Telemetry(rt, settings, self.served_queues)
             self._telemetry.plug(rt.hooks)
+        if len(self.rules):
+            rt.hooks.add_service(remediation.Evaluator(rt, self.rules, self.served_queues))
 
     def _replug(self) -> None:
         """After a declaration that needs a hook: plug it into a runtime that already runs."""
@@ -640,6 +644,44 @@ class App:
         """Scaling advice for every served queue (see podium.patterns.insight)."""
         rt = self.runtime
         return insight.scaling(rt, self._telemetry, self.served_queues(), self._worker_bounds)
+
+    def remediate(
+        self,
+        name: str,
+        *,
+        when: remediation.Condition,
+        do: remediation.Do,
+        cooldown: float = 300.0,
+        dry_run: bool = False,
+    ) -> remediation.Rule:
+        """Declare a rule: when `when(signals)` holds, do `do` (see podium.patterns.remediation).
+
+        One process in the cluster evaluates it every few seconds beside the workers; it acts
+        at most once per `cooldown` seconds; `dry_run=True` records the decision only.
+        """
+        rule = remediation.define(name, when, do, cooldown, dry_run)
+        self.rules.add(rule)
+        self._replug()
+        return rule
+
+    def remediations(self, limit: int = 100) -> list[remediation.Decision]:
+        """The audited decisions of the remediation rules, newest first."""
+        return remediation.decisions(self.runtime, limit)
+
+    def router(
+        self,
+        name: str,
+        *,
+        score: object,
+        lanes: dict[str, tuple[float, float]],
+        queue_of: dict[str, str] | None = None,
+        priority_of: dict[str, int] | None = None,
+    ) -> routing.Router:
+        """A router starting items in a lane (queue, priority) by score; see patterns.routing."""
+        return routing.Router(name, score, lanes, queue_of, priority_of, self.start, self._exists)
+
+    def _exists(self, workflow_id: str) -> bool:
+        return self.runtime.store.get_workflow(workflow_id) is not None
 
     # -- inspecting and steering -----------------------------------------------------------
 

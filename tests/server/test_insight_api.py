@@ -46,3 +46,28 @@ def test_cli_lists_anomalies_and_refuses_a_bad_time(app, capsys) -> None:
     assert "score 0.90  queue q: wait" in capsys.readouterr().out
     assert main(["anomalies", "--database-url", url, "--since", "nope"]) != 0
     assert "not an ISO time" in capsys.readouterr().err
+
+
+def test_remediations_and_routed_starts_over_http(client, as_scope, app, capsys) -> None:
+    from podium.cli import main
+    from podium.intelligence import actions
+    from podium.patterns import remediation
+
+    read = as_scope("read")
+    assert client.get("/api/v1/remediations", headers=read).json() == []
+    app.remediate("hold", when=lambda s: "wait high", do=actions.pause_queue("q"), dry_run=True)
+    rt = app.runtime
+    remediation.evaluate(rt, app.rules, app.served_queues(), rt.clock.time())
+    [found] = client.get("/api/v1/remediations", headers=read).json()
+    assert (found["rule"], found["condition"], found["dry_run"]) == ("hold", "wait high", True)
+    assert found["action"] == "pause queue 'q'" and found["at"].endswith("Z")
+    assert_error(client.get("/api/v1/remediations?limit=0", headers=read), 400)
+    router = app.router("desk", score=len, lanes={"short": (0, 5), "long": (5, 1000)})
+    assert router.route("hi") == "short"
+    app.remediations()
+    router.start(app.registry.workflows[next(iter(app.registry.workflows))].name, text="hello!")
+    metrics = client.get("/metrics", headers=read).text
+    assert 'podium_routed_total{lane="long",router="desk"}' in metrics
+    url = str(app.settings.database_url)
+    assert main(["remediations", "--database-url", url]) == 0
+    assert "hold: pause queue 'q'  (dry run)  when wait high" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""`podium anomalies` and `podium scale`: what telemetry found, and how many workers to run."""
+"""`podium anomalies`, `podium remediations`, `podium scale`: findings, decisions, workers."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ def add(commands: common.Subcommands) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     common.store_option(parser)
     parser.set_defaults(command=cmd_anomalies)
+    parser = common.subparser(
+        commands, "remediations", "List the decisions of the remediation rules", REMEDIATIONS
+    )
+    common.count_option(parser, "--limit", 100, "N", "show at most N (default 100)")
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    common.store_option(parser)
+    parser.set_defaults(command=cmd_remediations)
     parser = common.subparser(commands, "scale", "Print each queue's desired workers", SCALE)
     common.app_argument(parser)
     parser.add_argument("--json", action="store_true", help="the advice as one JSON object")
@@ -33,6 +40,11 @@ Each line: when, score, and a sentence naming the series, its value and what was
 expected. Needs the app to collect telemetry (app.telemetry()).
 
 example: podium anomalies --since 2024-05-01T14:00:00+00:00"""
+REMEDIATIONS = """\
+Each line: when, the rule, what it did (or, in a dry run, would have done), why,
+and the result. Rules are declared with app.remediate(...).
+
+example: podium remediations --limit 20"""
 SCALE = """\
 Per queue: the desired worker count (Little's law on the forecast's upper band of
 arrivals, bounded and with hysteresis), the live workers now, and why.
@@ -68,6 +80,28 @@ def cmd_anomalies(args: argparse.Namespace) -> int:
             print(f"{a.at:%Y-%m-%d %H:%M} UTC  score {a.score:.2f}  {a.message}", flush=True)
     if not found and not args.json:
         print("no anomalies", flush=True)
+    return common.EXIT_OK
+
+
+def cmd_remediations(args: argparse.Namespace) -> int:
+    """Print the audited remediation decisions, newest first."""
+    app = App("podium-cli", store=common.open_existing_store(args))
+    try:
+        found = app.remediations(limit=args.limit)
+    finally:
+        app.close()
+    for d in found:
+        if args.json:
+            print(json.dumps({**dataclasses.asdict(d), "at": d.at.isoformat()}), flush=True)
+        else:
+            dry = "  (dry run)" if d.dry_run else ""
+            print(
+                f"{d.at:%Y-%m-%d %H:%M:%S} UTC  {d.rule}: {d.action}{dry}  when {d.condition}"
+                f"  -> {d.result}",
+                flush=True,
+            )
+    if not found and not args.json:
+        print("no remediations", flush=True)
     return common.EXIT_OK
 
 

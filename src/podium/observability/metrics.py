@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 
 from podium.engine import interceptors
 from podium.engine.runtime import HasRuntime, Runtime
-from podium.patterns import insight
+from podium.patterns import insight, routing
 from podium.store import browse
 
 log = logging.getLogger("podium.metrics")
@@ -198,6 +198,19 @@ class ScalingCollector(Collector):
         yield gauge
 
 
+class RoutingCollector(Collector):
+    """`podium_routed_total{router=...,lane=...}`: starts routed by this process."""
+
+    def collect(self) -> Iterator[Metric]:
+        """Yield the routed starts per router and lane."""
+        counter = CounterMetricFamily(
+            "podium_routed", "Workflow starts routed to each lane", labels=["router", "lane"]
+        )
+        for (router, lane), n in sorted(routing.counts().items()):
+            counter.add_metric([router, lane], n)
+        yield counter
+
+
 class Metrics:
     """The metrics of one App: a private registry with store and engine collectors."""
 
@@ -211,6 +224,7 @@ class Metrics:
         self.registry.register(StoreCollector(rt))
         if scaling is not None:
             self.registry.register(ScalingCollector(scaling))
+        self.registry.register(RoutingCollector())
         self.engine = EngineMetrics(self.registry)
         rt.hooks.add_interceptor(self.engine)
 

@@ -392,6 +392,26 @@ def plain_guard(rt: Runtime, breaker: Breaker) -> AbstractContextManager[None]:
     return _Guard(breaker, rt, None)
 
 
+def force(rt: Runtime, name: str, to_state: str, reason: str) -> bool:
+    """Move breaker `name` to `to_state` now (an operator's or a rule's decision).
+
+    False when it already was in that state. Racing a call's own transition is safe: the
+    compare-and-set is retried against the state that won.
+    """
+    _check_state(to_state)
+    store = breakers.Breakers(rt.store.connector)
+    now = rt.clock.time()
+    store.create(name, now)
+    for _ in range(10):
+        snap = store.get(name)
+        if snap is None or snap.state == to_state:
+            return False
+        if store.transition(name, snap, breakers.Change(to_state, reason), now):
+            rt.log.warning("circuit breaker %r: %s -> %s (%s)", name, snap.state, to_state, reason)
+            return True
+    return False
+
+
 def transitions(
     store: base.Store, name: str | None = None, since: float = 0.0, limit: int = 1000
 ) -> list[breakers.BreakerEvent]:

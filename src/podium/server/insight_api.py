@@ -1,4 +1,4 @@
-"""Anomalies and scaling advice over HTTP (/api/v1); the semantics are `podium.patterns.insight`."""
+"""Anomalies, scaling advice and remediations over HTTP (/api/v1); see podium.patterns."""
 
 from __future__ import annotations
 
@@ -51,6 +51,25 @@ class AdviceOut(_Strict):
     service_time_s: float | None
     depth: int
     reason: str
+
+
+class RemediationOut(_Strict):
+    """An audited decision of a remediation rule."""
+
+    rule: str
+    at: dt.datetime
+    condition: str
+    action: str
+    dry_run: bool
+    result: str
+
+
+@router.get("/remediations", response_model=list[RemediationOut], tags=["intelligence"])
+def list_remediations(
+    _who: Reader, st: State, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[dict[str, Any]]:
+    """The audited decisions of the remediation rules, newest first."""
+    return [dataclasses.asdict(d) for d in st.app.remediations(limit=limit)]
 
 
 @router.get("/anomalies", response_model=list[AnomalyOut], tags=["intelligence"])
