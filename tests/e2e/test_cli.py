@@ -308,6 +308,17 @@ def test_pause_and_unpause_by_filters(cli: CLI) -> None:
     assert cli.ok("pause", ids[0]).strip() == f"paused {ids[0]}"  # one id still works
 
 
+def test_start_with_debounce_folds_starts_of_one_key(cli: CLI) -> None:
+    first = cli.start("greet", "--input", '"a"', "--key", "cart-9", "--debounce", "3600")
+    again = cli.start("greet", "--input", '"b"', "--key", "cart-9", "--debounce", "3600")
+    assert again == first  # folded into the pending run; its input is now the latest
+    bad = cli("start", "cliapp:app", "greet", "--input", '"c"', "--debounce", "5")
+    assert_user_error(bad, "key")  # debounce needs a key, and nothing is written
+    late = cli("start", "cliapp:app", "greet", "--input", '"d"', "--key", "k", "--debounce", "5",
+               "--debounce-max", "1")  # fmt: skip
+    assert_user_error(late, "debounce")
+
+
 def test_start_with_search_attributes(cli: CLI) -> None:
     first = cli.start(
         "greet", "--input", '"s"', "--delay", "3600",

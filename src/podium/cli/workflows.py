@@ -59,6 +59,14 @@ def _add_start(commands: common.Subcommands) -> None:
     )
     parser.add_argument("--key", help="key for per-key concurrency on the queue")
     common.seconds_option(parser, "--delay", "seconds before it may run")
+    common.seconds_option(
+        parser,
+        "--debounce",
+        "with --key: starts of that key within S seconds fold into one run (the latest wins)",
+    )
+    common.seconds_option(
+        parser, "--debounce-max", "with --debounce: run at the latest S seconds after the first"
+    )
     parser.add_argument(
         "--search",
         metavar="KEY=VALUE",
@@ -98,6 +106,8 @@ def cmd_start(args: argparse.Namespace) -> int:
             key=args.key,
             delay=args.delay,
             search=search,
+            debounce=args.debounce,
+            debounce_max=args.debounce_max,
         )
         print(handle.id, flush=True)
         return _wait(app, handle.id, args.timeout) if args.wait else common.EXIT_OK
