@@ -1,5 +1,6 @@
 """podium: durable workflow orchestration for Python, embedded on SQLite."""
 
+from podium import codecs as codecs
 from podium.app import App
 from podium.context import idempotency_key, now, random, sleep, sleep_until, uuid4
 from podium.errors import (

@@ -13,6 +13,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from podium import arguments, config, definitions, errors, inline, registry, serialization
 from podium import clock as clock_mod
+from podium import codecs as codecs_mod
 from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import interceptors, worker
@@ -26,7 +27,7 @@ from podium.patterns import schedule as schedule_mod
 from podium.patterns import search as search_mod
 from podium.patterns import telemetry as telemetry_mod
 from podium.patterns import versions as versions_mod
-from podium.store import base, factory
+from podium.store import base, coded, factory
 from podium.types import STATUSES
 
 P = ParamSpec("P")
@@ -52,6 +53,7 @@ class App:
         max_history_events: int | None = None,
         clock: clock_mod.Clock | None = None,
         store: base.Store | None = None,
+        codecs: Sequence[codecs_mod.Codec] | None = None,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise errors.ConfigurationError(f"App name {name!r} must be a non-empty string")
@@ -71,6 +73,8 @@ class App:
         self._compensating = False
         """Whether a step declares `compensate=` (then sagas listen to completed steps)."""
         self._store = store
+        self.codecs = codecs_mod.chain(codecs)
+        """The payload codec chain (`codecs=`), or None: every stored payload goes through it."""
         self._clock = clock or clock_mod.SystemClock()
         self._default_retry = default_retry
         self._runtime: runtime_mod.Runtime | None = None
@@ -93,6 +97,8 @@ class App:
         with self._lock:
             if self._runtime is None:
                 store = self._store or factory.open_store(self.settings.database_url)
+                if self.codecs is not None:
+                    store = coded.CodedStore(store, self.codecs)
                 self._runtime = runtime_mod.Runtime(
                     self.name,
                     store,

@@ -147,6 +147,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "policies and values",
         (
             "podium.serialization",
+            "podium.codecs",
             "podium.clock",
             "podium.config",
             "podium.arguments",
