@@ -28,6 +28,7 @@ from podium import workflow as workflow_mod
 from podium.engine import failures, hooks
 from podium.engine.runtime import Runtime
 from podium.store import base
+from podium.store import children as store_children
 from podium.store.children import Children, ChildState, NewChild
 
 R = TypeVar("R")
@@ -234,19 +235,38 @@ class ParentWaker:
     """The engine's run listener (see engine/hooks): a child's end may complete its parent's wait.
 
     The store wakes the parent in the transaction that stores the child's end (`finish` with
-    `parent_id`), so a crash between the two cannot cost the parent its wake-up. This listener
-    only tells the workers and waiters of this process at once, when that wake-up happened.
+    `parent_id`), so a crash between the two cannot cost the parent its wake-up. That
+    transaction cannot see a wait the parent commits while it runs, and the parent, counting
+    its open children before the child's end commits, then waits: so when the store did not
+    wake the parent, this listener looks again after the commit (two small reads) and wakes
+    it if it is due now. Either way it tells this process's workers and waiters at once.
     """
 
     runtime: Runtime
 
     def __call__(self, end: hooks.RunEnd) -> None:
-        """Tell this process that the parent of a child that just ended may run now."""
+        """Wake the parent of a child that just ended if it is due; tell this process."""
         parent_id = end.workflow.parent_id
-        if parent_id is None or not end.parent_woken:
+        if parent_id is None or not end.ended:
             return
-        self.runtime.notifier.work_available()
-        self.runtime.notifier.run_ended(parent_id)
+        rt = self.runtime
+        woken = end.parent_woken
+        if not woken:
+            try:
+                woken = store_children.wake_parent(rt.store, parent_id, rt.clock.time())
+            except Exception as exc:
+                rt.log.warning(
+                    "workflow %s: could not look at its wait after a child ended (%s: %s); "
+                    "it looks at its children again within %ss",
+                    parent_id,
+                    type(exc).__name__,
+                    exc,
+                    RECHECK_SECONDS,
+                )
+                return
+        if woken:
+            rt.notifier.work_available()
+            rt.notifier.run_ended(parent_id)
 
 
 # -- durable waits --------------------------------------------------------------------------

@@ -110,8 +110,13 @@ class Children:
 
     def wake_due(self, parent_id: str) -> bool:
         """Whether `parent_id` waits for children and few enough of them are open now."""
-        rows = self._c.query(self._q["wake_due"], {"id": parent_id})
-        return bool(rows) and int(rows[0]["open"]) <= int(rows[0]["at_most"])
+        waits = self._c.query(self._q["wait_of"], {"id": parent_id})
+        if not waits:
+            return False
+        at_most = int(waits[0]["at_most"])
+        params = {"parent_id": parent_id, "upto": at_most + 1}
+        rows = self._c.query(self._q["open_children_upto"], params)
+        return int(rows[0]["n"]) <= at_most
 
     def cancel_descendants(self, workflow_id: str, now: float) -> int:
         """Cancel every unfinished descendant of `workflow_id`; return how many."""

@@ -22,11 +22,8 @@ ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;
 -- name: clear_wait
 DELETE FROM podium_child_waits WHERE workflow_id = :id;
 
--- name: wake_due
-SELECT w.at_most AS at_most,
-       (SELECT COUNT(*) FROM podium_workflows
-        WHERE parent_id = :id AND status IN ('pending', 'running', 'waiting')) AS open
-FROM podium_child_waits AS w WHERE w.workflow_id = :id;
+-- name: wait_of
+SELECT at_most FROM podium_child_waits WHERE workflow_id = :id;
 
 -- name: cancel_descendants
 UPDATE podium_workflows
