@@ -90,6 +90,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
             highlight=False,
         )
         worker.run()
+    except KeyboardInterrupt:
+        pass  # Ctrl+C before the worker took over SIGINT (while waiting, say): stop as asked
     finally:
         app.close()
     common.console(stderr=True).print("podium worker: stopped", highlight=False)
