@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from podium import errors
-from podium.engine import hooks
+from podium.engine import background, hooks
 from podium.engine.runtime import Runtime
 from podium.patterns import events as events_mod
 from podium.patterns import telemetry
@@ -388,37 +388,34 @@ class Telemetry:
         return found
 
 
-class Flusher:
+class Flusher(background.Loop):
     """A worker's thread that runs `Telemetry.tick` every flush interval, and flushes on stop."""
 
+    name = "podium-telemetry"
+
     def __init__(self, owner: Telemetry) -> None:
+        super().__init__(owner.rt.log)
         self.owner = owner
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> Flusher:
-        """Start the thread; returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="podium-telemetry", daemon=True)
-            self._thread.start()
-        return self
+    def first_wait(self) -> float:
+        """See `background.Loop.first_wait`: a whole interval."""
+        return self.owner.settings.flush_interval
 
-    def stop(self) -> None:
-        """Stop the thread, then write what was collected since its last flush."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+    def retry_seconds(self) -> float:
+        """See `background.Loop.retry_seconds`."""
+        return self.owner.settings.flush_interval
+
+    def step(self) -> float:
+        """Flush and score once."""
+        self.owner.tick()
+        return self.owner.settings.flush_interval
+
+    def stopped(self) -> None:
+        """Write what was collected since the last flush."""
         try:
             self.owner.flush()
         except Exception:
             self.owner.rt.log.exception("telemetry: the last flush failed")
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.owner.settings.flush_interval):
-            try:
-                self.owner.tick()
-            except Exception:
-                self.owner.rt.log.exception("telemetry: flushing or scoring failed; retrying")
 
 
 def scaling(

@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from podium import arguments, errors
+from podium.engine import background
 from podium.engine.runtime import Runtime
 from podium.intelligence import actions
 from podium.patterns import bulk, circuit, insight, pausing, queues
@@ -296,34 +297,25 @@ class Evaluator:
         return _Loop(self)
 
 
-class _Loop:
+class _Loop(background.Loop):
     """A worker's thread that runs `Evaluator.tick` about twice per tick."""
 
+    name = "podium-remediation"
+
     def __init__(self, owner: Evaluator) -> None:
+        super().__init__(owner.rt.log)
         self.owner = owner
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> _Loop:
-        """Start the thread; returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._loop, name="podium-remediation", daemon=True
-            )
-            self._thread.start()
-        return self
+    def first_wait(self) -> float:
+        """See `background.Loop.first_wait`: half a tick."""
+        return TICK / 2
 
-    def stop(self) -> None:
-        """Stop the thread."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
+    def retry_seconds(self) -> float:
+        """See `background.Loop.retry_seconds`."""
+        return TICK / 2
 
-    def _loop(self) -> None:
-        while not self._stop.wait(TICK / 2):
-            if not len(self.owner.rules):
-                continue
-            try:
-                self.owner.tick()
-            except Exception:
-                self.owner.rt.log.exception("remediation: evaluating rules failed; retrying")
+    def step(self) -> float:
+        """Evaluate the rules, if there are any."""
+        if len(self.owner.rules):
+            self.owner.tick()
+        return TICK / 2

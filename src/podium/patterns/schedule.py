@@ -17,11 +17,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import threading
 import zoneinfo
 from typing import Any
 
 from podium import definitions, errors, serialization
+from podium.engine import background
 from podium.engine.runtime import Runtime
 from podium.store import base
 from podium.store import schedules as schedule_store
@@ -232,40 +232,30 @@ class Firing:
         return Scheduler(self.runtime)
 
 
-class Scheduler:
-    """A worker's thread that fires the due ticks of the schedules its app can run."""
+class Scheduler(background.Loop):
+    """A worker's thread that fires the due ticks of the schedules its app can run.
+
+    Stopping lets a tick being fired commit or roll back first.
+    """
+
+    name = "podium-scheduler"
 
     def __init__(self, rt: Runtime) -> None:
+        super().__init__(rt.log)
         self.rt = rt
         self._book = schedule_store.Schedules(rt.store.connector)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._cap = min(IDLE_CAP, max(rt.settings.poll_interval * 5, 0.01))
 
-    def start(self) -> Scheduler:
-        """Start the thread; returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="podium-scheduler", daemon=True)
-            self._thread.start()
-        return self
+    def retry_seconds(self) -> float:
+        """See `background.Loop.retry_seconds`."""
+        return self._cap
 
-    def stop(self) -> None:
-        """Stop the thread (a tick being fired commits or rolls back first)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-
-    def _loop(self) -> None:
-        cap = min(IDLE_CAP, max(self.rt.settings.poll_interval * 5, 0.01))
-        while not self._stop.is_set():
-            try:
-                due = self.run_once()
-            except Exception:
-                self.rt.log.exception("scheduler: firing schedules failed; retrying")
-                due = None
-            wait = cap
-            if due is not None:
-                wait = min(cap, max(0.005, due - self.rt.clock.time()))
-            self._stop.wait(wait)
+    def step(self) -> float:
+        """Fire what is due; wait until the next tick, at most the idle cap."""
+        due = self.run_once()
+        if due is None:
+            return self._cap
+        return min(self._cap, max(0.005, due - self.rt.clock.time()))
 
     def run_once(self) -> float | None:
         """Fire every due tick of this app's schedules; return the earliest next tick."""
