@@ -740,11 +740,9 @@ class App:
         search: dict[str, Any] | None = None,
     ) -> int:
         """Cancel every unfinished workflow matching `list()`'s filters; return how many."""
-        rt = self.runtime
-        filters = bulk.Filters(status, workflow, queue, search)
-        cancelled = bulk.cancel_many(rt.store, filters, rt.clock.time())
+        cancelled = self._many(bulk.cancel_many, bulk.Filters(status, workflow, queue, search))
         for workflow_id in cancelled:
-            rt.notifier.run_ended(workflow_id)
+            self.runtime.notifier.run_ended(workflow_id)
         return len(cancelled)
 
     def resume_many(
@@ -756,12 +754,9 @@ class App:
         search: dict[str, Any] | None = None,
     ) -> int:
         """Resume every failed or cancelled workflow matching the filters; return how many."""
-        rt = self.runtime
-        filters = bulk.Filters(status, workflow, queue, search)
-        resumed = bulk.resume_many(rt.store, filters, rt.clock.time())
-        if resumed:
-            rt.notifier.work_available()
-        return len(resumed)
+        return self._ready(
+            self._many(bulk.resume_many, bulk.Filters(status, workflow, queue, search))
+        )
 
     def pause_many(
         self,
@@ -772,8 +767,7 @@ class App:
         search: dict[str, Any] | None = None,
     ) -> int:
         """Pause every unfinished workflow matching the filters; return how many it paused."""
-        filters = bulk.Filters(status, workflow, queue, search)
-        return len(bulk.pause_many(self.runtime.store, filters, self.runtime.clock.time()))
+        return len(self._many(bulk.pause_many, bulk.Filters(status, workflow, queue, search)))
 
     def unpause_many(
         self,
@@ -784,12 +778,19 @@ class App:
         search: dict[str, Any] | None = None,
     ) -> int:
         """Unpause every paused workflow matching the filters; return how many."""
-        rt = self.runtime
-        filters = bulk.Filters(status, workflow, queue, search)
-        unpaused = bulk.unpause_many(rt.store, filters, rt.clock.time())
-        if unpaused:
-            rt.notifier.work_available()
-        return len(unpaused)
+        return self._ready(
+            self._many(bulk.unpause_many, bulk.Filters(status, workflow, queue, search))
+        )
+
+    def _many(self, verb: bulk.Verb, filters: bulk.Filters) -> bulk.Ids:
+        """Apply the bulk `verb` to the workflows `filters` select; the ids it changed."""
+        return verb(self.runtime.store, filters, self.runtime.clock.time())
+
+    def _ready(self, ids: bulk.Ids) -> int:
+        """Tell this process's workers that `ids` may run now; how many there are."""
+        if ids:
+            self.runtime.notifier.work_available()
+        return len(ids)
 
     def resume(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """Re-run a failed or cancelled workflow from its first unfinished step."""

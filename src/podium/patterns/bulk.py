@@ -80,6 +80,13 @@ def _matching(store: base.Store, statuses: tuple[str, ...], filters: Filters) ->
     return [r.id for r in records]
 
 
+Ids = list[str]
+"""The ids of the workflows a bulk verb changed."""
+
+Verb = Callable[[base.Store, "Filters", float], Ids]
+"""A bulk verb: (store, filters, now) -> the ids of the workflows it changed."""
+
+
 def cancel_many(store: base.Store, filters: Filters, now: float) -> list[str]:
     """Cancel every unfinished workflow matching `filters`; the ids it cancelled.
 
