@@ -192,7 +192,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     data = api.detail(st, record, tracebacks=allows(who, "traceback"))
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
-    inner = actions.workflow_buttons(session, data) + render.workflow_detail(data, st.now())
+    inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))
     inner += operations.machine_section(st, record.workflow, record.id)
     inner += asl_view.section(st, record)
     if request.headers.get("x-podium-partial") == "1":

@@ -395,7 +395,7 @@ def _children(data: dict[str, Any]) -> str:
     )
 
 
-def workflow_detail(data: dict[str, Any], now: float) -> str:
+def workflow_detail(data: dict[str, Any], now: float, buttons: str = "") -> str:
     """The live part of a workflow page."""
     live = "0" if data["status"] in TERMINAL else "1"
     error = ""
@@ -431,6 +431,6 @@ def workflow_detail(data: dict[str, Any], now: float) -> str:
 <h1><span class="wf-name">{escape(data["workflow"])}</span>
 <code id="wf-id">{escape(data["id"])}</code>
 <span class="badge {data["status"]}" id="wf-status">{data["status"]}</span>{paused}</h1>
-<dl class="facts">{facts}</dl>{below}
+{buttons}<dl class="facts">{facts}</dl>{below}
 <section class="io"><div><h2>Input</h2><pre id="input">{inputs}</pre></div>
 <div><h2>Output</h2><pre id="output">{_pretty(data["output"])}</pre></div></section></div>"""
