@@ -222,3 +222,21 @@ def test_the_nab_scorer_on_a_toy_corpus():
     probation = [0.0] * 1000
     probation[10] = 1.0  # detections in the first 15% are not scored
     assert sweep(toy, [probation]).score == pytest.approx(0.0)
+
+
+def test_the_nab_scorer_at_a_fixed_threshold_and_on_held_out_halves():
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.intelligence.nabscore import Series, held_out, score_at, sweep
+
+    stamps = [datetime(2024, 1, 1) + timedelta(minutes=5 * i) for i in range(1000)]
+    corpus, scores = [], []
+    for k in range(6):
+        rng = random.Random(k)
+        s = [rng.random() * 0.5 for _ in range(1000)]
+        s[400 + k] = 0.9
+        corpus.append(Series(f"toy{k}", stamps, [0.0] * 1000, [(400, 449)]))
+        scores.append(s)
+    best = sweep(corpus, scores)
+    assert score_at(corpus, scores, best.threshold) == pytest.approx(best.score)
+    assert score_at(corpus, scores, 0.95) == pytest.approx(0.0)  # nothing detected
+    assert held_out(corpus, scores) == pytest.approx(best.score)  # the same cut everywhere
