@@ -19,6 +19,7 @@ import operator
 __all__ = [
     "CANDIDATES",
     "HORIZONS",
+    "POWER",
     "STRIDES",
     "between",
     "candidates",
@@ -31,7 +32,7 @@ __all__ = [
 HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
 STRIDES = (2, 1, 3, 12)  # a tracked horizon is scored at every stride-th point only
 CANDIDATES = 9
-_POWER = 16  # the inverse-error weights' exponent
+POWER = 16  # the inverse-error weights' exponent
 
 
 def candidates(
@@ -72,7 +73,7 @@ def inverse_error_weights(maes: list[float]) -> list[float]:
         exact = [1.0 if m <= 0.0 else 0.0 for m in maes]
         n = sum(exact)
         return [e / n for e in exact]
-    inv = [(best / m) ** _POWER for m in maes]
+    inv = [(best / m) ** POWER for m in maes]
     norm = 1.0 / sum(inv)
     return [v * norm for v in inv]
 

@@ -514,7 +514,7 @@ class Forecaster:
             ]
             best = min(maes)
             if best > 0.0:  # _inverse_error_weights, inline
-                inv = [(best / m) ** 16 for m in maes]
+                inv = [(best / m) ** blend.POWER for m in maes]
                 norm = 1.0 / sum(inv)
                 weights_all[h] = [v * norm for v in inv]
             else:
