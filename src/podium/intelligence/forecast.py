@@ -40,7 +40,11 @@ module keeps the clock, the running medians, the history and the error tracking)
    Statistics 1990, at full resolution), which forecasts a nightly job or an hourly cron spike
    but not a one-off spike. For tracked horizons (1, 3, 12 and 48 steps) each candidate's
    out-of-sample absolute error is tracked with exponential forgetting (half-life ``memory``
-   points), and the forecast is the combination weighted by inverse error to the 16th power
+   points at 12 steps, ``memory * sqrt(k / 12)`` at k steps: a k-step error is correlated
+   with its neighbours over about k points, so a longer horizon needs a longer memory for as
+   many independent errors, and a short one adapts faster with a shorter memory; the square
+   root is the middle way between a constant and a proportional memory), and the forecast is
+   the combination weighted by inverse error to the 16th power
    (forecast combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004):
    separate weights per tracked horizon, interpolated in log-horizon between them. To keep an
    update cheap, the 1-, 12- and 48-step errors (the longer ones overlap strongly from one
@@ -90,6 +94,8 @@ _HOURS = 10  # hours back for the hourly recurring deviation (the median of 10)
 _HIST_DAYS = 3  # days of history for the recurring deviation (the median of 3 days)
 _DAY_WINDOW = 2  # the day-ago value is the median of the points within 2 steps of it
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
+_MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
+_MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 _RING = _HORIZONS[-1] + 1
 _NO_INDEX = -(1 << 62)  # an empty slot of the rings (no step index is negative)
 _median = blend.median
@@ -142,7 +148,8 @@ class Forecaster:
         weekly: learn an hour-of-week correction once a week of data has been seen.
         level_halflife: half-life of the seasonal model's level, in seconds.
         season_rate: smallest learning rate of a seasonal slot (per visit).
-        memory: half-life, in points, of the tracked errors that weigh the blend.
+        memory: half-life, in points, of the tracked errors that weigh the blend, at the
+            12-step horizon; a k-step horizon's is ``memory * sqrt(k / 12)``.
     """
 
     def __init__(
@@ -171,7 +178,10 @@ class Forecaster:
         self._step_fixed = step is not None
         self._gaps: list[float] = []
         # the forgetting rate of the tracked errors per scoring, by horizon
-        self._err_rates = [1.0 - 0.5 ** (stride / memory) for stride in _STRIDES]
+        self._err_rates = [
+            1.0 - 0.5 ** (stride / (memory * (k / _MEMORY_AT) ** _MEMORY_EXP))
+            for k, stride in zip(_HORIZONS, _STRIDES, strict=True)
+        ]
         self._model = seasonal.SeasonalModel(
             daily_slots, weekly, float(level_halflife), float(season_rate)
         )
