@@ -210,6 +210,29 @@ def resume(store: base.Store, name: str, now: float) -> bool:
     return book.resume(name, spec.next_after(now), now)
 
 
+@dataclasses.dataclass(frozen=True)
+class Trigger:
+    """A run of a schedule started by hand ("trigger now"), beside its ticks."""
+
+    id: str
+    """`NAME@manual:TIME` (UTC, ISO 8601): never the id of a tick's run."""
+    workflow: str
+    queue: str
+    tick: dt.datetime
+    """The moment of the trigger in the schedule's timezone (the workflow's argument)."""
+
+
+def trigger(store: base.Store, name: str, now: float) -> Trigger:
+    """What running schedule `name` now means (ConfigurationError if unknown)."""
+    book = schedule_store.Schedules(store.connector)
+    row = book.get(name)
+    if row is None:
+        raise _unknown(book, name)
+    moment = dt.datetime.fromtimestamp(now, dt.UTC).isoformat()
+    spec = Schedule(row.cron, row.timezone, row.catchup)
+    return Trigger(f"{name}@manual:{moment}", row.workflow, row.queue, spec.describe_tick(now))
+
+
 def _unknown(book: schedule_store.Schedules, name: str) -> errors.ConfigurationError:
     known = ", ".join(row.name for row in book.all()) or "none"
     return errors.ConfigurationError(

@@ -167,7 +167,7 @@ def operations_page(request: Request) -> Response:
     st = state(request)
     session = _session(request, who)
     buttons = (
-        (lambda name, paused: actions.queue_button(session, name, paused))
+        (lambda kind, name, now: actions.ops_buttons(session, kind, name, now))
         if session.allowed
         else None
     )
