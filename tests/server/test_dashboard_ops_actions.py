@@ -33,7 +33,7 @@ def _csrf(client, cookie: str) -> str:
     return found.group(1)
 
 
-def _audit(app: podium.App) -> list[tuple[str, str]]:
+def _audit(app: podium.App) -> list[tuple[str, str | None]]:
     return [(e.action, e.target) for e in auth.AuthStore(app.store).audit_log(50, 0)]
 
 
