@@ -16,11 +16,10 @@ from html import escape
 from typing import Any
 
 from podium.patterns import circuit
-from podium.server import api, breakers_api, operate_api, render, schedules_api
+from podium.server import api, breakers_api, listing, operate_api, render, schedules_api
 from podium.server.context import ServerState
 from podium.server.errors import ApiError
 from podium.server.security import Principal, allows
-from podium.store import browse
 from podium.types import TERMINAL_STATUSES
 
 CSRF_COOKIE = "podium_csrf"
@@ -192,17 +191,6 @@ def ops_buttons(s: Session, kind: str, name: str, state: str) -> str:
 # -- running a verb -----------------------------------------------------------------------
 
 
-def _where(form: dict[str, str]) -> browse.Filter:
-    parent = form.get("parent") or None
-    return browse.Filter(
-        status=form.get("status") or None,
-        workflow=form.get("workflow") or None,
-        search=form.get("search") or None,
-        top_level=not form.get("children") and parent is None,
-        parent_id=parent,
-    )
-
-
 def _eligible(verb: str, row: dict[str, Any]) -> bool:
     if verb == "bulk-resume":
         return row["status"] in ("failed", "cancelled")
@@ -213,7 +201,10 @@ def _eligible(verb: str, row: dict[str, Any]) -> bool:
 
 def selection(st: ServerState, verb: str, form: dict[str, str]) -> list[str]:
     """The ids a bulk verb changes: the list's filtered selection, those it applies to."""
-    rows = st.browser.workflows(_where(form), BULK_CAP * 10 + 1, 0)
+    try:
+        rows = listing.rows(st, listing.read(form), BULK_CAP * 10 + 1, 0)
+    except listing.BadFilter as exc:
+        raise ApiError(400, str(exc)) from None
     found = [str(r["id"]) for r in rows if _eligible(verb, r)]
     if len(found) > BULK_CAP or len(rows) > BULK_CAP * 10:
         raise ApiError(400, f"the selection holds more than {BULK_CAP}; narrow the filter first")
@@ -246,7 +237,7 @@ def describe(st: ServerState, verb: str, form: dict[str, str]) -> str:
     return f"{verb.capitalize()} workflow {record.id!r} ({record.status}){extra}?"
 
 
-_FILTERS = ("status", "workflow", "search", "children", "parent")
+_FILTERS = listing.FIELDS
 
 
 def run(st: ServerState, who: Principal, verb: str, form: dict[str, str]) -> str:

@@ -15,10 +15,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from podium.server import actions, api, asl_view, operations, render
+from podium.server import actions, api, asl_view, listing, operations, render
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError
-from podium.server.models import Status, clean
+from podium.server.models import clean
 from podium.server.security import COOKIE, Principal, allows, authenticate
 from podium.store import browse
 
@@ -105,36 +105,28 @@ def _html(request: Request, body: str, s: actions.Session, status: int = 200) ->
 
 @router.get("")
 def workflows_page(
-    request: Request,
-    status: Status | None = None,
-    workflow: Annotated[str | None, Query(max_length=200)] = None,
-    search: Annotated[str | None, Query(max_length=200)] = None,
-    children: Annotated[str | None, Query(max_length=10)] = None,
-    parent: Annotated[str | None, Query(max_length=200)] = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    request: Request, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
 ) -> Response:
-    """The workflow list with live status counts and filters (top-level workflows by default)."""
+    """The workflow list with live counts and filters (top-level workflows by default).
+
+    Filters (see podium.server.listing): status, workflow, search (id substring), attr
+    (`key=value, ...`), after/before (created, UTC), children, parent. An unreadable filter
+    is shown in the page with a 400, never a traceback.
+    """
     who = _viewer(request)
     if who is None:
         return _login_redirect()
     st = state(request)
-    parent_id = _clean(parent)
-    where = browse.Filter(
-        status=status,
-        workflow=_clean(workflow),
-        search=_clean(search),
-        top_level=not children and parent_id is None,
-        parent_id=parent_id,
-    )
-    rows = st.browser.workflows(where, PAGE + 1, offset)
     session = _session(request, who)
-    filters = {
-        "status": status or "",
-        "workflow": workflow or "",
-        "search": search or "",
-        "children": "1" if children else "",
-        "parent": parent_id or "",
-    }
+    error = ""
+    try:
+        sel = listing.read(request.query_params)
+        rows = listing.rows(st, sel, PAGE + 1, offset)
+    except listing.BadFilter as exc:
+        error, rows = str(exc), []
+        given = {k: request.query_params.get(k, "")[: listing.MAX_TEXT] for k in listing.FIELDS}
+        sel = listing.Selection(browse.Filter(), (), given)
+    filters = sel.given
     back = "/dashboard?" + urllib.parse.urlencode({k: v for k, v in filters.items() if v})
     view = render.ListView(
         rows=api.with_notes(st, rows[:PAGE]),
@@ -144,8 +136,9 @@ def workflows_page(
         offset=offset,
         more=len(rows) > PAGE,
         now=st.now(),
-        bulk=actions.bulk_buttons(session, filters, back),
+        bulk="" if error else actions.bulk_buttons(session, filters, back),
         row_actions=(lambda row: actions.row_buttons(session, row)) if session.allowed else None,
+        error=error,
     )
     partial = request.headers.get("x-podium-partial") == "1"
     body = (
@@ -155,7 +148,7 @@ def workflows_page(
             f"{st.app.name} · workflows", render.workflow_list(view), who.actor, st.auth_enabled
         )
     )
-    return _html(request, body, session)
+    return _html(request, body, session, 400 if error else 200)
 
 
 @router.get("/operations")

@@ -88,6 +88,8 @@ class ListView:
     """The bulk action buttons ("" for a viewer who may not act)."""
     row_actions: Callable[[dict[str, Any]], str] | None = None
     """The action buttons of one row (None: no actions column)."""
+    error: str = ""
+    """Why the filters could not be read ("" when they could)."""
 
 
 def link(workflow_id: str) -> str:
@@ -116,25 +118,44 @@ def _counts(view: ListView) -> str:
 
 
 def _filters(view: ListView) -> str:
+    f = view.filters
     options = "".join(
-        f"<option{' selected' if n == view.filters['workflow'] else ''}>{escape(n)}</option>"
+        f"<option{' selected' if n == f['workflow'] else ''}>{escape(n)}</option>"
         for n in view.names
     )
-    checked = " checked" if view.filters.get("children") else ""
+    checked = " checked" if f.get("children") else ""
     parent = ""
-    if view.filters.get("parent"):
+    if f.get("parent"):
         parent = (
-            f'<input type="hidden" name="parent" value="{escape(view.filters["parent"])}">'
+            f'<input type="hidden" name="parent" value="{escape(f["parent"])}">'
             f'<span class="chip" id="parent-filter">children of '
-            f"<code>{escape(view.filters['parent'])}</code></span>"
+            f"<code>{escape(f['parent'])}</code></span>"
         )
-    return f"""<form class="filters" method="get" action="/dashboard">
-<input type="hidden" name="status" value="{escape(view.filters["status"])}">
-<select name="workflow"><option value="">every workflow</option>{options}</select>
-<input name="search" placeholder="id contains…" value="{escape(view.filters["search"])}">
-<label><input type="checkbox" name="children" value="1" id="with-children"{checked}>
+    error = (
+        f'<p class="error" id="filter-error" role="alert">{escape(view.error)}</p>'
+        if view.error
+        else ""
+    )
+
+    def field(name: str, label: str, hint: str, kind: str = "text") -> str:
+        return (
+            f'<label class="field">{label} <input type="{kind}" name="{name}" '
+            f'id="filter-{name}" placeholder="{escape(hint)}" value="{escape(f.get(name, ""))}">'
+            "</label>"
+        )
+
+    return f"""<form class="filters" method="get" action="/dashboard" id="filters">
+<input type="hidden" name="status" value="{escape(f["status"])}">
+<label class="field">workflow <select name="workflow" id="filter-workflow">
+<option value="">every workflow</option>{options}</select></label>
+{field("search", "id contains", "order-")}
+{field("attr", "search attributes", "customer=c-9, tier=gold")}
+{field("after", "created after (UTC)", "2026-12-06T14:00")}
+{field("before", "created before (UTC)", "2026-12-06T15:00")}
+<label class="check"><input type="checkbox" name="children" value="1" id="with-children"{checked}>
 child workflows too</label>{parent}
-<button>Filter</button></form>"""
+<button id="filter-apply">Filter</button> <a href="/dashboard" id="filter-clear">clear</a></form>
+{error}"""
 
 
 def _row(
