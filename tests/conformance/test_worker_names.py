@@ -124,3 +124,19 @@ def test_a_workflow_no_live_worker_knows_says_so(app: podium.App, wait_until: Wa
         note = base.worker_note(mail, workers, time.time())
         assert note is not None and "queue 'mail'" in note
     assert store.live_workers(time.time()) == []  # a stopped worker unregisters
+
+
+def test_the_workers_view_lists_live_and_expired_registrations(app: podium.App):
+    from podium.store import browse
+
+    now = time.time()
+    old = base.WorkerInfo(
+        "host:1:dead", "shop", ("default",), ("fan",), now - 90, now - 60, now - 30
+    )
+    live = base.WorkerInfo("host:2:live", "scan", ("a", "b"), ("scan",), now - 5, now, now + 30)
+    for worker in (old, live):
+        app.store.beat_worker(worker, worker.beat_at)
+    found = {w.owner: w for w in browse.Browser(app.store).workers()}
+    assert found["host:2:live"].queues == ("a", "b") and found["host:2:live"].app == "scan"
+    assert found["host:1:dead"].expires_at < now < found["host:2:live"].expires_at
+    assert [w.owner for w in app.store.live_workers(now)] == ["host:2:live"]

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from podium.server import actions, api, asl_view, listing, operations, render
+from podium.server import actions, api, asl_view, listing, operations, render, workers_view
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError
 from podium.server.models import clean
@@ -168,6 +168,21 @@ def operations_page(request: Request) -> Response:
     if request.headers.get("x-podium-partial") == "1":
         return _html(request, inner, session)
     title = f"{st.app.name} · operations"
+    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+
+
+@router.get("/workers")
+def workers_page(request: Request) -> Response:
+    """Registered workers: app, queues, workflow names, started, last heartbeat, expired."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect()
+    st = state(request)
+    session = _session(request, who)
+    inner = workers_view.page(*workers_view.gather(st))
+    if request.headers.get("x-podium-partial") == "1":
+        return _html(request, inner, session)
+    title = f"{st.app.name} · workers"
     return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from podium.store import base, queries
@@ -59,6 +60,20 @@ class Browser:
     def queues(self, now: float) -> list[dict[str, Any]]:
         """Per queue: pending, running, waiting, ready now, and the oldest ready time."""
         return self._c.query(self._q["queue_stats"], {"now": now})
+
+    def workers(self, limit: int = 500) -> list[base.WorkerInfo]:
+        """Registered workers, newest first, expired ones too (until workers forget them)."""
+        rows = self._c.query(self._q["workers"], {"limit": limit})
+        return [
+            base.WorkerInfo(
+                **{
+                    **row,
+                    "queues": tuple(json.loads(row["queues"])),
+                    "workflows": tuple(json.loads(row["workflows"])),
+                }
+            )
+            for row in rows
+        ]
 
     def leases(self) -> list[dict[str, Any]]:
         """Per lease owner (worker): running workflows and its furthest lease expiry."""
