@@ -15,7 +15,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from podium.server import actions, api, asl_view, listing, operations, render, workers_view
+from podium.server import (
+    actions,
+    api,
+    asl_view,
+    insight_view,
+    listing,
+    operations,
+    render,
+    workers_view,
+)
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError
 from podium.server.models import clean
@@ -183,6 +192,21 @@ def workers_page(request: Request) -> Response:
     if request.headers.get("x-podium-partial") == "1":
         return _html(request, inner, session)
     title = f"{st.app.name} · workers"
+    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+
+
+@router.get("/intelligence")
+def intelligence_page(request: Request) -> Response:
+    """Remediation rules and their firings; telemetry series with their anomalies marked."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect()
+    st = state(request)
+    session = _session(request, who)
+    inner = insight_view.page(insight_view.gather(st))
+    if request.headers.get("x-podium-partial") == "1":
+        return _html(request, inner, session)
+    title = f"{st.app.name} · intelligence"
     return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
 
 

@@ -48,7 +48,8 @@ def page(title: str, body: str, actor: str, auth: bool) -> str:
 <header><a class="brand" href="/dashboard">podium</a>
 <nav class="pages"><a href="/dashboard" id="nav-workflows">Workflows</a>
 <a href="/dashboard/operations" id="nav-operations">Operations</a>
-<a href="/dashboard/workers" id="nav-workers">Workers</a></nav>
+<a href="/dashboard/workers" id="nav-workers">Workers</a>
+<a href="/dashboard/intelligence" id="nav-intelligence">Intelligence</a></nav>
 <span class="muted">{escape(actor)}</span>
 <label class="refresh"><input type="checkbox" id="auto-refresh" checked> auto-refresh</label>
 {logout}</header>
