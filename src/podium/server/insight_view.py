@@ -179,7 +179,7 @@ def chart_svg(chart: Chart, now: float) -> str:
     label = f"{chart.series}: {len(chart.points)} minutes, {len(chart.anomalies)} anomalies"
     return (
         f'<svg class="series" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'preserveAspectRatio="none" data-series="{escape(chart.series)}">'
+        f'data-series="{escape(chart.series)}">'
         f"<title>{escape(label)}</title>"
         f'<polyline class="line" points="{line}"/>{dots}</svg>'
     )

@@ -66,6 +66,7 @@ def login(failed: bool) -> str:
 <link rel="stylesheet" href="/dashboard/static/podium.css"></head>
 <body class="login"><form method="post" action="/dashboard/login" class="card">
 <h1>podium</h1><p>Log in with an API token (<code>podium tokens create</code>).</p>{error}
+<label for="token">API token</label>
 <input type="password" name="token" id="token" placeholder="pod_…" autocomplete="off" required>
 <button type="submit" id="login">Log in</button></form></body></html>"""
 
