@@ -225,7 +225,7 @@ def workflow_list(view: ListView) -> str:
     if view.more:
         nxt = escape(_link(view.filters, offset=view.offset + len(view.rows)))
         paging.append(f'<a href="{nxt}">older →</a>')
-    return f"""<div data-live="1">{_counts(view)}{_filters(view)}{view.bulk}
+    return f"""<div data-live="1"><h1>Workflows</h1>{_counts(view)}{_filters(view)}{view.bulk}
 <table class="workflows" id="workflows"><thead><tr><th>id</th><th>workflow</th><th>status</th>
 <th>queue</th><th>created (UTC)</th><th>duration</th>{extra}</tr></thead><tbody>{rows}</tbody>
 </table>
