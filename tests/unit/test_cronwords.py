@@ -50,3 +50,24 @@ def test_a_sixth_field_is_read_as_seconds_and_says_so():
 )
 def test_shapes_it_cannot_phrase_fall_back_to_the_expression(cron: str):
     assert cronwords.describe(cron) == f"cron `{cron}`"
+
+
+def test_podium_schedules_lists_each_cron_in_words(tmp_path, capsys, monkeypatch):
+    import podium
+    from podium.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    url = f"sqlite:///{tmp_path / 'cron.db'}"
+    with podium.App("crons", database_url=url) as app:
+
+        @app.workflow(schedule="0 9 * * 1-5")
+        def standup() -> None: ...
+
+        @app.workflow(schedule="*/5 * * * * *")
+        def chatty() -> None: ...
+
+        app.schedules()  # the store holds them once the app opened it
+    assert main(["schedules", "--database-url", url]) == 0
+    out = capsys.readouterr().out
+    assert "at 09:00 UTC on weekdays" in out
+    assert "every second of minutes 0, 5, 10" in out and "sixth field is seconds" in out
