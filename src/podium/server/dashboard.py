@@ -19,6 +19,7 @@ from podium.server import (
     actions,
     api,
     asl_view,
+    history_view,
     insight_view,
     listing,
     operations,
@@ -225,6 +226,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
     inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))
+    inner += history_view.table(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)
     inner += asl_view.section(st, record)
     if request.headers.get("x-podium-partial") == "1":
