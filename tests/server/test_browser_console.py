@@ -145,9 +145,11 @@ def test_console_actions_filters_pages_and_accessibility(tmp_path: Path):
 
             # filters: search attributes, then a bad time shown in the page
             driver.get(root + "/dashboard")
-            wait.until(ready.presence_of_element_located((By.ID, "filter-attr"))).send_keys(
-                "tier=gold"
-            )
+            typed = wait.until(ready.presence_of_element_located((By.ID, "filter-attr")))
+            typed.send_keys("tier=gold")
+            driver.find_element(By.TAG_NAME, "h1").click()  # focus leaves the field
+            time.sleep(3.5)  # past a live refresh: what was typed is still there
+            assert driver.find_element(By.ID, "filter-attr").get_attribute("value") == "tier=gold"
             driver.find_element(By.ID, "filter-apply").click()
             wait.until(ready.url_contains("attr=tier"))
             ids = {

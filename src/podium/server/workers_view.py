@@ -31,13 +31,12 @@ class WorkerRow:
 def gather(st: ServerState) -> tuple[list[WorkerRow], float]:
     """The workers (live first, then expired, newest first within each) and the time now."""
     now = st.now()
-    running = {str(r["worker"]): int(r["running"]) for r in st.browser.leases()}
+    leases = st.browser.leases()
+    running = {str(r["worker"]): int(r["running"]) for r in leases}
     found = st.browser.workers()
     known = {w.owner for w in found}
     lease = st.app.settings.lease_seconds
-    for owner, lease_until in (
-        (str(r["worker"]), float(r["lease_until"])) for r in st.browser.leases()
-    ):
+    for owner, lease_until in ((str(r["worker"]), float(r["lease_until"])) for r in leases):
         if owner not in known:
             beat = lease_until - lease
             found.append(base.WorkerInfo(owner, "?", (), (), beat, beat, lease_until))
