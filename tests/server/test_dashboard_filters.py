@@ -91,3 +91,18 @@ def test_bulk_actions_act_on_the_attribute_and_time_selection(client, tokens, ap
     bad = client.post("/dashboard/actions", data={**form, "attr": "", "after": "soon"})
     assert bad.status_code == 400 and "not a date and time" in bad.text
     assert {r.id: r.status for r in app.list()}["plain"] == "pending"
+
+
+def test_the_list_says_how_many_match(client, tokens, app):
+    _seed(app)
+    client.cookies.set("podium_token", tokens["read"])
+
+    def total(**params: str) -> str:
+        found = re.search(r'id="total">([^<]+)<', client.get("/dashboard", params=params).text)
+        assert found
+        return found.group(1)
+
+    assert total() == "3 workflows match"
+    assert total(attr="tier=gold") == "2 workflows match"
+    assert total(search="plain") == "1 workflow matches"
+    assert total(status="failed") == "0 workflows match"

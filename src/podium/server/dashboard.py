@@ -128,10 +128,11 @@ def workflows_page(
         return _login_redirect()
     st = state(request)
     session = _session(request, who)
-    error = ""
+    error, total = "", None
     try:
         sel = listing.read(request.query_params)
         rows = listing.rows(st, sel, PAGE + 1, offset)
+        total = listing.total(st, sel)
     except listing.BadFilter as exc:
         error, rows = str(exc), []
         given = {k: request.query_params.get(k, "")[: listing.MAX_TEXT] for k in listing.FIELDS}
@@ -149,6 +150,7 @@ def workflows_page(
         bulk="" if error else actions.bulk_buttons(session, filters, back),
         row_actions=(lambda row: actions.row_buttons(session, row)) if session.allowed else None,
         error=error,
+        total=total,
     )
     partial = request.headers.get("x-podium-partial") == "1"
     body = (

@@ -101,6 +101,21 @@ def read(form: Mapping[str, str | None]) -> Selection:
     return Selection(where, attributes(given["attr"]), given)
 
 
+TOTAL_CAP = 10_000
+"""Workflows counted at most for the list's total (a larger total shows as 10000+)."""
+ATTR_TOTAL_CAP = 1_000
+"""The same with search attributes, whose count reads the matching rows."""
+
+
+def total(st: ServerState, sel: Selection) -> tuple[int, bool]:
+    """How many workflows the selection holds, and whether the count stopped at its cap."""
+    if not sel.attrs:
+        n = st.browser.count(sel.where, TOTAL_CAP + 1)
+        return min(n, TOTAL_CAP), n > TOTAL_CAP
+    n = len(rows(st, sel, ATTR_TOTAL_CAP + 1, 0))
+    return min(n, ATTR_TOTAL_CAP), n > ATTR_TOTAL_CAP
+
+
 def rows(st: ServerState, sel: Selection, limit: int, offset: int) -> list[dict[str, Any]]:
     """The selected workflows (summaries, newest first); BadFilter for an unreadable attribute.
 

@@ -93,6 +93,8 @@ class ListView:
     """The action buttons of one row (None: no actions column)."""
     error: str = ""
     """Why the filters could not be read ("" when they could)."""
+    total: tuple[int, bool] | None = None
+    """How many workflows match the filters, and whether that count was capped."""
 
 
 def link(workflow_id: str) -> str:
@@ -229,7 +231,16 @@ def workflow_list(view: ListView) -> str:
 <table class="workflows" id="workflows"><thead><tr><th>id</th><th>workflow</th><th>status</th>
 <th>queue</th><th>created (UTC)</th><th>duration</th>{extra}</tr></thead><tbody>{rows}</tbody>
 </table>
-<p class="paging">{" ".join(paging)}</p></div>"""
+<p class="paging">{_total(view)}{" ".join(paging)}</p></div>"""
+
+
+def _total(view: ListView) -> str:
+    if view.total is None:
+        return ""
+    n, capped = view.total
+    shown = f"{n}+" if capped else str(n)
+    noun = "workflow matches" if n == 1 and not capped else "workflows match"
+    return f'<span class="muted" id="total">{shown} {noun}</span> '
 
 
 def _pretty(value: Any) -> str:

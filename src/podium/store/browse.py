@@ -43,6 +43,15 @@ class Browser:
         }
         return self._c.query(self._q["list_workflows"], params)
 
+    def count(self, where: Filter, cap: int) -> int:
+        """How many workflows match `where`, counting at most `cap` (cheap on a big store)."""
+        params = {
+            **dataclasses.asdict(where),
+            "top_level": 1 if where.top_level else 0,
+            "cap": cap,
+        }
+        return int(self._c.query(self._q["count_workflows"], params)[0]["n"])
+
     def status_counts(self) -> list[tuple[str, str, int]]:
         """(workflow name, status, count) for every pair present."""
         rows = self._c.query(self._q["status_counts"], {})
