@@ -172,3 +172,22 @@ def test_a_bad_metrics_port_is_a_usage_error(tmp_path, value):
     assert (
         done.returncode == 2 and "--metrics-port" in done.stderr and "Traceback" not in done.stderr
     )
+
+
+def test_a_metrics_port_in_use_is_a_usage_error(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = podium_cli(
+            "worker",
+            "tests.server.serverapp:app",
+            "--metrics-port",
+            str(port),
+            url=f"sqlite:///{tmp_path / 'x.db'}",
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"cannot serve metrics on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
