@@ -128,6 +128,8 @@ def test_console_actions_filters_pages_and_accessibility(tmp_path: Path):
             wait.until(ready.element_to_be_clickable((By.ID, "breaker-reset-gateway"))).click()
             question = wait.until(ready.presence_of_element_located((By.ID, "confirm-question")))
             assert "Reset circuit breaker 'gateway'" in question.text
+            assert a11y.problems(driver) == []  # the confirmation page too
+            driver.save_screenshot(str(shots / "confirm-reset.png"))
             assert check.breaker_state("gateway") == "open"
             driver.find_element(By.ID, "confirm").click()
             wait.until(ready.presence_of_element_located((By.ID, "breaker-open-gateway")))

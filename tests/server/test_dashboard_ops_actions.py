@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -46,6 +47,10 @@ def test_schedules_are_listed_with_their_cron_in_words(client, as_scope, ops_app
     assert [s["name"] for s in listed] == ["yearly_report"]
     assert listed[0]["described"] == "at 00:00 Europe/Paris on 1 January"
     assert listed[0]["paused"] is False and listed[0]["next_run"] > 0
+    upcoming = listed[0]["upcoming"]
+    assert upcoming[0] == listed[0]["next_run"] and len(upcoming) == 3
+    years = [dt.datetime.fromtimestamp(t, dt.UTC) for t in upcoming]
+    assert [y.year - years[0].year for y in years] == [0, 1, 2]  # once a year, 1 January
 
 
 def test_schedule_verbs_over_the_api_are_admin_only_and_audited(client, as_scope, ops_app):
@@ -110,6 +115,8 @@ def test_operations_buttons_confirm_then_act(client, tokens, ops_app):
     ):
         assert f'id="{ident}"' in page
     assert "at 00:00 Europe/Paris on 1 January" in page
+    row = page.split('data-schedule="yearly_report"')[1].split("</tr>")[0]
+    assert row.count("then ") == 2
     form = {
         "verb": "breaker-reset",
         "breaker": "gateway",

@@ -142,6 +142,17 @@ class ScheduleInfo:
     last_run: dt.datetime | None
 
 
+def upcoming(info: ScheduleInfo, count: int = 3) -> list[dt.datetime]:
+    """The schedule's next `count` ticks from its next run on (none while it is paused)."""
+    if info.paused:
+        return []
+    spec = Schedule(info.cron, info.timezone, info.catchup)
+    ticks = [info.next_run]
+    while len(ticks) < count:
+        ticks.append(spec.describe_tick(spec.next_after(ticks[-1].timestamp())))
+    return ticks
+
+
 def info(row: schedule_store.ScheduleRow) -> ScheduleInfo:
     """The listing view of a stored schedule."""
     zone = Schedule(row.cron, row.timezone, row.catchup).zone()

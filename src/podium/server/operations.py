@@ -195,12 +195,20 @@ def _when(moment: dt.datetime | None) -> str:
     return "" if moment is None else render.iso(moment.timestamp())
 
 
+def _upcoming(s: schedule.ScheduleInfo) -> str:
+    ticks = schedule.upcoming(s)
+    if not ticks:
+        return "—"
+    later = "".join(f"<br><small class='muted'>then {_when(t)}</small>" for t in ticks[1:])
+    return f"{_when(ticks[0])}{later}"
+
+
 def _schedules(view: OpsView, buttons: Buttons | None = None) -> str:
     rows = [
         f'<tr class="schedule" data-schedule="{escape(s.name)}"><td>{escape(s.name)}</td>'
         f'<td><span class="cron-words">{escape(cronwords.describe(s.cron, s.timezone))}</span>'
         f" <code class=muted>{escape(s.cron)}</code></td><td>{escape(s.timezone)}</td>"
-        f"<td>{'—' if s.paused else _when(s.next_run)}</td><td>{_when(s.last_run) or '—'}</td>"
+        f"<td>{_upcoming(s)}</td><td>{_when(s.last_run) or '—'}</td>"
         f"<td>{'<b class=error>paused</b>' if s.paused else 'active'}</td>"
         + (
             ""

@@ -37,6 +37,8 @@ class ScheduleState(_Strict):
     catchup: str
     paused: bool
     next_run: float | None
+    upcoming: list[float]
+    """The next three ticks (empty while paused)."""
     last_run: float | None
 
 
@@ -58,6 +60,7 @@ def view(info: schedule.ScheduleInfo) -> dict[str, Any]:
         "catchup": info.catchup,
         "paused": info.paused,
         "next_run": None if info.paused else info.next_run.timestamp(),
+        "upcoming": [t.timestamp() for t in schedule.upcoming(info)],
         "last_run": None if info.last_run is None else info.last_run.timestamp(),
     }
 
