@@ -87,7 +87,7 @@ def test_intelligence_page_shows_rules_firings_and_marked_anomalies(
     chart = chart.split("</figure>")[0]
     assert chart.count('<circle class="anomaly"') == 1 and "<title>" in chart
     assert "queue mail: queue wait 30.0 s" in chart
-    assert "1 anomalies in the last 6 hours" in html
+    assert "1 anomaly in the last 6 hours" in html and "chart-axis" in html
 
 
 def test_intelligence_page_without_data_says_so(client, tokens):

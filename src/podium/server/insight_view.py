@@ -155,15 +155,22 @@ def _table(ident: str, caption: str, head: list[str], rows: list[str], empty: st
     )
 
 
+def span(chart: Chart, now: float) -> tuple[float, float]:
+    """The chart's time axis: from its first point (at most WINDOW back) to this minute."""
+    t1 = float(telemetry.minute_of(now))
+    times = [t for t, _ in chart.points] + [a.at.timestamp() for a in chart.anomalies]
+    return max(t1 - WINDOW, min(times, default=t1 - WINDOW)), t1
+
+
 def chart_svg(chart: Chart, now: float) -> str:
     """One series as an SVG line over the window, anomalies as red circles with their text."""
-    t1 = float(telemetry.minute_of(now))
-    t0 = t1 - WINDOW
+    t0, t1 = span(chart, now)
+    width = max(t1 - t0, 60.0)
     values = [v for _, v in chart.points] + [a.value for a in chart.anomalies]
     top = max(values, default=1.0) or 1.0
 
     def xy(t: float, v: float) -> tuple[float, float]:
-        x = PAD + (t - t0) / WINDOW * (WIDTH - 2 * PAD)
+        x = PAD + (t - t0) / width * (WIDTH - 2 * PAD)
         y = HEIGHT - PAD - v / top * (HEIGHT - 2 * PAD)
         return x, y
 
@@ -185,6 +192,12 @@ def chart_svg(chart: Chart, now: float) -> str:
     )
 
 
+def _axis(chart: Chart, now: float) -> str:
+    t0, t1 = span(chart, now)
+    first, last = (render.iso(t)[11:16] for t in (t0, t1))
+    return f'<div class="chart-axis muted"><span>{first} UTC</span><span>{last} UTC</span></div>'
+
+
 def _chart(chart: Chart, now: float) -> str:
     latest = chart.points[-1][1] if chart.points else None
     last = "" if latest is None else f" · latest {latest:g}"
@@ -193,7 +206,7 @@ def _chart(chart: Chart, now: float) -> str:
         f'<figure class="chart" data-series="{escape(chart.series)}">'
         f"<figcaption><code>{escape(chart.series)}</code> <span class='muted'>max "
         f"{max((v for _, v in chart.points), default=0):g}{last}</span></figcaption>"
-        f"{chart_svg(chart, now)}"
+        f"{chart_svg(chart, now)}{_axis(chart, now)}"
         + (f'<ul class="anomaly-notes">{notes}</ul>' if notes else "")
         + "</figure>"
     )
@@ -228,7 +241,8 @@ def page(view: InsightView) -> str:
         '<p class="muted">No telemetry in the last 6 hours (app.telemetry() collects it).</p>'
     )
     summary = (
-        f"{len(view.anomalies)} anomalies in the last 6 hours"
+        f"{len(view.anomalies)} anomal{'y' if len(view.anomalies) == 1 else 'ies'} "
+        "in the last 6 hours"
         if view.anomalies
         else "No anomalies in the last 6 hours"
     )
