@@ -182,3 +182,25 @@ def test_an_unknown_breaker_or_schedule_gets_a_page_not_a_traceback(client, toke
         answer = client.post("/dashboard/actions", data=form)
         assert answer.status_code == 404 and 'id="action-error"' in answer.text
         assert "nope" in answer.text and "Traceback" not in answer.text
+
+
+def test_run_now_of_another_apps_schedule_is_refused_before_the_confirmation(
+    tokens, ops_app, tmp_path
+):
+    from fastapi.testclient import TestClient
+
+    from podium.server import create_app
+
+    other = podium.App("other", database_url=f"sqlite:///{tmp_path / 'server.db'}")
+    try:
+        with TestClient(create_app(other), raise_server_exceptions=False) as c:
+            c.cookies.set("podium_token", tokens["admin"])
+            found = CSRF.search(c.get("/dashboard/operations").text)
+            assert found
+            form = {"verb": "schedule-trigger", "schedule": "yearly_report", "csrf": found.group(1)}
+            asked = c.post("/dashboard/actions", data=form)
+        assert asked.status_code == 400 and "does not declare" in asked.text
+        assert 'id="confirm"' not in asked.text
+        assert ops_app.list(workflow="yearly_report") == []
+    finally:
+        other.close()

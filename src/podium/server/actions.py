@@ -223,6 +223,12 @@ def describe(st: ServerState, verb: str, form: dict[str, str]) -> str:
     if verb in SCHEDULE:
         info = schedules_api.find(st, form.get("schedule", ""))
         if verb == "schedule-trigger":
+            if info.workflow not in st.app.registry.workflows:
+                raise ApiError(
+                    400,
+                    f"schedule {info.name!r} runs workflow {info.workflow!r}, which app "
+                    f"{st.app.name!r} does not declare; run it from a server of the app that does",
+                )
             return f"Run schedule {info.name!r} (workflow {info.workflow!r}) once now?"
         return f"{verb.split('-')[1].capitalize()} schedule {info.name!r}?"
     if verb in BREAKER:
