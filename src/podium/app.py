@@ -132,7 +132,13 @@ class App:
             self._telemetry = insight.Telemetry(rt, settings, self.served_queues)
             self._telemetry.plug(rt.hooks)
         if len(self.rules):
-            rt.hooks.add_service(remediation.Evaluator(rt, self.rules, self.served_queues))
+            evaluator = remediation.Evaluator(rt, self.rules, self.served_queues, self._flush)
+            rt.hooks.add_service(evaluator)
+
+    def _flush(self) -> None:
+        """Write this process's telemetry now (nothing when telemetry is off)."""
+        if self._telemetry is not None:
+            self._telemetry.flush()
 
     def _replug(self) -> None:
         """After a declaration that needs a hook: plug it into a runtime that already runs."""
