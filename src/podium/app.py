@@ -693,6 +693,19 @@ class App:
         self._replug()
         return rule
 
+    def tick(self) -> remediation.Round:
+        """Run one round of this process's self-driving services now; what it found and did.
+
+        Workers do this on their own every few seconds: flush telemetry, count arrivals,
+        score complete minutes for anomalies, evaluate the remediation rules. Call it to
+        drive a simulation under a fake clock (`podium.testing.TestEnv`), or from a process
+        that runs no worker.
+        """
+        rt = self.runtime
+        found = self._telemetry.tick() if self._telemetry is not None else []
+        made = remediation.Evaluator(rt, self.rules, self.served_queues).tick()
+        return remediation.Round(found, made)
+
     def remediations(self, limit: int = 100) -> list[remediation.Decision]:
         """The audited decisions of the remediation rules, newest first."""
         return remediation.decisions(self.runtime, limit)

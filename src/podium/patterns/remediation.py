@@ -22,7 +22,7 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from podium import arguments, errors
 from podium.engine import background
@@ -148,6 +148,13 @@ class Decision:
     action: str
     dry_run: bool
     result: str
+
+
+class Round(NamedTuple):
+    """What one round of the self-driving services found and did (`app.tick()`)."""
+
+    anomalies: list[insight.Anomaly]
+    decisions: list[Decision]
 
 
 def define(name: str, when: object, do: object, cooldown: object, dry_run: object) -> Rule:
