@@ -136,10 +136,7 @@ def build(env_holder: list[TestEnv], gateway: Gateway) -> app_mod.App:
         return "an anomaly on step charge" if s.anomaly("step:charge", within=300) else ""
 
     def payments_recovered(s: remediation.Signals) -> str:
-        since = s.breakers.get("payments")
-        if since is None or not 60 <= s.now - since.since <= 600:
-            return ""  # never opened, or not closed again a minute ago
-        if not s.breaker_closed("payments", for_seconds=60):
+        if not s.breaker_recovered("payments", for_seconds=60):
             return ""
         failed = app.list(status="failed", workflow="checkout", limit=1000)
         return f"payments closed again for 60 s; {len(failed)} failed checkouts" if failed else ""

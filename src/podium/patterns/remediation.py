@@ -43,10 +43,11 @@ ANOMALY_WINDOW = 15 * 60.0
 
 @dataclasses.dataclass(frozen=True)
 class BreakerSignal:
-    """A breaker's state and since when (epoch seconds)."""
+    """A breaker's state, since when (epoch seconds), and how many transitions it made."""
 
     state: str
     since: float
+    generation: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,6 +84,19 @@ class Signals:
         if found is None:
             return True
         return found.state == circuit.CLOSED and self.now - found.since >= for_seconds
+
+    def breaker_recovered(
+        self, name: str, for_seconds: float = 60.0, within: float = 600.0
+    ) -> bool:
+        """Whether breaker `name` closed again after being open, `for_seconds` to `within` ago.
+
+        What "the dependency is healthy again" means to a rule that retries the work that
+        failed while it was down: false for a breaker that never opened.
+        """
+        found = self.breakers.get(name)
+        if found is None or found.state != circuit.CLOSED or found.generation == 0:
+            return False
+        return for_seconds <= self.now - found.since <= within
 
     def queue_wait(self, name: str) -> float:
         """The age in seconds of queue `name`'s oldest pending workflow (0 when none)."""
@@ -204,7 +218,7 @@ def signals(rt: Runtime, queue_names: Sequence[str], now: float) -> Signals:
     for name in book.states():
         snap = book.get(name)
         if snap is not None:
-            states[name] = BreakerSignal(snap.state, snap.since)
+            states[name] = BreakerSignal(snap.state, snap.since, snap.generation)
     stats = {q: queues.stats(rt, q) for q in dict.fromkeys(queue_names)}
     return Signals(now, found, states, stats, pausing.paused_queues(rt), Counts(rt.store))
 
