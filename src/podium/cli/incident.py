@@ -44,6 +44,8 @@ class Scenario:
     after: int = 12
     per_minute: int = 4
     seed: int = 7
+    remediate: bool = True
+    """Declare the rules (False: the same shop with nobody acting, a benchmark's baseline)."""
 
     def __post_init__(self) -> None:
         for name in ("warmup", "outage", "after", "per_minute"):
@@ -76,6 +78,10 @@ class Report:
     retried: int
     outage_start: float
     outage_end: float
+    calls_while_down: int = 0
+    """Calls that reached the gateway while it was down (the load a breaker spares it)."""
+    recovered_at: float | None = None
+    """When the last checkout started before the outage's end completed (None: some never did)."""
 
     def first(self, kind: str) -> Event | None:
         """The first event of `kind` (None when there was none)."""
@@ -88,9 +94,11 @@ class Gateway:
     def __init__(self, seed: int) -> None:
         self.down = False
         self.rng = random.Random(seed)
+        self.calls_while_down = 0
 
     def charge(self, env: TestEnv, amount: float) -> str:
         """Take `amount` (moving the fake clock by the time the call takes)."""
+        self.calls_while_down += self.down
         if self.down and self.rng.random() < 0.8:
             env.clock.advance(self.rng.uniform(2.0, 3.0))
             raise TimeoutError("payment gateway timed out after 2.5 s")
@@ -98,7 +106,7 @@ class Gateway:
         return f"ch_{self.rng.randrange(16**8):08x}"
 
 
-def build(env_holder: list[TestEnv], gateway: Gateway) -> app_mod.App:
+def build(env_holder: list[TestEnv], gateway: Gateway, remediate: bool = True) -> app_mod.App:
     """The shop: a checkout workflow, the payments breaker and three remediation rules."""
     app = app_mod.App("incident-demo")
     app.telemetry(flush_interval=5.0)
@@ -141,6 +149,8 @@ def build(env_holder: list[TestEnv], gateway: Gateway) -> app_mod.App:
         failed = app.list(status="failed", workflow="checkout", limit=1000)
         return f"payments closed again for 60 s; {len(failed)} failed checkouts" if failed else ""
 
+    if not remediate:
+        return app
     app.remediate("payments-failing", when=charge_failing, do=actions.open_breaker("payments"))
     app.remediate(
         "page-on-call",
@@ -171,7 +181,7 @@ def run(scenario: Scenario | None = None) -> Report:
 def _play(scenario: Scenario) -> Report:
     gateway = Gateway(scenario.seed)
     holder: list[TestEnv] = []
-    app = build(holder, gateway)
+    app = build(holder, gateway, scenario.remediate)
     outage_start = START + 60 * scenario.warmup
     outage_end = outage_start + 60 * scenario.outage
     events: list[Event] = [
@@ -201,8 +211,21 @@ def _play(scenario: Scenario) -> Report:
         completed = sum(1 for w in everything if w.status == "completed")
         resumed = sum(1 for w in everything if w.runs > 1)
         failed = sum(1 for w in everything if w.status == "failed")
+        hit = [w for w in everything if w.created_at < outage_end]
+        done = all(w.status == "completed" for w in hit)
+        recovered = max((w.updated_at for w in hit), default=None) if done else None
     events.sort(key=lambda e: (e.at, _ORDER.get(e.kind, 9)))
-    return Report(events, len(everything), completed, failed, resumed, outage_start, outage_end)
+    return Report(
+        events,
+        len(everything),
+        completed,
+        failed,
+        resumed,
+        outage_start,
+        outage_end,
+        gateway.calls_while_down,
+        recovered,
+    )
 
 
 _ORDER = {"incident": 0, "recovery": 0, "anomaly": 1, "decision": 2, "breaker": 3}
