@@ -3,7 +3,8 @@
 A day (1,440 minutes) of arrivals to one queue: a daily curve from 2 to 20 arrivals per
 second (trough at 04:00, peak at 16:00), Poisson noise, and three short bursts (x2.5 for
 10 minutes). Each item takes 0.5 s of a worker. A simulated pool serves the queue: a worker
-asked for starts serving one minute later (a pod starting), a worker let go stops at once.
+asked for starts serving `--start-lag` minutes later (default 1: a pod starting), a worker
+let go stops at once.
 Per minute the pool serves what its workers can (workers x 120 items); what it cannot stays
 in the backlog; the wait of the minute is the backlog's drain time plus, when the pool is
 not overloaded, the Erlang-C queueing delay of M/M/c at that load.
@@ -23,7 +24,7 @@ Reported per policy: worker-minutes, the share of minutes whose wait is above th
 (10 s), the mean and p95 wait; ratios against reactive and peak. Target: the same or better
 wait than reactive with fewer worker-minutes, and far fewer than peak.
 
-Usage: python benchmarks/scaling.py [--runs N] [--quick]
+Usage: python benchmarks/scaling.py [--runs N] [--quick] [--start-lag MINUTES]
 (--quick: a quarter of a day). One JSON line per policy on stdout; seeds vary by run.
 """
 
@@ -47,7 +48,7 @@ from podium.store import telemetry as telemetry_store
 SERVICE = 0.5
 WAIT_TARGET = 10.0
 START_LAG = 1
-"""Minutes before a worker asked for starts serving."""
+"""Minutes before a worker asked for starts serving (--start-lag)."""
 START = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 BOUNDS = (1, 200)
 PER_WORKER_MINUTE = 60.0 / SERVICE
@@ -88,7 +89,8 @@ def erlang_c_wait(arrivals_per_s: float, workers: int) -> float:
 class Pool:
     """The simulated workers: asked-for workers start after START_LAG minutes."""
 
-    def __init__(self, initial: int) -> None:
+    def __init__(self, initial: int, lag: int) -> None:
+        self.lag = lag
         self.active = initial
         self.pending: list[tuple[int, int]] = []
         self.backlog = 0.0
@@ -100,7 +102,7 @@ class Pool:
             return
         starting = sum(n for _, n in self.pending)
         if desired > self.active + starting:
-            self.pending.append((minute + START_LAG, desired - self.active - starting))
+            self.pending.append((minute + self.lag, desired - self.active - starting))
         else:  # fewer are needed than are starting: cancel the latest starts
             keep, left = [], desired - self.active
             for m, n in self.pending:
@@ -123,10 +125,10 @@ class Pool:
         return workers, drain + min(queueing, 3600.0)
 
 
-def simulate(policy: str, arrivals: list[int], folder: str) -> dict[str, Any]:
+def simulate(policy: str, arrivals: list[int], folder: str, lag: int) -> dict[str, Any]:
     """Run the day under `policy`: worker-minutes and waits."""
     peak = math.ceil(max(arrivals) / 60.0 * SERVICE / insight.UTILISATION)
-    pool = Pool(peak if policy == "peak" else BOUNDS[0])
+    pool = Pool(peak if policy == "peak" else BOUNDS[0], lag)
     advisor = Advisor(folder) if policy == "predictive" else None
     used, waits = 0, []
     for minute, n in enumerate(arrivals):
@@ -185,7 +187,10 @@ class Advisor:
 
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "scaling")
+    p.add_argument("--start-lag", type=int, default=START_LAG, help="minutes a new worker takes")
     args = p.parse_args(argv)
+    if args.start_lag < 0:
+        raise SystemExit("--start-lag must be >= 0")
     n_runs = common.runs(args)
     minutes = 360 if args.quick else 1440
     policies = ("predictive", "reactive", "reactive-80", "peak")
@@ -194,7 +199,7 @@ def main(argv: list[str] | None = None) -> None:
         arrivals = trace(minutes, seed=r + 1)
         for name in policies if r % 2 == 0 else tuple(reversed(policies)):
             with common.temp_dir() as folder:
-                results[name].append(simulate(name, arrivals, folder))
+                results[name].append(simulate(name, arrivals, folder, args.start_lag))
         common.note(
             f"run {r + 1}/{n_runs}: "
             + ", ".join(f"{k} {v[-1]['worker_minutes']}" for k, v in results.items())
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
             "minutes": minutes,
             "service_s": SERVICE,
             "wait_target_s": WAIT_TARGET,
-            "start_lag_min": START_LAG,
+            "start_lag_min": args.start_lag,
             **{f"{k}_median": round(v, 4) for k, v in med[name].items()},
             "worker_minutes": [x["worker_minutes"] for x in results[name]],
             "worker_minutes_ratio_vs_reactive": common.ratio(
