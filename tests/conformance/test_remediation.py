@@ -167,3 +167,29 @@ def test_a_failure_rate_rejects_bad_settings_by_name():
     for kwargs, named in cases:
         with pytest.raises(errors.ConfigurationError, match=named):
             conditions.FailureRate(**kwargs)
+
+
+def test_breaker_recovered_holds_only_after_an_opened_breaker_closed_again(app_factory):
+    clock = FakeClock(START)
+    app = app_factory(clock=clock)
+    app.circuit_breaker("kb")
+    seen: list[bool] = []
+
+    def watch(s: remediation.Signals) -> bool:
+        seen.append(s.breaker_recovered("kb", for_seconds=60, within=600))
+        return False
+
+    app.remediate("watch", when=watch, do=actions.publish("never"))
+    remediation.perform(app.runtime, actions.close_breaker("kb"), "setup")  # known, never opened
+    clock.advance(120)
+    tick(app)
+    remediation.perform(app.runtime, actions.open_breaker("kb"), "down")
+    clock.advance(remediation.TICK)
+    tick(app)
+    remediation.perform(app.runtime, actions.close_breaker("kb"), "up")
+    for _ in range(8):  # 10 s steps: closed again 10 to 80 s ago
+        clock.advance(remediation.TICK)
+        tick(app)
+    clock.advance(600)
+    tick(app)
+    assert seen == [False, False] + [False] * 5 + [True] * 3 + [False]
