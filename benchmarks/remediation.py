@@ -15,12 +15,21 @@
    compare-and-set and the cooldown read). Reported: median milliseconds per tick and
    microseconds per rule.
 
+3. **steady**: false anomalies on a steady load. A day (1,440 minutes; --quick: 6 hours) of
+   rollups like telemetry writes them (step `charge`: 30 calls a minute, latency lognormal
+   around 100 ms, about one failure in 100 calls; its workflow; the queue's arrivals, Poisson
+   around 30 a minute) scored minute by minute by the real `Scorer` on a SQLite store.
+   Reported: anomalies per day (target <= 1). Baseline in the same run on the same points: a
+   3-sigma rule over the last 30 minutes of each metric (a typical static alert).
+
 Usage: python benchmarks/remediation.py [--runs N] [--quick]
 Prints JSON lines on stdout (one per workload and variant), progress on stderr.
 """
 
 from __future__ import annotations
 
+import math
+import random
 import statistics
 import sys
 import time
@@ -34,7 +43,7 @@ from benchmarks import common
 from podium.cli import incident
 from podium.clock import FakeClock
 from podium.intelligence import actions, conditions
-from podium.patterns import remediation, telemetry
+from podium.patterns import insight, remediation, telemetry
 from podium.store import telemetry as telemetry_store
 
 START = 1_700_000_040.0
@@ -167,6 +176,92 @@ def bench_evaluation(n_runs: int, sizes: list[int], ticks: int) -> None:
             common.note(f"evaluation {label} n={n}: {per_tick * 1000:.2f} ms a tick")
 
 
+# -- false anomalies on a steady load ------------------------------------------------------
+
+
+def steady_rows(minute: int, rng: random.Random) -> list[telemetry_store.RollupRow]:
+    """One steady minute of a step, its workflow and its queue."""
+    at = int(START) + 60 * minute
+    calls = 30
+    step, flow = telemetry.Sketch(), telemetry.Sketch()
+    failures = sum(rng.random() < 0.01 for _ in range(calls))
+    for _ in range(calls):
+        seconds = 0.1 * math.exp(rng.gauss(0.0, 0.3))
+        step.add(seconds)
+        flow.add(seconds + 0.05)
+    arrivals = max(0, round(rng.gauss(30, math.sqrt(30))))
+    rollups = {
+        "step:charge": telemetry.Rollup(
+            starts=calls, completions=calls - failures, failures=failures, latency=step
+        ),
+        "workflow:checkout": telemetry.Rollup(
+            starts=calls, completions=calls - failures, failures=failures, latency=flow
+        ),
+        "queue:default": telemetry.Rollup(
+            arrivals=arrivals, completions=calls, depth=0, wait_sum=calls * 0.01, wait_count=calls
+        ),
+    }
+    return [r.row(series, at, "p1") for series, r in rollups.items()]
+
+
+def three_sigma(points: list[tuple[float, float]], window: int = 30) -> int:
+    """Points more than 3 standard deviations from the mean of the previous `window`."""
+    found = 0
+    for i in range(window, len(points)):
+        before = [v for _, v in points[i - window : i]]
+        sd = statistics.pstdev(before)
+        if sd > 0 and abs(points[i][1] - statistics.fmean(before)) > 3 * sd:
+            found += 1
+    return found
+
+
+def steady_run(minutes: int, seed: int) -> tuple[int, int]:
+    """(anomalies the Scorer raised, 3-sigma alarms) over `minutes` of steady load."""
+    rng = random.Random(seed)
+    with common.temp_dir() as folder:
+        clock = FakeClock(START)
+        url = f"sqlite:///{common.database_path(folder)}"
+        app = podium.App("bench", database_url=url, clock=clock)
+        try:
+            book = app.store.feature(telemetry_store.TelemetryStore)
+            scorer = insight.Scorer(app.runtime, grace=15.0)
+            raised = 0
+            for minute in range(minutes):
+                book.put(steady_rows(minute, rng), START + 60 * minute)
+                raised += len(scorer.run_once(START + 60 * (minute + 1) + 20))
+            merged = telemetry.rollups(app.store, START, START + 60 * (minutes + 1))
+        finally:
+            app.close()
+    alarms = 0
+    last = int(START) + 60 * (minutes - 1)
+    for series, by_minute in merged.items():
+        for _metric, value, zero_fill in insight.METRICS[series.partition(":")[0]]:
+            alarms += three_sigma(insight.points(by_minute, value, zero_fill, last))
+    return raised, alarms
+
+
+def bench_steady(n_runs: int, minutes: int) -> None:
+    raised, alarms = [], []
+    for r in range(n_runs):
+        found, baseline = steady_run(minutes, seed=200 + r)
+        raised.append(found * 1440 / minutes)
+        alarms.append(baseline * 1440 / minutes)
+        common.note(f"steady run {r + 1}/{n_runs}: {found} anomalies, 3-sigma {baseline}")
+    for label, values in (("scorer", raised), ("three_sigma", alarms)):
+        line = {
+            **common.header("remediation-steady", label, "normal", n_runs),
+            "minutes": minutes,
+            "metric": "false_anomalies_per_day",
+            **common.summary(values, 2),
+            "target_per_day": 1,
+        }
+        if label == "scorer":
+            line["ratio_vs_three_sigma"] = common.ratio(
+                statistics.median(raised), statistics.median(alarms)
+            )
+        common.emit(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "remediation")
     p.add_argument("--per-minute", type=int, default=4, help="checkouts per simulated minute")
@@ -175,6 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     bench_incident(n_runs, 2 if args.quick else args.per_minute)
     sizes = [1, 10] if args.quick else [1, 10, 100]
     bench_evaluation(n_runs, sizes, 5 if args.quick else 20)
+    bench_steady(n_runs, 360 if args.quick else 1440)
 
 
 if __name__ == "__main__":
