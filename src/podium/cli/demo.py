@@ -20,8 +20,9 @@ folder unless --database-url is given (PODIUM_DATABASE_URL is not used here).
 
 With --incident: a payment outage instead, on a simulated clock (two hours in seconds): the
 gateway starts timing out, telemetry raises anomalies, remediation rules open the payments
-breaker, page on-call and retry the failed checkouts once it has recovered; then the
-timeline (read back from the store) and the detection delay are printed."""
+breaker, page on-call and retry the failed checkouts once it has recovered. Each event is
+printed as it happens (read back from the store: anomalies, audited decisions, breaker
+transitions), then the detection delay and the checkouts' tallies."""
 
 
 def add(commands: common.Subcommands) -> None:
@@ -87,7 +88,13 @@ def _incident(args: argparse.Namespace) -> int:
     if per_minute < 1 or per_minute > 60:
         raise common.UsageError(f"--per-minute {per_minute}: give 1 to 60 checkouts a minute")
     console = common.console()
-    with console.status("simulating two hours of checkouts…", spinner="dots"):
-        report = incident.run(incident.Scenario(per_minute=per_minute))
-    incident.show(console, report)
+    incident.heading(console)
+    console.print(
+        "  [dim]a shop takes checkouts on a simulated clock; after a 70-minute warm-up (the "
+        "anomaly detector's baseline) its payment gateway fails for 10 minutes[/]"
+    )
+    report = incident.run(
+        incident.Scenario(per_minute=per_minute), lambda event: incident.line(console, event)
+    )
+    incident.summary(console, report)
     return common.EXIT_OK

@@ -18,6 +18,7 @@ import dataclasses
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from podium import app as app_mod
@@ -167,46 +168,84 @@ def build(env_holder: list[TestEnv], gateway: Gateway, remediate: bool = True) -
     return app
 
 
-def run(scenario: Scenario | None = None) -> Report:
-    """Play the incident on a fake clock; the timeline read back from the store."""
+def run(scenario: Scenario | None = None, listener: Listener | None = None) -> Report:
+    """Play the incident on a fake clock; `listener` hears each timeline event as it happens."""
     logger = logging.getLogger("podium")
     level = logger.level
     logger.setLevel(logging.ERROR)  # the timeline tells what the warnings would
     try:
-        return _play(scenario or Scenario())
+        return _play(scenario or Scenario(), listener)
     finally:
         logger.setLevel(level)
 
 
-def _play(scenario: Scenario) -> Report:
+Listener = Callable[[Event], object]
+
+
+class Timeline:
+    """The incident's events in the order they happen, told to a listener as they come."""
+
+    def __init__(self, markers: list[Event], listener: Listener | None) -> None:
+        self.events: list[Event] = []
+        self._markers = sorted(markers, key=lambda e: e.at)
+        self._listener = listener
+        self._transitions = 0
+
+    def add(self, event: Event) -> None:
+        """Record `event` and tell the listener."""
+        self.events.append(event)
+        if self._listener is not None:
+            self._listener(event)
+
+    def catch_up(self, app: app_mod.App, now: float) -> None:
+        """What happened up to `now`: markers, breaker moves, then a round of the services."""
+        while self._markers and self._markers[0].at <= now:
+            self.add(self._markers.pop(0))
+        self._breaker(app)
+        found = app.tick()
+        for a in found.anomalies:
+            self.add(Event(now, "anomaly", a.message))
+        for d in found.decisions:
+            self.add(_decision(d))
+        self._breaker(app)
+
+    def _breaker(self, app: app_mod.App) -> None:
+        moves = circuit.transitions(app.store, "payments")
+        for t in moves[self._transitions :]:
+            text = f"breaker payments: {t.from_state} -> {t.to_state} ({t.reason})"
+            self.add(Event(t.at, "breaker", text))
+        self._transitions = len(moves)
+
+
+def _play(scenario: Scenario, listener: Listener | None) -> Report:
     gateway = Gateway(scenario.seed)
     holder: list[TestEnv] = []
     app = build(holder, gateway, scenario.remediate)
     outage_start = START + 60 * scenario.warmup
     outage_end = outage_start + 60 * scenario.outage
-    events: list[Event] = [
-        Event(outage_start, "incident", "the payment gateway starts timing out (80% of charges)"),
-        Event(outage_end, "recovery", "the payment gateway answers again"),
-    ]
+    timeline = Timeline(
+        [
+            Event(
+                outage_start, "incident", "the payment gateway starts timing out (80% of charges)"
+            ),
+            Event(outage_end, "recovery", "the payment gateway answers again"),
+        ],
+        listener,
+    )
     with TestEnv(app, start=START) as env:
         holder.append(env)
         total = scenario.warmup + scenario.outage + scenario.after
         for minute in range(total):
             begin = START + 60 * minute
             for k in range(scenario.per_minute):
-                _move(
-                    env, gateway, begin + k * 60.0 / scenario.per_minute, outage_start, outage_end
-                )
+                at = begin + k * 60.0 / scenario.per_minute
+                _move(env, gateway, at, outage_start, outage_end)
                 n = minute * scenario.per_minute + k
                 env.start("checkout", {"n": n, "total": 20.0 + n % 7}, id=f"order-{n:05d}")
                 env.run_until_idle()
-                events += _observe(app, env.now())
+                timeline.catch_up(app, env.now())
         _move(env, gateway, START + 60 * total, outage_start, outage_end)
-        events += _observe(app, env.now())
-        events += [
-            Event(t.at, "breaker", f"breaker payments: {t.from_state} -> {t.to_state} ({t.reason})")
-            for t in circuit.transitions(app.store, "payments")
-        ]
+        timeline.catch_up(app, env.now())
         everything = app.store.list_workflows(workflow="checkout", limit=100_000)
         completed = sum(1 for w in everything if w.status == "completed")
         resumed = sum(1 for w in everything if w.runs > 1)
@@ -214,9 +253,8 @@ def _play(scenario: Scenario) -> Report:
         hit = [w for w in everything if w.created_at < outage_end]
         done = all(w.status == "completed" for w in hit)
         recovered = max((w.updated_at for w in hit), default=None) if done else None
-    events.sort(key=lambda e: (e.at, _ORDER.get(e.kind, 9)))
     return Report(
-        events,
+        timeline.events,
         len(everything),
         completed,
         failed,
@@ -228,9 +266,6 @@ def _play(scenario: Scenario) -> Report:
     )
 
 
-_ORDER = {"incident": 0, "recovery": 0, "anomaly": 1, "decision": 2, "breaker": 3}
-
-
 def _move(env: TestEnv, gateway: Gateway, at: float, outage_start: float, end: float) -> None:
     """Run what falls due up to `at`, then set the gateway's health for that moment."""
     if at > env.now():
@@ -238,36 +273,38 @@ def _move(env: TestEnv, gateway: Gateway, at: float, outage_start: float, end: f
     gateway.down = outage_start <= env.now() < end
 
 
-def _observe(app: app_mod.App, now: float) -> list[Event]:
-    """One round of podium's own services (workers do it every few seconds): what happened."""
-    found = app.tick()
-    events = [Event(now, "anomaly", a.message) for a in found.anomalies]
-    return events + [_decision(d) for d in found.decisions]
-
-
 def _decision(d: remediation.Decision) -> Event:
     return Event(d.at.timestamp(), "decision", f"rule {d.rule}: {d.result} ({d.condition})")
 
 
-def show(console: Console, report: Report) -> None:
-    """Print the timeline and the tallies."""
-    from rich.markup import escape
+STYLE = {
+    "incident": "bold red",
+    "recovery": "bold green",
+    "anomaly": "yellow",
+    "decision": "cyan",
+    "breaker": "magenta",
+}
 
-    style = {
-        "incident": "bold red",
-        "recovery": "bold green",
-        "anomaly": "yellow",
-        "decision": "cyan",
-        "breaker": "magenta",
-    }
+
+def heading(console: Console) -> None:
+    """The timeline's title."""
     console.print()
     console.rule("[bold]podium demo --incident[/]: a payment outage, handled by podium")
-    for event in report.events:
-        when = dt.datetime.fromtimestamp(event.at, dt.UTC).strftime("%H:%M:%S")
-        mark = style.get(event.kind, "")
-        console.print(
-            f"  [dim]{when}[/]  [{mark}]{event.kind:<9}[/]  {escape(event.text)}", highlight=False
-        )
+
+
+def line(console: Console, event: Event) -> None:
+    """Print one timeline event: its simulated time, kind and sentence."""
+    from rich.markup import escape
+
+    when = dt.datetime.fromtimestamp(event.at, dt.UTC).strftime("%H:%M:%S")
+    mark = STYLE.get(event.kind, "")
+    console.print(
+        f"  [dim]{when}[/]  [{mark}]{event.kind:<9}[/]  {escape(event.text)}", highlight=False
+    )
+
+
+def summary(console: Console, report: Report) -> None:
+    """Print the detection delays and the checkouts' tallies."""
     console.print()
     detected = report.first("anomaly")
     acted = report.first("decision")
@@ -279,3 +316,11 @@ def show(console: Console, report: Report) -> None:
         f"  checkouts       {report.checkouts} started, {report.completed} completed, "
         f"{report.failed} still failed; {report.retried} failed ones were retried by a rule"
     )
+
+
+def show(console: Console, report: Report) -> None:
+    """Print the whole timeline and the tallies (after the fact)."""
+    heading(console)
+    for event in report.events:
+        line(console, event)
+    summary(console, report)
