@@ -25,3 +25,5 @@ def test_the_listener_hears_the_timeline_live_and_rules_make_the_difference():
 def test_a_scenario_too_short_for_the_detector_is_refused():
     with pytest.raises(errors.ConfigurationError, match="warmup=30"):
         incident.Scenario(warmup=30)
+    with pytest.raises(errors.ConfigurationError, match="per_minute=1"):
+        incident.Scenario(per_minute=1)

@@ -85,8 +85,8 @@ def _incident(args: argparse.Namespace) -> int:
             "--incident runs on a temporary store under a simulated clock; drop --database-url"
         )
     per_minute = args.per_minute
-    if per_minute < 1 or per_minute > 60:
-        raise common.UsageError(f"--per-minute {per_minute}: give 1 to 60 checkouts a minute")
+    if per_minute < 2 or per_minute > 60:
+        raise common.UsageError(f"--per-minute {per_minute}: give 2 to 60 checkouts a minute")
     console = common.console()
     incident.heading(console)
     console.print(

@@ -53,6 +53,11 @@ class Scenario:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise errors.ConfigurationError(f"{name}={value!r} must be an int >= 1")
+        if self.per_minute < 2:
+            raise errors.ConfigurationError(
+                f"per_minute={self.per_minute}: the failure-rate rule needs at least 2 a minute "
+                "(4 ends in its 2-minute window)"
+            )
         if self.warmup < 66:
             raise errors.ConfigurationError(
                 f"warmup={self.warmup} minutes: the anomaly detector needs at least 66"
