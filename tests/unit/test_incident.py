@@ -27,3 +27,16 @@ def test_a_scenario_too_short_for_the_detector_is_refused():
         incident.Scenario(warmup=30)
     with pytest.raises(errors.ConfigurationError, match="per_minute=1"):
         incident.Scenario(per_minute=1)
+
+
+def test_the_demo_without_numpy_names_the_extra(monkeypatch, capsys):
+    import importlib.util
+
+    from podium import cli
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "numpy" else real(name, *a)
+    )
+    assert cli.main(["demo", "--incident"]) == 2
+    assert "pip install 'podium[ai]'" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import tempfile
 
@@ -78,6 +79,10 @@ def _demo(url: str, *, kept: bool) -> int:
 
 def _incident(args: argparse.Namespace) -> int:
     """Play the incident on a temporary store and print its timeline."""
+    if importlib.util.find_spec("numpy") is None:
+        raise common.UsageError(
+            "podium demo --incident scores telemetry with numpy: pip install 'podium[ai]'"
+        )
     from podium.cli import incident
 
     if args.database_url:
