@@ -49,9 +49,15 @@ class RemediationStore:
         self._q = queries.load(connector.dialect, FEATURE)
 
     def state(self, name: str) -> RuleState:
-        """Rule `name`'s row (created at tick -1, never fired, when missing)."""
-        self._c.execute(self._q["init_rule"], {"name": name, "tick": -1}, idempotent=True)
-        row = self._c.query(self._q["get_rule"], {"name": name})[0]
+        """Rule `name`'s row (created at tick -1, never fired, when missing).
+
+        A read first: the row exists after a rule's first tick, so a tick costs no write here.
+        """
+        rows = self._c.query(self._q["get_rule"], {"name": name})
+        if not rows:
+            self._c.execute(self._q["init_rule"], {"name": name, "tick": -1}, idempotent=True)
+            rows = self._c.query(self._q["get_rule"], {"name": name})
+        row = rows[0]
         fired = row["fired_at"]
         return RuleState(
             int(row["tick"]), None if fired is None else float(fired), int(row["fires"])
