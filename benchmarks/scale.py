@@ -30,7 +30,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,11 @@ W3_COUNT = 200
 W1_COUNT = 1_000
 RESULT_TIMEOUT = 300.0
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
-TABLES = (("podium_workflows", "id"), ("podium_history", "workflow_id"), ("podium_waits", "workflow_id"))
+TABLES = (
+    ("podium_workflows", "id"),
+    ("podium_history", "workflow_id"),
+    ("podium_waits", "workflow_id"),
+)
 
 
 # -- the workflows -----------------------------------------------------------------------
@@ -161,7 +165,6 @@ class PostgresTarget(Target):
             yield pg_floor.with_query(self.args.url, schema=schema, pool_max="12")
 
     def _connect(self, url: str) -> Any:
-        import psycopg
 
         from benchmarks import pg_floor
 
