@@ -26,7 +26,8 @@ VALUES (:id, :workflow, :status, :queue, :priority, :now, :now, :claimable_at,
 
 
 def _row(wf_id: str, now: float, **fields: Any) -> dict[str, Any]:
-    row = {"id": wf_id, "workflow": "mine", "status": "pending", "queue": "default"}
+    row: dict[str, Any] = {"id": wf_id, "workflow": "mine", "status": "pending"}
+    row["queue"] = "default"
     row.update(priority=0, now=now, claimable_at=now, owner=None, epoch=0, paused_at=None)
     row.update(fields)
     return row
