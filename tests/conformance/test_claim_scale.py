@@ -123,3 +123,28 @@ def test_the_claim_plan_reads_only_the_due_range_of_each_level(app: podium.App):
                 plan
             ), plan
             assert "(claimable_at <=" in plan, plan
+
+
+def test_a_limited_queue_claims_the_same_rows_and_skips_the_rest(app: podium.App):
+    from podium.store import queues as queue_limits
+
+    store, now = app.store, time.time()
+    _fill(store, now)
+    queue_limits.save(store.connector, queue_limits.QueueConfig("default", concurrency=50), now)
+    first = store.claim("w", ["default"], 2, now, 30.0, workflows=["mine"])
+    assert sorted(_ids(first)) == ["b", "c"]
+    rest = store.claim("w", ["default"], 10, now, 30.0, workflows=["mine"])
+    assert sorted(_ids(first) + _ids(rest)) == ["a", "b", "c", "d", "h-expired", "i-waiting"]
+
+    c = store.connector
+    sql = queries.load(c.dialect, "queues")["candidates"]
+    params = {"queue": "default", "now": now, "fresh": True, "limit": 16, "offset": 0}
+    params.update(base.name_filter(c, ["mine"]))
+    if c.dialect == "sqlite":
+        plan = " ".join(str(r["detail"]) for r in c.query("EXPLAIN QUERY PLAN " + sql, params))
+        assert "(queue=? AND priority=? AND claimable_at>? AND claimable_at<?)" in plan, plan
+        assert "SCAN podium_workflows" not in plan, plan
+    else:
+        plan = " ".join(str(r["QUERY PLAN"]) for r in c.query("EXPLAIN " + sql, params))
+        assert "Seq Scan on podium_workflows" not in plan, plan
+        assert "(claimable_at <=" in plan, plan

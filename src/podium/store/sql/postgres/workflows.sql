@@ -29,7 +29,7 @@ levels(queue, priority) AS (
 ), picked AS MATERIALIZED (
     SELECT due.id, due.priority, due.claimable_at
     FROM levels CROSS JOIN LATERAL (
-        SELECT id, priority, claimable_at FROM podium_workflows
+        SELECT id, priority, claimable_at, ctid AS tid FROM podium_workflows
         WHERE queue = levels.queue AND priority = levels.priority
           AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
           AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
@@ -37,7 +37,7 @@ levels(queue, priority) AS (
         LIMIT :limit
         FOR UPDATE SKIP LOCKED
     ) AS due
-    ORDER BY due.priority DESC, due.claimable_at
+    ORDER BY due.priority DESC, due.claimable_at, due.tid
     LIMIT :limit
 ), claimed AS (
     UPDATE podium_workflows AS w

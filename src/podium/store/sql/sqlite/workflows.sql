@@ -36,7 +36,7 @@ WHERE id IN (
         ORDER BY claimable_at
         LIMIT :limit
     )
-    ORDER BY w.priority DESC, w.claimable_at
+    ORDER BY w.priority DESC, w.claimable_at, w.rowid
     LIMIT :limit
 )
 RETURNING *;
