@@ -6,7 +6,9 @@ made by the engine and copied by bulk SQL: a few workflows of each kind are run 
 then their rows (workflow, history, waits) are copied under new ids until the store holds
 `size` workflows: 40% finished, 20% on timers, 20% on events, 20% pending-delayed; the copies'
 due times are spread over the next 10-20 hours, so none is due while measuring. Then, in that
-store, each of `--runs` rounds measures (one JSON line per size, median over rounds):
+store, each of `--runs` rounds measures (one JSON line per size, median over rounds; every
+store is filled first, then each round visits all sizes in turn, alternating the order, so a
+change of machine load falls on every size alike):
 
   claim_empty_us / claim_one_row_us  `store.claim(...)` with nothing due / one row due
   w3_p50_ms / w3_p99_ms               200 one-step workflows one at a time, start -> result,
@@ -38,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import podium
 from benchmarks import common
+from podium.store import queries
 
 TEMPLATES_PER_KIND = 4
 MIX = {"done": 0.4, "sleeper": 0.2, "waiter": 0.2, "delayed": 0.2}
@@ -137,16 +140,17 @@ class Target:
         )
 
     def size_bytes(self, url: str) -> int:
-        """Bytes the store takes on disk (after a WAL checkpoint)."""
+        """Bytes of the database (pages in use, as its WAL shows them), free pages excluded."""
         import sqlite3
 
-        path = url.removeprefix("sqlite:///")
-        conn = sqlite3.connect(path)
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
         try:
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+            size = conn.execute("PRAGMA page_size").fetchone()[0]
+            return int((pages - free) * size)
         finally:
             conn.close()
-        return sum(os.path.getsize(p) for p in (path, path + "-wal") if os.path.exists(p))
 
     def analyze(self, url: str) -> None:
         """Nothing on SQLite: a store never ANALYZEd is what users have."""
@@ -361,31 +365,64 @@ def lateness(app: podium.App, flows: dict[str, Any], count: int, window: float) 
 # -- the run -------------------------------------------------------------------------------
 
 
-def measure_size(target: Target, size: int, args: Any) -> dict[str, Any]:
-    """One JSON line's figures for a store of `size` workflows."""
-    with target.fresh() as url:
-        app, flows = make_app(url)
-        try:
-            kinds = templates(app, flows)
-            fill_s = fill(target, url, kinds, size)
-            stored = count_workflows(target, app)
-            size_bytes = target.size_bytes(url)
-            common.note(f"size {size}: {stored} workflows, filled in {fill_s:.1f} s")
-            rounds: dict[str, list[float]] = {}
-            for r in range(args.runs):
-                figures = one_round(app, flows, args)
-                for name, value in figures.items():
-                    rounds.setdefault(name, []).append(value)
-                common.note(f"size {size} round {r + 1}: " + _short(figures))
-        finally:
-            app.close()
-    return {
-        "size": size,
-        "stored": stored,
-        "fill_s": round(fill_s, 1),
-        "bytes_per_workflow": round(size_bytes / max(stored, 1)),
-        **{name: common.summary(values, 3) for name, values in rounds.items()},
-    }
+class Filled:
+    """One filled store of the run: its App, workflows and the figures of every round."""
+
+    def __init__(self, target: Target, size: int, url: str) -> None:
+        self.size = size
+        self.app, self.flows = make_app(url)
+        kinds = templates(self.app, self.flows)
+        self.fill_s = fill(target, url, kinds, size)
+        self.stored = count_workflows(target, self.app)
+        self.size_bytes = target.size_bytes(url)
+        self.rounds: dict[str, list[float]] = {}
+        self.filled_at = time.time()
+        common.note(f"size {size}: {self.stored} workflows, filled in {self.fill_s:.1f} s")
+
+    def round(self, args: Any) -> None:
+        """Measure every figure once more."""
+        figures = one_round(self.app, self.flows, args)
+        self.forget_round()
+        for name, value in figures.items():
+            self.rounds.setdefault(name, []).append(value)
+        common.note(f"size {self.size}: " + _short(figures))
+
+    def forget_round(self) -> None:
+        """Delete what the round started, so every round sees the store at its size."""
+        since = {"since": self.filled_at}
+        c = self.app.store.connector
+        made = "SELECT id FROM podium_workflows WHERE created_at > :since"
+        for table in ("podium_history", "podium_attempts", "podium_waits"):
+            sql = f"DELETE FROM {table} WHERE workflow_id IN ({made})"
+            c.execute(queries.adapt(c.dialect, sql), since)
+        sql = "DELETE FROM podium_workflows WHERE created_at > :since"
+        c.execute(queries.adapt(c.dialect, sql), since)
+
+    def figures(self) -> dict[str, Any]:
+        """The medians over the rounds so far."""
+        return {
+            "size": self.size,
+            "stored": self.stored,
+            "fill_s": round(self.fill_s, 1),
+            "bytes_per_workflow": round(self.size_bytes / max(self.stored, 1)),
+            **{name: common.summary(values, 3) for name, values in self.rounds.items()},
+        }
+
+
+def measure(target: Target, sizes: list[int], args: Any) -> list[dict[str, Any]]:
+    """Fill a store per size, then rounds that visit every size in turn (load drifts hit all)."""
+    with contextlib.ExitStack() as stack:
+        stores = []
+        for size in sizes:
+            url = stack.enter_context(target.fresh())
+            filled = Filled(target, size, url)
+            stack.callback(filled.app.close)
+            stores.append(filled)
+        for r in range(args.runs):
+            common.note(f"round {r + 1}/{args.runs}")
+            for filled in stores if r % 2 == 0 else reversed(stores):
+                filled.round(args)
+        return [filled.figures() for filled in stores]
 
 
 def one_round(app: podium.App, flows: dict[str, Any], args: Any) -> dict[str, float]:
@@ -443,10 +480,9 @@ def main(argv: list[str] | None = None) -> None:
         args.wake = min(args.wake, 500)
     target: Target = PostgresTarget(args) if args.store == "postgres" else Target(args)
     common.STORE = args.store
-    base: dict[str, Any] | None = None
-    for size in sizes:
-        figures = measure_size(target, size, args)
-        base = base or figures
+    lines = measure(target, sizes, args)
+    base = lines[0]
+    for figures in lines:
         line = {**common.header("scale", args.store, args.synchronous, args.runs)}
         line.update(cpu=cpu_model(), wake=args.wake, wake_window_s=args.wake_window)
         line.update(figures, ratio_to_first=ratios(figures, base), first_size=base["size"])
