@@ -16,6 +16,7 @@ from podium.errors import (
     UnknownHandler,
     UpdateFailed,
     UpdateRejected,
+    ValidationError,
     WorkflowCancelled,
     WorkflowEnded,
     WorkflowFailed,
@@ -29,6 +30,7 @@ from podium.patterns.retry import RetryPolicy
 from podium.patterns.saga import saga
 from podium.patterns.search import set_search
 from podium.patterns.versions import continue_as_new, deprecate_patch, patched
+from podium.redaction import Secret
 from podium.store.base import WorkflowInfo
 from podium.workflow import WorkflowHandle, WorkflowStatus
 
@@ -44,11 +46,13 @@ __all__ = [
     "PodiumError",
     "QueueFull",
     "RetryPolicy",
+    "Secret",
     "SerializationError",
     "StepTimeout",
     "UnknownHandler",
     "UpdateFailed",
     "UpdateRejected",
+    "ValidationError",
     "WorkflowCancelled",
     "WorkflowEnded",
     "WorkflowFailed",

@@ -11,7 +11,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar, overload
 
-from podium import arguments, config, definitions, errors, inline, registry, serialization
+from podium import (
+    arguments,
+    config,
+    definitions,
+    errors,
+    inline,
+    redaction,
+    registry,
+    serialization,
+)
 from podium import clock as clock_mod
 from podium import codecs as codecs_mod
 from podium import step as step_mod
@@ -203,6 +212,7 @@ class App:
         schedule: str | None = None,
         timezone: str = "UTC",
         catchup: str = "latest",
+        redact: Sequence[str] | None = None,
     ) -> Callable[[Callable[P, R]], workflow_mod.WorkflowDefinition[P, R]]: ...
 
     def workflow(
@@ -217,6 +227,7 @@ class App:
         schedule: str | None = None,
         timezone: str = "UTC",
         catchup: str = "latest",
+        redact: Sequence[str] | None = None,
     ) -> Any:
         """Register a workflow; works bare (`@app.workflow`) and with options.
 
@@ -226,13 +237,20 @@ class App:
 
         `on_event="order.created"` (or `"order.*"`, or a list): each matching event starts
         one run, called with the event's payload, id `f"{name}:{event_id}"`.
+
+        `redact=["card.number", "ssn"]`: those values of its input, output and step results
+        show as `*****` in the API, dashboard, CLI and error messages (see podium.redaction).
+        Arguments are validated against the type hints at start (see podium.validation).
         """
         patterns = events_mod.check_on_event(on_event)
+        paths = redaction.check_paths(redact, "@app.workflow")
         cron = None if schedule is None else schedule_mod.Schedule(schedule, timezone, catchup)
 
         def register(f: Callable[..., Any]) -> workflow_mod.WorkflowDefinition[..., Any]:
             arguments.check_callable(f, "@app.workflow")
-            options = workflow_mod.WorkflowOptions(queue, retry, timeout, on_event=patterns)
+            options = workflow_mod.WorkflowOptions(
+                queue, retry, timeout, on_event=patterns, redact=paths
+            )
             definition = workflow_mod.WorkflowDefinition(f, name or f.__name__, options)
             if patterns:
                 events_mod.check_subscriber(f, definition.name)
@@ -260,6 +278,8 @@ class App:
         timeout: float | None = None,
         compensate: Callable[..., Any] | None = None,
         circuit: str | None = None,
+        redact: Sequence[str] | None = None,
+        validate: bool = False,
     ) -> Callable[[Callable[P, R]], step_mod.StepDefinition[P, R]]: ...
 
     def step(
@@ -271,19 +291,26 @@ class App:
         timeout: float | None = None,
         compensate: Callable[..., Any] | None = None,
         circuit: str | None = None,
+        redact: Sequence[str] | None = None,
+        validate: bool = False,
     ) -> Any:
         """Register a step; works bare (`@app.step`) and with options.
 
         `compensate=undo` (a function or an `@app.step`): inside `with podium.saga():`,
         `undo(result, *args, **kwargs)` runs as a step if the saga fails after this step.
         `circuit="name"`: calls go through `app.circuit_breaker("name", ...)` (declare it first).
+        `redact=[...]`: paths of its result shown as `*****` (see podium.redaction);
+        `validate=True`: each result is checked against the return annotation.
         """
+        paths = redaction.check_paths(redact, "@app.step")
 
         def register(f: Callable[..., Any]) -> step_mod.StepDefinition[..., Any]:
             arguments.check_callable(f, "@app.step")
             step_name = name or f.__name__
             undo = step_mod.compensation(compensate, step_name)
-            options = step_mod.StepOptions(retry, timeout, undo, circuit)
+            options = step_mod.StepOptions(
+                retry, timeout, undo, circuit, redact=paths, validate=bool(validate)
+            )
             guard = None if circuit is None else self._plain_guard(self.breakers.lookup(circuit))
             definition = step_mod.StepDefinition(f, step_name, options, guard)
             if undo is not None:
@@ -452,6 +479,12 @@ class App:
         """Validate and store a new workflow; with `owner`, created claimed by it."""
         definition = self._definition(workflow)
         definition.bind(args, kwargs)
+        try:
+            args, kwargs = definition.validate(args, kwargs)
+        except errors.ValidationError:
+            # A value that could not be stored at all (too deep, NUL) is named as such first.
+            serialization.check({"args": args, "kwargs": kwargs}, f"input of {definition.name!r}")
+            raise
         rt = self.runtime
         now = rt.clock.time()
         new = self._new_workflow(definition, args, kwargs, options, now, owner)
@@ -483,14 +516,17 @@ class App:
         now: float,
         owner: str | None,
     ) -> base.NewWorkflow:
+        names = definition.parameter_names()
         payload = serialization.dumps_call(
             args,
             kwargs,
             owner=f"workflow {definition.name!r}",
-            names=definition.parameter_names(),
+            names=names,
             limit=self.settings.max_payload_bytes,
             checked=True,
         )
+        if definition.options.redact:
+            payload = redaction.mark_text(payload, definition.options.redact, names)
         timeout = options.timeout if options.timeout is not None else definition.options.timeout
         ready_at = now + arguments.seconds(options.delay, "delay")
         return base.NewWorkflow(

@@ -169,6 +169,7 @@ def test_cancel_and_resume_are_admin_and_audited(client, as_scope):
     assert [(e["action"], e["target"]) for e in audit] == [
         ("workflow.resume", "sleepy"),
         ("workflow.cancel", "sleepy"),
+        ("workflow.start", "sleepy"),  # starts over HTTP are audited too (issue 15)
     ]
     assert audit[0]["actor"].startswith("token:") and audit[1]["detail"] == {"was": "pending"}
     assert_error(client.get("/api/v1/audit", headers=as_scope("read")), 403)

@@ -46,6 +46,9 @@ API_NAMES = {
     "state",
     "save_state",
     "wait_condition",
+    # "Data governance"
+    "Secret",
+    "ValidationError",
 }
 
 

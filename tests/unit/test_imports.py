@@ -147,6 +147,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "policies and values",
         (
             "podium.serialization",
+            "podium.redaction",
+            "podium.validation",
             "podium.codecs",
             "podium.clock",
             "podium.config",
@@ -248,6 +250,8 @@ ENGINE_MAY_IMPORT = {
     "podium.types",
     "podium.errors",
     "podium.serialization",
+    "podium.redaction",
+    "podium.validation",
     "podium.clock",
     "podium.config",
     "podium.definitions",
@@ -306,7 +310,8 @@ def test_engine_knows_only_store_base():
     [
         ("types.py", ()),
         ("errors.py", ("podium.types",)),
-        ("serialization.py", ("podium.types", "podium.errors")),
+        ("redaction.py", ("podium.types", "podium.errors")),
+        ("serialization.py", ("podium.types", "podium.errors", "podium.redaction")),
         ("clock.py", ("podium.types", "podium.errors")),
         ("config.py", ("podium.types", "podium.errors")),
         ("patterns/retry.py", ("podium.types", "podium.errors")),

@@ -33,9 +33,10 @@ def add(commands: common.Subcommands) -> None:
     create.add_argument(
         "--scope",
         action="append",
-        choices=auth.SCOPES,
+        choices=auth.SCOPES + auth.EXTRA_SCOPES,
         dest="scopes",
-        help="read, write or admin (repeatable; default read)",
+        help="read, write or admin; traceback, secrets (see redacted values) "
+        "(repeatable; default read)",
     )
     create.add_argument(
         "--expires-in",

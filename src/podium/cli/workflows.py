@@ -109,6 +109,10 @@ def cmd_start(args: argparse.Namespace) -> int:
             debounce=args.debounce,
             debounce_max=args.debounce_max,
         )
+        detail = {"workflow": definition.name, "via": "cli"}
+        auth.AuthStore(app.store).audit(
+            cli_actor(), "workflow.start", handle.id, detail, time.time()
+        )
         print(handle.id, flush=True)
         return _wait(app, handle.id, args.timeout) if args.wait else common.EXIT_OK
     finally:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from podium import context, definitions, errors, serialization
+from podium import context, definitions, errors, redaction, serialization
 from podium.engine import failures, history, hooks, interceptors, stepcall
 from podium.engine.runtime import Runtime
 from podium.store import base
@@ -67,6 +67,9 @@ class Execution:
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)
         self.cursor = history.Cursor(self.wf.id, self.wf.workflow, events)
+        self._marked = [t for t in (self.wf.input, *(e.payload for e in events)) if t]
+        """Stored payloads that may hold sensitive values (see `scrub`)."""
+        self._sensitive: frozenset[str] | None = None
         self.cap = runtime.settings.max_history_events
         self.attempts: dict[int, list[base.Attempt]] = {}
         for attempt in [] if fresh else store.load_attempts(self.wf.id):
@@ -122,6 +125,22 @@ class Execution:
         return interceptors.RunInfo(
             wf.id, wf.workflow, wf.queue, wf.runs, self.fence.owner, self.claim.takeover
         )
+
+    def sensitive(self) -> frozenset[str]:
+        """The sensitive values of this workflow's stored payloads (see podium.redaction)."""
+        if self._sensitive is None:
+            self._sensitive = redaction.sensitive_values(self._marked)
+        return self._sensitive
+
+    def scrub(self, text: str) -> str:
+        """`text` with the sensitive values of this workflow's payloads masked."""
+        values = self.sensitive()
+        return redaction.scrub(text, values) if values else text
+
+    def saw_sensitive(self, payload: str) -> None:
+        """A step result with marked values was stored: mask them in later messages too."""
+        self._marked.append(payload)
+        self._sensitive = None
 
     def call_step(
         self, step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]
@@ -295,6 +314,9 @@ class Execution:
                 what=f"result of workflow {self.wf.workflow!r}",
                 limit=self.rt.settings.max_payload_bytes,
             )
+            paths, values = self.definition.options.redact, self.sensitive()
+            if paths or values:
+                output = redaction.mark_text(output, paths, values=values)
         except errors.PodiumError as exc:
             self._conclude_error(exc)
             return
@@ -341,7 +363,7 @@ class Execution:
     def _fail(self, exc: BaseException) -> None:
         if self.cursor.diverged is not None:
             exc = self.cursor.diverged  # whatever the workflow raised after it diverged
-        info = failures.describe(exc)
+        info = failures.describe(exc, self.scrub)
         error_type = info["type"]
         if isinstance(exc, errors.DeadlineExceeded):
             error_type = self.definition.timeout_error_type
@@ -351,7 +373,7 @@ class Execution:
             error_message=info["message"],
             error_traceback=info["traceback"],
         )
-        self.rt.log.info("workflow %s failed: %s: %s", self.wf.id, error_type, exc)
+        self.rt.log.info("workflow %s failed: %s: %s", self.wf.id, error_type, info["message"])
         self._end(
             lambda now: self.rt.store.finish(self.fence, outcome, now, parent_id=self.wf.parent_id),
             as_="failed",

@@ -189,7 +189,9 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     if record is None:
         body = render.page("not found", render.not_found(workflow_id), who.actor, st.auth_enabled)
         return HTMLResponse(body, status_code=404)
-    data = api.detail(st, record, tracebacks=allows(who, "traceback"))
+    data = api.detail(
+        st, record, tracebacks=allows(who, "traceback"), reveal=allows(who, "secrets")
+    )
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
     inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))
