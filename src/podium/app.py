@@ -16,6 +16,7 @@ from podium import (
     config,
     definitions,
     errors,
+    governance,
     inline,
     redaction,
     registry,
@@ -36,7 +37,8 @@ from podium.patterns import schedule as schedule_mod
 from podium.patterns import search as search_mod
 from podium.patterns import telemetry as telemetry_mod
 from podium.patterns import versions as versions_mod
-from podium.store import base, coded, factory
+from podium.store import base, coded, factory, retention
+from podium.store import rekey as rekey_store
 from podium.types import STATUSES
 
 P = ParamSpec("P")
@@ -482,8 +484,15 @@ class App:
         try:
             args, kwargs = definition.validate(args, kwargs)
         except errors.ValidationError:
-            # A value that could not be stored at all (too deep, NUL) is named as such first.
-            serialization.check({"args": args, "kwargs": kwargs}, f"input of {definition.name!r}")
+            # A value that could not be stored at all (a set, NaN, too deep, NUL) is named
+            # as such first: the SerializationError says which argument and why.
+            serialization.dumps_call(
+                args,
+                kwargs,
+                owner=f"workflow {definition.name!r}",
+                names=definition.parameter_names(),
+                checked=True,
+            )
             raise
         rt = self.runtime
         now = rt.clock.time()
@@ -726,6 +735,32 @@ class App:
         return self.runtime.store.get_workflow(workflow_id) is not None
 
     # -- inspecting and steering -----------------------------------------------------------
+
+    def purge(
+        self,
+        older_than: float | dt.timedelta | str,
+        status: Sequence[str] | str | None = None,
+        *,
+        batch: int = 500,
+        dry_run: bool = False,
+    ) -> retention.PurgeResult:
+        """Delete finished workflows created and last changed over `older_than` ago.
+
+        `older_than`: seconds, a timedelta or text such as "30d". Only completed, failed and
+        cancelled workflows (or `status=`), with their history, attempts and children; never
+        a running, waiting or pending one; in batches; audited. `dry_run=True` only counts.
+        See podium.store.retention.
+        """
+        now = self.runtime.clock.time()
+        return governance.purge(self.store, now, older_than, status, batch=batch, dry_run=dry_run)
+
+    def rekey(self, *, batch: int = 500) -> rekey_store.RekeyResult:
+        """Re-encode stored payloads under `codecs=` as configured now (after a key rotation).
+
+        Batch-wise, safe while workers run, resumable (run it again), audited; see
+        podium.store.rekey.
+        """
+        return governance.rekey(self.store, self.codecs, batch=batch)
 
     def get(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """The handle of an existing workflow; WorkflowNotFound if there is none."""
