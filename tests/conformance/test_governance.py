@@ -10,7 +10,7 @@ import pytest
 
 import podium
 from podium import cli, codecs
-from podium.store import auth, queries
+from podium.store import auth, coded, queries
 from podium.store import rekey as rekey_store
 
 
@@ -117,7 +117,7 @@ def test_purge_deletes_old_finished_workflows_with_everything_they_own(app):
         app.purge(older_than="a month")
 
 
-def test_purge_keeps_a_parent_whose_child_has_not_finished(app):
+def test_purge_keeps_a_parent_whose_child_has_not_finished(app: podium.App) -> None:
     @app.workflow
     def slow() -> object:
         return podium.receive("never", timeout=3600)
@@ -165,7 +165,9 @@ def test_rekey_moves_every_payload_to_the_current_key(app_factory, store_url):
     for workflow_id in ("before-codecs", "under-k1"):
         assert only_new.get(workflow_id).result(timeout=5) == [0, 2]
         assert only_new.store.load_history(workflow_id)
-    raw = rotated.store.inner.connector  # type: ignore[attr-defined]
+    coded_store = rotated.store
+    assert isinstance(coded_store, coded.CodedStore)
+    raw = coded_store.inner.connector
     for table, _key, columns in rekey_store.TABLES:
         for column in columns:
             for row in raw.query(f"SELECT {column} AS v FROM {table}", {}):
