@@ -7,6 +7,7 @@ import time
 import pytest
 
 import podium
+from tests.server.login import login
 
 START = "/api/v1/workflows"
 
@@ -299,7 +300,7 @@ def test_resume_keeps_every_attempt_in_the_api_and_the_dashboard(
     assert "no live worker knows workflow 'flaky_once'" in detail["worker_note"]
     listing = client.get(START, headers=as_scope("read")).json()["items"]
     assert "flaky_once" in next(i for i in listing if i["id"] == "fl-1")["worker_note"]
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     assert "no worker" in client.get("/dashboard").text
     with app.worker(1):
         assert app.get("fl-1").result(timeout=10) == "fine"

@@ -14,6 +14,7 @@ import podium
 from podium import cli
 from podium.server import create_app
 from podium.store import auth
+from tests.server.login import login
 
 CARD = "4242424242424242"
 TOKEN = "tok-9f8e7d6c5b4a"
@@ -97,8 +98,10 @@ def test_redacted_values_show_only_to_tokens_with_the_secrets_scope(app, client)
     revealed = client.get("/api/v1/workflows/o-1", headers=_headers(app, "read", "secrets"))
     assert CARD in revealed.text and TOKEN in revealed.text
     assert revealed.json()["output"]["pin"] == "1234"
-    page = client.get("/dashboard/workflows/o-1", headers=_headers(app, "admin"))
-    assert page.status_code == 200 and CARD not in page.text and TOKEN not in page.text
+    login(client, _headers(app, "admin")["Authorization"].removeprefix("Bearer "))
+    page = client.get("/dashboard/workflows/o-1", follow_redirects=False)
+    assert page.status_code == 200 and "o-1" in page.text and "*****" in page.text
+    assert CARD not in page.text and TOKEN not in page.text
 
 
 def test_the_workflow_itself_sees_real_values(app):
@@ -219,3 +222,64 @@ def test_starts_publishes_messages_are_audited_in_the_chain(app, client):
     assert any(a == "event.publish" for a, _ in actions)
     assert all(e.actor.startswith("token:") or e.actor for e in store.audit_log())
     assert store.verify_audit()[1] is None
+
+
+# -- dashboard sessions -------------------------------------------------------------------------
+
+
+def _login(client: TestClient, token: str, **headers: str):
+    return client.post(
+        "/dashboard/login",
+        content=f"token={token}".encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        follow_redirects=False,
+    )
+
+
+def test_the_session_cookie_is_signed_and_never_the_token(app, client):
+    info, token = auth.AuthStore(app.store).create_token("viewer", ["read"], time.time())
+    response = _login(client, token)
+    assert response.status_code == 303
+    cookie = response.cookies["podium_session"]
+    assert token not in cookie and token.split("_")[-1] not in cookie
+    assert cookie.startswith(f"v1.{info.id}.")
+    assert "secure" not in response.headers["set-cookie"].lower()  # plain http here
+    assert client.get("/dashboard", follow_redirects=False).status_code == 200
+    client.cookies.clear()
+    client.cookies.set("podium_session", cookie[:-4] + "0000")  # forged MAC
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    client.cookies.set("podium_session", token)  # the raw token is no session either
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    client.cookies.set("podium_session", cookie)
+    assert client.get("/dashboard", follow_redirects=False).status_code == 200
+    admin = auth.AuthStore(app.store).create_token("admin", ["admin"], time.time())[0]
+    assert admin.id
+    auth.AuthStore(app.store).revoke(info.id, time.time())  # revoking ends its sessions
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_cookies_are_secure_over_https_and_cross_site_logins_are_refused(app, client):
+    token = auth.AuthStore(app.store).create_token("viewer", ["read"], time.time())[1]
+    behind_proxy = _login(client, token, **{"X-Forwarded-Proto": "https"})
+    assert behind_proxy.status_code == 303
+    cookies = behind_proxy.headers.get_list("set-cookie")
+    assert cookies and all("secure" in c.lower() for c in cookies)
+    with TestClient(create_app(app), base_url="https://testserver") as tls:
+        direct = _login(tls, token)
+        assert all("secure" in c.lower() for c in direct.headers.get_list("set-cookie"))
+    foreign = _login(client, token, Origin="https://evil.example")
+    assert foreign.status_code == 403 and "podium_session" not in foreign.cookies
+    same = _login(client, token, Origin="http://testserver")
+    assert same.status_code == 303
+    out = client.post("/dashboard/logout", headers={"Origin": "https://evil.example"})
+    assert out.status_code == 403
+
+
+def test_the_openapi_schema_refuses_nul_like_the_server(client):
+    schema = client.get("/openapi.json").json()
+    start = schema["components"]["schemas"]["StartRequest"]["properties"]["workflow"]
+    assert start["pattern"] == "^[^\\x00]*$"
+    scopes = schema["components"]["schemas"]["TokenRequest"]["properties"]["scopes"]
+    assert "secrets" in json.dumps(scopes)

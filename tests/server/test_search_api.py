@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from tests.server.login import login
+
 START = "/api/v1/workflows"
 
 
@@ -121,7 +123,7 @@ def test_dashboard_shows_search_attributes_and_paused(client, tokens, app):
     app.start("wait_long", 60, id="tagged", search={"customer": "c<9>", "amount": 42})
     app.start("wait_long", 60, id="plain")
     app.get("tagged").pause()
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     listing = client.get("/dashboard").text
     tagged_row = listing.split('data-id="tagged"')[1].split("</tr>")[0]
     plain_row = listing.split('data-id="plain"')[1].split("</tr>")[0]

@@ -21,6 +21,7 @@ from podium.server import (
     machines_api,
     models,
     operate_api,
+    sessions,
 )
 from podium.server.context import ServerState, state
 from podium.server.security import Principal, require
@@ -63,6 +64,7 @@ def create_app(
         metrics=metrics.Metrics(app, scaling=app.scaling),
         tokens=_auth_store(app),
         browser=browse.Browser(app.store),
+        session_key=sessions.session_key(),
     )
     errors.install(server)
     server.include_router(api.router)

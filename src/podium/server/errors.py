@@ -77,7 +77,10 @@ def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        message = err.get("msg", "invalid")
+        if err.get("type") == "string_pattern_mismatch" and "\\x00" in str(err.get("ctx")):
+            message = "must not contain NUL characters"
+        parts.append(f"{where}: {message}")
     return "; ".join(parts) or "invalid request"
 
 
