@@ -48,6 +48,7 @@ class Checker:
     def __init__(self, fn: Callable[..., Any], owner: str) -> None:
         self._fn = fn
         self._owner = owner
+        self._signature = inspect.signature(fn)
         self._params: dict[str, tuple[Any, inspect._ParameterKind]] | None = None
         self._result: Any = _NONE
 
@@ -59,7 +60,7 @@ class Checker:
             hints = _hints(self._fn)
             pydantic = _pydantic() if any(h is not Any for h in hints.values()) else None
             if pydantic is not None:
-                for name, param in inspect.signature(self._fn).parameters.items():
+                for name, param in self._signature.parameters.items():
                     hint = hints.get(name, Any)
                     if hint is not Any:
                         params[name] = (pydantic.TypeAdapter(hint), param.kind)
@@ -81,7 +82,7 @@ class Checker:
         params = self._build()
         if not params:
             return tuple(args), kwargs
-        bound = inspect.signature(self._fn).bind(*args, **kwargs)
+        bound = self._signature.bind(*args, **kwargs)
         problems: list[tuple[str, str]] = []
         for name, value in list(bound.arguments.items()):
             found = params.get(name)

@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from podium import errors
+from podium import errors, redaction
 from podium.app import App
 from podium.cli import common, render
 from podium.patterns import bulk, versions
@@ -140,7 +140,8 @@ def _wait(app: App, workflow_id: str, timeout: float | None) -> int:
         common.print_error(str(exc))
         return common.EXIT_FAILED
     record = app.store.get_workflow(workflow_id)
-    print(record.output if record is not None else "null", flush=True)
+    output = redaction.view_text(record.output) if record is not None else None
+    print(output if output is not None else "null", flush=True)
     return common.EXIT_OK
 
 
