@@ -218,7 +218,9 @@ def _collect(value: Any, inside: bool, found: set[str]) -> None:
         for v in value:
             _collect(v, inside, found)
     elif isinstance(value, dict):
-        inside = inside or value.get(TAG) in _MARKS
+        if value.get(TAG) in _MARKS:
+            _collect(value.get("v"), True, found)  # the value, not the tag's own name
+            return
         for v in value.values():
             _collect(v, inside, found)
     elif inside and isinstance(value, str):
