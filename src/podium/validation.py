@@ -147,17 +147,18 @@ class Checker:
         Raises ValidationError naming every field that does not fit. Call after the
         arguments were bound to the signature.
         """
+        fast = self._fast
+        if fast is not None and not kwargs and len(args) == len(fast):
+            for value, types in zip(args, fast):  # noqa: B905 - lengths checked above
+                if types is not None and type(value) not in types:
+                    break
+            else:  # every argument is already of its plain type: nothing to convert
+                return (args if type(args) is tuple else tuple(args)), kwargs
         params = self._build()
         if not params:
             return tuple(args), kwargs
-        fast = self._fast
-        if (
-            fast is not None
-            and not kwargs
-            and len(args) == len(fast)
-            and all(t is None or type(a) in t for a, t in zip(args, fast, strict=True))
-        ):
-            return tuple(args), kwargs  # every argument is already of its plain type
+        if self._fast is not None and fast is None:
+            return self.call(args, kwargs)  # built just now: try the fast path
         bound = self._signature.bind(*args, **kwargs)
         problems: list[tuple[str, str]] = []
         for name, value in list(bound.arguments.items()):

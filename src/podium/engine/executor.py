@@ -67,8 +67,9 @@ class Execution:
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)
         self.cursor = history.Cursor(self.wf.id, self.wf.workflow, events)
-        self._marked = [t for t in (self.wf.input, *(e.payload for e in events)) if t]
-        """Stored payloads that may hold sensitive values (see `scrub`)."""
+        self._loaded = events
+        self._marked: list[str] = []
+        """Step results stored by this run that hold sensitive values (see `scrub`)."""
         self._sensitive: frozenset[str] | None = None
         self.cap = runtime.settings.max_history_events
         self.attempts: dict[int, list[base.Attempt]] = {}
@@ -128,9 +129,11 @@ class Execution:
 
     def sensitive(self) -> frozenset[str]:
         """The sensitive values of this workflow's stored payloads (see podium.redaction)."""
-        if self._sensitive is None:
-            self._sensitive = redaction.sensitive_values(self._marked)
-        return self._sensitive
+        found = self._sensitive
+        if found is None:
+            texts = [self.wf.input, *(e.payload for e in self._loaded), *self._marked]
+            found = self._sensitive = redaction.sensitive_values(texts)
+        return found
 
     def scrub(self, text: str) -> str:
         """`text` with the sensitive values of this workflow's payloads masked."""
