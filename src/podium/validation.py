@@ -67,6 +67,11 @@ class _StrKeys(dict):  # type: ignore[type-arg]
     """Marks `dict[str, Any]`: a dict fits as it is when all its keys are text."""
 
 
+def _str_keyed(types: tuple[type, ...], value: Any) -> bool:
+    """Whether `value` fits `dict[str, Any]` as it is (`types` is that hint's marker)."""
+    return types[0] is _StrKeys and type(value) is dict and all(type(k) is str for k in value)
+
+
 def _hashable(hint: Any) -> bool:
     try:
         hash(hint)
@@ -89,10 +94,7 @@ class _Adapter:
 
     def validate_python(self, value: Any) -> Any:
         plain = self.plain
-        if plain is not None and (
-            type(value) in plain
-            or (plain[0] is _StrKeys and type(value) is dict and all(type(k) is str for k in value))
-        ):
+        if plain is not None and (type(value) in plain or _str_keyed(plain, value)):
             return value
         if self._adapter is None:
             pydantic = _pydantic()
@@ -150,7 +152,7 @@ class Checker:
         fast = self._fast
         if fast is not None and not kwargs and len(args) == len(fast):
             for value, types in zip(args, fast):  # noqa: B905 - lengths checked above
-                if types is not None and type(value) not in types:
+                if types is not None and type(value) not in types and not _str_keyed(types, value):
                     break
             else:  # every argument is already of its plain type: nothing to convert
                 return (args if type(args) is tuple else tuple(args)), kwargs
