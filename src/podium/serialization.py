@@ -294,10 +294,7 @@ def dumps(
     except RecursionError:
         raise errors.SerializationError(f"{what} is nested too deeply (or is circular)") from None
     if limit is not None and len(text) > limit:
-        raise errors.SerializationError(
-            f"{what} is {len(text):,} bytes serialized, over the payload limit of {limit:,}; "
-            "store large data elsewhere and pass a reference, or raise max_payload_bytes"
-        )
+        raise errors.PayloadTooLarge(what, len(text), limit)
     return text
 
 

@@ -49,6 +49,7 @@ API_NAMES = {
     # "Data governance"
     "Secret",
     "ValidationError",
+    "PayloadTooLarge",
 }
 
 

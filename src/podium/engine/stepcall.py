@@ -285,7 +285,7 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
             result = step.check_result(result)
         payload = serialization.dumps(
             result,
-            what=f"result of step {step.name!r}",
+            what=f"result of step {step.name!r} of workflow {run.wf.workflow!r}",
             limit=run.rt.settings.max_payload_bytes,
         )
         paths, values = options.redact + run.definition.options.redact, run.sensitive()

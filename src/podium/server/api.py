@@ -233,7 +233,7 @@ def _start(
     except TypeError as exc:
         raise ApiError(400, str(exc)) from None
     except errors.SerializationError as exc:
-        status = 413 if "payload limit" in str(exc) else 400
+        status = 413 if isinstance(exc, errors.PayloadTooLarge) else 400
         raise ApiError(status, str(exc)) from None
     except errors.ConfigurationError as exc:
         status = 409 if before is not None else 400
