@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 import podium
-from podium import cli
+from podium import cli, redaction
 from podium.server import create_app
 from podium.store import auth
 from tests.server.login import login
@@ -283,3 +283,25 @@ def test_the_openapi_schema_refuses_nul_like_the_server(client):
     assert start["pattern"] == "^[^\\x00]*$"
     scopes = schema["components"]["schemas"]["TokenRequest"]["properties"]["scopes"]
     assert "secrets" in json.dumps(scopes)
+
+
+def test_messages_received_by_a_redacting_workflow_are_masked(tmp_path: Path):
+    app = podium.App("msg", database_url=f"sqlite:///{tmp_path / 'm.db'}")
+
+    @app.workflow(redact=["card.number"])
+    def wait_card() -> str:
+        got = podium.receive("card", timeout=60)
+        assert isinstance(got, dict)
+        return str(got["card"]["holder"])
+
+    try:
+        with app.worker(concurrency=1):
+            h = app.start(wait_card, id="m-1")
+            h.send("card", {"card": {"number": CARD, "holder": "Ada"}})
+            assert h.result(timeout=20) == "Ada"
+        history = [e.payload or "" for e in app.store.load_history("m-1")]
+        assert any(CARD in p for p in history)  # the real value is kept, inside its tag
+        shown = [redaction.view_text(p) or "" for p in history]
+        assert not any(CARD in p for p in shown) and any("*****" in p for p in shown)
+    finally:
+        app.close()

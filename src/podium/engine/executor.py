@@ -179,7 +179,17 @@ class Execution:
         started: float | None = None,
         via: Callable[[base.Fence, base.HistoryEvent], object] | None = None,
     ) -> base.HistoryEvent:
-        """See `context.Run.commit`."""
+        """See `context.Run.commit`.
+
+        With `redact=` paths, or sensitive values seen earlier, the payload (a received
+        message or event, an update's result, ...) is marked as the workflow's others are.
+        """
+        paths = self.definition.options.redact
+        if payload is not None and (paths or self.sensitive()):
+            marked = redaction.mark_text(payload, paths, values=self.sensitive())
+            if marked != payload:
+                payload = marked
+                self.saw_sensitive(marked)
         now = self.rt.clock.time()
         event = base.HistoryEvent(
             self.wf.id,
