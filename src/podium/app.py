@@ -37,7 +37,7 @@ from podium.patterns import schedule as schedule_mod
 from podium.patterns import search as search_mod
 from podium.patterns import telemetry as telemetry_mod
 from podium.patterns import versions as versions_mod
-from podium.store import base, coded, factory, retention
+from podium.store import base, blobs, coded, factory, retention
 from podium.store import rekey as rekey_store
 from podium.types import STATUSES
 
@@ -65,6 +65,8 @@ class App:
         clock: clock_mod.Clock | None = None,
         store: base.Store | None = None,
         codecs: Sequence[codecs_mod.Codec] | None = None,
+        blob_store: str | blobs.BlobStore | None = None,
+        blob_threshold: int = blobs.DEFAULT_THRESHOLD,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise errors.ConfigurationError(f"App name {name!r} must be a non-empty string")
@@ -86,6 +88,12 @@ class App:
         self._store = store
         self.codecs = codecs_mod.chain(codecs)
         """The payload codec chain (`codecs=`), or None: every stored payload goes through it."""
+        self._claims = (
+            None
+            if blob_store is None
+            else blobs.ClaimChecks(self.codecs, blobs.open_blob_store(blob_store), blob_threshold)
+        )
+        """Claim checks (`blob_store=`): payloads over `blob_threshold` kept as blobs."""
         self._clock = clock or clock_mod.SystemClock()
         self._default_retry = default_retry
         self._runtime: runtime_mod.Runtime | None = None
@@ -108,8 +116,9 @@ class App:
         with self._lock:
             if self._runtime is None:
                 store = self._store or factory.open_store(self.settings.database_url)
-                if self.codecs is not None:
-                    store = coded.CodedStore(store, self.codecs)
+                coder = self._claims or self.codecs
+                if coder is not None:
+                    store = coded.CodedStore(store, coder)
                 self._runtime = runtime_mod.Runtime(
                     self.name,
                     store,

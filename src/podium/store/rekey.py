@@ -18,7 +18,7 @@ import dataclasses
 from collections.abc import Callable
 
 from podium import codecs
-from podium.store import base, queries
+from podium.store import base, blobs, queries
 
 TABLES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("podium_workflows", ("id",), ("input", "output")),
@@ -40,6 +40,8 @@ class RekeyResult:
     scanned: int = 0
     rewritten: int = 0
     raced: int = 0
+    blobs: int = 0
+    """References to blobs (claim checks), left as they are: blobs are not re-encoded."""
     per_table: dict[str, int] = dataclasses.field(default_factory=dict)
 
 
@@ -90,7 +92,9 @@ def rekey(
                 for row in rows:
                     result.scanned += 1
                     text = row["value"]
-                    if isinstance(text, str) and not chain.is_current(text):
+                    if isinstance(text, str) and text.startswith(blobs.PREFIX):
+                        result.blobs += 1  # a claim check: its blob is not re-encoded
+                    elif isinstance(text, str) and not chain.is_current(text):
                         new = chain.encode(chain.decode(text))
                         keys = {f"k{i}": row[k] for i, k in enumerate(key)}
                         todo.append({**keys, "new": new, "old": text})
