@@ -18,7 +18,9 @@ from podium.store import auth, factory
 SUMMARY = "Create, list and revoke API tokens of the server"
 DETAILS = """\
 Only a SHA-256 hash of each token is stored; 'create' prints the token once.
-Scopes: read (look), write (start workflows), admin (cancel, resume, tokens).
+Scopes: read (look), write (start workflows), admin (cancel, resume, tokens);
+traceback (see error tracebacks) and secrets (see redacted values; never
+implied by admin) are given by name.
 
 example: podium tokens create --name ci --scope write"""
 
