@@ -661,6 +661,22 @@ class App:
         """Fire schedule `name` again from its next tick; ticks missed while paused are skipped."""
         schedule_mod.resume(self.runtime.store, name, self.runtime.clock.time())
 
+    def trigger_schedule(self, name: str) -> workflow_mod.WorkflowHandle:
+        """Run schedule `name`'s workflow once now, beside its ticks (which it does not move).
+
+        The run's id is `NAME@manual:TIME`; a one-parameter workflow gets the moment as its
+        tick. The workflow must be declared in this app (its signature decides the argument).
+        """
+        run = schedule_mod.trigger(self.runtime.store, name, self.runtime.clock.time())
+        definition = self.registry.workflows.get(run.workflow)
+        if definition is None:
+            raise errors.ConfigurationError(
+                f"schedule {name!r} runs workflow {run.workflow!r}, which app {self.name!r} "
+                "does not declare; trigger it from the app that defines it"
+            )
+        args = (run.tick,) if definition.signature.parameters else ()
+        return self.start(definition, *args, id=run.id, queue=run.queue)
+
     def pause_queue(self, name: str) -> None:
         """Stop every worker claiming from queue `name` (runs in progress go on)."""
         pausing.pause_queue(self.runtime, name)

@@ -124,3 +124,37 @@ def test_a_workflow_no_live_worker_knows_says_so(app: podium.App, wait_until: Wa
         note = base.worker_note(mail, workers, time.time())
         assert note is not None and "queue 'mail'" in note
     assert store.live_workers(time.time()) == []  # a stopped worker unregisters
+
+
+def test_the_workers_view_lists_live_and_expired_registrations(app: podium.App):
+    from podium.store import browse
+
+    now = time.time()
+    old = base.WorkerInfo(
+        "host:1:dead", "shop", ("default",), ("fan",), now - 90, now - 60, now - 30
+    )
+    live = base.WorkerInfo("host:2:live", "scan", ("a", "b"), ("scan",), now - 5, now, now + 30)
+    for worker in (old, live):
+        app.store.beat_worker(worker, worker.beat_at)
+    found = {w.owner: w for w in browse.Browser(app.store).workers()}
+    assert found["host:2:live"].queues == ("a", "b") and found["host:2:live"].app == "scan"
+    assert found["host:1:dead"].expires_at < now < found["host:2:live"].expires_at
+    assert [w.owner for w in app.store.live_workers(now)] == ["host:2:live"]
+
+
+def test_the_listing_count_follows_the_filters_and_stops_at_its_cap(app: podium.App):
+    from podium.store import browse
+
+    @app.workflow
+    def idle(n: int) -> int:
+        return n
+
+    for n in range(5):
+        app.start(idle, n, id=f"count-{n}", queue="a" if n < 3 else "b")
+    view = browse.Browser(app.store)
+    assert view.count(browse.Filter(), 100) == 5
+    assert view.count(browse.Filter(queue="a"), 100) == 3
+    assert view.count(browse.Filter(search="COUNT-4"), 100) == 1
+    assert view.count(browse.Filter(status="completed"), 100) == 0
+    assert view.count(browse.Filter(), 2) == 2
+    assert view.count(browse.Filter(top_level=True, created_before=0.0), 100) == 0

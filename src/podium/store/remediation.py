@@ -57,6 +57,17 @@ class RemediationStore:
             int(row["tick"]), None if fired is None else float(fired), int(row["fires"])
         )
 
+    def rules(self) -> dict[str, RuleState]:
+        """Every rule's row (any app's), read only: the dashboard's view."""
+        return {
+            str(r["name"]): RuleState(
+                int(r["tick"]),
+                None if r["fired_at"] is None else float(r["fired_at"]),
+                int(r["fires"]),
+            )
+            for r in self._c.query(self._q["list_rules"], {})
+        }
+
     def move_tick(self, name: str, old: int, new: int) -> bool:
         """Advance rule `name` from tick `old` to `new`; False if another process moved it."""
         params = {"name": name, "old": old, "tick": new}
