@@ -9,6 +9,7 @@ from podium.errors import (
     ConfigurationError,
     InvalidTransition,
     NonDeterminismError,
+    PayloadTooLarge,
     PodiumError,
     QueueFull,
     SerializationError,
@@ -16,6 +17,7 @@ from podium.errors import (
     UnknownHandler,
     UpdateFailed,
     UpdateRejected,
+    ValidationError,
     WorkflowCancelled,
     WorkflowEnded,
     WorkflowFailed,
@@ -29,6 +31,7 @@ from podium.patterns.retry import RetryPolicy
 from podium.patterns.saga import saga
 from podium.patterns.search import set_search
 from podium.patterns.versions import continue_as_new, deprecate_patch, patched
+from podium.redaction import Secret
 from podium.store.base import WorkflowInfo
 from podium.workflow import WorkflowHandle, WorkflowStatus
 
@@ -41,14 +44,17 @@ __all__ = [
     "ConfigurationError",
     "InvalidTransition",
     "NonDeterminismError",
+    "PayloadTooLarge",
     "PodiumError",
     "QueueFull",
     "RetryPolicy",
+    "Secret",
     "SerializationError",
     "StepTimeout",
     "UnknownHandler",
     "UpdateFailed",
     "UpdateRejected",
+    "ValidationError",
     "WorkflowCancelled",
     "WorkflowEnded",
     "WorkflowFailed",

@@ -11,7 +11,17 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec, TypeVar, overload
 
-from podium import arguments, config, definitions, errors, inline, registry, serialization
+from podium import (
+    arguments,
+    config,
+    definitions,
+    errors,
+    governance,
+    inline,
+    redaction,
+    registry,
+    serialization,
+)
 from podium import clock as clock_mod
 from podium import codecs as codecs_mod
 from podium import step as step_mod
@@ -37,7 +47,8 @@ from podium.patterns import schedule as schedule_mod
 from podium.patterns import search as search_mod
 from podium.patterns import telemetry as telemetry_mod
 from podium.patterns import versions as versions_mod
-from podium.store import base, coded, factory
+from podium.store import base, blobs, coded, factory, retention
+from podium.store import rekey as rekey_store
 from podium.types import STATUSES
 
 P = ParamSpec("P")
@@ -64,6 +75,8 @@ class App:
         clock: clock_mod.Clock | None = None,
         store: base.Store | None = None,
         codecs: Sequence[codecs_mod.Codec] | None = None,
+        blob_store: str | blobs.BlobStore | None = None,
+        blob_threshold: int = blobs.DEFAULT_THRESHOLD,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise errors.ConfigurationError(f"App name {name!r} must be a non-empty string")
@@ -85,6 +98,12 @@ class App:
         self._store = store
         self.codecs = codecs_mod.chain(codecs)
         """The payload codec chain (`codecs=`), or None: every stored payload goes through it."""
+        self._claims = (
+            None
+            if blob_store is None
+            else blobs.ClaimChecks(self.codecs, blobs.open_blob_store(blob_store), blob_threshold)
+        )
+        """Claim checks (`blob_store=`): payloads over `blob_threshold` kept as blobs."""
         self._clock = clock or clock_mod.SystemClock()
         self._default_retry = default_retry
         self._runtime: runtime_mod.Runtime | None = None
@@ -109,8 +128,9 @@ class App:
         with self._lock:
             if self._runtime is None:
                 store = self._store or factory.open_store(self.settings.database_url)
-                if self.codecs is not None:
-                    store = coded.CodedStore(store, self.codecs)
+                coder = self._claims or self.codecs
+                if coder is not None:
+                    store = coded.CodedStore(store, coder)
                 self._runtime = runtime_mod.Runtime(
                     self.name,
                     store,
@@ -223,6 +243,7 @@ class App:
         schedule: str | None = None,
         timezone: str = "UTC",
         catchup: str = "latest",
+        redact: Sequence[str] | None = None,
     ) -> Callable[[Callable[P, R]], workflow_mod.WorkflowDefinition[P, R]]: ...
 
     def workflow(
@@ -237,6 +258,7 @@ class App:
         schedule: str | None = None,
         timezone: str = "UTC",
         catchup: str = "latest",
+        redact: Sequence[str] | None = None,
     ) -> Any:
         """Register a workflow; works bare (`@app.workflow`) and with options.
 
@@ -246,13 +268,20 @@ class App:
 
         `on_event="order.created"` (or `"order.*"`, or a list): each matching event starts
         one run, called with the event's payload, id `f"{name}:{event_id}"`.
+
+        `redact=["card.number", "ssn"]`: those values of its input, output and step results
+        show as `*****` in the API, dashboard, CLI and error messages (see podium.redaction).
+        Arguments are validated against the type hints at start (see podium.validation).
         """
         patterns = events_mod.check_on_event(on_event)
+        paths = redaction.check_paths(redact, "@app.workflow")
         cron = None if schedule is None else schedule_mod.Schedule(schedule, timezone, catchup)
 
         def register(f: Callable[..., Any]) -> workflow_mod.WorkflowDefinition[..., Any]:
             arguments.check_callable(f, "@app.workflow")
-            options = workflow_mod.WorkflowOptions(queue, retry, timeout, on_event=patterns)
+            options = workflow_mod.WorkflowOptions(
+                queue, retry, timeout, on_event=patterns, redact=paths
+            )
             definition = workflow_mod.WorkflowDefinition(f, name or f.__name__, options)
             if patterns:
                 events_mod.check_subscriber(f, definition.name)
@@ -280,6 +309,8 @@ class App:
         timeout: float | None = None,
         compensate: Callable[..., Any] | None = None,
         circuit: str | None = None,
+        redact: Sequence[str] | None = None,
+        validate: bool = False,
     ) -> Callable[[Callable[P, R]], step_mod.StepDefinition[P, R]]: ...
 
     def step(
@@ -291,19 +322,26 @@ class App:
         timeout: float | None = None,
         compensate: Callable[..., Any] | None = None,
         circuit: str | None = None,
+        redact: Sequence[str] | None = None,
+        validate: bool = False,
     ) -> Any:
         """Register a step; works bare (`@app.step`) and with options.
 
         `compensate=undo` (a function or an `@app.step`): inside `with podium.saga():`,
         `undo(result, *args, **kwargs)` runs as a step if the saga fails after this step.
         `circuit="name"`: calls go through `app.circuit_breaker("name", ...)` (declare it first).
+        `redact=[...]`: paths of its result shown as `*****` (see podium.redaction);
+        `validate=True`: each result is checked against the return annotation.
         """
+        paths = redaction.check_paths(redact, "@app.step")
 
         def register(f: Callable[..., Any]) -> step_mod.StepDefinition[..., Any]:
             arguments.check_callable(f, "@app.step")
             step_name = name or f.__name__
             undo = step_mod.compensation(compensate, step_name)
-            options = step_mod.StepOptions(retry, timeout, undo, circuit)
+            options = step_mod.StepOptions(
+                retry, timeout, undo, circuit, redact=paths, validate=bool(validate)
+            )
             guard = None if circuit is None else self._plain_guard(self.breakers.lookup(circuit))
             definition = step_mod.StepDefinition(f, step_name, options, guard)
             if undo is not None:
@@ -472,6 +510,19 @@ class App:
         """Validate and store a new workflow; with `owner`, created claimed by it."""
         definition = self._definition(workflow)
         definition.bind(args, kwargs)
+        try:
+            args, kwargs = definition.validate(args, kwargs)
+        except errors.ValidationError:
+            # A value that could not be stored at all (a set, NaN, too deep, NUL) is named
+            # as such first: the SerializationError says which argument and why.
+            serialization.dumps_call(
+                args,
+                kwargs,
+                owner=f"workflow {definition.name!r}",
+                names=definition.parameter_names(),
+                checked=True,
+            )
+            raise
         rt = self.runtime
         now = rt.clock.time()
         new = self._new_workflow(definition, args, kwargs, options, now, owner)
@@ -503,14 +554,17 @@ class App:
         now: float,
         owner: str | None,
     ) -> base.NewWorkflow:
+        names = definition.parameter_names()
         payload = serialization.dumps_call(
             args,
             kwargs,
             owner=f"workflow {definition.name!r}",
-            names=definition.parameter_names(),
+            names=names,
             limit=self.settings.max_payload_bytes,
             checked=True,
         )
+        if definition.options.redact:
+            payload = redaction.mark_text(payload, definition.options.redact, names)
         timeout = options.timeout if options.timeout is not None else definition.options.timeout
         ready_at = now + arguments.seconds(options.delay, "delay")
         return base.NewWorkflow(
@@ -763,6 +817,32 @@ class App:
         return self.runtime.store.get_workflow(workflow_id) is not None
 
     # -- inspecting and steering -----------------------------------------------------------
+
+    def purge(
+        self,
+        older_than: float | dt.timedelta | str,
+        status: Sequence[str] | str | None = None,
+        *,
+        batch: int = 500,
+        dry_run: bool = False,
+    ) -> retention.PurgeResult:
+        """Delete finished workflows created and last changed over `older_than` ago.
+
+        `older_than`: seconds, a timedelta or text such as "30d". Only completed, failed and
+        cancelled workflows (or `status=`), with their history, attempts and children; never
+        a running, waiting or pending one; in batches; audited. `dry_run=True` only counts.
+        See podium.store.retention.
+        """
+        now = self.runtime.clock.time()
+        return governance.purge(self.store, now, older_than, status, batch=batch, dry_run=dry_run)
+
+    def rekey(self, *, batch: int = 500) -> rekey_store.RekeyResult:
+        """Re-encode stored payloads under `codecs=` as configured now (after a key rotation).
+
+        Batch-wise, safe while workers run, resumable (run it again), audited; see
+        podium.store.rekey.
+        """
+        return governance.rekey(self.store, self.codecs, batch=batch)
 
     def get(self, workflow_id: str) -> workflow_mod.WorkflowHandle:
         """The handle of an existing workflow; WorkflowNotFound if there is none."""

@@ -38,6 +38,16 @@ class StepOptions(Protocol):
         """The circuit breaker its calls go through."""
         ...
 
+    @property
+    def redact(self) -> tuple[str, ...]:
+        """Paths of sensitive values in its result (see podium.redaction)."""
+        ...
+
+    @property
+    def validate(self) -> bool:
+        """Whether its results are checked against its return annotation."""
+        ...
+
 
 class Definition(Protocol):
     """A named function registered with an App: a step or a workflow."""
@@ -70,6 +80,10 @@ class Step(Definition, Protocol):
         """Call it: checkpointed inside a workflow, a plain call outside."""
         ...
 
+    def check_result(self, value: Any) -> Any:
+        """`value` checked against the return annotation (ValidationError if it does not fit)."""
+        ...
+
 
 class WorkflowOptions(Protocol):
     """Defaults for every run of a workflow."""
@@ -94,6 +108,11 @@ class WorkflowOptions(Protocol):
         """Topic patterns whose events each start one run."""
         ...
 
+    @property
+    def redact(self) -> tuple[str, ...]:
+        """Paths of sensitive values in its input, output and step results."""
+        ...
+
 
 class Workflow(Definition, Protocol):
     """A registered workflow: a named function with options, started by name from the store."""
@@ -115,6 +134,12 @@ class Workflow(Definition, Protocol):
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Check that arguments fit the signature; TypeError names the workflow."""
+        ...
+
+    def validate(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The arguments checked (and converted) against the type hints."""
         ...
 
     def parameter_names(self) -> list[str]:

@@ -27,6 +27,40 @@ class SerializationError(PodiumError):
     """A value cannot be stored: it is not in the JSON family or it is too large."""
 
 
+class PayloadTooLarge(SerializationError):
+    """A payload is over `max_payload_bytes`; nothing was written.
+
+    `what` names the payload (the workflow's arguments, a step's result), `size` and `limit`
+    are in bytes as serialized.
+    """
+
+    def __init__(self, what: str, size: int, limit: int) -> None:
+        self.what = what
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"{what} is {size:,} bytes serialized, over the payload limit of {limit:,}; "
+            "store large data elsewhere and pass a reference, or raise max_payload_bytes"
+        )
+
+
+class ValidationError(PodiumError):
+    """A value does not fit its declared type: a workflow's input at start, a step's result.
+
+    `errors` lists `(field, problem)` pairs; nothing was written.
+    """
+
+    def __init__(self, what: str, problems: list[tuple[str, str]]) -> None:
+        self.what = what
+        self.errors = list(problems)
+        listed = "; ".join(f"{field}: {problem}" for field, problem in self.errors[:10])
+        more = f" (and {len(self.errors) - 10} more)" if len(self.errors) > 10 else ""
+        super().__init__(
+            f"{what} does not match its type hints: {listed}{more}; pass values of the "
+            "declared types (or change the annotations)"
+        )
+
+
 class WorkflowNotFound(PodiumError):
     """No workflow with this id exists in the store."""
 

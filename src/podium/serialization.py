@@ -22,9 +22,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from podium import errors
+from podium import errors, redaction
 
-TAG = "__podium__"
+TAG = redaction.TAG
 _TAG_TEXT = f'"{TAG}"'
 _TAG_KEY_TEXT = f'"{TAG}":'
 """How a tag key appears in JSON text: a string value is never followed by a colon."""
@@ -98,6 +98,8 @@ def _encode(value: Any) -> Any:
         return {TAG: "timedelta", "v": value.total_seconds()}
     if isinstance(value, uuid.UUID):
         return {TAG: "uuid", "v": str(value)}
+    if isinstance(value, redaction.Secret):
+        return {TAG: redaction.SECRET, "v": value.reveal()}
     if isinstance(value, decimal.Decimal):
         return {TAG: "decimal", "v": str(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -185,7 +187,7 @@ def _escaped(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     encoded = _encode(value)
-    if "v" in encoded and encoded[TAG] in ("dataclass", "pydantic"):
+    if "v" in encoded and encoded[TAG] in ("dataclass", "pydantic", redaction.SECRET):
         encoded["v"] = _escaped(encoded["v"])
     return encoded
 
@@ -236,6 +238,8 @@ _DECODERS: dict[str, Any] = {
     "dataclass": _decode_class,
     "pydantic": _decode_class,
     "dict": _decode_dict,
+    redaction.SECRET: lambda _o, v: redaction.Secret(v),
+    redaction.REDACTED: lambda _o, v: v,
 }
 
 
@@ -290,10 +294,7 @@ def dumps(
     except RecursionError:
         raise errors.SerializationError(f"{what} is nested too deeply (or is circular)") from None
     if limit is not None and len(text) > limit:
-        raise errors.SerializationError(
-            f"{what} is {len(text):,} bytes serialized, over the payload limit of {limit:,}; "
-            "store large data elsewhere and pass a reference, or raise max_payload_bytes"
-        )
+        raise errors.PayloadTooLarge(what, len(text), limit)
     return text
 
 

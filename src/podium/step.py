@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Generic, ParamSpec, TypeVar
 
-from podium import arguments, context, errors
+from podium import arguments, context, errors, validation
 from podium.patterns import fanout, saga
 from podium.patterns import retry as retry_mod
 
@@ -27,6 +27,10 @@ class StepOptions:
     compensate: StepDefinition[..., Any] | None = None
     circuit: str | None = None
     """The name of the circuit breaker this step's calls go through (see patterns/circuit)."""
+    redact: tuple[str, ...] = ()
+    """Paths of sensitive values in its result (see podium.redaction)."""
+    validate: bool = False
+    """Check each result against the return annotation; a mismatch fails the step."""
 
     def __post_init__(self) -> None:
         arguments.check_retry(self.retry)
@@ -57,6 +61,7 @@ class StepDefinition(Generic[P, R]):
         self.guard = guard
         """The circuit breaker check of plain calls (given by the App that declared the step)."""
         self.is_async = inspect.iscoroutinefunction(fn)
+        self.checker = validation.Checker(fn, f"step {name!r}")
         functools.update_wrapper(self, fn)
 
     def __repr__(self) -> str:
@@ -71,6 +76,10 @@ class StepDefinition(Generic[P, R]):
         if self.is_async:
             return self._call_plain_async(*args, **kwargs)  # type: ignore[return-value]
         return saga.completed(self, self._call_plain(*args, **kwargs), args, kwargs)
+
+    def check_result(self, value: Any) -> Any:
+        """`value` checked against the return annotation (ValidationError if it does not fit)."""
+        return self.checker.result(value)
 
     def submit(self, *args: P.args, **kwargs: P.kwargs) -> fanout.StepFuture[R]:
         """Inside a workflow: run this step as a child task any worker may run; see gather."""

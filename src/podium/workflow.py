@@ -9,7 +9,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, ParamSpec, TypeVar
 
-from podium import arguments, errors, serialization
+from podium import arguments, errors, serialization, validation
 from podium.engine.runtime import Runtime
 from podium.patterns import interact, messages, pausing
 from podium.patterns import retry as retry_mod
@@ -39,6 +39,8 @@ class WorkflowOptions:
     timeout: float | None = None
     on_event: tuple[str, ...] = ()
     """Topic patterns whose events each start one run (see podium.patterns.events)."""
+    redact: tuple[str, ...] = ()
+    """Paths of sensitive values in its input, output and step results (see podium.redaction)."""
 
     def __post_init__(self) -> None:
         arguments.check_name(self.queue, "queue")
@@ -58,6 +60,8 @@ class WorkflowDefinition(Generic[P, R]):
         self.options = options
         self.is_async = inspect.iscoroutinefunction(fn)
         self.signature = inspect.signature(fn)
+        self.checker = validation.Checker(fn, f"workflow {name!r}")
+        """Checks starts' arguments against the type hints (see podium.validation)."""
         self.handlers = interact.Handlers(name)
         """Its query and update handlers (see podium.patterns.interact)."""
         functools.update_wrapper(self, fn)
@@ -75,6 +79,12 @@ class WorkflowDefinition(Generic[P, R]):
             self.signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise TypeError(f"workflow {self.name!r}{self.signature}: {exc}") from None
+
+    def validate(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The arguments checked against the type hints; ValidationError names each field."""
+        return self.checker.call(args, kwargs)
 
     def parameter_names(self) -> list[str]:
         """Positional parameter names, for error messages."""

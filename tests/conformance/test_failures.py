@@ -89,8 +89,9 @@ def test_result_over_the_payload_limit_fails_the_workflow(app_factory: AppFactor
 
     with pytest.raises(podium.WorkflowFailed) as caught:
         app.run(wf)
-    assert caught.value.error_type == "SerializationError"
+    assert caught.value.error_type == "PayloadTooLarge"  # API.md, "Data governance"
     assert "payload limit" in caught.value.message
+    assert "'big'" in caught.value.message and "'wf'" in caught.value.message
 
 
 def test_unstorable_step_result_is_not_retried(app: podium.App):

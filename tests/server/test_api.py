@@ -7,6 +7,7 @@ import time
 import pytest
 
 import podium
+from tests.server.login import login
 
 START = "/api/v1/workflows"
 
@@ -169,6 +170,7 @@ def test_cancel_and_resume_are_admin_and_audited(client, as_scope):
     assert [(e["action"], e["target"]) for e in audit] == [
         ("workflow.resume", "sleepy"),
         ("workflow.cancel", "sleepy"),
+        ("workflow.start", "sleepy"),  # starts over HTTP are audited too (issue 15)
     ]
     assert audit[0]["actor"].startswith("token:") and audit[1]["detail"] == {"was": "pending"}
     assert_error(client.get("/api/v1/audit", headers=as_scope("read")), 403)
@@ -298,7 +300,7 @@ def test_resume_keeps_every_attempt_in_the_api_and_the_dashboard(
     assert "no live worker knows workflow 'flaky_once'" in detail["worker_note"]
     listing = client.get(START, headers=as_scope("read")).json()["items"]
     assert "flaky_once" in next(i for i in listing if i["id"] == "fl-1")["worker_note"]
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     assert "no worker" in client.get("/dashboard").text
     with app.worker(1):
         assert app.get("fl-1").result(timeout=10) == "fine"

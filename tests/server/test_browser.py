@@ -16,6 +16,7 @@ from podium.patterns import statemachine
 from tests.server import serverapp
 from tests.server.live import ROOT, serve
 from tests.server.live import podium as podium_cli
+from tests.server.login import login
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ARTIFACTS = Path(os.environ.get("PODIUM_ARTIFACTS", ROOT / "artifacts"))
@@ -226,7 +227,7 @@ def test_dashboard_pages_render_without_a_browser(client, tokens, app):
     with app.worker(1):
         app.runtime.wait_for_end("order-x", timeout=10)
     assert client.get("/dashboard", follow_redirects=False).status_code == 303
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     listing = client.get("/dashboard")
     assert listing.status_code == 200 and "order-x" in listing.text
     partial = client.get("/dashboard", headers={"X-Podium-Partial": "1"})

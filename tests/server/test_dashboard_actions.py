@@ -6,12 +6,13 @@ import re
 
 import podium
 from podium.store import auth
+from tests.server.login import login
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def _token(client, cookie: str) -> str:
-    client.cookies.set("podium_token", cookie)
+    login(client, cookie)
     page = client.get("/dashboard")
     found = CSRF.search(page.text)
     assert found, "no CSRF token in the page"
@@ -35,7 +36,7 @@ def test_a_post_without_the_csrf_token_is_refused_and_writes_nothing(client, tok
 
 def test_buttons_only_for_a_scope_that_allows_them(client, tokens, app):
     app.start("wait_long", 60, id="w-2")
-    client.cookies.set("podium_token", tokens["write"])
+    login(client, tokens["write"])
     page = client.get("/dashboard/workflows/w-2")
     assert (
         'id="act-cancel"' not in page.text
@@ -47,7 +48,7 @@ def test_buttons_only_for_a_scope_that_allows_them(client, tokens, app):
     form = {"verb": "cancel", "id": "w-2", "confirm": "1", "csrf": cookie}
     assert client.post("/dashboard/actions", data=form).status_code == 403
     assert app.store.get_workflow("w-2").status == "pending"
-    client.cookies.set("podium_token", tokens["admin"])
+    login(client, tokens["admin"])
     assert 'id="act-cancel"' in client.get("/dashboard/workflows/w-2").text
 
 

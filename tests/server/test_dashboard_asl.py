@@ -5,6 +5,7 @@ import time
 
 import podium
 from podium.asl import trace
+from tests.server.login import login
 
 MACHINE = {
     "StartAt": "Prepare",
@@ -46,7 +47,7 @@ def _classes(html: str, state: str) -> list[str]:
 def test_asl_workflow_page_draws_states_with_the_path_highlighted(client, tokens, app):
     _register(app)
     assert app.run("scoring", None, id="score-1") == {"score": 9}
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     page = client.get("/dashboard/workflows/score-1")
     assert page.status_code == 200
     html = page.text
@@ -68,7 +69,7 @@ def test_asl_section_before_any_step_and_absent_for_plain_workflows(client, toke
     _register(app)
     app.start("scoring", None, id="queued")
     app.start("add", 1, 2, id="plain")
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     queued = client.get("/dashboard/workflows/queued").text
     assert 'id="asl"' in queued and "not started yet" in queued and " taken" not in queued
     assert 'id="asl"' not in client.get("/dashboard/workflows/plain").text
@@ -112,7 +113,7 @@ def test_a_sleeping_wait_is_the_current_state_not_ended(client, tokens, app):
             if app.store.get_workflow("nap-1").status == "waiting":
                 break
             time.sleep(0.05)
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     html = client.get("/dashboard/workflows/nap-1").text
     assert "Path: Charge → Nap (now in Nap)" in html
     assert "current" in _classes(html, "Nap") and "taken" not in _classes(html, "Done")
@@ -174,7 +175,7 @@ BRANCHY = {
 def test_parallel_branches_and_map_items_are_drawn_below_the_machine(client, tokens, app):
     app.asl_workflow("branchy", BRANCHY, {})
     app.start("branchy", {"items": []}, id="branchy-1")
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     html = client.get("/dashboard/workflows/branchy-1").text
     captions = re.findall(r'<figure class="asl-branch" data-branch="([^"]+)"', html)
     assert captions == ["Parallel Both: branch 1", "Parallel Both: branch 2", "Map Each: each item"]

@@ -6,6 +6,7 @@ import re
 
 import podium
 from podium.store import auth
+from tests.server.login import login
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ROW = re.compile(r'<tr class="wf" data-id="([^"]+)"')
@@ -23,7 +24,7 @@ def _seed(app: podium.App) -> None:
 
 def test_search_attributes_filter_the_list(client, tokens, app):
     _seed(app)
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     assert _ids(client.get("/dashboard").text) == {"gold-1", "gold-2", "plain"}
     assert _ids(client.get("/dashboard", params={"attr": "tier=gold"}).text) == {
         "gold-1",
@@ -38,7 +39,7 @@ def test_search_attributes_filter_the_list(client, tokens, app):
 def test_time_filters_select_by_creation(client, tokens, app):
     _seed(app)
     created = {r.id: r.created_at for r in app.list()}
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     import datetime as dt
 
     def text(t: float) -> str:
@@ -56,7 +57,7 @@ def test_time_filters_select_by_creation(client, tokens, app):
 
 def test_bad_filters_are_explained_in_the_page(client, tokens, app):
     _seed(app)
-    client.cookies.set("podium_token", tokens["admin"])
+    login(client, tokens["admin"])
     for params, words in (
         ({"after": "yesterday"}, "created after 'yesterday' is not a date and time"),
         ({"before": "2026-13-40"}, "is not a date and time"),
@@ -75,7 +76,7 @@ def test_bad_filters_are_explained_in_the_page(client, tokens, app):
 
 def test_bulk_actions_act_on_the_attribute_and_time_selection(client, tokens, app):
     _seed(app)
-    client.cookies.set("podium_token", tokens["admin"])
+    login(client, tokens["admin"])
     csrf = CSRF.search(client.get("/dashboard").text)
     assert csrf
     form = {"verb": "bulk-cancel", "attr": "tier=gold", "csrf": csrf.group(1)}
@@ -95,7 +96,7 @@ def test_bulk_actions_act_on_the_attribute_and_time_selection(client, tokens, ap
 
 def test_the_list_says_how_many_match(client, tokens, app):
     _seed(app)
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
 
     def total(**params: str) -> str:
         found = re.search(r'id="total">([^<]+)<', client.get("/dashboard", params=params).text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import podium
+from tests.server.login import login
 
 EVENT = re.compile(r'<tr class="event[^"]*" data-event="([A-Za-z]+)">(.*?)</tr>', re.S)
 
@@ -18,7 +19,7 @@ def test_a_failed_saga_reads_as_events_in_time_order(client, tokens, app: podium
     app.start("checkout", {"id": "x", "fail": True}, id="order-x")
     with app.worker(1):
         app.runtime.wait_for_end("order-x", timeout=20)
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     html = client.get("/dashboard/workflows/order-x").text
     kinds = [k for k, _ in _events(html)]
     assert kinds[0] == "WorkflowCreated" and kinds[-1] == "WorkflowFailed"
@@ -37,7 +38,7 @@ def test_timers_are_spans_that_fire(client, tokens, app: podium.App):
     app.start("wait_long", 3600, id="long-nap")
     with app.worker(2):
         app.runtime.wait_for_end("nap", timeout=20)
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     nap = dict(_events(client.get("/dashboard/workflows/nap").text))
     assert "fires at" in nap["TimerStarted"] and "after" in nap["TimerFired"]
     assert "WorkflowCompleted" in nap

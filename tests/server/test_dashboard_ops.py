@@ -8,6 +8,7 @@ import podium
 from podium.patterns.machinedef import MachineDefinition
 from podium.server import diagram
 from tests.server import serverapp
+from tests.server.login import login
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_operations_page_shows_queues_breakers_schedules_machines(client, tokens
     flow.create("O-2")
     flow.send("O-2", "pay")
     assert client.get("/dashboard/operations", follow_redirects=False).status_code == 303
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     page = client.get("/dashboard/operations")
     assert page.status_code == 200
     html = page.text
@@ -57,7 +58,7 @@ def test_machine_instance_workflow_page_highlights_its_state(client, tokens, ops
     flow = _machine(ops_app)
     flow.create("O-9")
     flow.send("O-9", "pay")
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     page = client.get("/dashboard/workflows/order_flow:O-9")
     assert page.status_code == 200
     assert 'id="machine-state">paid</span>' in page.text
@@ -69,7 +70,7 @@ def test_machine_instance_workflow_page_highlights_its_state(client, tokens, ops
 
 
 def test_operations_page_without_operations_declared(client, tokens):
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     html = client.get("/dashboard/operations").text
     assert "No circuit breakers declared." in html and "No state machines registered." in html
     assert 'data-queue="default"' in html and "No schedules." in html

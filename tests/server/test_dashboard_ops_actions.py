@@ -11,6 +11,7 @@ import podium
 from podium.patterns import schedule
 from podium.store import auth
 from tests.server import serverapp
+from tests.server.login import login
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -28,7 +29,7 @@ def _trip(app: podium.App) -> None:
 
 
 def _csrf(client, cookie: str) -> str:
-    client.cookies.set("podium_token", cookie)
+    login(client, cookie)
     found = CSRF.search(client.get("/dashboard/operations").text)
     assert found, "no CSRF token on the operations page"
     return found.group(1)
@@ -164,7 +165,7 @@ def test_a_missing_or_forged_csrf_token_writes_nothing(client, tokens, ops_app, 
 
 def test_a_write_token_sees_no_buttons_and_is_refused(client, tokens, ops_app):
     _trip(ops_app)
-    client.cookies.set("podium_token", tokens["write"])
+    login(client, tokens["write"])
     page = client.get("/dashboard/operations").text
     assert "breaker-reset-gateway" not in page and "schedule-trigger" not in page
     cookie = client.cookies.get("podium_csrf")
@@ -194,7 +195,7 @@ def test_run_now_of_another_apps_schedule_is_refused_before_the_confirmation(
     other = podium.App("other", database_url=f"sqlite:///{tmp_path / 'server.db'}")
     try:
         with TestClient(create_app(other), raise_server_exceptions=False) as c:
-            c.cookies.set("podium_token", tokens["admin"])
+            login(c, tokens["admin"])
             found = CSRF.search(c.get("/dashboard/operations").text)
             assert found
             form = {"verb": "schedule-trigger", "schedule": "yearly_report", "csrf": found.group(1)}

@@ -6,13 +6,14 @@ import time
 
 import podium
 from podium.store import base
+from tests.server.login import login
 
 
 def test_workers_page_lists_live_and_expired_workers(client, tokens, app: podium.App, wait_until):
     now = time.time()
     dead = base.WorkerInfo("box:9:gone", "shop", ("mail",), ("send",), now - 90, now - 60, now - 30)
     app.store.beat_worker(dead, dead.beat_at)
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     with app.worker(1):
         wait_until(lambda: app.store.live_workers(time.time()))
         html = client.get("/dashboard/workers").text
@@ -73,7 +74,7 @@ def test_intelligence_page_shows_rules_firings_and_marked_anomalies(
     rt = app.runtime
     remediation.evaluate(rt, app.rules, app.served_queues(), rt.clock.time())
     assert app.paused_queues() == []  # a dry run changes nothing
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     html = client.get("/dashboard/intelligence").text
     assert 'id="nav-intelligence"' in html and "<h1>Intelligence</h1>" in html
     rule = html.split('<tr class="rule" data-rule="hold-mail">')[1].split("</tr>")[0]
@@ -91,7 +92,7 @@ def test_intelligence_page_shows_rules_firings_and_marked_anomalies(
 
 
 def test_intelligence_page_without_data_says_so(client, tokens):
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     html = client.get("/dashboard/intelligence").text
     assert "No remediation rules" in html and "No rule has fired yet." in html
     assert "No telemetry in the last 6 hours" in html

@@ -4,6 +4,7 @@ import pytest
 
 import podium
 from podium.server import render
+from tests.server.login import login
 
 
 def _other_app(app: podium.App) -> podium.App:
@@ -31,7 +32,7 @@ def _other_app(app: podium.App) -> podium.App:
 def test_names_and_breakers_come_from_the_store_whatever_app_is_served(client, tokens, app):
     other = _other_app(app)
     try:
-        client.cookies.set("podium_token", tokens["read"])
+        login(client, tokens["read"])
         listing = client.get("/dashboard").text
         assert "<option>settle</option>" in listing and 'data-id="other-1"' in listing
         ops = client.get("/dashboard/operations").text
@@ -53,7 +54,7 @@ def test_children_hidden_by_default_and_linked_both_ways(client, tokens, app: po
 
     with app.worker(concurrency=4):
         assert app.start(fan, 3, id="f1").result(timeout=30) == [0, 1, 4]
-    client.cookies.set("podium_token", tokens["read"])
+    login(client, tokens["read"])
     listing = client.get("/dashboard").text
     assert 'data-id="f1"' in listing and 'data-id="f1/0"' not in listing
     everything = client.get("/dashboard?children=1").text

@@ -46,6 +46,10 @@ API_NAMES = {
     "state",
     "save_state",
     "wait_condition",
+    # "Data governance"
+    "Secret",
+    "ValidationError",
+    "PayloadTooLarge",
 }
 
 

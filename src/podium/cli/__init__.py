@@ -25,6 +25,7 @@ from podium.cli import (
     completion,
     demo,
     export,
+    governance,
     insight,
     operate,
     schedules,
@@ -46,6 +47,7 @@ SUBCOMMAND_GROUPS = (
     asl,
     server,
     tokens,
+    governance,
     schedules,
     completion,
 )

@@ -13,7 +13,9 @@ import argparse
 import contextlib
 import json
 import sys
+from typing import Any
 
+from podium import redaction
 from podium.cli import common
 from podium.testing import history
 
@@ -22,6 +24,8 @@ DETAILS = """\
 The JSON holds the workflow record, every history position and the failed
 attempts. podium.testing.replay(app, "run.json") replays it against today's code
 and raises NonDeterminismError if the code diverges. Needs no app code.
+Redacted values (redact=, podium.Secret) are written as "*****" unless
+--reveal is given.
 
 example: podium export ORDER-7 > tests/histories/order-7.json"""
 
@@ -31,6 +35,11 @@ def add(commands: common.Subcommands) -> None:
     parser = common.subparser(commands, "export", SUMMARY, DETAILS)
     parser.add_argument("id", metavar="ID", help="the workflow id")
     parser.add_argument("--indent", type=int, default=2, metavar="N", help="JSON indent (2)")
+    parser.add_argument(
+        "--reveal",
+        action="store_true",
+        help="write redacted values as they are (the file then holds secrets)",
+    )
     common.store_option(parser)
     parser.set_defaults(command=cmd_export)
 
@@ -39,6 +48,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the workflow's history document to stdout."""
     with contextlib.closing(common.open_existing_store(args)) as store:
         document = history.export(store, args.id).to_json()
+    if not args.reveal:
+        document = masked(document)
     json.dump(document, sys.stdout, indent=args.indent or None, sort_keys=True)
     sys.stdout.write("\n")
     return common.EXIT_OK
+
+
+def masked(document: dict[str, Any]) -> dict[str, Any]:
+    """The exported `document` with redacted values as `*****` (see podium.redaction)."""
+    workflow = dict(document["workflow"])
+    for field in ("input", "output"):
+        workflow[field] = redaction.view_text(workflow.get(field))
+    events = [{**e, "payload": redaction.view_text(e.get("payload"))} for e in document["history"]]
+    return {**document, "workflow": workflow, "history": events}

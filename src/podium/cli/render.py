@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from podium import errors
+from podium import errors, redaction
 from podium.store import base
 from podium.store import search as search_store
 
@@ -266,10 +266,11 @@ def _millis(started: float | None, finished: float | None) -> str:
 
 
 def _loads(payload: str | None) -> Any:
+    """A stored payload as shown: redacted values as `*****` (see podium.redaction)."""
     if payload is None:
         return None
     try:
-        return json.loads(payload)
+        return redaction.view(json.loads(payload))
     except json.JSONDecodeError:
         return payload
 

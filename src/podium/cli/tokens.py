@@ -18,7 +18,9 @@ from podium.store import auth, factory
 SUMMARY = "Create, list and revoke API tokens of the server"
 DETAILS = """\
 Only a SHA-256 hash of each token is stored; 'create' prints the token once.
-Scopes: read (look), write (start workflows), admin (cancel, resume, tokens).
+Scopes: read (look), write (start workflows), admin (cancel, resume, tokens);
+traceback (see error tracebacks) and secrets (see redacted values; never
+implied by admin) are given by name.
 
 example: podium tokens create --name ci --scope write"""
 
@@ -33,9 +35,10 @@ def add(commands: common.Subcommands) -> None:
     create.add_argument(
         "--scope",
         action="append",
-        choices=auth.SCOPES,
+        choices=auth.SCOPES + auth.EXTRA_SCOPES,
         dest="scopes",
-        help="read, write or admin (repeatable; default read)",
+        help="read, write or admin; traceback, secrets (see redacted values) "
+        "(repeatable; default read)",
     )
     create.add_argument(
         "--expires-in",

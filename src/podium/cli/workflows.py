@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from podium import errors
+from podium import errors, redaction
 from podium.app import App
 from podium.cli import common, render
 from podium.patterns import bulk, versions
@@ -109,6 +109,10 @@ def cmd_start(args: argparse.Namespace) -> int:
             debounce=args.debounce,
             debounce_max=args.debounce_max,
         )
+        detail = {"workflow": definition.name, "via": "cli"}
+        auth.AuthStore(app.store).audit(
+            cli_actor(), "workflow.start", handle.id, detail, time.time()
+        )
         print(handle.id, flush=True)
         return _wait(app, handle.id, args.timeout) if args.wait else common.EXIT_OK
     finally:
@@ -136,7 +140,8 @@ def _wait(app: App, workflow_id: str, timeout: float | None) -> int:
         common.print_error(str(exc))
         return common.EXIT_FAILED
     record = app.store.get_workflow(workflow_id)
-    print(record.output if record is not None else "null", flush=True)
+    output = redaction.view_text(record.output) if record is not None else None
+    print(output if output is not None else "null", flush=True)
     return common.EXIT_OK
 
 

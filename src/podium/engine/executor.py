@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from podium import context, definitions, errors, serialization
+from podium import context, definitions, errors, redaction, serialization
 from podium.engine import failures, history, hooks, interceptors, stepcall
 from podium.engine.runtime import Runtime
 from podium.store import base
@@ -67,6 +67,10 @@ class Execution:
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)
         self.cursor = history.Cursor(self.wf.id, self.wf.workflow, events)
+        self._loaded = events
+        self._marked: list[str] = []
+        """Step results stored by this run that hold sensitive values (see `scrub`)."""
+        self._sensitive: frozenset[str] | None = None
         self.cap = runtime.settings.max_history_events
         self.attempts: dict[int, list[base.Attempt]] = {}
         for attempt in [] if fresh else store.load_attempts(self.wf.id):
@@ -129,6 +133,24 @@ class Execution:
             wf.parent_id,
         )
 
+    def sensitive(self) -> frozenset[str]:
+        """The sensitive values of this workflow's stored payloads (see podium.redaction)."""
+        found = self._sensitive
+        if found is None:
+            texts = [self.wf.input, *(e.payload for e in self._loaded), *self._marked]
+            found = self._sensitive = redaction.sensitive_values(texts)
+        return found
+
+    def scrub(self, text: str) -> str:
+        """`text` with the sensitive values of this workflow's payloads masked."""
+        values = self.sensitive()
+        return redaction.scrub(text, values) if values else text
+
+    def saw_sensitive(self, payload: str) -> None:
+        """A step result with marked values was stored: mask them in later messages too."""
+        self._marked.append(payload)
+        self._sensitive = None
+
     def call_step(
         self, step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
@@ -163,7 +185,17 @@ class Execution:
         started: float | None = None,
         via: Callable[[base.Fence, base.HistoryEvent], object] | None = None,
     ) -> base.HistoryEvent:
-        """See `context.Run.commit`."""
+        """See `context.Run.commit`.
+
+        With `redact=` paths, or sensitive values seen earlier, the payload (a received
+        message or event, an update's result, ...) is marked as the workflow's others are.
+        """
+        paths = self.definition.options.redact
+        if payload is not None and (paths or self.sensitive()):
+            marked = redaction.mark_text(payload, paths, values=self.sensitive())
+            if marked != payload:
+                payload = marked
+                self.saw_sensitive(marked)
         now = self.rt.clock.time()
         event = base.HistoryEvent(
             self.wf.id,
@@ -301,6 +333,9 @@ class Execution:
                 what=f"result of workflow {self.wf.workflow!r}",
                 limit=self.rt.settings.max_payload_bytes,
             )
+            paths, values = self.definition.options.redact, self.sensitive()
+            if paths or values:
+                output = redaction.mark_text(output, paths, values=values)
         except errors.PodiumError as exc:
             self._conclude_error(exc)
             return
@@ -347,7 +382,7 @@ class Execution:
     def _fail(self, exc: BaseException) -> None:
         if self.cursor.diverged is not None:
             exc = self.cursor.diverged  # whatever the workflow raised after it diverged
-        info = failures.describe(exc)
+        info = failures.describe(exc, self.scrub)
         error_type = info["type"]
         if isinstance(exc, errors.DeadlineExceeded):
             error_type = self.definition.timeout_error_type
@@ -357,7 +392,7 @@ class Execution:
             error_message=info["message"],
             error_traceback=info["traceback"],
         )
-        self.rt.log.info("workflow %s failed: %s: %s", self.wf.id, error_type, exc)
+        self.rt.log.info("workflow %s failed: %s: %s", self.wf.id, error_type, info["message"])
         self._end(
             lambda now: self.rt.store.finish(self.fence, outcome, now, parent_id=self.wf.parent_id),
             as_="failed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from podium import errors, serialization
@@ -11,20 +12,27 @@ from podium import errors, serialization
 MAX_TRACEBACK = 16_000
 
 
-def describe(exc: BaseException) -> dict[str, str]:
-    """The type name, module, message and traceback text of `exc`."""
+def _same(text: str) -> str:
+    return text
+
+
+def describe(exc: BaseException, scrub: Callable[[str], str] = _same) -> dict[str, str]:
+    """The type name, module, message and traceback text of `exc`.
+
+    `scrub` masks sensitive values in the message and traceback (see podium.redaction).
+    """
     text = "".join(traceback.format_exception(exc))
     return {
         "type": type(exc).__qualname__,
         "module": type(exc).__module__,
-        "message": str(exc),
-        "traceback": text[-MAX_TRACEBACK:],
+        "message": scrub(str(exc)),
+        "traceback": scrub(text[-MAX_TRACEBACK:]),
     }
 
 
-def to_payload(exc: BaseException) -> str:
+def to_payload(exc: BaseException, scrub: Callable[[str], str] = _same) -> str:
     """Serialize `exc` for the history."""
-    return serialization.dumps(describe(exc))
+    return serialization.dumps(describe(exc, scrub))
 
 
 def rebuild(step: str, payload: str | None) -> BaseException:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol
 
-from podium import context, definitions, errors, serialization
+from podium import context, definitions, errors, redaction, serialization
 from podium.engine import failures, hooks, interceptors
 from podium.engine.runtime import Runtime
 from podium.patterns import retry
@@ -53,6 +53,18 @@ class Execution(Protocol):
 
     def record_attempt(self, attempt: base.Attempt) -> None:
         """Record a failed attempt under the fence."""
+        ...
+
+    def sensitive(self) -> frozenset[str]:
+        """The sensitive values seen in the workflow's payloads so far."""
+        ...
+
+    def scrub(self, text: str) -> str:
+        """`text` with the workflow's sensitive values masked (see podium.redaction)."""
+        ...
+
+    def saw_sensitive(self, payload: str) -> None:
+        """Remember the marked values of a stored payload, for `scrub`."""
         ...
 
 
@@ -221,7 +233,7 @@ def _failed(run: Execution, step: Step, plan: Plan, exc: Exception, started: flo
                 plan.attempt,
                 step.name,
                 type(exc).__qualname__,
-                str(exc)[:2000],
+                run.scrub(str(exc))[:2000],
                 started,
                 finished,
                 retry_at,
@@ -233,11 +245,11 @@ def _failed(run: Execution, step: Step, plan: Plan, exc: Exception, started: flo
             step.name,
             plan.attempt,
             type(exc).__name__,
-            exc,
+            run.scrub(str(exc)),
             retry_at - finished,
         )
         return plan._replace(attempt=plan.attempt + 1, not_before=retry_at)
-    _record(run, step, plan, "failed", failures.to_payload(exc), started, finished)
+    _record(run, step, plan, "failed", failures.to_payload(exc, run.scrub), started, finished)
     raise exc
 
 
@@ -267,13 +279,21 @@ def _refusals(attempts: Iterable[base.Attempt]) -> int:
 
 
 def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: float) -> Any:
+    options = step.options
     try:
+        if options.validate:
+            result = step.check_result(result)
         payload = serialization.dumps(
             result,
-            what=f"result of step {step.name!r}",
+            what=f"result of step {step.name!r} of workflow {run.wf.workflow!r}",
             limit=run.rt.settings.max_payload_bytes,
         )
-    except errors.SerializationError as exc:
+        paths, values = options.redact + run.definition.options.redact, run.sensitive()
+        if paths or values:
+            payload = redaction.mark_text(payload, paths, values=values)
+        if paths or redaction.has_marks(payload):
+            run.saw_sensitive(payload)
+    except (errors.SerializationError, errors.ValidationError) as exc:
         _failed(run, step, plan._replace(policy=retry.NO_RETRY), exc, started)
         raise  # pragma: no cover - _failed raises
     finished = run.rt.clock.time()

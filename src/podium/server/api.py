@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from podium import definitions, errors, registry, workflow
+from podium import definitions, errors, redaction, registry, workflow
 from podium.observability import tracing
 from podium.server import models
 from podium.server.context import ServerState, state
@@ -151,7 +151,7 @@ def with_notes(st: ServerState, rows: list[dict[str, Any]]) -> list[dict[str, An
     tags=["workflows"],
     responses={
         200: {"model": models.Started, "description": "a workflow with this id already exists"},
-        **documented(404, 409, 429),
+        **documented(404, 409, 422, 429),
     },
 )
 def start_workflow(
@@ -173,7 +173,8 @@ def start_workflow(
     record, created = _start(st, definition, args, kwargs, body)
     if traceparent and tracing.valid_traceparent(traceparent):
         st.tokens.remember_trace(record.id, traceparent)
-    del who
+    detail = {"workflow": record.workflow, "created": created, "queue": record.queue}
+    st.tokens.audit(who.actor, "workflow.start", record.id, detail, st.now())
     response.status_code = 201 if created else 200
     return {
         "id": record.id,
@@ -232,7 +233,7 @@ def _start(
     except TypeError as exc:
         raise ApiError(400, str(exc)) from None
     except errors.SerializationError as exc:
-        status = 413 if "payload limit" in str(exc) else 400
+        status = 413 if isinstance(exc, errors.PayloadTooLarge) else 400
         raise ApiError(status, str(exc)) from None
     except errors.ConfigurationError as exc:
         status = 409 if before is not None else 400
@@ -254,19 +255,27 @@ def _start(
 def get_workflow(workflow_id: WorkflowId, who: Reader, st: State) -> dict[str, Any]:
     """One workflow with its input, output or error, step history and failed attempts.
 
-    Error tracebacks only for tokens with the `traceback` scope (or admin).
+    Error tracebacks only for tokens with the `traceback` scope (or admin); redacted values
+    (`redact=`, `podium.Secret`) show as `*****` except to tokens with the `secrets` scope.
     """
     record = _existing(st, workflow_id)
-    return detail(st, record, tracebacks=allows(who, "traceback"))
+    return detail(st, record, tracebacks=allows(who, "traceback"), reveal=allows(who, "secrets"))
 
 
 def detail(
-    st: ServerState, record: base.WorkflowRecord, *, tracebacks: bool = True
+    st: ServerState, record: base.WorkflowRecord, *, tracebacks: bool = True, reveal: bool = False
 ) -> dict[str, Any]:
-    """The WorkflowDetail body of `record` (also used by the dashboard)."""
+    """The WorkflowDetail body of `record` (also used by the dashboard).
+
+    Sensitive values show as `*****` unless `reveal` (see podium.redaction).
+    """
     store = st.app.store
+
+    def shown(text: str | None) -> Any:
+        return redaction.view(_json(text), reveal=reveal)
+
     history = [
-        {**_fields(event), "payload": _json(event.payload)}
+        {**_fields(event), "payload": shown(event.payload)}
         for event in store.load_history(record.id)
     ]
     attempts = [_fields(a) for a in store.load_attempts(record.id)]
@@ -286,8 +295,8 @@ def detail(
         }
     return {
         **summary(record),
-        "input": _json(record.input),
-        "output": _json(record.output),
+        "input": shown(record.input),
+        "output": shown(record.output),
         "error": error,
         "deadline": record.deadline,
         "lease_owner": record.lease_owner,

@@ -22,6 +22,7 @@ from podium.server import (
     models,
     operate_api,
     schedules_api,
+    sessions,
 )
 from podium.server.context import ServerState, state
 from podium.server.security import Principal, require
@@ -64,6 +65,7 @@ def create_app(
         metrics=metrics.Metrics(app, scaling=app.scaling),
         tokens=_auth_store(app),
         browser=browse.Browser(app.store),
+        session_key=sessions.session_key(),
     )
     errors.install(server)
     server.include_router(api.router)

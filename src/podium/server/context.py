@@ -25,6 +25,8 @@ class ServerState:
     metrics: Metrics
     tokens: auth.AuthStore
     browser: browse.Browser
+    session_key: bytes = dataclasses.field(default=b"", repr=False)
+    """Signs dashboard session cookies (see podium.server.sessions)."""
 
     def now(self) -> float:
         """The app's clock."""

@@ -24,12 +24,13 @@ from podium.server import (
     listing,
     operations,
     render,
+    sessions,
     workers_view,
 )
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError
 from podium.server.models import clean
-from podium.server.security import COOKIE, Principal, allows, authenticate
+from podium.server.security import ANONYMOUS, COOKIE, Principal, allows, principal_of
 from podium.store import browse
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -41,8 +42,27 @@ STATIC = {"podium.css": "text/css", "podium.js": "text/javascript"}
 
 def _viewer(request: Request) -> Principal | None:
     st = state(request)
-    principal = authenticate(st, request.cookies.get(COOKIE))
+    if not st.auth_enabled:
+        return ANONYMOUS
+    cookie = request.cookies.get(COOKIE)
+    info = sessions.verify(st.session_key, st.tokens, cookie, st.now()) if cookie else None
+    principal = None if info is None else principal_of(info)
     return principal if principal is not None and allows(principal, "read") else None
+
+
+def _https(request: Request) -> bool:
+    """Served over https (directly, or behind a proxy that says so): cookies get `Secure`."""
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return request.url.scheme == "https" or forwarded == "https"
+
+
+def _foreign_origin(request: Request) -> bool:
+    """A browser request whose Origin is not this server (a cross-site login or logout)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    host = request.headers.get("host", "")
+    return origin == "null" or urllib.parse.urlsplit(origin).netloc.lower() != host.lower()
 
 
 def _login_redirect() -> RedirectResponse:
@@ -68,35 +88,50 @@ def login_page(request: Request, error: str | None = None) -> HTMLResponse:
 
 @router.post("/login")
 async def login(request: Request) -> Response:
-    """Check the token from the form; keep it in an HttpOnly cookie."""
+    """Check the token from the form; keep a signed session (not the token) in a cookie.
+
+    A login posted from another site (its Origin is not this server) is refused.
+    """
+    if _foreign_origin(request):
+        return Response("cross-site login refused", status_code=403, media_type="text/plain")
     form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     st = state(request)
-    principal = authenticate(st, token) if token else None
-    if principal is None or not allows(principal, "read"):
+    info = st.tokens.verify(token, st.now()) if token and st.auth_enabled else None
+    if info is None or not allows(principal_of(info), "read"):
         return RedirectResponse("/dashboard/login?error=1", status_code=303)
     response = RedirectResponse("/dashboard", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
-    _set_csrf(response, actions.new_token())
+    response.set_cookie(
+        COOKIE,
+        sessions.issue(st.session_key, info, st.now()),
+        httponly=True,
+        samesite="strict",
+        secure=_https(request),
+        max_age=sessions.TTL,
+    )
+    _set_csrf(response, actions.new_token(), secure=_https(request))
     return response
 
 
 @router.post("/logout")
-def logout() -> Response:
-    """Forget the token."""
+def logout(request: Request) -> Response:
+    """Forget the session (a logout posted from another site is refused)."""
+    if _foreign_origin(request):
+        return Response("cross-site logout refused", status_code=403, media_type="text/plain")
     response = _login_redirect()
     response.delete_cookie(COOKIE)
     response.delete_cookie(actions.CSRF_COOKIE, path="/dashboard")
     return response
 
 
-def _set_csrf(response: Response, token: str) -> None:
+def _set_csrf(response: Response, token: str, *, secure: bool = False) -> None:
     response.set_cookie(
         actions.CSRF_COOKIE,
         token,
         httponly=True,
         samesite="strict",
-        max_age=12 * 3600,
+        secure=secure,
+        max_age=sessions.TTL,
         path="/dashboard",
     )
 
@@ -109,7 +144,7 @@ def _html(request: Request, body: str, s: actions.Session, status: int = 200) ->
     """An HTML response that gives the browser its CSRF cookie when it has none yet."""
     response = HTMLResponse(body, status_code=status)
     if request.cookies.get(actions.CSRF_COOKIE) != s.csrf:
-        _set_csrf(response, s.csrf)
+        _set_csrf(response, s.csrf, secure=_https(request))
     return response
 
 
@@ -224,7 +259,9 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     if record is None:
         body = render.page("not found", render.not_found(workflow_id), who.actor, st.auth_enabled)
         return HTMLResponse(body, status_code=404)
-    data = api.detail(st, record, tracebacks=allows(who, "traceback"))
+    data = api.detail(
+        st, record, tracebacks=allows(who, "traceback"), reveal=allows(who, "secrets")
+    )
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
     inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))

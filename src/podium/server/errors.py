@@ -24,9 +24,17 @@ CODES = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    422: "validation_error",
     429: "queue_full",
     500: "internal_error",
 }
+
+
+class FieldError(BaseModel):
+    """One field of a request that does not fit its declared type."""
+
+    field: str
+    problem: str
 
 
 class ErrorBody(BaseModel):
@@ -34,6 +42,8 @@ class ErrorBody(BaseModel):
 
     code: str
     message: str
+    fields: list[FieldError] | None = None
+    """For 422 (validation_error): each field that does not fit, and why."""
 
 
 class ErrorResponse(BaseModel):
@@ -67,7 +77,10 @@ def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        message = err.get("msg", "invalid")
+        if err.get("type") == "string_pattern_mismatch" and "\\x00" in str(err.get("ctx")):
+            message = "must not contain NUL characters"
+        parts.append(f"{where}: {message}")
     return "; ".join(parts) or "invalid request"
 
 
@@ -107,6 +120,13 @@ def install(api: FastAPI) -> None:
         # caller's mistake, with a message that names it, never a 500.
         return response(400, str(exc))
 
+    async def not_valid(_request: Request, exc: Exception) -> JSONResponse:
+        # A workflow's input does not fit its type hints (podium.ValidationError): 422.
+        assert isinstance(exc, podium_errors.ValidationError)
+        fields = [{"field": f, "problem": p} for f, p in exc.errors]
+        body = {"error": {"code": CODES[422], "message": str(exc), "fields": fields}}
+        return JSONResponse(body, status_code=422)
+
     async def too_deep(_request: Request, _exc: Exception) -> JSONResponse:
         # json.loads (or validation) of a body nested thousands deep: the caller's mistake.
         return response(400, "the request body is nested too deeply")
@@ -120,5 +140,6 @@ def install(api: FastAPI) -> None:
     api.add_exception_handler(HTTPException, http_error)
     api.add_exception_handler(podium_errors.ConfigurationError, bad_input)
     api.add_exception_handler(podium_errors.SerializationError, bad_input)
+    api.add_exception_handler(podium_errors.ValidationError, not_valid)
     api.add_exception_handler(RecursionError, too_deep)
     api.add_exception_handler(Exception, crash)

@@ -63,7 +63,7 @@ class Accepted(_Strict):
         }
     },
 )
-async def post_cloudevent(request: Request, _who: Writer, st: State) -> dict[str, Any]:
+async def post_cloudevent(request: Request, who: Writer, st: State) -> dict[str, Any]:
     """Publish one CloudEvent 1.0: its `type` is the topic, `source:id` the event id."""
     body = await request.body()
     try:
@@ -71,16 +71,21 @@ async def post_cloudevent(request: Request, _who: Writer, st: State) -> dict[str
         published = cloudevents.publish_cloudevent(st.app, event)
     except cloudevents.InvalidCloudEvent as exc:
         raise ApiError(400, str(exc), "invalid_cloudevent") from None
-    return cloudevents.describe(published)
+    described = cloudevents.describe(published)
+    detail = {"topic": event.get("type"), "via": "cloudevents"}
+    st.tokens.audit(who.actor, "event.publish", str(described.get("id")), detail, st.now())
+    return described
 
 
 @router.post("/api/v1/events", response_model=Accepted, status_code=201, tags=["events"])
-def publish(body: PublishRequest, _who: Writer, st: State) -> dict[str, Any]:
-    """Publish an event by topic."""
+def publish(body: PublishRequest, who: Writer, st: State) -> dict[str, Any]:
+    """Publish an event by topic (write; audited)."""
     try:
         event_id = st.app.publish(body.topic, body.payload, key=body.key, id=body.id)
     except (errors.ConfigurationError, errors.SerializationError) as exc:
         raise ApiError(400, str(exc)) from None
+    detail = {"topic": body.topic, "key": body.key}
+    st.tokens.audit(who.actor, "event.publish", event_id, detail, st.now())
     return {"id": event_id}
 
 
@@ -92,9 +97,9 @@ def publish(body: PublishRequest, _who: Writer, st: State) -> dict[str, Any]:
     responses=documented(404),
 )
 def send(
-    workflow_id: WorkflowId, body: MessageRequest, _who: Writer, st: State, response: Response
+    workflow_id: WorkflowId, body: MessageRequest, who: Writer, st: State, response: Response
 ) -> dict[str, Any]:
-    """Send a message to a workflow."""
+    """Send a message to a workflow (write; audited)."""
     try:
         handle = st.app.get(workflow_id)
         message_id = handle.send(body.topic, body.payload, id=body.id)
@@ -103,4 +108,6 @@ def send(
     except (errors.ConfigurationError, errors.SerializationError) as exc:
         raise ApiError(400, str(exc)) from None
     del response
+    detail = {"topic": body.topic, "message_id": message_id}
+    st.tokens.audit(who.actor, "workflow.message", workflow_id, detail, st.now())
     return {"id": message_id}

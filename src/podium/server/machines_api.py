@@ -102,12 +102,18 @@ def get_instance(name: Name, instance: Instance, _who: Reader, st: State) -> dic
 
 @router.post("/{name}/instances/{instance}/events", responses=documented(409))
 def send_event(
-    name: Name, instance: Instance, body: EventRequest, _who: Writer, st: State
+    name: Name, instance: Instance, body: EventRequest, who: Writer, st: State
 ) -> dict[str, Any]:
-    """Apply an event to an instance: the transition it made, or 409 when none accepts it."""
+    """Apply an event to an instance: the transition it made, or 409 when none accepts it.
+
+    Audited (write).
+    """
     machine = _machine(st, name)
     try:
-        return machine.send(instance, body.event, body.payload).as_dict()
+        moved = machine.send(instance, body.event, body.payload).as_dict()
+        detail = {"machine": name, "event": body.event}
+        st.tokens.audit(who.actor, "machine.event", instance, detail, st.now())
+        return moved
     except errors.InvalidTransition as exc:
         raise ApiError(409, str(exc), "invalid_transition") from None
     except errors.WorkflowNotFound as exc:

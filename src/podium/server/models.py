@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 Status = Literal["pending", "running", "waiting", "completed", "failed", "cancelled"]
-Scope = Literal["read", "write", "admin", "traceback"]
+Scope = Literal["read", "write", "admin", "traceback", "secrets"]
 
 
 def clean(value: str) -> str:
@@ -30,7 +30,10 @@ def clean(value: str) -> str:
     return value
 
 
-Text = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean)]
+NO_NUL = r"^[^\x00]*$"
+"""The schema's pattern for text: no NUL (which no store keeps), so clients see the rule."""
+
+Text = Annotated[str, Field(min_length=1, max_length=200, pattern=NO_NUL), AfterValidator(clean)]
 
 
 class _Strict(BaseModel):

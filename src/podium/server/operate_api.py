@@ -79,7 +79,7 @@ def _mapped(exc: Exception) -> ApiError:
     if isinstance(exc, TimeoutError):
         return ApiError(408, str(exc), "update_timeout")
     if isinstance(exc, errors.SerializationError):
-        return ApiError(413 if "payload limit" in str(exc) else 400, str(exc))
+        return ApiError(413 if isinstance(exc, errors.PayloadTooLarge) else 400, str(exc))
     if isinstance(exc, errors.PodiumError):
         return ApiError(400, str(exc))
     raise exc

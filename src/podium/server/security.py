@@ -11,8 +11,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError
+from podium.store import auth
 
-COOKIE = "podium_token"
+COOKIE = "podium_session"
+"""The dashboard's session cookie: a signed token id, never the token (see sessions)."""
 bearer = HTTPBearer(auto_error=False, description="An API token from `podium tokens create`")
 
 
@@ -36,12 +38,19 @@ def authenticate(st: ServerState, token: str | None) -> Principal | None:
     info = st.tokens.verify(token, st.now())
     if info is None:
         return None
+    return principal_of(info)
+
+
+def principal_of(info: auth.TokenInfo) -> Principal:
+    """The principal of an active token."""
     return Principal(f"token:{info.id}:{info.name}", info.scopes)
 
 
 def allows(principal: Principal, scope: str) -> bool:
     """Whether `principal` holds `scope` or a higher one."""
     order = ("read", "write", "admin")
+    if scope == "secrets":  # redacted values: only for tokens given this scope by name
+        return scope in principal.scopes
     if scope not in order:  # an extra scope (traceback): held, or implied by admin
         return scope in principal.scopes or "admin" in principal.scopes
     return any(order.index(s) >= order.index(scope) for s in principal.scopes if s in order)

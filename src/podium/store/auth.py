@@ -23,8 +23,9 @@ from podium import errors
 from podium.store import base, queries
 
 SCOPES = ("read", "write", "admin")
-EXTRA_SCOPES = ("traceback",)
-"""Scopes outside the ranking: `traceback` lets a token see error tracebacks (admin may too)."""
+EXTRA_SCOPES = ("traceback", "secrets")
+"""Scopes outside the ranking: `traceback` lets a token see error tracebacks (admin may too);
+`secrets` lets it see redacted values (see podium.redaction; never implied by admin)."""
 PREFIX = "pod_"
 MAX_NAME = 100
 
@@ -148,15 +149,17 @@ class AuthStore:
         """Revoke a token; False if no unrevoked token has this id.
 
         Revoking the last active admin token raises ConfigurationError: create another admin
-        token first.
+        token first. The count and the revoke are one transaction (on PostgreSQL the admin
+        rows are locked), so two concurrent revokes can never leave no admin.
         """
-        admins = {r["id"] for r in self._c.query(self._q["active_admins"], {"now": now})}
-        if admins == {token_id}:
-            raise errors.ConfigurationError(
-                f"token {token_id!r} is the last active admin token; create another admin "
-                "token before revoking it"
-            )
-        return self._c.execute(self._q["revoke_token"], {"id": token_id, "now": now}).rowcount == 1
+        with self._c.transaction() as execute:
+            found = execute(self._q["active_admins"], {"now": now}).rows
+            if {r["id"] for r in found} == {token_id}:
+                raise errors.ConfigurationError(
+                    f"token {token_id!r} is the last active admin token; create another admin "
+                    "token before revoking it"
+                )
+            return execute(self._q["revoke_token"], {"id": token_id, "now": now}).rowcount == 1
 
     def audit(self, actor: str, action: str, target: str | None, detail: Any, now: float) -> None:
         """Append an entry to the audit log, chained to the one before it."""

@@ -17,19 +17,30 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from podium import codecs
 from podium.store import base, workflows
 
 PAYLOAD_COLUMNS = frozenset({"input", "output", "payload", "data", "result"})
 _CHILD_PAYLOADS = ("input", "payload")
 
 
+class PayloadCoder(Protocol):
+    """Text in and out of the payload columns: a `codecs.Chain` or `blobs.ClaimChecks`."""
+
+    def encode(self, text: str) -> str:
+        """`text` as stored."""
+        ...
+
+    def decode(self, text: str) -> str:
+        """The payload a stored text holds (stored forms begin with `~`; JSON never does)."""
+        ...
+
+
 class CodedConnector:
     """`inner` with payload parameters encoded and payload columns decoded by `chain`."""
 
-    def __init__(self, inner: base.Connector, chain: codecs.Chain) -> None:
+    def __init__(self, inner: base.Connector, chain: PayloadCoder) -> None:
         self._inner = inner
         self.chain = chain
 
@@ -68,7 +79,7 @@ class CodedConnector:
         for row in rows:
             for name in PAYLOAD_COLUMNS.intersection(row):
                 value = row[name]
-                if isinstance(value, str) and value.startswith(codecs.PREFIX):
+                if isinstance(value, str) and value.startswith("~"):
                     row[name] = decode(value)
         return rows
 
@@ -106,7 +117,7 @@ class CodedConnector:
 class CodedStore(workflows.WorkflowStore):
     """The store verbs of `inner`'s database, with payloads through `chain`."""
 
-    def __init__(self, inner: base.Store, chain: codecs.Chain) -> None:
+    def __init__(self, inner: base.Store, chain: PayloadCoder) -> None:
         super().__init__(CodedConnector(inner.connector, chain))
         self.inner = inner
         self.chain = chain

@@ -15,10 +15,6 @@ FROM podium_api_tokens ORDER BY created_at, id;
 -- name: revoke_token
 UPDATE podium_api_tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL;
 
--- name: active_admins
-SELECT id FROM podium_api_tokens
-WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
-  AND (',' || scopes || ',') LIKE '%,admin,%';
 
 -- name: audit
 INSERT INTO podium_audit_log (at, actor, action, target, detail, prev_hash, hash)

@@ -1,0 +1,168 @@
+"""Governance costs: payload codecs on W1, and purging finished workflows (issue 15).
+
+Workloads (one JSON line each):
+  codecs  W1 with 1 KB payloads (each of 5 steps returns the workflow's 1 KB input), `app.run`
+          one workflow at a time; `plain` and `Compression+Encryption` alternate run by run
+          on fresh SQLite files; the line gives both medians and their ratio.
+  purge   N finished workflows (one step each) are purged with `app.purge(older_than=0)`:
+          workflows/s; and the start-to-result p50 of one-step workflows run while the purge
+          runs in another thread, next to the p50 measured just before it (same store).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import podium
+from benchmarks import common
+from podium import codecs
+
+PAYLOAD = {
+    "customer": "c-42",
+    "note": "x" * 900,
+    "items": [{"sku": f"S{i}", "qty": i} for i in range(8)],
+}
+
+
+def define_w1(app: podium.App) -> Any:
+    @app.step
+    def touch(order: dict[str, Any]) -> dict[str, Any]:
+        return order
+
+    @app.workflow
+    def sequential(order: dict[str, Any]) -> int:
+        for _ in range(5):
+            order = touch(order)
+        return len(order)
+
+    return sequential
+
+
+def define_one(app: podium.App) -> Any:
+    @app.step
+    def echo(x: int) -> int:
+        return x + 1
+
+    @app.workflow
+    def one(x: int) -> int:
+        return echo(x)
+
+    return one
+
+
+def codec_run(variant: str, n: int, synchronous: str) -> float:
+    """Steps/s of one W1 run with or without codecs, on a fresh store."""
+    chain = None
+    if variant == "codecs":
+        ring = codecs.KeyRing({"k1": codecs.generate_key()}, current="k1")
+        chain = [codecs.Compression(), codecs.Encryption(ring)]
+    with common.temp_dir() as folder:
+        url = f"sqlite:///{common.database_path(folder)}?synchronous={synchronous}"
+        with podium.App("bench", database_url=url, codecs=chain) as app:
+            wf = define_w1(app)
+            app.run(wf, PAYLOAD)  # warm-up, opens and migrates the store
+            wall, _ = common.timed(lambda: [app.run(wf, PAYLOAD) for _ in range(n)])
+    return n * 5 / wall
+
+
+def latencies(app: podium.App, wf: Any, count: int) -> list[float]:
+    out = []
+    for i in range(count):
+        start = time.perf_counter()
+        app.run(wf, i)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def purge_run(n: int, synchronous: str) -> dict[str, float]:
+    """Populate `n` finished workflows, then purge them while timing one-step runs."""
+    with common.temp_dir() as folder:
+        url = f"sqlite:///{common.database_path(folder)}?synchronous={synchronous}"
+        with podium.App("bench", database_url=url) as app:
+            wf = define_one(app)
+            for i in range(n):
+                app.run(wf, i, id=f"old-{i}")
+            idle = latencies(app, wf, 200)
+            done: dict[str, float] = {}
+
+            def purge() -> None:
+                wall, found = common.timed(lambda: app.purge(older_than=0, batch=500))
+                done["wall"], done["workflows"] = wall, found.workflows
+
+            thread = threading.Thread(target=purge)
+            thread.start()
+            busy = []
+            while thread.is_alive():
+                busy.extend(latencies(app, wf, 20))
+            thread.join()
+    return {
+        "purge_s": done["wall"],
+        "purged": done["workflows"],
+        "idle_p50_ms": statistics.median(idle),
+        "busy_p50_ms": statistics.median(busy) if busy else float("nan"),
+        "busy_p99_ms": common.percentile(busy, 99) if busy else float("nan"),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = common.parser(__doc__ or "governance")
+    p.add_argument("--n", type=int, default=None, help="W1 workflows (default 200; --quick 50)")
+    p.add_argument(
+        "--purge-n", type=int, default=None, help="workflows to purge (default 20000; --quick 2000)"
+    )
+    p.add_argument("--workload", choices=["codecs", "purge", "all"], default="all")
+    args = p.parse_args(argv)
+    n_runs = common.runs(args)
+    if args.workload in ("codecs", "all"):
+        n = args.n or (50 if args.quick else 200)
+        rates: dict[str, list[float]] = {"plain": [], "codecs": []}
+        for r in range(n_runs):
+            for variant in ("plain", "codecs"):
+                rates[variant].append(codec_run(variant, n, args.synchronous))
+            common.note(
+                f"codecs run {r + 1}/{n_runs}: " + str({k: round(v[-1]) for k, v in rates.items()})
+            )
+        pairs = [c / p_ for p_, c in zip(rates["plain"], rates["codecs"], strict=True)]
+        common.emit(
+            {
+                **common.header("W1-codecs", "run", args.synchronous, n_runs),
+                "n": n,
+                "steps": 5,
+                "payload_bytes": len(podium.serialization.dumps(PAYLOAD)),
+                "metric": "steps_per_s",
+                "plain": common.summary(rates["plain"], 1),
+                "codecs": common.summary(rates["codecs"], 1),
+                "ratio_codecs_plain": common.ratio(statistics.median(pairs), 1.0),
+            }
+        )
+    if args.workload in ("purge", "all"):
+        n = args.purge_n or (2000 if args.quick else 20_000)
+        found = [purge_run(n, args.synchronous) for _ in range(n_runs)]
+        rates_p = [f["purged"] / f["purge_s"] for f in found]
+        common.emit(
+            {
+                **common.header("purge", "purge", args.synchronous, n_runs),
+                "n": n,
+                "metric": "workflows_per_s",
+                "median": round(statistics.median(rates_p), 1),
+                "values": [round(v, 1) for v in rates_p],
+                "purge_s": common.summary([f["purge_s"] for f in found], 3),
+                "idle_p50_ms": common.summary([f["idle_p50_ms"] for f in found], 3),
+                "busy_p50_ms": common.summary([f["busy_p50_ms"] for f in found], 3),
+                "busy_p99_ms": common.summary([f["busy_p99_ms"] for f in found], 3),
+                "ratio_busy_idle_p50": common.ratio(
+                    statistics.median([f["busy_p50_ms"] / f["idle_p50_ms"] for f in found]), 1.0
+                ),
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()
