@@ -12,6 +12,7 @@ from podium.engine import hooks
 from podium.patterns import fanout
 from podium.store import base, children
 from podium.store.sqlite import SQLiteStore
+from tests import pg
 
 T = 1000.0
 
@@ -195,14 +196,19 @@ def test_cancelling_a_child_wakes_a_parent_waiting_for_it(store: SQLiteStore):
     assert parent is not None and parent.status == "waiting" and parent.ready_at == T + 2
 
 
-def test_a_wait_set_while_the_last_child_ended_is_still_woken(tmp_path: Path):
+def test_a_wait_set_while_the_last_child_ended_is_still_woken() -> None:
     """The child's finishing transaction saw no wait; the parent saw the child still open.
 
     On PostgreSQL both can happen at once (each reads before the other commits). The run
     listener looks again after the commit and wakes the parent, so it does not sleep until
-    the fallback recheck.
+    the fallback recheck. (On SQLite it cannot happen: its writes are serialized.)
     """
-    app = podium.App("race", database_url=f"sqlite:///{tmp_path / 'race.db'}")
+    with pg.fresh_schema() as url:
+        app = podium.App("race", database_url=url)
+        _parent_woken_after_the_race(app)
+
+
+def _parent_woken_after_the_race(app: podium.App) -> None:
     try:
         store = app.store
         parent = running(store, "p")

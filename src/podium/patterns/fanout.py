@@ -18,6 +18,7 @@ is), a child workflow raises `WorkflowFailed`, a cancelled child `WorkflowCancel
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, NoReturn, TypeVar, cast
@@ -235,11 +236,14 @@ class ParentWaker:
     """The engine's run listener (see engine/hooks): a child's end may complete its parent's wait.
 
     The store wakes the parent in the transaction that stores the child's end (`finish` with
-    `parent_id`), so a crash between the two cannot cost the parent its wake-up. That
-    transaction cannot see a wait the parent commits while it runs, and the parent, counting
-    its open children before the child's end commits, then waits: so when the store did not
-    wake the parent, this listener looks again after the commit (two small reads) and wakes
-    it if it is due now. Either way it tells this process's workers and waiters at once.
+    `parent_id`), so a crash between the two cannot cost the parent its wake-up. On
+    PostgreSQL that transaction cannot see a wait the parent commits while it runs, and the
+    parent, counting its open children before the child's end commits, then waits: so when
+    the store did not wake the parent, this listener looks again after the commit (two small
+    reads) and wakes it if it is due now. A store whose writes are serialized (SQLite: one
+    writer at a time) needs no second look: the wait commits either before the child's end,
+    which then sees it, or after it, and the parent's look that follows its wait sees the
+    end. Either way it tells this process's workers and waiters at once.
     """
 
     runtime: Runtime
@@ -251,7 +255,7 @@ class ParentWaker:
             return
         rt = self.runtime
         woken = end.parent_woken
-        if not woken:
+        if not woken and not store_children.serialized(rt.store.connector):
             try:
                 woken = store_children.wake_parent(rt.store, parent_id, rt.clock.time())
             except Exception as exc:
@@ -500,10 +504,16 @@ def _own_child_id(run: Run, child_id: str, workflow: str) -> str:
 
 def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     try:
-        inspect.signature(step.fn).bind(*args, **kwargs)
+        _signature(step.fn).bind(*args, **kwargs)
     except TypeError as exc:
         raise TypeError(f"step {step.name!r}.submit(): {exc}") from None
 
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
-    return list(inspect.signature(fn).parameters)
+    return list(_signature(fn).parameters)
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature(fn: Callable[..., Any]) -> inspect.Signature:
+    """`inspect.signature(fn)`, worked out once per step: a fan-out submits one step often."""
+    return inspect.signature(fn)

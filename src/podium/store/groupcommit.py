@@ -23,11 +23,13 @@ Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
 class Write:
     """One statement waiting to be committed, and what it returned."""
 
-    __slots__ = ("error", "lead", "params", "rowcount", "rows", "sql", "waiter")
+    __slots__ = ("error", "key", "lead", "params", "rowcount", "rows", "sql", "waiter")
 
-    def __init__(self, sql: str, params: Params) -> None:
+    def __init__(self, sql: str, params: Params, key: str = "") -> None:
         self.sql = sql
         self.params = params
+        self.key = key
+        """What the write locks (a workflow id), for stores that order a batch's locks by it."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.error: BaseException | None = None
@@ -45,9 +47,12 @@ class GroupCommit:
         self._pending: list[Write] = []
         self._busy = False
 
-    def submit(self, sql: str, params: Params) -> Write:
-        """Execute `sql` in the next commit; return it with its rows and rowcount."""
-        write = Write(sql, params)
+    def submit(self, sql: str, params: Params, key: str = "") -> Write:
+        """Execute `sql` in the next commit; return it with its rows and rowcount.
+
+        `key` names the row the write locks (see `Write.key`).
+        """
+        write = Write(sql, params, key)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()

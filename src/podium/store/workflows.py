@@ -53,8 +53,12 @@ class WorkflowStore:
             "fence_owner": fence.owner,
             "fence_epoch": fence.epoch,
         }
-        if self._c.execute(self._q[name], params).rowcount != 1:
+        if self._write_one(self._q[name], params, fence.workflow_id).rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
+
+    def _write_one(self, sql: str, params: Mapping[str, Any], workflow_id: str) -> base.Result:
+        """Run a write that locks only `workflow_id`'s row (a dialect may batch such writes)."""
+        return self._c.execute(sql, params)
 
     # -- workflows -------------------------------------------------------------------------
 

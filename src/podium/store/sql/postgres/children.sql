@@ -33,3 +33,21 @@ SELECT at_most FROM podium_child_waits WHERE workflow_id = :id FOR UPDATE;
 -- name: statuses
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
 WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb));
+
+-- name: cancel_descendants
+-- The descendants' rows are locked in id order first (see renew_leases in workflows.sql).
+UPDATE podium_workflows
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
+WHERE status IN ('pending', 'running', 'waiting') AND id IN (
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM podium_workflows WHERE parent_id = :id
+        UNION
+        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+    )
+    SELECT id FROM podium_workflows
+    WHERE id IN (SELECT id FROM tree) AND status IN ('pending', 'running', 'waiting')
+    ORDER BY id
+    FOR NO KEY UPDATE
+);

@@ -43,9 +43,17 @@ FROM picked
 WHERE w.id = picked.id
 RETURNING w.*;
 
+-- Rows are locked in id order first, the order every statement that locks several workflow
+-- rows keeps (a group commit's batch too), so a renewal never deadlocks with one of them.
 -- name: renew_leases
-UPDATE podium_workflows SET claimable_at = :lease_until
-WHERE id = ANY(:ids::text[]) AND lease_owner = :owner AND status = 'running';
+UPDATE podium_workflows AS w SET claimable_at = :lease_until
+FROM (
+    SELECT id FROM podium_workflows
+    WHERE id = ANY(:ids::text[]) AND lease_owner = :owner AND status = 'running'
+    ORDER BY id
+    FOR NO KEY UPDATE
+) AS locked
+WHERE w.id = locked.id AND w.lease_owner = :owner AND w.status = 'running';
 
 -- The fence row is read FOR SHARE: a concurrent claim, cancel or resume of the workflow
 -- waits for this insert to commit, or this insert waits for it and re-checks the fence on
