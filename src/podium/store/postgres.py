@@ -198,14 +198,14 @@ class _Connector:
                     write.rows, write.rowcount = _fetched(cursor), cursor.rowcount
         except psycopg_pool.PoolTimeout:
             raise
-        except psycopg.errors.TransactionRollback as exc:
+        except psycopg.OperationalError as exc:
+            if not _rolled_back(exc):
+                self._pool.check()  # drop the other broken connections before the next call
+                raise
             log.warning(
                 "a group commit of %d writes was aborted (%s); each runs alone", len(batch), exc
             )
             self._apply_each(ordered)
-        except psycopg.OperationalError:
-            self._pool.check()  # drop the other broken connections before the next call
-            raise
         except psycopg.Error as exc:
             log.debug("a group commit failed (%s); each write runs alone", exc)
             self._apply_each(ordered)
@@ -274,6 +274,11 @@ def _result(cursor: psycopg.Cursor[Row]) -> base.Result:
 
 def _fetched(cursor: psycopg.Cursor[Row]) -> list[Row]:
     return cursor.fetchall() if cursor.description is not None else []
+
+
+def _rolled_back(exc: psycopg.Error) -> bool:
+    """Whether PostgreSQL aborted the transaction (deadlock, serialization failure: class 40)."""
+    return (exc.sqlstate or "").startswith("40")
 
 
 def _conninfo(url: str, schema: str | None) -> str:
