@@ -21,7 +21,8 @@ recovers the workflow; the pool drops the broken connection and checks the other
 
 Group commit: fenced writes that lock one workflow row each (history appends, attempts, a
 run's end) made by threads at the same moment share one transaction, sent as one pipeline
-(one round trip, one WAL flush). A batch takes its row locks in workflow id order, the one
+(one round trip, one WAL flush); so do claims, placed last. A batch takes its row locks in
+workflow id order, the one
 order every statement that locks several workflow rows uses (lease renewals, event wake-ups,
 cancelling descendants), so two of them never wait for each other in a cycle. Should
 PostgreSQL still abort a batch (a deadlock with some other statement, a serialization
@@ -57,6 +58,10 @@ RECONNECT_MAX_DELAY = 0.5
 long after the database is back (psycopg_pool's own backoff doubles up to minutes)."""
 POOL_TIMEOUT = 60.0
 """How long a call waits for a pooled connection (an outage) before it fails."""
+CLAIMS_LAST = "\U0010ffff"
+"""The batch key of a claim: after every workflow id. A claim skips locked rows (it never
+waits), and placed last it holds the rows it takes only while its batch commits, so a batch
+never waits for a lock while holding rows that someone else may be waiting for unordered."""
 log = logging.getLogger("podium.store")
 _SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
 
@@ -94,7 +99,11 @@ class PostgresStore(workflows.WorkflowStore):
 
     def _write_one(self, sql: str, params: Mapping[str, Any], workflow_id: str) -> base.Result:
         """A write locking only `workflow_id`'s row joins the group commit (see the module)."""
-        return self._connector.write_one(sql, params, workflow_id)
+        return self._connector.batched(sql, params, workflow_id)
+
+    def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
+        """A claim joins the group commit, last in its batch (see `CLAIMS_LAST`)."""
+        return self._connector.batched(sql, params, CLAIMS_LAST)
 
     def _connect(self) -> psycopg.Connection[Row]:
         try:
@@ -171,10 +180,10 @@ class _Connector:
 
     def __init__(self, pool: _Pool) -> None:
         self._pool = pool
-        self._writes = groupcommit.GroupCommit(self._commit_batch)
+        self._writes = groupcommit.GroupCommit(self._commit_batch, gather=True)
 
-    def write_one(self, sql: str, params: Mapping[str, Any], key: str) -> base.Result:
-        """Run a write that locks only the workflow row `key` in the next group commit."""
+    def batched(self, sql: str, params: Mapping[str, Any], key: str) -> base.Result:
+        """Run a write in the next group commit, its locks taken in `key` order (a row's id)."""
         write = self._writes.submit(sql, params, key)
         return base.Result(write.rows, write.rowcount)
 

@@ -60,6 +60,10 @@ class WorkflowStore:
         """Run a write that locks only `workflow_id`'s row (a dialect may batch such writes)."""
         return self._c.execute(sql, params)
 
+    def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
+        """Run a claim, which locks only rows no one else holds (a dialect may batch it)."""
+        return self._c.execute(sql, params)
+
     # -- workflows -------------------------------------------------------------------------
 
     def create_workflow(
@@ -129,7 +133,7 @@ class WorkflowStore:
         params = {**names, "owner": owner, "limit": limit, "now": now}
         params["lease_until"] = now + lease_seconds
         params.update(zip(keys, queues, strict=True))
-        return [base.Claim.from_row(row) for row in self._c.execute(sql, params).rows]
+        return [base.Claim.from_row(row) for row in self._write_claim(sql, params).rows]
 
     def _name_filter(self, workflows: Sequence[str] | None) -> dict[str, Any]:
         """`base.name_filter` of `workflows`, kept: a worker claims with the same names often."""
