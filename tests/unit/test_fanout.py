@@ -8,11 +8,9 @@ import pytest
 
 import podium
 from podium import context, errors, serialization
-from podium.engine import hooks
 from podium.patterns import fanout
 from podium.store import base, children
 from podium.store.sqlite import SQLiteStore
-from tests import pg
 
 T = 1000.0
 
@@ -194,38 +192,3 @@ def test_cancelling_a_child_wakes_a_parent_waiting_for_it(store: SQLiteStore):
     children.cancel(store, "p/0", T + 2)
     parent = store.get_workflow("p")
     assert parent is not None and parent.status == "waiting" and parent.ready_at == T + 2
-
-
-def test_a_wait_set_while_the_last_child_ended_is_still_woken() -> None:
-    """The child's finishing transaction saw no wait; the parent saw the child still open.
-
-    On PostgreSQL both can happen at once (each reads before the other commits). The run
-    listener looks again after the commit and wakes the parent, so it does not sleep until
-    the fallback recheck. (On SQLite it cannot happen: its writes are serialized.)
-    """
-    with pg.fresh_schema() as url:
-        app = podium.App("race", database_url=url)
-        _parent_woken_after_the_race(app)
-
-
-def _parent_woken_after_the_race(app: podium.App) -> None:
-    try:
-        store = app.store
-        parent = running(store, "p")
-        kids = children.Children(store.connector)
-        kids.create(parent, [child("p", 0)], T)
-        claim = store.claim_one("p/0", "kid", T, 30)
-        assert claim is not None
-        # The child ends before the parent's wait exists: its transaction wakes nobody.
-        assert (
-            store.finish(claim.fence, base.Outcome("completed", "1"), T + 1, parent_id="p") is False
-        )
-        kids.set_wait("p", 0)  # the parent commits its wait, having counted the child as open
-        store.suspend(parent, None, T + 1)
-        ended = store.get_workflow("p/0")
-        assert ended is not None
-        fanout.ParentWaker(app.runtime)(hooks.RunEnd(ended, "completed", parent_woken=False))
-        woken = store.get_workflow("p")
-        assert woken is not None and woken.status == "waiting" and woken.ready_at is not None
-    finally:
-        app.close()

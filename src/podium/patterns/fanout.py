@@ -29,7 +29,6 @@ from podium import workflow as workflow_mod
 from podium.engine import failures, hooks
 from podium.engine.runtime import Runtime
 from podium.store import base
-from podium.store import children as store_children
 from podium.store.children import Children, ChildState, NewChild
 
 R = TypeVar("R")
@@ -233,44 +232,25 @@ def map(
 
 @dataclasses.dataclass(frozen=True)
 class ParentWaker:
-    """The engine's run listener (see engine/hooks): a child's end may complete its parent's wait.
+    """The engine's run listener (see engine/hooks): tell this process a parent was woken.
 
     The store wakes the parent in the transaction that stores the child's end (`finish` with
-    `parent_id`), so a crash between the two cannot cost the parent its wake-up. On
-    PostgreSQL that transaction cannot see a wait the parent commits while it runs, and the
-    parent, counting its open children before the child's end commits, then waits: so when
-    the store did not wake the parent, this listener looks again after the commit (two small
-    reads) and wakes it if it is due now. A store whose writes are serialized (SQLite: one
-    writer at a time) needs no second look: the wait commits either before the child's end,
-    which then sees it, or after it, and the parent's look that follows its wait sees the
-    end. Either way it tells this process's workers and waiters at once.
+    `parent_id`), so a crash between the two cannot cost the parent its wake-up, and that
+    transaction is ordered with the parent's storing of its wait (SQLite has one writer;
+    on PostgreSQL both lock the parent's row first): either the child's end sees the wait, or
+    the parent's look at its children after storing the wait sees the end. So nothing is
+    read again here; a woken parent is announced to this process's workers and waiters.
     """
 
     runtime: Runtime
 
     def __call__(self, end: hooks.RunEnd) -> None:
-        """Wake the parent of a child that just ended if it is due; tell this process."""
+        """When a child's end woke its parent, tell this process at once."""
         parent_id = end.workflow.parent_id
-        if parent_id is None or not end.ended:
+        if parent_id is None or not end.ended or not end.parent_woken:
             return
-        rt = self.runtime
-        woken = end.parent_woken
-        if not woken and not store_children.serialized(rt.store.connector):
-            try:
-                woken = store_children.wake_parent(rt.store, parent_id, rt.clock.time())
-            except Exception as exc:
-                rt.log.warning(
-                    "workflow %s: could not look at its wait after a child ended (%s: %s); "
-                    "it looks at its children again within %ss",
-                    parent_id,
-                    type(exc).__name__,
-                    exc,
-                    RECHECK_SECONDS,
-                )
-                return
-        if woken:
-            rt.notifier.work_available()
-            rt.notifier.run_ended(parent_id)
+        self.runtime.notifier.work_available()
+        self.runtime.notifier.run_ended(parent_id)
 
 
 # -- durable waits --------------------------------------------------------------------------

@@ -133,16 +133,6 @@ class Children:
         return [row["id"] for row in self._c.query(self._q["ready_descendants"], params)]
 
 
-def serialized(connector: base.Connector) -> bool:
-    """Whether the store commits one write transaction at a time (SQLite's single writer).
-
-    There a child's end and its parent's wait are ordered, so the end's transaction either
-    sees the wait or commits before the parent's next look at its children: no wake-up can
-    be lost between them and nobody needs to look again after the commit.
-    """
-    return connector.dialect == "sqlite"
-
-
 def wake_parent(store: base.Store, parent_id: str, now: float) -> bool:
     """Wake `parent_id` if it waits for children and few enough are open; whether it woke."""
     return Children(store.connector).wake_due(parent_id) and store.wake(parent_id, now)

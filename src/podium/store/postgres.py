@@ -62,6 +62,8 @@ CLAIMS_LAST = "\U0010ffff"
 """The batch key of a claim: after every workflow id. A claim skips locked rows (it never
 waits), and placed last it holds the rows it takes only while its batch commits, so a batch
 never waits for a lock while holding rows that someone else may be waiting for unordered."""
+ABORT_RETRIES = 3
+"""How many times a pipelined transaction that PostgreSQL aborted (deadlock) is run again."""
 log = logging.getLogger("podium.store")
 _SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
 
@@ -100,6 +102,30 @@ class PostgresStore(workflows.WorkflowStore):
     def _write_one(self, sql: str, params: Mapping[str, Any], workflow_id: str) -> base.Result:
         """A write locking only `workflow_id`'s row joins the group commit (see the module)."""
         return self._connector.batched(sql, params, workflow_id)
+
+    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
+        """A child's end and its parent's wake-up: one transaction, one round trip.
+
+        The parent's row is locked (FOR KEY SHARE) before the child's end is written, and a
+        parent storing its wait locks that row FOR UPDATE first (`set_wait`): so either the
+        wait commits first and the later statements here (each with a fresh snapshot) see it,
+        or the wait waits for this commit and the parent's next look sees this end. The wait
+        row is then locked, so of two children ending at once the later counts both ends, and
+        the parent is woken only if few enough of its children are still open.
+        """
+        q = self._q
+        parent = {"parent_id": parent_id, "now": now}
+        _lock, finished, _wait, woken = self._connector.pipeline(
+            [
+                (q["lock_parent"], parent),
+                (q["finish"], params),
+                (q["lock_child_wait"], parent),
+                (q["wake_if_due"], parent),
+            ]
+        )
+        if finished.rowcount != 1:
+            raise errors.LeaseLost(params["fence_id"])  # the parent was at most woken early
+        return woken.rowcount == 1
 
     def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
         """A claim joins the group commit, last in its batch (see `CLAIMS_LAST`)."""
@@ -218,6 +244,24 @@ class _Connector:
         except psycopg.Error as exc:
             log.debug("a group commit failed (%s); each write runs alone", exc)
             self._apply_each(ordered)
+
+    def pipeline(self, statements: list[tuple[str, Mapping[str, Any]]]) -> list[base.Result]:
+        """Run `statements` as one transaction sent in one round trip; their results.
+
+        A transaction PostgreSQL aborted (a deadlock) wrote nothing and is run again.
+        """
+        for attempt in range(ABORT_RETRIES + 1):
+            try:
+                with self._pool.connection() as conn:
+                    with conn.pipeline(), conn.transaction():
+                        cursors = [conn.execute(sql, params) for sql, params in statements]
+                    return [_result(cursor) for cursor in cursors]
+            except psycopg.OperationalError as exc:
+                if not _rolled_back(exc) or attempt == ABORT_RETRIES:
+                    self._pool.check()
+                    raise
+                log.warning("a transaction was aborted (%s); running it again", exc)
+        raise AssertionError("unreachable")
 
     def _apply(self, write: groupcommit.Write) -> None:
         result = self._once(write.sql, cast(Mapping[str, Any], write.params))

@@ -239,9 +239,13 @@ class WorkflowStore:
             self._fenced("finish", params, fence)
             return False
         params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
+        return self._finish_child(params, parent_id, now)
+
+    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
+        """A fenced `finish` and its parent's wake-up if due, in one transaction; woken?"""
         with self._c.transaction() as run:
             if run(self._q["finish"], params).rowcount != 1:
-                raise errors.LeaseLost(fence.workflow_id)  # rolls back: nothing written
+                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
             if not self.feature(children.Children).due_within(run, parent_id):
                 return False
             return run(self._q["wake"], {"id": parent_id, "now": now}).rowcount == 1

@@ -15,10 +15,6 @@ SELECT COUNT(*) AS n FROM (
     LIMIT :upto
 ) AS open_rows;
 
--- name: set_wait
-INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (:id, :at_most)
-ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;
-
 -- name: clear_wait
 DELETE FROM podium_child_waits WHERE workflow_id = :id;
 

@@ -51,3 +51,12 @@ WHERE status IN ('pending', 'running', 'waiting') AND id IN (
     ORDER BY id
     FOR NO KEY UPDATE
 );
+
+-- name: set_wait
+-- The parent's row is locked FOR UPDATE first: a child's end in progress (which holds it
+-- FOR KEY SHARE, see lock_parent in workflows.sql) commits before this wait does, so the
+-- parent's look at its children after storing the wait sees that end.
+WITH parent AS (SELECT id FROM podium_workflows WHERE id = :id FOR UPDATE)
+INSERT INTO podium_child_waits (workflow_id, at_most)
+SELECT id, :at_most FROM parent
+ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;

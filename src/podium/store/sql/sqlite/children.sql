@@ -45,3 +45,7 @@ WHERE status IN ('pending', 'running', 'waiting') AND id IN (
     )
     SELECT id FROM tree
 );
+
+-- name: set_wait
+INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (:id, :at_most)
+ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;
