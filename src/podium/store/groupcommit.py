@@ -19,8 +19,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
-GATHER_YIELDS = 8
-"""At most this many times a gathering leader yields while its batch is still growing."""
+GATHER_YIELDS = 4
+"""At most this many times a gathering leader yields while its batch is still growing (each
+yield may wait for a thread running Python to give the GIL back)."""
 
 
 class Write:
@@ -53,6 +54,8 @@ class GroupCommit:
         self._busy = False
         self._gather = gather
         """Whether a leader first lets the threads that are about to write join its batch."""
+        self._last = 0
+        """The size of the last batch taken: gathering is worth it only after several."""
 
     def submit(self, sql: str, params: Params, key: str = "") -> Write:
         """Execute `sql` in the next commit; return it with its rows and rowcount.
@@ -89,7 +92,7 @@ class GroupCommit:
         for all of them costs less than one for the first and another for the rest (a commit
         on a database server costs a network round trip, not just a WAL append).
         """
-        if self._gather:
+        if self._gather and self._last > 1:  # a lone writer (one at a time) never waits
             waiting = -1
             for _ in range(GATHER_YIELDS):
                 with self._lock:
@@ -99,6 +102,7 @@ class GroupCommit:
                 time.sleep(0)
         with self._lock:
             batch, self._pending = self._pending, []
+        self._last = len(batch)
         return batch
 
     def _lead(self, batch: list[Write]) -> None:
