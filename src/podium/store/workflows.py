@@ -242,8 +242,14 @@ class WorkflowStore:
         return self._finish_child(params, parent_id, now)
 
     def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
-        """A fenced `finish` and its parent's wake-up if due, in one transaction; woken?"""
+        """A fenced `finish` and its parent's wake-up if due, in one transaction; woken?
+
+        Where the dialect locks the parent's row first (`lock_parent`, PostgreSQL), that lock
+        orders this transaction with the parent's storing of its wait (see `PostgresStore`).
+        """
         with self._c.transaction() as run:
+            if "lock_parent" in self._q:
+                run(self._q["lock_parent"], {"parent_id": parent_id, "now": now})
             if run(self._q["finish"], params).rowcount != 1:
                 raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
             if not self.feature(children.Children).due_within(run, parent_id):

@@ -17,7 +17,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from podium.store import base, children, factory, queries
+from podium import codecs
+from podium.store import base, children, coded, factory, queries
 from podium.store.postgres import PostgresStore
 from tests import pg
 from tests.unit.test_fanout import T, child, running
@@ -117,3 +118,41 @@ def test_a_stale_childs_end_is_refused_and_writes_nothing(store: PostgresStore) 
         store.finish(stale, base.Outcome("completed", "1"), T + 1, parent_id="p")
     record = store.get_workflow("p/0")
     assert record is not None and record.status == "running"
+
+
+@pytest.mark.parametrize("with_codecs", [False, True], ids=["plain", "codecs"])
+def test_a_childs_end_waits_for_a_wait_being_stored_then_sees_it(
+    store: PostgresStore, with_codecs: bool
+) -> None:
+    """The other order: the parent holds its row while storing its wait; the child's end
+    waits for that, then sees the wait and wakes the parent (also through the codec store,
+    which finishes children without the pipeline)."""
+    kids, fence = _ended_child(store)
+    ending: base.Store = store
+    if with_codecs:
+        chain = codecs.chain([codecs.Compression()])
+        assert chain is not None
+        ending = coded.CodedStore(store, chain)
+    woken: list[bool] = []
+    with _raw(store) as conn:
+        conn.execute("BEGIN")  # the parent's set_wait, up to its insert
+        conn.execute("SELECT id FROM podium_workflows WHERE id = 'p' FOR UPDATE")
+        outcome = base.Outcome("completed", "1")
+        ender = threading.Thread(
+            target=lambda: woken.append(ending.finish(fence, outcome, T + 1, parent_id="p"))
+        )
+        ender.start()
+        with pg.connect() as watcher:
+            seen = 0
+            for _ in range(500):  # the child's end queues behind the parent's lock
+                found = watcher.execute(WAITING_ON_A_LOCK, (APPLICATION, "%FOR KEY SHARE%"))
+                seen = len([1 for (n,) in found.fetchall() if n])
+                if seen:
+                    break
+                threading.Event().wait(0.01)
+        assert seen == 1 and ender.is_alive()
+        conn.execute("INSERT INTO podium_child_waits (workflow_id, at_most) VALUES ('p', 0)")
+        conn.execute("COMMIT")
+    ender.join(timeout=30)
+    assert woken == [True]
+    assert not kids.states(["p/0"])["p/0"].open
