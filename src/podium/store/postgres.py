@@ -5,9 +5,7 @@ worker processes on any number of machines share one database. Each call is a si
 autocommit statement on a pooled connection wherever possible (one round trip per
 checkpoint); the fence check sits inside the same statement and reads the workflow row
 `FOR SHARE`, so a takeover and a stale write are always ordered. Claims use
-`FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each other. Writes are
-deliberately not batched: a transaction holding several workflow rows could deadlock with a
-lease renewal (which updates several rows), and PostgreSQL would abort the whole batch.
+`FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each other.
 
 URL: `postgresql://user@host:5432/db?schema=NAME&pool_max=N` (or `postgres://`). `schema=`
 puts every podium table in that schema, created if missing; without it they live in the
@@ -22,11 +20,11 @@ recovers the workflow; the pool drops the broken connection and checks the other
 Group commit: fenced writes that lock one workflow row each (history appends, attempts, a
 run's end) made by threads at the same moment share one transaction, sent as one pipeline
 (one round trip, one WAL flush); so do claims, placed last. A batch takes its row locks in
-workflow id order, the one
-order every statement that locks several workflow rows uses (lease renewals, event wake-ups,
-cancelling descendants), so two of them never wait for each other in a cycle. Should
-PostgreSQL still abort a batch (a deadlock with some other statement, a serialization
-failure), nothing of it was written and each write is run again alone.
+workflow id order, the one order every statement that locks several workflow rows uses
+(lease renewals, event wake-ups, cancelling descendants), so two of them never wait for
+each other in a cycle. Should PostgreSQL still abort a batch (a deadlock with some other
+statement, a serialization failure), nothing of it was written and each write is run again
+alone. A child's end is one pipelined transaction too (`_finish_child`).
 """
 
 from __future__ import annotations
