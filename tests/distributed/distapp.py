@@ -65,6 +65,7 @@ class DistApp:
     app: podium.App
     chain: Any
     hold: Any
+    fan: Any
 
 
 def build(database_url: str | None = None, **settings: Any) -> DistApp:
@@ -98,7 +99,12 @@ def build(database_url: str | None = None, **settings: Any) -> DistApp:
     def hold(log: str, wf_id: str, first: float, later: float) -> dict[str, int]:
         return {"pid": hold_step(log, wf_id, first, later)}
 
-    return DistApp(app, chain, hold)
+    @app.workflow
+    def fan(log: str, wf_id: str, width: int) -> list[list[int]]:
+        futures = [link.submit(log, wf_id, n, 0.0) for n in range(width)]
+        return podium.gather(*futures)  # type: ignore[no-any-return]
+
+    return DistApp(app, chain, hold, fan)
 
 
 def _exit_cleanly(signum: int, frame: types.FrameType | None) -> None:

@@ -8,7 +8,6 @@ import pytest
 
 import podium
 from podium import context, errors, serialization
-from podium.engine import hooks
 from podium.patterns import fanout
 from podium.store import base, children
 from podium.store.sqlite import SQLiteStore
@@ -193,33 +192,3 @@ def test_cancelling_a_child_wakes_a_parent_waiting_for_it(store: SQLiteStore):
     children.cancel(store, "p/0", T + 2)
     parent = store.get_workflow("p")
     assert parent is not None and parent.status == "waiting" and parent.ready_at == T + 2
-
-
-def test_a_wait_set_while_the_last_child_ended_is_still_woken(tmp_path: Path):
-    """The child's finishing transaction saw no wait; the parent saw the child still open.
-
-    On PostgreSQL both can happen at once (each reads before the other commits). The run
-    listener looks again after the commit and wakes the parent, so it does not sleep until
-    the fallback recheck.
-    """
-    app = podium.App("race", database_url=f"sqlite:///{tmp_path / 'race.db'}")
-    try:
-        store = app.store
-        parent = running(store, "p")
-        kids = children.Children(store.connector)
-        kids.create(parent, [child("p", 0)], T)
-        claim = store.claim_one("p/0", "kid", T, 30)
-        assert claim is not None
-        # The child ends before the parent's wait exists: its transaction wakes nobody.
-        assert (
-            store.finish(claim.fence, base.Outcome("completed", "1"), T + 1, parent_id="p") is False
-        )
-        kids.set_wait("p", 0)  # the parent commits its wait, having counted the child as open
-        store.suspend(parent, None, T + 1)
-        ended = store.get_workflow("p/0")
-        assert ended is not None
-        fanout.ParentWaker(app.runtime)(hooks.RunEnd(ended, "completed", parent_woken=False))
-        woken = store.get_workflow("p")
-        assert woken is not None and woken.status == "waiting" and woken.ready_at is not None
-    finally:
-        app.close()

@@ -18,6 +18,7 @@ is), a child workflow raises `WorkflowFailed`, a cancelled child `WorkflowCancel
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, NoReturn, TypeVar, cast
@@ -28,7 +29,6 @@ from podium import workflow as workflow_mod
 from podium.engine import failures, hooks
 from podium.engine.runtime import Runtime
 from podium.store import base
-from podium.store import children as store_children
 from podium.store.children import Children, ChildState, NewChild
 
 R = TypeVar("R")
@@ -232,41 +232,25 @@ def map(
 
 @dataclasses.dataclass(frozen=True)
 class ParentWaker:
-    """The engine's run listener (see engine/hooks): a child's end may complete its parent's wait.
+    """The engine's run listener (see engine/hooks): tell this process a parent was woken.
 
     The store wakes the parent in the transaction that stores the child's end (`finish` with
-    `parent_id`), so a crash between the two cannot cost the parent its wake-up. That
-    transaction cannot see a wait the parent commits while it runs, and the parent, counting
-    its open children before the child's end commits, then waits: so when the store did not
-    wake the parent, this listener looks again after the commit (two small reads) and wakes
-    it if it is due now. Either way it tells this process's workers and waiters at once.
+    `parent_id`), so a crash between the two cannot cost the parent its wake-up, and that
+    transaction is ordered with the parent's storing of its wait (SQLite has one writer;
+    on PostgreSQL both lock the parent's row first): either the child's end sees the wait, or
+    the parent's look at its children after storing the wait sees the end. So nothing is
+    read again here; a woken parent is announced to this process's workers and waiters.
     """
 
     runtime: Runtime
 
     def __call__(self, end: hooks.RunEnd) -> None:
-        """Wake the parent of a child that just ended if it is due; tell this process."""
+        """When a child's end woke its parent, tell this process at once."""
         parent_id = end.workflow.parent_id
-        if parent_id is None or not end.ended:
+        if parent_id is None or not end.ended or not end.parent_woken:
             return
-        rt = self.runtime
-        woken = end.parent_woken
-        if not woken:
-            try:
-                woken = store_children.wake_parent(rt.store, parent_id, rt.clock.time())
-            except Exception as exc:
-                rt.log.warning(
-                    "workflow %s: could not look at its wait after a child ended (%s: %s); "
-                    "it looks at its children again within %ss",
-                    parent_id,
-                    type(exc).__name__,
-                    exc,
-                    RECHECK_SECONDS,
-                )
-                return
-        if woken:
-            rt.notifier.work_available()
-            rt.notifier.run_ended(parent_id)
+        self.runtime.notifier.work_available()
+        self.runtime.notifier.run_ended(parent_id)
 
 
 # -- durable waits --------------------------------------------------------------------------
@@ -500,10 +484,16 @@ def _own_child_id(run: Run, child_id: str, workflow: str) -> str:
 
 def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     try:
-        inspect.signature(step.fn).bind(*args, **kwargs)
+        _signature(step.fn).bind(*args, **kwargs)
     except TypeError as exc:
         raise TypeError(f"step {step.name!r}.submit(): {exc}") from None
 
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
-    return list(inspect.signature(fn).parameters)
+    return list(_signature(fn).parameters)
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature(fn: Callable[..., Any]) -> inspect.Signature:
+    """`inspect.signature(fn)`, worked out once per step: a fan-out submits one step often."""
+    return inspect.signature(fn)

@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import _thread
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
+GATHER_YIELDS = 4
+"""At most this many times a gathering leader yields while its batch is still growing (each
+yield may wait for a thread running Python to give the GIL back)."""
 
 
 class Write:
     """One statement waiting to be committed, and what it returned."""
 
-    __slots__ = ("error", "lead", "params", "rowcount", "rows", "sql", "waiter")
+    __slots__ = ("error", "key", "lead", "params", "rowcount", "rows", "sql", "waiter")
 
-    def __init__(self, sql: str, params: Params) -> None:
+    def __init__(self, sql: str, params: Params, key: str = "") -> None:
         self.sql = sql
         self.params = params
+        self.key = key
+        """What the write locks (a workflow id), for stores that order a batch's locks by it."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.error: BaseException | None = None
@@ -39,15 +45,24 @@ class Write:
 class GroupCommit:
     """Batches concurrent `submit` calls; `commit_batch` runs one batch as one transaction."""
 
-    def __init__(self, commit_batch: Callable[[list[Write]], None]) -> None:
+    def __init__(
+        self, commit_batch: Callable[[list[Write]], None], *, gather: bool = False
+    ) -> None:
         self._commit_batch = commit_batch
         self._lock = threading.Lock()
         self._pending: list[Write] = []
         self._busy = False
+        self._gather = gather
+        """Whether a leader first lets the threads that are about to write join its batch."""
+        self._last = 0
+        """The size of the last batch taken: gathering is worth it only after several."""
 
-    def submit(self, sql: str, params: Params) -> Write:
-        """Execute `sql` in the next commit; return it with its rows and rowcount."""
-        write = Write(sql, params)
+    def submit(self, sql: str, params: Params, key: str = "") -> Write:
+        """Execute `sql` in the next commit; return it with its rows and rowcount.
+
+        `key` names the row the write locks (see `Write.key`).
+        """
+        write = Write(sql, params, key)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()
@@ -59,12 +74,36 @@ class GroupCommit:
             write.waiter.acquire()  # until the leader of its batch (or its own turn) releases it
             if not write.lead:
                 return _result(write)
+            batch = self._take()
+        elif self._gather:
             with self._lock:
-                batch, self._pending = self._pending, []
+                self._pending.append(write)
+            batch = self._take()
         else:
             batch = [write]
         self._lead(batch)
         return _result(write)
+
+    def _take(self) -> list[Write]:
+        """The queued writes, as one batch for the leader.
+
+        With `gather`, the leader first gives up the GIL while others keep joining: the
+        threads a commit has just released are then about to write again, and one round trip
+        for all of them costs less than one for the first and another for the rest (a commit
+        on a database server costs a network round trip, not just a WAL append).
+        """
+        if self._gather and self._last > 1:  # a lone writer (one at a time) never waits
+            waiting = -1
+            for _ in range(GATHER_YIELDS):
+                with self._lock:
+                    if len(self._pending) == waiting:
+                        break
+                    waiting = len(self._pending)
+                time.sleep(0)
+        with self._lock:
+            batch, self._pending = self._pending, []
+        self._last = len(batch)
+        return batch
 
     def _lead(self, batch: list[Write]) -> None:
         try:

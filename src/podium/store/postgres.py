@@ -5,9 +5,7 @@ worker processes on any number of machines share one database. Each call is a si
 autocommit statement on a pooled connection wherever possible (one round trip per
 checkpoint); the fence check sits inside the same statement and reads the workflow row
 `FOR SHARE`, so a takeover and a stale write are always ordered. Claims use
-`FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each other. Writes are
-deliberately not batched: a transaction holding several workflow rows could deadlock with a
-lease renewal (which updates several rows), and PostgreSQL would abort the whole batch.
+`FOR UPDATE SKIP LOCKED`, so concurrent claimers never wait for each other.
 
 URL: `postgresql://user@host:5432/db?schema=NAME&pool_max=N` (or `postgres://`). `schema=`
 puts every podium table in that schema, created if missing; without it they live in the
@@ -18,15 +16,26 @@ Connection faults: an `OperationalError` (a dropped connection, a restarted serv
 idempotent call (reads, renew_leases) is retried once on a fresh connection. Any other
 write lets it propagate: the engine treats it as a worker error and the lease machinery
 recovers the workflow; the pool drops the broken connection and checks the others first.
+
+Group commit: fenced writes that lock one workflow row each (history appends, attempts, a
+run's end) made by threads at the same moment share one transaction, sent as one pipeline
+(one round trip, one WAL flush); so do claims, placed last. A batch takes its row locks in
+workflow id order, the one order every statement that locks several workflow rows uses
+(lease renewals, event wake-ups, cancelling descendants), so two of them never wait for
+each other in a cycle. Should PostgreSQL still abort a batch (a deadlock with some other
+statement, a serialization failure), nothing of it was written and each write is run again
+alone. A child's end is one pipelined transaction too (`_finish_child`).
 """
 
 from __future__ import annotations
 
+import logging
+import operator
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import psycopg
 import psycopg_pool
@@ -34,7 +43,7 @@ import psycopg_pool.base
 from psycopg import conninfo, rows, sql
 
 from podium import errors
-from podium.store import base, migrate, postgres_notify, queries, urls, workflows
+from podium.store import base, groupcommit, migrate, postgres_notify, queries, urls, workflows
 
 DIALECT = "postgres"
 POOL_MIN = 1
@@ -47,6 +56,13 @@ RECONNECT_MAX_DELAY = 0.5
 long after the database is back (psycopg_pool's own backoff doubles up to minutes)."""
 POOL_TIMEOUT = 60.0
 """How long a call waits for a pooled connection (an outage) before it fails."""
+CLAIMS_LAST = "\U0010ffff"
+"""The batch key of a claim: after every workflow id. A claim skips locked rows (it never
+waits), and placed last it holds the rows it takes only while its batch commits, so a batch
+never waits for a lock while holding rows that someone else may be waiting for unordered."""
+ABORT_RETRIES = 3
+"""How many times a pipelined transaction that PostgreSQL aborted (deadlock) is run again."""
+log = logging.getLogger("podium.store")
 _SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
 
 Row = dict[str, Any]
@@ -78,7 +94,40 @@ class PostgresStore(workflows.WorkflowStore):
             open=True,
         )
         self._notifications = postgres_notify.NotificationListener(self._conninfo, self.schema)
-        super().__init__(_Connector(self._pool))
+        self._connector = _Connector(self._pool)
+        super().__init__(self._connector)
+
+    def _write_one(self, sql: str, params: Mapping[str, Any], workflow_id: str) -> base.Result:
+        """A write locking only `workflow_id`'s row joins the group commit (see the module)."""
+        return self._connector.batched(sql, params, workflow_id)
+
+    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
+        """A child's end and its parent's wake-up: one transaction, one round trip.
+
+        The parent's row is locked (FOR KEY SHARE) before the child's end is written, and a
+        parent storing its wait locks that row FOR UPDATE first (`set_wait`): so either the
+        wait commits first and the later statements here (each with a fresh snapshot) see it,
+        or the wait waits for this commit and the parent's next look sees this end. The wait
+        row is then locked, so of two children ending at once the later counts both ends, and
+        the parent is woken only if few enough of its children are still open.
+        """
+        q = self._q
+        parent = {"parent_id": parent_id, "now": now}
+        _lock, finished, _wait, woken = self._connector.pipeline(
+            [
+                (q["lock_parent"], parent),
+                (q["finish"], params),
+                (q["lock_child_wait"], parent),
+                (q["wake_if_due"], parent),
+            ]
+        )
+        if finished.rowcount != 1:
+            raise errors.LeaseLost(params["fence_id"])  # the parent was at most woken early
+        return woken.rowcount == 1
+
+    def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
+        """A claim joins the group commit, last in its batch (see `CLAIMS_LAST`)."""
+        return self._connector.batched(sql, params, CLAIMS_LAST)
 
     def _connect(self) -> psycopg.Connection[Row]:
         try:
@@ -155,6 +204,73 @@ class _Connector:
 
     def __init__(self, pool: _Pool) -> None:
         self._pool = pool
+        self._writes = groupcommit.GroupCommit(self._commit_batch, gather=True)
+
+    def batched(self, sql: str, params: Mapping[str, Any], key: str) -> base.Result:
+        """Run a write in the next group commit, its locks taken in `key` order (a row's id)."""
+        write = self._writes.submit(sql, params, key)
+        return base.Result(write.rows, write.rowcount)
+
+    def _commit_batch(self, batch: list[groupcommit.Write]) -> None:
+        """Commit `batch` in one pipelined transaction, its row locks taken in `key` order.
+
+        A single write runs alone in autocommit. A batch that PostgreSQL aborted (deadlock,
+        serialization failure, a statement's error) wrote nothing: each write runs again
+        alone and keeps its own outcome. A connection fault fails every write of the batch,
+        as it would have failed each alone (whether the commit happened is unknown).
+        """
+        if len(batch) == 1:
+            self._apply(batch[0])
+            return
+        ordered = sorted(batch, key=operator.attrgetter("key"))  # stable: one id keeps its order
+        try:
+            with self._pool.connection() as conn:
+                with conn.pipeline(), conn.transaction():
+                    cursors = [conn.execute(write.sql, write.params) for write in ordered]
+                for write, cursor in zip(ordered, cursors, strict=True):
+                    write.rows, write.rowcount = _fetched(cursor), cursor.rowcount
+        except psycopg_pool.PoolTimeout:
+            raise
+        except psycopg.OperationalError as exc:
+            if not _rolled_back(exc):
+                self._pool.check()  # drop the other broken connections before the next call
+                raise
+            log.warning(
+                "a group commit of %d writes was aborted (%s); each runs alone", len(batch), exc
+            )
+            self._apply_each(ordered)
+        except psycopg.Error as exc:
+            log.debug("a group commit failed (%s); each write runs alone", exc)
+            self._apply_each(ordered)
+
+    def pipeline(self, statements: list[tuple[str, Mapping[str, Any]]]) -> list[base.Result]:
+        """Run `statements` as one transaction sent in one round trip; their results.
+
+        A transaction PostgreSQL aborted (a deadlock) wrote nothing and is run again.
+        """
+        for attempt in range(ABORT_RETRIES + 1):
+            try:
+                with self._pool.connection() as conn:
+                    with conn.pipeline(), conn.transaction():
+                        cursors = [conn.execute(sql, params) for sql, params in statements]
+                    return [_result(cursor) for cursor in cursors]
+            except psycopg.OperationalError as exc:
+                if not _rolled_back(exc) or attempt == ABORT_RETRIES:
+                    self._pool.check()
+                    raise
+                log.warning("a transaction was aborted (%s); running it again", exc)
+        raise AssertionError("unreachable")
+
+    def _apply(self, write: groupcommit.Write) -> None:
+        result = self._once(write.sql, cast(Mapping[str, Any], write.params))
+        write.rows, write.rowcount = result.rows, result.rowcount
+
+    def _apply_each(self, batch: list[groupcommit.Write]) -> None:
+        for write in batch:
+            try:
+                self._apply(write)
+            except Exception as exc:
+                write.error = exc
 
     def execute(
         self, sql: str, params: Mapping[str, Any], *, idempotent: bool = False
@@ -204,8 +320,16 @@ class _Connector:
 
 
 def _result(cursor: psycopg.Cursor[Row]) -> base.Result:
-    found = cursor.fetchall() if cursor.description is not None else []
-    return base.Result(found, cursor.rowcount)
+    return base.Result(_fetched(cursor), cursor.rowcount)
+
+
+def _fetched(cursor: psycopg.Cursor[Row]) -> list[Row]:
+    return cursor.fetchall() if cursor.description is not None else []
+
+
+def _rolled_back(exc: psycopg.Error) -> bool:
+    """Whether PostgreSQL aborted the transaction (deadlock, serialization failure: class 40)."""
+    return (exc.sqlstate or "").startswith("40")
 
 
 def _conninfo(url: str, schema: str | None) -> str:

@@ -53,8 +53,16 @@ class WorkflowStore:
             "fence_owner": fence.owner,
             "fence_epoch": fence.epoch,
         }
-        if self._c.execute(self._q[name], params).rowcount != 1:
+        if self._write_one(self._q[name], params, fence.workflow_id).rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
+
+    def _write_one(self, sql: str, params: Mapping[str, Any], workflow_id: str) -> base.Result:
+        """Run a write that locks only `workflow_id`'s row (a dialect may batch such writes)."""
+        return self._c.execute(sql, params)
+
+    def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
+        """Run a claim, which locks only rows no one else holds (a dialect may batch it)."""
+        return self._c.execute(sql, params)
 
     # -- workflows -------------------------------------------------------------------------
 
@@ -125,7 +133,7 @@ class WorkflowStore:
         params = {**names, "owner": owner, "limit": limit, "now": now}
         params["lease_until"] = now + lease_seconds
         params.update(zip(keys, queues, strict=True))
-        return [base.Claim.from_row(row) for row in self._c.execute(sql, params).rows]
+        return [base.Claim.from_row(row) for row in self._write_claim(sql, params).rows]
 
     def _name_filter(self, workflows: Sequence[str] | None) -> dict[str, Any]:
         """`base.name_filter` of `workflows`, kept: a worker claims with the same names often."""
@@ -235,9 +243,19 @@ class WorkflowStore:
             self._fenced("finish", params, fence)
             return False
         params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
+        return self._finish_child(params, parent_id, now)
+
+    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
+        """A fenced `finish` and its parent's wake-up if due, in one transaction; woken?
+
+        Where the dialect locks the parent's row first (`lock_parent`, PostgreSQL), that lock
+        orders this transaction with the parent's storing of its wait (see `PostgresStore`).
+        """
         with self._c.transaction() as run:
+            if "lock_parent" in self._q:
+                run(self._q["lock_parent"], {"parent_id": parent_id, "now": now})
             if run(self._q["finish"], params).rowcount != 1:
-                raise errors.LeaseLost(fence.workflow_id)  # rolls back: nothing written
+                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
             if not self.feature(children.Children).due_within(run, parent_id):
                 return False
             return run(self._q["wake"], {"id": parent_id, "now": now}).rowcount == 1

@@ -581,3 +581,45 @@ def test_sqlite_single_write_error_is_raised_to_its_caller(
 
     assert write.rowcount == 1
     assert scratch_rows(path) == ["ok"]
+
+
+# -- gathering (PostgreSQL's group commit) ----------------------------------------------------
+
+
+def test_a_gathering_group_commits_every_write_once_with_its_own_result() -> None:
+    fake = FakeCommit()
+    group = GroupCommit(fake, gather=True)
+    callers = [Caller(group, fake, f"w{i}") for i in range(40)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.finish()
+    assert all(c.error is None and c.committed_on_return for c in callers)
+    assert sorted(w.sql for w in fake.committed) == sorted(c.sql for c in callers)
+    assert len({c.write.rowcount for c in callers if c.write is not None}) == 40
+
+
+def test_a_lone_writer_of_a_gathering_group_commits_alone_each_time() -> None:
+    fake = FakeCommit()
+    group = GroupCommit(fake, gather=True)
+    for i in range(3):
+        write = group.submit(f"w{i}", {}, key=f"wf-{i}")
+        assert write.key == f"wf-{i}" and fake.holds(write)
+    assert fake.sizes() == [1, 1, 1]
+
+
+def test_a_gathering_leader_takes_the_writers_queued_behind_a_commit_in_flight() -> None:
+    fake = FakeCommit()
+    group = GroupCommit(fake, gather=True)
+    fake.hold(0)
+    first = Caller(group, fake, "first")
+    first.start()
+    fake.wait_started(0)
+    rest = [Caller(group, fake, f"w{i}") for i in range(5)]
+    for caller in rest:
+        caller.start()
+    wait_queued(group, 5)
+    fake.release(0)
+    for caller in [first, *rest]:
+        caller.finish()
+    assert fake.sizes() == [1, 5]

@@ -33,3 +33,30 @@ SELECT at_most FROM podium_child_waits WHERE workflow_id = :id FOR UPDATE;
 -- name: statuses
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
 WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb));
+
+-- name: cancel_descendants
+-- The descendants' rows are locked in id order first (see renew_leases in workflows.sql).
+UPDATE podium_workflows
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
+WHERE status IN ('pending', 'running', 'waiting') AND id IN (
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM podium_workflows WHERE parent_id = :id
+        UNION
+        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+    )
+    SELECT id FROM podium_workflows
+    WHERE id IN (SELECT id FROM tree) AND status IN ('pending', 'running', 'waiting')
+    ORDER BY id
+    FOR NO KEY UPDATE
+);
+
+-- name: set_wait
+-- The parent's row is locked FOR UPDATE first: a child's end in progress (which holds it
+-- FOR KEY SHARE, see lock_parent in workflows.sql) commits before this wait does, so the
+-- parent's look at its children after storing the wait sees that end.
+WITH parent AS (SELECT id FROM podium_workflows WHERE id = :id FOR UPDATE)
+INSERT INTO podium_child_waits (workflow_id, at_most)
+SELECT id, :at_most FROM parent
+ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;

@@ -16,10 +16,16 @@ UPDATE podium_workflows
 SET woken_at = :now,
     claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
                     THEN :now ELSE claimable_at END
+-- The waiters' rows are locked in id order first (see renew_leases in workflows.sql).
 WHERE status IN ('running', 'waiting') AND id IN (
-    SELECT workflow_id FROM podium_waits
-    WHERE kind = 'event' AND topic = :topic AND after_seq < :seq
-      AND (key IS NULL OR key = :key::text)
+    SELECT id FROM podium_workflows
+    WHERE status IN ('running', 'waiting') AND id IN (
+        SELECT workflow_id FROM podium_waits
+        WHERE kind = 'event' AND topic = :topic AND after_seq < :seq
+          AND (key IS NULL OR key = :key::text)
+    )
+    ORDER BY id
+    FOR NO KEY UPDATE
 );
 
 -- name: append_history

@@ -31,3 +31,21 @@ SELECT at_most FROM podium_child_waits WHERE workflow_id = :id;
 -- name: statuses
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
 WHERE id IN (SELECT value FROM json_each(:ids));
+
+-- name: cancel_descendants
+UPDATE podium_workflows
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
+WHERE status IN ('pending', 'running', 'waiting') AND id IN (
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM podium_workflows WHERE parent_id = :id
+        UNION
+        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+    )
+    SELECT id FROM tree
+);
+
+-- name: set_wait
+INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (:id, :at_most)
+ON CONFLICT (workflow_id) DO UPDATE SET at_most = excluded.at_most;
