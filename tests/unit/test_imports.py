@@ -164,7 +164,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("engine", ("podium.engine", "podium.context")),
     ("patterns", ("podium.patterns", "podium.workflow", "podium.step", "podium.asl")),
     ("observability", ("podium.observability",)),
-    ("app", ("podium.app", "podium.governance", "podium.inline", "podium.demo")),
+    (
+        "app",
+        ("podium.app", "podium.application", "podium.governance", "podium.inline", "podium.demo"),
+    ),
     ("testing aids", ("podium.testing",)),
     ("server and cli", ("podium.server", "podium.cli")),
     ("package", ("podium.__main__", "podium")),

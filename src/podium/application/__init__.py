@@ -1,0 +1,1 @@
+"""The parts `podium.app.App` is made of, one concern a module (see podium.app)."""
