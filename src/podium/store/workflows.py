@@ -106,8 +106,12 @@ class WorkflowStore:
         lease_seconds: float,
         workflows: Sequence[str] | None = None,
     ) -> list[base.Claim]:
-        """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
-        names = self._name_filter(workflows)
+        """See `Store.claim`; queues with limits are claimed through `podium.store.queues`.
+
+        On PostgreSQL a running workflow whose lease expired is not taken over within one
+        lease (`takeover_grace`) of the server's start: its live owner renews first.
+        """
+        names = {**self._name_filter(workflows), "takeover_grace": lease_seconds}
         return queue_limits.claim_any(
             self._c, self._claim_plain, owner, queues, limit, now, lease_seconds, names
         )
@@ -154,8 +158,8 @@ class WorkflowStore:
         lease_seconds: float,
         workflows: Sequence[str] | None = None,
     ) -> base.Claim | None:
-        """See `Store.claim_one`."""
-        names = self._name_filter(workflows)
+        """See `Store.claim_one` (and `claim` for the takeover grace)."""
+        names = {**self._name_filter(workflows), "takeover_grace": lease_seconds}
         if queue_limits.any_limited(self._c):
             limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds, names)
             if limited is not None:
