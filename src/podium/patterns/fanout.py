@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, NoReturn, TypeVar, cast
 
@@ -40,6 +41,8 @@ RUNNER_PREFIX = "podium.step:"
 RECHECK_SECONDS = 60.0
 """A waiting parent looks at its children again after this long even if never woken: the
 worker of its last child may die between storing the child's end and waking the parent."""
+LOOK_RETRIES = (0.01, 0.1, 0.5)
+"""Pauses (seconds) between tries of a child's after-commit look at its parent's wait."""
 
 
 # -- the internal workflow that runs one submitted step -------------------------------------
@@ -250,23 +253,33 @@ class ParentWaker:
         if parent_id is None or not end.ended:
             return
         rt = self.runtime
-        woken = end.parent_woken
-        if not woken:
-            try:
-                woken = store_children.wake_parent(rt.store, parent_id, rt.clock.time())
-            except Exception as exc:
-                rt.log.warning(
-                    "workflow %s: could not look at its wait after a child ended (%s: %s); "
-                    "it looks at its children again within %ss",
-                    parent_id,
-                    type(exc).__name__,
-                    exc,
-                    RECHECK_SECONDS,
-                )
-                return
+        woken = end.parent_woken or self._look_again(parent_id)
         if woken:
             rt.notifier.work_available()
             rt.notifier.run_ended(parent_id)
+
+    def _look_again(self, parent_id: str) -> bool:
+        """`wake_parent` after the commit, tried again after a transient store fault.
+
+        A look that keeps failing is logged: the parent then looks at its children itself
+        within RECHECK_SECONDS (a minute lost, never the wake-up).
+        """
+        rt = self.runtime
+        for delay in LOOK_RETRIES:
+            try:
+                return store_children.wake_parent(rt.store, parent_id, rt.clock.time())
+            except Exception as exc:
+                error = exc
+                time.sleep(delay)  # real time: a transient fault, not a workflow timer
+        rt.log.warning(
+            "workflow %s: could not look at its wait after a child ended (%s: %s); "
+            "it looks at its children again within %ss",
+            parent_id,
+            type(error).__name__,
+            error,
+            RECHECK_SECONDS,
+        )
+        return False
 
 
 # -- durable waits --------------------------------------------------------------------------
