@@ -18,7 +18,17 @@ from podium import step as step_mod
 from podium import workflow as workflow_mod
 from podium.engine import interceptors, worker
 from podium.engine import runtime as runtime_mod
-from podium.patterns import bulk, fanout, insight, pausing, remediation, routing, saga, statemachine
+from podium.patterns import (
+    bulk,
+    fanout,
+    insight,
+    learning,
+    pausing,
+    remediation,
+    routing,
+    saga,
+    statemachine,
+)
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import queues as queues_mod
@@ -86,6 +96,8 @@ class App:
         self._telemetry_settings: telemetry_mod.TelemetrySettings | None = None
         self._telemetry: insight.Telemetry | None = None
         self._worker_bounds: dict[str, tuple[int, int]] = {}
+        self._learners: dict[str, tuple[learning.Learner, set[str] | None]] = {}
+        self._routed_queues: dict[str, None] = {}
         self.rules = remediation.Rules(self)
         """The remediation rules declared with `remediate`; their callables get this app."""
 
@@ -131,8 +143,16 @@ class App:
         if settings is not None and (self._telemetry is None or self._telemetry.rt is not rt):
             self._telemetry = insight.Telemetry(rt, settings, self.served_queues)
             self._telemetry.plug(rt.hooks)
+        for learner, queues in list(self._learners.values()):
+            rt.hooks.add_run_listener(learning.OutcomeListener(rt, learner, queues))
         if len(self.rules):
-            rt.hooks.add_service(remediation.Evaluator(rt, self.rules, self.served_queues))
+            evaluator = remediation.Evaluator(rt, self.rules, self.served_queues, self._flush)
+            rt.hooks.add_service(evaluator)
+
+    def _flush(self) -> None:
+        """Write this process's telemetry now (nothing when telemetry is off)."""
+        if self._telemetry is not None:
+            self._telemetry.flush()
 
     def _replug(self) -> None:
         """After a declaration that needs a hook: plug it into a runtime that already runs."""
@@ -520,8 +540,8 @@ class App:
         """A worker of this app: `with app.worker(...):` in the background, or `.run()`.
 
         Without `queues=` it serves `default`, every queue declared with `app.queue(...)` and
-        every queue a registered workflow starts on by default (`@app.workflow(queue=...)`);
-        naming `queues=` restricts it to those.
+        every queue a registered workflow starts on by default (`@app.workflow(queue=...)`)
+        or a router starts lanes on (`queue_of=`); naming `queues=` restricts it to those.
         """
         if queues is None:
             queues = self.served_queues()
@@ -530,8 +550,11 @@ class App:
         return w
 
     def served_queues(self) -> list[str]:
-        """The queues a worker without `queues=` serves: `default`, declared, workflows' own."""
-        names = ["default", *self._queues]
+        """The queues a worker without `queues=` serves: `default`, declared, workflows' own.
+
+        The lanes' queues of every router (`queue_of=`) count as declared.
+        """
+        names = ["default", *self._queues, *self._routed_queues]
         names += [d.options.queue for d in list(self.registry.workflows.values())]
         return list(dict.fromkeys(names))
 
@@ -607,6 +630,22 @@ class App:
         """Fire schedule `name` again from its next tick; ticks missed while paused are skipped."""
         schedule_mod.resume(self.runtime.store, name, self.runtime.clock.time())
 
+    def trigger_schedule(self, name: str) -> workflow_mod.WorkflowHandle:
+        """Run schedule `name`'s workflow once now, beside its ticks (which it does not move).
+
+        The run's id is `NAME@manual:TIME`; a one-parameter workflow gets the moment as its
+        tick. The workflow must be declared in this app (its signature decides the argument).
+        """
+        run = schedule_mod.trigger(self.runtime.store, name, self.runtime.clock.time())
+        definition = self.registry.workflows.get(run.workflow)
+        if definition is None:
+            raise errors.ConfigurationError(
+                f"schedule {name!r} runs workflow {run.workflow!r}, which app {self.name!r} "
+                "does not declare; trigger it from the app that defines it"
+            )
+        args = (run.tick,) if definition.signature.parameters else ()
+        return self.start(definition, *args, id=run.id, queue=run.queue)
+
     def pause_queue(self, name: str) -> None:
         """Stop every worker claiming from queue `name` (runs in progress go on)."""
         pausing.pause_queue(self.runtime, name)
@@ -670,6 +709,19 @@ class App:
         self._replug()
         return rule
 
+    def tick(self) -> remediation.Round:
+        """Run one round of this process's self-driving services now; what it found and did.
+
+        Workers do this on their own every few seconds: flush telemetry, count arrivals,
+        score complete minutes for anomalies, evaluate the remediation rules. Call it to
+        drive a simulation under a fake clock (`podium.testing.TestEnv`), or from a process
+        that runs no worker.
+        """
+        rt = self.runtime
+        found = self._telemetry.tick() if self._telemetry is not None else []
+        made = remediation.Evaluator(rt, self.rules, self.served_queues).tick()
+        return remediation.Round(found, made)
+
     def remediations(self, limit: int = 100) -> list[remediation.Decision]:
         """The audited decisions of the remediation rules, newest first."""
         return remediation.decisions(self.runtime, limit)
@@ -679,12 +731,33 @@ class App:
         name: str,
         *,
         score: object,
-        lanes: dict[str, tuple[float, float]],
+        lanes: dict[str, tuple[float, float]] | Sequence[str] | None = None,
         queue_of: dict[str, str] | None = None,
         priority_of: dict[str, int] | None = None,
+        reward: learning.Reward | None = None,
     ) -> routing.Router:
-        """A router starting items in a lane (queue, priority) by score; see patterns.routing."""
-        return routing.Router(name, score, lanes, queue_of, priority_of, self.start, self._exists)
+        """A router starting items in a lane (queue, priority) by score; see patterns.routing.
+
+        With `score=BanditRouter(lanes)` the lanes are chosen by the bandit, which learns
+        from the routed workflows' outcomes (`reward(succeeded, seconds)`; see
+        patterns.learning).
+        """
+        learner = None
+        if learning.is_bandit(score):
+            learner = learning.Learner(name, score, reward, lambda: self.runtime)  # type: ignore[arg-type]
+        elif reward is not None:
+            raise errors.ConfigurationError(
+                "reward= is for a learned router: pass score=BanditRouter([...lanes])"
+            )
+        made = routing.Router(
+            name, score, lanes, queue_of, priority_of, self.start, self._exists, learner
+        )
+        self._routed_queues.update(dict.fromkeys(made.queue_of.values()))
+        if learner is not None:
+            queues = learning.lane_queues(made.names, queue_of)
+            self._learners[made.name] = (learner, queues)
+            self._replug()
+        return made
 
     def _exists(self, workflow_id: str) -> bool:
         return self.runtime.store.get_workflow(workflow_id) is not None

@@ -2,9 +2,12 @@
 
 from typing import Any
 
+import pytest
+
 import podium
+from podium import errors
 from podium.clock import FakeClock
-from podium.intelligence import actions
+from podium.intelligence import actions, conditions
 from podium.patterns import remediation
 
 START = 1_700_000_000.0
@@ -87,3 +90,106 @@ def test_one_evaluator_per_tick_across_two_apps_on_one_store(app_factory):
         clock.advance(remediation.TICK)
     assert len(calls) == 3
     assert len(apps[1].remediations()) == 3
+
+
+def flaky_payments(app: podium.App, fail: set[int]) -> podium.App:
+    """A `charge` step that fails (no retry) for the order numbers in `fail`."""
+
+    @app.step(retry=podium.RetryPolicy(max_attempts=1))
+    def charge(n: int) -> int:
+        if n in fail:
+            raise ConnectionError("payment provider unavailable")
+        return n
+
+    @app.workflow
+    def checkout(n: int) -> int:
+        return charge(n)
+
+    return app
+
+
+def run_orders(app: podium.App, orders: range) -> None:
+    for n in orders:
+        try:
+            app.run("checkout", n)
+        except podium.WorkflowFailed:
+            pass
+    app.scaling()  # flushes this process's telemetry
+
+
+def test_a_failure_rate_condition_fires_on_telemetry_and_respects_min_count(app_factory):
+    clock = FakeClock(START)
+    app = flaky_payments(app_factory(clock=clock), fail=set(range(100, 130)))
+    app.telemetry(flush_interval=1.0, score=False)
+    app.circuit_breaker("payments")
+    rate = conditions.FailureRate("charge", above=0.2, over=300, min_count=20)
+    app.remediate("charge-failing", when=rate, do=actions.open_breaker("payments"))
+    run_orders(app, range(0, 15))  # 15 ends, none failed
+    assert tick(app) == []
+    clock.advance(remediation.TICK)
+    run_orders(app, range(100, 110))  # 10 failed of 25: 40%
+    [decision] = tick(app)
+    assert decision.condition == (
+        "step charge: 10 of 25 attempts failed (40%) in the last 5 min, above 20%"
+    )
+    assert app.breaker_state("payments") == "open"
+
+
+def test_a_failure_rate_needs_min_count_and_forgets_old_minutes(app_factory):
+    clock = FakeClock(START)
+    app = flaky_payments(app_factory(clock=clock), fail=set(range(100, 130)))
+    app.telemetry(flush_interval=1.0, score=False)
+    app.remediate(
+        "flow-failing",
+        when=conditions.FailureRate("workflow:checkout", above=0.5, over=120, min_count=8),
+        do=actions.publish("checkout-failing"),
+        dry_run=True,
+    )
+    run_orders(app, range(100, 105))  # 5 of 5 failed: too few to judge
+    assert tick(app) == []
+    clock.advance(remediation.TICK)
+    run_orders(app, range(105, 110))  # 10 of 10
+    [decision] = tick(app)
+    assert decision.condition.startswith("workflow checkout: 10 of 10 runs failed (100%)")
+    clock.advance(600)  # the failures left the window; new runs succeed
+    run_orders(app, range(0, 20))
+    assert tick(app) == []
+
+
+def test_a_failure_rate_rejects_bad_settings_by_name():
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"series": "", "above": 0.2}, "series"),
+        ({"series": "queue:q", "above": 0.2}, "kind"),
+        ({"series": "charge", "above": 1.5}, "above"),
+        ({"series": "charge", "above": 0.2, "over": 0}, "over"),
+        ({"series": "charge", "above": 0.2, "min_count": 0}, "min_count"),
+    ]
+    for kwargs, named in cases:
+        with pytest.raises(errors.ConfigurationError, match=named):
+            conditions.FailureRate(**kwargs)
+
+
+def test_breaker_recovered_holds_only_after_an_opened_breaker_closed_again(app_factory):
+    clock = FakeClock(START)
+    app = app_factory(clock=clock)
+    app.circuit_breaker("kb")
+    seen: list[bool] = []
+
+    def watch(s: remediation.Signals) -> bool:
+        seen.append(s.breaker_recovered("kb", for_seconds=60, within=600))
+        return False
+
+    app.remediate("watch", when=watch, do=actions.publish("never"))
+    remediation.perform(app.runtime, actions.close_breaker("kb"), "setup")  # known, never opened
+    clock.advance(120)
+    tick(app)
+    remediation.perform(app.runtime, actions.open_breaker("kb"), "down")
+    clock.advance(remediation.TICK)
+    tick(app)
+    remediation.perform(app.runtime, actions.close_breaker("kb"), "up")
+    for _ in range(8):  # 10 s steps: closed again 10 to 80 s ago
+        clock.advance(remediation.TICK)
+        tick(app)
+    clock.advance(600)
+    tick(app)
+    assert seen == [False, False] + [False] * 5 + [True] * 3 + [False]

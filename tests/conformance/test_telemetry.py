@@ -36,6 +36,8 @@ def test_rollups_of_two_processes_add_up_and_flushing_again_changes_nothing(app_
             assert a.run("count", i) == i + 2
         a.scaling()  # flushes this process's counts
         a.scaling()
+    clock.advance(60 + telemetry.ARRIVAL_GRACE)  # the minute is complete: arrivals counted
+    apps[1].scaling()
     found = telemetry.rollups(apps[0].store, START - 60, START + 120)
     minute = telemetry.minute_of(START)
     step = found["step:inc"][minute]
@@ -45,7 +47,26 @@ def test_rollups_of_two_processes_add_up_and_flushing_again_changes_nothing(app_
     queue = found["queue:default"][minute]
     assert (queue.arrivals, queue.completions, queue.depth) == (10, 10, 0)
     rows = apps[0].store.feature(telemetry_store.TelemetryStore).rollups(minute, minute + 60)
-    assert len({r.process for r in rows}) == 2
+    assert len({r.process for r in rows} - {telemetry.CREATED}) == 2
+
+
+def test_arrivals_are_dated_when_workflows_are_created_and_counted_once(app_factory):
+    clock = FakeClock(START)
+    apps = [declare(app_factory(clock=clock)) for _ in range(2)]
+    apps[0].telemetry(flush_interval=1.0, score=False)
+    for i in range(7):
+        apps[0].start("count", i)  # created now, run three minutes later
+    apps[0].queue("mail")
+    clock.advance(3 * 60)
+    with apps[0].worker(2):
+        for h in apps[0].list(limit=10):
+            apps[0].get(h.id).result(timeout=10)
+    for a in apps:
+        a.scaling()
+        a.scaling()
+    found = telemetry.rollups(apps[0].store, START - 60, START + 5 * 60)["queue:default"]
+    arrivals = {m: r.arrivals for m, r in found.items() if r.arrivals}
+    assert arrivals == {telemetry.minute_of(START): 7}
 
 
 def steady_then_slow(book: telemetry_store.TelemetryStore, minutes: int, slow_from: int) -> None:

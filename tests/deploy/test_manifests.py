@@ -139,6 +139,87 @@ def test_grafana_dashboard_queries_only_exported_metrics():
     assert not unknown, f"the dashboard queries metrics the app does not export: {unknown}"
 
 
+AUTOSCALING = DEPLOY / "k8s" / "autoscaling"
+SCALED_OBJECT_SPEC = {
+    "scaleTargetRef",
+    "pollingInterval",
+    "cooldownPeriod",
+    "initialCooldownPeriod",
+    "idleReplicaCount",
+    "minReplicaCount",
+    "maxReplicaCount",
+    "advanced",
+    "fallback",
+    "triggers",
+}
+"""The fields of a ScaledObject's spec in KEDA's CRD (keda.sh/v1alpha1): a typo fails here."""
+PROMETHEUS_METADATA = {
+    "serverAddress",
+    "query",
+    "threshold",
+    "activationThreshold",
+    "namespace",
+    "customHeaders",
+    "ignoreNullValues",
+    "queryParameters",
+    "unsafeSsl",
+    "timeout",
+}
+"""The metadata KEDA's Prometheus scaler reads."""
+
+
+def _worker_deployment() -> dict[str, Any]:
+    (doc,) = [
+        d for d in _yaml_documents(DEPLOY / "k8s" / "worker.yaml") if d["kind"] == "Deployment"
+    ]
+    return doc
+
+
+def test_keda_scaled_object_scales_the_workers_on_the_exported_gauge():
+    (scaled,) = _yaml_documents(AUTOSCALING / "keda-scaledobject.yaml")
+    assert (scaled["apiVersion"], scaled["kind"]) == ("keda.sh/v1alpha1", "ScaledObject")
+    assert scaled["metadata"]["name"]
+    spec = scaled["spec"]
+    assert set(spec) <= SCALED_OBJECT_SPEC, set(spec) - SCALED_OBJECT_SPEC
+    target = spec["scaleTargetRef"]
+    assert target["name"] == _worker_deployment()["metadata"]["name"]
+    assert target.get("kind", "Deployment") == "Deployment"
+    assert isinstance(spec["minReplicaCount"], int) and isinstance(spec["maxReplicaCount"], int)
+    assert 0 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+    exported = exported_metric_names()
+    assert "podium_desired_workers" in exported
+    assert spec["triggers"]
+    for trigger in spec["triggers"]:
+        assert trigger["type"] == "prometheus"
+        metadata = trigger["metadata"]
+        assert set(metadata) <= PROMETHEUS_METADATA, set(metadata) - PROMETHEUS_METADATA
+        assert all(isinstance(v, str) for v in metadata.values()), "KEDA metadata are strings"
+        assert re.match(r"https?://[\w.-]+(:\d+)?/?$", metadata["serverAddress"])
+        assert float(metadata["threshold"]) > 0
+        used = set(re.findall(r"\bpodium_[a-z_]+\b", metadata["query"]))
+        assert used == {"podium_desired_workers"}, used
+        assert re.search(r'queue="[\w.-]+"', metadata["query"])
+
+
+def test_hpa_example_reads_the_gauge_as_an_external_metric():
+    (hpa,) = _yaml_documents(AUTOSCALING / "hpa.yaml")
+    assert (hpa["apiVersion"], hpa["kind"]) == ("autoscaling/v2", "HorizontalPodAutoscaler")
+    spec = hpa["spec"]
+    target = spec["scaleTargetRef"]
+    assert (target["apiVersion"], target["kind"]) == ("apps/v1", "Deployment")
+    assert target["name"] == _worker_deployment()["metadata"]["name"]
+    assert 1 <= spec["minReplicas"] <= spec["maxReplicas"]
+    (metric,) = spec["metrics"]
+    assert metric["type"] == "External"
+    external = metric["external"]
+    assert external["metric"]["name"] in exported_metric_names()
+    assert set(external["metric"]["selector"]["matchLabels"]) == {"queue"}
+    assert external["target"]["type"] == "AverageValue"
+    assert float(external["target"]["averageValue"]) > 0
+    # the prometheus-adapter rule in its comment names the same gauge
+    assert "podium_desired_workers" in (AUTOSCALING / "hpa.yaml").read_text().split("apiVersion")[0]
+
+
 def _docker_ready() -> str | None:
     """None when a Docker daemon with compose answers, else why the smoke test skips."""
     if shutil.which("docker") is None:

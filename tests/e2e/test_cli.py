@@ -145,6 +145,28 @@ def test_demo_uses_a_temporary_store_by_default(cli: CLI) -> None:
     assert sorted(p.name for p in cli.tmp_path.iterdir()) == ["cli.db"]
 
 
+def test_demo_incident_detects_remediates_and_recovers(cli: CLI) -> None:
+    out = cli.ok("demo", "--incident", "--per-minute", "2")
+    lines = [line.split(maxsplit=2) for line in out.splitlines() if line.startswith("  1")]
+    kinds = [parts[1] for parts in lines if len(parts) == 3]
+    incident = kinds.index("incident")
+    assert kinds.index("anomaly") > incident and kinds.index("decision") > incident
+    assert kinds.index("recovery") > kinds.index("anomaly")
+    assert "step charge: p95 latency" in out
+    assert "rule payments-failing: breaker 'payments' is now open" in out
+    assert "rule retry-checkouts:" in out and "failed workflow(s) of 'checkout' resumed" in out
+    assert "half_open -> closed" in out
+    assert "0 still failed" in out and "min after the outage began" in out
+    assert "remediation rule" not in out  # the log lines are left out of the timeline
+
+
+def test_demo_incident_refuses_a_kept_store_and_a_bad_rate(cli: CLI) -> None:
+    done = cli("demo", "--incident", "--database-url", cli.url)
+    assert done.returncode == 2 and "drop --database-url" in done.stderr
+    done = cli("demo", "--incident", "--per-minute", "0")
+    assert done.returncode == 2 and "--per-minute 0" in done.stderr
+
+
 def test_start_worker_ls_show(cli: CLI) -> None:
     first = cli.start("greet", "--input", '"ada"', "--id", "greet-ada")
     assert first == "greet-ada"

@@ -136,3 +136,51 @@ def test_walk_past_a_fired_timer_and_stop_at_a_pending_one():
     assert before.current == "Nap" and not before.ended
     after = trace.walk(SLEEPER, {}, events, execution="w", name="s", now=150.0)
     assert after.ended and after.states == ["Charge", "Nap", "Done"]
+
+
+BRANCHY = {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Left", "States": {"Left": {"Type": "Pass", "End": True}}},
+                {
+                    "StartAt": "Right",
+                    "States": {
+                        "Right": {"Type": "Pass", "Next": "RightDone"},
+                        "RightDone": {"Type": "Succeed"},
+                    },
+                },
+            ],
+            "Next": "Each",
+        },
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {
+                "StartAt": "Item",
+                "States": {
+                    "Item": {"Type": "Pass", "Next": "Oops"},
+                    "Oops": {"Type": "Fail", "Error": "Never"},
+                },
+            },
+            "End": True,
+        },
+    },
+}
+
+
+def test_parallel_branches_and_map_items_are_drawn_below_the_machine(client, tokens, app):
+    app.asl_workflow("branchy", BRANCHY, {})
+    app.start("branchy", {"items": []}, id="branchy-1")
+    client.cookies.set("podium_token", tokens["read"])
+    html = client.get("/dashboard/workflows/branchy-1").text
+    captions = re.findall(r'<figure class="asl-branch" data-branch="([^"]+)"', html)
+    assert captions == ["Parallel Both: branch 1", "Parallel Both: branch 2", "Map Each: each item"]
+    for state in ("Left", "Right", "RightDone", "Item", "Oops"):
+        assert f'data-state="{state}"' in html
+    assert "fail" in _classes(html, "Oops")
+    assert html.count('<svg class="sm-diagram"') == 4
+    markers = re.findall(r'<marker id="([^"]+)"', html)
+    assert len(markers) == len(set(markers)) == 4  # each diagram's arrows are its own

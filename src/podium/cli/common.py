@@ -115,12 +115,40 @@ def count_option(
     parser.add_argument(flag, type=positive_int, default=default, metavar=metavar, help=text)
 
 
+def metrics_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """--metrics-port/--metrics-host: /metrics without auth on a port of its own."""
+    parser.add_argument(
+        "--metrics-port",
+        type=tcp_port,
+        default=None,
+        metavar="PORT",
+        help=f"also serve /metrics (Prometheus, no auth) on this port: {what}",
+    )
+    parser.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="address of --metrics-port (default 127.0.0.1; 0.0.0.0 for a scraper elsewhere)",
+    )
+
+
 def seconds_option(parser: argparse.ArgumentParser, flag: str, text: str) -> None:
     """An option that takes a number of seconds, 0 or more; None when not given."""
     parser.add_argument(flag, type=seconds, default=None, metavar="S", help=text)
 
 
 # -- argument types --------------------------------------------------------------------------
+
+
+def tcp_port(text: str) -> int:
+    """An argparse type: a TCP port, 1 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1-65535)")
+    return value
 
 
 def positive_int(text: str) -> int:

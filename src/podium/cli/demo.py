@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import tempfile
 
@@ -16,7 +17,13 @@ DETAILS = """\
 Reserve stock, charge a payment gateway that times out once (retried with backoff
 under one idempotency key), wait on a durable timer, ship, send a receipt; then
 print the same report 'podium show' gives. Uses a fresh SQLite file in a temporary
-folder unless --database-url is given (PODIUM_DATABASE_URL is not used here)."""
+folder unless --database-url is given (PODIUM_DATABASE_URL is not used here).
+
+With --incident: a payment outage instead, on a simulated clock (two hours in seconds): the
+gateway starts timing out, telemetry raises anomalies, remediation rules open the payments
+breaker, page on-call and retry the failed checkouts once it has recovered. Each event is
+printed as it happens (read back from the store: anomalies, audited decisions, breaker
+transitions), then the detection delay and the checkouts' tallies."""
 
 
 def add(commands: common.Subcommands) -> None:
@@ -25,11 +32,25 @@ def add(commands: common.Subcommands) -> None:
     parser.add_argument(
         "--database-url", metavar="URL", help="keep the demo's store here, e.g. sqlite:///demo.db"
     )
+    parser.add_argument(
+        "--incident",
+        action="store_true",
+        help="play a payment outage that podium detects and remediates (simulated clock)",
+    )
+    parser.add_argument(
+        "--per-minute",
+        type=int,
+        default=4,
+        metavar="N",
+        help="with --incident: checkouts per simulated minute (default 4)",
+    )
     parser.set_defaults(command=cmd_demo)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Run the checkout demo and print its story and its `podium show` report."""
+    if args.incident:
+        return _incident(args)
     if args.database_url:
         factory.open_store(args.database_url).close()
         return _demo(args.database_url, kept=True)
@@ -53,4 +74,32 @@ def _demo(url: str, *, kept: bool) -> int:
             "[dim]the store was a temporary file; keep one with "
             "'podium demo --database-url sqlite:///demo.db' and explore it with podium ls/show[/]"
         )
+    return common.EXIT_OK
+
+
+def _incident(args: argparse.Namespace) -> int:
+    """Play the incident on a temporary store and print its timeline."""
+    if importlib.util.find_spec("numpy") is None:
+        raise common.UsageError(
+            "podium demo --incident scores telemetry with numpy: pip install 'podium[ai]'"
+        )
+    from podium.cli import incident
+
+    if args.database_url:
+        raise common.UsageError(
+            "--incident runs on a temporary store under a simulated clock; drop --database-url"
+        )
+    per_minute = args.per_minute
+    if per_minute < 2 or per_minute > 60:
+        raise common.UsageError(f"--per-minute {per_minute}: give 2 to 60 checkouts a minute")
+    console = common.console()
+    incident.heading(console)
+    console.print(
+        "  [dim]a shop takes checkouts on a simulated clock; after a 70-minute warm-up (the "
+        "anomaly detector's baseline) its payment gateway fails for 10 minutes[/]"
+    )
+    report = incident.run(
+        incident.Scenario(per_minute=per_minute), lambda event: incident.line(console, event)
+    )
+    incident.summary(console, report)
     return common.EXIT_OK

@@ -11,7 +11,7 @@ import contextlib
 import time
 
 from podium.cli import common
-from podium.patterns import schedule
+from podium.patterns import cronwords, schedule
 
 SUMMARY = "List, pause and resume cron schedules"
 DETAILS = """\
@@ -63,10 +63,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         return common.EXIT_OK
     from rich.table import Table  # rich is loaded only when a command prints with it
 
-    table = Table("schedule", "cron", "timezone", "catch-up", "state", "next run", "last run")
+    table = Table(
+        "schedule", "when", "cron", "timezone", "catch-up", "state", "next run", "last run"
+    )
     for info in infos:
         table.add_row(
             common.escape(info.name),
+            common.escape(cronwords.describe(info.cron, info.timezone)),
             common.escape(info.cron),
             info.timezone,
             info.catchup,

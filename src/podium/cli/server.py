@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from podium.cli import common
 from podium.observability import logging as podium_logging
@@ -52,6 +54,7 @@ def add(commands: common.Subcommands) -> None:
     )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
     common.otel_option(parser)
+    common.metrics_options(parser, "the same figures as /metrics, for scrapers without a token")
     common.store_option(parser, app_default=True)
     parser.set_defaults(command=cmd_server)
 
@@ -64,6 +67,26 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _serve_metrics(server: Any, args: argparse.Namespace) -> Callable[[], None]:
+    """With --metrics-port, the server's /metrics also on a port of its own, without auth."""
+    if args.metrics_port is None:
+        return lambda: None
+    if args.metrics_port == args.port and args.metrics_host == args.host:
+        raise common.UsageError(f"--metrics-port {args.metrics_port} is the API's --port")
+    try:
+        stop: Callable[[], None] = server.state.podium.metrics.serve(
+            args.metrics_host, args.metrics_port
+        )
+    except OSError as exc:
+        raise common.UsageError(
+            f"cannot serve metrics on {args.metrics_host}:{args.metrics_port}: {exc.strerror}"
+        ) from None
+    logging.getLogger("podium.server").info(
+        "metrics on http://%s:%d/metrics", args.metrics_host, args.metrics_port
+    )
+    return stop
 
 
 def cmd_server(args: argparse.Namespace) -> int:
@@ -91,11 +114,17 @@ def cmd_server(args: argparse.Namespace) -> int:
     server = create_app(
         app, auth=not args.no_auth, max_body=args.max_body, max_queue_depth=args.max_queue_depth
     )
+    try:
+        stop_metrics = _serve_metrics(server, args)
+    except common.UsageError:
+        app.close()
+        raise
     worker = app.worker(concurrency=args.worker).start() if args.worker else None
     try:
         uvicorn.run(server, host=args.host, port=args.port, log_config=None, access_log=False)
     finally:
         if worker is not None:
             worker.stop()
+        stop_metrics()
         app.close()
     return common.EXIT_OK

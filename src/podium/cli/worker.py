@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from collections.abc import Callable
 
 from podium import errors
 from podium.app import App
@@ -44,6 +45,7 @@ def add(commands: common.Subcommands) -> None:
         help="log level of the worker's log lines on stderr (default INFO)",
     )
     common.otel_option(parser)
+    common.metrics_options(parser, "this worker's step latency, queue wait and runs")
     common.store_option(parser, app_default=True)
     parser.set_defaults(command=cmd_worker)
 
@@ -69,6 +71,26 @@ def _wait_for_store(app: App, args: argparse.Namespace) -> Worker:
             delay = min(delay * 2, RETRY_MAX)
 
 
+def _serve_metrics(app: App, args: argparse.Namespace) -> Callable[[], None]:
+    """With --metrics-port, this process's metrics on their own port; what stops them."""
+    if args.metrics_port is None:
+        return lambda: None
+    try:
+        from podium.observability import metrics
+    except ImportError:
+        raise common.UsageError(
+            "--metrics-port needs prometheus_client: pip install 'podium[server]'"
+        ) from None
+    try:
+        stop = metrics.Metrics(app, store=False).serve(args.metrics_host, args.metrics_port)
+    except OSError as exc:
+        raise common.UsageError(
+            f"cannot serve metrics on {args.metrics_host}:{args.metrics_port}: {exc.strerror}"
+        ) from None
+    log.info("metrics on http://%s:%d/metrics", args.metrics_host, args.metrics_port)
+    return stop
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """Serve MODULE:APP until SIGINT/SIGTERM."""
     app = common.load_app(args)
@@ -81,6 +103,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
                 log.info("%s", otel.enable(app))
             except RuntimeError as exc:
                 raise common.UsageError(str(exc)) from exc
+        stop_metrics = _serve_metrics(app, args)
         common.console(stderr=True).print(
             f"podium worker: app [bold]{common.escape(app.name)}[/], "
             f"queues {common.escape(','.join(worker.queues))}, "
@@ -89,7 +112,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
             "[dim](Ctrl+C to stop)[/]",
             highlight=False,
         )
-        worker.run()
+        try:
+            worker.run()
+        finally:
+            stop_metrics()
     except KeyboardInterrupt:
         pass  # Ctrl+C before the worker took over SIGINT (while waiting, say): stop as asked
     finally:

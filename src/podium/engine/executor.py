@@ -123,7 +123,13 @@ class Execution:
     def _info(self) -> interceptors.RunInfo:
         wf = self.wf
         return interceptors.RunInfo(
-            wf.id, wf.workflow, wf.queue, wf.runs, self.fence.owner, self.claim.takeover
+            wf.id,
+            wf.workflow,
+            wf.queue,
+            wf.runs,
+            self.fence.owner,
+            self.claim.takeover,
+            wf.parent_id,
         )
 
     def call_step(

@@ -26,6 +26,7 @@ class RunInfo:
     run: int
     worker: str
     takeover: bool
+    parent_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,7 +5,9 @@ with quantile bands (an upper band for capacity planning). An update is pure Pyt
 O(1) in time and memory (a few short lists), so one forecaster per queue costs microseconds
 per point.
 
-The method, in four parts:
+The method, in four parts (the seasonal model lives in `podium.intelligence.seasonal`, the
+combination in `podium.intelligence.blend`, the bands in `podium.intelligence.bands`; this
+module keeps the clock, the running medians, the history and the error tracking):
 
 1. **Step and clock.** The sampling step is the median of the first gaps between points
    (or given). Each point gets a step index ``round((t - t0) / step)``; gaps (missing
@@ -38,7 +40,11 @@ The method, in four parts:
    Statistics 1990, at full resolution), which forecasts a nightly job or an hourly cron spike
    but not a one-off spike. For tracked horizons (1, 3, 12 and 48 steps) each candidate's
    out-of-sample absolute error is tracked with exponential forgetting (half-life ``memory``
-   points), and the forecast is the combination weighted by inverse error to the 16th power
+   points at 12 steps, ``memory * sqrt(k / 12)`` at k steps: a k-step error is correlated
+   with its neighbours over about k points, so a longer horizon needs a longer memory for as
+   many independent errors, and a short one adapts faster with a shorter memory; the square
+   root is the middle way between a constant and a proportional memory), and the forecast is
+   the combination weighted by inverse error to the 16th power
    (forecast combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004):
    separate weights per tracked horizon, interpolated in log-horizon between them. To keep an
    update cheap, the 1-, 12- and 48-step errors (the longer ones overlap strongly from one
@@ -69,19 +75,17 @@ import operator
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from podium.intelligence import bands, blend, seasonal
+
 __all__ = ["Forecaster"]
 
-_DAY = 86400.0
-_WEEK = 7 * _DAY
-_HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
-_STRIDES = (2, 1, 3, 12)  # a tracked horizon is scored at every stride-th point only
-_TAUS = (0.1, 0.25, 0.5, 0.75, 0.9)  # quantiles tracked of the blend's errors
-_ETA = 0.02  # step of the quantile tracking, in units of the mean absolute error
-# a quantile's move when above an error, and when at or below it, per tracked horizon (the
-# strided ones move as far per step of time as the others)
-_DOWN = tuple(tuple(_ETA * s * (tau - 1.0) for tau in _TAUS) for s in _STRIDES)
-_UP = tuple(tuple(_ETA * s * tau for tau in _TAUS) for s in _STRIDES)
-_CANDIDATES = 9
+_DAY = seasonal.DAY
+_HORIZONS = blend.HORIZONS
+_STRIDES = blend.STRIDES
+_TAUS = bands.TAUS
+_DOWN = bands.DOWN
+_UP = bands.UP
+_CANDIDATES = blend.CANDIDATES
 _MAX_DAY_STEPS = 20000  # points of history kept at most (fewer days of it at short steps)
 _SHORT = 5  # points of the short running median
 _LONG = 15  # points of the long running median
@@ -89,17 +93,13 @@ _LONGER = 61  # points of the longest running median
 _HOURS = 10  # hours back for the hourly recurring deviation (the median of 10)
 _HIST_DAYS = 3  # days of history for the recurring deviation (the median of 3 days)
 _DAY_WINDOW = 2  # the day-ago value is the median of the points within 2 steps of it
-_SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
+_MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
+_MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 _RING = _HORIZONS[-1] + 1
 _NO_INDEX = -(1 << 62)  # an empty slot of the rings (no step index is negative)
-
-
-def _laplace_quantile(tau: float) -> float:
-    """The tau-quantile of a Laplace distribution whose mean absolute value is 1."""
-    if tau < 0.5:
-        return math.log(2.0 * tau)
-    return -math.log(2.0 * (1.0 - tau))
+_median = blend.median
+_sorted_median = blend.sorted_median
 
 
 def _seconds(timestamp: object) -> float:
@@ -139,48 +139,6 @@ def _value(value: object) -> float:
     return v
 
 
-class _Profile:
-    """A centred periodic profile: `n` slots over `period` seconds, linear between centres."""
-
-    __slots__ = ("mean", "n", "scale", "values", "visits")
-
-    def __init__(self, period: float, n: int) -> None:
-        self.n = n
-        self.scale = n / period
-        self.values = [0.0] * n
-        self.visits = [0.0] * n
-        self.mean = 0.0
-
-    def locate(self, t: float) -> tuple[int, int, float]:
-        p = (t * self.scale) % self.n - 0.5
-        i = math.floor(p)
-        w = p - i
-        n = self.n
-        return i % n, (i + 1) % n, w
-
-    def at(self, t: float) -> float:
-        i, j, w = self.locate(t)
-        v = self.values
-        return v[i] + (v[j] - v[i]) * w - self.mean
-
-    def learn(self, i: int, j: int, w: float, error: float, rate: float) -> float:
-        """Move slots i, j (from `locate`) by `error`; return the profile's change there.
-
-        `error` is the target minus the profile at the located point (weights 1 - w and w).
-        """
-        values, visits = self.values, self.visits
-        wi = 1.0 - w
-        visits[i] += wi
-        visits[j] += w
-        di = max(rate, 1.0 / visits[i]) * wi * error if visits[i] > 0 else 0.0
-        dj = max(rate, 1.0 / visits[j]) * w * error if visits[j] > 0 else 0.0
-        values[i] += di
-        values[j] += dj
-        change = (di + dj) / self.n
-        self.mean += change
-        return di * wi + dj * w - change
-
-
 class Forecaster:
     """Online forecaster of one series with daily and weekly seasonality (see the module doc).
 
@@ -190,7 +148,8 @@ class Forecaster:
         weekly: learn an hour-of-week correction once a week of data has been seen.
         level_halflife: half-life of the seasonal model's level, in seconds.
         season_rate: smallest learning rate of a seasonal slot (per visit).
-        memory: half-life, in points, of the tracked errors that weigh the blend.
+        memory: half-life, in points, of the tracked errors that weigh the blend, at the
+            12-step horizon; a k-step horizon's is ``memory * sqrt(k / 12)``.
     """
 
     def __init__(
@@ -218,22 +177,19 @@ class Forecaster:
         self._step: float | None = float(step) if step is not None else None
         self._step_fixed = step is not None
         self._gaps: list[float] = []
-        self._level_halflife = float(level_halflife)
-        self._season_rate = float(season_rate)
         # the forgetting rate of the tracked errors per scoring, by horizon
-        self._err_rates = [1.0 - 0.5 ** (stride / memory) for stride in _STRIDES]
-        self._daily = _Profile(_DAY, daily_slots)
-        self._weekly = _Profile(_WEEK, 168) if weekly else None
+        self._err_rates = [
+            1.0 - 0.5 ** (stride / (memory * (k / _MEMORY_AT) ** _MEMORY_EXP))
+            for k, stride in zip(_HORIZONS, _STRIDES, strict=True)
+        ]
+        self._model = seasonal.SeasonalModel(
+            daily_slots, weekly, float(level_halflife), float(season_rate)
+        )
+        self._season = self._model.season
         self._t0 = 0.0
-        self._first = 0.0
         self._n = 0
         self._last_t = -math.inf
         self._last_index = 0
-        self._level = 0.0
-        self._model_t = 0.0  # the time of the last point the seasonal model learned
-        self._scale = 0.0  # mean absolute one-step deviation from the seasonal model
-        self._run = 0  # consecutive large deviations of one sign
-        self._run_sum = 0.0
         # the last _LONGER points (values, times), newest at the end, and sorted copies of
         # the last _LONG and _LONGER values
         self._recent: list[float] = []
@@ -263,7 +219,7 @@ class Forecaster:
         self._weights = [[1.0 / nc] * nc for _ in range(nh)]
         self._seen = [0] * nh
         self._blend_mae = [0.0] * nh
-        self._quant = [[_laplace_quantile(tau) for tau in _TAUS] for _ in range(nh)]
+        self._quant = [bands.seed() for _ in range(nh)]
 
     # ----------------------------------------------------------------------------- public
 
@@ -302,7 +258,8 @@ class Forecaster:
                 "skip_stale=True to ignore them)"
             )
         if self._n == 0:
-            self._first = self._t0 = self._model_t = t
+            self._t0 = t
+            self._model.start(t, y)
         elif not self._step_fixed:
             self._learn_step(t)
         step = self._step
@@ -338,10 +295,8 @@ class Forecaster:
         # the seasonal model learns from the short median (isolated spikes removed), at the
         # time of its window's centre
         centre = recent_t[-1 - (m if m < _SHORT else _SHORT) // 2]
-        if self._n == 0:
-            self._level = y
-        elif index % 2 == 0:  # every other point: the profile learns from a smoothed series
-            self._learn_model(centre, med5)
+        if self._n and index % 2 == 0:  # every other point: learn from a smoothed series
+            self._model.learn(centre, med5)
         shift = 0.0
         day = self._day_steps
         if day:
@@ -403,17 +358,17 @@ class Forecaster:
         index = self._last_index
         out = []
         for k in range(1, horizon + 1):
-            lo, hi, w = _between(k)
-            cands = _candidates(
+            lo, hi, w = blend.between(k)
+            cands = blend.candidates(
                 base,
                 self._season(t + k * step),
                 self._day_ago(index + k, index),
                 self._recurring(index + k, index, self._day_steps, self._hist_days),
                 self._recurring(index + k, index, self._hour_steps, _HOURS),
             )
-            f = _dot(self._weights[lo], cands)
+            f = blend.dot(self._weights[lo], cands)
             if w:
-                f += (_dot(self._weights[hi], cands) - f) * w
+                f += (blend.dot(self._weights[hi], cands) - f) * w
             if quantile is not None:
                 q = self._error_quantile(lo, quantile)
                 if w:
@@ -501,61 +456,6 @@ class Forecaster:
             self._last_index = 0
             self._ring_index = [_NO_INDEX] * _RING
 
-    def _season(self, t: float) -> float:
-        s = self._daily.at(t)
-        weekly = self._weekly
-        if weekly is not None and t - self._first >= _WEEK:
-            s += weekly.at(t)
-        return s
-
-    def _learn_model(self, t: float, y: float) -> None:
-        """Update the scale, the level and the seasonal profiles with one point."""
-        if t <= self._model_t:
-            return
-        daily = self._daily
-        i, j, w = daily.locate(t)
-        values = daily.values
-        d = values[i] + (values[j] - values[i]) * w - daily.mean
-        weekly = self._weekly
-        if weekly is not None and t - self._first >= _WEEK:
-            wi, wj, ww = weekly.locate(t)
-            values = weekly.values
-            s_week = values[wi] + (values[wj] - values[wi]) * ww - weekly.mean
-        else:
-            weekly = None
-            wi = wj = 0
-            ww = s_week = 0.0
-        dev = y - self._level - d - s_week
-        a = abs(dev)
-        scale = self._scale
-        if scale == 0.0:
-            scale = self._scale = a
-        else:
-            self._scale += 0.05 * (min(a, 5.0 * scale) - scale)
-        limit = 3.0 * scale if scale > 0 else math.inf
-        if a > limit:
-            self._run = self._run + 1 if self._run_sum * dev > 0 else 1
-            self._run_sum = dev if self._run == 1 else self._run_sum + dev
-        else:
-            self._run = 0
-            self._run_sum = 0.0
-        if self._run >= _SHIFT_RUN:  # a level shift: move at once to the mean of the run
-            shift = self._run_sum / self._run
-            self._level += shift
-            dev -= shift
-            self._run = 0
-            self._run_sum = 0.0
-        clipped = dev if -limit <= dev <= limit else math.copysign(limit, dev)
-        self._level += (1.0 - 0.5 ** ((t - self._model_t) / self._level_halflife)) * clipped
-        self._model_t = t
-        err = y - self._level - d
-        err = err if -limit <= err <= limit else math.copysign(limit, err)
-        d += daily.learn(i, j, w, err, self._season_rate)
-        if weekly is not None:
-            rest = y - self._level - d - s_week
-            rest = rest if -limit <= rest <= limit else math.copysign(limit, rest)
-            weekly.learn(wi, wj, ww, rest, self._season_rate)
-
     def _score(self, index: int, y: float, season_now: float) -> None:
         """Score the candidates made k steps ago for this point; update weights and bands."""
         ring_index, ring = self._ring_index, self._ring
@@ -608,7 +508,7 @@ class Forecaster:
             # the blend's error: its scale and the quantiles of the scaled error
             mae = blend_mae[h]
             if seen == 1:
-                mae = abs(err) or self._scale
+                mae = abs(err) or self._model.scale
             z = err / mae if mae > 0 else 0.0
             quant[h] = [
                 q + down if z < q else q + up
@@ -624,96 +524,12 @@ class Forecaster:
             ]
             best = min(maes)
             if best > 0.0:  # _inverse_error_weights, inline
-                inv = [(best / m) ** 16 for m in maes]
+                inv = [(best / m) ** blend.POWER for m in maes]
                 norm = 1.0 / sum(inv)
                 weights_all[h] = [v * norm for v in inv]
             else:
-                weights_all[h] = _inverse_error_weights(maes)
+                weights_all[h] = blend.inverse_error_weights(maes)
 
     def _error_quantile(self, h: int, tau: float) -> float:
-        quant = self._quant[h]
-        scale = self._blend_mae[h] if self._seen[h] else self._scale
-        if tau <= _TAUS[0]:
-            z = quant[0] + _laplace_quantile(tau) - _laplace_quantile(_TAUS[0])
-        elif tau >= _TAUS[-1]:
-            z = quant[-1] + _laplace_quantile(tau) - _laplace_quantile(_TAUS[-1])
-        else:
-            j = 1
-            while _TAUS[j] < tau:
-                j += 1
-            lo, hi = quant[j - 1], max(quant[j - 1], quant[j])
-            z = lo + (hi - lo) * (tau - _TAUS[j - 1]) / (_TAUS[j] - _TAUS[j - 1])
-        return z * scale
-
-
-def _sorted_median(ordered: list[float]) -> float:
-    m = len(ordered)
-    return ordered[m // 2] if m % 2 else 0.5 * (ordered[m // 2 - 1] + ordered[m // 2])
-
-
-def _candidates(
-    base: tuple[float, ...],
-    target: float,
-    day_y: float | None,
-    recurring: float,
-    hourly: float,
-) -> tuple[float, ...]:
-    """The candidate forecasts, given the components at the origin (see `Forecaster._base`).
-
-    `target` is the seasonal profile at the target time, `day_y` the (smoothed) value one day
-    before the target, None if unknown: the profile-moved median stands in for it;
-    `recurring` the deviation that recurs at the target's time of day.
-    """
-    y, med5, med15, med61, deseasoned, shift = base
-    moved = deseasoned + target
-    if day_y is None:
-        day_y = moved
-    return (
-        y,
-        med5,
-        med15,
-        med61,
-        moved,
-        day_y,
-        day_y + shift,
-        med61 + recurring,
-        med61 + hourly,
-    )
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    m = len(ordered)
-    return ordered[m // 2] if m % 2 else 0.5 * (ordered[m // 2 - 1] + ordered[m // 2])
-
-
-def _dot(weights: list[float], values: tuple[float, ...]) -> float:
-    total: float = sum(map(operator.mul, weights, values))
-    return total
-
-
-def _inverse_error_weights(maes: list[float]) -> list[float]:
-    """Weights proportional to (best error / error) ** 16; the best candidates share ties."""
-    best = min(maes)
-    if best <= 0.0:
-        exact = [1.0 if m <= 0.0 else 0.0 for m in maes]
-        n = sum(exact)
-        return [e / n for e in exact]
-    inv = [(best / m) ** 16 for m in maes]
-    norm = 1.0 / sum(inv)
-    return [v * norm for v in inv]
-
-
-def _between(k: int) -> tuple[int, int, float]:
-    """The tracked horizons around k and the log-interpolation weight of the upper one."""
-    if k <= _HORIZONS[0]:
-        return 0, 0, 0.0
-    for i in range(1, len(_HORIZONS)):
-        hi = _HORIZONS[i]
-        if k <= hi:
-            lo = _HORIZONS[i - 1]
-            if k == hi:
-                return i, i, 0.0
-            return i - 1, i, math.log(k / lo) / math.log(hi / lo)
-    last = len(_HORIZONS) - 1
-    return last, last, 0.0
+        scale = self._blend_mae[h] if self._seen[h] else self._model.scale
+        return bands.error_quantile(self._quant[h], scale, tau)

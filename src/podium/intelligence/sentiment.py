@@ -27,12 +27,21 @@ the paper's rules, with customer-complaint cues added and an online learned laye
    rhetorical or chasing questions ("why ...?", "how come ...?", "where is my ...?"); and
    complaint emoji (😡 🤬 👎 🙄). Cues add to the rule sum like words do.
 4. **Learning from people.** ``learn(text, negative=...)`` takes one step of online
-   logistic regression (stochastic gradient descent on the log-loss) on hashed, lower-cased
-   unigram and bigram features: the score is ``tanh(atanh(c) + w*phi(text))`` where ``c`` is the
-   rule score and ``P(unhappy) = sigmoid(-2*(atanh(c) + w*phi))``, so ``tanh`` of the logit stays in
-   (-1, 1) and below 0 means "more likely unhappy than not". Until ``learn`` is called
-   ``w = 0`` and the score is the rule score. Feature hashing uses CRC-32 (stable across
-   processes), so the same feedback gives the same scores everywhere.
+   logistic regression (stochastic gradient descent on the log-loss) with the logit
+   ``z = a*atanh(c) + b + w*phi(text)``: ``c`` is the rule score, ``phi`` the hashed,
+   lower-cased unigram and bigram features (scaled by ``1/sqrt(count)``), and
+   ``P(unhappy) = sigmoid(-2z)``; the score is ``tanh(z)``, so it stays in (-1, 1) and below 0
+   means "more likely unhappy than not". Three parts with their own roles, so that feedback
+   corrects words rather than moving every score: the *bias* ``b`` (its own learning rate)
+   takes the base rate of unhappy messages, which a neutral text's ``c = 0`` does not know;
+   the *scale* ``a`` (a small learning rate; Platt scaling, Platt 1999) calibrates the rule
+   score; the word weights ``w`` carry an L2 penalty (weight decay on each update), which
+   pulls them back toward 0, i.e. toward the rule score, unless feedback keeps confirming
+   them. Without the bias the common words ("the", "my", "i") absorbed the base rate and
+   learning on half of the dev tweets made the other half worse (AUC 0.968 -> 0.961; now
+   0.969). Until ``learn`` is called ``a = 1``, ``b = w = 0`` and the score is the rule score.
+   Feature hashing uses CRC-32 (stable across processes), so the same feedback gives the same
+   scores everywhere.
 
 Contract
 --------
@@ -346,7 +355,11 @@ _CLAUSE_END = frozenset(".,;:!?")
 _THANKS = frozenset({"thanks", "thank", "thx", "ty", "great", "love", "awesome", "nice"})
 _STRIP = "\"'\u201c\u201d\u2018\u2019`()[]{}<>*_~|.,;:!?-"
 _FEATURE_BUCKETS = 1 << 20
-_LEARNING_RATE = 0.5
+_LEARNING_RATE = 0.5  # word weights
+_BIAS_RATE = 0.05  # the base rate of unhappy messages
+_SCALE_RATE = 0.01  # calibration of the rule score's logit (Platt scaling)
+_WEIGHT_DECAY = 0.03  # L2 penalty on the word weights: back toward the rule score
+_MIN_SCALE = 0.1  # the rule score keeps at least this weight
 _MAX_LOGIT = 6.0
 
 
@@ -390,6 +403,8 @@ class SentimentScorer:
         self._lex = _lexicon()
         self._emoji = {k: v for k, v in self._lex.items() if k and not k.isascii() and len(k) <= 2}
         self._weights: dict[int, float] = {}
+        self._bias = 0.0
+        self._scale = 1.0
         self._lock = threading.Lock()
 
     # -- public API ---------------------------------------------------------------------------
@@ -399,14 +414,17 @@ class SentimentScorer:
         rule = self.rule_score(text)
         if not self._weights:
             return rule
-        logit = _atanh(rule) + self._learned(text)
-        return math.tanh(logit)
+        features = _features(text)
+        if not features:
+            return rule  # empty or blank text: 0.0, learned or not (the contract)
+        return math.tanh(self._logit(rule, features))
 
     def learn(self, text: str, negative: bool) -> None:
         """Feedback from a person: ``text`` is (``negative=True``) or is not an unhappy message.
 
-        One step of online logistic regression on the text's hashed words and word pairs;
-        later scores of this text and of texts sharing its words move toward the label.
+        One step of online logistic regression on the text's hashed words and word pairs, a
+        bias and the rule score's scale; later scores of this text and of texts sharing its
+        words move toward the label.
         """
         if not isinstance(negative, bool):
             raise TypeError(f"negative must be a bool, not {type(negative).__name__}")
@@ -415,15 +433,18 @@ class SentimentScorer:
         if not features:
             return
         scale = 1.0 / math.sqrt(len(features))
+        rule_logit = _atanh(rule)
         with self._lock:
-            logit = _atanh(rule) + scale * sum(self._weights.get(f, 0.0) for f in features)
-            p_negative = 1.0 / (1.0 + math.exp(2.0 * logit))
-            target = 1.0 if negative else 0.0
-            # d(log-loss)/d(logit) = 2 (target - p); each feature's gradient is that x  scale.
-            step = -_LEARNING_RATE * 2.0 * (target - p_negative) * scale
+            p_negative = 1.0 / (1.0 + math.exp(2.0 * self._logit(rule, features)))
+            # d(log-loss)/dz = 2 (label - p) for P(unhappy) = sigmoid(-2z).
+            grad = 2.0 * ((1.0 if negative else 0.0) - p_negative)
+            weights = self._weights
             for f in features:
-                w = self._weights.get(f, 0.0) + step
-                self._weights[f] = max(-_MAX_LOGIT, min(_MAX_LOGIT, w))
+                w = weights.get(f, 0.0)
+                w -= _LEARNING_RATE * (grad * scale + _WEIGHT_DECAY * w)
+                weights[f] = max(-_MAX_LOGIT, min(_MAX_LOGIT, w))
+            self._bias -= _BIAS_RATE * grad
+            self._scale = max(_MIN_SCALE, self._scale - _SCALE_RATE * grad * rule_logit)
 
     __call__ = score
 
@@ -446,12 +467,10 @@ class SentimentScorer:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _learned(self, text: str) -> float:
-        features = _features(text)
-        if not features:
-            return 0.0
+    def _logit(self, rule: float, features: list[int]) -> float:
+        """``a*atanh(rule) + b + w*phi``: the learned logit (see the module docstring)."""
         total = sum(self._weights.get(f, 0.0) for f in features)
-        return total / math.sqrt(len(features))
+        return self._scale * _atanh(rule) + self._bias + total / math.sqrt(len(features))
 
     def _tokens(self, text: str) -> tuple[list[str], list[str], list[bool]]:
         """Words (original case), lower-cased words, and whether a clause ends after each."""

@@ -5,8 +5,10 @@ agree whichever process ran the work. The `_total` counters count events, never 
 a workflow row is never deleted, and `resume` moves a failed or cancelled outcome into
 `podium_workflow_attempts` in the transaction that clears it, so "current status + ended
 attempts" only grows, costs nothing on the hot path and is right across processes.
-Step durations, attempts, run outcomes and lease takeovers come from an engine
-interceptor and cover the runs of this process.
+Step durations, attempts, run outcomes, lease takeovers, queue waits and workflow end-to-end
+latencies come from engine hooks and cover the runs of this process (scrape every worker's
+`--metrics-port` for the cluster). Histogram labels are bounded: workflow and step names,
+queue names and a fixed outcome set, never ids.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from podium.engine import interceptors
+from podium.engine import hooks, interceptors
 from podium.engine.runtime import HasRuntime, Runtime
 from podium.patterns import insight, routing
 from podium.store import browse
@@ -28,6 +30,8 @@ log = logging.getLogger("podium.metrics")
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 STEP_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+WAIT_BUCKETS = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
+WORKFLOW_BUCKETS = (0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 86400)
 
 
 class StoreCollector(Collector):
@@ -124,7 +128,8 @@ def _worker_families(rows: list[dict[str, object]], lease_seconds: float) -> Ite
 class EngineMetrics(interceptors.Interceptor):
     """An interceptor counting step attempts, their durations, run outcomes and takeovers."""
 
-    def __init__(self, registry: CollectorRegistry) -> None:
+    def __init__(self, registry: CollectorRegistry, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
         self.step_seconds = Histogram(
             "podium_step_duration_seconds",
             "Duration of step attempts",
@@ -150,6 +155,29 @@ class EngineMetrics(interceptors.Interceptor):
             ["workflow"],
             registry=registry,
         )
+        self.queue_wait = Histogram(
+            "podium_queue_wait_seconds",
+            "From a workflow's creation to its first claim by a worker of this process",
+            ["queue"],
+            buckets=WAIT_BUCKETS,
+            registry=registry,
+        )
+        self.workflow_seconds = Histogram(
+            "podium_workflow_duration_seconds",
+            "End-to-end latency (creation to end) of workflows that ended in this process",
+            ["workflow", "outcome"],
+            buckets=WORKFLOW_BUCKETS,
+            registry=registry,
+        )
+
+    def run_ended(self, end: hooks.RunEnd) -> None:
+        """The run listener: the queue wait of a first run, the latency of an ended workflow."""
+        wf = end.workflow
+        if wf.runs <= 1:
+            self.queue_wait.labels(wf.queue).observe(max(0.0, wf.updated_at - wf.created_at))
+        if end.ended:
+            took = max(0.0, self._clock() - wf.created_at)
+            self.workflow_seconds.labels(wf.workflow, end.outcome).observe(took)
 
     def on_workflow(
         self, info: interceptors.RunInfo, outcome: str, started: float, finished: float
@@ -218,16 +246,41 @@ class Metrics:
         self,
         app: HasRuntime,
         scaling: Callable[[], Mapping[str, insight.ScalingAdvice]] | None = None,
+        *,
+        store: bool = True,
     ) -> None:
+        """Register the collectors and hooks on `app`'s runtime.
+
+        With `store=False` (a worker's own port) only this process's figures are exported:
+        the store-backed gauges and counters come from the server once, not from every worker.
+        """
         rt = app.runtime
         self.registry = CollectorRegistry()
-        self.registry.register(StoreCollector(rt))
+        if store:
+            self.registry.register(StoreCollector(rt))
         if scaling is not None:
             self.registry.register(ScalingCollector(scaling))
         self.registry.register(RoutingCollector())
-        self.engine = EngineMetrics(self.registry)
+        self.engine = EngineMetrics(self.registry, rt.clock.time)
         rt.hooks.add_interceptor(self.engine)
+        rt.hooks.add_run_listener(self.engine.run_ended)
 
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric."""
         return generate_latest(self.registry)
+
+    def serve(self, host: str, port: int) -> Callable[[], None]:
+        """Serve /metrics without auth on `host:port` in a thread; return what stops it.
+
+        For scrapers: the figures are read-only, and the port is separate from the API's.
+        """
+        from prometheus_client import start_http_server
+
+        server, thread = start_http_server(port, addr=host, registry=self.registry)
+
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+        return stop

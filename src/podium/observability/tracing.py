@@ -3,6 +3,8 @@
 Each workflow has one trace: the traceparent given when it was started (over HTTP, the
 `traceparent` header) or, failing that, the one its first run began, is kept in the store so
 every later run (a replay after a wait, a takeover on another worker) continues that trace.
+A child workflow (`start_child`, `map`, `gather`) continues its parent's trace, so a fan-out
+across many workers reads as one trace.
 Only opentelemetry-api is needed; without an SDK configured the spans cost next to nothing.
 """
 
@@ -52,6 +54,10 @@ class TracingInterceptor(interceptors.Interceptor):
     @contextlib.contextmanager
     def _run(self, info: interceptors.RunInfo) -> Iterator[None]:
         remembered = self._auth.trace_of(info.workflow_id)
+        if remembered is None and info.parent_id is not None:
+            remembered = self._auth.trace_of(info.parent_id)
+            if remembered is not None:
+                self._auth.remember_trace(info.workflow_id, remembered)
         parent = extract({"traceparent": remembered}) if remembered else None
         with self._tracer.start_as_current_span(
             f"workflow {info.workflow}",

@@ -263,6 +263,7 @@ def advise(
 ) -> dict[str, ScalingAdvice]:
     """Scaling advice for every queue in `queues`; remembers it for the next hysteresis."""
     book = rt.store.feature(telemetry_store.TelemetryStore)
+    telemetry.count_arrivals(rt.store, now)
     current = telemetry.minute_of(now)
     rows = book.rollups(current - 120 * 60, current + 60)
     by_series = telemetry.merged(rows)
@@ -379,6 +380,7 @@ class Telemetry:
         """One round of the service: flush, score complete minutes, purge old rows."""
         self.flush()
         now = self.rt.clock.time()
+        telemetry.count_arrivals(self.rt.store, now)
         found = self.scorer.run_once(now) if self.settings.score else []
         if now - self._purged >= PURGE_EVERY:
             self._purged = now

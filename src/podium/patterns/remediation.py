@@ -22,14 +22,15 @@ import datetime as dt
 import math
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from podium import arguments, errors
 from podium.engine import background
 from podium.engine.runtime import Runtime
 from podium.intelligence import actions
-from podium.patterns import bulk, circuit, insight, pausing, queues
+from podium.patterns import bulk, circuit, insight, pausing, queues, telemetry
 from podium.patterns import events as events_mod
+from podium.store import base
 from podium.store import breakers as breaker_store
 from podium.store import queues as queue_store
 from podium.store import remediation as remediation_store
@@ -42,10 +43,11 @@ ANOMALY_WINDOW = 15 * 60.0
 
 @dataclasses.dataclass(frozen=True)
 class BreakerSignal:
-    """A breaker's state and since when (epoch seconds)."""
+    """A breaker's state, since when (epoch seconds), and how many transitions it made."""
 
     state: str
     since: float
+    generation: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,6 +59,8 @@ class Signals:
     breakers: dict[str, BreakerSignal]
     queues: dict[str, queues.QueueStats]
     paused_queues: list[str]
+    telemetry: Counts | None = None
+    """The telemetry rollups, read on demand (None: a snapshot without a store)."""
 
     def anomaly(self, series: str = "", within: float = ANOMALY_WINDOW) -> bool:
         """Whether a series starting with `series` had an anomaly in the last `within` s."""
@@ -81,10 +85,50 @@ class Signals:
             return True
         return found.state == circuit.CLOSED and self.now - found.since >= for_seconds
 
+    def breaker_recovered(
+        self, name: str, for_seconds: float = 60.0, within: float = 600.0
+    ) -> bool:
+        """Whether breaker `name` closed again after being open, `for_seconds` to `within` ago.
+
+        What "the dependency is healthy again" means to a rule that retries the work that
+        failed while it was down: false for a breaker that never opened.
+        """
+        found = self.breakers.get(name)
+        if found is None or found.state != circuit.CLOSED or found.generation == 0:
+            return False
+        return for_seconds <= self.now - found.since <= within
+
     def queue_wait(self, name: str) -> float:
         """The age in seconds of queue `name`'s oldest pending workflow (0 when none)."""
         found = self.queues.get(name)
         return (found.oldest_age or 0.0) if found is not None else 0.0
+
+    def failures(self, series: str, over: float) -> tuple[int, int]:
+        """(failed, ended) of telemetry `series` in the minutes overlapping the last `over` s.
+
+        `series` is `step:NAME` or `workflow:NAME`; what `conditions.FailureRate` reads.
+        """
+        if self.telemetry is None:
+            return 0, 0
+        return self.telemetry.failures(series, self.now - over, self.now)
+
+
+class Counts:
+    """Telemetry rollups of one store as a snapshot reads them: once per series and window."""
+
+    def __init__(self, store: base.Store) -> None:
+        self.store = store
+        self._read: dict[tuple[str, float], tuple[int, int]] = {}
+
+    def failures(self, series: str, since: float, until: float) -> tuple[int, int]:
+        """(failed, ended) of `series` in the minutes from the one holding `since` on."""
+        key = (series, since)
+        if key not in self._read:
+            minutes = telemetry.rollups(self.store, since, until + 60, series).get(series, {})
+            failed = sum(r.failures for r in minutes.values())
+            ended = failed + sum(r.completions for r in minutes.values())
+            self._read[key] = (failed, ended)
+        return self._read[key]
 
 
 Condition = Callable[[Signals], object]
@@ -118,6 +162,13 @@ class Decision:
     action: str
     dry_run: bool
     result: str
+
+
+class Round(NamedTuple):
+    """What one round of the self-driving services found and did (`app.tick()`)."""
+
+    anomalies: list[insight.Anomaly]
+    decisions: list[Decision]
 
 
 def define(name: str, when: object, do: object, cooldown: object, dry_run: object) -> Rule:
@@ -167,9 +218,9 @@ def signals(rt: Runtime, queue_names: Sequence[str], now: float) -> Signals:
     for name in book.states():
         snap = book.get(name)
         if snap is not None:
-            states[name] = BreakerSignal(snap.state, snap.since)
+            states[name] = BreakerSignal(snap.state, snap.since, snap.generation)
     stats = {q: queues.stats(rt, q) for q in dict.fromkeys(queue_names)}
-    return Signals(now, found, states, stats, pausing.paused_queues(rt))
+    return Signals(now, found, states, stats, pausing.paused_queues(rt), Counts(rt.store))
 
 
 def evaluate(rt: Runtime, rules: Rules, queue_names: Sequence[str], now: float) -> list[Decision]:
@@ -277,10 +328,18 @@ def _aware(at: float) -> dt.datetime:
 class Evaluator:
     """The worker service factory: every worker evaluates rules each tick (one wins each)."""
 
-    def __init__(self, rt: Runtime, rules: Rules, queue_names: Callable[[], list[str]]) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        rules: Rules,
+        queue_names: Callable[[], list[str]],
+        flush: Callable[[], object] | None = None,
+    ) -> None:
         self.rt = rt
         self.rules = rules
         self.queue_names = queue_names
+        self.flush = flush
+        """Writes this process's telemetry before a tick, so conditions see its latest counts."""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Evaluator) and other.rt is self.rt and other.rules is self.rules
@@ -289,7 +348,12 @@ class Evaluator:
         return hash((id(self.rt), id(self.rules)))
 
     def tick(self) -> list[Decision]:
-        """Evaluate the rules once now."""
+        """Evaluate the rules once now (after flushing this process's telemetry)."""
+        if self.flush is not None:
+            try:
+                self.flush()
+            except Exception:
+                self.rt.log.exception("remediation: flushing telemetry before a tick failed")
         return evaluate(self.rt, self.rules, self.queue_names(), self.rt.clock.time())
 
     def __call__(self) -> _Loop:

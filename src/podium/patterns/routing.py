@@ -10,14 +10,17 @@ priority and records the lane as the workflow's search attribute `lane` (and `ro
 choice is made once per start id, so starting the same id again (a retried request) returns
 the workflow already routed, and the workflow's replays never route again. Each routed start
 is counted per (router, lane) in this process (`counts()`, `podium_routed_total` on /metrics).
+
+With `score=BanditRouter([...])` the router is learned instead: the bandit chooses each lane
+and learns from how the routed workflows end (see `learning`).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from podium import arguments, errors
 
@@ -37,6 +40,20 @@ def counts() -> dict[tuple[str, str], int]:
 def _count(router: str, lane: str) -> None:
     with _counts_lock:
         _counts[(router, lane)] = _counts.get((router, lane), 0) + 1
+
+
+class Chooser(Protocol):
+    """A learned router's model as `Router` uses it (`learning.Learner`)."""
+
+    options: tuple[str, ...]
+
+    def choose(self) -> str:
+        """The lane of the next item."""
+        ...
+
+
+def _no_score(text: str) -> float:
+    raise errors.ConfigurationError("a learned router chooses lanes itself; it scores no text")
 
 
 def _check_lanes(lanes: object) -> dict[str, tuple[float, float]]:
@@ -62,24 +79,39 @@ class Router:
         self,
         name: str,
         score: object,
-        lanes: Mapping[str, tuple[float, float]],
+        lanes: Mapping[str, tuple[float, float]] | Sequence[str] | None,
         queue_of: Mapping[str, str] | None,
         priority_of: Mapping[str, int] | None,
         start: Callable[..., Any],
         existing: Callable[[str], bool],
+        chooser: Chooser | None = None,
     ) -> None:
         self.name = arguments.check_name(name, "name")
-        scorer = getattr(score, "score", score)
-        if not callable(scorer):
-            raise errors.ConfigurationError(
-                f"score={score!r} must have .score(text) or be a callable text -> float"
-            )
-        self._score: Callable[[str], float] = scorer
-        self.lanes = _check_lanes(lanes)
+        self.chooser = chooser
+        """The learned model that picks lanes (None: lanes by score range)."""
+        if chooser is not None:
+            self._score: Callable[[str], float] = _no_score
+            self.lanes: dict[str, tuple[float, float]] = {}
+            self.names = tuple(chooser.options)
+            if lanes is not None and sorted(lanes) != sorted(self.names):
+                raise errors.ConfigurationError(
+                    f"lanes={lanes!r} must be the learned router's options {list(self.names)} "
+                    "(or left out)"
+                )
+        else:
+            scorer = getattr(score, "score", score)
+            if not callable(scorer):
+                raise errors.ConfigurationError(
+                    f"score={score!r} must have .score(text), be a callable text -> float, "
+                    "or be a BanditRouter"
+                )
+            self._score = scorer
+            self.lanes = _check_lanes(lanes)
+            self.names = tuple(self.lanes)
         self.queue_of = dict(queue_of or {})
         self.priority_of = dict(priority_of or {})
         for what, mapping in (("queue_of", self.queue_of), ("priority_of", self.priority_of)):
-            unknown = sorted(set(mapping) - set(self.lanes))
+            unknown = sorted(set(mapping) - set(self.names))
             if unknown:
                 raise errors.ConfigurationError(f"{what} names unknown lanes {unknown}")
         for lane, queue in self.queue_of.items():
@@ -102,8 +134,14 @@ class Router:
             raise errors.ConfigurationError(f"router {self.name!r}: score gave {value!r}")
         return float(value)
 
-    def route(self, text: str) -> str:
-        """The lane of `text`."""
+    def route(self, text: str | None = None) -> str:
+        """The lane of `text` (a learned router chooses one and needs no text)."""
+        if self.chooser is not None:
+            return self.chooser.choose()
+        if text is None:
+            raise errors.ConfigurationError(
+                f"router {self.name!r} routes by the score of a text: pass text=..."
+            )
         return self.lane_of(self.score(text))
 
     def lane_of(self, value: float) -> str:
@@ -126,12 +164,12 @@ class Router:
         workflow: Any,
         /,
         *args: Any,
-        text: str,
+        text: str | None = None,
         id: str | None = None,
         search: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Start `workflow(*args, **kwargs)` in the lane of `text`.
+        """Start `workflow(*args, **kwargs)` in the lane of `text` (or the learned choice).
 
         A routed start id again returns its workflow as it was routed the first time.
         """

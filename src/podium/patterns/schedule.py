@@ -142,6 +142,17 @@ class ScheduleInfo:
     last_run: dt.datetime | None
 
 
+def upcoming(info: ScheduleInfo, count: int = 3) -> list[dt.datetime]:
+    """The schedule's next `count` ticks from its next run on (none while it is paused)."""
+    if info.paused:
+        return []
+    spec = Schedule(info.cron, info.timezone, info.catchup)
+    ticks = [info.next_run]
+    while len(ticks) < count:
+        ticks.append(spec.describe_tick(spec.next_after(ticks[-1].timestamp())))
+    return ticks
+
+
 def info(row: schedule_store.ScheduleRow) -> ScheduleInfo:
     """The listing view of a stored schedule."""
     zone = Schedule(row.cron, row.timezone, row.catchup).zone()
@@ -208,6 +219,29 @@ def resume(store: base.Store, name: str, now: float) -> bool:
         raise _unknown(book, name)
     spec = Schedule(row.cron, row.timezone, row.catchup)
     return book.resume(name, spec.next_after(now), now)
+
+
+@dataclasses.dataclass(frozen=True)
+class Trigger:
+    """A run of a schedule started by hand ("trigger now"), beside its ticks."""
+
+    id: str
+    """`NAME@manual:TIME` (UTC, ISO 8601): never the id of a tick's run."""
+    workflow: str
+    queue: str
+    tick: dt.datetime
+    """The moment of the trigger in the schedule's timezone (the workflow's argument)."""
+
+
+def trigger(store: base.Store, name: str, now: float) -> Trigger:
+    """What running schedule `name` now means (ConfigurationError if unknown)."""
+    book = schedule_store.Schedules(store.connector)
+    row = book.get(name)
+    if row is None:
+        raise _unknown(book, name)
+    moment = dt.datetime.fromtimestamp(now, dt.UTC).isoformat()
+    spec = Schedule(row.cron, row.timezone, row.catchup)
+    return Trigger(f"{name}@manual:{moment}", row.workflow, row.queue, spec.describe_tick(now))
 
 
 def _unknown(book: schedule_store.Schedules, name: str) -> errors.ConfigurationError:

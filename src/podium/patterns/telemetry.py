@@ -5,6 +5,8 @@ run listener for each run's end), flushed by a worker service every `flush_inter
 seconds: each process rewrites its own rows of the minutes it touched (one row per series,
 minute and process), so the step path never writes to the store and processes never
 contend on a row. Series are named `step:<name>`, `workflow:<name>` and `queue:<name>`.
+A queue's arrivals are not collected by hooks: `count_arrivals` counts each complete minute's
+created workflows from the store, once in the cluster, so they are dated by creation.
 
 Latency is kept in a `Sketch`: counts in fixed log-scale buckets (about 19% wide), which
 merge by adding, so p50/p95 of a minute across many processes is exact up to a bucket.
@@ -237,7 +239,6 @@ class Collector:
             q = self._rollup("queue:" + wf.queue, now)
             if wf.runs <= 1:
                 r.starts += 1
-                q.arrivals += 1
                 q.wait_count += 1
                 q.wait_sum += max(0.0, wf.updated_at - wf.created_at)
             if end.outcome == "completed":
@@ -278,6 +279,38 @@ class Collector:
                 self._dirty |= dirty  # written again at the next flush
             raise
         return len(rows)
+
+
+ARRIVALS_MARK = "arrivals"
+ARRIVAL_GRACE = 5.0
+"""Seconds after a minute ends before its arrivals are counted (commits still in flight)."""
+CATCH_UP = 10 * 60
+"""How far back the first count (or the first after a long stop) reaches, in seconds."""
+CREATED = "created"
+"""The process name of the rows that hold arrivals counted from the store."""
+
+
+def count_arrivals(store: base.Store, now: float) -> int:
+    """Count the workflows created in each minute completed since the last count, per queue.
+
+    Arrivals are counted from the workflows' creation times in the store, once per minute in
+    the cluster (the process that advances the cursor), so a queue's arrivals are when work
+    came in, not when its first run ended, and include children, schedules and events.
+    The first count, and the first after a long stop, covers the last ten minutes. Returns
+    the rows written.
+    """
+    book = store.feature(telemetry_store.TelemetryStore)
+    last = minute_of(now - ARRIVAL_GRACE) - 60
+    mark = book.mark(ARRIVALS_MARK, last - CATCH_UP - 60)
+    if mark >= last or not book.move_mark(ARRIVALS_MARK, mark, last):
+        return 0
+    first = max(mark + 60, last - CATCH_UP)
+    rows = [
+        telemetry_store.RollupRow("queue:" + queue, minute, CREATED, arrivals=n)
+        for queue, minute, n in book.created(first, last + 60)
+    ]
+    book.put(rows, now)
+    return len(rows)
 
 
 def merged(

@@ -15,11 +15,11 @@ import urllib.parse
 from html import escape
 from typing import Any
 
-from podium.server import api, operate_api, render
+from podium.patterns import circuit
+from podium.server import api, breakers_api, listing, operate_api, render, schedules_api
 from podium.server.context import ServerState
 from podium.server.errors import ApiError
 from podium.server.security import Principal, allows
-from podium.store import browse
 from podium.types import TERMINAL_STATUSES
 
 CSRF_COOKIE = "podium_csrf"
@@ -30,7 +30,10 @@ BULK_CAP = 1000
 SINGLE = ("cancel", "resume", "pause", "unpause", "fork")
 BULK = ("bulk-cancel", "bulk-resume", "bulk-pause")
 QUEUE = ("queue-pause", "queue-resume")
-VERBS = frozenset((*SINGLE, *BULK, *QUEUE))
+SCHEDULE = ("schedule-pause", "schedule-resume", "schedule-trigger")
+BREAKER = ("breaker-reset", "breaker-open")
+VERBS = frozenset((*SINGLE, *BULK, *QUEUE, *SCHEDULE, *BREAKER))
+OPS = "/dashboard/operations"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,22 +153,42 @@ def queue_button(s: Session, name: str, paused: bool) -> str:
     if not s.allowed:
         return ""
     verb, label = ("queue-resume", "Resume") if paused else ("queue-pause", "Pause")
-    fields = {"verb": verb, "queue": name, "back": "/dashboard/operations"}
+    fields = {"verb": verb, "queue": name, "back": OPS}
     return _form(s, fields, label, f"{verb}-{name}", "small")
 
 
-# -- running a verb -----------------------------------------------------------------------
+def ops_buttons(s: Session, kind: str, name: str, state: str) -> str:
+    """The buttons of one row of the Operations page: a queue, a schedule or a breaker.
 
-
-def _where(form: dict[str, str]) -> browse.Filter:
-    parent = form.get("parent") or None
-    return browse.Filter(
-        status=form.get("status") or None,
-        workflow=form.get("workflow") or None,
-        search=form.get("search") or None,
-        top_level=not form.get("children") and parent is None,
-        parent_id=parent,
+    `state` is "paused"/"active" for queues and schedules, the breaker's state for breakers.
+    """
+    if not s.allowed:
+        return ""
+    if kind == "queue":
+        return queue_button(s, name, state == "paused")
+    if kind == "schedule":
+        verb, label = ("resume", "Resume") if state == "paused" else ("pause", "Pause")
+        fields = {"schedule": name, "back": OPS}
+        return _form(
+            s, {"verb": f"schedule-{verb}", **fields}, label, f"schedule-{verb}-{name}", "small"
+        ) + _form(
+            s,
+            {"verb": "schedule-trigger", **fields},
+            "Run now",
+            f"schedule-trigger-{name}",
+            "small",
+        )
+    fields = {"breaker": name, "back": OPS}
+    if state == "closed":
+        return _form(
+            s, {"verb": "breaker-open", **fields}, "Force open", f"breaker-open-{name}", "small"
+        )
+    return _form(
+        s, {"verb": "breaker-reset", **fields}, "Reset (close)", f"breaker-reset-{name}", "small"
     )
+
+
+# -- running a verb -----------------------------------------------------------------------
 
 
 def _eligible(verb: str, row: dict[str, Any]) -> bool:
@@ -178,7 +201,10 @@ def _eligible(verb: str, row: dict[str, Any]) -> bool:
 
 def selection(st: ServerState, verb: str, form: dict[str, str]) -> list[str]:
     """The ids a bulk verb changes: the list's filtered selection, those it applies to."""
-    rows = st.browser.workflows(_where(form), BULK_CAP * 10 + 1, 0)
+    try:
+        rows = listing.rows(st, listing.read(form), BULK_CAP * 10 + 1, 0)
+    except listing.BadFilter as exc:
+        raise ApiError(400, str(exc)) from None
     found = [str(r["id"]) for r in rows if _eligible(verb, r)]
     if len(found) > BULK_CAP or len(rows) > BULK_CAP * 10:
         raise ApiError(400, f"the selection holds more than {BULK_CAP}; narrow the filter first")
@@ -194,12 +220,30 @@ def describe(st: ServerState, verb: str, form: dict[str, str]) -> str:
         return f"{verb.split('-')[1].capitalize()} {len(ids)} workflows matching {what}?"
     if verb in QUEUE:
         return f"{verb.split('-')[1].capitalize()} queue {form.get('queue', '')!r}?"
+    if verb in SCHEDULE:
+        info = schedules_api.find(st, form.get("schedule", ""))
+        if verb == "schedule-trigger":
+            if info.workflow not in st.app.registry.workflows:
+                raise ApiError(
+                    400,
+                    f"schedule {info.name!r} runs workflow {info.workflow!r}, which app "
+                    f"{st.app.name!r} does not declare; run it from a server of the app that does",
+                )
+            return f"Run schedule {info.name!r} (workflow {info.workflow!r}) once now?"
+        return f"{verb.split('-')[1].capitalize()} schedule {info.name!r}?"
+    if verb in BREAKER:
+        name = form.get("breaker", "")
+        if name not in breakers_api.known(st):
+            raise ApiError(404, f"no circuit breaker named {name!r}")
+        if verb == "breaker-open":
+            return f"Open circuit breaker {name!r}? Its calls fail fast until its cooldown."
+        return f"Reset circuit breaker {name!r} to closed (its failure window is forgotten)?"
     record = api._existing(st, form.get("id", ""))
     extra = f" from step #{form.get('from_step', '0')}" if verb == "fork" else ""
     return f"{verb.capitalize()} workflow {record.id!r} ({record.status}){extra}?"
 
 
-_FILTERS = ("status", "workflow", "search", "children", "parent")
+_FILTERS = listing.FIELDS
 
 
 def run(st: ServerState, who: Principal, verb: str, form: dict[str, str]) -> str:
@@ -209,6 +253,17 @@ def run(st: ServerState, who: Principal, verb: str, form: dict[str, str]) -> str
     if verb in QUEUE:
         name = api._text(form.get("queue"), "the queue") or ""
         operate_api._queue(name, who, st, verb == "queue-pause")
+        return _back(form)
+    if verb in SCHEDULE:
+        name = form.get("schedule", "")
+        if verb == "schedule-trigger":
+            schedules_api.trigger(name, who, st)
+        else:
+            schedules_api.pausing(name, who, st, verb == "schedule-pause")
+        return _back(form)
+    if verb in BREAKER:
+        to = circuit.OPEN if verb == "breaker-open" else circuit.CLOSED
+        breakers_api.move(form.get("breaker", ""), who, st, to, "dashboard")
         return _back(form)
     wid = form.get("id", "")
     if verb == "cancel":

@@ -273,6 +273,7 @@ def detail(
     runs = store.load_workflow_attempts(record.id)
     workflow_attempts = [{k: v for k, v in _fields(a).items() if k != "workflow_id"} for a in runs]
     if not tracebacks:
+        history = [{**e, "payload": _no_traceback(e["payload"])} for e in history]
         attempts = [_without_tracebacks(a) for a in attempts]
         workflow_attempts = [_without_tracebacks(a) for a in workflow_attempts]
     note = base.worker_note(record, store.live_workers(st.now()), st.now())
@@ -296,6 +297,13 @@ def detail(
         "worker_note": note,
         "search": search_store.for_store(store).get(record.id),
     }
+
+
+def _no_traceback(payload: Any) -> Any:
+    """A failed step's stored error without its traceback (other payloads unchanged)."""
+    if isinstance(payload, dict) and payload.get("traceback") and "type" in payload:
+        return {**payload, "traceback": None}
+    return payload
 
 
 def _without_tracebacks(row: dict[str, Any]) -> dict[str, Any]:

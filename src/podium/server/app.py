@@ -21,6 +21,7 @@ from podium.server import (
     machines_api,
     models,
     operate_api,
+    schedules_api,
 )
 from podium.server.context import ServerState, state
 from podium.server.security import Principal, require
@@ -71,6 +72,7 @@ def create_app(
     server.include_router(breakers_api.router)
     server.include_router(operate_api.router)
     server.include_router(insight_api.router)
+    server.include_router(schedules_api.router)
     server.include_router(dashboard.router)
     _add_operations(server)
     server.add_middleware(limits.BodyLimit, max_body=max_body)

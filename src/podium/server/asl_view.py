@@ -2,8 +2,9 @@
 
 History records only effects, not state entries; `asl.trace` rebuilds the path by replaying
 those effects through the interpreter, so Pass and Choice states light up too and the state
-the workflow is in now is marked current. Only the top level is drawn (Parallel/Map branches
-are not expanded).
+the workflow is in now is marked current. Each Parallel state's branches and each Map state's
+item processor are drawn below it as diagrams of their own (nested ones too, up to MAX_DEPTH);
+their states are not lit, since the trace follows the top level only.
 """
 
 from __future__ import annotations
@@ -56,6 +57,53 @@ def _transitions(name: str, state: Mapping[str, Any]) -> Iterable[Transition]:
         yield Transition(f"catch {errors}", name, str(catcher["Next"]))
 
 
+MAX_DEPTH = 3
+"""Levels of nested Parallel/Map states drawn below the top-level diagram."""
+
+
+def inner_machines(
+    machine: Mapping[str, Any], prefix: str = "", depth: int = 1
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """(label, machine) of every Parallel branch and Map item processor, outermost first."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for name, state in machine.get("States", {}).items():
+        kind = state.get("Type")
+        if kind == "Parallel":
+            subs = [(f"branch {i}", b) for i, b in enumerate(state.get("Branches", []), 1)]
+        elif kind == "Map":
+            inner = state.get("ItemProcessor") or state.get("Iterator")
+            subs = [("each item", inner)] if inner else []
+        else:
+            continue
+        for label, sub in subs:
+            if not isinstance(sub, Mapping) or "StartAt" not in sub:
+                continue
+            title = f"{prefix}{kind} {name}: {label}"
+            found.append((title, sub))
+            if depth < MAX_DEPTH:
+                found += inner_machines(sub, f"{title} / ", depth + 1)
+    return found
+
+
+def _inner(workflow: str, machine: Mapping[str, Any]) -> str:
+    """The branch diagrams of a machine's Parallel and Map states ("" when it has none)."""
+    figures = []
+    for n, (title, sub) in enumerate(inner_machines(machine)):
+        shape = AslShape(f"{workflow.replace(':', '_')}_inner{n}", sub)
+        drawn = diagram.svg(shape)
+        for name, state in sub.get("States", {}).items():
+            if state.get("Type") == "Fail":
+                drawn = _add_classes(drawn, name, "fail")
+        figures.append(
+            f'<figure class="asl-branch" data-branch="{escape(title)}">'
+            f"<figcaption>{escape(title)}</figcaption>"
+            f'<div class="diagram">{drawn}</div></figure>'
+        )
+    if not figures:
+        return ""
+    return f'<div class="asl-branches" id="asl-branches">{"".join(figures)}</div>'
+
+
 def svg(workflow: str, machine: Mapping[str, Any], path: trace.Path) -> str:
     """The machine as diagram's SVG: states on `path` are "taken", where it is "current"."""
     out = diagram.svg(AslShape(workflow.replace(":", "_"), machine))
@@ -92,7 +140,8 @@ def section(st: ServerState, record: WorkflowRecord) -> str:
         f'<section class="machine asl" id="asl" data-workflow="{escape(record.workflow)}">'
         f"<h2>ASL states of <code>{escape(record.workflow)}</code></h2>"
         f'<p class="muted asl-path">Path: {escape(taken)} ({escape(where)})</p>'
-        f'<div class="diagram">{svg(record.workflow, machine, path)}</div></section>'
+        f'<div class="diagram">{svg(record.workflow, machine, path)}</div>'
+        f"{_inner(record.workflow, machine)}</section>"
     )
 
 

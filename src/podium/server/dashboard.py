@@ -15,10 +15,20 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from podium.server import actions, api, asl_view, operations, render
+from podium.server import (
+    actions,
+    api,
+    asl_view,
+    history_view,
+    insight_view,
+    listing,
+    operations,
+    render,
+    workers_view,
+)
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError
-from podium.server.models import Status, clean
+from podium.server.models import clean
 from podium.server.security import COOKIE, Principal, allows, authenticate
 from podium.store import browse
 
@@ -105,36 +115,29 @@ def _html(request: Request, body: str, s: actions.Session, status: int = 200) ->
 
 @router.get("")
 def workflows_page(
-    request: Request,
-    status: Status | None = None,
-    workflow: Annotated[str | None, Query(max_length=200)] = None,
-    search: Annotated[str | None, Query(max_length=200)] = None,
-    children: Annotated[str | None, Query(max_length=10)] = None,
-    parent: Annotated[str | None, Query(max_length=200)] = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    request: Request, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
 ) -> Response:
-    """The workflow list with live status counts and filters (top-level workflows by default)."""
+    """The workflow list with live counts and filters (top-level workflows by default).
+
+    Filters (see podium.server.listing): status, workflow, search (id substring), attr
+    (`key=value, ...`), after/before (created, UTC), children, parent. An unreadable filter
+    is shown in the page with a 400, never a traceback.
+    """
     who = _viewer(request)
     if who is None:
         return _login_redirect()
     st = state(request)
-    parent_id = _clean(parent)
-    where = browse.Filter(
-        status=status,
-        workflow=_clean(workflow),
-        search=_clean(search),
-        top_level=not children and parent_id is None,
-        parent_id=parent_id,
-    )
-    rows = st.browser.workflows(where, PAGE + 1, offset)
     session = _session(request, who)
-    filters = {
-        "status": status or "",
-        "workflow": workflow or "",
-        "search": search or "",
-        "children": "1" if children else "",
-        "parent": parent_id or "",
-    }
+    error, total = "", None
+    try:
+        sel = listing.read(request.query_params)
+        rows = listing.rows(st, sel, PAGE + 1, offset)
+        total = listing.total(st, sel)
+    except listing.BadFilter as exc:
+        error, rows = str(exc), []
+        given = {k: request.query_params.get(k, "")[: listing.MAX_TEXT] for k in listing.FIELDS}
+        sel = listing.Selection(browse.Filter(), (), given)
+    filters = sel.given
     back = "/dashboard?" + urllib.parse.urlencode({k: v for k, v in filters.items() if v})
     view = render.ListView(
         rows=api.with_notes(st, rows[:PAGE]),
@@ -144,8 +147,10 @@ def workflows_page(
         offset=offset,
         more=len(rows) > PAGE,
         now=st.now(),
-        bulk=actions.bulk_buttons(session, filters, back),
+        bulk="" if error else actions.bulk_buttons(session, filters, back),
         row_actions=(lambda row: actions.row_buttons(session, row)) if session.allowed else None,
+        error=error,
+        total=total,
     )
     partial = request.headers.get("x-podium-partial") == "1"
     body = (
@@ -155,7 +160,7 @@ def workflows_page(
             f"{st.app.name} · workflows", render.workflow_list(view), who.actor, st.auth_enabled
         )
     )
-    return _html(request, body, session)
+    return _html(request, body, session, 400 if error else 200)
 
 
 @router.get("/operations")
@@ -167,7 +172,7 @@ def operations_page(request: Request) -> Response:
     st = state(request)
     session = _session(request, who)
     buttons = (
-        (lambda name, paused: actions.queue_button(session, name, paused))
+        (lambda kind, name, now: actions.ops_buttons(session, kind, name, now))
         if session.allowed
         else None
     )
@@ -175,6 +180,36 @@ def operations_page(request: Request) -> Response:
     if request.headers.get("x-podium-partial") == "1":
         return _html(request, inner, session)
     title = f"{st.app.name} · operations"
+    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+
+
+@router.get("/workers")
+def workers_page(request: Request) -> Response:
+    """Registered workers: app, queues, workflow names, started, last heartbeat, expired."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect()
+    st = state(request)
+    session = _session(request, who)
+    inner = workers_view.page(*workers_view.gather(st))
+    if request.headers.get("x-podium-partial") == "1":
+        return _html(request, inner, session)
+    title = f"{st.app.name} · workers"
+    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+
+
+@router.get("/intelligence")
+def intelligence_page(request: Request) -> Response:
+    """Remediation rules and their firings; telemetry series with their anomalies marked."""
+    who = _viewer(request)
+    if who is None:
+        return _login_redirect()
+    st = state(request)
+    session = _session(request, who)
+    inner = insight_view.page(insight_view.gather(st))
+    if request.headers.get("x-podium-partial") == "1":
+        return _html(request, inner, session)
+    title = f"{st.app.name} · intelligence"
     return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
 
 
@@ -193,6 +228,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
     inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))
+    inner += history_view.table(data, st.now())
     inner += operations.machine_section(st, record.workflow, record.id)
     inner += asl_view.section(st, record)
     if request.headers.get("x-podium-partial") == "1":

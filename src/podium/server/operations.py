@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from podium import errors
-from podium.patterns import circuit, queues, schedule, statemachine
+from podium.patterns import circuit, cronwords, queues, schedule, statemachine
 from podium.server import diagram, machines_api, render
 from podium.server.context import ServerState
 from podium.store import breakers
@@ -98,11 +98,15 @@ def _machine(machine: statemachine.StateMachine) -> MachineView:
     return MachineView(machine, {s: len(machine.instances(s, COUNT_CAP)) for s in states})
 
 
-def page(view: OpsView, queue_actions: Callable[[str, bool], str] | None = None) -> str:
-    """The live part of the Operations page (with a pause/resume button per queue if given)."""
+Buttons = Callable[[str, str, str], str]
+"""`buttons(kind, name, state)`: a row's action buttons (kind: queue, schedule or breaker)."""
+
+
+def page(view: OpsView, buttons: Buttons | None = None) -> str:
+    """The live part of the Operations page (with each row's action buttons if given)."""
     return (
         '<div data-live="1" class="ops"><h1>Operations</h1>'
-        f"{_queues(view, queue_actions)}{_breakers_html(view)}{_schedules(view)}"
+        f"{_queues(view, buttons)}{_breakers_html(view, buttons)}{_schedules(view, buttons)}"
         f"{_machines(view)}</div>"
     )
 
@@ -133,7 +137,7 @@ def _limits(config: queues.QueueConfig | None) -> str:
     return escape(", ".join(parts)) or '<span class="muted">no limits</span>'
 
 
-def _queues(view: OpsView, actions: Callable[[str, bool], str] | None = None) -> str:
+def _queues(view: OpsView, actions: Buttons | None = None) -> str:
     paused = set(view.paused)
     rows = [
         f'<tr class="queue" data-queue="{escape(q.name)}"><td>{escape(q.name)}'
@@ -141,7 +145,11 @@ def _queues(view: OpsView, actions: Callable[[str, bool], str] | None = None) ->
         f'<td class="num">{q.depth}</td><td class="num">{q.running}</td>'
         f"<td>{render.seconds(q.oldest_age) or '—'}</td>"
         f'<td class="num">{q.throughput * 60:.1f}/min</td><td>{_limits(q.config)}</td>'
-        + ("" if actions is None else f"<td>{actions(q.name, q.name in paused)}</td>")
+        + (
+            ""
+            if actions is None
+            else f"<td>{actions('queue', q.name, 'paused' if q.name in paused else 'active')}</td>"
+        )
         + "</tr>"
         for q in view.queues
     ]
@@ -161,20 +169,24 @@ def _transition(event: breakers.BreakerEvent) -> str:
     )
 
 
-def _breaker(b: BreakerView) -> str:
+def _breaker(b: BreakerView, buttons: Buttons | None) -> str:
     settings = ", ".join(f"{k} {v}" for k, v in b.settings.items()) or "declared by another app"
     moves = "".join(_transition(e) for e in reversed(b.recent))
     recent = f'<ul class="moves">{moves}</ul>' if moves else '<span class="muted">none</span>'
     return (
         f'<tr class="breaker-row" data-breaker="{escape(b.name)}"><td>{escape(b.name)}</td>'
         f'<td><span class="breaker {escape(b.state)}">{escape(b.state)}</span></td>'
-        f'<td class="wrap">{escape(settings)}</td><td class="wrap">{recent}</td></tr>'
+        f'<td class="wrap">{escape(settings)}</td><td class="wrap">{recent}</td>'
+        + ("" if buttons is None else f"<td>{buttons('breaker', b.name, b.state)}</td>")
+        + "</tr>"
     )
 
 
-def _breakers_html(view: OpsView) -> str:
-    rows = [_breaker(b) for b in view.breakers]
+def _breakers_html(view: OpsView, buttons: Buttons | None = None) -> str:
+    rows = [_breaker(b, buttons) for b in view.breakers]
     head = ["breaker", "state", "settings", "recent transitions (newest first)"]
+    if buttons is not None:
+        head.append("actions")
     table = _table("breakers", head, rows, "No circuit breakers declared.")
     return f"<section><h2>Circuit breakers</h2>{table}</section>"
 
@@ -183,15 +195,32 @@ def _when(moment: dt.datetime | None) -> str:
     return "" if moment is None else render.iso(moment.timestamp())
 
 
-def _schedules(view: OpsView) -> str:
+def _upcoming(s: schedule.ScheduleInfo) -> str:
+    ticks = schedule.upcoming(s)
+    if not ticks:
+        return "—"
+    later = "".join(f"<br><small class='muted'>then {_when(t)}</small>" for t in ticks[1:])
+    return f"{_when(ticks[0])}{later}"
+
+
+def _schedules(view: OpsView, buttons: Buttons | None = None) -> str:
     rows = [
         f'<tr class="schedule" data-schedule="{escape(s.name)}"><td>{escape(s.name)}</td>'
-        f"<td><code>{escape(s.cron)}</code></td><td>{escape(s.timezone)}</td>"
-        f"<td>{_when(s.next_run)}</td><td>{_when(s.last_run) or '—'}</td>"
-        f"<td>{'<b class=error>paused</b>' if s.paused else 'active'}</td></tr>"
+        f'<td><span class="cron-words">{escape(cronwords.describe(s.cron, s.timezone))}</span>'
+        f" <code class=muted>{escape(s.cron)}</code></td><td>{escape(s.timezone)}</td>"
+        f"<td>{_upcoming(s)}</td><td>{_when(s.last_run) or '—'}</td>"
+        f"<td>{'<b class=error>paused</b>' if s.paused else 'active'}</td>"
+        + (
+            ""
+            if buttons is None
+            else f"<td>{buttons('schedule', s.name, 'paused' if s.paused else 'active')}</td>"
+        )
+        + "</tr>"
         for s in view.schedules
     ]
-    head = ["schedule", "cron", "timezone", "next tick", "last tick", "paused"]
+    head = ["schedule", "when", "timezone", "next tick", "last tick", "state"]
+    if buttons is not None:
+        head.append("actions")
     table = _table("schedules", head, rows, "No schedules.")
     return f"<section><h2>Schedules</h2>{table}</section>"
 

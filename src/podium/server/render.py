@@ -47,7 +47,9 @@ def page(title: str, body: str, actor: str, auth: bool) -> str:
 </head><body>
 <header><a class="brand" href="/dashboard">podium</a>
 <nav class="pages"><a href="/dashboard" id="nav-workflows">Workflows</a>
-<a href="/dashboard/operations" id="nav-operations">Operations</a></nav>
+<a href="/dashboard/operations" id="nav-operations">Operations</a>
+<a href="/dashboard/workers" id="nav-workers">Workers</a>
+<a href="/dashboard/intelligence" id="nav-intelligence">Intelligence</a></nav>
 <span class="muted">{escape(actor)}</span>
 <label class="refresh"><input type="checkbox" id="auto-refresh" checked> auto-refresh</label>
 {logout}</header>
@@ -64,6 +66,7 @@ def login(failed: bool) -> str:
 <link rel="stylesheet" href="/dashboard/static/podium.css"></head>
 <body class="login"><form method="post" action="/dashboard/login" class="card">
 <h1>podium</h1><p>Log in with an API token (<code>podium tokens create</code>).</p>{error}
+<label for="token">API token</label>
 <input type="password" name="token" id="token" placeholder="pod_…" autocomplete="off" required>
 <button type="submit" id="login">Log in</button></form></body></html>"""
 
@@ -88,6 +91,10 @@ class ListView:
     """The bulk action buttons ("" for a viewer who may not act)."""
     row_actions: Callable[[dict[str, Any]], str] | None = None
     """The action buttons of one row (None: no actions column)."""
+    error: str = ""
+    """Why the filters could not be read ("" when they could)."""
+    total: tuple[int, bool] | None = None
+    """How many workflows match the filters, and whether that count was capped."""
 
 
 def link(workflow_id: str) -> str:
@@ -116,25 +123,44 @@ def _counts(view: ListView) -> str:
 
 
 def _filters(view: ListView) -> str:
+    f = view.filters
     options = "".join(
-        f"<option{' selected' if n == view.filters['workflow'] else ''}>{escape(n)}</option>"
+        f"<option{' selected' if n == f['workflow'] else ''}>{escape(n)}</option>"
         for n in view.names
     )
-    checked = " checked" if view.filters.get("children") else ""
+    checked = " checked" if f.get("children") else ""
     parent = ""
-    if view.filters.get("parent"):
+    if f.get("parent"):
         parent = (
-            f'<input type="hidden" name="parent" value="{escape(view.filters["parent"])}">'
+            f'<input type="hidden" name="parent" value="{escape(f["parent"])}">'
             f'<span class="chip" id="parent-filter">children of '
-            f"<code>{escape(view.filters['parent'])}</code></span>"
+            f"<code>{escape(f['parent'])}</code></span>"
         )
-    return f"""<form class="filters" method="get" action="/dashboard">
-<input type="hidden" name="status" value="{escape(view.filters["status"])}">
-<select name="workflow"><option value="">every workflow</option>{options}</select>
-<input name="search" placeholder="id contains…" value="{escape(view.filters["search"])}">
-<label><input type="checkbox" name="children" value="1" id="with-children"{checked}>
+    error = (
+        f'<p class="error" id="filter-error" role="alert">{escape(view.error)}</p>'
+        if view.error
+        else ""
+    )
+
+    def field(name: str, label: str, hint: str, kind: str = "text") -> str:
+        return (
+            f'<label class="field">{label} <input type="{kind}" name="{name}" '
+            f'id="filter-{name}" placeholder="{escape(hint)}" value="{escape(f.get(name, ""))}">'
+            "</label>"
+        )
+
+    return f"""<form class="filters" method="get" action="/dashboard" id="filters">
+<input type="hidden" name="status" value="{escape(f["status"])}">
+<label class="field">workflow <select name="workflow" id="filter-workflow">
+<option value="">every workflow</option>{options}</select></label>
+{field("search", "id contains", "order-")}
+{field("attr", "search attributes", "customer=c-9, tier=gold")}
+{field("after", "created after (UTC)", "2026-12-06T14:00")}
+{field("before", "created before (UTC)", "2026-12-06T15:00")}
+<label class="check"><input type="checkbox" name="children" value="1" id="with-children"{checked}>
 child workflows too</label>{parent}
-<button>Filter</button></form>"""
+<button id="filter-apply">Filter</button> <a href="/dashboard" id="filter-clear">clear</a></form>
+{error}"""
 
 
 def _row(
@@ -201,11 +227,20 @@ def workflow_list(view: ListView) -> str:
     if view.more:
         nxt = escape(_link(view.filters, offset=view.offset + len(view.rows)))
         paging.append(f'<a href="{nxt}">older →</a>')
-    return f"""<div data-live="1">{_counts(view)}{_filters(view)}{view.bulk}
+    return f"""<div data-live="1"><h1>Workflows</h1>{_counts(view)}{_filters(view)}{view.bulk}
 <table class="workflows" id="workflows"><thead><tr><th>id</th><th>workflow</th><th>status</th>
 <th>queue</th><th>created (UTC)</th><th>duration</th>{extra}</tr></thead><tbody>{rows}</tbody>
 </table>
-<p class="paging">{" ".join(paging)}</p></div>"""
+<p class="paging">{_total(view)}{" ".join(paging)}</p></div>"""
+
+
+def _total(view: ListView) -> str:
+    if view.total is None:
+        return ""
+    n, capped = view.total
+    shown = f"{n}+" if capped else str(n)
+    noun = "workflow matches" if n == 1 and not capped else "workflows match"
+    return f'<span class="muted" id="total">{shown} {noun}</span> '
 
 
 def _pretty(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 from podium.store import base, queries
@@ -42,6 +43,15 @@ class Browser:
         }
         return self._c.query(self._q["list_workflows"], params)
 
+    def count(self, where: Filter, cap: int) -> int:
+        """How many workflows match `where`, counting at most `cap` (cheap on a big store)."""
+        params = {
+            **dataclasses.asdict(where),
+            "top_level": 1 if where.top_level else 0,
+            "cap": cap,
+        }
+        return int(self._c.query(self._q["count_workflows"], params)[0]["n"])
+
     def status_counts(self) -> list[tuple[str, str, int]]:
         """(workflow name, status, count) for every pair present."""
         rows = self._c.query(self._q["status_counts"], {})
@@ -59,6 +69,20 @@ class Browser:
     def queues(self, now: float) -> list[dict[str, Any]]:
         """Per queue: pending, running, waiting, ready now, and the oldest ready time."""
         return self._c.query(self._q["queue_stats"], {"now": now})
+
+    def workers(self, limit: int = 500) -> list[base.WorkerInfo]:
+        """Registered workers, newest first, expired ones too (until workers forget them)."""
+        rows = self._c.query(self._q["workers"], {"limit": limit})
+        return [
+            base.WorkerInfo(
+                **{
+                    **row,
+                    "queues": tuple(json.loads(row["queues"])),
+                    "workflows": tuple(json.loads(row["workflows"])),
+                }
+            )
+            for row in rows
+        ]
 
     def leases(self) -> list[dict[str, Any]]:
         """Per lease owner (worker): running workflows and its furthest lease expiry."""

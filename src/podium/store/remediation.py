@@ -49,13 +49,30 @@ class RemediationStore:
         self._q = queries.load(connector.dialect, FEATURE)
 
     def state(self, name: str) -> RuleState:
-        """Rule `name`'s row (created at tick -1, never fired, when missing)."""
-        self._c.execute(self._q["init_rule"], {"name": name, "tick": -1}, idempotent=True)
-        row = self._c.query(self._q["get_rule"], {"name": name})[0]
+        """Rule `name`'s row (created at tick -1, never fired, when missing).
+
+        A read first: the row exists after a rule's first tick, so a tick costs no write here.
+        """
+        rows = self._c.query(self._q["get_rule"], {"name": name})
+        if not rows:
+            self._c.execute(self._q["init_rule"], {"name": name, "tick": -1}, idempotent=True)
+            rows = self._c.query(self._q["get_rule"], {"name": name})
+        row = rows[0]
         fired = row["fired_at"]
         return RuleState(
             int(row["tick"]), None if fired is None else float(fired), int(row["fires"])
         )
+
+    def rules(self) -> dict[str, RuleState]:
+        """Every rule's row (any app's), read only: the dashboard's view."""
+        return {
+            str(r["name"]): RuleState(
+                int(r["tick"]),
+                None if r["fired_at"] is None else float(r["fired_at"]),
+                int(r["fires"]),
+            )
+            for r in self._c.query(self._q["list_rules"], {})
+        }
 
     def move_tick(self, name: str, old: int, new: int) -> bool:
         """Advance rule `name` from tick `old` to `new`; False if another process moved it."""

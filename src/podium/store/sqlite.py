@@ -250,6 +250,9 @@ def _connect(path: str, busy_timeout: float) -> sqlite3.Connection:
         raise errors.ConfigurationError(
             f"cannot open SQLite database {path!r}: {exc}; check the path and permissions"
         ) from None
+    # Sorts and IN-lists of a statement (the claim's ORDER BY ... LIMIT) live in memory: the
+    # default opens a temporary file for each, ~0.1 ms a claim. Durability is untouched.
+    conn.execute("PRAGMA temp_store=MEMORY")
     return conn
 
 

@@ -74,6 +74,15 @@ class TelemetryStore:
             rows = self._c.query(self._q["series_rollups"], {**params, "series": series})
         return [RollupRow(**{k: row[k] for k in _ROLLUP_FIELDS}) for row in rows]
 
+    def created(self, since: int, until: int) -> list[tuple[str, int, int]]:
+        """(queue, minute, workflows created) of the minutes `since <= minute < until`.
+
+        Walks the workflows' creation-time index over the range: what arrived when, whether
+        or not it has run yet (children, schedules and events included).
+        """
+        rows = self._c.query(self._q["created_per_minute"], {"since": since, "until": until})
+        return [(str(r["queue"]), int(r["minute"]), int(r["n"])) for r in rows]
+
     def purge(self, before_minute: int, before_at: float) -> None:
         """Drop rollups older than `before_minute` and anomalies older than `before_at`."""
         self._c.execute(self._q["purge"], {"before": before_minute}, idempotent=True)

@@ -145,12 +145,16 @@ class WorkflowStore:
         return found
 
     def _claim_sql(self, count: int) -> tuple[str, tuple[str, ...]]:
-        """The claim statement for `count` queues (`{queues}` becomes :q0, :q1, ...), its names."""
+        """The claim statement for `count` queues, its parameter names.
+
+        `{queue_rows}` becomes `(:q0), (:q1), ...`: the VALUES rows the claim walks per queue.
+        """
         found = self._claim_sqls.get(count)
         if found is None:
             keys = tuple(f"q{i}" for i in range(count))
-            listed = queries.adapt(self._c.dialect, ", ".join(f":{key}" for key in keys))
-            found = self._claim_sqls[count] = (self._q["claim"].replace("{queues}", listed), keys)
+            rows = queries.adapt(self._c.dialect, ", ".join(f"(:{key})" for key in keys))
+            sql = self._q["claim"].replace("{queue_rows}", rows)
+            found = self._claim_sqls[count] = (sql, keys)
         return found
 
     def claim_one(

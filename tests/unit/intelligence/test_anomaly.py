@@ -95,6 +95,42 @@ def test_a_missing_daily_cycle_is_found_on_most_seeds():
     assert found >= 5
 
 
+@pytest.mark.parametrize("seed", [10, 11, 12])
+def test_a_level_shift_smaller_than_past_spikes_is_found(seed):
+    """Spikes of +40 set the records of the point statistics; a lasting +15 shift still
+    stands out, through the running medians, which ignore the spikes."""
+    series = seasonal(3000, seed=seed)
+    for i in (500, 900, 1300):
+        series[i] = (series[i][0], series[i][1] + 40.0)
+    series = [(t, x + (15.0 if i >= 2000 else 0.0)) for i, (t, x) in enumerate(series)]
+    scores = AnomalyDetector()(series)
+    assert max(scores[2000:2040]) > max(scores[1400:2000]) + 0.02
+
+
+@pytest.mark.parametrize("seed", [20, 21, 22])
+def test_a_daily_peak_does_not_alarm_every_day(seed):
+    """A burst at the same time every day is news on the first day only: records are held
+    for a day, so the next days' bursts do not break a record that faded overnight."""
+    day = 86400 // STEP
+    series = seasonal(3000, seed=seed)
+    series = [(t, x + (20.0 if i % day == 100 else 0.0)) for i, (t, x) in enumerate(series)]
+    scores = AnomalyDetector()(series)
+    later = [scores[100 + d * day] for d in range(3, 10)]
+    assert scores[100] > 0.7
+    assert max(later) < 0.56
+    assert sum(later) / len(later) < 0.47
+
+
+def test_repeats_of_an_alarm_are_damped():
+    """The points of a three-point plateau after its first score no more than half it."""
+    series = seasonal(3000, seed=30)
+    for i in (2000, 2001, 2002):
+        series[i] = (series[i][0], series[i][1] + 40.0)
+    scores = AnomalyDetector()(series)
+    assert scores[2000] > 0.8
+    assert scores[2001] <= scores[2000] / 2 and scores[2002] <= scores[2000] / 2
+
+
 def test_a_clean_seasonal_series_stays_low():
     scores = AnomalyDetector()(seasonal(4000, seed=7))
     after_warmup = scores[600:]
@@ -186,3 +222,21 @@ def test_the_nab_scorer_on_a_toy_corpus():
     probation = [0.0] * 1000
     probation[10] = 1.0  # detections in the first 15% are not scored
     assert sweep(toy, [probation]).score == pytest.approx(0.0)
+
+
+def test_the_nab_scorer_at_a_fixed_threshold_and_on_held_out_halves():
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.intelligence.nabscore import Series, held_out, score_at, sweep
+
+    stamps = [datetime(2024, 1, 1) + timedelta(minutes=5 * i) for i in range(1000)]
+    corpus, scores = [], []
+    for k in range(6):
+        rng = random.Random(k)
+        s = [rng.random() * 0.5 for _ in range(1000)]
+        s[400 + k] = 0.9
+        corpus.append(Series(f"toy{k}", stamps, [0.0] * 1000, [(400, 449)]))
+        scores.append(s)
+    best = sweep(corpus, scores)
+    assert score_at(corpus, scores, best.threshold) == pytest.approx(best.score)
+    assert score_at(corpus, scores, 0.95) == pytest.approx(0.0)  # nothing detected
+    assert held_out(corpus, scores) == pytest.approx(best.score)  # the same cut everywhere

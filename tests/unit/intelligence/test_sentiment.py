@@ -115,9 +115,31 @@ def test_learn_changes_later_scores(sc):
         sc.learn(text, negative=True)
     after = sc.score(text)
     assert after < NEGATIVE_CUTOFF
-    # a text sharing the words moves too, a text sharing none does not
+    # a text sharing the words moves too; one sharing none moves only by the learned base
+    # rate (the bias), less, and stays on its side
     assert sc.score("my parcel went to the depot again") < 0
-    assert sc.score("what a lovely morning") == SentimentScorer().score("what a lovely morning")
+    fresh = SentimentScorer().score("what a lovely morning")
+    learned = sc.score("what a lovely morning")
+    assert 0 < learned < fresh
+    assert fresh - learned < before - after
+    assert sc.score("") == 0.0
+
+
+def test_learning_a_base_rate_does_not_blur_the_ranking():
+    """Feedback with a base rate (a quarter unhappy) keeps angry texts below happy ones.
+
+    The bias takes the base rate, so the words' weights need not; every angry text still
+    scores below every happy one after 300 seeded feedback steps.
+    """
+    import random
+
+    rng = random.Random(7)
+    pool = [(t, True) for t in ANGRY] + [(t, False) for t in HAPPY + NEUTRAL * 2]
+    learner = SentimentScorer()
+    for _ in range(300):
+        text, negative = rng.choice(pool)
+        learner.learn(text, negative=negative)
+    assert max(learner.score(t) for t in ANGRY) < min(learner.score(t) for t in HAPPY)
 
 
 def test_learn_not_negative_lifts_a_false_alarm(sc):

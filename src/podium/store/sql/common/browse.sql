@@ -20,3 +20,7 @@ SELECT lease_owner AS worker, count(*) AS running, max(claimable_at) AS lease_un
 FROM podium_workflows
 WHERE status = 'running' AND lease_owner IS NOT NULL
 GROUP BY lease_owner ORDER BY lease_owner;
+
+-- name: workers
+SELECT owner, app, queues, workflows, started_at, beat_at, expires_at
+FROM podium_workers ORDER BY started_at DESC, owner LIMIT :limit;

@@ -23,3 +23,6 @@ UPDATE podium_remediations SET result = :result WHERE rule = :rule AND tick = :t
 SELECT id, rule, at, condition, action, dry_run, result FROM podium_remediations
 ORDER BY at DESC, id DESC
 LIMIT :limit;
+
+-- name: list_rules
+SELECT name, tick, fired_at, fires FROM podium_remediation_rules ORDER BY name;

@@ -20,6 +20,21 @@ WHERE (:status::text IS NULL OR status = :status::text)
 ORDER BY created_at DESC, id DESC
 LIMIT :limit OFFSET :offset;
 
+-- name: count_workflows
+SELECT count(*) AS n FROM (
+SELECT 1 FROM podium_workflows
+WHERE (:status::text IS NULL OR status = :status::text)
+  AND (:workflow::text IS NULL OR workflow = :workflow::text)
+  AND (:queue::text IS NULL OR queue = :queue::text)
+  AND (:created_after::double precision IS NULL
+       OR created_at >= :created_after::double precision)
+  AND (:created_before::double precision IS NULL
+       OR created_at < :created_before::double precision)
+  AND (:search::text IS NULL OR strpos(lower(id), lower(:search::text)) > 0)
+  AND (:top_level::integer = 0 OR parent_id IS NULL)
+  AND (:parent_id::text IS NULL OR parent_id = :parent_id::text)
+LIMIT :cap) AS matching;
+
 -- name: queue_stats
 SELECT queue,
        sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END)::bigint AS pending,

@@ -17,13 +17,30 @@ WHERE r.queue = :queue AND NOT EXISTS (
 );
 
 -- name: candidates
--- Ready workflows in claiming order; with :fresh false only those that ran before.
-SELECT id, status, key, runs FROM podium_workflows
-WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
-  AND (:fresh::boolean OR runs > 0)
-  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
-  AND (status <> 'running' OR now() - pg_postmaster_start_time() >= make_interval(secs => :takeover_grace::double precision))
-ORDER BY priority DESC, claimable_at
+-- Ready workflows in claiming order; with :fresh false only those that ran before. As in the
+-- plain claim, each priority level of the queue is a range of the claim index from its due
+-- end (at most :limit + :offset rows a level), so rows not yet due are never read.
+WITH RECURSIVE levels(priority) AS (
+    SELECT (SELECT max(priority) FROM podium_workflows
+            WHERE queue = :queue AND claimable_at IS NOT NULL)
+    UNION ALL
+    SELECT (SELECT max(w.priority) FROM podium_workflows AS w
+            WHERE w.queue = :queue AND w.claimable_at IS NOT NULL
+              AND w.priority < levels.priority)
+    FROM levels WHERE levels.priority IS NOT NULL
+)
+SELECT due.id, due.status, due.key, due.runs FROM levels CROSS JOIN LATERAL (
+    SELECT id, status, key, runs, priority, claimable_at, ctid AS tid FROM podium_workflows
+    WHERE queue = :queue AND priority = levels.priority
+      AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
+      AND (:fresh::boolean OR runs > 0)
+      AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+      AND (status <> 'running' OR now() - pg_postmaster_start_time()
+                                  >= make_interval(secs => :takeover_grace::double precision))
+    ORDER BY claimable_at
+    LIMIT :limit::integer + :offset::integer
+) AS due
+ORDER BY due.priority DESC, due.claimable_at, due.tid
 LIMIT :limit OFFSET :offset;
 
 -- name: claim_ids
@@ -45,8 +62,9 @@ SELECT :id::text, :workflow::text, 'pending', :queue::text, :priority::integer,
        :key::text, :input::text, :parent_id::text, :now::double precision,
        :now::double precision, :ready_at::double precision,
        :deadline::double precision, NULL, 0, 0
-WHERE (SELECT count(*) FROM podium_workflows
-       WHERE queue = :queue AND claimable_at IS NOT NULL AND status = 'pending')
+WHERE (SELECT count(*) FROM (SELECT 1 FROM podium_workflows
+                              WHERE queue = :queue AND claimable_at IS NOT NULL
+                                AND status = 'pending' LIMIT :max_depth) AS counted)
       < :max_depth
 ON CONFLICT (id) DO NOTHING
 RETURNING *;

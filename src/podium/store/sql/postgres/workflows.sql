@@ -1,8 +1,9 @@
 -- The core store's queries that are PostgreSQL's own (podium.store.workflows); the shared
--- ones are in common/workflows.sql. Lists of ids arrive as arrays; {queues} is one
--- placeholder per queue. Every statement runs alone in autocommit (one round trip) unless
--- the store says otherwise.
+-- ones are in common/workflows.sql. Lists of ids arrive as arrays; {queue_rows} is one
+-- VALUES row per queue, a placeholder each. Every statement runs alone in autocommit (one
+-- round trip) unless the store says otherwise.
 
+-- name: claim
 -- Takeover grace: a running workflow (its lease expired) is not taken over within
 -- :takeover_grace seconds (one lease) of the server's start. After an outage every lease
 -- that was live before it has expired in the table; the live owners renew within a third of
@@ -13,17 +14,38 @@
 -- planner re-scans could lock more rows than the limit). claimed_from = w.status reads the
 -- old row, as in SQLite. Rows come back in claiming order. A claimer takes only workflows
 -- whose name it has registered (:workflows) unless :any_workflow; a filter on the index scan.
--- name: claim
-WITH picked AS MATERIALIZED (
-    SELECT id, claimable_at FROM podium_workflows
-    WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND queue IN ({queues})
-      AND paused_at IS NULL
-      AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
-      AND (status <> 'running' OR now() - pg_postmaster_start_time()
-                                  >= make_interval(secs => :takeover_grace::double precision))
-    ORDER BY priority DESC, claimable_at
+-- The walk starts at the due end of the claim index for each (queue, priority) level:
+-- `levels` lists a queue's distinct priorities from the highest down, one index seek each,
+-- and each level reads only its due rows (claimable_at <= :now) in order, at most :limit,
+-- so rows not yet due (sleeping, delayed, leased) are never read. A level may lock up to
+-- :limit rows that the final LIMIT then leaves; they are released when the statement commits.
+WITH RECURSIVE queues(name) AS (VALUES {queue_rows}),
+levels(queue, priority) AS (
+    SELECT queues.name::text,
+           (SELECT max(priority) FROM podium_workflows
+            WHERE queue = queues.name::text AND claimable_at IS NOT NULL)
+    FROM queues
+    UNION ALL
+    SELECT levels.queue,
+           (SELECT max(w.priority) FROM podium_workflows AS w
+            WHERE w.queue = levels.queue AND w.claimable_at IS NOT NULL
+              AND w.priority < levels.priority)
+    FROM levels WHERE levels.priority IS NOT NULL
+), picked AS MATERIALIZED (
+    SELECT due.id, due.priority, due.claimable_at
+    FROM levels CROSS JOIN LATERAL (
+        SELECT id, priority, claimable_at, ctid AS tid FROM podium_workflows
+        WHERE queue = levels.queue AND priority = levels.priority
+          AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
+          AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+          AND (status <> 'running' OR now() - pg_postmaster_start_time()
+                                      >= make_interval(secs => :takeover_grace::double precision))
+        ORDER BY claimable_at
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    ) AS due
+    ORDER BY due.priority DESC, due.claimable_at, due.tid
     LIMIT :limit
-    FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE podium_workflows AS w
     SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,

@@ -18,6 +18,19 @@ WHERE (:status IS NULL OR status = :status)
 ORDER BY created_at DESC, id DESC
 LIMIT :limit OFFSET :offset;
 
+-- name: count_workflows
+SELECT count(*) AS n FROM (
+SELECT 1 FROM podium_workflows
+WHERE (:status IS NULL OR status = :status)
+  AND (:workflow IS NULL OR workflow = :workflow)
+  AND (:queue IS NULL OR queue = :queue)
+  AND (:created_after IS NULL OR created_at >= :created_after)
+  AND (:created_before IS NULL OR created_at < :created_before)
+  AND (:search IS NULL OR instr(lower(id), lower(:search)) > 0)
+  AND (:top_level = 0 OR parent_id IS NULL)
+  AND (:parent_id IS NULL OR parent_id = :parent_id)
+LIMIT :cap) AS matching;
+
 -- name: queue_stats
 SELECT queue,
        sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END) AS pending,

@@ -17,11 +17,28 @@ WHERE queue = :queue AND NOT EXISTS (
 );
 
 -- name: candidates
--- Ready workflows in claiming order; with :fresh false only those that ran before.
-SELECT id, status, key, runs FROM podium_workflows
-WHERE queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL AND (:fresh OR runs > 0)
-  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
-ORDER BY priority DESC, claimable_at
+-- Ready workflows in claiming order; with :fresh false only those that ran before. As in the
+-- plain claim, each priority level of the queue is a range of the claim index from its due
+-- end (at most :limit + :offset rows a level), so rows not yet due are never read.
+WITH RECURSIVE levels(priority) AS (
+    SELECT (SELECT max(priority) FROM podium_workflows
+            WHERE queue = :queue AND claimable_at IS NOT NULL)
+    UNION ALL
+    SELECT (SELECT max(w.priority) FROM podium_workflows AS w
+            WHERE w.queue = :queue AND w.claimable_at IS NOT NULL
+              AND w.priority < levels.priority)
+    FROM levels WHERE levels.priority IS NOT NULL
+)
+SELECT w.id, w.status, w.key, w.runs FROM levels JOIN podium_workflows AS w ON w.id IN (
+    SELECT id FROM podium_workflows
+    WHERE queue = :queue AND priority = levels.priority
+      AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
+      AND (:fresh OR runs > 0)
+      AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+    ORDER BY claimable_at
+    LIMIT :limit + :offset
+)
+ORDER BY w.priority DESC, w.claimable_at, w.rowid
 LIMIT :limit OFFSET :offset;
 
 -- name: claim_ids
@@ -39,8 +56,10 @@ INSERT INTO podium_workflows
      created_at, updated_at, claimable_at, deadline, lease_owner, lease_epoch, runs)
 SELECT :id, :workflow, 'pending', :queue, :priority, :key, :input, :parent_id, :now, :now,
        :ready_at, :deadline, NULL, 0, 0
-WHERE (SELECT count(*) FROM podium_workflows
-       WHERE queue = :queue AND claimable_at IS NOT NULL AND status = 'pending') < :max_depth
+WHERE (SELECT count(*) FROM (SELECT 1 FROM podium_workflows
+                              WHERE queue = :queue AND claimable_at IS NOT NULL
+                                AND status = 'pending' LIMIT :max_depth) AS counted)
+      < :max_depth
 ON CONFLICT (id) DO NOTHING
 RETURNING *;
 

@@ -1,22 +1,42 @@
 -- The core store's queries that are SQLite's own (podium.store.workflows); the shared ones
 -- are in common/workflows.sql. Lists of ids and names arrive as JSON arrays (read with
--- json_each); {queues} is one placeholder per queue, so a claim of one queue walks the claim
--- index in its order and stops at the limit (json_each there would sort every ready row).
+-- json_each); {queue_rows} is one VALUES row per queue, a placeholder each.
 --
 -- A claimer takes only workflows whose name it has registered (:workflows), unless
 -- :any_workflow says it runs any; the name is a filter on the rows the claim index yields.
 
 -- name: claim
+-- The walk starts at the due end of the claim index for each (queue, priority) level:
+-- `levels` lists a queue's distinct priorities from the highest down, one index seek each,
+-- and each level reads only its due rows (claimable_at <= :now) in order, at most :limit.
+-- Rows not yet due (sleeping, delayed, leased) are never read, however many there are.
 UPDATE podium_workflows
 SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
     lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
     runs = runs + 1
 WHERE id IN (
-    SELECT id FROM podium_workflows
-    WHERE claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
-      AND queue IN ({queues})
-      AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
-    ORDER BY priority DESC, claimable_at
+    WITH RECURSIVE queues(name) AS (VALUES {queue_rows}),
+    levels(queue, priority) AS (
+        SELECT queues.name,
+               (SELECT max(priority) FROM podium_workflows
+                WHERE queue = queues.name AND claimable_at IS NOT NULL)
+        FROM queues
+        UNION ALL
+        SELECT levels.queue,
+               (SELECT max(w.priority) FROM podium_workflows AS w
+                WHERE w.queue = levels.queue AND w.claimable_at IS NOT NULL
+                  AND w.priority < levels.priority)
+        FROM levels WHERE levels.priority IS NOT NULL
+    )
+    SELECT w.id FROM levels JOIN podium_workflows AS w ON w.id IN (
+        SELECT id FROM podium_workflows
+        WHERE queue = levels.queue AND priority = levels.priority
+          AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
+          AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+        ORDER BY claimable_at
+        LIMIT :limit
+    )
+    ORDER BY w.priority DESC, w.claimable_at, w.rowid
     LIMIT :limit
 )
 RETURNING *;

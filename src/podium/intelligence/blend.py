@@ -1,0 +1,110 @@
+"""Forecast combination for the load forecaster: the candidates, weighted by inverse error.
+
+For a horizon of k steps the candidates are the last value; the 5-, 15- and 61-point running
+medians; the 15-point median moved along the seasonal profile; the robust day-ago value,
+alone and moved by the 61-point median's change since a day before; and the 61-point median
+plus the deviation that recurs at the target's time of day, and of the hour. Their
+out-of-sample errors are tracked per horizon and the forecast is the combination weighted by
+inverse error to the 16th power (Bates & Granger 1969; Stock & Watson 2004), separate per
+tracked horizon and interpolated in log-horizon between them.
+
+Used by `podium.intelligence.forecast.Forecaster` (see its module docstring for the method).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+
+__all__ = [
+    "CANDIDATES",
+    "HORIZONS",
+    "POWER",
+    "STRIDES",
+    "between",
+    "candidates",
+    "dot",
+    "inverse_error_weights",
+    "median",
+    "sorted_median",
+]
+
+HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
+STRIDES = (2, 1, 3, 12)  # a tracked horizon is scored at every stride-th point only
+CANDIDATES = 9
+POWER = 16  # the inverse-error weights' exponent
+
+
+def candidates(
+    base: tuple[float, ...],
+    target: float,
+    day_y: float | None,
+    recurring: float,
+    hourly: float,
+) -> tuple[float, ...]:
+    """The candidate forecasts, given the components at the origin (see `Forecaster._base`).
+
+    `target` is the seasonal profile at the target time, `day_y` the (smoothed) value one day
+    before the target, None if unknown: the profile-moved median stands in for it;
+    `recurring` the deviation that recurs at the target's time of day, `hourly` at its
+    minute of the hour.
+    """
+    y, med5, med15, med61, deseasoned, shift = base
+    moved = deseasoned + target
+    if day_y is None:
+        day_y = moved
+    return (
+        y,
+        med5,
+        med15,
+        med61,
+        moved,
+        day_y,
+        day_y + shift,
+        med61 + recurring,
+        med61 + hourly,
+    )
+
+
+def inverse_error_weights(maes: list[float]) -> list[float]:
+    """Weights proportional to (best error / error) ** 16; the best candidates share ties."""
+    best = min(maes)
+    if best <= 0.0:
+        exact = [1.0 if m <= 0.0 else 0.0 for m in maes]
+        n = sum(exact)
+        return [e / n for e in exact]
+    inv = [(best / m) ** POWER for m in maes]
+    norm = 1.0 / sum(inv)
+    return [v * norm for v in inv]
+
+
+def dot(weights: list[float], values: tuple[float, ...]) -> float:
+    """The weighted sum of the candidates."""
+    total: float = sum(map(operator.mul, weights, values))
+    return total
+
+
+def between(k: int) -> tuple[int, int, float]:
+    """The tracked horizons around k and the log-interpolation weight of the upper one."""
+    if k <= HORIZONS[0]:
+        return 0, 0, 0.0
+    for i in range(1, len(HORIZONS)):
+        hi = HORIZONS[i]
+        if k <= hi:
+            lo = HORIZONS[i - 1]
+            if k == hi:
+                return i, i, 0.0
+            return i - 1, i, math.log(k / lo) / math.log(hi / lo)
+    last = len(HORIZONS) - 1
+    return last, last, 0.0
+
+
+def sorted_median(ordered: list[float]) -> float:
+    """The median of an already sorted, non-empty list."""
+    m = len(ordered)
+    return ordered[m // 2] if m % 2 else 0.5 * (ordered[m // 2 - 1] + ordered[m // 2])
+
+
+def median(values: list[float]) -> float:
+    """The median of a non-empty list."""
+    return sorted_median(sorted(values))
