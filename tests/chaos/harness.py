@@ -27,6 +27,7 @@ import sqlite3
 import subprocess
 import threading
 import time
+import urllib.parse
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -91,12 +92,17 @@ class Report:
 
 
 class Db:
-    """Read-only SQL on the run's store, bypassing the engine (`?` placeholders on both)."""
+    """Read-only SQL on the run's store, bypassing the engine (`?` placeholders on both).
+
+    On PostgreSQL the tables are read in `schema`, or the URL's `?schema=`.
+    """
 
     def __init__(self, database_url: str, schema: str | None = None) -> None:
         self.postgres = database_url.startswith("postgres")
         self.url = database_url
-        self.schema = schema
+        self.schema = schema or dict(urllib.parse.parse_qsl(database_url.partition("?")[2])).get(
+            "schema"
+        )
 
     def rows(self, query: str, *params: Any) -> list[tuple[Any, ...]]:
         """All rows of one query; [] when the store cannot answer right now (PostgreSQL down)."""

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import podium
+from tests.conformance import faults
 
 BACKENDS = ["sqlite", "postgres"]
 """Store backends every test runs on."""
@@ -57,12 +58,28 @@ def store_url(new_store_url: Callable[[], str]) -> str:
 
 
 @pytest.fixture
-def app_factory(store_url: str) -> Iterator[AppFactory]:
-    """Make Apps on `store_url` (or another URL) with fast settings; all closed afterwards."""
+def store_faults(request: pytest.FixtureRequest) -> float:
+    """The rate of injected store faults (`--store-faults`; 0: none)."""
+    return float(request.config.getoption("--store-faults") or 0.0)
+
+
+@pytest.fixture
+def app_factory(
+    store_url: str, store_faults: float, request: pytest.FixtureRequest
+) -> Iterator[AppFactory]:
+    """Make Apps on `store_url` (or another URL) with fast settings; all closed afterwards.
+
+    Under `store_faults` each App's store fails that rate of its engine's calls (workers'
+    threads) with a transient fault; after the test the stores are checked for records a
+    fault left half-written (`faults.check_store`).
+    """
     apps: list[podium.App] = []
+    injected = faults.Injector(store_faults, request)
 
     def make(name: str = "conformance", **options: Any) -> podium.App:
         options.setdefault("database_url", store_url)
+        if store_faults and "store" not in options:
+            options["store"] = injected.store(options["database_url"])
         app = podium.App(name, **{**FAST_SETTINGS, **options})
         apps.append(app)
         return app
@@ -70,6 +87,7 @@ def app_factory(store_url: str) -> Iterator[AppFactory]:
     yield make
     for app in reversed(apps):
         app.close()
+    injected.check()
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
 """Fixtures for the distributed tests: a fresh PostgreSQL schema and real worker processes.
 
-Workers connect with PostgreSQL's application_name "podium" (the store's default); this test
-process names its own connections "podium-test", so terminating the workers' backends by
-application name never touches the test's App or its inspection connection.
+Workers connect with an application_name of their own test (`worker_application`: "podium-w-"
+and the test's schema); this test process names its own connections "podium-test", so
+terminating the workers' backends by application name never touches the test's App or its
+inspection connection, nor the connections of any other test or test run on the shared
+server. (It once matched every connection named "podium" in the database: a concurrent run's
+transactions were cut, which made `test_of_eight_concurrent_conflicting_sends_exactly_one_wins`
+flaky on PostgreSQL under load.)
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ WORKER_POOL_MAX = 6
 TEST_APPLICATION = "podium-test"
 TERMINATE_WORKERS = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-    "WHERE datname = current_database() AND application_name = 'podium' "
+    "WHERE datname = current_database() AND application_name = %s "
     "AND pid <> pg_backend_pid()"
 )
 
@@ -127,6 +131,8 @@ class Db:
     """Direct SQL on the test's schema, bypassing the engine (for checks and for faults)."""
 
     def __init__(self, schema: str) -> None:
+        self.workers = worker_application(schema)
+        """The application_name of this test's workers' connections."""
         self.conn = pg.connect()
         self.conn.execute("SET application_name = 'podium-test-db'")
         self.conn.execute(sql.SQL("SET search_path = {}").format(sql.Identifier(schema)))
@@ -149,12 +155,17 @@ class Db:
         )
 
     def terminate_workers(self) -> int:
-        """Terminate every backend of application 'podium' (the workers); how many."""
-        return sum(1 for (ok,) in self.rows(TERMINATE_WORKERS) if ok)
+        """Terminate every backend of this test's workers (and no other); how many."""
+        return sum(1 for (ok,) in self.rows(TERMINATE_WORKERS, self.workers) if ok)
 
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+
+def worker_application(schema: str) -> str:
+    """The application_name of the workers of the test whose schema is `schema`."""
+    return f"podium-w-{schema}"
 
 
 def schema_of(url: str) -> str:
@@ -194,7 +205,10 @@ def db(pg_url: str, dist: distapp.DistApp) -> Iterator[Db]:
 @pytest.fixture
 def procs(tmp_path: Path, pg_url: str) -> Iterator[Procs]:
     """Worker launcher on the test's schema; every process is killed and reaped at teardown."""
-    launcher = Procs(tmp_path, pg.with_query(pg_url, pool_max=str(WORKER_POOL_MAX)))
+    own = worker_application(schema_of(pg_url))
+    launcher = Procs(
+        tmp_path, pg.with_query(pg_url, pool_max=str(WORKER_POOL_MAX), application_name=own)
+    )
     try:
         yield launcher
     finally:

@@ -1,10 +1,10 @@
 """Real connection faults: the workers' PostgreSQL backends are terminated under load.
 
-`pg_terminate_backend` on every connection named "podium" (the workers' pools and LISTEN
-connections) several times while 2,000 workflows run. Workers log the fault, back off,
-reconnect and carry on: every workflow completes once with the right result, no position is
-committed twice, and no worker process dies. A step whose checkpoint was cut off runs again
-(steps are at-least-once); the count is printed.
+`pg_terminate_backend` on every connection of this test's workers (their pools and LISTEN
+connections, named by `worker_application`) several times while 2,000 workflows run. Workers
+log the fault, back off, reconnect and carry on: every workflow completes once with the
+right result, no position is committed twice, and no worker process dies. A step whose
+checkpoint was cut off runs again (steps are at-least-once); the count is printed.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -23,6 +24,8 @@ X = TypeVar("X")
 B = TypeVar("B", bound=context.Batch)
 
 _NOTHING = contextlib.nullcontext()
+END_RETRIES = (0.01, 0.1, 0.5)
+"""Pauses (seconds) between tries of a run's end write after a transient store fault."""
 
 
 class _Body:
@@ -325,6 +328,25 @@ class Execution:
 
     # -- endings ---------------------------------------------------------------------------
 
+    def _retried(self, write: Callable[[float], R]) -> R:
+        """`write(now)`, tried again after a transient store fault (`END_RETRIES` delays).
+
+        The end of a run is one fenced write: a fault that kept it from landing would
+        otherwise cost a lease period and a re-run of the last step. A retry of a write
+        that did land finds the run's lease gone (LeaseLost), as a stale write would.
+        """
+        for delay in END_RETRIES:
+            try:
+                return write(self.rt.clock.time())
+            except errors.PodiumError:
+                raise
+            except Exception as exc:
+                self.rt.log.info(
+                    "workflow %s: storing its end failed (%s); retrying", self.wf.id, exc
+                )
+                time.sleep(delay)  # real time: a fake clock must not jump for a fault
+        return write(self.rt.clock.time())
+
     def _conclude_value(self, value: Any) -> None:
         try:
             self.cursor.check_fully_replayed()
@@ -406,7 +428,7 @@ class Execution:
             batch, self._batch = self._batch, None
             if batch is not None:
                 batch.commit(self.fence, self.rt.clock.time())  # held back since the last write
-            parent_woken = write(self.rt.clock.time()) is True
+            parent_woken = self._retried(write) is True
         except errors.LeaseLost:
             self.rt.log.warning("workflow %s: lease lost before its outcome was stored", self.wf.id)
             return

@@ -458,7 +458,9 @@ class Store(Protocol):
         Ready: pending or waiting with `ready_at <= now`, or running with `lease_until <= now`
         (an expired lease: a takeover). Each claim bumps the lease epoch, which fences off
         the previous owner. With `workflows`, only workflows of those names are taken (a
-        worker never claims what it cannot run); None takes any.
+        worker never claims what it cannot run); None takes any. A server that has just
+        (re)started takes nothing over for `lease_seconds` (the takeover grace), so owners
+        that lived through its outage renew before a claim can take their runs.
         """
         ...
 

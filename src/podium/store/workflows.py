@@ -32,7 +32,7 @@ class WorkflowStore:
         self._q = queries.load(connector.dialect, FEATURE)
         self._features: dict[Callable[[base.Connector], Any], Any] = {}
         self._claim_sqls: dict[int, tuple[str, tuple[str, ...]]] = {}
-        self._name_filters: dict[tuple[str, ...] | None, dict[str, Any]] = {}
+        self._name_filters: dict[tuple[tuple[str, ...] | None, float], dict[str, Any]] = {}
 
     @property
     def connector(self) -> base.Connector:
@@ -114,8 +114,12 @@ class WorkflowStore:
         lease_seconds: float,
         workflows: Sequence[str] | None = None,
     ) -> list[base.Claim]:
-        """See `Store.claim`; queues with limits are claimed through `podium.store.queues`."""
-        names = self._name_filter(workflows)
+        """See `Store.claim`; queues with limits are claimed through `podium.store.queues`.
+
+        On PostgreSQL a running workflow whose lease expired is not taken over within one
+        lease (`takeover_grace`) of the server's start: its live owner renews first.
+        """
+        names = self._name_filter(workflows, lease_seconds)
         return queue_limits.claim_any(
             self._c, self._claim_plain, owner, queues, limit, now, lease_seconds, names
         )
@@ -135,14 +139,17 @@ class WorkflowStore:
         params.update(zip(keys, queues, strict=True))
         return [base.Claim.from_row(row) for row in self._write_claim(sql, params).rows]
 
-    def _name_filter(self, workflows: Sequence[str] | None) -> dict[str, Any]:
-        """`base.name_filter` of `workflows`, kept: a worker claims with the same names often."""
-        key = None if workflows is None else tuple(workflows)
+    def _name_filter(self, workflows: Sequence[str] | None, grace: float) -> dict[str, Any]:
+        """`base.name_filter` of `workflows` and the takeover grace, kept (claims repeat them)."""
+        key = (None if workflows is None else tuple(workflows), grace)
         found = self._name_filters.get(key)
         if found is None:
             if len(self._name_filters) >= _NAME_FILTERS_KEPT:
                 self._name_filters.clear()
-            found = self._name_filters[key] = base.name_filter(self._c, workflows)
+            found = self._name_filters[key] = {
+                **base.name_filter(self._c, workflows),
+                "takeover_grace": grace,
+            }
         return found
 
     def _claim_sql(self, count: int) -> tuple[str, tuple[str, ...]]:
@@ -166,8 +173,8 @@ class WorkflowStore:
         lease_seconds: float,
         workflows: Sequence[str] | None = None,
     ) -> base.Claim | None:
-        """See `Store.claim_one`."""
-        names = self._name_filter(workflows)
+        """See `Store.claim_one` (and `claim` for the takeover grace)."""
+        names = self._name_filter(workflows, lease_seconds)
         if queue_limits.any_limited(self._c):
             limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds, names)
             if limited is not None:

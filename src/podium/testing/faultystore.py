@@ -1,9 +1,10 @@
 """A store whose engine calls fail now and then: transient store faults on demand.
 
 `FaultyStore` runs the core store verbs and every feature store over a `FaultyConnector`,
-which raises `InjectedStoreFault` before some statements (so none lands half-done), chosen
-by a seeded random generator. Only the engine's calls fail (those of podium's threads and of
-the runs a TestEnv executes), not the test's own `start` or `result`.
+which raises `InjectedStoreFault` before some statements (so none lands half-done; one
+inside a transaction rolls the whole transaction back), chosen by a seeded random generator.
+Only the engine's calls fail (those of podium's threads and of the runs a TestEnv
+executes), not the test's own `start` or `result`.
 """
 
 from __future__ import annotations
@@ -92,9 +93,20 @@ class FaultyConnector:
         return self._inner.query(sql, params)
 
     def transaction(self) -> AbstractContextManager[base.Execute]:
-        """See `base.Connector.transaction`."""
+        """See `base.Connector.transaction`; a fault may also cut it between statements."""
         self._faults.maybe_fail("a transaction")
-        return self._inner.transaction()
+        return self._faulty_transaction()
+
+    @contextlib.contextmanager
+    def _faulty_transaction(self) -> Iterator[base.Execute]:
+        """The inner transaction, each statement of which may fail (it then rolls back whole)."""
+        with self._inner.transaction() as run:
+
+            def faulty(sql: str, params: Mapping[str, Any]) -> base.Result:
+                self._faults.maybe_fail("a statement of a transaction")
+                return run(sql, params)
+
+            yield faulty
 
     def array(self, values: Sequence[str]) -> object:
         """See `base.Connector.array`."""

@@ -35,6 +35,8 @@ SELECT due.id, due.status, due.key, due.runs FROM levels CROSS JOIN LATERAL (
       AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
       AND (:fresh::boolean OR runs > 0)
       AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+      AND (status <> 'running' OR now() - pg_postmaster_start_time()
+                                  >= make_interval(secs => :takeover_grace::double precision))
     ORDER BY claimable_at
     LIMIT :limit::integer + :offset::integer
 ) AS due
@@ -68,14 +70,17 @@ ON CONFLICT (id) DO NOTHING
 RETURNING *;
 
 -- name: takeovers
--- Running workflows of the queue whose lease expired: they hold their slot already.
+-- Running workflows of the queue whose lease expired: they hold their slot already. Not
+-- within :takeover_grace of the server's start (see workflows.sql, claim).
 SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
 WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now AND w.paused_at IS NULL
   AND (:any_workflow::boolean OR w.workflow = ANY(:workflows::text[]))
+  AND now() - pg_postmaster_start_time() >= make_interval(secs => :takeover_grace::double precision)
 ORDER BY w.claimable_at
 LIMIT :limit;
 
 -- name: candidate
 SELECT id, status, key, runs FROM podium_workflows
 WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
-  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]));
+  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+  AND (status <> 'running' OR now() - pg_postmaster_start_time() >= make_interval(secs => :takeover_grace::double precision));

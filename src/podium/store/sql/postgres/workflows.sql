@@ -4,6 +4,11 @@
 -- round trip) unless the store says otherwise.
 
 -- name: claim
+-- Takeover grace: a running workflow (its lease expired) is not taken over within
+-- :takeover_grace seconds (one lease) of the server's start. After an outage every lease
+-- that was live before it has expired in the table; the live owners renew within a third of
+-- a lease of the return, and a claim that got in first would take their runs over.
+--
 -- The picked rows are locked with SKIP LOCKED, so concurrent claimers take disjoint sets;
 -- MATERIALIZED makes the pick run exactly once (a LIMIT ... SKIP LOCKED subquery that the
 -- planner re-scans could lock more rows than the limit). claimed_from = w.status reads the
@@ -33,6 +38,8 @@ levels(queue, priority) AS (
         WHERE queue = levels.queue AND priority = levels.priority
           AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
           AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+          AND (status <> 'running' OR now() - pg_postmaster_start_time()
+                                      >= make_interval(secs => :takeover_grace::double precision))
         ORDER BY claimable_at
         LIMIT :limit
         FOR UPDATE SKIP LOCKED
@@ -55,6 +62,8 @@ WITH picked AS MATERIALIZED (
     SELECT id FROM podium_workflows
     WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
       AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+      AND (status <> 'running' OR now() - pg_postmaster_start_time()
+                                  >= make_interval(secs => :takeover_grace::double precision))
     FOR UPDATE SKIP LOCKED
 )
 UPDATE podium_workflows AS w

@@ -1,0 +1,3 @@
+"""tests/conformance/test_cancel.py under injected store faults (see conftest.py)."""
+
+from tests.conformance.test_cancel import *  # noqa: F403
