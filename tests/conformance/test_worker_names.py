@@ -79,6 +79,7 @@ def claim_plan(c: base.Connector, queues: list[str], *, force_index: bool = True
         "now": time.time(),
         "lease_until": time.time() + 5,
         **base.name_filter(c, ["a", "b"]),
+        "takeover_grace": 5.0,
     }
     if c.dialect == "sqlite":
         plan = c.query("EXPLAIN QUERY PLAN " + sql.replace("RETURNING *", ""), params)
