@@ -170,7 +170,6 @@ class Morning:
 
 def simulate(minutes: int = 90, per_minute: int = 3, outage: tuple[int, int] = (75, 83)) -> Morning:
     """Run a morning of tickets on a fake clock; the knowledge base is down during `outage`."""
-    logging.getLogger("podium").setLevel(logging.ERROR)
     rng = random.Random(5)
     lanes: dict[str, int] = {}
     escalated = 0
@@ -202,7 +201,8 @@ def simulate(minutes: int = 90, per_minute: int = 3, outage: tuple[int, int] = (
 
 
 def main() -> None:
-    """Simulate a morning and print what podium saw and did."""
+    """Simulate a morning and print what podium saw and did (warnings kept out of it)."""
+    logging.getLogger("podium").setLevel(logging.ERROR)
     morning = simulate()
     print(f"tickets by lane: {morning.lanes}")
     print(f"ticket work: {morning.states}")

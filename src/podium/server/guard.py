@@ -1,7 +1,9 @@
 """An ASGI middleware for the browser's threats: security headers, and Host/Origin checks.
 
 Every response carries a Content-Security-Policy (with `frame-ancestors 'none'`),
-`X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and `Referrer-Policy`.
+`X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY` and `Referrer-Policy: same-origin`
+(nothing leaves for other sites; the dashboard's own form posts keep their `Origin`, which
+`no-referrer` would turn into "null" and so fail the login's same-origin check).
 
 Without auth (loopback only) the server trusts whoever can reach it, so it must make sure
 the caller is not a web page: the `Host` must be a loopback name (a DNS-rebinding page sends
@@ -25,7 +27,7 @@ HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
 ]
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
