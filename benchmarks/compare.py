@@ -26,6 +26,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LOWER_IS_BETTER = ("_ms", "_s")
+"""Durations (p50_ms, wall_s); a rate (steps_per_s) is higher-is-better."""
 
 
 def run_once(engine: Path, script: Path, args: list[str]) -> dict[str, dict[str, object]]:
@@ -46,7 +47,7 @@ def run_once(engine: Path, script: Path, args: list[str]) -> dict[str, dict[str,
 
 def speedup(metric: str, base: float, head: float) -> float:
     """How many times faster head is than base for `metric` (a rate or a duration)."""
-    if metric.endswith(LOWER_IS_BETTER):
+    if "per_s" not in metric and metric.endswith(LOWER_IS_BETTER):
         return base / head if head else float("inf")
     return head / base if base else float("inf")
 
