@@ -40,7 +40,7 @@ from typing import Any, cast
 import psycopg
 import psycopg_pool
 import psycopg_pool.base
-from psycopg import conninfo, rows, sql
+from psycopg import conninfo, pq, rows, sql
 
 from podium import errors
 from podium.store import base, groupcommit, migrate, postgres_notify, queries, urls, workflows
@@ -225,8 +225,7 @@ class _Connector:
         ordered = sorted(batch, key=operator.attrgetter("key"))  # stable: one id keeps its order
         try:
             with self._pool.connection() as conn:
-                with conn.pipeline(), conn.transaction():
-                    cursors = [conn.execute(write.sql, write.params) for write in ordered]
+                cursors = _pipelined_transaction(conn, ordered)
                 for write, cursor in zip(ordered, cursors, strict=True):
                     write.rows, write.rowcount = _fetched(cursor), cursor.rowcount
         except psycopg_pool.PoolTimeout:
@@ -319,12 +318,41 @@ class _Connector:
             return call()
 
 
+def _pipelined_transaction(
+    conn: psycopg.Connection[Row], writes: list[groupcommit.Write]
+) -> list[psycopg.Cursor[Row]]:
+    """Run `writes` as one transaction in one round trip on autocommit `conn`; their cursors.
+
+    BEGIN and COMMIT are plain statements of the pipeline rather than `conn.transaction()`,
+    whose bookkeeping costs more client CPU than the writes of a small batch. A failed batch
+    is rolled back here, so the connection goes back to the pool idle.
+    """
+    try:
+        with conn.pipeline():
+            conn.execute("BEGIN")
+            cursors = [conn.execute(write.sql, write.params) for write in writes]
+            conn.execute("COMMIT")
+    except psycopg.Error:
+        if not conn.closed and conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            conn.execute("ROLLBACK")
+        raise
+    return cursors
+
+
 def _result(cursor: psycopg.Cursor[Row]) -> base.Result:
     return base.Result(_fetched(cursor), cursor.rowcount)
 
 
 def _fetched(cursor: psycopg.Cursor[Row]) -> list[Row]:
-    return cursor.fetchall() if cursor.description is not None else []
+    """The rows a statement returned ([] for one that returns none).
+
+    Asks the result's status rather than `cursor.description`, which builds a column object
+    per column on every call.
+    """
+    result = cursor.pgresult
+    if result is None or result.status != pq.ExecStatus.TUPLES_OK:
+        return []
+    return cursor.fetchall()
 
 
 def _rolled_back(exc: psycopg.Error) -> bool:
