@@ -19,6 +19,7 @@ from podium.server import (
     actions,
     api,
     asl_view,
+    graph_view,
     history_view,
     insight_view,
     listing,
@@ -250,7 +251,11 @@ def intelligence_page(request: Request) -> Response:
 
 @router.get("/workflows/{workflow_id:path}")
 def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=200)]) -> Response:
-    """One workflow: its timeline, attempts, input, output and error."""
+    """One workflow: timeline, attempts, input, output, error, event history and a drawing.
+
+    The drawing is a state machine's or an ASL workflow's states, else the DAG of its steps
+    and children (podium.server.graph_view).
+    """
     who = _viewer(request)
     if who is None:
         return _login_redirect()
@@ -265,9 +270,12 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
     inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))
-    inner += history_view.table(data, st.now())
-    inner += operations.machine_section(st, record.workflow, record.id)
-    inner += asl_view.section(st, record)
+    drawn = operations.machine_section(st, record.workflow, record.id)
+    drawn += asl_view.section(st, record)
+    if drawn:  # a state machine or an ASL workflow: its states, below the history
+        inner += history_view.table(data, st.now()) + drawn
+    else:  # a Python workflow: the DAG of its steps and children, above the history
+        inner += graph_view.section(data) + history_view.table(data, st.now())
     if request.headers.get("x-podium-partial") == "1":
         return _html(request, inner, session)
     title = f"{record.workflow} {record.id}"

@@ -1,0 +1,105 @@
+"""A Python workflow's DAG and a saga's unwinding in headless Chromium, photographed.
+
+Screenshots go to PODIUM_ARTIFACTS (default ./artifacts, not committed) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.server import a11y, serverapp
+from tests.server.live import podium as podium_cli
+from tests.server.live import serve
+from tests.server.test_browser import ARTIFACTS, browser, seed
+from tests.server.test_dashboard_graph import fan_in_app
+
+
+def seed_fan_in(url: str) -> None:
+    """`fan-1`: three submitted steps gathered, then a step adding them up."""
+    app = fan_in_app(serverapp.build(url))
+    try:
+        app.start("fan_in", 3, id="fan-1")
+        with app.worker(3):
+            app.runtime.wait_for_end("fan-1", timeout=30)
+    finally:
+        app.close()
+
+
+@pytest.mark.slow
+def test_the_dag_and_the_unwinding_in_headless_chromium(tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url = f"sqlite:///{tmp_path / 'graph.db'}"
+    seed(url)  # order-bad: a failed checkout whose saga compensated
+    seed_fan_in(url)
+    made = podium_cli("tokens", "create", "--name", "ui", "--json", url=url)
+    token = json.loads(made.stdout)["token"]
+    profile = tempfile.mkdtemp(prefix="podium-chromium-")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with serve(url) as root:
+        driver: Any = browser(profile)
+        wait = WebDriverWait(driver, 20)
+        try:
+            driver.get(root + "/dashboard/login")
+            wait.until(ready.presence_of_element_located((By.ID, "token"))).send_keys(token)
+            driver.find_element(By.ID, "login").click()
+            wait.until(ready.presence_of_element_located((By.ID, "counts")))
+
+            # the fan-out: three children side by side, joined at the gather, then the sum
+            driver.get(root + "/dashboard/workflows/fan-1")
+            graph = wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, "svg.dag")))
+            children = graph.find_elements(By.CSS_SELECTOR, "g.dag-node.child")
+            assert [c.get_attribute("data-node") for c in children] == ["c0", "c1", "c2"]
+            tops = {c.find_element(By.TAG_NAME, "rect").location["y"] for c in children}
+            assert len(tops) == 1  # one row
+            joins = graph.find_elements(By.CSS_SELECTOR, 'path.dag-edge[data-to="p3"]')
+            assert sorted(str(e.get_attribute("data-from")) for e in joins) == ["c0", "c1", "c2"]
+            assert graph.find_elements(By.CSS_SELECTOR, 'path.dag-edge[data-from="p3"]')
+            total = graph.find_element(By.CSS_SELECTOR, 'g.dag-node[data-node="p4"]')
+            assert total.text == "total" and "completed" in str(total.get_attribute("class"))
+            for width in (1400, 420):
+                driver.set_window_size(width, 1000)
+                assert a11y.problems(driver) == [], width
+                shot = ARTIFACTS / f"graph-fan-in-{width}.png"
+                graph = driver.find_element(By.CSS_SELECTOR, "svg.dag")
+                driver.execute_script("arguments[0].scrollIntoView()", graph)
+                assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+            driver.set_window_size(1400, 1000)
+            link = driver.find_element(By.CSS_SELECTOR, 'g.dag-node[data-node="c1"] a')
+            link.click()  # a child is a link to its page
+            wait.until(ready.text_to_be_present_in_element((By.ID, "wf-id"), "fan-1/1"))
+            assert driver.find_element(By.ID, "parent-link").text == "fan-1"
+
+            # the failed saga: its compensation in an unwinding band, in timeline and graph
+            driver.get(root + "/dashboard/workflows/order-bad")
+            band = wait.until(ready.presence_of_element_located((By.CSS_SELECTOR, ".tl-unwind")))
+            assert band.find_element(By.CLASS_NAME, "tl-unwind-head").text.startswith(
+                "↶ Unwinding: compensating 1 step, newest first, for ValueError"
+            )
+            rows = band.find_elements(By.CSS_SELECTOR, ".tl-row")
+            assert [r.get_attribute("data-step") for r in rows] == ["saga", "hold.compensate"]
+            assert "unwinding" in str(rows[1].get_attribute("class"))
+            assert "compensating hold (#0) for ValueError: no courier" in rows[1].text
+            failed = driver.find_element(By.CSS_SELECTOR, '.tl-row[data-step="ship"]')
+            assert failed.location["y"] < band.location["y"]  # the failure, then the unwinding
+            graph = driver.find_element(By.CSS_SELECTOR, "svg.dag")
+            assert graph.find_elements(By.CSS_SELECTOR, "g.unwind-band")
+            undo = graph.find_element(By.CSS_SELECTOR, "g.dag-node.compensation")
+            assert undo.text == "undo hold #0"
+            assert a11y.problems(driver) == []
+            shot = ARTIFACTS / "graph-saga-1400.png"
+            assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+            driver.execute_script("arguments[0].scrollIntoView()", graph)
+            shot = ARTIFACTS / "graph-saga-dag-1400.png"
+            assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+        finally:
+            driver.quit()
+            shutil.rmtree(profile, ignore_errors=True)
