@@ -9,6 +9,7 @@ import podium
 from podium import serialization
 from podium.server import graph_view, unwind
 from podium.store import browse
+from podium.store.children import Children
 from tests.server.login import login
 
 
@@ -189,3 +190,38 @@ def test_unwinding_matches_each_compensation_to_the_newest_undone_step():
     ]
     assert band.undos[0].label() == "compensating pay (#2) for an error"
     assert band.positions == {4, 5, 6, 7}
+
+
+def test_a_long_windowed_map_is_cut_short_and_child_statuses_are_looked_up(
+    client, tokens, app: podium.App
+):
+    @app.step
+    def part(n: int) -> int:
+        return n
+
+    @app.workflow
+    def trickle(n: int) -> list[int]:
+        return podium.map(part, range(n), max_concurrency=1)  # type: ignore[no-any-return]
+
+    app.start("trickle", 40, id="trickle-1")
+    with app.worker(2):
+        assert app.get("trickle-1").result(timeout=60) == list(range(40))
+    client.headers["Authorization"] = f"Bearer {tokens['read']}"
+    data = {**detail(client, app, "trickle-1"), "children": []}  # none listed on the page
+    graph = graph_view.build(data)
+    assert len(graph.rows) == graph_view.MAX_ROWS + 1
+    rest = graph.rows[-1][0]
+    assert rest.key == "rest" and rest.label.startswith("+") and "more positions" in rest.label
+    assert {n.status for row in graph.rows for n in row if n.kind == "child"} == {""}
+
+    asked: list[list[str]] = []
+
+    def statuses(ids: list[str]) -> dict[str, str]:
+        asked.append(ids)
+        return {i: c.status for i, c in Children(app.store.connector).states(ids).items()}
+
+    html = graph_view.section(data, statuses)
+    assert len(asked) == 1 and "trickle-1/0" in asked[0]  # one look-up for every drawn child
+    drawn = len(re.findall(r'class="dag-node child completed"', html))
+    assert drawn == len(asked[0]) > 20
+    assert 'data-node="rest"' in html

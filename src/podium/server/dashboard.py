@@ -33,6 +33,7 @@ from podium.server.errors import ApiError
 from podium.server.models import clean
 from podium.server.security import ANONYMOUS, COOKIE, Principal, allows, principal_of
 from podium.store import browse
+from podium.store.children import Children
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 PAGE = 50
@@ -275,7 +276,8 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     if drawn:  # a state machine or an ASL workflow: its states, below the history
         inner += history_view.table(data, st.now()) + drawn
     else:  # a Python workflow: the DAG of its steps and children, above the history
-        inner += graph_view.section(data) + history_view.table(data, st.now())
+        inner += graph_view.section(data, lambda ids: _statuses(st, ids))
+        inner += history_view.table(data, st.now())
     if request.headers.get("x-podium-partial") == "1":
         return _html(request, inner, session)
     title = f"{record.workflow} {record.id}"
@@ -330,6 +332,11 @@ def _refused(
     )
     page = render.page(f"{st.app.name} · refused", body, who.actor, st.auth_enabled)
     return _html(request, page, session, status)
+
+
+def _statuses(st: ServerState, ids: list[str]) -> dict[str, str]:
+    """The status of each of the workflows `ids` that exists (one query)."""
+    return {i: c.status for i, c in Children(st.app.store.connector).states(ids).items()}
 
 
 def workflow_names(st: ServerState) -> list[str]:

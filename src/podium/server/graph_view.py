@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import urllib.parse
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -23,6 +24,8 @@ from podium.server import unwind
 SIDE = 8
 """Children of one fan-out drawn side by side; the rest share one "+N more" node."""
 MIN_NODES = 2
+MAX_ROWS = 60
+"""Rows drawn at most; the positions after them share one "+N more positions" box."""
 """Fewer positions than this draw no graph (one step says nothing a graph could add)."""
 CHAR, BOX_H, GAP_X, GAP_Y, PAD, BAND_LEFT, UNDO_GAP = 7.0, 30.0, 16.0, 36.0, 16.0, 96.0, 14.0
 
@@ -37,6 +40,8 @@ class Node:
     status: str
     title: str
     href: str | None = None
+    ref: str | None = None
+    """A child's workflow id."""
     count: int = 1
     x: float = 0.0
     y: float = 0.0
@@ -64,6 +69,10 @@ class Graph:
     def nodes(self) -> dict[str, Node]:
         """Every node by key."""
         return {n.key: n for row in self.rows for n in row}
+
+
+Lookup = Callable[[list[str]], dict[str, str]]
+"""Child workflow ids -> their statuses (those that exist)."""
 
 
 def link(workflow_id: str) -> str:
@@ -135,8 +144,12 @@ def build(data: dict[str, Any]) -> Graph:
         if a is not None and (a, b) not in edges:
             edges.append((a, b))
 
+    left_out = 0
     for event in events:
         seq = int(event["seq"])
+        if len(rows) >= MAX_ROWS and not (event["kind"] == "child" and group is not None):
+            left_out += 1
+            continue
         if event["kind"] == "child" and not sequence:
             if group is None:
                 group = []
@@ -160,7 +173,11 @@ def build(data: dict[str, Any]) -> Graph:
         else:
             edge(spine, node.key)
         spine = node.key
-    if status in ("completed", "failed", "cancelled"):
+    if left_out:
+        title = f"{left_out} more positions: see the event history"
+        rows.append([Node("rest", f"+{left_out} more positions", "more", "", title)])
+        edge(spine, "rest")
+    elif status in ("completed", "failed", "cancelled"):
         rows.append([Node("end", status, "end", status, f"the workflow {status}")])
         edge(spine, "end")
     for row_index, row in enumerate(rows):
@@ -180,8 +197,7 @@ def _child(
 ) -> Node:
     """A child's box in its fan-out row (or the row's "+N more" box once it is full)."""
     child_id = _child_id(event, parent)
-    kid = kids.get(child_id, {})
-    status = str(kid.get("status", "created"))
+    status = str(kids.get(child_id, {}).get("status", ""))
     name = str(event["name"]).removeprefix(fanout.RUNNER_PREFIX)
     if len(group) >= SIDE:
         more = group[-1]
@@ -194,7 +210,7 @@ def _child(
         more.title = f"{more.count} more children: list them"
         return more
     node = Node(f"c{event['seq']}", name, "child", status, f"child {child_id}: {status}")
-    node.href = link(child_id)
+    node.href, node.ref = link(child_id), child_id
     group.append(node)
     return node
 
@@ -310,11 +326,21 @@ def svg(graph: Graph, name: str) -> str:
     )
 
 
-def section(data: dict[str, Any]) -> str:
-    """The graph section of a Python workflow's page ("" when it has too little to draw)."""
+def section(data: dict[str, Any], statuses: Lookup | None = None) -> str:
+    """The graph section of a Python workflow's page ("" when it has too little to draw).
+
+    `statuses` looks up the status of drawn children missing from `data["children"]` (the
+    page lists only the first ones) in one query.
+    """
     graph = build(data)
     if sum(len(row) for row in graph.rows) < MIN_NODES:
         return ""
+    unknown = [n for row in graph.rows for n in row if n.ref is not None and not n.status]
+    if unknown and statuses is not None:
+        found = statuses([str(n.ref) for n in unknown])
+        for n in unknown:
+            n.status = found.get(str(n.ref), "")
+            n.title = f"child {n.ref}: {n.status or 'not found'}"
     note = (
         '<p class="muted" id="dag-sequence">Drawn as a sequence: this history was recorded '
         "before gathers named the children they joined.</p>"
