@@ -213,6 +213,10 @@ def test_a_long_windowed_map_is_cut_short_and_child_statuses_are_looked_up(
     rest = graph.rows[-1][0]
     assert rest.key == "rest" and rest.label.startswith("+") and "more positions" in rest.label
     assert {n.status for row in graph.rows for n in row if n.kind == "child"} == {""}
+    assert [n.key for n in graph.rows[1]] == ["c0"]  # one child at a time
+    assert graph.rows[2][0].label == "map window"
+    assert ("c0", "p1") in graph.edges and ("start", "p1") not in graph.edges  # c0 ended
+    assert ("p1", "c2") in graph.edges  # the next child once the window moved on
 
     asked: list[list[str]] = []
 

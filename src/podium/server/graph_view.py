@@ -100,6 +100,16 @@ def _child_id(event: dict[str, Any], parent: str) -> str:
     return f"{parent}/{event['seq']}"
 
 
+def _joined(event: dict[str, Any], seq_of: dict[str, int]) -> list[int] | None:
+    """The child positions a wait joined: a gather's, or those a `map` window saw end."""
+    payload = event.get("payload")
+    if event["kind"] == "gather":
+        return fanout.joined(payload)
+    if event["kind"] == "map" and isinstance(payload, dict) and "done" in payload:
+        return [seq_of[i] for i in payload["done"] if i in seq_of]
+    return None
+
+
 def _node(event: dict[str, Any], undo: dict[int, unwind.Undo]) -> Node:
     """The box of one position on the main line."""
     seq, kind, name = int(event["seq"]), str(event["kind"]), str(event["name"])
@@ -115,6 +125,8 @@ def _node(event: dict[str, Any], undo: dict[int, unwind.Undo]) -> Node:
         return Node(f"p{seq}", label, kind, status, title)
     if kind == "saga":
         return Node(f"p{seq}", "unwind", kind, status, title)
+    if kind == "map":  # a window of `map(max_concurrency=...)`: some children ended
+        return Node(f"p{seq}", "map window", kind, status, title)
     label = name if kind in ("step", name) else f"{kind} {name}"
     return Node(f"p{seq}", label, kind, status, title)
 
@@ -133,6 +145,7 @@ def build(data: dict[str, Any]) -> Graph:
     rows: list[list[Node]] = []
     edges: list[tuple[str, str]] = []
     where: dict[int, str] = {}  # child position -> the node drawing it
+    seq_of: dict[str, int] = {}  # child id -> its position
     fork: dict[int, str | None] = {}  # child position -> the main-line node before it
     status = str(data.get("status", ""))
     start = Node("start", str(data["workflow"]), "start", status, f"{data['workflow']} started")
@@ -156,6 +169,7 @@ def build(data: dict[str, Any]) -> Graph:
                 rows.append(group)
             node = _child(event, data["id"], kids, group)
             where[seq], fork[seq] = node.key, spine
+            seq_of[_child_id(event, data["id"])] = seq
             edge(spine, node.key)
             continue
         group = None
@@ -164,8 +178,8 @@ def build(data: dict[str, Any]) -> Graph:
         else:
             node = _node(event, undo)
         rows.append([node])
-        joined = None if sequence else fanout.joined(event.get("payload"))
-        if event["kind"] == "gather" and joined is not None:
+        joined = None if sequence else _joined(event, seq_of)
+        if joined is not None:
             for child in joined:
                 edge(where.get(child), node.key)
             if spine not in {fork.get(c) for c in joined}:
@@ -255,13 +269,19 @@ def _undo(a: Node, b: Node, depth: int, rows: list[list[Node]]) -> str:
     )
 
 
-def _edge(a: Node, b: Node, rows: list[list[Node]], slot: tuple[int, int] = (0, 1)) -> str:
-    """An edge from `a`'s bottom into `b`'s top, at entry `slot` (index, count) of `b`'s."""
+def _edge(
+    a: Node, b: Node, rows: list[list[Node]], slot: tuple[int, int] = (0, 1), lane: int = 0
+) -> str:
+    """An edge from `a`'s bottom into `b`'s top, at entry `slot` (index, count) of `b`'s.
+
+    An edge that skips rows goes round them on the left, in `lane` (0-2) of three lanes so
+    that several such edges do not draw over each other.
+    """
     x0, y0, y1 = a.x + a.w / 2, a.y + BOX_H, b.y
     x1 = b.x + b.w * (slot[0] + 1) / (slot[1] + 1)
-    if b.row - a.row > 1:  # skips rows: go round them on the left
-        side = min(n.x for row in rows[a.row + 1 : b.row] for n in row) - 10
-        side = min(side, x0 - 10, x1 - 10)
+    if b.row - a.row > 1:
+        side = min(n.x for row in rows[a.row + 1 : b.row] for n in row) - 8 - 4 * (lane % 3)
+        side = max(2.0, min(side, x0 - 10, x1 - 10))
         d = (
             f"M{x0:.1f},{y0:.1f} C{x0:.1f},{y0 + 18:.1f} {side:.1f},{y0 + 8:.1f} "
             f"{side:.1f},{y0 + GAP_Y:.1f} L{side:.1f},{y1 - GAP_Y:.1f} "
@@ -305,8 +325,15 @@ def svg(graph: Graph, name: str) -> str:
     for a, b in graph.edges:
         into.setdefault(b, []).append(a)
     into = {b: sorted(srcs, key=lambda k: nodes[k].x) for b, srcs in into.items()}
+    skips = [(a, b) for a, b in graph.edges if nodes[b].row - nodes[a].row > 1]
     edges = "".join(
-        _edge(nodes[a], nodes[b], graph.rows, (into[b].index(a), len(into[b])))
+        _edge(
+            nodes[a],
+            nodes[b],
+            graph.rows,
+            (into[b].index(a), len(into[b])),
+            skips.index((a, b)) if (a, b) in skips else 0,
+        )
         for a, b in graph.edges
     )
     edges += "".join(
