@@ -103,3 +103,95 @@ def test_the_dag_and_the_unwinding_in_headless_chromium(tmp_path: Path):
         finally:
             driver.quit()
             shutil.rmtree(profile, ignore_errors=True)
+
+
+CROSSINGS = """
+const svg = arguments[0];
+const lines = [];
+for (const path of svg.querySelectorAll('g.sm-transition path')) {
+  const length = path.getTotalLength();
+  const pts = [];
+  for (let i = 0; i <= 40; i++) {
+    const p = path.getPointAtLength((length * i) / 40);
+    pts.push([p.x, p.y]);
+  }
+  const edge = [];
+  for (let i = 1; i < pts.length; i++) edge.push([pts[i - 1], pts[i]]);
+  lines.push(edge);
+}
+const side = (a, b, c) => Math.sign((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]));
+const cross = ([a, b], [c, d]) =>
+  side(a, b, c) * side(a, b, d) < 0 && side(c, d, a) * side(c, d, b) < 0;
+let crossings = 0;
+for (let i = 0; i < lines.length; i++)
+  for (let j = i + 1; j < lines.length; j++)
+    for (const s of lines[i]) for (const t of lines[j]) if (cross(s, t)) crossings++;
+const boxes = [...svg.querySelectorAll('g.sm-state > rect:first-of-type')].map((r) => r.getBBox());
+let overlaps = 0;
+for (let i = 0; i < boxes.length; i++)
+  for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+      overlaps++;
+  }
+return [crossings, overlaps, lines.length, boxes.length];
+"""
+
+
+@pytest.mark.slow
+def test_a_big_asl_graph_is_laid_out_by_the_vendored_dagre(tmp_path: Path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.server import aslapp
+
+    server_layout = (  # the same page's SVG as the server drew it, before dagre
+        "const done = arguments[arguments.length - 1];"
+        "fetch(location.href, {headers: {'X-Podium-Partial': '1'}}).then(r => r.text())"
+        ".then(html => { const box = document.createElement('div');"
+        "box.innerHTML = html; const svg = box.querySelector('svg.sm-diagram');"
+        "svg.removeAttribute('data-layout'); svg.id = 'as-served';"
+        "document.body.appendChild(svg); done(true); });"
+    )
+
+    url = f"sqlite:///{tmp_path / 'asl.db'}"
+    seeder = aslapp.add_payments(serverapp.build(url))
+    try:
+        assert seeder.run("payments", {"amount": 500}, id="pay-1") == {"amount": 500}
+    finally:
+        seeder.close()
+    made = podium_cli("tokens", "create", "--name", "ui", "--json", url=url)
+    token = json.loads(made.stdout)["token"]
+    profile = tempfile.mkdtemp(prefix="podium-chromium-")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with serve(url, target="tests.server.aslapp:app") as root:
+        driver: Any = browser(profile)
+        wait = WebDriverWait(driver, 20)
+        try:
+            driver.get(root + "/dashboard/login")
+            wait.until(ready.presence_of_element_located((By.ID, "token"))).send_keys(token)
+            driver.find_element(By.ID, "login").click()
+            wait.until(ready.presence_of_element_located((By.ID, "counts")))
+            driver.get(root + "/dashboard/workflows/pay-1")
+            svg = wait.until(
+                ready.presence_of_element_located(
+                    (By.CSS_SELECTOR, 'svg.sm-diagram[data-laid-out="dagre"]')
+                )
+            )
+            crossings, overlaps, edges, states = driver.execute_script(CROSSINGS, svg)
+            driver.execute_script("arguments[0].scrollIntoView()", svg)
+            shot = ARTIFACTS / "asl-dagre-1400.png"
+            assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+            assert (edges, states) == (14, len(aslapp.MACHINE["States"]))
+            assert overlaps == 0
+            assert driver.execute_async_script(server_layout)
+            served = driver.execute_script(CROSSINGS, driver.find_element(By.ID, "as-served"))
+            assert served[2:] == [edges, states]
+            assert crossings < served[0], (crossings, served)  # dagre crosses fewer edges
+            taken = svg.find_elements(By.CSS_SELECTOR, "g.sm-state.taken")
+            assert {t.get_attribute("data-state") for t in taken} >= {"Charge", "Big", "Done"}
+            assert a11y.problems(driver) == []
+        finally:
+            driver.quit()
+            shutil.rmtree(profile, ignore_errors=True)

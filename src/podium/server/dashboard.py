@@ -1,5 +1,8 @@
 """The dashboard: server-rendered pages (hand-written CSS/JS, no CDN) over the same store.
 
+The one third-party file is dagre (static/dagre.min.js, MIT, with static/dagre.LICENSE),
+vendored and loaded by podium.js only on pages with a large ASL state graph to lay out.
+
 It logs in with an API token kept in an HttpOnly cookie, refreshes its live part every few
 seconds by fetching the same page with `X-Podium-Partial: 1`, and shows action buttons (see
 podium.server.actions: confirmed, CSRF-protected, audited) to viewers whose scope allows them.
@@ -39,7 +42,12 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 PAGE = 50
 CHILDREN = 100
 """Children listed on a workflow's page (the rest are one link away)."""
-STATIC = {"podium.css": "text/css", "podium.js": "text/javascript"}
+STATIC = {
+    "podium.css": "text/css",
+    "podium.js": "text/javascript",
+    "dagre.min.js": "text/javascript",
+    "dagre.LICENSE": "text/plain",
+}
 
 
 def _viewer(request: Request) -> Principal | None:
