@@ -100,6 +100,11 @@ def test_the_dag_and_the_unwinding_in_headless_chromium(tmp_path: Path):
             driver.execute_script("arguments[0].scrollIntoView()", graph)
             shot = ARTIFACTS / "graph-saga-dag-1400.png"
             assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
+            driver.set_window_size(420, 1000)
+            assert a11y.problems(driver) == []
+            driver.execute_script("arguments[0].scrollIntoView()", band)
+            shot = ARTIFACTS / "graph-saga-420.png"
+            assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 0
         finally:
             driver.quit()
             shutil.rmtree(profile, ignore_errors=True)

@@ -278,14 +278,14 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     )
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
-    inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))
+    buttons = actions.workflow_buttons(session, data)
     drawn = operations.machine_section(st, record.workflow, record.id)
     drawn += asl_view.section(st, record)
-    if drawn:  # a state machine or an ASL workflow: its states, below the history
-        inner += history_view.table(data, st.now()) + drawn
-    else:  # a Python workflow: the DAG of its steps and children, above the history
-        inner += graph_view.section(data, lambda ids: _statuses(st, ids))
-        inner += history_view.table(data, st.now())
+    # A state machine or an ASL workflow: its states, below the history. A Python workflow:
+    # the DAG of its steps and children, right below its timeline.
+    graph = "" if drawn else graph_view.section(data, lambda ids: _statuses(st, ids))
+    inner = render.workflow_detail(data, st.now(), buttons, graph)
+    inner += history_view.table(data, st.now()) + drawn
     if request.headers.get("x-podium-partial") == "1":
         return _html(request, inner, session)
     title = f"{record.workflow} {record.id}"

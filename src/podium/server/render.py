@@ -464,8 +464,8 @@ def _children(data: dict[str, Any]) -> str:
     )
 
 
-def workflow_detail(data: dict[str, Any], now: float, buttons: str = "") -> str:
-    """The live part of a workflow page."""
+def workflow_detail(data: dict[str, Any], now: float, buttons: str = "", graph: str = "") -> str:
+    """The live part of a workflow page; `graph` (its DAG) goes right below the timeline."""
     live = "0" if data["status"] in TERMINAL else "1"
     error = ""
     if data["error"]:
@@ -495,7 +495,9 @@ def workflow_detail(data: dict[str, Any], now: float, buttons: str = "") -> str:
         )
     inputs = _pretty(call_input(data["input"]))
     paused = _paused(data.get("paused_at"), "wf-paused")
-    below = f"{_search(data.get('search') or {})}{timeline(data, now)}{error}{_children(data)}"
+    below = (
+        f"{_search(data.get('search') or {})}{timeline(data, now)}{graph}{error}{_children(data)}"
+    )
     return f"""<div data-live="{live}"><p><a href="/dashboard">← workflows</a></p>
 <h1><span class="wf-name">{escape(data["workflow"])}</span>
 <code id="wf-id">{escape(data["id"])}</code>
