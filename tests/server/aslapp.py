@@ -49,13 +49,17 @@ MACHINE: dict[str, Any] = {
 
 
 def add_payments(app: podium.App) -> podium.App:
-    """Register the `payments` ASL workflow (every Task passes its input through)."""
+    """Register `payments` (every Task passes its input through) and `payments_slow`, whose
+    Medium state waits an hour."""
 
     def same(data: Any) -> Any:
         return data
 
     resources = {ARN + name: same for name in ("charge", "settle", "audit", "notify", "refund")}
     app.asl_workflow("payments", MACHINE, resources)
+    slow = {**MACHINE, "States": {**MACHINE["States"]}}
+    slow["States"]["Medium"] = {"Type": "Wait", "Seconds": 3600, "Next": "Notify"}
+    app.asl_workflow("payments_slow", slow, resources)
     return app
 
 

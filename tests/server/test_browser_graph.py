@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,13 @@ def test_a_big_asl_graph_is_laid_out_by_the_vendored_dagre(tmp_path: Path):
     seeder = aslapp.add_payments(serverapp.build(url))
     try:
         assert seeder.run("payments", {"amount": 500}, id="pay-1") == {"amount": 500}
+        seeder.start("payments_slow", {"amount": 50}, id="pay-slow")
+        with seeder.worker(1):
+            for _ in range(500):  # until it sleeps in Medium's hour-long Wait
+                record = seeder.store.get_workflow("pay-slow")
+                if record is not None and record.status == "waiting":
+                    break
+                time.sleep(0.01)
     finally:
         seeder.close()
     made = podium_cli("tokens", "create", "--name", "ui", "--json", url=url)
@@ -197,6 +205,23 @@ def test_a_big_asl_graph_is_laid_out_by_the_vendored_dagre(tmp_path: Path):
             taken = svg.find_elements(By.CSS_SELECTOR, "g.sm-state.taken")
             assert {t.get_attribute("data-state") for t in taken} >= {"Charge", "Big", "Done"}
             assert a11y.problems(driver) == []
+
+            # a live page: the refresh swaps the server's SVG in, and it is laid out again
+            driver.get(root + "/dashboard/workflows/pay-slow")
+            first = wait.until(
+                ready.presence_of_element_located(
+                    (By.CSS_SELECTOR, 'svg.sm-diagram[data-laid-out="dagre"]')
+                )
+            )
+            wait.until(ready.staleness_of(first))  # replaced by the next refresh
+            again = wait.until(
+                ready.presence_of_element_located(
+                    (By.CSS_SELECTOR, 'svg.sm-diagram[data-laid-out="dagre"]')
+                )
+            )
+            assert driver.execute_script(CROSSINGS, again)[:2] == [0, 0]
+            current = again.find_element(By.CSS_SELECTOR, "g.sm-state.current")
+            assert current.get_attribute("data-state") == "Medium"
         finally:
             driver.quit()
             shutil.rmtree(profile, ignore_errors=True)
