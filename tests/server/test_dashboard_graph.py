@@ -229,3 +229,14 @@ def test_a_long_windowed_map_is_cut_short_and_child_statuses_are_looked_up(
     drawn = len(re.findall(r'class="dag-node child completed"', html))
     assert drawn == len(asked[0]) > 20
     assert 'data-node="rest"' in html
+
+
+def test_a_workflow_of_one_step_or_none_draws_no_graph(client, tokens, app: podium.App):
+    assert app.run("add", 1, 2, id="sum-1") == 3
+    app.start("wait_long", 0.01, id="nap-1")
+    with app.worker(1):
+        app.runtime.wait_for_end("nap-1", timeout=20)
+    login(client, tokens["read"])
+    for workflow_id in ("sum-1", "nap-1"):
+        html = client.get(f"/dashboard/workflows/{workflow_id}").text
+        assert 'id="timeline"' in html and 'id="graph"' not in html, workflow_id

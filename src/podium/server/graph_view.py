@@ -24,9 +24,9 @@ from podium.server import unwind
 SIDE = 8
 """Children of one fan-out drawn side by side; the rest share one "+N more" node."""
 MIN_NODES = 2
+"""Fewer positions than this draw no graph (one step says nothing a graph could add)."""
 MAX_ROWS = 60
 """Rows drawn at most; the positions after them share one "+N more positions" box."""
-"""Fewer positions than this draw no graph (one step says nothing a graph could add)."""
 CHAR, BOX_H, GAP_X, GAP_Y, PAD, BAND_LEFT, UNDO_GAP = 7.0, 30.0, 16.0, 36.0, 16.0, 96.0, 14.0
 
 
@@ -360,7 +360,8 @@ def section(data: dict[str, Any], statuses: Lookup | None = None) -> str:
     page lists only the first ones) in one query.
     """
     graph = build(data)
-    if sum(len(row) for row in graph.rows) < MIN_NODES:
+    positions = [n for row in graph.rows for n in row if n.kind not in ("start", "end")]
+    if len(positions) < MIN_NODES:
         return ""
     unknown = [n for row in graph.rows for n in row if n.ref is not None and not n.status]
     if unknown and statuses is not None:
