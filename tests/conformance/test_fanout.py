@@ -316,3 +316,52 @@ def test_gather_rejects_what_is_not_a_future(app: podium.App):
 
     with pytest.raises(podium.WorkflowFailed, match=r"gather\(\*futures\)"):
         app.run(wrong)
+
+
+def test_a_gather_records_the_positions_it_joined(app: podium.App):
+    @app.step
+    def plus(x: int) -> int:
+        return x + 100
+
+    @app.workflow
+    def joins() -> list[int]:
+        first = plus.submit(1)
+        podium.sleep(0)  # a durable point between the two fan-outs
+        second = plus.submit(2)
+        return podium.gather(second, first)  # type: ignore[no-any-return]
+
+    with app.worker(concurrency=2):
+        assert app.start(joins, id="joins").result(timeout=30) == [102, 101]
+    gathered = [e for e in app.store.load_history("joins") if e.kind == "gather"]
+    assert [serialization.loads(e.payload) for e in gathered] == [
+        {"joined": [2, 0], "results": [102, 101]}
+    ]
+
+
+def test_a_gather_recorded_as_a_bare_list_still_replays(app: podium.App):
+    """A history written before gathers named their children: the results alone."""
+
+    @app.step
+    def plus(x: int) -> int:
+        return x + 100
+
+    @app.workflow
+    def older() -> list[int]:
+        results = podium.gather(plus.submit(1), plus.submit(2))
+        podium.sleep(0.5)  # longer than suspend_grace: the parent is unloaded and replayed
+        return results  # type: ignore[no-any-return]
+
+    conn = app.store.connector
+    param = (lambda n: f":{n}") if conn.dialect == "sqlite" else (lambda n: f"%({n})s")
+    with app.worker(concurrency=2):
+        handle = app.start(older, id="older")
+        for _ in range(2000):
+            if any(e.kind == "gather" for e in app.store.load_history("older")):
+                break
+            threading.Event().wait(0.005)
+        conn.execute(
+            f"UPDATE podium_history SET payload = {param('p')} "
+            f"WHERE workflow_id = {param('w')} AND kind = 'gather'",
+            {"p": "[7, 8]", "w": "older"},
+        )
+        assert handle.result(timeout=30) == [7, 8]  # read back from the rewritten record

@@ -34,15 +34,15 @@ def podium(*args: str, url: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def serve(url: str, *extra: str) -> Iterator[str]:
-    """Serve tests.server.serverapp:app on `url`'s store; yield the base URL."""
+def serve(url: str, *extra: str, target: str = "tests.server.serverapp:app") -> Iterator[str]:
+    """Serve `target` (tests.server.serverapp:app) on `url`'s store; yield the base URL."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [
             PODIUM,
             "server",
-            "tests.server.serverapp:app",
+            target,
             "--port",
             str(port),
             "--database-url",

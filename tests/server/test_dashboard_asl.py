@@ -185,3 +185,29 @@ def test_parallel_branches_and_map_items_are_drawn_below_the_machine(client, tok
     assert html.count('<svg class="sm-diagram"') == 4
     markers = re.findall(r'<marker id="([^"]+)"', html)
     assert len(markers) == len(set(markers)) == 4  # each diagram's arrows are its own
+
+
+def test_big_asl_graphs_are_marked_for_the_vendored_dagre_which_is_served_with_its_license(
+    client, tokens, app
+):
+    from tests.server import aslapp
+
+    _register(app)
+    aslapp.add_payments(app)
+    assert app.run("scoring", None, id="small-1") == {"score": 9}
+    assert app.run("payments", {"amount": 5}, id="big-1") == {"amount": 5}
+    login(client, tokens["read"])
+    small = client.get("/dashboard/workflows/small-1").text
+    assert '<svg class="sm-diagram" xmlns' in small  # 6 states: the server's layout only
+    big = client.get("/dashboard/workflows/big-1").text
+    assert '<svg class="sm-diagram" data-layout="dagre"' in big
+    assert big.count('<g class="sm-transition" data-from=') == 14
+    assert '<g class="sm-transition" data-from="Size" data-to="Small">' in big
+    script = client.get("/dashboard/static/dagre.min.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith(
+        "text/javascript"
+    )
+    assert "dagre.LICENSE" in script.text and "sourceMappingURL" not in script.text
+    license_text = client.get("/dashboard/static/dagre.LICENSE").text
+    assert "@dagrejs/dagre 3.1.4" in license_text and "Permission is hereby granted" in license_text
+    assert "podiumLayout" in client.get("/dashboard/static/podium.js").text

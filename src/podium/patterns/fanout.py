@@ -8,7 +8,10 @@ next durable point (a wait, a step, a recorded value, or the end of its run).
 
 Waiting (`gather`, a child handle's `result()`, the window of `map`) is a durable wait: the
 parent is unloaded, and the end of the child that completes its wait wakes it. The outcome is
-recorded at the wait's position, so a replay never reads the children again.
+recorded at the wait's position, so a replay never reads the children again. A gather's record
+also names the history positions of the children it joined (`{"joined": [...], "results":
+[...]}`; a failure carries `joined` too), which is how the console draws fan-in edges; a
+gather recorded before that (a bare list of results) still replays.
 
 Failures: `gather` waits for all its futures, then raises the error of the first failed one in
 argument order. A submitted step raises the step's own error (rebuilt as a replayed failed step
@@ -76,9 +79,11 @@ def register_runner(registry: registry_mod.Registry, step: definitions.Step) -> 
 class StepFuture(Generic[R]):
     """A submitted step: a child task any worker may run. Wait for it with `podium.gather`."""
 
-    def __init__(self, child_id: str, step: str) -> None:
+    def __init__(self, child_id: str, step: str, seq: int | None = None) -> None:
         self.id = child_id
         self.step = step
+        self.seq = seq
+        """The parent's history position that created the child (None: not known)."""
 
     def __repr__(self) -> str:
         return f"<StepFuture {self.step!r} {self.id!r}>"
@@ -92,9 +97,13 @@ class StepFuture(Generic[R]):
 class ChildHandle(workflow_mod.WorkflowHandle):
     """The handle of a child workflow; inside its parent, `result()` is a durable wait."""
 
-    def __init__(self, runtime: Runtime, workflow_id: str, workflow: str) -> None:
+    def __init__(
+        self, runtime: Runtime, workflow_id: str, workflow: str, seq: int | None = None
+    ) -> None:
         super().__init__(runtime, workflow_id)
         self.workflow = workflow
+        self.seq = seq
+        """The parent's history position that created the child (None: not known)."""
 
     def result(self, timeout: float | None = None) -> Any:
         """Inside a workflow: wait durably (no thread held). Outside: as WorkflowHandle."""
@@ -125,7 +134,9 @@ def submit(
     run = _current("submit")
     name = runner_name(step)
     position = run.take("child", name, check=False)  # held back: see _Children
-    future: StepFuture[Any] = StepFuture(f"{run.workflow.id}/{position.seq}", step.name)
+    future: StepFuture[Any] = StepFuture(
+        f"{run.workflow.id}/{position.seq}", step.name, position.seq
+    )
     if position.recorded is not None:
         return future
     register_runner(run.runtime.registry, step)
@@ -159,7 +170,7 @@ def start_child(
     position = run.take("child", definition.name, check=False)
     if position.recorded is not None:
         child_id = str(serialization.loads(position.recorded.payload)["id"])
-        return ChildHandle(run.runtime, child_id, definition.name)
+        return ChildHandle(run.runtime, child_id, definition.name, position.seq)
     definition.bind(args, kwargs)
     child_id = f"{run.workflow.id}/{position.seq}"
     if id is not None:
@@ -175,7 +186,7 @@ def start_child(
     deadline = None if timeout is None else run.time() + timeout
     queue = queue or definition.options.queue
     _defer(run, _child(run, child_id, definition.name, payload, queue, deadline, position))
-    return ChildHandle(run.runtime, child_id, definition.name)
+    return ChildHandle(run.runtime, child_id, definition.name, position.seq)
 
 
 def gather(*futures: Future) -> Any:
@@ -263,16 +274,33 @@ def _wait_all(run: Run, futures: list[Future]) -> list[Any]:
     if recorded is not None:
         if recorded.status == "failed":
             _raise(serialization.loads(recorded.payload))
-        return cast(list[Any], serialization.loads(recorded.payload))
+        return gathered(serialization.loads(recorded.payload))
     ids = [f.id for f in futures]
     states = _await(run, ids, _all_ended, lambda s: sum(s[i].open for i in set(ids)))
+    positions = [f.seq for f in futures if f.seq is not None]
     failure = run.guarded(lambda: _first_failure(run.runtime, futures, states))
     if failure is not None:
+        failure["joined"] = positions
         run.commit(position, serialization.dumps(failure), status="failed")
         _raise(failure)
-    payload = "[" + ",".join(states[i].output or "null" for i in ids) + "]"
+    results = "[" + ",".join(states[i].output or "null" for i in ids) + "]"
+    payload = '{"joined":' + serialization.dumps(positions) + ',"results":' + results + "}"
     run.commit(position, payload)
-    return cast(list[Any], serialization.loads(payload))
+    return gathered(serialization.loads(payload))
+
+
+def gathered(recorded: Any) -> list[Any]:
+    """The results a completed gather recorded: `{"joined", "results"}`, or an older bare list."""
+    if isinstance(recorded, dict) and "results" in recorded:
+        return cast(list[Any], recorded["results"])
+    return cast(list[Any], recorded)
+
+
+def joined(recorded: Any) -> list[int] | None:
+    """The child positions a gather's record names as joined (None: recorded before joins were)."""
+    if isinstance(recorded, dict) and isinstance(recorded.get("joined"), list):
+        return [int(seq) for seq in recorded["joined"]]
+    return None
 
 
 def _wait_any(run: Run, futures: list[Future]) -> tuple[set[str], bool]:

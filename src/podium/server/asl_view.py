@@ -59,6 +59,13 @@ def _transitions(name: str, state: Mapping[str, Any]) -> Iterable[Transition]:
 
 MAX_DEPTH = 3
 """Levels of nested Parallel/Map states drawn below the top-level diagram."""
+LAYOUT_MIN = 8
+"""A diagram of at least this many states is laid out again in the browser by dagre
+(vendored under static/, see podium.js); smaller ones keep the server's column layout."""
+
+
+def _layout(shape: AslShape) -> str | None:
+    return "dagre" if len(shape.states) >= LAYOUT_MIN else None
 
 
 def inner_machines(
@@ -90,7 +97,7 @@ def _inner(workflow: str, machine: Mapping[str, Any]) -> str:
     figures = []
     for n, (title, sub) in enumerate(inner_machines(machine)):
         shape = AslShape(f"{workflow.replace(':', '_')}_inner{n}", sub)
-        drawn = diagram.svg(shape)
+        drawn = diagram.svg(shape, relayout=_layout(shape))
         for name, state in sub.get("States", {}).items():
             if state.get("Type") == "Fail":
                 drawn = _add_classes(drawn, name, "fail")
@@ -106,7 +113,8 @@ def _inner(workflow: str, machine: Mapping[str, Any]) -> str:
 
 def svg(workflow: str, machine: Mapping[str, Any], path: trace.Path) -> str:
     """The machine as diagram's SVG: states on `path` are "taken", where it is "current"."""
-    out = diagram.svg(AslShape(workflow.replace(":", "_"), machine))
+    shape = AslShape(workflow.replace(":", "_"), machine)
+    out = diagram.svg(shape, relayout=_layout(shape))
     extra: dict[str, list[str]] = {n: ["taken"] for n in path.states}
     if path.current is not None:
         extra[path.current].append("current")

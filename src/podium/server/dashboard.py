@@ -1,5 +1,8 @@
 """The dashboard: server-rendered pages (hand-written CSS/JS, no CDN) over the same store.
 
+The one third-party file is dagre (static/dagre.min.js, MIT, with static/dagre.LICENSE),
+vendored and loaded by podium.js only on pages with a large ASL state graph to lay out.
+
 It logs in with an API token kept in an HttpOnly cookie, refreshes its live part every few
 seconds by fetching the same page with `X-Podium-Partial: 1`, and shows action buttons (see
 podium.server.actions: confirmed, CSRF-protected, audited) to viewers whose scope allows them.
@@ -19,6 +22,7 @@ from podium.server import (
     actions,
     api,
     asl_view,
+    graph_view,
     history_view,
     insight_view,
     listing,
@@ -32,12 +36,18 @@ from podium.server.errors import ApiError
 from podium.server.models import clean
 from podium.server.security import ANONYMOUS, COOKIE, Principal, allows, principal_of
 from podium.store import browse
+from podium.store.children import Children
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 PAGE = 50
 CHILDREN = 100
 """Children listed on a workflow's page (the rest are one link away)."""
-STATIC = {"podium.css": "text/css", "podium.js": "text/javascript"}
+STATIC = {
+    "podium.css": "text/css",
+    "podium.js": "text/javascript",
+    "dagre.min.js": "text/javascript",
+    "dagre.LICENSE": "text/plain",
+}
 
 
 def _viewer(request: Request) -> Principal | None:
@@ -250,7 +260,11 @@ def intelligence_page(request: Request) -> Response:
 
 @router.get("/workflows/{workflow_id:path}")
 def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=200)]) -> Response:
-    """One workflow: its timeline, attempts, input, output and error."""
+    """One workflow: timeline, attempts, input, output, error, event history and a drawing.
+
+    The drawing is a state machine's or an ASL workflow's states, else the DAG of its steps
+    and children (podium.server.graph_view).
+    """
     who = _viewer(request)
     if who is None:
         return _login_redirect()
@@ -264,10 +278,14 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     )
     data["children"] = st.browser.workflows(browse.Filter(parent_id=record.id), CHILDREN + 1, 0)
     session = _session(request, who)
-    inner = render.workflow_detail(data, st.now(), actions.workflow_buttons(session, data))
-    inner += history_view.table(data, st.now())
-    inner += operations.machine_section(st, record.workflow, record.id)
-    inner += asl_view.section(st, record)
+    buttons = actions.workflow_buttons(session, data)
+    drawn = operations.machine_section(st, record.workflow, record.id)
+    drawn += asl_view.section(st, record)
+    # A state machine or an ASL workflow: its states, below the history. A Python workflow:
+    # the DAG of its steps and children, right below its timeline.
+    graph = "" if drawn else graph_view.section(data, lambda ids: _statuses(st, ids))
+    inner = render.workflow_detail(data, st.now(), buttons, graph)
+    inner += history_view.table(data, st.now()) + drawn
     if request.headers.get("x-podium-partial") == "1":
         return _html(request, inner, session)
     title = f"{record.workflow} {record.id}"
@@ -322,6 +340,11 @@ def _refused(
     )
     page = render.page(f"{st.app.name} · refused", body, who.actor, st.auth_enabled)
     return _html(request, page, session, status)
+
+
+def _statuses(st: ServerState, ids: list[str]) -> dict[str, str]:
+    """The status of each of the workflows `ids` that exists (one query)."""
+    return {i: c.status for i, c in Children(st.app.store.connector).states(ids).items()}
 
 
 def workflow_names(st: ServerState) -> list[str]:

@@ -147,8 +147,15 @@ def _node(name: str, box: Box, definition: MachineDefinition, highlight: str | N
     )
 
 
-def svg(definition: MachineDefinition, highlight: str | None = None) -> str:
-    """The machine as an inline `<svg>`; `highlight` (the current state) is filled."""
+def svg(
+    definition: MachineDefinition, highlight: str | None = None, relayout: str | None = None
+) -> str:
+    """The machine as an inline `<svg>`; `highlight` (the current state) is filled.
+
+    Each transition is a `g.sm-transition` with `data-from`/`data-to`, so a browser-side
+    layout (`relayout="dagre"`: podium.js lays large ASL graphs out again with the vendored
+    dagre) can place states and route edges anew; this layout is what shows without it.
+    """
     boxes = layout(definition)
     marker = "sm-arrow-" + hashlib.sha1(definition.name.encode()).hexdigest()[:10]
     edges = []
@@ -158,14 +165,18 @@ def svg(definition: MachineDefinition, highlight: str | None = None) -> str:
         bend = 0
         if b.layer < a.layer:
             bend = bends[a.layer] = bends.get(a.layer, -1) + 1
-        edges.append(_edge(a, b, ", ".join(labels), marker, bend))
+        edges.append(
+            f'<g class="sm-transition" data-from="{escape(source)}" data-to="{escape(target)}">'
+            f"{_edge(a, b, ', '.join(labels), marker, bend)}</g>"
+        )
     nodes = "".join(_node(n, b, definition, highlight) for n, b in boxes.items())
     width = max(b.x + b.w for b in boxes.values()) + PAD
     height = (
         max(b.y for b in boxes.values()) + BOX_H + PAD + 30 + 16 * max(bends.values(), default=0)
     )
+    marked = "" if relayout is None else f' data-layout="{escape(relayout)}"'
     return (
-        f'<svg class="sm-diagram" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<svg class="sm-diagram"{marked} xmlns="http://www.w3.org/2000/svg" role="img" '
         f'aria-label="state machine {escape(definition.name)}" width="{width:.0f}" '
         f'height="{height + 30:.0f}" viewBox="0 -30 {width:.0f} {height + 30:.0f}">'
         f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from podium.server import unwind
+
 STATUSES = ("pending", "running", "waiting", "completed", "failed", "cancelled")
 TERMINAL = ("completed", "failed", "cancelled")
 
@@ -266,11 +268,15 @@ def _bar(left: float, width: float, cls: str, label: str) -> str:
 
 
 def _timeline_row(
-    event: dict[str, Any], failed: list[dict[str, Any]], t0: float, span: float
+    event: dict[str, Any],
+    failed: list[dict[str, Any]],
+    t0: float,
+    span: float,
+    undo: dict[int, unwind.Undo],
 ) -> str:
     name = event["name"]
     kind = event["kind"]
-    cls = "compensation" if name.endswith(".compensate") else kind
+    cls = "compensation" if name.endswith(unwind.SUFFIX) else kind
     bars = []
     for attempt in failed:
         left = (attempt["started_at"] - t0) / span * 100
@@ -315,9 +321,13 @@ def _timeline_row(
             f"attempt{'s' if len(failed) > 1 else ''}</summary><ul>{errors}</ul></details>"
         )
     label = "compensation" if cls == "compensation" else kind
+    shown = escape(name)
+    if event["seq"] in undo:
+        cls += " unwinding"
+        shown = f'<span class="undo">{escape(undo[event["seq"]].label())}</span>'
     return (
         f'<div class="tl-row {escape(cls)} {escape(event["status"])}" data-step="{escape(name)}">'
-        f'<div class="tl-label"><span class="seq">#{event["seq"]}</span> {escape(name)}'
+        f'<div class="tl-label"><span class="seq">#{event["seq"]}</span> {shown}'
         f' <span class="kind">{escape(label)}</span> <span class="badge {escape(event["status"])}">'
         f'{escape(event["status"])}</span> {marks}<span class="muted">{seconds(took)}</span></div>'
         f'<div class="tl-track">{"".join(bars)}</div></div>'
@@ -371,9 +381,33 @@ def timeline(data: dict[str, Any], now: float) -> str:
     events.sort(key=lambda e: e["seq"])
     if not events:
         return '<p class="muted" id="timeline">No steps yet.</p>'
-    rows = "".join(_timeline_row(e, failed.get(e["seq"], []), t0, span) for e in events)
+    undo = unwind.undos(events)
+    drawn = {e["seq"]: _timeline_row(e, failed.get(e["seq"], []), t0, span, undo) for e in events}
+    rows = _banded(events, drawn)
     axis = f'<div class="tl-axis"><span>{iso(t0)}</span><span>{seconds(span)}</span></div>'
     return f'<section class="timeline" id="timeline"><h2>Timeline</h2>{axis}{rows}</section>'
+
+
+def _banded(events: list[dict[str, Any]], drawn: dict[int, str]) -> str:
+    """The rows in order, a saga's unwinding (its record and compensations) in a band of its own."""
+    band_of = {seq: b for b in unwind.bands(events) for seq in b.positions}
+    out: list[str] = []
+    current: unwind.Band | None = None
+    for event in events:
+        band = band_of.get(event["seq"])
+        if band is not current:
+            if current is not None:
+                out.append("</div>")
+            if band is not None:
+                out.append(
+                    f'<div class="tl-unwind" data-saga="{band.seq}">'
+                    f'<p class="tl-unwind-head">↶ {escape(band.heading())}</p>'
+                )
+            current = band
+        out.append(drawn[event["seq"]])
+    if current is not None:
+        out.append("</div>")
+    return "".join(out)
 
 
 def _workflow_attempts(attempts: list[dict[str, Any]]) -> str:
@@ -430,8 +464,8 @@ def _children(data: dict[str, Any]) -> str:
     )
 
 
-def workflow_detail(data: dict[str, Any], now: float, buttons: str = "") -> str:
-    """The live part of a workflow page."""
+def workflow_detail(data: dict[str, Any], now: float, buttons: str = "", graph: str = "") -> str:
+    """The live part of a workflow page; `graph` (its DAG) goes right below the timeline."""
     live = "0" if data["status"] in TERMINAL else "1"
     error = ""
     if data["error"]:
@@ -461,7 +495,9 @@ def workflow_detail(data: dict[str, Any], now: float, buttons: str = "") -> str:
         )
     inputs = _pretty(call_input(data["input"]))
     paused = _paused(data.get("paused_at"), "wf-paused")
-    below = f"{_search(data.get('search') or {})}{timeline(data, now)}{error}{_children(data)}"
+    below = (
+        f"{_search(data.get('search') or {})}{timeline(data, now)}{graph}{error}{_children(data)}"
+    )
     return f"""<div data-live="{live}"><p><a href="/dashboard">← workflows</a></p>
 <h1><span class="wf-name">{escape(data["workflow"])}</span>
 <code id="wf-id">{escape(data["id"])}</code>
