@@ -7,6 +7,9 @@ Workloads (one JSON line each):
   purge   N finished workflows (one step each) are purged with `app.purge(older_than=0)`:
           workflows/s; and the start-to-result p50 of one-step workflows run while the purge
           runs in another thread, next to the p50 measured just before it (same store).
+  payload a start whose argument is 100 MB, over `max_payload_bytes` (1 MB): the peak memory
+          (tracemalloc) and wall time of the refusal; and what the bounded size count costs
+          on values that fit (`dumps` of the 1 KB W1 payload with and without a limit).
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import statistics
 import sys
 import threading
 import time
+import timeit
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +116,47 @@ def purge_run(n: int, synchronous: str) -> dict[str, float]:
     }
 
 
+def refusal_run(size: int) -> dict[str, float]:
+    """Peak traced MB and wall ms of refusing a `size`-byte start argument (limit 1 MB)."""
+    with common.temp_dir() as folder:
+        url = f"sqlite:///{common.database_path(folder)}"
+        with podium.App("bench", database_url=url, max_payload_bytes=1_000_000) as app:
+
+            @app.workflow
+            def ingest(blob: str) -> int:
+                return len(blob)
+
+            blob = "x" * size
+            tracemalloc.start()
+            start = time.perf_counter()
+            try:
+                app.start(ingest, blob)
+            except podium.PayloadTooLarge:
+                pass
+            else:
+                raise RuntimeError("a 100 MB argument was accepted under a 1 MB limit")
+            wall = time.perf_counter() - start
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    return {"peak_mb": peak / 1e6, "refusal_ms": wall * 1000}
+
+
+def count_cost_us() -> tuple[float, float]:
+    """Microseconds per `dumps` of the 1 KB payload without and with a limit (best of 7)."""
+    dumps = podium.serialization.dumps
+    n = 5000
+    plain = min(timeit.repeat(lambda: dumps(PAYLOAD), number=n, repeat=7)) / n
+    bounded = min(timeit.repeat(lambda: dumps(PAYLOAD, limit=4_000_000), number=n, repeat=7)) / n
+    return plain * 1e6, bounded * 1e6
+
+
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "governance")
     p.add_argument("--n", type=int, default=None, help="W1 workflows (default 200; --quick 50)")
     p.add_argument(
         "--purge-n", type=int, default=None, help="workflows to purge (default 20000; --quick 2000)"
     )
-    p.add_argument("--workload", choices=["codecs", "purge", "all"], default="all")
+    p.add_argument("--workload", choices=["codecs", "purge", "payload", "all"], default="all")
     args = p.parse_args(argv)
     n_runs = common.runs(args)
     if args.workload in ("codecs", "all"):
@@ -140,6 +179,23 @@ def main(argv: list[str] | None = None) -> None:
                 "plain": common.summary(rates["plain"], 1),
                 "codecs": common.summary(rates["codecs"], 1),
                 "ratio_codecs_plain": common.ratio(statistics.median(pairs), 1.0),
+            }
+        )
+    if args.workload in ("payload", "all"):
+        size = 100_000_000
+        refusals = [refusal_run(size) for _ in range(n_runs)]
+        costs = [count_cost_us() for _ in range(n_runs)]
+        common.emit(
+            {
+                **common.header("payload-limit", "refuse", args.synchronous, n_runs),
+                "value_bytes": size,
+                "limit_bytes": 1_000_000,
+                "metric": "peak_mb",
+                "median": round(statistics.median(r["peak_mb"] for r in refusals), 3),
+                "peak_mb": common.summary([r["peak_mb"] for r in refusals], 3),
+                "refusal_ms": common.summary([r["refusal_ms"] for r in refusals], 3),
+                "dumps_1kb_us": common.summary([c[0] for c in costs], 2),
+                "dumps_1kb_limited_us": common.summary([c[1] for c in costs], 2),
             }
         )
     if args.workload in ("purge", "all"):
