@@ -7,6 +7,7 @@ intelligence, operating stored workflows); this module adds the definition decor
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib
 import sys
 from collections.abc import Callable, Sequence
@@ -72,6 +73,7 @@ class App(queues.QueueVerbs, intelligence.IntelligenceVerbs, operate.OperateVerb
         timezone: str = "UTC",
         catchup: str = "latest",
         redact: Sequence[str] | None = None,
+        retention: dt.timedelta | float | str | None = None,
     ) -> Callable[[Callable[P, R]], workflow_mod.WorkflowDefinition[P, R]]: ...
 
     def workflow(
@@ -87,6 +89,7 @@ class App(queues.QueueVerbs, intelligence.IntelligenceVerbs, operate.OperateVerb
         timezone: str = "UTC",
         catchup: str = "latest",
         redact: Sequence[str] | None = None,
+        retention: dt.timedelta | float | str | None = None,
     ) -> Any:
         """Register a workflow; works bare (`@app.workflow`) and with options.
 
@@ -100,15 +103,20 @@ class App(queues.QueueVerbs, intelligence.IntelligenceVerbs, operate.OperateVerb
         `redact=["card.number", "ssn"]`: those values of its input, output and step results
         show as `*****` in the API, dashboard, CLI and error messages (see podium.redaction).
         Arguments are validated against the type hints at start (see podium.validation).
+
+        `retention=timedelta(days=7)` (or "7d", or seconds): its finished runs are purged
+        that long after they ended, by every worker serving this app and by `app.purge()`
+        (see podium.patterns.retention); running and waiting ones are never touched.
         """
         patterns = events_mod.check_on_event(on_event)
         paths = redaction.check_paths(redact, "@app.workflow")
+        keep = arguments.check_retention(retention, "@app.workflow retention")
         cron = None if schedule is None else schedule_mod.Schedule(schedule, timezone, catchup)
 
         def register(f: Callable[..., Any]) -> workflow_mod.WorkflowDefinition[..., Any]:
             arguments.check_callable(f, "@app.workflow")
             options = workflow_mod.WorkflowOptions(
-                queue, retry, timeout, on_event=patterns, redact=paths
+                queue, retry, timeout, on_event=patterns, redact=paths, retention=keep
             )
             definition = workflow_mod.WorkflowDefinition(f, name or f.__name__, options)
             if patterns:

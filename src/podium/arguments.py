@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
 from typing import Any
 
 from podium import errors, serialization
@@ -127,3 +128,38 @@ def check_timeout(value: Any, what: str = "timeout") -> float | None:
             f"{what}={value!r} must be a positive finite number of seconds (or None)"
         )
     return value
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
+
+
+def duration_text(text: str, what: str = "age") -> float:
+    """Seconds from `30d`, `12h`, `90m`, `45s`, `2w` or a plain number of seconds."""
+    found = _DURATION.match(text) if isinstance(text, str) else None
+    if found is None:
+        raise errors.ConfigurationError(
+            f"{what} {text!r} is not a duration; write e.g. 30d, 12h, 90m, 45s or 2w"
+        )
+    return float(found.group(1)) * _UNITS[found.group(2) or "s"]
+
+
+def check_retention(value: Any, what: str = "retention") -> float | None:
+    """A `retention=` option: seconds > 0 from a timedelta, a number or text like "7d"; or None."""
+    if value is None:
+        return None
+    amount = None
+    if isinstance(value, str):
+        found = _DURATION.match(value)
+        amount = None if found is None else float(found.group(1)) * _UNITS[found.group(2) or "s"]
+    else:
+        if isinstance(value, dt.timedelta):
+            amount = value.total_seconds()
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            amount = float(value)
+    if amount is None or not math.isfinite(amount) or amount <= 0:
+        raise errors.ConfigurationError(
+            f"{what}={value!r} must be an age over 0: a timedelta (timedelta(days=7)), text such "
+            'as "7d", "12h", "90m" or "2w", or a number of seconds (or None to keep runs)'
+        )
+    return amount

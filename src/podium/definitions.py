@@ -113,6 +113,11 @@ class WorkflowOptions(Protocol):
         """Paths of sensitive values in its input, output and step results."""
         ...
 
+    @property
+    def retention(self) -> float | None:
+        """Seconds a finished run is kept before it is purged (None: kept until a purge)."""
+        ...
+
 
 class Workflow(Definition, Protocol):
     """A registered workflow: a named function with options, started by name from the store."""

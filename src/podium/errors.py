@@ -31,15 +31,19 @@ class PayloadTooLarge(SerializationError):
     """A payload is over `max_payload_bytes`; nothing was written.
 
     `what` names the payload (the workflow's arguments, a step's result), `size` and `limit`
-    are in bytes as serialized.
+    are in bytes as serialized. A value far over the limit is refused before it is
+    serialized (serializing it would cost its size again in memory): then `at_least` is
+    True and `size` is a lower bound, counted up to just past the limit.
     """
 
-    def __init__(self, what: str, size: int, limit: int) -> None:
+    def __init__(self, what: str, size: int, limit: int, *, at_least: bool = False) -> None:
         self.what = what
         self.size = size
         self.limit = limit
+        self.at_least = at_least
+        amount = f"at least {size:,}" if at_least else f"{size:,}"
         super().__init__(
-            f"{what} is {size:,} bytes serialized, over the payload limit of {limit:,}; "
+            f"{what} is {amount} bytes serialized, over the payload limit of {limit:,}; "
             "store large data elsewhere and pass a reference, or raise max_payload_bytes"
         )
 

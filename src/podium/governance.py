@@ -8,7 +8,6 @@ writes the audit entry, in the same hash chain as every other audited change.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable, Sequence
 
@@ -16,18 +15,10 @@ from podium import arguments, codecs, errors
 from podium.store import auth, base, coded, retention
 from podium.store import rekey as rekey_store
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
-
 
 def parse_age(text: str) -> float:
     """Seconds from `30d`, `12h`, `90m`, `45s`, `2w` or a plain number of seconds."""
-    found = _DURATION.match(text) if isinstance(text, str) else None
-    if found is None:
-        raise errors.ConfigurationError(
-            f"age {text!r} is not a duration; write e.g. 30d, 12h, 90m, 45s or 2w"
-        )
-    return float(found.group(1)) * _UNITS[found.group(2) or "s"]
+    return arguments.duration_text(text)
 
 
 def purge(

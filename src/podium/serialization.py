@@ -277,6 +277,10 @@ def dumps(
     """
     if checked:
         check(value, what)
+    if limit is not None:
+        bound = size_at_least(value, limit)
+        if bound > limit:  # refused before a byte of it is encoded
+            raise errors.PayloadTooLarge(what, bound, limit, at_least=True)
     try:
         text = _scalar_text(value)
         if text is None:
@@ -296,6 +300,80 @@ def dumps(
     if limit is not None and len(text) > limit:
         raise errors.PayloadTooLarge(what, len(text), limit)
     return text
+
+
+_WALK_DEPTH = 2 * MAX_DEPTH
+"""How deep `size_at_least` looks: deeper parts count nothing (the bound stays a bound)."""
+
+
+def size_at_least(value: Any, limit: int) -> int:
+    """A lower bound of the JSON text `dumps(value)` writes, counted without writing it.
+
+    The walk stops as soon as the count passes `limit`, so refusing a value far over the
+    payload limit costs neither the value's size in memory nor time proportional to it: a
+    100 MB string is one `len`, a list of ten million numbers stops after `limit / 2`
+    of them. Every text character is at least one byte, every number one digit, and
+    punctuation is counted exactly; classes count their fields (pydantic models nothing).
+    Circular parts count once, so the encoder still names them as circular.
+    """
+    return _at_least(value, limit, 0, set())
+
+
+_LEAVES = frozenset({int, float, bool, type(None)})
+"""Types whose JSON is at least one character, already counted for each item."""
+
+
+def _at_least(value: Any, budget: int, depth: int, path: set[int]) -> int:
+    """Bytes `value` takes at least, stopping once over `budget` (the caller's remainder)."""
+    kind = type(value)
+    if kind is str:
+        return len(value) + 2
+    if kind in _LEAVES:
+        return 1
+    if depth >= _WALK_DEPTH or id(value) in path:
+        return 0
+    if kind is dict:
+        # Braces, commas, and per item a colon and a value's first character.
+        total = 1 + 3 * len(value) if value else 2
+        if total > budget:
+            return total
+        path.add(id(value))
+        for key, item in value.items():
+            total += len(key) + 2 if type(key) is str else 3  # "7": a number key is quoted
+            kind = type(item)
+            if kind is str:
+                total += len(item) + 1
+            elif kind not in _LEAVES:
+                total += _at_least(item, budget - total, depth + 1, path) - 1
+            if total > budget:
+                break
+        path.discard(id(value))
+        return total
+    if kind is list or kind is tuple:
+        total = 1 + 2 * len(value) if value else 2  # brackets, commas, an item's first char
+        if total > budget:
+            return total
+        path.add(id(value))
+        for item in value:
+            kind = type(item)
+            if kind is str:
+                total += len(item) + 1
+                if total > budget:
+                    break
+            elif kind not in _LEAVES:
+                total += _at_least(item, budget - total, depth + 1, path) - 1
+                if total > budget:
+                    break
+        path.discard(id(value))
+        return total
+    if isinstance(value, redaction.Secret):
+        return _at_least(value.reveal(), budget, depth + 1, path)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return _at_least(fields, budget, depth + 1, path)
+    if isinstance(value, str):
+        return len(value) + 2
+    return 0  # datetimes, UUIDs, Decimals, models: small, or counted exactly once encoded
 
 
 def loads(text: str | None) -> Any:
@@ -328,6 +406,7 @@ def dumps_call(
     On failure the error names the first argument that cannot be stored (by parameter name
     when `names` gives them).
     """
+    labels = [names[i] if i < len(names) else f"#{i}" for i in range(len(args))]
     try:
         return dumps(
             {"args": list(args), "kwargs": kwargs},
@@ -335,9 +414,19 @@ def dumps_call(
             limit=limit,
             checked=checked,
         )
+    except errors.PayloadTooLarge as exc:
+        # Name the largest argument by the same bounded count (never by encoding each one).
+        sizes = [
+            (size_at_least(a, exc.limit), label) for a, label in zip(args, labels, strict=True)
+        ]
+        sizes += [(size_at_least(a, exc.limit), key) for key, a in kwargs.items()]
+        if sizes:
+            largest = max(sizes, key=lambda pair: pair[0])[1]
+            what = f"arguments of {owner} (the largest is {largest!r})"
+            raise errors.PayloadTooLarge(what, exc.size, exc.limit, at_least=exc.at_least) from None
+        raise
     except errors.SerializationError:
-        for index, arg in enumerate(args):
-            label = names[index] if index < len(names) else f"#{index}"
+        for label, arg in zip(labels, args, strict=True):
             dumps(arg, what=f"argument {label!r} of {owner}", checked=checked)
         for key, arg in kwargs.items():
             dumps(arg, what=f"argument {key!r} of {owner}", checked=checked)

@@ -41,11 +41,14 @@ class WorkflowOptions:
     """Topic patterns whose events each start one run (see podium.patterns.events)."""
     redact: tuple[str, ...] = ()
     """Paths of sensitive values in its input, output and step results (see podium.redaction)."""
+    retention: float | None = None
+    """Seconds a finished run is kept before workers purge it (see podium.patterns.retention)."""
 
     def __post_init__(self) -> None:
         arguments.check_name(self.queue, "queue")
         arguments.check_retry(self.retry)
         arguments.check_timeout(self.timeout)
+        arguments.check_retention(self.retention)
 
 
 class WorkflowDefinition(Generic[P, R]):

@@ -298,3 +298,92 @@ def test_loading_never_imports_code(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert serialization.loads(text) == {"a": 1}
     assert not marker.exists()
     assert "podium_trap_module" not in sys.modules
+
+
+SIZED = [
+    "",
+    "plain",
+    "é" * 10,
+    '"quoted" \\ and \n control',
+    0,
+    -12345678901234567890,
+    1.5,
+    True,
+    None,
+    [],
+    {},
+    [1, "two", 3.0, None, [], {}],
+    {"a": {"b": [1, 2, {"c": "d"}]}, 7: "int key", "": ""},
+    (1, (2, (3,))),
+    Point(1, 2),
+    {"when": dt.datetime(2024, 1, 2, 3, 4, 5), "id": uuid.uuid4(), "n": decimal.Decimal("1.5")},
+    podium.Secret("hunter2"),
+    {"__podium__": "dataclass", "v": 1},
+    [["x" * 100] * 3] * 4,
+]
+
+
+@pytest.mark.parametrize("value", SIZED, ids=range(len(SIZED)))
+def test_size_at_least_is_a_lower_bound_of_the_stored_text(value: object):
+    """The count is never over the real size, so nothing that fits is ever refused."""
+    text = serialization.dumps(value)
+    bound = serialization.size_at_least(value, 10**9)
+    assert 0 < bound <= len(text)
+    assert serialization.dumps(value, limit=len(text)) == text
+
+
+def test_size_at_least_is_exact_for_plain_ascii_json():
+    value = {"name": "ada", "tags": ["a", "bc", ""], "n": 7, "inner": {"k": [1, 2, 3]}}
+    assert serialization.size_at_least(value, 10**9) == len(serialization.dumps(value))
+
+
+def test_size_at_least_stops_just_past_the_limit():
+    many = ["x" * 1000] * 10_000  # 10 MB of JSON; the count stops after ~80 items
+    bound = serialization.size_at_least(many, 100_000)
+    assert 100_000 < bound <= 100_000 + 1002
+    assert serialization.size_at_least([0] * 10_000_000, 100_000) == 20_000_001  # no item read
+    assert serialization.size_at_least("x" * 5000, 1000) == 5002
+
+
+def test_size_at_least_survives_circular_values_and_the_encoder_names_them():
+    loop: list[object] = [1, "a"]
+    loop.append(loop)
+    assert serialization.size_at_least(loop, 10**6) < 100
+    with pytest.raises(podium.SerializationError, match=r"(?i)circular"):
+        serialization.dumps(loop, limit=10**6)
+
+
+def test_a_value_far_over_the_limit_is_refused_before_it_is_encoded():
+    """A memory bound: refusing 40 MB must not cost 40 MB (nor the 80+ MB encoding took)."""
+    import tracemalloc
+
+    huge = "x" * 40_000_000
+    shared = ["y" * 10_000] * 4_000  # 40 MB of JSON, 32 KB in memory
+    for value in (huge, {"args": [huge], "kwargs": {}}, shared):
+        tracemalloc.start()
+        try:
+            with pytest.raises(podium.PayloadTooLarge) as caught:
+                serialization.dumps(value, what="result of step 's'", limit=1_000_000)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < 1_000_000, f"refusing cost {peak:,} bytes"
+        assert caught.value.at_least and caught.value.size > 1_000_000
+        assert "at least" in str(caught.value) and "result of step 's'" in str(caught.value)
+
+
+def test_too_large_arguments_name_the_largest_without_encoding_each():
+    import tracemalloc
+
+    huge = "x" * 20_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(podium.PayloadTooLarge) as caught:
+            serialization.dumps_call(
+                [1, huge], {"note": "n"}, owner="workflow 'w'", names=["a", "blob"], limit=1000
+            )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"refusing cost {peak:,} bytes"
+    assert "arguments of workflow 'w' (the largest is 'blob')" in str(caught.value)

@@ -20,6 +20,7 @@ from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import fanout, insight, learning, pausing, remediation, saga
 from podium.patterns import queues as queues_mod
+from podium.patterns import retention as retention_mod
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
 from podium.patterns import telemetry as telemetry_mod
@@ -120,6 +121,7 @@ class AppCore:
         """
         rt.hooks.add_run_listener(fanout.ParentWaker(rt))
         rt.hooks.add_service(schedule_mod.Firing(rt))
+        rt.hooks.add_service(retention_mod.Sweeping(rt))
         rt.hooks.add_step_gate(pausing.Gate(rt))
         if len(self.breakers):
             rt.hooks.add_step_wrapper(circuit_mod.StepGuard(rt, self.breakers))

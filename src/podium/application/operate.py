@@ -10,6 +10,7 @@ from podium import arguments, errors, governance
 from podium import workflow as workflow_mod
 from podium.application import core
 from podium.patterns import bulk
+from podium.patterns import retention as retention_mod
 from podium.patterns import search as search_mod
 from podium.patterns import versions as versions_mod
 from podium.store import base, retention
@@ -22,7 +23,7 @@ class OperateVerbs(core.AppCore):
 
     def purge(
         self,
-        older_than: float | dt.timedelta | str,
+        older_than: float | dt.timedelta | str | None = None,
         status: Sequence[str] | str | None = None,
         *,
         batch: int = 500,
@@ -34,8 +35,17 @@ class OperateVerbs(core.AppCore):
         cancelled workflows (or `status=`), with their history, attempts and children; never
         a running, waiting or pending one; in batches; audited. `dry_run=True` only counts.
         See podium.store.retention.
+
+        Without `older_than`: each registered workflow's runs older than its own
+        `@app.workflow(retention=...)`, what every worker does on its own every few minutes
+        (see podium.patterns.retention); workflows without `retention=` are kept.
         """
         now = self.runtime.clock.time()
+        if older_than is None:
+            kept = retention_mod.policies(self.runtime)
+            return retention_mod.sweep(
+                self.store, now, kept, status, batch=batch, dry_run=dry_run, actor="app"
+            )
         return governance.purge(self.store, now, older_than, status, batch=batch, dry_run=dry_run)
 
     def rekey(self, *, batch: int = 500) -> rekey_store.RekeyResult:

@@ -20,9 +20,13 @@ DETAILS = """\
 Only a SHA-256 hash of each token is stored; 'create' prints the token once.
 Scopes: read (look), write (start workflows), admin (cancel, resume, tokens);
 traceback (see error tracebacks) and secrets (see redacted values; never
-implied by admin) are given by name.
+implied by admin) are given by name. --workflow and --queue (repeatable) limit
+a token to those workflow names and queues (it can then list, get, start,
+cancel and resume only those, and nothing else); --no-payloads lets it see
+metadata but no inputs, outputs or history payloads.
 
-example: podium tokens create --name ci --scope write"""
+example: podium tokens create --name ci --scope write
+example: podium tokens create --name billing-bot --scope write --workflow invoice --queue billing"""
 
 
 def add(commands: common.Subcommands) -> None:
@@ -45,6 +49,26 @@ def add(commands: common.Subcommands) -> None:
         type=common.seconds,
         metavar="SECONDS",
         help="the token stops working this many seconds from now (default: never)",
+    )
+    create.add_argument(
+        "--workflow",
+        action="append",
+        dest="workflows",
+        metavar="NAME",
+        help="limit it to this workflow name (repeatable; default: any)",
+    )
+    create.add_argument(
+        "--queue",
+        action="append",
+        dest="queues",
+        metavar="NAME",
+        help="limit it to workflows on this queue (repeatable; default: any)",
+    )
+    create.add_argument(
+        "--no-payloads",
+        action="store_false",
+        dest="payloads",
+        help="it sees no workflow inputs, outputs or history payloads (metadata only)",
     )
     create.add_argument("--json", action="store_true", help="print JSON")
     common.store_option(create)
@@ -70,13 +94,22 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
     with _tokens(args) as tokens:
         now = time.time()
         expires = None if args.expires_in is None else now + args.expires_in
-        info, token = tokens.create_token(args.name, args.scopes or ["read"], now, expires)
-        tokens.audit("cli", "token.create", info.id, {"scopes": list(info.scopes)}, now)
+        info, token = tokens.create_token(
+            args.name,
+            args.scopes or ["read"],
+            now,
+            expires,
+            workflows=args.workflows,
+            queues=args.queues,
+            payloads=args.payloads,
+        )
+        tokens.audit("cli", "token.create", info.id, _limits(info), now)
     if args.json:
-        print(json.dumps({"id": info.id, "name": info.name, "scopes": info.scopes, "token": token}))
+        found = {"id": info.id, "name": info.name, "scopes": info.scopes, "token": token}
+        print(json.dumps(found | _limits(info)))
     else:
         print(token)
-        print(f"token {info.id} ({','.join(info.scopes)}); it is not shown again", flush=True)
+        print(f"token {info.id} ({_described(info)}); it is not shown again", flush=True)
     return common.EXIT_OK
 
 
@@ -87,7 +120,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
     for t in found:
         now = time.time()
         state = "revoked" if t.revoked_at is not None else "active" if t.active(now) else "expired"
-        print(f"{t.id}  {state:7}  {','.join(t.scopes):16}  {t.name}")
+        print(f"{t.id}  {state:7}  {_described(t):16}  {t.name}")
     if not found:
         print("no tokens; create one with 'podium tokens create --name NAME --scope read'")
     return common.EXIT_OK
@@ -102,3 +135,27 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
         tokens.audit("cli", "token.revoke", args.id, None, now)
     print(f"revoked {args.id}")
     return common.EXIT_OK
+
+
+def _limits(info: auth.TokenInfo) -> dict[str, object]:
+    """Its scopes and limits, as the audit entry and --json record them."""
+    found: dict[str, object] = {"scopes": list(info.scopes)}
+    if info.workflows is not None:
+        found["workflows"] = list(info.workflows)
+    if info.queues is not None:
+        found["queues"] = list(info.queues)
+    if not info.payloads:
+        found["payloads"] = False
+    return found
+
+
+def _described(info: auth.TokenInfo) -> str:
+    """`write workflows=a,b queues=q no-payloads`: scopes, then any limits."""
+    words = [",".join(info.scopes)]
+    if info.workflows is not None:
+        words.append("workflows=" + ",".join(info.workflows))
+    if info.queues is not None:
+        words.append("queues=" + ",".join(info.queues))
+    if not info.payloads:
+        words.append("no-payloads")
+    return " ".join(words)

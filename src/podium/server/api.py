@@ -14,7 +14,7 @@ from podium.server import models
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import clean
-from podium.server.security import Principal, allows, require
+from podium.server.security import Principal, allows, check_start, require
 from podium.store import base, browse, children
 from podium.store import search as search_store
 from podium.types import TERMINAL_STATUSES
@@ -23,6 +23,10 @@ router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403, 413))
 Reader = Annotated[Principal, Depends(require("read"))]
 Writer = Annotated[Principal, Depends(require("write"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
+# The routes that apply a token's workflow/queue limits themselves (see security).
+ScopedReader = Annotated[Principal, Depends(require("read", scoped=True))]
+ScopedWriter = Annotated[Principal, Depends(require("write", scoped=True))]
+ScopedAdmin = Annotated[Principal, Depends(require("admin", scoped=True))]
 State = Annotated[ServerState, Depends(state)]
 WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The workflow id")]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
@@ -54,7 +58,7 @@ def _json(text: str | None) -> Any:
 
 @router.get("/workflows", response_model=models.WorkflowList, tags=["workflows"])
 def list_workflows(
-    _who: Reader,
+    who: ScopedReader,
     st: State,
     status: Annotated[models.Status | None, Query()] = None,
     workflow: Filter = None,
@@ -72,7 +76,7 @@ def list_workflows(
     """Workflows matching every given filter, newest first, one page at a time.
 
     `attr=customer=c-9` (repeatable) filters on search attributes, each value read as its
-    attribute's type.
+    attribute's type. A token limited to workflow names or queues lists only those.
     """
     where = browse.Filter(
         status=status,
@@ -81,6 +85,8 @@ def list_workflows(
         created_after=created_after,
         created_before=created_before,
         search=_text(search, "search") or None,
+        workflows=who.workflows,
+        queues=who.queues,
     )
     if attr:
         return _by_attributes(st, attr, where, limit, offset)
@@ -118,6 +124,7 @@ def _by_attributes(
             offset=offset,
         )
     )
+    records = [r for r in records if _within(where, r.workflow, r.queue)]
     more = len(records) > limit
     return {
         "items": with_notes(st, [summary(r) for r in records[:limit]]),
@@ -125,6 +132,12 @@ def _by_attributes(
         "offset": offset,
         "next_offset": offset + limit if more else None,
     }
+
+
+def _within(where: browse.Filter, workflow: str, queue: str) -> bool:
+    return (where.workflows is None or workflow in where.workflows) and (
+        where.queues is None or queue in where.queues
+    )
 
 
 def with_notes(st: ServerState, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -156,7 +169,7 @@ def with_notes(st: ServerState, rows: list[dict[str, Any]]) -> list[dict[str, An
 )
 def start_workflow(
     body: models.StartRequest,
-    who: Writer,
+    who: ScopedWriter,
     st: State,
     response: Response,
     traceparent: Annotated[str | None, Header(max_length=512)] = None,
@@ -168,6 +181,7 @@ def start_workflow(
         raise ApiError(
             404, f"no workflow named {body.workflow!r} is registered", "unknown_workflow"
         )
+    check_start(who, body.workflow, body.queue or definition.options.queue)
     args, kwargs = _arguments(body)
     _check_queue(st, body.queue or definition.options.queue)
     record, created = _start(st, definition, args, kwargs, body)
@@ -252,14 +266,16 @@ def _start(
     tags=["workflows"],
     responses=documented(404),
 )
-def get_workflow(workflow_id: WorkflowId, who: Reader, st: State) -> dict[str, Any]:
+def get_workflow(workflow_id: WorkflowId, who: ScopedReader, st: State) -> dict[str, Any]:
     """One workflow with its input, output or error, step history and failed attempts.
 
     Error tracebacks only for tokens with the `traceback` scope (or admin); redacted values
-    (`redact=`, `podium.Secret`) show as `*****` except to tokens with the `secrets` scope.
+    (`redact=`, `podium.Secret`) show as `*****` except to tokens with the `secrets` scope;
+    a token without the payloads right sees no input, output or history payloads (null).
     """
-    record = _existing(st, workflow_id)
-    return detail(st, record, tracebacks=allows(who, "traceback"), reveal=allows(who, "secrets"))
+    record = _existing(st, workflow_id, who)
+    shown = detail(st, record, tracebacks=allows(who, "traceback"), reveal=allows(who, "secrets"))
+    return shown if who.payloads else without_payloads(shown)
 
 
 def detail(
@@ -308,6 +324,12 @@ def detail(
     }
 
 
+def without_payloads(shown: dict[str, Any]) -> dict[str, Any]:
+    """A WorkflowDetail body with its input, output and history payloads left out (None)."""
+    history = [{**event, "payload": None} for event in shown["history"]]
+    return {**shown, "input": None, "output": None, "history": history}
+
+
 def _no_traceback(payload: Any) -> Any:
     """A failed step's stored error without its traceback (other payloads unchanged)."""
     if isinstance(payload, dict) and payload.get("traceback") and "type" in payload:
@@ -329,9 +351,12 @@ def _fields(item: Any) -> dict[str, Any]:
     return dataclasses.asdict(item)
 
 
-def _existing(st: ServerState, workflow_id: str) -> base.WorkflowRecord:
+def _existing(
+    st: ServerState, workflow_id: str, who: Principal | None = None
+) -> base.WorkflowRecord:
+    """The workflow with this id; 404 also when it is outside `who`'s limits (not revealed)."""
     record = st.app.store.get_workflow(_text(workflow_id, "the workflow id") or "")
-    if record is None:
+    if record is None or (who is not None and not who.may_see(record.workflow, record.queue)):
         raise ApiError(404, f"no workflow has the id {workflow_id!r}", "unknown_workflow_id")
     return record
 
@@ -342,9 +367,9 @@ def _existing(st: ServerState, workflow_id: str) -> base.WorkflowRecord:
     tags=["workflows"],
     responses=documented(404, 409),
 )
-def cancel_workflow(workflow_id: WorkflowId, who: Admin, st: State) -> dict[str, Any]:
+def cancel_workflow(workflow_id: WorkflowId, who: ScopedAdmin, st: State) -> dict[str, Any]:
     """Cancel a pending, running or waiting workflow (admin; audited)."""
-    record = _existing(st, workflow_id)
+    record = _existing(st, workflow_id, who)
     if record.status in TERMINAL_STATUSES:
         raise ApiError(409, f"workflow {workflow_id!r} is already {record.status}")
     children.cancel(st.app.store, workflow_id, st.now())
@@ -358,9 +383,9 @@ def cancel_workflow(workflow_id: WorkflowId, who: Admin, st: State) -> dict[str,
     tags=["workflows"],
     responses=documented(404, 409),
 )
-def resume_workflow(workflow_id: WorkflowId, who: Admin, st: State) -> dict[str, Any]:
+def resume_workflow(workflow_id: WorkflowId, who: ScopedAdmin, st: State) -> dict[str, Any]:
     """Run a failed or cancelled workflow again from its first unfinished step (admin)."""
-    record = _existing(st, workflow_id)
+    record = _existing(st, workflow_id, who)
     if record.status not in ("failed", "cancelled"):
         raise ApiError(
             409, f"workflow {workflow_id!r} is {record.status}; only failed or cancelled resume"
@@ -546,70 +571,3 @@ def workers(_who: Reader, st: State) -> list[dict[str, Any]]:
         )
         row["running"] = int(r["running"])
     return sorted(found.values(), key=lambda row: str(row["worker"]))
-
-
-@router.get("/whoami", response_model=models.Whoami, tags=["access"])
-def whoami(who: Reader, st: State) -> dict[str, Any]:
-    """The actor and scopes of the calling token."""
-    return {"actor": who.actor, "scopes": list(who.scopes), "auth": st.auth_enabled}
-
-
-@router.get("/tokens", response_model=list[models.Token], tags=["access"])
-def list_tokens(_who: Admin, st: State) -> list[dict[str, Any]]:
-    """Every API token (secrets are never shown again)."""
-    return [_token(t) for t in st.tokens.list_tokens()]
-
-
-@router.post("/tokens", response_model=models.NewToken, status_code=201, tags=["access"])
-def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Create a token; its secret is in this response only (admin; audited)."""
-    now = st.now()
-    expires = None if body.expires_in is None else now + body.expires_in
-    info, token = st.tokens.create_token(body.name, list(body.scopes), now, expires)
-    st.tokens.audit(who.actor, "token.create", info.id, {"scopes": list(info.scopes)}, st.now())
-    return {**_token(info), "token": token}
-
-
-@router.delete(
-    "/tokens/{token_id}",
-    response_model=models.Token,
-    tags=["access"],
-    responses=documented(404, 409),
-)
-def revoke_token(
-    token_id: Annotated[str, Path(min_length=1, max_length=100)], who: Admin, st: State
-) -> dict[str, Any]:
-    """Revoke a token at once (admin; audited)."""
-    key = _text(token_id, "the token id") or ""
-    try:
-        revoked = st.tokens.revoke(key, st.now())
-    except errors.ConfigurationError as exc:
-        raise ApiError(409, str(exc), "last_admin") from None
-    if not revoked:
-        raise ApiError(404, f"no active token has the id {token_id!r}", "unknown_token")
-    st.tokens.audit(who.actor, "token.revoke", key, None, st.now())
-    info = st.tokens.get_token(key)
-    assert info is not None
-    return _token(info)
-
-
-def _token(info: Any) -> dict[str, Any]:
-    return {
-        "id": info.id,
-        "name": info.name,
-        "scopes": list(info.scopes),
-        "created_at": info.created_at,
-        "revoked_at": info.revoked_at,
-        "expires_at": info.expires_at,
-    }
-
-
-@router.get("/audit", response_model=list[models.AuditItem], tags=["access"])
-def audit_log(
-    _who: Admin,
-    st: State,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> list[dict[str, Any]]:
-    """Admin actions (cancel, resume, token changes), newest first."""
-    return [_fields(e) for e in st.tokens.audit_log(limit, offset)]

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from podium.observability import metrics
 from podium.server import (
+    access_api,
     api,
     apidocs,
     breakers_api,
@@ -69,6 +70,7 @@ def create_app(
     )
     errors.install(server)
     server.include_router(api.router)
+    server.include_router(access_api.router)
     server.include_router(events_api.router)
     server.include_router(machines_api.router)
     server.include_router(breakers_api.router)

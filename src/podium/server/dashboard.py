@@ -57,7 +57,16 @@ def _viewer(request: Request) -> Principal | None:
     cookie = request.cookies.get(COOKIE)
     info = sessions.verify(st.session_key, st.tokens, cookie, st.now()) if cookie else None
     principal = None if info is None else principal_of(info)
-    return principal if principal is not None and allows(principal, "read") else None
+    return principal if principal is not None and _may_view(principal) else None
+
+
+def _may_view(principal: Principal) -> bool:
+    """Whether `principal` may open the dashboard: read access to everything.
+
+    The dashboard shows every workflow with its payloads, so a token limited to workflows or
+    queues, or without the payloads right, cannot open it.
+    """
+    return allows(principal, "read") and not principal.limited and principal.payloads
 
 
 def _https(request: Request) -> bool:
@@ -108,7 +117,7 @@ async def login(request: Request) -> Response:
     token = (form.get("token") or [""])[0].strip()
     st = state(request)
     info = st.tokens.verify(token, st.now()) if token and st.auth_enabled else None
-    if info is None or not allows(principal_of(info), "read"):
+    if info is None or not _may_view(principal_of(info)):
         return RedirectResponse("/dashboard/login?error=1", status_code=303)
     response = RedirectResponse("/dashboard", status_code=303)
     response.set_cookie(

@@ -82,20 +82,26 @@ def list_instances(
 
 
 @router.get("/{name}/instances/{instance}")
-def get_instance(name: Name, instance: Instance, _who: Reader, st: State) -> dict[str, Any]:
-    """One instance: its state, data, transition history and the diagram highlighting it."""
+def get_instance(name: Name, instance: Instance, who: Reader, st: State) -> dict[str, Any]:
+    """One instance: its state, data, transition history and the diagram highlighting it.
+
+    A token without the payloads right sees no data and no event payloads (null).
+    """
     machine = _machine(st, name)
     try:
         current = machine.get(instance)
         history = machine.history(instance)
     except (errors.WorkflowNotFound, errors.ConfigurationError) as exc:
         raise ApiError(404, str(exc), "unknown_instance") from None
+    moves = [t.as_dict() for t in history]
+    if not who.payloads:
+        moves = [{**move, "payload": None, "data": None} for move in moves]
     return {
         "id": current.id,
         "state": current.state,
-        "data": current.data,
+        "data": current.data if who.payloads else None,
         "version": current.version,
-        "history": [t.as_dict() for t in history],
+        "history": moves,
         "mermaid": machine.to_mermaid(highlight=current.state),
     }
 

@@ -245,12 +245,23 @@ class WorkerInfo(BaseModel):
     expires_at: float | None = None
 
 
+LimitName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(clean)]
+"""A workflow name or queue a token is limited to."""
+
+
 class TokenRequest(_Strict):
     """Create an API token."""
 
     name: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(clean)]
     scopes: list[Scope] = Field(min_length=1, max_length=4)
     expires_in: float | None = Field(default=None, gt=0, le=10 * 365 * 86400, allow_inf_nan=False)
+    workflows: list[LimitName] | None = Field(
+        default=None, min_length=1, max_length=100, description="only these workflow names"
+    )
+    queues: list[LimitName] | None = Field(
+        default=None, min_length=1, max_length=100, description="only these queues"
+    )
+    payloads: bool = Field(default=True, description="false: metadata only, no payloads")
 
 
 class Token(BaseModel):
@@ -262,6 +273,12 @@ class Token(BaseModel):
     created_at: float
     revoked_at: float | None
     expires_at: float | None = None
+    workflows: list[str] | None = None
+    """The only workflow names it may act on and see (None: any)."""
+    queues: list[str] | None = None
+    """The only queues whose workflows it may act on and see (None: any)."""
+    payloads: bool = True
+    """Whether it sees inputs, outputs and history payloads."""
 
 
 class NewToken(Token):
@@ -276,6 +293,9 @@ class Whoami(BaseModel):
     actor: str
     scopes: list[str]
     auth: bool
+    workflows: list[str] | None = None
+    queues: list[str] | None = None
+    payloads: bool = True
 
 
 class AuditItem(BaseModel):

@@ -62,7 +62,12 @@ def page(title: str, body: str, actor: str, auth: bool) -> str:
 
 def login(failed: bool) -> str:
     """The login page."""
-    error = '<p class="error" id="login-error">That token is not valid.</p>' if failed else ""
+    error = (
+        '<p class="error" id="login-error">That token is not valid, or it is limited to some '
+        "workflows or queues or denied payloads (the dashboard shows them all).</p>"
+        if failed
+        else ""
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>podium · log in</title>
 <link rel="stylesheet" href="/dashboard/static/podium.css"></head>

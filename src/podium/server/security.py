@@ -1,4 +1,11 @@
-"""Bearer-token access control: each route requires a scope (read < write < admin)."""
+"""Bearer-token access control: each route requires a scope (read < write < admin).
+
+A token may also be limited to some workflow names and/or queues, and denied payloads
+(see `auth.TokenInfo`). Only the routes that check those limits themselves (`scoped=True`:
+list, get, start, cancel and resume of workflows, and whoami) admit a limited token; every
+other route refuses it with 403, so a limit can never be stepped around through a route that
+does not know about it (bulk verbs, events that start workflows, token management, ...).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +31,32 @@ class Principal:
 
     actor: str
     scopes: tuple[str, ...]
+    workflows: tuple[str, ...] | None = None
+    """The only workflow names it may act on and see; None: any."""
+    queues: tuple[str, ...] | None = None
+    """The only queues whose workflows it may act on and see; None: any."""
+    payloads: bool = True
+    """Whether it may read inputs, outputs and history payloads."""
+
+    @property
+    def limited(self) -> bool:
+        """Limited to some workflow names or queues."""
+        return self.workflows is not None or self.queues is not None
+
+    def may_see(self, workflow: str, queue: str) -> bool:
+        """Whether a workflow of this name on this queue is within its limits."""
+        return (self.workflows is None or workflow in self.workflows) and (
+            self.queues is None or queue in self.queues
+        )
+
+    def limits(self) -> str:
+        """Its limits in words, for error messages."""
+        parts = []
+        if self.workflows is not None:
+            parts.append(f"workflows {', '.join(map(repr, self.workflows))}")
+        if self.queues is not None:
+            parts.append(f"queues {', '.join(map(repr, self.queues))}")
+        return " and ".join(parts) or "nothing"
 
 
 ANONYMOUS = Principal("no-auth", ("read", "write", "admin"))
@@ -43,7 +76,9 @@ def authenticate(st: ServerState, token: str | None) -> Principal | None:
 
 def principal_of(info: auth.TokenInfo) -> Principal:
     """The principal of an active token."""
-    return Principal(f"token:{info.id}:{info.name}", info.scopes)
+    return Principal(
+        f"token:{info.id}:{info.name}", info.scopes, info.workflows, info.queues, info.payloads
+    )
 
 
 def allows(principal: Principal, scope: str) -> bool:
@@ -56,8 +91,12 @@ def allows(principal: Principal, scope: str) -> bool:
     return any(order.index(s) >= order.index(scope) for s in principal.scopes if s in order)
 
 
-def require(scope: str) -> Callable[..., Principal]:
-    """A dependency that admits only requests whose bearer token grants `scope`."""
+def require(scope: str, *, scoped: bool = False) -> Callable[..., Principal]:
+    """A dependency that admits only requests whose bearer token grants `scope`.
+
+    A token limited to workflows or queues is admitted only where `scoped` (the route
+    applies the limits itself).
+    """
 
     def check(
         request: Request,
@@ -72,6 +111,22 @@ def require(scope: str) -> Callable[..., Principal]:
             raise ApiError(401, "the token is not valid (unknown, revoked or malformed)")
         if not allows(principal, scope):
             raise ApiError(403, f"this action needs a token with the {scope!r} scope")
+        if principal.limited and not scoped:
+            raise ApiError(
+                403,
+                f"this token is limited to {principal.limits()}; this action is not limited "
+                "that way, so it needs a token without workflow or queue limits",
+            )
         return principal
 
     return check
+
+
+def check_start(principal: Principal, workflow: str, queue: str) -> None:
+    """403 unless a workflow of this name on this queue is within the principal's limits."""
+    if not principal.may_see(workflow, queue):
+        raise ApiError(
+            403,
+            f"this token may only start {principal.limits()}; {workflow!r} on queue "
+            f"{queue!r} is outside them",
+        )

@@ -17,9 +17,10 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from podium import errors
+from podium import arguments, errors
 from podium.store import base, queries
 
 SCOPES = ("read", "write", "admin")
@@ -40,6 +41,17 @@ class TokenInfo:
     created_at: float
     revoked_at: float | None
     expires_at: float | None = None
+    workflows: tuple[str, ...] | None = None
+    """The workflow names it may start, see and steer; None: any."""
+    queues: tuple[str, ...] | None = None
+    """The queues whose workflows it may start, see and steer; None: any."""
+    payloads: bool = True
+    """Whether it sees workflow inputs, outputs and history payloads (else metadata only)."""
+
+    @property
+    def limited(self) -> bool:
+        """Limited to some workflow names or queues (then it cannot manage tokens)."""
+        return self.workflows is not None or self.queues is not None
 
     def active(self, now: float) -> bool:
         """Neither revoked nor expired at `now`."""
@@ -76,6 +88,25 @@ def check_scopes(scopes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(scopes))
 
 
+def check_limit(values: Sequence[str] | None, what: str) -> tuple[str, ...] | None:
+    """A token's `workflows` or `queues` limit: None (any) or a non-empty list of names."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    try:
+        given = list(values)
+        names = [arguments.check_name(v, f"token {what} entry") for v in given]
+    except (errors.ConfigurationError, TypeError):
+        names = []
+    if not names:
+        raise errors.ConfigurationError(
+            f"token {what}={values!r} must be a non-empty list of names (or None for any); "
+            f"e.g. {what}=['orders']"
+        )
+    return tuple(dict.fromkeys(names))
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -88,12 +119,27 @@ class AuthStore:
         self._q = queries.load(self._c.dialect, "auth")
 
     def create_token(
-        self, name: str, scopes: list[str], now: float, expires_at: float | None = None
+        self,
+        name: str,
+        scopes: list[str],
+        now: float,
+        expires_at: float | None = None,
+        *,
+        workflows: Sequence[str] | None = None,
+        queues: Sequence[str] | None = None,
+        payloads: bool = True,
     ) -> tuple[TokenInfo, str]:
         """Store a new token; return it and the full token string (shown only once).
 
         `expires_at` (epoch seconds, after `now`): the token stops working then.
+        `workflows` / `queues`: the only workflow names / queues it may start, list, see,
+        cancel and resume (None: any). `payloads=False`: it sees no inputs, outputs or
+        history payloads, only metadata.
         """
+        names = check_limit(workflows, "workflows")
+        lanes = check_limit(queues, "queues")
+        if not isinstance(payloads, bool):
+            raise errors.ConfigurationError(f"payloads={payloads!r} must be True or False")
         if expires_at is not None and (
             isinstance(expires_at, bool)
             or not isinstance(expires_at, int | float)
@@ -118,9 +164,12 @@ class AuthStore:
                 "secret_hash": _hash(secret),
                 "now": now,
                 "expires_at": None if expires_at is None else float(expires_at),
+                "workflows": None if names is None else json.dumps(names),
+                "queues": None if lanes is None else json.dumps(lanes),
+                "payloads": int(payloads),
             },
         )
-        info = TokenInfo(token_id, name, valid, now, None, expires_at)
+        info = TokenInfo(token_id, name, valid, now, None, expires_at, names, lanes, payloads)
         return info, f"{PREFIX}{token_id}_{secret}"
 
     def verify(self, token: str, now: float | None = None) -> TokenInfo | None:
@@ -231,6 +280,9 @@ def _token(row: dict[str, Any]) -> TokenInfo:
         row["created_at"],
         row["revoked_at"],
         row["expires_at"],
+        None if row["workflows"] is None else tuple(json.loads(row["workflows"])),
+        None if row["queues"] is None else tuple(json.loads(row["queues"])),
+        bool(row["payloads"]),
     )
 
 

@@ -24,6 +24,10 @@ class Filter:
     """Only workflows without a parent (hides fan-out and child workflows)."""
     parent_id: str | None = None
     """Only the children of this workflow."""
+    workflows: tuple[str, ...] | None = None
+    """Only these workflow names (a token limited to them); None: any."""
+    queues: tuple[str, ...] | None = None
+    """Only these queues (a token limited to them); None: any."""
 
 
 class Browser:
@@ -35,21 +39,22 @@ class Browser:
 
     def workflows(self, where: Filter, limit: int, offset: int) -> list[dict[str, Any]]:
         """Matching workflows (without payloads), newest first."""
-        params = {
+        params = {**self._params(where), "limit": limit, "offset": offset}
+        return self._c.query(self._q["list_workflows"], params)
+
+    def _params(self, where: Filter) -> dict[str, Any]:
+        """The query parameters of `where` (lists as the dialect reads them)."""
+        return {
             **dataclasses.asdict(where),
             "top_level": 1 if where.top_level else 0,
-            "limit": limit,
-            "offset": offset,
+            **base.name_filter(self._c, where.workflows),
+            "any_queue": where.queues is None,
+            "queues": self._c.array(list(where.queues or ())),
         }
-        return self._c.query(self._q["list_workflows"], params)
 
     def count(self, where: Filter, cap: int) -> int:
         """How many workflows match `where`, counting at most `cap` (cheap on a big store)."""
-        params = {
-            **dataclasses.asdict(where),
-            "top_level": 1 if where.top_level else 0,
-            "cap": cap,
-        }
+        params = {**self._params(where), "cap": cap}
         return int(self._c.query(self._q["count_workflows"], params)[0]["n"])
 
     def status_counts(self) -> list[tuple[str, str, int]]:

@@ -70,8 +70,15 @@ class Retention:
         *,
         batch: int = 500,
         dry_run: bool = False,
+        workflow: str | None = None,
+        max_batches: int | None = None,
     ) -> PurgeResult:
-        """Delete finished workflows created and last changed before `cutoff` (epoch s)."""
+        """Delete finished workflows created and last changed before `cutoff` (epoch s).
+
+        `workflow`: only top-level runs of that workflow name (a per-workflow `retention=`);
+        their children go with them as always. `max_batches`: stop after that many batches
+        (a worker's sweep that must not hold up the worker's shutdown); call again for more.
+        """
         wanted = check_statuses(statuses)
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise errors.ConfigurationError(f"batch={batch!r} must be a whole number >= 1")
@@ -81,7 +88,10 @@ class Retention:
         while True:
             params = {"cutoff": cutoff, "s1": s1, "s2": s2, "s3": s3, "limit": batch}
             params |= {"after_at": after_at, "after_id": after_id}
-            rows = self._c.query(self._q["candidates"], params)
+            if workflow is None:
+                rows = self._c.query(self._q["candidates"], params)
+            else:
+                rows = self._c.query(self._q["candidates_of"], params | {"workflow": workflow})
             if not rows:
                 break
             batches += 1
@@ -89,7 +99,7 @@ class Retention:
             ids, kept = self._with_children([str(r["id"]) for r in rows])
             skipped += kept
             deleted += len(ids) if dry_run else self._delete(ids)
-            if len(rows) < batch:
+            if len(rows) < batch or (max_batches is not None and batches >= max_batches):
                 break
         return PurgeResult(deleted, skipped, batches, dry_run)
 

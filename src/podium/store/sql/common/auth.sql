@@ -1,15 +1,18 @@
 -- Named queries of the auth feature store (every dialect). Each block starts with "-- name: NAME".
 
 -- name: insert_token
-INSERT INTO podium_api_tokens (id, name, scopes, secret_hash, created_at, expires_at)
-VALUES (:id, :name, :scopes, :secret_hash, :now, :expires_at);
+INSERT INTO podium_api_tokens
+    (id, name, scopes, secret_hash, created_at, expires_at, workflows, queues, payloads)
+VALUES (:id, :name, :scopes, :secret_hash, :now, :expires_at, :workflows, :queues, :payloads);
 
 -- name: get_token
-SELECT id, name, scopes, secret_hash, created_at, revoked_at, expires_at
+SELECT id, name, scopes, secret_hash, created_at, revoked_at, expires_at, workflows, queues,
+    payloads
 FROM podium_api_tokens WHERE id = :id;
 
 -- name: list_tokens
-SELECT id, name, scopes, secret_hash, created_at, revoked_at, expires_at
+SELECT id, name, scopes, secret_hash, created_at, revoked_at, expires_at, workflows, queues,
+    payloads
 FROM podium_api_tokens ORDER BY created_at, id;
 
 -- name: revoke_token

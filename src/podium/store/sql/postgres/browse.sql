@@ -17,6 +17,8 @@ WHERE (:status::text IS NULL OR status = :status::text)
   AND (:search::text IS NULL OR strpos(lower(id), lower(:search::text)) > 0)
   AND (:top_level::integer = 0 OR parent_id IS NULL)
   AND (:parent_id::text IS NULL OR parent_id = :parent_id::text)
+  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+  AND (:any_queue::boolean OR queue = ANY(:queues::text[]))
 ORDER BY created_at DESC, id DESC
 LIMIT :limit OFFSET :offset;
 
@@ -33,6 +35,8 @@ WHERE (:status::text IS NULL OR status = :status::text)
   AND (:search::text IS NULL OR strpos(lower(id), lower(:search::text)) > 0)
   AND (:top_level::integer = 0 OR parent_id IS NULL)
   AND (:parent_id::text IS NULL OR parent_id = :parent_id::text)
+  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
+  AND (:any_queue::boolean OR queue = ANY(:queues::text[]))
 LIMIT :cap) AS matching;
 
 -- name: queue_stats

@@ -15,6 +15,8 @@ WHERE (:status IS NULL OR status = :status)
   AND (:search IS NULL OR instr(lower(id), lower(:search)) > 0)
   AND (:top_level = 0 OR parent_id IS NULL)
   AND (:parent_id IS NULL OR parent_id = :parent_id)
+  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+  AND (:any_queue OR queue IN (SELECT value FROM json_each(:queues)))
 ORDER BY created_at DESC, id DESC
 LIMIT :limit OFFSET :offset;
 
@@ -29,6 +31,8 @@ WHERE (:status IS NULL OR status = :status)
   AND (:search IS NULL OR instr(lower(id), lower(:search)) > 0)
   AND (:top_level = 0 OR parent_id IS NULL)
   AND (:parent_id IS NULL OR parent_id = :parent_id)
+  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+  AND (:any_queue OR queue IN (SELECT value FROM json_each(:queues)))
 LIMIT :cap) AS matching;
 
 -- name: queue_stats
