@@ -277,7 +277,7 @@ def dumps(
     """
     if checked:
         check(value, what)
-    if limit is not None:
+    if limit is not None and type(value) not in _LEAVES:
         bound = size_at_least(value, limit)
         if bound > limit:  # refused before a byte of it is encoded
             raise errors.PayloadTooLarge(what, bound, limit, at_least=True)
@@ -316,6 +316,11 @@ def size_at_least(value: Any, limit: int) -> int:
     punctuation is counted exactly; classes count their fields (pydantic models nothing).
     Circular parts count once, so the encoder still names them as circular.
     """
+    kind = type(value)
+    if kind in _LEAVES:  # the common step result: no walk, no bookkeeping
+        return 1
+    if kind is str:
+        return len(value) + 2
     return _at_least(value, limit, 0, set())
 
 
