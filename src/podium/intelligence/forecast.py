@@ -470,10 +470,13 @@ class Forecaster:
         hour = self._hour_steps or 1
         hourly_back = 0
         hourly = 0.0
+        power = blend.POWER
         for h, k in enumerate(_HORIZONS):
+            if index % _STRIDES[h]:
+                continue
             origin = index - k
             slot = origin % _RING
-            if ring_index[slot] != origin or index % _STRIDES[h]:
+            if ring_index[slot] != origin:
                 continue
             last = window_end if window_end < origin else origin  # same for origins after it
             if last != day_last:
@@ -524,7 +527,7 @@ class Forecaster:
             ]
             best = min(maes)
             if best > 0.0:  # _inverse_error_weights, inline
-                inv = [(best / m) ** blend.POWER for m in maes]
+                inv = [(best / m) ** power for m in maes]
                 norm = 1.0 / sum(inv)
                 weights_all[h] = [v * norm for v in inv]
             else:
