@@ -103,10 +103,10 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
             queues=args.queues,
             payloads=args.payloads,
         )
-        tokens.audit("cli", "token.create", info.id, _limits(info), now)
+        tokens.audit("cli", "token.create", info.id, info.limits(), now)
     if args.json:
         found = {"id": info.id, "name": info.name, "scopes": info.scopes, "token": token}
-        print(json.dumps(found | _limits(info)))
+        print(json.dumps(found | info.limits()))
     else:
         print(token)
         print(f"token {info.id} ({_described(info)}); it is not shown again", flush=True)
@@ -135,18 +135,6 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
         tokens.audit("cli", "token.revoke", args.id, None, now)
     print(f"revoked {args.id}")
     return common.EXIT_OK
-
-
-def _limits(info: auth.TokenInfo) -> dict[str, object]:
-    """Its scopes and limits, as the audit entry and --json record them."""
-    found: dict[str, object] = {"scopes": list(info.scopes)}
-    if info.workflows is not None:
-        found["workflows"] = list(info.workflows)
-    if info.queues is not None:
-        found["queues"] = list(info.queues)
-    if not info.payloads:
-        found["payloads"] = False
-    return found
 
 
 def _described(info: auth.TokenInfo) -> str:

@@ -65,20 +65,8 @@ def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, 
         )
     except errors.ConfigurationError as exc:
         raise ApiError(400, str(exc)) from None
-    st.tokens.audit(who.actor, "token.create", info.id, limits(info), st.now())
+    st.tokens.audit(who.actor, "token.create", info.id, info.limits(), st.now())
     return {**_token(info), "token": token}
-
-
-def limits(info: auth.TokenInfo) -> dict[str, Any]:
-    """What a token may do, as its creation's audit entry records it."""
-    detail: dict[str, Any] = {"scopes": list(info.scopes)}
-    if info.workflows is not None:
-        detail["workflows"] = list(info.workflows)
-    if info.queues is not None:
-        detail["queues"] = list(info.queues)
-    if not info.payloads:
-        detail["payloads"] = False
-    return detail
 
 
 @router.delete(

@@ -53,6 +53,17 @@ class TokenInfo:
         """Limited to some workflow names or queues (then it cannot manage tokens)."""
         return self.workflows is not None or self.queues is not None
 
+    def limits(self) -> dict[str, object]:
+        """Its scopes and limits, as audit entries and `--json` output record them."""
+        found: dict[str, object] = {"scopes": list(self.scopes)}
+        if self.workflows is not None:
+            found["workflows"] = list(self.workflows)
+        if self.queues is not None:
+            found["queues"] = list(self.queues)
+        if not self.payloads:
+            found["payloads"] = False
+        return found
+
     def active(self, now: float) -> bool:
         """Neither revoked nor expired at `now`."""
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
