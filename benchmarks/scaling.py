@@ -30,6 +30,7 @@ Usage: python benchmarks/scaling.py [--runs N] [--quick] [--start-lag MINUTES]
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import statistics
@@ -41,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import podium
 from benchmarks import common
+from benchmarks.intelligence import forecast as nab
 from podium.clock import FakeClock
 from podium.patterns import insight, telemetry
 from podium.store import telemetry as telemetry_store
@@ -52,6 +54,14 @@ START_LAG = 1
 START = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 BOUNDS = (1, 200)
 PER_WORKER_MINUTE = 60.0 / SERVICE
+HEADROOM_UTILISATION = 0.8
+"""The utilisation peak provisioning and reactive-80 plan for."""
+PEAK_PER_S = 20.0
+"""A real trace is scaled so that its day's highest point is this many arrivals per second."""
+WARMUP = 120
+"""Minutes of a real trace replayed before its day (unscored): the scaler's window of history."""
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab-dev"
+POLICIES = ("predictive", "reactive", "reactive-80", "peak")
 
 
 def trace(minutes: int, seed: int) -> list[int]:
@@ -66,6 +76,32 @@ def trace(minutes: int, seed: int) -> list[int]:
             rate *= 2.5
         out.append(_poisson(rng, rate * 60.0))
     return out
+
+
+def nab_trace(path: Path, seed: int) -> list[int]:
+    """Arrivals per minute of a NAB series' last day, after WARMUP minutes of what came before.
+
+    The series (5-minute steps, some irregular) is read linearly between its points, scaled
+    so the day's highest point is PEAK_PER_S arrivals a second, with Poisson noise per minute.
+    """
+    times, values = nab.read(path)
+    end = times[-1]
+    start = end - 86_400.0 - WARMUP * 60.0
+    minutes = [start + 60.0 * (k + 1) for k in range(WARMUP + 1440)]
+    level = [_between(times, values, t) for t in minutes]
+    top = max(level[WARMUP:]) or 1.0
+    rng = random.Random(seed)
+    return [_poisson(rng, max(0.0, v) / top * PEAK_PER_S * 60.0) for v in level]
+
+
+def _between(times: list[float], values: list[float], t: float) -> float:
+    i = bisect.bisect_left(times, t)
+    if i <= 0:
+        return values[0]
+    if i >= len(times):
+        return values[-1]
+    t0, t1 = times[i - 1], times[i]
+    return values[i - 1] + (values[i] - values[i - 1]) * (t - t0) / (t1 - t0)
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -125,21 +161,29 @@ class Pool:
         return workers, drain + min(queueing, 3600.0)
 
 
-def simulate(policy: str, arrivals: list[int], folder: str, lag: int) -> dict[str, Any]:
-    """Run the day under `policy`: worker-minutes and waits."""
-    peak = math.ceil(max(arrivals) / 60.0 * SERVICE / insight.UTILISATION)
+def simulate(
+    policy: str, arrivals: list[int], folder: str, lag: int, warmup: int = 0
+) -> dict[str, Any]:
+    """Run the trace under `policy`: worker-minutes and waits after the first `warmup` minutes.
+
+    Every policy starts from the minimum and lives through the warm-up (unscored) on the same
+    pool, so none is judged on its cold start.
+    """
+    scored = arrivals[warmup:]
+    peak = math.ceil(max(scored) / 60.0 * SERVICE / HEADROOM_UTILISATION)
     pool = Pool(peak if policy == "peak" else BOUNDS[0], lag)
-    advisor = Advisor(folder) if policy == "predictive" else None
+    advisor = Advisor(folder, lag) if policy == "predictive" else None
     used, waits = 0, []
     for minute, n in enumerate(arrivals):
         workers, wait = pool.serve(minute, n)
-        used += workers
-        waits.append(wait)
+        if minute >= warmup:
+            used += workers
+            waits.append(wait)
         if advisor is not None:
             advisor.record(minute, n, min(n + pool.backlog, workers * PER_WORKER_MINUTE), pool)
             pool.ask(minute + 1, advisor.desired(minute + 1))
         elif policy.startswith("reactive"):
-            utilisation = insight.UTILISATION if policy == "reactive-80" else 1.0
+            utilisation = HEADROOM_UTILISATION if policy == "reactive-80" else 1.0
             need = math.ceil((pool.backlog + n) / (PER_WORKER_MINUTE * utilisation))
             pool.ask(minute + 1, min(BOUNDS[1], max(BOUNDS[0], need)))
     if advisor is not None:
@@ -156,7 +200,8 @@ def simulate(policy: str, arrivals: list[int], folder: str, lag: int) -> dict[st
 class Advisor:
     """podium's scaling advice on a real store, fed rollups as telemetry would write them."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, lag: int) -> None:
+        self.startup = 60.0 * lag
         self.clock = FakeClock(START)
         url = f"sqlite:///{common.database_path(folder)}"
         self.app = podium.App("scaling-bench", database_url=url, clock=self.clock)
@@ -178,53 +223,137 @@ class Advisor:
         now = START + 60 * minute + 1
         self.clock.advance(now - self.clock.time())
         bounds = {"default": BOUNDS}
-        return insight.advise(self.app.runtime, ["default"], bounds, now)["default"].desired_workers
+        advice = insight.advise(self.app.runtime, ["default"], bounds, now, startup=self.startup)
+        return advice["default"].desired_workers
 
     def close(self) -> None:
         """Close the store."""
         self.app.close()
 
 
+def replay(arrivals: list[int], lag: int, warmup: int, order: int) -> dict[str, dict[str, Any]]:
+    """Every policy on the same trace (the order alternates run by run)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in POLICIES if order % 2 == 0 else tuple(reversed(POLICIES)):
+        with common.temp_dir() as folder:
+            out[name] = simulate(name, arrivals, folder, lag, warmup)
+    return out
+
+
+def medians(results: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
+    """Per policy, the median of each figure over `results`."""
+    return {
+        name: {k: statistics.median(r[name][k] for r in results) for k in results[0][name]}
+        for name in POLICIES
+    }
+
+
+def verdict(med: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Predictive against reactive: fewer worker-minutes and no more minutes over target."""
+    pred, reac = med["predictive"], med["reactive"]
+    return {
+        "fewer_minutes_than_reactive": pred["worker_minutes"] < reac["worker_minutes"],
+        "wait_as_good_as_reactive": pred["minutes_over_target"]
+        <= reac["minutes_over_target"] + 1e-9,
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "scaling")
+    p.add_argument("data", nargs="?", default=str(DEFAULT_DATA), help="the nab-dev folder")
     p.add_argument("--start-lag", type=int, default=START_LAG, help="minutes a new worker takes")
+    p.add_argument("--no-synthetic", action="store_true", help="only the real traces")
+    p.add_argument("--include", action="append", default=[], help="only series matching this")
     args = p.parse_args(argv)
     if args.start_lag < 0:
         raise SystemExit("--start-lag must be >= 0")
     n_runs = common.runs(args)
-    minutes = 360 if args.quick else 1440
-    policies = ("predictive", "reactive", "reactive-80", "peak")
-    results: dict[str, list[dict[str, Any]]] = {name: [] for name in policies}
-    for r in range(n_runs):
-        arrivals = trace(minutes, seed=r + 1)
-        for name in policies if r % 2 == 0 else tuple(reversed(policies)):
-            with common.temp_dir() as folder:
-                results[name].append(simulate(name, arrivals, folder, args.start_lag))
-        common.note(
-            f"run {r + 1}/{n_runs}: "
-            + ", ".join(f"{k} {v[-1]['worker_minutes']}" for k, v in results.items())
+    data = Path(args.data)
+    if not (data / "data").is_dir():
+        raise SystemExit(
+            f"error: no NAB data at {data}; pass the nab-dev folder, e.g. ../shared/data/nab-dev"
         )
-    med = {
-        name: {k: statistics.median(x[k] for x in results[name]) for k in results[name][0]}
-        for name in policies
-    }
-    for name in policies:
-        line = {
-            **common.header("scaling-diurnal", name, "normal", n_runs),
-            "minutes": minutes,
-            "service_s": SERVICE,
-            "wait_target_s": WAIT_TARGET,
-            "start_lag_min": args.start_lag,
-            **{f"{k}_median": round(v, 4) for k, v in med[name].items()},
-            "worker_minutes": [x["worker_minutes"] for x in results[name]],
-            "worker_minutes_ratio_vs_reactive": common.ratio(
-                med[name]["worker_minutes"], med["reactive"]["worker_minutes"]
-            ),
-            "worker_minutes_ratio_vs_peak": common.ratio(
-                med[name]["worker_minutes"], med["peak"]["worker_minutes"]
-            ),
-        }
-        common.emit(line)
+    paths = nab.series_files(data)
+    if args.include:
+        paths = [x for x in paths if any(pat in x.name for pat in args.include)]
+    common.note(f"{len(paths)} load-like series, {n_runs} runs, start lag {args.start_lag} min")
+    extra = {"service_s": SERVICE, "wait_target_s": WAIT_TARGET, "start_lag_min": args.start_lag}
+    per_series: dict[str, dict[str, dict[str, float]]] = {}
+    for path in paths:
+        runs = [replay(nab_trace(path, r + 1), args.start_lag, WARMUP, r) for r in range(n_runs)]
+        per_series[path.stem] = med = medians(runs)
+        common.note(
+            f"{path.stem}: "
+            + ", ".join(
+                f"{k} {v['worker_minutes']:.0f} wm {v['minutes_over_target']:.3f}"
+                for k, v in med.items()
+            )
+        )
+        common.emit(
+            {
+                **common.header("scaling-nab-series", path.stem, "normal", n_runs),
+                **extra,
+                **{f"{k}_{f}_median": round(v[f], 4) for k, v in med.items() for f in v},
+                **verdict(med),
+            }
+        )
+    for name in POLICIES:
+        ratios = [
+            m[name]["worker_minutes"] / m["reactive"]["worker_minutes"] for m in per_series.values()
+        ]
+        peak_ratios = [
+            m[name]["worker_minutes"] / m["peak"]["worker_minutes"] for m in per_series.values()
+        ]
+        common.emit(
+            {
+                **common.header("scaling-nab", name, "normal", n_runs),
+                **extra,
+                "series": len(per_series),
+                "worker_minutes_ratio_vs_reactive_median": round(statistics.median(ratios), 4),
+                "worker_minutes_ratio_vs_peak_median": round(statistics.median(peak_ratios), 4),
+                "minutes_over_target_median": round(
+                    statistics.median(m[name]["minutes_over_target"] for m in per_series.values()),
+                    4,
+                ),
+                "minutes_over_target_mean": round(
+                    statistics.fmean(m[name]["minutes_over_target"] for m in per_series.values()),
+                    4,
+                ),
+                "series_fewer_minutes_than_reactive": sum(
+                    verdict(m)["fewer_minutes_than_reactive"] for m in per_series.values()
+                ),
+                "series_wait_as_good_as_reactive": sum(
+                    verdict(m)["wait_as_good_as_reactive"] for m in per_series.values()
+                ),
+            }
+        )
+    if not args.no_synthetic:
+        synthetic(n_runs, 360 if args.quick else 1440, args.start_lag)
+
+
+def synthetic(n_runs: int, minutes: int, lag: int) -> None:
+    """The synthetic diurnal day with bursts (no warm-up: it starts at the trough)."""
+    results = [replay(trace(minutes, seed=r + 1), lag, 0, r) for r in range(n_runs)]
+    med = medians(results)
+    for name in POLICIES:
+        common.emit(
+            {
+                **common.header("scaling-diurnal", name, "normal", n_runs),
+                "minutes": minutes,
+                "service_s": SERVICE,
+                "wait_target_s": WAIT_TARGET,
+                "start_lag_min": lag,
+                **{f"{k}_median": round(v, 4) for k, v in med[name].items()},
+                "worker_minutes": [x[name]["worker_minutes"] for x in results],
+                "worker_minutes_ratio_vs_reactive": common.ratio(
+                    med[name]["worker_minutes"], med["reactive"]["worker_minutes"]
+                ),
+                "worker_minutes_ratio_vs_peak": common.ratio(
+                    med[name]["worker_minutes"], med["peak"]["worker_minutes"]
+                ),
+                **(verdict(med) if name == "predictive" else {}),
+            }
+        )
 
 
 if __name__ == "__main__":

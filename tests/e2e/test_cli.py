@@ -160,9 +160,12 @@ def test_demo_incident_detects_remediates_and_recovers(cli: CLI) -> None:
     assert "remediation rule" not in out  # the log lines are left out of the timeline
 
 
-def test_demo_incident_refuses_a_kept_store_and_a_bad_rate(cli: CLI) -> None:
-    done = cli("demo", "--incident", "--database-url", cli.url)
-    assert done.returncode == 2 and "drop --database-url" in done.stderr
+def test_demo_incident_keeps_a_new_store_and_refuses_a_bad_rate(cli: CLI) -> None:
+    done = cli("demo", "--incident", "--database-url", "postgresql://nobody@nowhere/x")
+    assert done.returncode == 2 and "SQLite file only" in done.stderr
+    kept = cli.tmp_path / "incident.db"
+    out = cli.ok("demo", "--incident", "--per-minute", "2", "--database-url", f"sqlite:///{kept}")
+    assert kept.is_file() and "podium server podium.cli.incident:app" in out
     done = cli("demo", "--incident", "--per-minute", "0")
     assert done.returncode == 2 and "--per-minute 0" in done.stderr
 

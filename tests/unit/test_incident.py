@@ -40,3 +40,31 @@ def test_the_demo_without_numpy_names_the_extra(monkeypatch, capsys):
     )
     assert cli.main(["demo", "--incident"]) == 2
     assert "pip install 'podium[ai]'" in capsys.readouterr().err
+
+
+def test_a_kept_store_holds_the_anomaly_the_decisions_and_the_retried_checkouts(tmp_path):
+    import podium
+
+    kept = tmp_path / "incident.db"
+    report = incident.run(incident.Scenario(per_minute=2, after=8, keep=str(kept)))
+    app = podium.App("dashboard", database_url=f"sqlite:///{kept}")
+    try:
+        assert [a.series for a in app.anomalies()] and all(a.message for a in app.anomalies())
+        rules = {d.rule for d in app.remediations()}
+        assert {"payments-failing", "retry-checkouts"} <= rules
+        checkouts = app.store.list_workflows(workflow="checkout", limit=10_000)
+        assert len(checkouts) == report.checkouts
+        retried = [w for w in checkouts if w.runs > 1]
+        assert len(retried) == report.retried > 0
+        assert all(w.status == "completed" for w in retried)
+    finally:
+        app.close()
+
+
+def test_a_kept_store_is_never_written_over(tmp_path):
+    kept = tmp_path / "incident.db"
+    kept.write_bytes(b"someone's data")
+    from podium import cli
+
+    assert cli.main(["demo", "--incident", "--database-url", f"sqlite:///{kept}"]) == 2
+    assert kept.read_bytes() == b"someone's data"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib.util
 import os
 import tempfile
+import time
 
 from podium import demo as checkout
+from podium import errors
 from podium.cli import common, render
 from podium.store import factory
 
@@ -23,7 +26,9 @@ With --incident: a payment outage instead, on a simulated clock (two hours in se
 gateway starts timing out, telemetry raises anomalies, remediation rules open the payments
 breaker, page on-call and retry the failed checkouts once it has recovered. Each event is
 printed as it happens (read back from the store: anomalies, audited decisions, breaker
-transitions), then the detection delay and the checkouts' tallies."""
+transitions), then the detection delay and the checkouts' tallies. With --database-url
+sqlite:///FILE (a new file) the store is kept, its simulated hours ending now, for the
+dashboard: podium server podium.cli.incident:app --database-url sqlite:///FILE --no-auth."""
 
 
 def add(commands: common.Subcommands) -> None:
@@ -78,17 +83,14 @@ def _demo(url: str, *, kept: bool) -> int:
 
 
 def _incident(args: argparse.Namespace) -> int:
-    """Play the incident on a temporary store and print its timeline."""
+    """Play the incident and print its timeline; keep its store with --database-url."""
     if importlib.util.find_spec("numpy") is None:
         raise common.UsageError(
             "podium demo --incident scores telemetry with numpy: pip install 'podium[ai]'"
         )
     from podium.cli import incident
 
-    if args.database_url:
-        raise common.UsageError(
-            "--incident runs on a temporary store under a simulated clock; drop --database-url"
-        )
+    keep = _kept_file(args.database_url) if args.database_url else None
     per_minute = args.per_minute
     if per_minute < 2 or per_minute > 60:
         raise common.UsageError(f"--per-minute {per_minute}: give 2 to 60 checkouts a minute")
@@ -98,8 +100,46 @@ def _incident(args: argparse.Namespace) -> int:
         "  [dim]a shop takes checkouts on a simulated clock; after a 70-minute warm-up (the "
         "anomaly detector's baseline) its payment gateway fails for 10 minutes[/]"
     )
-    report = incident.run(
-        incident.Scenario(per_minute=per_minute), lambda event: incident.line(console, event)
-    )
+    scenario = incident.Scenario(per_minute=per_minute)
+    if keep is not None:  # end the simulated hours now, so the dashboard's recent views show them
+        start = (time.time() // 60 - incident.minutes(scenario)) * 60.0
+        scenario = dataclasses.replace(scenario, start=start, keep=keep)
+    report = incident.run(scenario, lambda event: incident.line(console, event))
     incident.summary(console, report)
+    console.print()
+    if keep is None:
+        console.print(
+            "[dim]the store was a temporary file; keep it with 'podium demo --incident "
+            "--database-url sqlite:///incident.db' and open the dashboard on it[/]"
+        )
+    else:
+        url = common.escape(args.database_url)
+        console.print(
+            "see it on the dashboard (anomalies, remediations, the retried checkouts): "
+            f"[bold]podium server podium.cli.incident:app --database-url {url} --no-auth[/], "
+            "then open http://127.0.0.1:8080/"
+        )
     return common.EXIT_OK
+
+
+def _kept_file(url: str) -> str:
+    """The new SQLite file `url` names for --incident's store.
+
+    Refused: another kind of store, or a file that exists already (it is not overwritten).
+    """
+    if not url.lower().startswith("sqlite:"):
+        raise common.UsageError(
+            f"--incident keeps its store in a SQLite file only (sqlite:///incident.db), not {url!r}"
+        )
+    try:
+        path, _ = factory.sqlite_path(url)
+    except errors.ConfigurationError as exc:
+        raise common.UsageError(str(exc)) from None
+    if os.path.exists(path):
+        raise common.UsageError(
+            f"--incident writes a new store: {path} exists already; remove it or name another file"
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise common.UsageError(f"--database-url {url}: the folder {folder} does not exist")
+    return path

@@ -14,10 +14,12 @@ fake clock, so two simulated hours take seconds; the timeline is read back from 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import random
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +49,11 @@ class Scenario:
     seed: int = 7
     remediate: bool = True
     """Declare the rules (False: the same shop with nobody acting, a benchmark's baseline)."""
+    start: float = START
+    """When the simulated clock starts (epoch seconds)."""
+    keep: str | None = None
+    """A SQLite file to copy the store into at the end (it must not exist yet), so the
+    dashboard can show the incident afterwards; None: the store is thrown away."""
 
     def __post_init__(self) -> None:
         for name in ("warmup", "outage", "after", "per_minute"):
@@ -226,7 +233,8 @@ def _play(scenario: Scenario, listener: Listener | None) -> Report:
     gateway = Gateway(scenario.seed)
     holder: list[TestEnv] = []
     app = build(holder, gateway, scenario.remediate)
-    outage_start = START + 60 * scenario.warmup
+    start = scenario.start
+    outage_start = start + 60 * scenario.warmup
     outage_end = outage_start + 60 * scenario.outage
     timeline = Timeline(
         [
@@ -237,11 +245,11 @@ def _play(scenario: Scenario, listener: Listener | None) -> Report:
         ],
         listener,
     )
-    with TestEnv(app, start=START) as env:
+    with TestEnv(app, start=start) as env:
         holder.append(env)
         total = scenario.warmup + scenario.outage + scenario.after
         for minute in range(total):
-            begin = START + 60 * minute
+            begin = start + 60 * minute
             for k in range(scenario.per_minute):
                 at = begin + k * 60.0 / scenario.per_minute
                 _move(env, gateway, at, outage_start, outage_end)
@@ -249,8 +257,10 @@ def _play(scenario: Scenario, listener: Listener | None) -> Report:
                 env.start("checkout", {"n": n, "total": 20.0 + n % 7}, id=f"order-{n:05d}")
                 env.run_until_idle()
                 timeline.catch_up(app, env.now())
-        _move(env, gateway, START + 60 * total, outage_start, outage_end)
+        _move(env, gateway, start + 60 * total, outage_start, outage_end)
         timeline.catch_up(app, env.now())
+        if scenario.keep is not None:
+            _copy(env.database_path, scenario.keep)
         everything = app.store.list_workflows(workflow="checkout", limit=100_000)
         completed = sum(1 for w in everything if w.status == "completed")
         resumed = sum(1 for w in everything if w.runs > 1)
@@ -269,6 +279,28 @@ def _play(scenario: Scenario, listener: Listener | None) -> Report:
         gateway.calls_while_down,
         recovered,
     )
+
+
+def _copy(source: str, target: str) -> None:
+    """Copy the SQLite store at `source` into a new file `target`.
+
+    SQLite's backup API gives a consistent copy while the store is open.
+    """
+    with contextlib.closing(sqlite3.connect(source)) as src:
+        with contextlib.closing(sqlite3.connect(target)) as dst:
+            src.backup(dst)
+
+
+def minutes(scenario: Scenario) -> int:
+    """How many simulated minutes the scenario lasts."""
+    return scenario.warmup + scenario.outage + scenario.after
+
+
+def __getattr__(name: str) -> app_mod.App:
+    """`podium.cli.incident:app`: the demo's shop, for `podium server` on a kept store."""
+    if name == "app":
+        return build([], Gateway(Scenario().seed))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _move(env: TestEnv, gateway: Gateway, at: float, outage_start: float, end: float) -> None:

@@ -35,10 +35,16 @@ HISTORY_MINUTES = 240
 EXPECTED_MINUTES = 30
 MARK = "anomalies"
 TOPIC = "podium.anomaly"
-UTILISATION = 0.8
 DRAIN_SECONDS = 60.0
-HORIZON_MINUTES = 5
-BAND = 0.9
+"""A backlog is sized to drain within this many seconds."""
+STARTUP_SECONDS = 60.0
+"""How long a worker asked for takes to serve, by default (`app.telemetry(worker_startup=)`)."""
+BAND = 0.75
+"""The forecast quantile of arrivals the advice provisions for."""
+HOLD_BAND = 0.9
+"""Hysteresis: workers are kept while this higher quantile of the forecast still needs them."""
+SPARE = 0.25
+"""Square-root staffing's spare: c = R + SPARE x sqrt(R) for an offered load of R workers."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -260,8 +266,14 @@ def advise(
     bounds: dict[str, tuple[int, int]],
     now: float,
     default_max: int = 100,
+    startup: float = STARTUP_SECONDS,
 ) -> dict[str, ScalingAdvice]:
-    """Scaling advice for every queue in `queues`; remembers it for the next hysteresis."""
+    """Scaling advice for every queue in `queues`; remembers it for the next hysteresis.
+
+    `startup` is how long a worker asked for takes to serve (KEDA's polling plus a pod's
+    start): the advice covers the forecast until then, since workers let go now cannot be
+    back sooner.
+    """
     book = rt.store.feature(telemetry_store.TelemetryStore)
     telemetry.count_arrivals(rt.store, now)
     current = telemetry.minute_of(now)
@@ -269,12 +281,15 @@ def advise(
     by_series = telemetry.merged(rows)
     previous = book.scaling_state()
     live = rt.store.live_workers(now)
+    horizon = 1 + max(0, math.ceil(startup / 60.0 - 1e-9))
     out: dict[str, ScalingAdvice] = {}
     for queue in dict.fromkeys(queues):
         low, high = bounds.get(queue, (1, default_max))
         minutes = by_series.get("queue:" + queue, {})
         now_workers = sum(1 for w in live if queue in w.queues)
-        out[queue] = _advice(queue, minutes, current, low, high, previous.get(queue), now_workers)
+        out[queue] = _advice(
+            queue, minutes, current, (low, high), previous.get(queue), now_workers, horizon
+        )
     book.put_scaling({q: a.desired_workers for q, a in out.items()}, now)
     return out
 
@@ -283,51 +298,72 @@ def _advice(
     queue: str,
     minutes: dict[int, telemetry.Rollup],
     current: int,
-    low: int,
-    high: int,
+    bounds: tuple[int, int],
     previous: int | None,
     now_workers: int,
+    horizon: int,
 ) -> ScalingAdvice:
+    low, high = bounds
     complete = {m: r for m, r in minutes.items() if m < current}
     arrivals = points(complete, lambda r: float(r.arrivals), True, current - 60)
-    rate, upper = _rates(arrivals)
+    rate, upper, hold = _rates(arrivals, horizon)
     service = _service_time(minutes, current)
     latest = minutes.get(current) or minutes.get(current - 60)
     depth = (latest.depth or 0) if latest is not None else 0
     if service is None:
-        raw, why = low, "no finished runs yet: the minimum"
+        raw, keep, why = low, low, "no finished runs yet: the minimum"
     else:
-        busy = upper * service / UTILISATION
         backlog = depth * service / DRAIN_SECONDS
-        raw = math.ceil(busy + backlog - 1e-9)
+        raw = _workers(upper * service, backlog)
+        keep = _workers(hold * service, backlog)
         why = (
-            f"{upper:.2f}/s arrivals (upper band) x {service:.3f} s service / "
-            f"{UTILISATION:.0%} utilisation + backlog {depth} drained in {DRAIN_SECONDS:.0f} s"
+            f"{upper:.2f}/s arrivals (the {BAND:.0%} band of the next {horizon} min) x "
+            f"{service:.3f} s service + {SPARE:g} sqrt(load) spare "
+            f"+ backlog {depth} drained in {DRAIN_SECONDS:.0f} s"
         )
     bounded = min(high, max(low, raw))
     desired = bounded
-    if previous is not None and low <= previous <= high and bounded < previous:
-        if previous - bounded < max(1, math.ceil(0.2 * previous)):
-            desired = previous
-            why += f"; holding {previous} (hysteresis: {bounded} is too close to scale down)"
-    forecast = Forecast(rate, upper, HORIZON_MINUTES * 60.0)
+    if previous is not None and low <= previous <= high and bounded < previous <= keep:
+        desired = previous
+        why += (
+            f"; holding {previous} (hysteresis: the {HOLD_BAND:.1%} band still needs "
+            f"{min(keep, high)})"
+        )
+    forecast = Forecast(rate, upper, horizon * 60.0)
     return ScalingAdvice(queue, desired, now_workers, low, high, forecast, service, depth, why)
 
 
-def _rates(arrivals: list[tuple[float, float]]) -> tuple[float, float]:
-    """(arrivals/s of the last complete minute, the upper band of the next minutes, per s)."""
+def _workers(load: float, backlog: float) -> int:
+    """Workers for `load` busy workers (the band's arrivals x service) and a backlog to drain.
+
+    Square-root staffing (Halfin & Whitt 1981): a pool of c = R + spare x sqrt(R) servers for
+    an offered load R keeps the chance of waiting about constant as R grows, so the spare
+    capacity is a share of the load that shrinks with it, not a fixed utilisation.
+    """
+    return math.ceil(load + SPARE * math.sqrt(load) + backlog - 1e-9)
+
+
+def _rates(arrivals: list[tuple[float, float]], horizon: int) -> tuple[float, float, float]:
+    """Arrivals per second: (the last complete minute, the BAND quantile, the HOLD_BAND one).
+
+    The BAND quantile is the forecast's at `horizon` minutes, when workers asked for now
+    serve; the HOLD_BAND one is the highest over the minutes until then (workers let go now
+    cannot be back sooner).
+    """
     if not arrivals:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     last = arrivals[-1][1] / 60.0
     if len(arrivals) < 10:
-        return last, max(v for _, v in arrivals) / 60.0
+        top = max(v for _, v in arrivals) / 60.0
+        return last, top, top
     from podium.intelligence import Forecaster
 
     model = Forecaster(60.0)
     for t, v in arrivals:
         model.update(t, v)
-    band = model.forecast(HORIZON_MINUTES, quantile=BAND)
-    return last, max(0.0, last * 60.0, *band) / 60.0
+    band = max(0.0, model.forecast(horizon, quantile=BAND)[-1]) / 60.0
+    hold = max(band * 60.0, *model.forecast(horizon, quantile=HOLD_BAND)) / 60.0
+    return last, band, hold
 
 
 def _service_time(minutes: dict[int, telemetry.Rollup], current: int) -> float | None:

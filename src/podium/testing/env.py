@@ -98,6 +98,11 @@ class TestEnv:
         self.runtime  # noqa: B018
         return self.app.run(workflow, *args, **kwargs)
 
+    @property
+    def database_path(self) -> str:
+        """The temporary SQLite file of the store (deleted when the env closes)."""
+        return str(self._folder / "podium.db")
+
     def now(self) -> float:
         """The fake clock's time, in seconds since the epoch."""
         return self.clock.time()
