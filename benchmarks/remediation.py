@@ -123,8 +123,9 @@ def seeded_app(folder: str, clock: FakeClock) -> podium.App:
     return app
 
 
-def tick_cost(n_rules: int, telemetry_rules: bool, ticks: int) -> float:
-    """Median seconds of one evaluation tick with `n_rules` rules (none fires)."""
+def tick_cost(n_rules: int, telemetry_rules: bool, ticks: int) -> tuple[float, float]:
+    """Median seconds of one evaluation tick with `n_rules` rules (none fires), and the
+    median rows it writes (the rowcount of every write statement of the tick)."""
     with common.temp_dir() as folder:
         clock = FakeClock(START + 120 * 60)
         app = seeded_app(folder, clock)
@@ -139,15 +140,27 @@ def tick_cost(n_rules: int, telemetry_rules: bool, ticks: int) -> float:
             rt = app.runtime
             queues = app.served_queues()
             remediation.evaluate(rt, app.rules, queues, clock.time())  # rows created
-            samples = []
+            written = [0]
+            connector = rt.store.connector
+            execute = connector.execute
+
+            def counted(*args: Any, **kwargs: Any) -> Any:
+                done = execute(*args, **kwargs)
+                written[0] += max(0, done.rowcount)
+                return done
+
+            connector.execute = counted  # type: ignore[method-assign]
+            samples, rows = [], []
             for _ in range(ticks):
                 clock.advance(remediation.TICK)
+                written[0] = 0
                 started = time.perf_counter()
                 made = remediation.evaluate(rt, app.rules, queues, clock.time())
                 samples.append(time.perf_counter() - started)
+                rows.append(written[0])
                 if made:
                     raise SystemExit(f"a rule fired in the cost benchmark: {made}")
-            return statistics.median(samples)
+            return statistics.median(samples), statistics.median(rows)
         finally:
             app.close()
 
@@ -155,10 +168,13 @@ def tick_cost(n_rules: int, telemetry_rules: bool, ticks: int) -> float:
 def bench_evaluation(n_runs: int, sizes: list[int], ticks: int) -> None:
     for n in sizes:
         cost: dict[str, list[float]] = {"failure_rate": [], "constant": []}
+        rows: dict[str, list[float]] = {"failure_rate": [], "constant": []}
         for r in range(n_runs):
             order = ("failure_rate", "constant") if r % 2 == 0 else ("constant", "failure_rate")
             for label in order:
-                cost[label].append(tick_cost(n, label == "failure_rate", ticks))
+                seconds, written = tick_cost(n, label == "failure_rate", ticks)
+                cost[label].append(seconds)
+                rows[label].append(written)
         for label in ("failure_rate", "constant"):
             per_tick = statistics.median(cost[label])
             line = {
@@ -167,6 +183,7 @@ def bench_evaluation(n_runs: int, sizes: list[int], ticks: int) -> None:
                 "ticks_per_run": ticks,
                 "ms_per_tick": common.summary([c * 1000 for c in cost[label]], 3),
                 "us_per_rule": round(per_tick * 1e6 / n, 1),
+                "rows_written_per_tick_median": statistics.median(rows[label]),
             }
             if label == "failure_rate":
                 line["ratio_vs_constant"] = common.ratio(

@@ -1,31 +1,35 @@
-"""Scaling: podium's advice vs the workers a synthetic diurnal load needs, minute by minute.
+"""Scaling: podium's advice vs reactive and peak provisioning, minute by minute, on real load.
 
-A day (1,440 minutes) of arrivals to one queue: a daily curve from 2 to 20 arrivals per
-second (trough at 04:00, peak at 16:00), Poisson noise, and three short bursts (x2.5 for
-10 minutes). Each item takes 0.5 s of a worker. A simulated pool serves the queue: a worker
-asked for starts serving `--start-lag` minutes later (default 1: a pod starting), a worker
-let go stops at once.
-Per minute the pool serves what its workers can (workers x 120 items); what it cannot stays
-in the backlog; the wait of the minute is the backlog's drain time plus, when the pool is
-not overloaded, the Erlang-C queueing delay of M/M/c at that load.
+Traces: the last day of every load-like series of NAB in `../shared/data/nab-dev` (the
+selection of `benchmarks/intelligence/forecast.py`: request counts, network in, CPU,
+traffic), read linearly between its 5-minute points, scaled so the day's highest point is
+20 arrivals per second, with Poisson noise per minute; the two hours before the day are
+replayed first and not scored (every policy starts from 1 worker and lives through them).
+Then a synthetic diurnal day (2 to 20 arrivals/s, three 10-minute x2.5 bursts).
 
-Policies, all measured in the same run on the same trace:
+Each item takes 0.5 s of a worker. A simulated pool serves the queue: a worker asked for
+starts serving `--start-lag` minutes later (default 1: a pod starting), a worker let go stops
+at once. Per minute the pool serves what its workers can (workers x 120 items); what it
+cannot stays in the backlog; the wait of the minute is the backlog's drain time plus, when
+the pool is not overloaded, the Erlang-C queueing delay of M/M/c at that load. The same
+pool, start lag and wait target (10 s) for every policy, on the same trace in the same run:
 
-- **predictive**: `podium.patterns.insight.advise` on a real SQLite store, fed each minute
-  with the minute's rollup (arrivals, service-time sketch, depth) like telemetry writes it:
-  the Forecaster's upper band x service time at 80% utilisation plus the backlog drained in
-  a minute, bounded to (1, 200), with its hysteresis kept in the store.
+- **predictive**: `podium.patterns.insight.advise(..., startup=lag)` on a real SQLite store,
+  fed each minute with the minute's rollup (arrivals, service-time sketch, depth) like
+  telemetry writes it, bounded to (1, 200), its hysteresis kept in the store.
 - **reactive** (what KEDA does alone on a queue-length trigger): workers = ceil(items
   waiting or arrived in the last minute / what one worker serves in a minute);
-  **reactive-80** the same at 80% utilisation (the headroom the predictive advice keeps).
+  **reactive-80** the same at 80% utilisation.
 - **peak**: the day's peak need provisioned all day (ceil(peak arrivals/s x 0.5 / 0.8)).
 
-Reported per policy: worker-minutes, the share of minutes whose wait is above the target
-(10 s), the mean and p95 wait; ratios against reactive and peak. Target: the same or better
-wait than reactive with fewer worker-minutes, and far fewer than peak.
+Reported per series (`scaling-nab-series`) and over the series (`scaling-nab`: medians of
+the per-series ratios and shares), per policy: worker-minutes, the share of minutes whose
+wait is above the target, the mean and p95 wait. Target: the same or better wait than
+reactive with fewer worker-minutes, and far fewer than peak.
 
-Usage: python benchmarks/scaling.py [--runs N] [--quick] [--start-lag MINUTES]
-(--quick: a quarter of a day). One JSON line per policy on stdout; seeds vary by run.
+Usage: python benchmarks/scaling.py [DATA_DIR] [--runs N] [--quick] [--start-lag MINUTES]
+    [--include TEXT] [--no-synthetic]
+(--quick: one run, a quarter of the synthetic day). JSON lines on stdout; seeds vary by run.
 """
 
 from __future__ import annotations
@@ -248,13 +252,14 @@ def medians(results: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, flo
     }
 
 
-def verdict(med: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """Predictive against reactive: fewer worker-minutes and no more minutes over target."""
-    pred, reac = med["predictive"], med["reactive"]
+def verdict(med: dict[str, dict[str, float]], against: str = "reactive") -> dict[str, Any]:
+    """Predictive against `against`: fewer worker-minutes and no more minutes over target."""
+    pred, other = med["predictive"], med[against]
+    tag = against.replace("-", "")
     return {
-        "fewer_minutes_than_reactive": pred["worker_minutes"] < reac["worker_minutes"],
-        "wait_as_good_as_reactive": pred["minutes_over_target"]
-        <= reac["minutes_over_target"] + 1e-9,
+        f"fewer_minutes_than_{tag}": pred["worker_minutes"] < other["worker_minutes"],
+        f"wait_as_good_as_{tag}": pred["minutes_over_target"]
+        <= other["minutes_over_target"] + 1e-9,
     }
 
 
@@ -295,11 +300,31 @@ def main(argv: list[str] | None = None) -> None:
                 **extra,
                 **{f"{k}_{f}_median": round(v[f], 4) for k, v in med.items() for f in v},
                 **verdict(med),
+                **verdict(med, "reactive-80"),
             }
         )
     for name in POLICIES:
         ratios = [
             m[name]["worker_minutes"] / m["reactive"]["worker_minutes"] for m in per_series.values()
+        ]
+        versus = {
+            "series_fewer_minutes_than_reactive": sum(
+                verdict(m)["fewer_minutes_than_reactive"] for m in per_series.values()
+            ),
+            "series_wait_as_good_as_reactive": sum(
+                verdict(m)["wait_as_good_as_reactive"] for m in per_series.values()
+            ),
+            "series_fewer_minutes_than_reactive80": sum(
+                verdict(m, "reactive-80")["fewer_minutes_than_reactive80"]
+                for m in per_series.values()
+            ),
+            "series_wait_as_good_as_reactive80": sum(
+                verdict(m, "reactive-80")["wait_as_good_as_reactive80"] for m in per_series.values()
+            ),
+        }
+        r80_ratios = [
+            m[name]["worker_minutes"] / m["reactive-80"]["worker_minutes"]
+            for m in per_series.values()
         ]
         peak_ratios = [
             m[name]["worker_minutes"] / m["peak"]["worker_minutes"] for m in per_series.values()
@@ -310,6 +335,9 @@ def main(argv: list[str] | None = None) -> None:
                 **extra,
                 "series": len(per_series),
                 "worker_minutes_ratio_vs_reactive_median": round(statistics.median(ratios), 4),
+                "worker_minutes_ratio_vs_reactive80_median": round(
+                    statistics.median(r80_ratios), 4
+                ),
                 "worker_minutes_ratio_vs_peak_median": round(statistics.median(peak_ratios), 4),
                 "minutes_over_target_median": round(
                     statistics.median(m[name]["minutes_over_target"] for m in per_series.values()),
@@ -319,12 +347,7 @@ def main(argv: list[str] | None = None) -> None:
                     statistics.fmean(m[name]["minutes_over_target"] for m in per_series.values()),
                     4,
                 ),
-                "series_fewer_minutes_than_reactive": sum(
-                    verdict(m)["fewer_minutes_than_reactive"] for m in per_series.values()
-                ),
-                "series_wait_as_good_as_reactive": sum(
-                    verdict(m)["wait_as_good_as_reactive"] for m in per_series.values()
-                ),
+                **(versus if name == "predictive" else {}),
             }
         )
     if not args.no_synthetic:

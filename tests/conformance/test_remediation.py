@@ -193,3 +193,24 @@ def test_breaker_recovered_holds_only_after_an_opened_breaker_closed_again(app_f
     clock.advance(600)
     tick(app)
     assert seen == [False, False] + [False] * 5 + [True] * 3 + [False]
+
+
+def test_a_quiet_tick_writes_only_the_claim_not_a_row_per_rule(app_factory):
+    from podium.store import remediation as remediation_store
+
+    clock = FakeClock(START)
+    app = app_factory(clock=clock)
+    for k in range(5):
+        app.remediate(f"quiet-{k}", when=lambda s: False, do=actions.publish("never"))
+    app.remediate("loud", when=lambda s: True, do=actions.publish("loud"), cooldown=0)
+    book = app.store.feature(remediation_store.RemediationStore)
+    names = [r.name for r in app.rules.all()]
+    for _ in range(3):
+        assert [d.rule for d in tick(app)] == ["loud"]
+        assert tick(app) == []  # the same tick again: claimed already
+        clock.advance(remediation.TICK)
+    rows = book.rules()
+    assert sorted(rows) == sorted(names)  # the claim row is not a rule
+    assert all(rows[f"quiet-{k}"].tick == -1 for k in range(5))  # never written after creation
+    assert rows["loud"].fires == 3
+    assert book.evaluated(names) == int((START + 2 * remediation.TICK) // remediation.TICK)

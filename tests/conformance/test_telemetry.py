@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 
 import podium
+from podium import errors
 from podium.clock import FakeClock
 from podium.patterns import insight, telemetry
 from podium.store import telemetry as telemetry_store
@@ -163,3 +164,11 @@ def test_app_scaling_has_advice_for_every_served_queue(app_factory):
     advice = app.scaling()
     assert set(advice) == {"default", "mail"}
     assert advice["mail"].desired_workers == 2 and advice["default"].desired_workers == 1
+
+
+def test_the_advice_forecasts_to_the_workers_start_up(app_factory):
+    app = declare(app_factory())
+    app.telemetry(worker_startup=180.0)
+    assert app.scaling()["default"].forecast.horizon_s == 240.0
+    with pytest.raises(errors.ConfigurationError, match="worker_startup=-1"):
+        app.telemetry(worker_startup=-1)

@@ -21,14 +21,17 @@ class IntelligenceVerbs(starting.Starting):
         retention: float = 7 * 86400.0,
         score: bool = True,
         workers: dict[str, tuple[int, int]] | None = None,
+        worker_startup: float = 60.0,
     ) -> None:
         """Collect per-minute telemetry (see podium.patterns.telemetry); call before workers.
 
         Every `flush_interval` seconds each worker's process writes its rollups, and (with
         `score`) one process scores complete minutes for anomalies. `retention` seconds are
-        kept. `workers={queue: (min, max)}` bounds `scaling()`'s advice.
+        kept. `workers={queue: (min, max)}` bounds `scaling()`'s advice; `worker_startup` is
+        how many seconds a worker asked for takes to serve (the autoscaler's polling plus a
+        pod's start), the horizon the advice forecasts for.
         """
-        settings = telemetry_mod.TelemetrySettings(flush_interval, retention, score)
+        settings = telemetry_mod.TelemetrySettings(flush_interval, retention, score, worker_startup)
         self._worker_bounds = insight.check_bounds(workers or {})
         self._telemetry_settings = settings
         self._replug()

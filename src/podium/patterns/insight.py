@@ -463,6 +463,8 @@ def scaling(
     bounds: dict[str, tuple[int, int]],
 ) -> dict[str, ScalingAdvice]:
     """Advice for `queues` after writing this process's latest counts."""
+    startup = STARTUP_SECONDS
     if plugged is not None:
         plugged.flush()
-    return advise(rt, queues, bounds, rt.clock.time())
+        startup = plugged.settings.worker_startup
+    return advise(rt, queues, bounds, rt.clock.time(), startup=startup)

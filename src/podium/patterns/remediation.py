@@ -2,7 +2,9 @@
 
 `app.remediate(name, when=..., do=..., cooldown=300, dry_run=False)` declares a rule. Every
 worker runs an `Evaluator` beside it; each tick (`TICK` seconds) one process in the cluster
-evaluates each rule: the one whose compare-and-set moves the rule's tick in the store. It
+evaluates the rules: the one whose compare-and-set moves the rule set's claim row in the
+store to the tick (one write a tick, however many rules; a rule's own row is written only
+when it fires). It
 builds a `Signals` snapshot, calls `when(signals)`, and if that is true (a non-empty string
 is true and becomes the recorded condition) and the rule's cooldown since its last firing is
 over, it marks the rule fired and logs the decision in one transaction fenced by the tick,
@@ -227,12 +229,15 @@ def evaluate(rt: Runtime, rules: Rules, queue_names: Sequence[str], now: float) 
     """One tick: evaluate every rule this process wins the tick of; the decisions it made."""
     book = rt.store.feature(remediation_store.RemediationStore)
     tick = math.floor(now / TICK)
+    declared = rules.all()
+    names = [r.name for r in declared]
+    if not declared or not book.claim(names, tick):
+        return []
+    states = book.states(names)
     snapshot: Signals | None = None
     made: list[Decision] = []
-    for rule in rules.all():
-        state = book.state(rule.name)
-        if state.tick >= tick or not book.move_tick(rule.name, state.tick, tick):
-            continue
+    for rule in declared:
+        state = states[rule.name]
         if state.fired_at is not None and now - state.fired_at < rule.cooldown:
             continue
         if snapshot is None:

@@ -178,6 +178,8 @@ class TelemetrySettings:
     retention: float = 7 * 86400.0
     score: bool = True
     """Score each completed minute for anomalies (needs numpy: the `podium[ai]` extra)."""
+    worker_startup: float = 60.0
+    """Seconds from asking for a worker until it serves: the scaling advice's horizon."""
 
     def __post_init__(self) -> None:
         for name in ("flush_interval", "retention"):
@@ -186,6 +188,15 @@ class TelemetrySettings:
                 raise errors.ConfigurationError(
                     f"telemetry {name}={value!r} must be a positive number of seconds"
                 )
+        startup = self.worker_startup
+        if (
+            isinstance(startup, bool)
+            or not isinstance(startup, int | float)
+            or not (0 <= startup <= 86_400)
+        ):
+            raise errors.ConfigurationError(
+                f"telemetry worker_startup={startup!r} must be 0 to 86400 seconds"
+            )
 
 
 def minute_of(t: float) -> int:

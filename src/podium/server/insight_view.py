@@ -60,8 +60,14 @@ class InsightView:
 def gather(st: ServerState) -> InsightView:
     """Read the page's data from the served app and its store."""
     app, now = st.app, st.now()
-    states = app.store.feature(remediation_store.RemediationStore).rules()
+    book = app.store.feature(remediation_store.RemediationStore)
+    states = book.rules()
     declared = {r.name: r for r in app.rules.all()}
+    if declared:  # a rule's row keeps its last firing; the app's claim row, its last tick
+        tick = book.evaluated(list(declared))
+        for name, state in states.items():
+            if name in declared:
+                states[name] = dataclasses.replace(state, tick=tick)
     rules = [
         RuleView(n, declared.get(n), states.get(n)) for n in sorted(set(states) | set(declared))
     ]

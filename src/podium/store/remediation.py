@@ -1,18 +1,30 @@
 """Remediation rules' state and their audited decisions, on any store.
 
-A rule's row holds the last tick evaluated, advanced by compare-and-set (one process in the
-cluster evaluates each rule per tick), and when it last fired (the cooldown survives
-restarts and is shared by every process). A firing marks the rule and logs the decision in
-one transaction fenced by the tick, so a process that lost the tick cannot fire.
+One process in the cluster evaluates a set of rules per tick: the one whose compare-and-set
+moves the set's claim row (named after the rules, `claim_name`) to the tick, one write a
+tick however many rules there are. A rule's row holds when it last fired (the cooldown
+survives restarts and is shared by every process) and the tick of that firing: a firing
+marks the rule and logs the decision in one transaction fenced by the tick (the row's tick
+must be older), so a rule fires at most once a tick and a process that fell behind cannot
+fire. A tick where nothing fires writes nothing to the rules' rows.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 from podium.store import base, queries
 
 FEATURE = "remediation"
+CLAIM = "#evaluator:"
+"""The prefix of the claim rows' names (not rules: `rules()` leaves them out)."""
+
+
+def claim_name(names: list[str]) -> str:
+    """The claim row of the rule set `names` (processes of one app share it)."""
+    digest = hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:16]
+    return CLAIM + digest
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,12 +84,36 @@ class RemediationStore:
                 int(r["fires"]),
             )
             for r in self._c.query(self._q["list_rules"], {})
+            if not str(r["name"]).startswith(CLAIM)
         }
 
-    def move_tick(self, name: str, old: int, new: int) -> bool:
-        """Advance rule `name` from tick `old` to `new`; False if another process moved it."""
-        params = {"name": name, "old": old, "tick": new}
-        return self._c.execute(self._q["move_tick"], params).rowcount == 1
+    def states(self, names: list[str]) -> dict[str, RuleState]:
+        """The rows of rules `names` in one read (missing ones created, never fired)."""
+        found = self.rules()
+        missing = [n for n in names if n not in found]
+        for name in missing:
+            self._c.execute(self._q["init_rule"], {"name": name, "tick": -1}, idempotent=True)
+        if missing:
+            found = self.rules()
+        return {n: found[n] for n in names}
+
+    def claim(self, names: list[str], tick: int) -> bool:
+        """Move the claim row of rule set `names` to `tick`; False if it was there already.
+
+        One write: the row is created (at tick -1) only the first time.
+        """
+        params = {"name": claim_name(names), "tick": tick}
+        if self._c.execute(self._q["claim_tick"], params).rowcount == 1:
+            return True
+        init = {"name": params["name"], "tick": -1}
+        if self._c.execute(self._q["init_rule"], init, idempotent=True).rowcount != 1:
+            return False  # the row was there: another process holds this tick
+        return self._c.execute(self._q["claim_tick"], params).rowcount == 1
+
+    def evaluated(self, names: list[str]) -> int:
+        """The last tick rule set `names` was evaluated at (-1: never)."""
+        rows = self._c.query(self._q["get_rule"], {"name": claim_name(names)})
+        return int(rows[0]["tick"]) if rows else -1
 
     def fire(
         self,
@@ -89,7 +125,7 @@ class RemediationStore:
         dry_run: bool,
         result: str,
     ) -> bool:
-        """Mark rule `name` fired at `now` and log the decision; False if `tick` is not its own."""
+        """Mark rule `name` fired at `tick` and log the decision; False if it fired then already."""
         decision = {
             "rule": name,
             "tick": tick,

@@ -5,12 +5,12 @@ ON CONFLICT (name) DO NOTHING;
 -- name: get_rule
 SELECT tick, fired_at, fires FROM podium_remediation_rules WHERE name = :name;
 
--- name: move_tick
-UPDATE podium_remediation_rules SET tick = :tick WHERE name = :name AND tick = :old;
+-- name: claim_tick
+UPDATE podium_remediation_rules SET tick = :tick WHERE name = :name AND tick < :tick;
 
 -- name: fire
-UPDATE podium_remediation_rules SET fired_at = :now, fires = fires + 1
-WHERE name = :name AND tick = :tick;
+UPDATE podium_remediation_rules SET fired_at = :now, fires = fires + 1, tick = :tick
+WHERE name = :name AND tick < :tick;
 
 -- name: add_decision
 INSERT INTO podium_remediations (rule, tick, at, condition, action, dry_run, result)
