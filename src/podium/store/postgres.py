@@ -204,7 +204,7 @@ class _Connector:
 
     def __init__(self, pool: _Pool) -> None:
         self._pool = pool
-        self._writes = groupcommit.GroupCommit(self._commit_batch, gather=True)
+        self._writes = groupcommit.GroupCommit(self._commit_batch)
 
     def batched(self, sql: str, params: Mapping[str, Any], key: str) -> base.Result:
         """Run a write in the next group commit, its locks taken in `key` order (a row's id)."""
