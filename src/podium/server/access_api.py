@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from podium import errors
-from podium.server import models
+from podium.server import models, payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import clean
@@ -111,10 +111,10 @@ def _token(info: auth.TokenInfo) -> dict[str, Any]:
 
 @router.get("/audit", response_model=list[models.AuditItem], tags=["access"])
 def audit_log(
-    _who: Admin,
+    who: Admin,
     st: State,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     """Admin actions (cancel, resume, token changes), newest first."""
-    return [dataclasses.asdict(e) for e in st.tokens.audit_log(limit, offset)]
+    return payloads.shown(who, [dataclasses.asdict(e) for e in st.tokens.audit_log(limit, offset)])

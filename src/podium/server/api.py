@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from podium import definitions, errors, redaction, registry, workflow
 from podium.observability import tracing
-from podium.server import models
+from podium.server import models, payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import clean
@@ -89,15 +89,18 @@ def list_workflows(
         queues=who.queues,
     )
     if attr:
-        return _by_attributes(st, attr, where, limit, offset)
+        return payloads.shown(who, _by_attributes(st, attr, where, limit, offset))
     rows = st.browser.workflows(where, limit + 1, offset)
     more = len(rows) > limit
-    return {
-        "items": with_notes(st, rows[:limit]),
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + limit if more else None,
-    }
+    return payloads.shown(
+        who,
+        {
+            "items": with_notes(st, rows[:limit]),
+            "limit": limit,
+            "offset": offset,
+            "next_offset": offset + limit if more else None,
+        },
+    )
 
 
 def _by_attributes(
@@ -271,11 +274,12 @@ def get_workflow(workflow_id: WorkflowId, who: ScopedReader, st: State) -> dict[
 
     Error tracebacks only for tokens with the `traceback` scope (or admin); redacted values
     (`redact=`, `podium.Secret`) show as `*****` except to tokens with the `secrets` scope;
-    a token without the payloads right sees no input, output or history payloads (null).
+    a token without the payloads right sees no input, output, history payloads or error
+    text (null; see podium.server.payloads).
     """
     record = _existing(st, workflow_id, who)
-    shown = detail(st, record, tracebacks=allows(who, "traceback"), reveal=allows(who, "secrets"))
-    return shown if who.payloads else without_payloads(shown)
+    body = detail(st, record, tracebacks=allows(who, "traceback"), reveal=allows(who, "secrets"))
+    return payloads.shown(who, body)
 
 
 def detail(
@@ -322,12 +326,6 @@ def detail(
         "worker_note": note,
         "search": search_store.for_store(store).get(record.id),
     }
-
-
-def without_payloads(shown: dict[str, Any]) -> dict[str, Any]:
-    """A WorkflowDetail body with its input, output and history payloads left out (None)."""
-    history = [{**event, "payload": None} for event in shown["history"]]
-    return {**shown, "input": None, "output": None, "history": history}
 
 
 def _no_traceback(payload: Any) -> Any:

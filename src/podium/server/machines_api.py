@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from podium import errors
 from podium.patterns import statemachine
+from podium.server import payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import Text, _Strict
@@ -67,7 +68,7 @@ def list_machines(_who: Reader, st: State) -> list[dict[str, Any]]:
 @router.get("/{name}/instances")
 def list_instances(
     name: Name,
-    _who: Reader,
+    who: Reader,
     st: State,
     in_state: Annotated[str | None, Query(alias="state", max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -75,10 +76,11 @@ def list_instances(
 ) -> list[dict[str, Any]]:
     """Instances of a machine, optionally only those in one state."""
     found = _machine(st, name).instances(in_state, limit, offset)
-    return [
+    listed = [
         {"id": i.id, "state": i.state, "version": i.version, "updated_at": i.updated_at}
         for i in found
     ]
+    return payloads.shown(who, listed)
 
 
 @router.get("/{name}/instances/{instance}")
@@ -93,17 +95,15 @@ def get_instance(name: Name, instance: Instance, who: Reader, st: State) -> dict
         history = machine.history(instance)
     except (errors.WorkflowNotFound, errors.ConfigurationError) as exc:
         raise ApiError(404, str(exc), "unknown_instance") from None
-    moves = [t.as_dict() for t in history]
-    if not who.payloads:
-        moves = [{**move, "payload": None, "data": None} for move in moves]
-    return {
+    body = {
         "id": current.id,
         "state": current.state,
-        "data": current.data if who.payloads else None,
+        "data": current.data,
         "version": current.version,
-        "history": moves,
+        "history": [t.as_dict() for t in history],
         "mermaid": machine.to_mermaid(highlight=current.state),
     }
+    return payloads.shown(who, body)
 
 
 @router.post("/{name}/instances/{instance}/events", responses=documented(409))
@@ -112,14 +112,14 @@ def send_event(
 ) -> dict[str, Any]:
     """Apply an event to an instance: the transition it made, or 409 when none accepts it.
 
-    Audited (write).
+    Audited (write). A token without the payloads right sees no payload or data (null).
     """
     machine = _machine(st, name)
     try:
         moved = machine.send(instance, body.event, body.payload).as_dict()
         detail = {"machine": name, "event": body.event}
         st.tokens.audit(who.actor, "machine.event", instance, detail, st.now())
-        return moved
+        return payloads.shown(who, moved)
     except errors.InvalidTransition as exc:
         raise ApiError(409, str(exc), "invalid_transition") from None
     except errors.WorkflowNotFound as exc:

@@ -146,7 +146,8 @@ class AttemptItem(BaseModel):
     attempt: int
     name: str
     error_type: str
-    error_message: str
+    error_message: str | None
+    """Null for a token without the payloads right (an error's text may quote the data)."""
     started_at: float
     finished_at: float
     retry_at: float | None

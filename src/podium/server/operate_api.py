@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import Field
 
 from podium import errors
-from podium.server import api
+from podium.server import api, payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import Text, WorkflowSummary, _Strict
@@ -91,11 +91,14 @@ def _mapped(exc: Exception) -> ApiError:
     tags=["workflows"],
     responses=documented(404, 409),
 )
-def query_workflow(workflow_id: WorkflowId, body: QueryRequest, _who: Reader, st: State) -> Any:
-    """Answer a declared query from the workflow's latest state (read; nothing written)."""
+def query_workflow(workflow_id: WorkflowId, body: QueryRequest, who: Reader, st: State) -> Any:
+    """Answer a declared query from the workflow's latest state (read; nothing written).
+
+    A token without the payloads right gets a null result.
+    """
     _workflow(st, workflow_id)
     try:
-        return {"result": st.app.get(workflow_id).query(body.name, body.arg)}
+        return payloads.shown(who, {"result": st.app.get(workflow_id).query(body.name, body.arg)})
     except (errors.PodiumError, TimeoutError) as exc:
         raise _mapped(exc) from None
 
@@ -107,7 +110,10 @@ def query_workflow(workflow_id: WorkflowId, body: QueryRequest, _who: Reader, st
     responses=documented(404, 408, 409, 422),
 )
 def update_workflow(workflow_id: WorkflowId, body: UpdateRequest, who: Writer, st: State) -> Any:
-    """Apply a declared update durably and answer with its result (write; audited)."""
+    """Apply a declared update durably and answer with its result (write; audited).
+
+    A token without the payloads right gets a null result.
+    """
     _workflow(st, workflow_id)
     handle = st.app.get(workflow_id)
     try:
@@ -116,7 +122,7 @@ def update_workflow(workflow_id: WorkflowId, body: UpdateRequest, who: Writer, s
         raise _mapped(exc) from None
     detail = {"name": body.name, "id": body.id}
     st.tokens.audit(who.actor, "workflow.update", workflow_id, detail, st.now())
-    return {"result": result}
+    return payloads.shown(who, {"result": result})
 
 
 def _pausing(workflow_id: str, who: Principal, st: State, pause: bool) -> dict[str, Any]:

@@ -1,0 +1,61 @@
+"""What a token without the payloads right may see: every response body goes through `shown`.
+
+Payloads are what workflows carry: inputs, outputs, step results, event and message
+payloads, state-machine data, query and update answers, and the text of errors (an error's
+message and traceback often quote the data that caused it). A token created with
+`payloads: false` sees the metadata around them (ids, names, statuses, times, error types)
+and null in their place. The rule lives here, once, by field name, so a route only has to
+pass its body through `shown`; tests/server/test_payload_rights.py walks every GET route of
+the app with such a token and a planted marker to keep it that way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from podium.server.security import Principal
+
+PAYLOAD_FIELDS = frozenset(
+    {
+        "input",
+        "output",
+        "payload",
+        "data",
+        "result",
+        "args",
+        "kwargs",
+        "error_message",
+        "error_traceback",
+        "traceback",
+    }
+)
+"""Fields that hold a payload wherever they appear in a response body."""
+ERROR_FIELDS = frozenset({"error", "last_error"})
+"""Fields that hold an error object ({type, message, traceback}): only its type is kept."""
+
+Body = TypeVar("Body")
+
+
+def shown(who: Principal, body: Body) -> Body:
+    """`body` as `who` may see it: unchanged with the payloads right, else payloads nulled."""
+    if who.payloads:
+        return body
+    return _scrub(body)  # type: ignore[no-any-return]
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _field(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def _field(key: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if key in PAYLOAD_FIELDS:
+        return None
+    if key in ERROR_FIELDS and isinstance(value, dict):
+        return {k: (v if k in ("type", "error_type") else None) for k, v in value.items()}
+    return _scrub(value)

@@ -1,0 +1,227 @@
+"""Every read route, walked with a token without the payloads right and with a limited token.
+
+A marker is planted in a workflow's input, output, step results, a retried step's error, a
+failed workflow's error, a received message, a state machine's data and event payload. The
+walk enumerates the GET routes of the app's router, so a route added later is walked too
+(and fails here until its path parameters are given a value below): with the full right the
+marker shows on some routes (the walk is able to see it), without it on none.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+import podium
+from podium.server import create_app
+from podium.store import auth
+from tests.server import serverapp
+
+MARKER = "zq-planted-7781"
+FILL = {
+    "workflow_id": ["leak-ok", "leak-failed", "leak-msg"],
+    "name": ["vault"],
+    "instance": ["V-1"],
+}
+"""A value for each path parameter of a GET route (the planted workflows and instance)."""
+STATIC = {"/dashboard/static/{name}": ["app.js"]}
+
+
+def _replaced(data: Any, payload: Any) -> Any:
+    del data
+    return payload
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[podium.App]:
+    application = serverapp.build(f"sqlite:///{tmp_path / 'rights.db'}")
+    flaky: dict[str, int] = {}
+
+    @application.step(retry=podium.RetryPolicy(max_attempts=3, initial_delay=0.0, jitter=False))
+    def fetch(secret: str) -> str:
+        flaky[secret] = flaky.get(secret, 0) + 1
+        if flaky[secret] < 2:
+            raise ConnectionError(f"gateway refused {secret}")
+        return f"fetched {secret}"
+
+    @application.workflow
+    def leaky(order: dict[str, str]) -> dict[str, str]:
+        got = fetch(order["secret"])
+        if order.get("fail"):
+            raise ValueError(f"cannot ship {order['secret']}")
+        return {"got": got}
+
+    @application.workflow
+    def listener() -> str:
+        return str(podium.receive("note", timeout=30))
+
+    vault = application.state_machine(
+        "vault",
+        initial="closed",
+        transitions=[
+            {"event": "open", "source": "closed", "target": "opened", "update": _replaced}
+        ],
+        final="opened",
+    )
+    vault.create("V-1", {"combination": MARKER})
+    vault.send("V-1", "open", {"combination": f"new {MARKER}"})
+
+    application.run(leaky, {"secret": MARKER}, id="leak-ok")
+    with pytest.raises(podium.WorkflowFailed):
+        application.run(leaky, {"secret": MARKER, "fail": "yes"}, id="leak-failed")
+    handle = application.start(listener, id="leak-msg")
+    handle.send("note", {"text": MARKER})
+    with application.worker(1):
+        assert handle.result(timeout=10) == str({"text": MARKER})
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def client(app: podium.App) -> Iterator[TestClient]:
+    with TestClient(create_app(app), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _headers(app: podium.App, scopes: list[str], **limits: Any) -> dict[str, str]:
+    secret = auth.AuthStore(app.store).create_token("t", scopes, time.time(), **limits)[1]
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, also inside included routers (however this FastAPI nests them)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes)
+
+
+def get_urls(server: FastAPI) -> list[str]:
+    """A URL for each GET route, once per value of each of its path parameters."""
+    urls: list[str] = []
+    for route in _routes(server.routes):
+        if "GET" not in (route.methods or ()):
+            continue
+        params = [p.name for p in route.dependant.path_params]
+        if route.path in STATIC:
+            urls += [route.path.replace("{name}", n) for n in STATIC[route.path]]
+            continue
+        missing = [p for p in params if p not in FILL]
+        assert not missing, f"{route.path}: give FILL a value for {missing}"
+        filled = [route.path.replace("{workflow_id:path}", "{workflow_id}")]
+        for param in params:
+            filled = [u.replace(f"{{{param}}}", v) for u in filled for v in FILL[param]]
+        urls += filled
+    return sorted(set(urls))
+
+
+def _walk(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
+    server = client.app
+    assert isinstance(server, FastAPI)
+    urls = [*get_urls(server), "/api/v1/workflows?status=failed", "/api/v1/workflows?search=leak"]
+    bodies = {}
+    for url in urls:
+        response = client.get(url, headers=headers, follow_redirects=False)
+        assert response.status_code < 500, (url, response.text)
+        bodies[url] = response.text
+    return bodies
+
+
+def test_no_get_route_shows_a_payload_to_a_token_without_the_right(
+    app: podium.App, client: TestClient
+) -> None:
+    full = _walk(client, _headers(app, ["admin"]))
+    seen = {url for url, body in full.items() if MARKER in body}
+    assert {
+        "/api/v1/workflows/leak-ok",
+        "/api/v1/workflows/leak-failed",
+        "/api/v1/workflows/leak-msg",
+        "/api/v1/machines/vault/instances/V-1",
+    } <= seen
+    assert len(full) >= 25  # every route of the app, not a handful
+
+    bare = _walk(client, _headers(app, ["admin"], payloads=False))
+    assert [url for url, body in bare.items() if MARKER in body] == []
+    headers = _headers(app, ["admin"], payloads=False)
+    login = client.post(
+        "/dashboard/login", data={"token": headers["Authorization"][7:]}, follow_redirects=False
+    )
+    assert login.headers["location"] == "/dashboard/login?error=1"  # the dashboard shows payloads
+    failed = client.get("/api/v1/workflows/leak-failed", headers=headers).json()
+    assert failed["status"] == "failed" and failed["error"]["type"] == "ValueError"
+    assert failed["error"]["message"] is None and failed["error"]["traceback"] is None
+    retried = client.get("/api/v1/workflows/leak-ok", headers=headers).json()
+    assert [a["error_type"] for a in retried["attempts"]] == ["ConnectionError"]
+    assert retried["attempts"][0]["error_message"] is None
+
+
+def test_a_limited_token_sees_no_workflow_outside_its_limits(
+    app: podium.App, client: TestClient
+) -> None:
+    app.run(app.registry.workflows["add"], 1, 2, id="mine")
+    limited = _walk(client, _headers(app, ["admin"], workflows=["add"]))
+    assert "mine" in limited["/api/v1/workflows"]
+    for url, body in limited.items():
+        assert MARKER not in body and "leaky" not in body and "listener" not in body, url
+
+
+def test_answers_of_queries_updates_and_machine_events_without_the_right(
+    app: podium.App, client: TestClient
+) -> None:
+    bare = _headers(app, ["write"], payloads=False)
+    moved = client.post(
+        "/api/v1/machines/vault/instances/V-1/events", json={"event": "open"}, headers=bare
+    )
+    assert moved.status_code == 409  # only from closed; a refusal names no data
+    assert MARKER not in moved.text
+    vault = app.state_machine("vault2", initial="a", transitions=[("go", "a", "b")], final="b")
+    vault.create("W-1", {"pin": MARKER})
+    sent = client.post(
+        "/api/v1/machines/vault2/instances/W-1/events",
+        json={"event": "go", "payload": "p"},
+        headers=bare,
+    )
+    assert sent.status_code == 200, sent.text
+    assert (sent.json()["to"], sent.json()["data"], sent.json()["payload"]) == ("b", None, None)
+    assert MARKER not in sent.text
+
+
+def test_query_and_update_answers_without_the_right(
+    app: podium.App, client: TestClient, wait_until: Any
+) -> None:
+    @app.workflow
+    def safe() -> int:
+        state = podium.state({"codes": [], "open": True})
+        podium.wait_condition(lambda: not state["open"], timeout=60)
+        return len(state["codes"])
+
+    @safe.update("add")
+    def add(state: dict[str, Any], code: str) -> str:
+        state["codes"].append(code)
+        return f"added {code}"
+
+    @safe.query("codes")
+    def codes(state: dict[str, Any]) -> list[str]:
+        return list(state["codes"])
+
+    handle = app.start("safe", id="safe-1")
+    full, bare = _headers(app, ["write"]), _headers(app, ["write"], payloads=False)
+    url = "/api/v1/workflows/safe-1"
+    with app.worker(2):
+        wait_until(lambda: handle.status() == "waiting")
+        added = client.post(f"{url}/update", json={"name": "add", "arg": MARKER}, headers=bare)
+        assert added.status_code == 200 and added.json() == {"result": None}
+        asked = client.post(f"{url}/query", json={"name": "codes"}, headers=full)
+        assert asked.json() == {"result": [MARKER]}
+        hidden = client.post(f"{url}/query", json={"name": "codes"}, headers=bare)
+        assert hidden.status_code == 200 and hidden.json() == {"result": None}
+        handle.cancel()
