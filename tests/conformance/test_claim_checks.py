@@ -96,3 +96,74 @@ def test_file_blobs_are_content_addressed(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == [key]  # no temp files left
     with pytest.raises(KeyError):
         store.get("../../etc/passwd")
+
+
+def _blob_keys(root: Path) -> set[str]:
+    return {p.name for p in root.rglob("*") if p.is_file()}
+
+
+def _refs(app: podium.App, workflow_id: str) -> set[str]:
+    texts = raw_payloads(app, workflow_id)
+    return {t[len(blobs.PREFIX) :] for t in texts if t.startswith(blobs.PREFIX)}
+
+
+def test_a_purge_deletes_the_blobs_only_its_workflows_held(app_factory: AppFactory, tmp_path: Path):
+    root = tmp_path / "blobs"
+    app = app_factory(blob_store=blobs.FileBlobStore(str(root), grace=0), blob_threshold=1000)
+    failing: set[str] = set()
+
+    @app.step
+    def grow(doc: dict[str, Any]) -> dict[str, Any]:
+        if doc["marker"] in failing:
+            raise ValueError("refused")
+        return {**doc, "grown": "z" * 3000}
+
+    @app.workflow
+    def bulky(doc: dict[str, Any]) -> dict[str, Any]:
+        return grow(doc)
+
+    doomed, kept, shared = ({**BIG, "marker": m} for m in ("doomed", "kept", "shared"))
+    failing.update({"doomed", "shared"})
+    for wid, doc in (("doomed-1", doomed), ("shared-1", shared)):
+        with pytest.raises(podium.WorkflowFailed):
+            app.run(bulky, doc, id=wid)
+    failing.clear()
+    assert app.run(bulky, kept, id="kept-1")["marker"] == "kept"
+    assert app.run(bulky, shared, id="shared-2")["marker"] == "shared"  # its input blob: shared
+    doomed_keys, kept_keys = _refs(app, "doomed-1"), _refs(app, "kept-1") | _refs(app, "shared-2")
+    assert doomed_keys and kept_keys and set() < _refs(app, "shared-1") <= kept_keys
+    assert doomed_keys | kept_keys == _blob_keys(root)
+
+    found = app.purge(older_than=0, status="failed")
+    assert found.workflows == 2 and app.store.get_workflow("doomed-1") is None
+    assert _blob_keys(root) == kept_keys  # the doomed one's gone; the kept and shared remain
+    assert app.get("kept-1").result(timeout=5)["marker"] == "kept"
+    assert app.get("shared-2").result(timeout=5)["marker"] == "shared"
+
+
+class FailingDeletes(blobs.FileBlobStore):
+    """A blob store whose deletes fail (an S3 outage, a read-only mount)."""
+
+    def delete(self, key: str) -> bool:
+        raise OSError(f"cannot delete {key}")
+
+
+def test_a_failing_blob_delete_never_blocks_the_purge(
+    app_factory: AppFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    root = tmp_path / "blobs"
+    app = app_factory(blob_store=FailingDeletes(str(root), grace=0), blob_threshold=1000)
+    app.run(define(app), BIG, id="big-1")
+    held = _blob_keys(root)
+    with caplog.at_level("WARNING", logger="podium.retention"):
+        assert app.purge(older_than=0).workflows == 1
+    assert app.store.get_workflow("big-1") is None  # the purge is done and stays done
+    assert _blob_keys(root) == held and "could not delete blob" in caplog.text
+
+
+def test_a_blob_written_again_recently_is_kept(tmp_path: Path) -> None:
+    store = blobs.FileBlobStore(str(tmp_path), grace=3600)
+    key = store.put(b"abc")
+    assert store.delete(key) is False and store.get(key) == b"abc"  # a start may hold it soon
+    assert blobs.FileBlobStore(str(tmp_path), grace=0).delete(key) is True
+    assert _blob_keys(tmp_path) == set()

@@ -9,9 +9,11 @@ harmless and a retried write never leaves two; with codecs the blob holds the en
 (encrypted) text, never the plaintext.
 
 `BlobStore` is the interface another backend (S3, GCS) implements: `put(data) -> key`,
-`get(key) -> data`. `FileBlobStore` writes each blob to a temporary file, fsyncs it and
-renames it into place, so a blob is either whole or absent. Blobs are not deleted by
-`purge` (several rows may share one); `max_payload_bytes` still caps every payload.
+`get(key) -> data`, and optionally `delete(key)` so purges can free space.
+`FileBlobStore` writes each blob to a temporary file, fsyncs it and renames it into place,
+so a blob is either whole or absent. A purge deletes the blobs of the purged workflows that
+no row references any more (several rows may share one; see `blobgc`);
+`max_payload_bytes` still caps every payload.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+import time
 import urllib.parse
 from typing import Protocol, runtime_checkable
 
@@ -44,11 +47,20 @@ class BlobStore(Protocol):
 
 
 class FileBlobStore:
-    """Blobs as files under one folder: `<root>/<key[:2]>/<key>`."""
+    """Blobs as files under one folder: `<root>/<key[:2]>/<key>`.
 
-    def __init__(self, root: str) -> None:
+    `delete` keeps a blob written (or written again: `put` of data already there touches
+    it) within the last `grace` seconds: a purge that found no row holding it may race a
+    start that has just put the same data and not yet committed its row.
+    """
+
+    def __init__(self, root: str, *, grace: float = 60.0) -> None:
         self.root = os.path.abspath(root)
+        self.grace = grace
         os.makedirs(self.root, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"FileBlobStore({self.root!r})"
 
     def _path(self, key: str) -> str:
         if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
@@ -60,7 +72,9 @@ class FileBlobStore:
         key = hashlib.sha256(data).hexdigest()
         path = self._path(key)
         if os.path.exists(path):
-            return key
+            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile: written below
+                os.utime(path)
+                return key
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-")
         try:
@@ -82,6 +96,17 @@ class FileBlobStore:
                 return f.read()
         except FileNotFoundError:
             raise KeyError(key) from None
+
+    def delete(self, key: str) -> bool:
+        """Delete blob `key`; False when it is absent or was written within `grace` seconds."""
+        path = self._path(key)
+        try:
+            if time.time() - os.stat(path).st_mtime < self.grace:
+                return False
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        return True
 
 
 def open_blob_store(spec: str | BlobStore) -> BlobStore:

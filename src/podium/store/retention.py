@@ -9,7 +9,9 @@ context and queue bookkeeping. A workflow's children go with it (children are ne
 own, so a parent that still waits for one keeps it); a workflow with a child that has not
 finished is kept whole. Running, waiting and pending workflows are never
 touched, nor state-machine instances (`podium.machine:*`), events or the audit log (which
-keeps its own chain). A dry run counts what would go and deletes nothing.
+keeps its own chain). A dry run counts what would go and deletes nothing. With claim checks
+(`blob_store=`), the blobs only the purged rows referenced are deleted after each batch
+commits (see `blobgc`).
 
 A purged id is free again: `start(id=...)` with it afterwards starts a new workflow.
 """
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from podium import errors
-from podium.store import base, queries
+from podium.store import base, blobgc, queries
 from podium.types import TERMINAL_STATUSES
 
 
@@ -58,6 +60,9 @@ class Retention:
     def __init__(self, store: base.Store) -> None:
         self._c = store.connector
         self._q = queries.load(self._c.dialect, "retention")
+        blob_store = blobgc.blob_store_of(store)
+        self._blobs = None if blob_store is None else blobgc.Collector(self._c, blob_store)
+        """With claim checks: the blobs of purged workflows are deleted once unreferenced."""
         self._dependents = sorted(
             name for name in self._q if name.startswith("delete_") and name != "delete_workflows"
         )
@@ -135,11 +140,16 @@ class Retention:
     def _delete(self, ids: list[str]) -> int:
         if not ids:
             return 0
+        keys: set[str] = set()
         with self._c.transaction() as execute:
+            if self._blobs is not None:  # read before the rows go (a kept one's stay held)
+                keys = self._blobs.referenced_by(execute, ids)
             gone = execute(self._q["delete_workflows"], {"ids": self._c.array(ids)}).rows
             done: list[Any] = [str(r["id"]) for r in gone]
             if done:
                 array = self._c.array(done)
                 for name in self._dependents:
                     execute(self._q[name], {"ids": array})
+        if keys and self._blobs is not None:  # committed: now the blobs no row holds go
+            self._blobs.release(keys)
         return len(done)

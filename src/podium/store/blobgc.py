@@ -1,0 +1,123 @@
+"""Deleting the claim-check blobs of purged workflows (`blob_store=`, see `blobs`).
+
+Blobs are content-addressed, so two rows with the same large payload share one blob: a
+purge may only delete a blob that no row references any more. `Collector.referenced_by`
+reads the references the rows about to be purged hold (in the purge's transaction, before
+its deletes); once that transaction has committed, `Collector.release` looks for each of
+those references in every payload column still in the database and deletes the blobs that
+none holds. A blob store without a `delete(key)` method keeps its blobs (logged once); a
+delete that fails is logged and left (the purge is done and stays done: the blob is only
+garbage). `FileBlobStore.delete` keeps a blob that was written or re-written within the
+last minute, so a start writing the same payload meanwhile never loses its blob.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from podium.store import base, blobs, queries
+
+log = logging.getLogger("podium.retention")
+
+OWNED: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("podium_workflows", "id", ("input", "output")),
+    ("podium_history", "workflow_id", ("payload",)),
+    ("podium_history_archive", "workflow_id", ("payload",)),
+    ("podium_messages", "workflow_id", ("payload",)),
+    ("podium_update_results", "workflow_id", ("result",)),
+)
+"""(table, workflow id column, payload columns) of what a purge deletes with a workflow."""
+HOLDERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("podium_workflows", ("input", "output")),
+    ("podium_history", ("payload",)),
+    ("podium_history_archive", ("payload",)),
+    ("podium_events", ("payload",)),
+    ("podium_messages", ("payload",)),
+    ("podium_machines", ("data",)),
+    ("podium_machine_transitions", ("payload", "data")),
+    ("podium_update_results", ("result",)),
+    ("podium_remediations", ("result",)),
+)
+"""(table, columns) of every column that may hold a blob reference."""
+BATCH = 500
+
+
+def blob_store_of(store: base.Store) -> blobs.BlobStore | None:
+    """The blob store behind `store`'s claim checks (`App(blob_store=)`), or None."""
+    coder = getattr(store, "chain", None)
+    return coder.blobs if isinstance(coder, blobs.ClaimChecks) else None
+
+
+def _member(dialect: str, column: str, param: str) -> str:
+    if dialect == "postgres":
+        return f"{column} = ANY(:{param})"
+    return f"{column} IN (SELECT value FROM json_each(:{param}))"
+
+
+class Collector:
+    """The blob references of purged workflows, and the deletion of those left unused."""
+
+    def __init__(self, connector: base.Connector, store: blobs.BlobStore) -> None:
+        self._c = connector
+        self.store = store
+
+    def referenced_by(self, execute: base.Execute, ids: list[str]) -> set[str]:
+        """The blob keys the rows of workflows `ids` hold (run before deleting them)."""
+        keys: set[str] = set()
+        array = self._c.array(ids)
+        for table, owner, columns in OWNED:
+            for column in columns:
+                # `AS ref`: not a payload column's name, so the coded connector leaves it be.
+                sql = (
+                    f"SELECT {column} AS ref FROM {table} WHERE "
+                    f"{_member(self._c.dialect, owner, 'ids')} AND {column} LIKE :pattern"
+                )
+                pattern = blobs.PREFIX + "%"
+                found = execute(
+                    queries.adapt(self._c.dialect, sql), {"ids": array, "pattern": pattern}
+                )
+                keys.update(_keys(found.rows))
+        return keys
+
+    def release(self, keys: Iterable[str]) -> int:
+        """Delete the blobs of `keys` that no row references now; how many went."""
+        wanted = sorted(keys)
+        delete = getattr(self.store, "delete", None)
+        if not wanted:
+            return 0
+        if delete is None:
+            log.info("blob store %r has no delete(key): %d blobs kept", self.store, len(wanted))
+            return 0
+        gone = 0
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            for key in sorted(set(chunk) - self._still_held(chunk)):
+                try:
+                    gone += 1 if delete(key) is not False else 0
+                except Exception as exc:  # a blob left behind is only garbage
+                    log.warning("could not delete blob %s (%s: %s)", key, type(exc).__name__, exc)
+        return gone
+
+    def _still_held(self, keys: list[str]) -> set[str]:
+        refs = self._c.array([blobs.PREFIX + key for key in keys])
+        held: set[str] = set()
+        for table, columns in HOLDERS:
+            for column in columns:
+                sql = (
+                    f"SELECT DISTINCT {column} AS ref FROM {table} "
+                    f"WHERE {_member(self._c.dialect, column, 'refs')}"
+                )
+                held.update(
+                    _keys(self._c.query(queries.adapt(self._c.dialect, sql), {"refs": refs}))
+                )
+        return held
+
+
+def _keys(rows: list[dict[str, Any]]) -> set[str]:
+    return {
+        str(row["ref"])[len(blobs.PREFIX) :]
+        for row in rows
+        if str(row["ref"]).startswith(blobs.PREFIX)
+    }
