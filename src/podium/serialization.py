@@ -313,7 +313,8 @@ def size_at_least(value: Any, limit: int) -> int:
     payload limit costs neither the value's size in memory nor time proportional to it: a
     100 MB string is one `len`, a list of ten million numbers stops after `limit / 2`
     of them. Every text character is at least one byte, every number one digit, and
-    punctuation is counted exactly; classes count their fields (pydantic models nothing).
+    punctuation is counted exactly; dataclasses and pydantic models count their
+    fields' values (a model's field with a serializer of its own counts nothing).
     Circular parts count once, so the encoder still names them as circular.
     """
     kind = type(value)
@@ -378,7 +379,38 @@ def _at_least(value: Any, budget: int, depth: int, path: set[int]) -> int:
         return _at_least(fields, budget, depth + 1, path)
     if isinstance(value, str):
         return len(value) + 2
-    return 0  # datetimes, UUIDs, Decimals, models: small, or counted exactly once encoded
+    if _is_pydantic(kind):
+        values = _model_values(value)
+        if not values:
+            return 0
+        path.add(id(value))
+        total = _at_least(values, budget, depth + 1, path)  # a list: no more than its JSON
+        path.discard(id(value))
+        return total
+    return 0  # datetimes, UUIDs, Decimals: small, or counted exactly once encoded
+
+
+def _model_values(model: Any) -> list[Any]:
+    """The field values a pydantic model's `model_dump` writes as they are (none if unsure).
+
+    Counted as a list, whatever the keys (aliases) become. Fields that are excluded or
+    have a serializer of their own are left out, and a model with a model serializer
+    counts nothing, so the count stays a lower bound of what the model encodes to.
+    """
+    cls = type(model)
+    decorators = getattr(cls, "__pydantic_decorators__", None)
+    if decorators is None or decorators.model_serializers:
+        return []
+    custom = {f for d in decorators.field_serializers.values() for f in d.info.fields}
+    state = getattr(model, "__dict__", {})
+    found = []
+    for name, info in cls.model_fields.items():
+        if name in custom or "*" in custom or info.exclude or getattr(info, "exclude_if", None):
+            continue
+        if any("Serializer" in type(m).__name__ for m in info.metadata) or name not in state:
+            continue
+        found.append(state[name])
+    return found
 
 
 def loads(text: str | None) -> Any:

@@ -8,6 +8,7 @@ import math
 import sys
 import uuid
 from pathlib import Path
+from typing import Annotated
 
 import pydantic
 import pytest
@@ -387,3 +388,74 @@ def test_too_large_arguments_name_the_largest_without_encoding_each():
         tracemalloc.stop()
     assert peak < 1_000_000, f"refusing cost {peak:,} bytes"
     assert "arguments of workflow 'w' (the largest is 'blob')" in str(caught.value)
+
+
+class Doc(pydantic.BaseModel):
+    title: str = pydantic.Field(alias="t")
+    body: str
+    tags: list[str] = []
+    secret: str = pydantic.Field(default="", exclude=True)
+    short: Annotated[str, pydantic.PlainSerializer(lambda v: v[:1])] = ""
+    hashed: str = ""
+
+    @pydantic.field_serializer("hashed")
+    def _hash(self, value: str) -> str:
+        return str(len(value))
+
+
+class Folder(pydantic.BaseModel):
+    docs: list[Doc]
+    owner: Customer
+
+
+class Summarized(pydantic.BaseModel):
+    text: str
+
+    @pydantic.model_serializer
+    def _summary(self) -> dict[str, int]:
+        return {"n": len(self.text)}
+
+
+MODELS = [
+    Doc(t="a", body="b" * 50, tags=["x", "y"]),
+    Doc(t="", body="", secret="s" * 500, short="l" * 500, hashed="h" * 500),
+    Folder(
+        docs=[Doc(t="t", body="b" * 20)] * 3,
+        owner=Customer(name="ada", since=dt.date(2020, 1, 2), ref=uuid.UUID(int=7)),
+    ),
+    Summarized(text="z" * 500),
+    [Doc(t="nested", body="in a list")],
+]
+
+
+@pytest.mark.parametrize("value", MODELS, ids=range(len(MODELS)))
+def test_pydantic_models_are_counted_by_their_fields_and_stay_a_lower_bound(value: object):
+    text = serialization.dumps(value)
+    bound = serialization.size_at_least(value, 10**9)
+    assert 0 <= bound <= len(text)
+    assert serialization.dumps(value, limit=len(text)) == text  # what fits is never refused
+
+
+def test_what_a_model_writes_otherwise_is_not_counted():
+    sized = serialization.size_at_least
+    assert sized(MODELS[0], 10**9) >= 50 + 2  # its body is seen
+    assert sized(MODELS[1], 10**9) < 100  # excluded and serialized fields: not their 500 chars
+    assert sized(MODELS[3], 10**9) == 0  # a model serializer: nothing known
+
+
+def test_a_pydantic_model_far_over_the_limit_is_refused_before_it_is_encoded():
+    import tracemalloc
+
+    big = Folder(
+        docs=[Doc(t="t", body="x" * 10_000_000)] * 4,
+        owner=Customer(name="a", since=dt.date(2020, 1, 2), ref=uuid.UUID(int=8)),
+    )
+    assert serialization.size_at_least(big, 1_000_000) > 1_000_000  # the fields are seen
+    tracemalloc.start()
+    try:
+        with pytest.raises(podium.PayloadTooLarge) as caught:
+            serialization.dumps(big, limit=1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.at_least and peak < 1_000_000  # model_dump never ran (40 MB)
