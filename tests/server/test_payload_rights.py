@@ -225,3 +225,16 @@ def test_query_and_update_answers_without_the_right(
         hidden = client.post(f"{url}/query", json={"name": "codes"}, headers=bare)
         assert hidden.status_code == 200 and hidden.json() == {"result": None}
         handle.cancel()
+
+
+def test_a_repeated_cloudevent_does_not_answer_the_stored_payload(
+    app: podium.App, client: TestClient
+) -> None:
+    event = {"specversion": "1.0", "id": "e1", "source": "s", "type": "note.made"}
+    full = {**_headers(app, ["write"]), "Content-Type": "application/cloudevents+json"}
+    bare = {**_headers(app, ["write"], payloads=False), "Content-Type": full["Content-Type"]}
+    first = client.post("/events", json={**event, "data": {"text": MARKER}}, headers=full)
+    assert first.status_code == 202 and first.json()["event"]["payload"] == {"text": MARKER}
+    again = client.post("/events", json={**event, "data": "guess"}, headers=bare)
+    assert again.status_code == 202 and again.json()["created"] is False
+    assert again.json()["event"]["payload"] is None and MARKER not in again.text

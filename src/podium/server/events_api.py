@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import Field
 
 from podium import errors
-from podium.server import cloudevents
+from podium.server import cloudevents, payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import Text, _Strict
@@ -64,7 +64,11 @@ class Accepted(_Strict):
     },
 )
 async def post_cloudevent(request: Request, who: Writer, st: State) -> dict[str, Any]:
-    """Publish one CloudEvent 1.0: its `type` is the topic, `source:id` the event id."""
+    """Publish one CloudEvent 1.0: its `type` is the topic, `source:id` the event id.
+
+    The answer holds the stored event (the first one, when its id was published before); a
+    token without the payloads right sees its payload as null.
+    """
     body = await request.body()
     try:
         event = cloudevents.cloudevent_from_http(request.headers, body)
@@ -74,7 +78,7 @@ async def post_cloudevent(request: Request, who: Writer, st: State) -> dict[str,
     described = cloudevents.describe(published)
     detail = {"topic": event.get("type"), "via": "cloudevents"}
     st.tokens.audit(who.actor, "event.publish", str(described.get("id")), detail, st.now())
-    return described
+    return payloads.shown(who, described)  # a repeated id answers the stored event
 
 
 @router.post("/api/v1/events", response_model=Accepted, status_code=201, tags=["events"])
