@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import podium
-from podium import codecs
+from podium import cli, codecs
 from podium.store import blobs, coded
 
 from .conftest import AppFactory
@@ -167,3 +168,46 @@ def test_a_blob_written_again_recently_is_kept(tmp_path: Path) -> None:
     assert store.delete(key) is False and store.get(key) == b"abc"  # a start may hold it soon
     assert blobs.FileBlobStore(str(tmp_path), grace=0).delete(key) is True
     assert _blob_keys(tmp_path) == set()
+
+
+CLI_APP = """
+import podium
+from podium.store import blobs
+
+app = podium.App("blobcli", blob_store=blobs.FileBlobStore({root!r}, grace=0), blob_threshold=1000)
+
+
+@app.step
+def grow(doc: dict) -> dict:
+    return {{**doc, "grown": "z" * 3000}}
+
+
+@app.workflow
+def bulky(doc: dict) -> dict:
+    return grow(doc)
+"""
+
+
+def test_purge_from_the_cli_through_an_app_deletes_its_blobs(
+    store_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = tmp_path / "blobs"
+    module = f"blobcliapp_{uuid.uuid4().hex}"  # each run imports its own (blob root)
+    (tmp_path / f"{module}.py").write_text(CLI_APP.format(root=str(root)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = podium.App.from_path(f"{module}:app")
+    app.settings = app.settings.evolve(database_url=store_url)
+    try:
+        app.run("bulky", {**BIG, "marker": "cli"}, id="cli-1")
+        assert _refs(app, "cli-1") == _blob_keys(root) != set()
+    finally:
+        app.close()
+    argv = ["purge", "--older-than", "0", "--database-url", store_url]
+
+    assert cli.main([*argv, "--app", f"{module}:app"]) == 0
+
+    assert "deleted 1 workflow" in capsys.readouterr().out
+    assert _blob_keys(root) == set()

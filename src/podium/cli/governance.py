@@ -31,9 +31,13 @@ PURGE_DETAILS = """\
 Only completed, failed and cancelled workflows (or --status) that were created
 and last changed before the age, with their history, attempts and children;
 never a pending, running or waiting one, nor state-machine instances. Deletes
-in batches, each one transaction; audited. --dry-run only counts.
+in batches, each one transaction; audited. --dry-run only counts. With
+--app MODULE:APP the purge goes through that app's store, so payloads it keeps
+as blobs (App(blob_store=...)) are deleted with their workflows; without it,
+only rows are deleted and such blobs stay behind.
 
-example: podium purge --older-than 30d --status completed --dry-run"""
+example: podium purge --older-than 30d --status completed --dry-run
+         podium purge --older-than 30d --app shop:app"""
 
 REKEY = "Re-encrypt stored payloads under the app's current codecs and key"
 REKEY_DETAILS = """\
@@ -70,7 +74,13 @@ def add(commands: common.Subcommands) -> None:
     )
     common.count_option(purge, "--batch", 500, "N", "workflows per transaction (500)")
     purge.add_argument("--dry-run", action="store_true", help="count, delete nothing")
-    common.store_option(purge)
+    purge.add_argument(
+        "--app",
+        dest="target",
+        metavar="MODULE:APP",
+        help="purge through this app's store (its codecs and blob store: blobs go too)",
+    )
+    common.store_option(purge, app_default=True)
     purge.set_defaults(command=cmd_purge)
 
     rekey = common.subparser(commands, "rekey", REKEY, REKEY_DETAILS)
@@ -102,8 +112,10 @@ def cmd_audit_log(args: argparse.Namespace) -> int:
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    """Delete (or count) old finished workflows."""
-    with contextlib.closing(common.open_existing_store(args)) as store:
+    """Delete (or count) old finished workflows (and, through an app's store, their blobs)."""
+    app = common.load_app(args) if args.target else None
+    store = app.store if app is not None else common.open_existing_store(args)
+    try:
         found = governance.purge(
             store,
             time.time(),
@@ -113,6 +125,8 @@ def cmd_purge(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             actor=workflows.cli_actor(),
         )
+    finally:
+        (app or store).close()
     verb = "would delete" if found.dry_run else "deleted"
     kept = f"; kept {found.skipped} with unfinished children" if found.skipped else ""
     print(f"{verb} {found.workflows} workflow{'s' if found.workflows != 1 else ''}{kept}")
