@@ -240,3 +240,20 @@ def test_a_workflow_of_one_step_or_none_draws_no_graph(client, tokens, app: podi
     for workflow_id in ("sum-1", "nap-1"):
         html = client.get(f"/dashboard/workflows/{workflow_id}").text
         assert 'id="timeline"' in html and 'id="graph"' not in html, workflow_id
+
+
+def test_a_timer_is_drawn_fired_once_its_moment_has_passed() -> None:
+    timer = {"seq": 0, "kind": "sleep", "name": "sleep", "status": "scheduled"}
+    timer |= {"started_at": 100.0, "finished_at": 160.0}
+    step = {"seq": 1, "kind": "step", "name": "ship", "status": "completed"}
+    step |= {"started_at": 160.0, "finished_at": 161.0}
+    data = {"id": "wf", "workflow": "w", "status": "running", "history": [timer, step]}
+    data |= {"attempts": [], "children": []}
+
+    def status_at(now: float | None) -> str:
+        graph = graph_view.build(data, now)
+        return next(n.status for row in graph.rows for n in row if n.key == "p0")
+
+    assert status_at(None) == "scheduled"
+    assert status_at(120.0) == "scheduled"
+    assert status_at(170.0) == "fired"

@@ -70,8 +70,8 @@ def test_children_hidden_by_default_and_linked_both_ways(client, tokens, app: po
 
 def test_timer_rows_say_fired_once_past_and_inputs_lose_the_wrapper():
     event = {"kind": "sleep", "status": "scheduled", "finished_at": 10.0, "seq": 0}
-    assert render._timer_state(event, 11.0)["status"] == "fired"
-    assert render._timer_state(event, 9.0)["status"] == "scheduled"
+    assert render.timer_state(event, 11.0)["status"] == "fired"
+    assert render.timer_state(event, 9.0)["status"] == "scheduled"
     assert render.call_input({"args": [{"a": 1}], "kwargs": {}}) == {"a": 1}
     assert render.call_input({"args": [1, 2], "kwargs": {}}) == [1, 2]
     assert render.call_input({"args": [], "kwargs": {"x": 1}}) == {"x": 1}

@@ -292,7 +292,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     drawn += asl_view.section(st, record)
     # A state machine or an ASL workflow: its states, below the history. A Python workflow:
     # the DAG of its steps and children, right below its timeline.
-    graph = "" if drawn else graph_view.section(data, lambda ids: _statuses(st, ids))
+    graph = "" if drawn else graph_view.section(data, lambda ids: _statuses(st, ids), st.now())
     inner = render.workflow_detail(data, st.now(), buttons, graph)
     inner += history_view.table(data, st.now()) + drawn
     if request.headers.get("x-podium-partial") == "1":

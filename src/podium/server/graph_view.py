@@ -19,7 +19,7 @@ from html import escape
 from typing import Any
 
 from podium.patterns import fanout
-from podium.server import unwind
+from podium.server import render, unwind
 
 SIDE = 8
 """Children of one fan-out drawn side by side; the rest share one "+N more" node."""
@@ -80,9 +80,14 @@ def link(workflow_id: str) -> str:
     return "/dashboard/workflows/" + urllib.parse.quote(workflow_id, safe="")
 
 
-def _events(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """History positions, plus a "retrying" one for a step that has only failed attempts."""
+def _events(data: dict[str, Any], now: float | None) -> list[dict[str, Any]]:
+    """History positions, plus a "retrying" one for a step that has only failed attempts.
+
+    A timer whose moment has passed by `now` shows as fired, as in the timeline.
+    """
     events = list(data.get("history") or [])
+    if now is not None:
+        events = [render.timer_state(e, now) for e in events]
     seen = {e["seq"] for e in events}
     for a in data.get("attempts") or []:
         if a["seq"] not in seen:
@@ -131,9 +136,12 @@ def _node(event: dict[str, Any], undo: dict[int, unwind.Undo]) -> Node:
     return Node(f"p{seq}", label, kind, status, title)
 
 
-def build(data: dict[str, Any]) -> Graph:
-    """The DAG of a workflow's detail (podium.server.api.detail with its `children`)."""
-    events = _events(data)
+def build(data: dict[str, Any], now: float | None = None) -> Graph:
+    """The DAG of a workflow's detail (podium.server.api.detail with its `children`).
+
+    With `now`, timers whose moment has passed are drawn as fired.
+    """
+    events = _events(data, now)
     kids = {c["id"]: c for c in data.get("children") or []}
     undo = unwind.undos(events)
     sequence = any(
@@ -353,13 +361,13 @@ def svg(graph: Graph, name: str) -> str:
     )
 
 
-def section(data: dict[str, Any], statuses: Lookup | None = None) -> str:
+def section(data: dict[str, Any], statuses: Lookup | None = None, now: float | None = None) -> str:
     """The graph section of a Python workflow's page ("" when it has too little to draw).
 
     `statuses` looks up the status of drawn children missing from `data["children"]` (the
     page lists only the first ones) in one query.
     """
-    graph = build(data)
+    graph = build(data, now)
     positions = [n for row in graph.rows for n in row if n.kind not in ("start", "end")]
     if len(positions) < MIN_NODES:
         return ""

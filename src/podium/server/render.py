@@ -339,7 +339,7 @@ def _timeline_row(
     )
 
 
-def _timer_state(event: dict[str, Any], now: float) -> dict[str, Any]:
+def timer_state(event: dict[str, Any], now: float) -> dict[str, Any]:
     """A timer row says "fired" once its moment has passed (its history row keeps "scheduled")."""
     fire_at = event.get("finished_at")
     if event["kind"] == "sleep" and event["status"] == "scheduled" and fire_at is not None:
@@ -382,7 +382,7 @@ def timeline(data: dict[str, Any], now: float) -> str:
                     "finished_at": None,
                 }
             )
-    events = [_timer_state(e, now) for e in events]
+    events = [timer_state(e, now) for e in events]
     events.sort(key=lambda e: e["seq"])
     if not events:
         return '<p class="muted" id="timeline">No steps yet.</p>'
