@@ -11,15 +11,23 @@ Each item takes 0.5 s of a worker. A simulated pool serves the queue: a worker a
 starts serving `--start-lag` minutes later (default 1: a pod starting), a worker let go stops
 at once. Per minute the pool serves what its workers can (workers x 120 items); what it
 cannot stays in the backlog; the wait of the minute is the backlog's drain time plus, when
-the pool is not overloaded, the Erlang-C queueing delay of M/M/c at that load. The same
-pool, start lag and wait target (10 s) for every policy, on the same trace in the same run:
+the pool is not overloaded, the Erlang-C mean queueing delay of M/M/c at that load. The same
+pool, start lag and wait target (10 s, `--wait-target`) for every policy, on the same trace
+in the same run:
 
-- **predictive**: `podium.patterns.insight.advise(..., startup=lag)` on a real SQLite store,
-  fed each minute with the minute's rollup (arrivals, service-time sketch, depth) like
-  telemetry writes it, bounded to (1, 200), its hysteresis kept in the store.
-- **reactive** (what KEDA does alone on a queue-length trigger): workers = ceil(items
-  waiting or arrived in the last minute / what one worker serves in a minute);
-  **reactive-80** the same at 80% utilisation.
+- **predictive**: `podium.patterns.insight.advise(..., startup=lag, wait_target=10)` on a
+  real SQLite store, fed each minute with the minute's rollup (arrivals, service-time
+  sketch, depth) like telemetry writes it, bounded to (1, 200), its hysteresis kept in the
+  store: Erlang-C sizing (at most 5% of arrivals over the target) on the arrival forecast's
+  75% band at the start-up horizon, plus the backlog drained in a minute.
+- **predictive-50**: the same advice on the forecast's median instead of its 75% band (the
+  benchmark sets `insight.BAND` and `insight.HOLD_BAND` to 0.5 around each call): the
+  forecast alone, without the band's margin.
+- **reactive**: the same sizing rule (`insight.workers_for`: Erlang-C, same target and level,
+  same backlog term) on the arrival rate measured over the last minute: scaling without a
+  forecast, no hysteresis.
+- **reactive-100** (what KEDA does alone on a queue-length trigger): workers = ceil(items
+  waiting or arrived in the last minute / what one worker serves in a minute).
 - **peak**: the day's peak need provisioned all day (ceil(peak arrivals/s x 0.5 / 0.8)).
 
 Reported per series (`scaling-nab-series`) and over the series (`scaling-nab`: medians of
@@ -28,7 +36,7 @@ wait is above the target, the mean and p95 wait. Target: the same or better wait
 reactive with fewer worker-minutes, and far fewer than peak.
 
 Usage: python benchmarks/scaling.py [DATA_DIR] [--runs N] [--quick] [--start-lag MINUTES]
-    [--include TEXT] [--no-synthetic]
+    [--include TEXT] [--no-synthetic] [--wait-target SECONDS]
 (--quick: one run, a quarter of the synthetic day). JSON lines on stdout; seeds vary by run.
 """
 
@@ -48,6 +56,7 @@ import podium
 from benchmarks import common
 from benchmarks.intelligence import forecast as nab
 from podium.clock import FakeClock
+from podium.intelligence import staffing
 from podium.patterns import insight, telemetry
 from podium.store import telemetry as telemetry_store
 
@@ -59,13 +68,13 @@ START = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 BOUNDS = (1, 200)
 PER_WORKER_MINUTE = 60.0 / SERVICE
 HEADROOM_UTILISATION = 0.8
-"""The utilisation peak provisioning and reactive-80 plan for."""
+"""The utilisation peak provisioning plans for."""
 PEAK_PER_S = 20.0
 """A real trace is scaled so that its day's highest point is this many arrivals per second."""
 WARMUP = 120
 """Minutes of a real trace replayed before its day (unscored): the scaler's window of history."""
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab-dev"
-POLICIES = ("predictive", "reactive", "reactive-80", "peak")
+POLICIES = ("predictive", "predictive-50", "reactive", "reactive-100", "peak")
 
 
 def trace(minutes: int, seed: int) -> list[int]:
@@ -112,20 +121,6 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return max(0, round(rng.gauss(mean, math.sqrt(mean))))
 
 
-def erlang_c_wait(arrivals_per_s: float, workers: int) -> float:
-    """Mean queueing delay (s) of M/M/c with `workers` servers of mean SERVICE."""
-    a = arrivals_per_s * SERVICE
-    if workers <= a:
-        return math.inf
-    term, total = 1.0, 1.0
-    for k in range(1, workers):
-        term *= a / k
-        total += term
-    last = term * a / workers
-    p_wait = last * workers / (workers - a) / (total + last * workers / (workers - a))
-    return p_wait * SERVICE / (workers - a)
-
-
 class Pool:
     """The simulated workers: asked-for workers start after START_LAG minutes."""
 
@@ -161,12 +156,19 @@ class Pool:
         served = min(work, capacity)
         self.backlog = work - served
         drain = self.backlog / (workers / SERVICE) if workers else math.inf
-        queueing = erlang_c_wait(arrivals / 60.0, workers) if self.backlog == 0 else 0.0
+        queueing = (
+            staffing.mean_wait(arrivals / 60.0, SERVICE, workers) if not self.backlog else 0.0
+        )
         return workers, drain + min(queueing, 3600.0)
 
 
 def simulate(
-    policy: str, arrivals: list[int], folder: str, lag: int, warmup: int = 0
+    policy: str,
+    arrivals: list[int],
+    folder: str,
+    lag: int,
+    warmup: int = 0,
+    target: float = WAIT_TARGET,
 ) -> dict[str, Any]:
     """Run the trace under `policy`: worker-minutes and waits after the first `warmup` minutes.
 
@@ -176,7 +178,9 @@ def simulate(
     scored = arrivals[warmup:]
     peak = math.ceil(max(scored) / 60.0 * SERVICE / HEADROOM_UTILISATION)
     pool = Pool(peak if policy == "peak" else BOUNDS[0], lag)
-    advisor = Advisor(folder, lag) if policy == "predictive" else None
+    advisor = None
+    if policy.startswith("predictive"):
+        advisor = Advisor(folder, lag, target, 0.5 if policy == "predictive-50" else None)
     used, waits = 0, []
     for minute, n in enumerate(arrivals):
         workers, wait = pool.serve(minute, n)
@@ -186,16 +190,18 @@ def simulate(
         if advisor is not None:
             advisor.record(minute, n, min(n + pool.backlog, workers * PER_WORKER_MINUTE), pool)
             pool.ask(minute + 1, advisor.desired(minute + 1))
-        elif policy.startswith("reactive"):
-            utilisation = HEADROOM_UTILISATION if policy == "reactive-80" else 1.0
-            need = math.ceil((pool.backlog + n) / (PER_WORKER_MINUTE * utilisation))
+        elif policy == "reactive":
+            need = insight.workers_for(n / 60.0, SERVICE, int(pool.backlog), target, BOUNDS[1])
+            pool.ask(minute + 1, min(BOUNDS[1], max(BOUNDS[0], need)))
+        elif policy == "reactive-100":
+            need = math.ceil((pool.backlog + n) / PER_WORKER_MINUTE)
             pool.ask(minute + 1, min(BOUNDS[1], max(BOUNDS[0], need)))
     if advisor is not None:
         advisor.close()
     finite = [min(w, 3600.0) for w in waits]
     return {
         "worker_minutes": used,
-        "minutes_over_target": sum(w > WAIT_TARGET for w in waits) / len(waits),
+        "minutes_over_target": sum(w > target for w in waits) / len(waits),
         "mean_wait_s": statistics.fmean(finite),
         "p95_wait_s": common.percentile(finite, 95),
     }
@@ -204,8 +210,10 @@ def simulate(
 class Advisor:
     """podium's scaling advice on a real store, fed rollups as telemetry would write them."""
 
-    def __init__(self, folder: str, lag: int) -> None:
+    def __init__(self, folder: str, lag: int, target: float, band: float | None) -> None:
         self.startup = 60.0 * lag
+        self.target = target
+        self.band = band
         self.clock = FakeClock(START)
         url = f"sqlite:///{common.database_path(folder)}"
         self.app = podium.App("scaling-bench", database_url=url, clock=self.clock)
@@ -227,7 +235,20 @@ class Advisor:
         now = START + 60 * minute + 1
         self.clock.advance(now - self.clock.time())
         bounds = {"default": BOUNDS}
-        advice = insight.advise(self.app.runtime, ["default"], bounds, now, startup=self.startup)
+        saved = insight.BAND, insight.HOLD_BAND
+        if self.band is not None:
+            insight.BAND = insight.HOLD_BAND = self.band
+        try:
+            advice = insight.advise(
+                self.app.runtime,
+                ["default"],
+                bounds,
+                now,
+                startup=self.startup,
+                wait_target=self.target,
+            )
+        finally:
+            insight.BAND, insight.HOLD_BAND = saved
         return advice["default"].desired_workers
 
     def close(self) -> None:
@@ -235,12 +256,14 @@ class Advisor:
         self.app.close()
 
 
-def replay(arrivals: list[int], lag: int, warmup: int, order: int) -> dict[str, dict[str, Any]]:
+def replay(
+    arrivals: list[int], lag: int, warmup: int, order: int, target: float = WAIT_TARGET
+) -> dict[str, dict[str, Any]]:
     """Every policy on the same trace (the order alternates run by run)."""
     out: dict[str, dict[str, Any]] = {}
     for name in POLICIES if order % 2 == 0 else tuple(reversed(POLICIES)):
         with common.temp_dir() as folder:
-            out[name] = simulate(name, arrivals, folder, lag, warmup)
+            out[name] = simulate(name, arrivals, folder, lag, warmup, target)
     return out
 
 
@@ -252,9 +275,11 @@ def medians(results: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, flo
     }
 
 
-def verdict(med: dict[str, dict[str, float]], against: str = "reactive") -> dict[str, Any]:
-    """Predictive against `against`: fewer worker-minutes and no more minutes over target."""
-    pred, other = med["predictive"], med[against]
+def verdict(
+    med: dict[str, dict[str, float]], against: str = "reactive", ours: str = "predictive"
+) -> dict[str, Any]:
+    """`ours` against `against`: fewer worker-minutes and no more minutes over target."""
+    pred, other = med[ours], med[against]
     tag = against.replace("-", "")
     return {
         f"fewer_minutes_than_{tag}": pred["worker_minutes"] < other["worker_minutes"],
@@ -267,11 +292,14 @@ def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "scaling")
     p.add_argument("data", nargs="?", default=str(DEFAULT_DATA), help="the nab-dev folder")
     p.add_argument("--start-lag", type=int, default=START_LAG, help="minutes a new worker takes")
+    p.add_argument("--wait-target", type=float, default=WAIT_TARGET, help="seconds (sizing, score)")
     p.add_argument("--no-synthetic", action="store_true", help="only the real traces")
     p.add_argument("--include", action="append", default=[], help="only series matching this")
     args = p.parse_args(argv)
     if args.start_lag < 0:
         raise SystemExit("--start-lag must be >= 0")
+    if not 0 < args.wait_target <= 3600:
+        raise SystemExit("--wait-target must be in (0, 3600] seconds")
     n_runs = common.runs(args)
     data = Path(args.data)
     if not (data / "data").is_dir():
@@ -281,11 +309,12 @@ def main(argv: list[str] | None = None) -> None:
     paths = nab.series_files(data)
     if args.include:
         paths = [x for x in paths if any(pat in x.name for pat in args.include)]
-    common.note(f"{len(paths)} load-like series, {n_runs} runs, start lag {args.start_lag} min")
-    extra = {"service_s": SERVICE, "wait_target_s": WAIT_TARGET, "start_lag_min": args.start_lag}
+    lag, target = args.start_lag, args.wait_target
+    common.note(f"{len(paths)} load-like series, {n_runs} runs, start lag {lag} min")
+    extra = {"service_s": SERVICE, "wait_target_s": target, "start_lag_min": lag}
     per_series: dict[str, dict[str, dict[str, float]]] = {}
     for path in paths:
-        runs = [replay(nab_trace(path, r + 1), args.start_lag, WARMUP, r) for r in range(n_runs)]
+        runs = [replay(nab_trace(path, r + 1), lag, WARMUP, r, target) for r in range(n_runs)]
         per_series[path.stem] = med = medians(runs)
         common.note(
             f"{path.stem}: "
@@ -300,63 +329,50 @@ def main(argv: list[str] | None = None) -> None:
                 **extra,
                 **{f"{k}_{f}_median": round(v[f], 4) for k, v in med.items() for f in v},
                 **verdict(med),
-                **verdict(med, "reactive-80"),
+                **verdict(med, "reactive-100"),
             }
         )
+    series = list(per_series.values())
     for name in POLICIES:
-        ratios = [
-            m[name]["worker_minutes"] / m["reactive"]["worker_minutes"] for m in per_series.values()
-        ]
-        versus = {
-            "series_fewer_minutes_than_reactive": sum(
-                verdict(m)["fewer_minutes_than_reactive"] for m in per_series.values()
-            ),
-            "series_wait_as_good_as_reactive": sum(
-                verdict(m)["wait_as_good_as_reactive"] for m in per_series.values()
-            ),
-            "series_fewer_minutes_than_reactive80": sum(
-                verdict(m, "reactive-80")["fewer_minutes_than_reactive80"]
-                for m in per_series.values()
-            ),
-            "series_wait_as_good_as_reactive80": sum(
-                verdict(m, "reactive-80")["wait_as_good_as_reactive80"] for m in per_series.values()
-            ),
-        }
-        r80_ratios = [
-            m[name]["worker_minutes"] / m["reactive-80"]["worker_minutes"]
-            for m in per_series.values()
-        ]
-        peak_ratios = [
-            m[name]["worker_minutes"] / m["peak"]["worker_minutes"] for m in per_series.values()
-        ]
+        versus: dict[str, int] = {}
+        if name.startswith("predictive"):
+            for against in ("reactive", "reactive-100"):
+                for m in series:
+                    for key, ok in verdict(m, against, name).items():
+                        versus["series_" + key] = versus.get("series_" + key, 0) + int(ok)
         common.emit(
             {
                 **common.header("scaling-nab", name, "normal", n_runs),
                 **extra,
-                "series": len(per_series),
-                "worker_minutes_ratio_vs_reactive_median": round(statistics.median(ratios), 4),
-                "worker_minutes_ratio_vs_reactive80_median": round(
-                    statistics.median(r80_ratios), 4
-                ),
-                "worker_minutes_ratio_vs_peak_median": round(statistics.median(peak_ratios), 4),
+                "series": len(series),
+                **{
+                    f"worker_minutes_ratio_vs_{other.replace('-', '')}_median": round(
+                        statistics.median(
+                            m[name]["worker_minutes"] / m[other]["worker_minutes"] for m in series
+                        ),
+                        4,
+                    )
+                    for other in ("reactive", "reactive-100", "peak")
+                },
                 "minutes_over_target_median": round(
-                    statistics.median(m[name]["minutes_over_target"] for m in per_series.values()),
-                    4,
+                    statistics.median(m[name]["minutes_over_target"] for m in series), 4
                 ),
                 "minutes_over_target_mean": round(
-                    statistics.fmean(m[name]["minutes_over_target"] for m in per_series.values()),
-                    4,
+                    statistics.fmean(m[name]["minutes_over_target"] for m in series), 4
                 ),
-                **(versus if name == "predictive" else {}),
+                "mean_wait_s_median": round(
+                    statistics.median(m[name]["mean_wait_s"] for m in series), 3
+                ),
+                **versus,
             }
         )
     if not args.no_synthetic:
-        synthetic(n_runs, 360 if args.quick else 1440, args.start_lag)
+        synthetic(n_runs, 360 if args.quick else 1440, lag, target)
 
 
-def synthetic(n_runs: int, minutes: int, lag: int) -> None:
+def synthetic(n_runs: int, minutes: int, lag: int, target: float) -> None:
     """The synthetic diurnal day with bursts (no warm-up: it starts at the trough)."""
-    results = [replay(trace(minutes, seed=r + 1), lag, 0, r) for r in range(n_runs)]
+    results = [replay(trace(minutes, seed=r + 1), lag, 0, r, target) for r in range(n_runs)]
     med = medians(results)
     for name in POLICIES:
         common.emit(
@@ -364,12 +380,15 @@ def synthetic(n_runs: int, minutes: int, lag: int) -> None:
                 **common.header("scaling-diurnal", name, "normal", n_runs),
                 "minutes": minutes,
                 "service_s": SERVICE,
-                "wait_target_s": WAIT_TARGET,
+                "wait_target_s": target,
                 "start_lag_min": lag,
                 **{f"{k}_median": round(v, 4) for k, v in med[name].items()},
                 "worker_minutes": [x[name]["worker_minutes"] for x in results],
                 "worker_minutes_ratio_vs_reactive": common.ratio(
                     med[name]["worker_minutes"], med["reactive"]["worker_minutes"]
+                ),
+                "worker_minutes_ratio_vs_reactive100": common.ratio(
+                    med[name]["worker_minutes"], med["reactive-100"]["worker_minutes"]
                 ),
                 "worker_minutes_ratio_vs_peak": common.ratio(
                     med[name]["worker_minutes"], med["peak"]["worker_minutes"]

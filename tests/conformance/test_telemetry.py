@@ -141,7 +141,7 @@ def test_scaling_follows_littles_law_within_bounds_and_does_not_flap(app_factory
     queue_load(book, [600] * 30, service=0.5)
     now = START + 30 * 60 + 5
     advice = insight.advise(app.runtime, ["default", "idle"], {}, now)["default"]
-    # 10 arrivals/s x 0.5 s keeps 5 busy; the square-root spare (0.25 x sqrt 5) makes 6,
+    # 10 arrivals/s x 0.5 s keeps 5 busy; Erlang-C for at most 5% waiting over 10 s makes 6,
     # the forecast's band over a steady load adds little
     assert 6 <= advice.desired_workers <= 8
     assert advice.forecast.horizon_s == 120.0  # a worker asked for now serves in a minute
@@ -172,3 +172,26 @@ def test_the_advice_forecasts_to_the_workers_start_up(app_factory):
     assert app.scaling()["default"].forecast.horizon_s == 240.0
     with pytest.raises(errors.ConfigurationError, match="worker_startup=-1"):
         app.telemetry(worker_startup=-1)
+
+
+def test_the_wait_target_sizes_the_advice_by_erlang_c(app_factory):
+    app = app_factory()
+    book = app.store.feature(telemetry_store.TelemetryStore)
+    queue_load(book, [120] * 30, service=10.0)  # 2/s of 10 s each: 20 busy workers
+    now = START + 30 * 60 + 5
+    patient = insight.advise(app.runtime, ["default"], {}, now, wait_target=600.0)["default"]
+    strict = insight.advise(app.runtime, ["default"], {}, now, wait_target=0.0)["default"]
+    assert 21 <= patient.desired_workers < strict.desired_workers
+    assert "Erlang-C" in strict.reason
+    # the same rule sizes a measured rate and a backlog: 120 items of 0.5 s in a minute
+    assert insight.workers_for(10.0, 0.5, 120, 10.0) == insight.workers_for(10.0, 0.5, 0, 10.0) + 1
+
+
+def test_app_telemetry_checks_the_wait_target(app_factory):
+    app = declare(app_factory())
+    app.telemetry(wait_target=2.5)
+    assert app.scaling()["default"].desired_workers == 1
+    bad: object
+    for bad in (-1, "10", True, float("nan")):
+        with pytest.raises(errors.ConfigurationError, match="wait_target"):
+            app.telemetry(wait_target=bad)  # type: ignore[arg-type]

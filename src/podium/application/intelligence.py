@@ -22,6 +22,7 @@ class IntelligenceVerbs(starting.Starting):
         score: bool = True,
         workers: dict[str, tuple[int, int]] | None = None,
         worker_startup: float = 60.0,
+        wait_target: float = 10.0,
     ) -> None:
         """Collect per-minute telemetry (see podium.patterns.telemetry); call before workers.
 
@@ -29,9 +30,12 @@ class IntelligenceVerbs(starting.Starting):
         `score`) one process scores complete minutes for anomalies. `retention` seconds are
         kept. `workers={queue: (min, max)}` bounds `scaling()`'s advice; `worker_startup` is
         how many seconds a worker asked for takes to serve (the autoscaler's polling plus a
-        pod's start), the horizon the advice forecasts for.
+        pod's start), the horizon the advice forecasts for; `wait_target` the queue wait in
+        seconds the advice sizes for (Erlang-C: at most 5% of arrivals wait longer).
         """
-        settings = telemetry_mod.TelemetrySettings(flush_interval, retention, score, worker_startup)
+        settings = telemetry_mod.TelemetrySettings(
+            flush_interval, retention, score, worker_startup, wait_target
+        )
         self._worker_bounds = insight.check_bounds(workers or {})
         self._telemetry_settings = settings
         self._replug()

@@ -46,8 +46,8 @@ and the result. Rules are declared with app.remediate(...).
 
 example: podium remediations --limit 20"""
 SCALE = """\
-Per queue: the desired worker count (Little's law on the forecast's upper band of
-arrivals, bounded and with hysteresis), the live workers now, and why.
+Per queue: the desired worker count (Erlang-C for the wait target on the forecast's
+upper band of arrivals, bounded and with hysteresis), the live workers now, and why.
 
 example: podium scale shop.workflows:app"""
 

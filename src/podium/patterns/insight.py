@@ -7,10 +7,13 @@ the last hours of that metric, and a score at or above `THRESHOLD` is stored wit
 value, the expected value (the median of the last half hour) and a sentence, and published
 as the event `podium.anomaly`.
 
-Scaling: per queue, the `Forecaster` learns arrivals per minute and forecasts the next
-minutes with an upper band; Little's law turns the band and the service time into busy
-workers, plus enough to drain the backlog in a minute, with headroom (80% utilisation),
-bounded by min/max, with hysteresis (scale up at once, down only by a clear step).
+Scaling: per queue, the `Forecaster` learns arrivals per minute and forecasts them at the
+horizon where a worker asked for now serves, with an upper band; Erlang-C
+(`podium.intelligence.staffing`) turns the band's arrival rate and the measured service time
+into the fewest workers for which at most 5% of arrivals wait longer than the wait target
+(`app.telemetry(wait_target=10.0)`), plus enough to drain the backlog in a minute, bounded by
+min/max, with hysteresis (scale up at once, down only once the higher band no longer needs
+the workers).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterable
 from podium import errors
 from podium.engine import background, hooks
 from podium.engine.runtime import Runtime
+from podium.intelligence import staffing
 from podium.patterns import events as events_mod
 from podium.patterns import telemetry
 from podium.store import telemetry as telemetry_store
@@ -43,8 +47,10 @@ BAND = 0.75
 """The forecast quantile of arrivals the advice provisions for."""
 HOLD_BAND = 0.9
 """Hysteresis: workers are kept while this higher quantile of the forecast still needs them."""
-SPARE = 0.25
-"""Square-root staffing's spare: c = R + SPARE x sqrt(R) for an offered load of R workers."""
+WAIT_TARGET_SECONDS = 10.0
+"""The queue wait the advice sizes for, by default (`app.telemetry(wait_target=)`)."""
+WAIT_LEVEL = staffing.LEVEL
+"""The share of arrivals the advice lets wait longer than the wait target (Erlang-C)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -267,12 +273,14 @@ def advise(
     now: float,
     default_max: int = 100,
     startup: float = STARTUP_SECONDS,
+    wait_target: float = WAIT_TARGET_SECONDS,
 ) -> dict[str, ScalingAdvice]:
     """Scaling advice for every queue in `queues`; remembers it for the next hysteresis.
 
     `startup` is how long a worker asked for takes to serve (KEDA's polling plus a pod's
     start): the advice covers the forecast until then, since workers let go now cannot be
-    back sooner.
+    back sooner. `wait_target` is the queue wait (s) that at most `WAIT_LEVEL` of arrivals
+    may exceed.
     """
     book = rt.store.feature(telemetry_store.TelemetryStore)
     telemetry.count_arrivals(rt.store, now)
@@ -288,7 +296,13 @@ def advise(
         minutes = by_series.get("queue:" + queue, {})
         now_workers = sum(1 for w in live if queue in w.queues)
         out[queue] = _advice(
-            queue, minutes, current, (low, high), previous.get(queue), now_workers, horizon
+            queue,
+            minutes,
+            current,
+            (low, high),
+            previous.get(queue),
+            now_workers,
+            (horizon, wait_target),
         )
     book.put_scaling({q: a.desired_workers for q, a in out.items()}, now)
     return out
@@ -301,9 +315,10 @@ def _advice(
     bounds: tuple[int, int],
     previous: int | None,
     now_workers: int,
-    horizon: int,
+    plan: tuple[int, float],
 ) -> ScalingAdvice:
     low, high = bounds
+    horizon, target = plan
     complete = {m: r for m, r in minutes.items() if m < current}
     arrivals = points(complete, lambda r: float(r.arrivals), True, current - 60)
     rate, upper, hold = _rates(arrivals, horizon)
@@ -313,13 +328,12 @@ def _advice(
     if service is None:
         raw, keep, why = low, low, "no finished runs yet: the minimum"
     else:
-        backlog = depth * service / DRAIN_SECONDS
-        raw = _workers(upper * service, backlog)
-        keep = _workers(hold * service, backlog)
+        raw = workers_for(upper, service, depth, target, high + 1)
+        keep = workers_for(hold, service, depth, target, high + 1)
         why = (
-            f"{upper:.2f}/s arrivals (the {BAND:.0%} band of the next {horizon} min) x "
-            f"{service:.3f} s service + {SPARE:g} sqrt(load) spare "
-            f"+ backlog {depth} drained in {DRAIN_SECONDS:.0f} s"
+            f"{upper:.2f}/s arrivals (the {BAND:.0%} band in {horizon} min) of "
+            f"{service:.3f} s each: Erlang-C workers for at most {WAIT_LEVEL:.0%} waiting over "
+            f"{target:g} s + backlog {depth} drained in {DRAIN_SECONDS:.0f} s"
         )
     bounded = min(high, max(low, raw))
     desired = bounded
@@ -333,14 +347,20 @@ def _advice(
     return ScalingAdvice(queue, desired, now_workers, low, high, forecast, service, depth, why)
 
 
-def _workers(load: float, backlog: float) -> int:
-    """Workers for `load` busy workers (the band's arrivals x service) and a backlog to drain.
+def workers_for(
+    rate: float, service: float, depth: int, wait_target: float, limit: int | None = None
+) -> int:
+    """Workers for `rate` arrivals/s of `service` s each and `depth` items waiting.
 
-    Square-root staffing (Halfin & Whitt 1981): a pool of c = R + spare x sqrt(R) servers for
-    an offered load R keeps the chance of waiting about constant as R grows, so the spare
-    capacity is a share of the load that shrinks with it, not a fixed utilisation.
+    Erlang-C (M/M/c, `podium.intelligence.staffing.servers_for`): the fewest workers for which
+    at most `WAIT_LEVEL` of arrivals wait longer than `wait_target` s; plus the workers that
+    drain the backlog within `DRAIN_SECONDS`. `limit` caps the search (the scaler's maximum).
+    The same rule serves reactive sizing (on the measured rate) and predictive (on a forecast).
     """
-    return math.ceil(load + SPARE * math.sqrt(load) + backlog - 1e-9)
+    if service <= 0.0:  # runs too short to time: no load to staff
+        return 0
+    drain = math.ceil(max(0, depth) * service / DRAIN_SECONDS - 1e-9)
+    return staffing.servers_for(rate, service, wait_target, WAIT_LEVEL, limit) + drain
 
 
 def _rates(arrivals: list[tuple[float, float]], horizon: int) -> tuple[float, float, float]:
@@ -463,8 +483,9 @@ def scaling(
     bounds: dict[str, tuple[int, int]],
 ) -> dict[str, ScalingAdvice]:
     """Advice for `queues` after writing this process's latest counts."""
-    startup = STARTUP_SECONDS
+    startup, target = STARTUP_SECONDS, WAIT_TARGET_SECONDS
     if plugged is not None:
         plugged.flush()
         startup = plugged.settings.worker_startup
-    return advise(rt, queues, bounds, rt.clock.time(), startup=startup)
+        target = plugged.settings.wait_target
+    return advise(rt, queues, bounds, rt.clock.time(), startup=startup, wait_target=target)

@@ -180,6 +180,8 @@ class TelemetrySettings:
     """Score each completed minute for anomalies (needs numpy: the `podium[ai]` extra)."""
     worker_startup: float = 60.0
     """Seconds from asking for a worker until it serves: the scaling advice's horizon."""
+    wait_target: float = 10.0
+    """Queue wait (s) the scaling advice sizes for: at most 5% of arrivals wait longer."""
 
     def __post_init__(self) -> None:
         for name in ("flush_interval", "retention"):
@@ -196,6 +198,15 @@ class TelemetrySettings:
         ):
             raise errors.ConfigurationError(
                 f"telemetry worker_startup={startup!r} must be 0 to 86400 seconds"
+            )
+        target = self.wait_target
+        if (
+            isinstance(target, bool)
+            or not isinstance(target, int | float)
+            or not (0 <= target <= 86_400)
+        ):
+            raise errors.ConfigurationError(
+                f"telemetry wait_target={target!r} must be 0 to 86400 seconds"
             )
 
 

@@ -87,6 +87,6 @@ def list_anomalies(
 
 @router.get("/scaling", response_model=dict[str, AdviceOut], tags=["intelligence"])
 def scaling(_who: Reader, st: State) -> dict[str, Any]:
-    """Scaling advice per queue: desired workers (Little's law on the forecast's upper band)."""
+    """Scaling advice per queue: desired workers (Erlang-C on the forecast's upper band)."""
     advice: dict[str, insight.ScalingAdvice] = st.app.scaling()
     return {queue: dataclasses.asdict(a) for queue, a in advice.items()}
