@@ -30,12 +30,11 @@ class Filter:
     """Only these queues (a token limited to them); None: any."""
 
 
-class Browser:
+class Browser(queries.Feature, sql="browse"):
     """Listing, counting and queue/lease summaries straight from the store's tables."""
 
     def __init__(self, store: base.Store) -> None:
-        self._c = store.connector
-        self._q = queries.load(self._c.dialect, "browse")
+        super().__init__(store.connector)
 
     def workflows(self, where: Filter, limit: int, offset: int) -> list[dict[str, Any]]:
         """Matching workflows (without payloads), newest first."""

@@ -117,12 +117,8 @@ def workflow_id(workflow: str, event_id: str) -> str:
     return f"{workflow}:{event_id}"
 
 
-class EventStore:
+class EventStore(queries.Feature, sql=FEATURE):
     """The events and messages verbs over one store's connector."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     # -- subscriptions ---------------------------------------------------------------------
 

@@ -37,12 +37,11 @@ class Outcome:
     seq: int
 
 
-class OperateStore:
+class OperateStore(queries.Feature, sql=FEATURE):
     """Pause flags, state snapshots and update outcomes, over one store's connector."""
 
     def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
+        super().__init__(connector)
         self._append = queries.load(connector.dialect, "workflows")["append_history"]
         self._any_paused = True
         self._any_paused_until = 0.0

@@ -12,9 +12,32 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from podium.store import base
 
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![:\w]):([A-Za-z_]\w*)")
 """A quoted literal (left alone) or a `:name` placeholder (not the `::` of a cast)."""
+
+
+class Feature:
+    """The verbs of one store feature: its connector `_c`, its queries `_q` in that dialect.
+
+    A subclass names its SQL file, `class Routes(Feature, sql="routes")`; its own subclasses
+    inherit that name.
+    """
+
+    _sql: ClassVar[str]
+
+    def __init_subclass__(cls, *, sql: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if sql is not None:
+            cls._sql = sql
+
+    def __init__(self, connector: base.Connector) -> None:
+        self._c = connector
+        self._q = load(connector.dialect, self._sql)
 
 
 @functools.cache

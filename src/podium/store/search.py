@@ -89,12 +89,11 @@ _CACHES: weakref.WeakKeyDictionary[Any, _Types] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
-class SearchStore:
+class SearchStore(queries.Feature, sql=FEATURE):
     """Search attribute verbs over one connector."""
 
     def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
+        super().__init__(connector)
         self._create = queries.load(connector.dialect, "workflows")["create_workflow"]
         self._append = queries.load(connector.dialect, "workflows")["append_history"]
         with _CACHES_LOCK:

@@ -24,12 +24,11 @@ _FILTERS = ("status", "workflow", "queue")
 _NAME_FILTERS_KEPT = 64
 
 
-class WorkflowStore:
+class WorkflowStore(queries.Feature, sql=FEATURE):
     """The `Store` verbs on workflows, their history and their leases, over one connector."""
 
     def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
+        super().__init__(connector)
         self._features: dict[Callable[[base.Connector], Any], Any] = {}
         self._claim_sqls: dict[int, tuple[str, tuple[str, ...]]] = {}
         self._name_filters: dict[tuple[tuple[str, ...] | None, float], dict[str, Any]] = {}
