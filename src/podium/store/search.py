@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podium import errors
-from podium.store import base, queries
+from podium.store import base, queries, workflows
 
 FEATURE = "search"
 TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
@@ -95,7 +95,6 @@ class SearchStore(queries.Feature, sql=FEATURE):
     def __init__(self, connector: base.Connector) -> None:
         super().__init__(connector)
         self._create = queries.load(connector.dialect, "workflows")["create_workflow"]
-        self._append = queries.load(connector.dialect, "workflows")["append_history"]
         with _CACHES_LOCK:
             found = _CACHES.get(connector)
             if found is None:
@@ -213,15 +212,8 @@ class SearchStore(queries.Feature, sql=FEATURE):
         self, fence: base.Fence, event: base.HistoryEvent, attrs: Mapping[str, Any]
     ) -> None:
         """Append `event` fenced and set `attrs` in one transaction (`podium.set_search`)."""
-        params = {
-            **base.shallow(event),
-            "fence_id": fence.workflow_id,
-            "fence_owner": fence.owner,
-            "fence_epoch": fence.epoch,
-        }
         with self._c.transaction() as run:
-            if run(self._append, params).rowcount != 1:
-                raise errors.LeaseLost(fence.workflow_id)
+            workflows.append_fenced(run, self._c.dialect, fence, event)
             self.write(run, fence.workflow_id, attrs)
 
     # -- reading ---------------------------------------------------------------------------

@@ -24,6 +24,28 @@ _FILTERS = ("status", "workflow", "queue")
 _NAME_FILTERS_KEPT = 64
 
 
+def fenced(fields: Mapping[str, Any], fence: base.Fence) -> dict[str, Any]:
+    """`fields` with the lease a fenced statement checks (`:fence_id/owner/epoch`)."""
+    return {
+        **fields,
+        "fence_id": fence.workflow_id,
+        "fence_owner": fence.owner,
+        "fence_epoch": fence.epoch,
+    }
+
+
+def append_fenced(
+    run: base.Execute, dialect: str, fence: base.Fence, event: base.HistoryEvent
+) -> None:
+    """Append `event` inside `run`'s transaction, fenced: LeaseLost once `fence` lost the lease.
+
+    What other features commit atomically with a history row (outbox, state, attributes).
+    """
+    params = fenced(base.shallow(event), fence)
+    if run(queries.load(dialect, FEATURE)["append_history"], params).rowcount != 1:
+        raise errors.LeaseLost(fence.workflow_id)
+
+
 class WorkflowStore(queries.Feature, sql=FEATURE):
     """The `Store` verbs on workflows, their history and their leases, over one connector."""
 
@@ -46,12 +68,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         return found
 
     def _fenced(self, name: str, fields: Mapping[str, Any], fence: base.Fence) -> None:
-        params = {
-            **fields,
-            "fence_id": fence.workflow_id,
-            "fence_owner": fence.owner,
-            "fence_epoch": fence.epoch,
-        }
+        params = fenced(fields, fence)
         if self._write_one(self._q[name], params, fence.workflow_id).rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
 
