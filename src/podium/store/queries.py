@@ -97,20 +97,31 @@ def _read(folder: str, feature: str) -> str:
 
 
 def _parse(text: str) -> dict[str, str]:
-    """{name: sql} of blocks led by `-- name: NAME`; other comment lines are dropped."""
-    queries: dict[str, str] = {}
-    name: str | None = None
+    """{name: sql} of blocks led by `-- name: NAME`; other comment lines are dropped.
+
+    A block led by `-- fragment: NAME` is no query: a later `-- include: NAME` line of the
+    same file stands for its lines (the part two queries share, such as a filter).
+    """
+    queries: dict[str, list[str]] = {}
+    fragments: dict[str, list[str]] = {}
+    block: dict[str, list[str]] | None = None
     lines: list[str] = []
     for line in text.splitlines():
-        if line.startswith("-- name:"):
-            if name:
-                queries[name] = "\n".join(lines).strip()
-            name, lines = line.split(":", 1)[1].strip(), []
-        elif name and not line.startswith("--"):
+        kind, _, rest = line.partition(":")
+        if kind in ("-- name", "-- fragment"):
+            block = queries if kind == "-- name" else fragments
+            lines = []
+            block[rest.strip()] = lines
+        elif block is None:
+            continue
+        elif kind == "-- include":
+            fragment = fragments.get(rest.strip())
+            if fragment is None:
+                raise RuntimeError(f"{line!r} names no earlier fragment")
+            lines.extend("\n".join(fragment).strip().splitlines())
+        elif not line.startswith("--"):
             lines.append(line)
-    if name:
-        queries[name] = "\n".join(lines).strip()
-    return queries
+    return {name: "\n".join(body).strip() for name, body in queries.items()}
 
 
 def migrations(dialect: str) -> list[tuple[int, str, str]]:
