@@ -3,6 +3,15 @@
 -- VALUES row per queue, a placeholder each. Every statement runs alone in autocommit (one
 -- round trip) unless the store says otherwise.
 
+-- fragment: take_picked
+-- A claim's update of the rows it picked (WITH picked AS ...), shared by claim and claim_one.
+UPDATE podium_workflows AS w
+SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
+    lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
+    runs = w.runs + 1
+FROM picked
+WHERE w.id = picked.id
+
 -- name: claim
 -- Takeover grace: a running workflow (its lease expired) is not taken over within
 -- :takeover_grace seconds (one lease) of the server's start. After an outage every lease
@@ -47,12 +56,7 @@ levels(queue, priority) AS (
     ORDER BY due.priority DESC, due.claimable_at, due.tid
     LIMIT :limit
 ), claimed AS (
-    UPDATE podium_workflows AS w
-    SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
-        lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
-        runs = w.runs + 1
-    FROM picked
-    WHERE w.id = picked.id
+-- include: take_picked
     RETURNING w.*, picked.claimable_at AS picked_at
 )
 SELECT * FROM claimed ORDER BY priority DESC, picked_at;
@@ -66,12 +70,7 @@ WITH picked AS MATERIALIZED (
                                   >= make_interval(secs => :takeover_grace::double precision))
     FOR UPDATE SKIP LOCKED
 )
-UPDATE podium_workflows AS w
-SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
-    lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
-    runs = w.runs + 1
-FROM picked
-WHERE w.id = picked.id
+-- include: take_picked
 RETURNING w.*;
 
 -- Rows are locked in id order first, the order every statement that locks several workflow
