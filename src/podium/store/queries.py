@@ -2,7 +2,9 @@
 
 Every query file names its parameters `:like_this`. A feature's queries live in
 `sql/common/<feature>.sql` where the dialects agree and in `sql/<dialect>/<feature>.sql` where
-they differ; a name defined in both is a mistake and refused. For PostgreSQL the placeholders
+they differ; a name defined in both is a mistake and refused. A query may `-- include:` a
+`-- fragment:` of its own file, and a common query one of the dialect's file: a shared query
+with a dialect's own part (such as a filter) is written once. For PostgreSQL the placeholders
 are rewritten to psycopg's `%(like_this)s` when the file is loaded (and by `adapt` for SQL
 built at run time), so psycopg still binds every value itself.
 """
@@ -43,8 +45,9 @@ class Feature:
 @functools.cache
 def load(dialect: str, feature: str) -> dict[str, str]:
     """Return {name: sql} of `feature` for `dialect`: its common and its dialect queries."""
-    common = _parse(_read("common", feature))
-    own = _parse(_read(dialect, feature))
+    fragments: dict[str, list[str]] = {}
+    own = _parse(_read(dialect, feature), fragments)
+    common = _parse(_read("common", feature), fragments)
     twice = sorted(common.keys() & own.keys())
     if twice:
         raise RuntimeError(f"queries {twice} of {feature!r} are defined in common/ and {dialect}/")
@@ -96,14 +99,14 @@ def _read(folder: str, feature: str) -> str:
     return entry.read_text() if entry.is_file() else ""
 
 
-def _parse(text: str) -> dict[str, str]:
+def _parse(text: str, fragments: dict[str, list[str]] | None = None) -> dict[str, str]:
     """{name: sql} of blocks led by `-- name: NAME`; other comment lines are dropped.
 
-    A block led by `-- fragment: NAME` is no query: a later `-- include: NAME` line of the
-    same file stands for its lines (the part two queries share, such as a filter).
+    A block led by `-- fragment: NAME` is no query: a later `-- include: NAME` line stands for
+    its lines. `fragments` holds those of files parsed before, and gets this file's.
     """
     queries: dict[str, list[str]] = {}
-    fragments: dict[str, list[str]] = {}
+    fragments = {} if fragments is None else fragments
     block: dict[str, list[str]] | None = None
     lines: list[str] = []
     for line in text.splitlines():

@@ -40,3 +40,11 @@ def test_browse_listing_and_count_share_one_filter(dialect):
         q["list_workflows"].index("FROM") : q["list_workflows"].index("ORDER BY")
     ]
     assert where.strip() in q["count_workflows"]
+
+
+def test_a_common_query_includes_a_fragment_of_the_dialect_file():
+    fragments: dict[str, list[str]] = {}
+    own = queries._parse("-- fragment: where\nWHERE x = :x\n\n-- name: own\nSELECT 2;\n", fragments)
+    common = queries._parse("-- name: shared\nSELECT 1 FROM t\n-- include: where\n;", fragments)
+    assert own == {"own": "SELECT 2;"}
+    assert common == {"shared": "SELECT 1 FROM t\nWHERE x = :x\n;"}

@@ -2,7 +2,7 @@
 -- Filters are optional: a NULL parameter matches everything. Values are always bound.
 
 -- fragment: matching
--- The workflows a listing and its count take.
+-- The workflows the listing and the count of common/browse.sql take.
 FROM podium_workflows
 WHERE (:status IS NULL OR status = :status)
   AND (:workflow IS NULL OR workflow = :workflow)
@@ -14,21 +14,6 @@ WHERE (:status IS NULL OR status = :status)
   AND (:parent_id IS NULL OR parent_id = :parent_id)
   AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
   AND (:any_queue OR queue IN (SELECT value FROM json_each(:queues)))
-
--- name: list_workflows
-SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
-       created_at, updated_at, runs, paused_at,
-       CASE WHEN status = 'running' THEN NULL ELSE claimable_at END AS ready_at,
-       CASE WHEN status = 'running' THEN claimable_at END AS lease_until
--- include: matching
-ORDER BY created_at DESC, id DESC
-LIMIT :limit OFFSET :offset;
-
--- name: count_workflows
-SELECT count(*) AS n FROM (
-SELECT 1
--- include: matching
-LIMIT :cap) AS matching;
 
 -- name: queue_stats
 SELECT queue,
