@@ -141,15 +141,7 @@ class SearchStore(queries.Feature, sql=FEATURE):
 
     def parse_filter(self, pairs: Sequence[str]) -> dict[str, Any] | None:
         """`key=value` texts (CLI, query strings) as a filter, each value read as its key's type."""
-        texts: dict[str, str] = {}
-        for pair in pairs:
-            key, sep, text = pair.partition("=")
-            if not sep or not key:
-                raise errors.ConfigurationError(
-                    f"search filter {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
-                )
-            texts[key] = text
-        check(dict.fromkeys(texts, ""), "search filter")
+        texts = _key_texts(pairs, "search filter")
         types = self.key_types(list(texts))
         if any(k not in types for k in texts):
             return None
@@ -161,15 +153,7 @@ class SearchStore(queries.Feature, sql=FEATURE):
         A key some workflow already has is read as its stored type; a new key's value is an
         int, float or bool when it reads as one in JSON (`42`, `4.2`, `true`), else a string.
         """
-        texts: dict[str, str] = {}
-        for pair in pairs:
-            key, sep, text = pair.partition("=")
-            if not sep or not key:
-                raise errors.ConfigurationError(
-                    f"search attribute {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
-                )
-            texts[key] = text
-        check(dict.fromkeys(texts, ""), "search attribute")
+        texts = _key_texts(pairs, "search attribute")
         types = self.key_types(list(texts))
         return {
             k: _parse(k, text, types[k]) if k in types else _infer(text)
@@ -328,6 +312,20 @@ def _parse(key: str, text: str, stored: str) -> Any:
             "write true or false"
         )
     return text
+
+
+def _key_texts(pairs: Sequence[str], what: str) -> dict[str, str]:
+    """{key: text} of `key=value` texts (CLI, query strings), keys checked; `what` names them."""
+    texts: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise errors.ConfigurationError(
+                f"{what} {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
+            )
+        texts[key] = text
+    check(dict.fromkeys(texts, ""), what)
+    return texts
 
 
 def _infer(text: str) -> Any:
