@@ -136,22 +136,15 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         lease (`takeover_grace`) of the server's start: its live owner renews first.
         """
         names = self._name_filter(workflows, lease_seconds)
-        return queue_limits.claim_any(
-            self._c, self._claim_plain, owner, queues, limit, now, lease_seconds, names
-        )
+        by = queue_limits.Claimant(owner, now, lease_seconds, names)
+        return queue_limits.claim_any(self._c, self._claim_plain, by, queues, limit)
 
     def _claim_plain(
-        self,
-        owner: str,
-        queues: Sequence[str],
-        limit: int,
-        now: float,
-        lease_seconds: float,
-        names: dict[str, Any],
+        self, by: queue_limits.Claimant, queues: Sequence[str], limit: int
     ) -> list[base.Claim]:
         sql, keys = self._claim_sql(len(queues))
-        params = {**names, "owner": owner, "limit": limit, "now": now}
-        params["lease_until"] = now + lease_seconds
+        params = {**by.names, "owner": by.owner, "limit": limit, "now": by.now}
+        params["lease_until"] = by.now + by.lease_seconds
         params.update(zip(keys, queues, strict=True))
         return [base.Claim.from_row(row) for row in self._write_claim(sql, params).rows]
 
@@ -192,7 +185,8 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         """See `Store.claim_one` (and `claim` for the takeover grace)."""
         names = self._name_filter(workflows, lease_seconds)
         if queue_limits.any_limited(self._c):
-            limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds, names)
+            by = queue_limits.Claimant(owner, now, lease_seconds, names)
+            limited = queue_limits.claim_one(self._c, workflow_id, by)
             if limited is not None:
                 return limited[0] if limited else None
         params = {
