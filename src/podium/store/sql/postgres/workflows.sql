@@ -85,21 +85,25 @@ FROM (
 ) AS locked
 WHERE w.id = locked.id AND w.lease_owner = :owner AND w.status = 'running';
 
--- The fence row is read FOR SHARE: a concurrent claim, cancel or resume of the workflow
--- waits for this insert to commit, or this insert waits for it and re-checks the fence on
--- the new row, so a write never lands after its lease was taken over.
--- name: append_history
-INSERT INTO podium_history
-    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
-SELECT :workflow_id::text, :seq::integer, :kind::text, :name::text,
-       :status::text, :payload::text, :attempt::integer,
-       :started_at::double precision, :finished_at::double precision
+-- fragment: fence_holds
+-- The fence of a fenced insert (append_history, record_attempt). The fence row is read FOR
+-- SHARE: a concurrent claim, cancel or resume of the workflow waits for this insert to commit,
+-- or this insert waits for it and re-checks the fence on the new row, so a write never lands
+-- after its lease was taken over.
 WHERE EXISTS (
     SELECT 1 FROM podium_workflows
     WHERE id = :fence_id AND lease_owner = :fence_owner
       AND lease_epoch = :fence_epoch AND status = 'running'
     FOR SHARE
 )
+
+-- name: append_history
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT :workflow_id::text, :seq::integer, :kind::text, :name::text,
+       :status::text, :payload::text, :attempt::integer,
+       :started_at::double precision, :finished_at::double precision
+-- include: fence_holds
 ON CONFLICT (workflow_id, seq) DO NOTHING;
 
 -- name: record_attempt
@@ -109,12 +113,7 @@ INSERT INTO podium_attempts
 SELECT :workflow_id::text, :seq::integer, :attempt::integer, :name::text,
        :error_type::text, :error_message::text, :started_at::double precision,
        :finished_at::double precision, :retry_at::double precision
-WHERE EXISTS (
-    SELECT 1 FROM podium_workflows
-    WHERE id = :fence_id AND lease_owner = :fence_owner
-      AND lease_epoch = :fence_epoch AND status = 'running'
-    FOR SHARE
-)
+-- include: fence_holds
 ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
 
 -- A child's end (PostgresStore._finish_child), one pipelined transaction: lock_parent,
