@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from podium.store import base, queries
@@ -77,16 +76,7 @@ class Browser(queries.Feature, sql="browse"):
     def workers(self, limit: int = 500) -> list[base.WorkerInfo]:
         """Registered workers, newest first, expired ones too (until workers forget them)."""
         rows = self._c.query(self._q["workers"], {"limit": limit})
-        return [
-            base.WorkerInfo(
-                **{
-                    **row,
-                    "queues": tuple(json.loads(row["queues"])),
-                    "workflows": tuple(json.loads(row["workflows"])),
-                }
-            )
-            for row in rows
-        ]
+        return [base.WorkerInfo.from_row(row) for row in rows]
 
     def leases(self) -> list[dict[str, Any]]:
         """Per lease owner (worker): running workflows and its furthest lease expiry."""

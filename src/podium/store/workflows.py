@@ -329,16 +329,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
     def live_workers(self, now: float) -> list[base.WorkerInfo]:
         """See `Store.live_workers`."""
         rows = self._c.query(self._q["live_workers"], {"now": now})
-        return [
-            base.WorkerInfo(
-                **{
-                    **row,
-                    "queues": tuple(json.loads(row["queues"])),
-                    "workflows": tuple(json.loads(row["workflows"])),
-                }
-            )
-            for row in rows
-        ]
+        return [base.WorkerInfo.from_row(row) for row in rows]
 
 
 class _Renewal(Mapping[str, Any]):
