@@ -52,11 +52,12 @@ def check_statuses(statuses: Sequence[str] | str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(statuses))
 
 
-class Retention(queries.Feature, sql="retention"):
+class Retention:
     """The purge verb over any store's connector."""
 
     def __init__(self, store: base.Store) -> None:
-        super().__init__(store.connector)
+        self._c = store.connector
+        self._q = queries.load(self._c.dialect, "retention")
         self._dependents = sorted(
             name for name in self._q if name.startswith("delete_") and name != "delete_workflows"
         )
