@@ -134,19 +134,31 @@ def _started(exec_arn: str, started: dt.datetime) -> dict[str, Any]:
         "x-amzn-RequestId": request,
         "connection": "keep-alive",
         "Content-Length": length,
-        "Date": started.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Date": http_date(started),
         "Content-Type": "application/x-amz-json-1.0",
     }
     return {
         "ExecutionArn": exec_arn,
+        **sdk_metadata(headers, request),
+        "StartDate": _millis(started),
+    }
+
+
+def sdk_metadata(headers: dict[str, str], request: str) -> dict[str, Any]:
+    """The SDK's metadata of a successful AWS response: its HTTP headers, its request id."""
+    return {
         "SdkHttpMetadata": {
             "AllHttpHeaders": {name: [value] for name, value in headers.items()},
             "HttpHeaders": dict(sorted(headers.items(), key=lambda item: item[0].lower())),
             "HttpStatusCode": 200,
         },
         "SdkResponseMetadata": {"RequestId": request},
-        "StartDate": _millis(started),
     }
+
+
+def http_date(moment: dt.datetime) -> str:
+    """`moment` as an HTTP Date header writes it."""
+    return moment.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
 def _millis(moment: dt.datetime) -> int:

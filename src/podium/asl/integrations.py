@@ -203,7 +203,6 @@ def invoker(
 def response(result: Any, request: str, moment: dt.datetime) -> dict[str, Any]:
     """The result of an optimized lambda:invoke Task: the Invoke response around `result`."""
     body = json.dumps(result, separators=(",", ":"), default=str)
-    date = moment.astimezone(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
     trace = f"Root=1-{int(moment.timestamp()):08x}-{uuid.UUID(request).hex[:24]};Sampled=0"
     headers = {
         "X-Amz-Executed-Version": "$LATEST",
@@ -211,19 +210,14 @@ def response(result: Any, request: str, moment: dt.datetime) -> dict[str, Any]:
         "Connection": "keep-alive",
         "x-amzn-RequestId": request,
         "Content-Length": str(len(body.encode())),
-        "Date": date,
+        "Date": executions.http_date(moment),
         "X-Amzn-Trace-Id": trace,
         "Content-Type": "application/json",
     }
     return {
         "ExecutedVersion": "$LATEST",
         "Payload": result,
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": {name: [value] for name, value in headers.items()},
-            "HttpHeaders": dict(sorted(headers.items(), key=lambda item: item[0].lower())),
-            "HttpStatusCode": 200,
-        },
-        "SdkResponseMetadata": {"RequestId": request},
+        **executions.sdk_metadata(headers, request),
         "StatusCode": 200,
     }
 

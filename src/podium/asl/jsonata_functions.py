@@ -93,9 +93,11 @@ def _signature(name: str, position: int) -> FunctionError:
     )
 
 
-def _surplus(name: str, args: tuple[Any, ...], allowed: int) -> None:
+def _args(name: str, args: tuple[Any, ...], allowed: int) -> list[Any]:
+    """`args`, refused past `allowed` of them, padded with undefined (None) to `allowed`."""
     if len(args) > allowed:
         raise _signature(name, allowed + 1)
+    return [*args, *[None] * (allowed - len(args))]
 
 
 def _undefined(value: Any) -> bool:
@@ -113,8 +115,7 @@ def _number(name: str, value: Any, position: int) -> int:
 
 def partition(*args: Any) -> Any:
     """`$partition(array, size)`."""
-    _surplus("partition", args, 2)
-    array = args[0] if args else None
+    array, size_arg = _args("partition", args, 2)
     if _undefined(array):
         return None
     if not isinstance(array, list):
@@ -123,9 +124,9 @@ def partition(*args: Any) -> Any:
         )
     if not array:
         return None
-    if len(args) < 2 or _undefined(args[1]):
+    if _undefined(size_arg):
         return [list(array)]
-    size = _number("partition", args[1], 2)
+    size = _number("partition", size_arg, 2)
     if size < 0:
         raise FunctionError("D3137", "Second argument must be zero or greater")
     if size == 0:
@@ -135,8 +136,7 @@ def partition(*args: Any) -> Any:
 
 def range_(*args: Any) -> Any:
     """`$range(start, end, step)`: inclusive of `end`; one value is returned bare."""
-    _surplus("range", args, 3)
-    padded = list(args) + [None] * (3 - len(args))
+    padded = _args("range", args, 3)
     for position, value in enumerate(padded, start=1):
         if not _undefined(value):
             _number("range", value, position)
@@ -155,11 +155,9 @@ def range_(*args: Any) -> Any:
 
 def hash_(*args: Any) -> Any:
     """`$hash(value, algorithm)`: the hex digest of a string."""
-    _surplus("hash", args, 2)
-    value = args[0] if args else None
+    value, algorithm = _args("hash", args, 2)
     if not isinstance(value, str):
         raise _signature("hash", 1)
-    algorithm = args[1] if len(args) > 1 else None
     if _undefined(algorithm):
         return None
     if not isinstance(algorithm, str):
@@ -175,15 +173,15 @@ def hash_(*args: Any) -> Any:
 
 def random(*args: Any, draw: Callable[[], float]) -> float:
     """`$random([seed])`: seeded like Java's `new Random(seed).nextDouble()`."""
-    _surplus("random", args, 1)
-    if not args or _undefined(args[0]):
+    (seed,) = _args("random", args, 1)
+    if _undefined(seed):
         return draw()
-    return java.Random(_number("random", args[0], 1)).next_double()
+    return java.Random(_number("random", seed, 1)).next_double()
 
 
 def uuid(*args: Any, make: Callable[[], str]) -> str:
     """`$uuid()`: a version 4 UUID."""
-    _surplus("uuid", args, 0)
+    _args("uuid", args, 0)
     return make()
 
 
@@ -191,8 +189,7 @@ def parse(*args: Any) -> Any:
     """`$parse(jsonString)`: the JSON value of a string."""
     from jsonata import utils  # type: ignore[import-untyped]
 
-    _surplus("parse", args, 1)
-    text = args[0] if args else None
+    (text,) = _args("parse", args, 1)
     if _undefined(text):
         return None
     if not isinstance(text, str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 
@@ -59,23 +60,11 @@ def compile_path(text: str) -> Path:
     i, n = 1, len(text)
     while i < n:
         c = text[i]
-        if text.startswith("..", i):
-            i += 2
-            if i < n and text[i] == "[":
-                segs.append(Seg("deep"))
-                continue
-            if i < n and text[i] == "*":
-                segs.append(Seg("deep"))
-                segs.append(Seg("wild"))
-                i += 1
-                continue
-            m = _NAME.match(text, i)
-            if not m:
-                raise PathError(f"path {text!r}: expected a name after '..' at {i}")
-            segs.extend((Seg("deep"), Seg("name", m.group())))
-            i = m.end()
-        elif c == ".":
-            i += 1
+        if c == ".":
+            dots = ".." if text.startswith("..", i) else "."
+            i += len(dots)
+            if dots == "..":
+                segs.append(Seg("deep"))  # then what follows, at any depth
             if i < n and text[i] == "[":
                 continue
             if i < n and text[i] == "*":
@@ -84,8 +73,8 @@ def compile_path(text: str) -> Path:
                 continue
             m = _NAME.match(text, i)
             if not m:
-                raise PathError(f"path {text!r}: expected a name after '.' at {i}")
-            if text.startswith("()", m.end()) and m.end() + 2 == n:
+                raise PathError(f"path {text!r}: expected a name after '{dots}' at {i}")
+            if dots == "." and text.startswith("()", m.end()) and m.end() + 2 == n:
                 segs.append(Seg("function", m.group()))
                 i = n
                 continue
@@ -226,19 +215,19 @@ def _parse_filter(text: str) -> Any:
         pos[0] += 1
         return tok
 
-    def disj() -> Any:
-        node = conj()
-        while peek() == ("op", "||"):
+    def chain(op: str, tag: str, part: Callable[[], Any]) -> Any:
+        """`part`s joined by `op`, left to right, as `(tag, left, right)` nodes."""
+        node = part()
+        while peek() == ("op", op):
             take()
-            node = ("or", node, conj())
+            node = (tag, node, part())
         return node
 
+    def disj() -> Any:
+        return chain("||", "or", conj)
+
     def conj() -> Any:
-        node = unary()
-        while peek() == ("op", "&&"):
-            take()
-            node = ("and", node, unary())
-        return node
+        return chain("&&", "and", unary)
 
     def unary() -> Any:
         if peek() == ("op", "!"):
@@ -252,10 +241,10 @@ def _parse_filter(text: str) -> Any:
             return node
         left = operand()
         tok = peek()
-        if tok and (tok[0] == "op" and tok[1] in ("==", "!=", "<", "<=", ">", ">=", "=~")):
-            take()
-            return ("cmp", tok[1], left, operand())
-        if tok and tok[0] == "word" and tok[1] in _WORD_OPS:
+        if tok and (
+            (tok[0] == "op" and tok[1] in ("==", "!=", "<", "<=", ">", ">=", "=~"))
+            or (tok[0] == "word" and tok[1] in _WORD_OPS)
+        ):
             take()
             return ("cmp", tok[1], left, operand())
         return ("exists", left)

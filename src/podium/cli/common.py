@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 from podium import config, errors, serialization
 from podium.app import App
@@ -21,6 +21,8 @@ from podium.store import base, factory
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+N = TypeVar("N", int, float)
 
 EXIT_OK = 0
 """The command did what was asked."""
@@ -142,10 +144,7 @@ def seconds_option(parser: argparse.ArgumentParser, flag: str, text: str) -> Non
 
 def tcp_port(text: str) -> int:
     """An argparse type: a TCP port, 1 to 65535."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    value = _number(text, int, "a port number")
     if not 0 < value < 65536:
         raise argparse.ArgumentTypeError(f"{value} is not a TCP port (1-65535)")
     return value
@@ -153,10 +152,7 @@ def tcp_port(text: str) -> int:
 
 def positive_int(text: str) -> int:
     """An argparse type: a whole number of 1 or more."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value = _number(text, int, "a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
     return value
@@ -164,13 +160,18 @@ def positive_int(text: str) -> int:
 
 def seconds(text: str) -> float:
     """An argparse type: a number of seconds, 0 or more (not NaN)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    value = _number(text, float, "a number of seconds")
     if value < 0 or value != value:
         raise argparse.ArgumentTypeError(f"{text!r} must be 0 seconds or more")
     return value
+
+
+def _number(text: str, kind: Callable[[str], N], what: str) -> N:
+    """`text` read by `kind` (int or float); an ArgumentTypeError saying it is not `what`."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
 
 
 def queue_list(text: str) -> list[str]:

@@ -12,6 +12,7 @@ import getpass
 import socket
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from podium import errors, redaction
@@ -290,38 +291,58 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_cancel(args: argparse.Namespace) -> int:
     """Cancel a workflow through the store."""
-    with contextlib.closing(common.open_existing_store(args)) as store:
-        filters = _bulk_filters(args, store)
-        if filters is not None:
-            return _bulk(args, store, "cancel", filters)
-        before = _existing(store, args.id)
+
+    def cancel(store: base.Store, before: base.WorkflowRecord) -> None:
         if before.status in ("completed", "failed"):
             raise common.UsageError(
                 f"workflow {args.id!r} is already {before.status}; only pending, running or "
                 "waiting workflows can be cancelled"
             )
         children.cancel(store, args.id, time.time())  # with its unfinished children
-        _audit(store, "workflow.cancel", args.id, before.status)
+
+    done = _one_or_bulk(args, "cancel", cancel)
+    if isinstance(done, int):
+        return done
     print(f"cancelled {args.id}")
     return common.EXIT_OK
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
     """Make a failed or cancelled workflow ready again through the store."""
-    with contextlib.closing(common.open_existing_store(args)) as store:
-        filters = _bulk_filters(args, store)
-        if filters is not None:
-            return _bulk(args, store, "resume", filters)
-        before = _existing(store, args.id)
+
+    def resume(store: base.Store, before: base.WorkflowRecord) -> None:
         if before.status not in ("failed", "cancelled"):
             raise common.UsageError(
                 f"workflow {args.id!r} is {before.status}; only failed or cancelled workflows "
                 "can be resumed"
             )
         store.resume(args.id, time.time())
-        _audit(store, "workflow.resume", args.id, before.status)
-    print(f"resumed {args.id}; a worker on queue {before.queue!r} will continue it")
+
+    done = _one_or_bulk(args, "resume", resume)
+    if isinstance(done, int):
+        return done
+    print(f"resumed {args.id}; a worker on queue {done.queue!r} will continue it")
     return common.EXIT_OK
+
+
+def _one_or_bulk(
+    args: argparse.Namespace,
+    verb: str,
+    change: Callable[[base.Store, base.WorkflowRecord], None],
+) -> base.WorkflowRecord | int:
+    """Cancel or resume (`verb`) through the store: the workflows the filters select.
+
+    Returns the bulk change's exit code, or, for one workflow `args.id`, its record from before
+    `change` (which refuses a status it cannot change), after auditing the change.
+    """
+    with contextlib.closing(common.open_existing_store(args)) as store:
+        filters = _bulk_filters(args, store)
+        if filters is not None:
+            return _bulk(args, store, verb, filters)
+        before = _existing(store, args.id)
+        change(store, before)
+        _audit(store, f"workflow.{verb}", args.id, before.status)
+    return before
 
 
 FORK_SUMMARY = "Copy a finished workflow into a new id and re-run it from history position N"

@@ -122,12 +122,11 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class AuthStore:
+class AuthStore(queries.Feature, sql="auth"):
     """Tokens and the audit log, on any store's connector."""
 
     def __init__(self, store: base.Store) -> None:
-        self._c = store.connector
-        self._q = queries.load(self._c.dialect, "auth")
+        super().__init__(store.connector)
 
     def create_token(
         self,

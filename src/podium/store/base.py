@@ -9,6 +9,7 @@ That makes a history position committed at most once, whoever else runs the work
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -291,6 +292,17 @@ class WorkerInfo:
     started_at: float
     beat_at: float
     expires_at: float
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> WorkerInfo:
+        """A `podium_workers` row, whose queues and workflows are JSON arrays."""
+        return cls(
+            **{
+                **row,
+                "queues": tuple(json.loads(row["queues"])),
+                "workflows": tuple(json.loads(row["workflows"])),
+            }
+        )
 
     def serves(self, queue: str, workflow: str) -> bool:
         """Whether this worker claims workflows named `workflow` on `queue`."""

@@ -58,13 +58,12 @@ class BreakerEvent:
     failures: int | None
 
 
-class Breakers:
+class Breakers(queries.Feature, sql=FEATURE):
     """The breaker verbs over one store's connector; every method is one short statement or tx."""
 
     def __init__(self, connector: base.Connector) -> None:
+        super().__init__(connector)
         self.connector = connector
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     def get(self, name: str) -> Snapshot | None:
         """The state row of `name`, or None before its first use."""

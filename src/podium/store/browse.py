@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 
 from podium.store import base, queries
@@ -30,12 +29,11 @@ class Filter:
     """Only these queues (a token limited to them); None: any."""
 
 
-class Browser:
+class Browser(queries.Feature, sql="browse"):
     """Listing, counting and queue/lease summaries straight from the store's tables."""
 
     def __init__(self, store: base.Store) -> None:
-        self._c = store.connector
-        self._q = queries.load(self._c.dialect, "browse")
+        super().__init__(store.connector)
 
     def workflows(self, where: Filter, limit: int, offset: int) -> list[dict[str, Any]]:
         """Matching workflows (without payloads), newest first."""
@@ -78,16 +76,7 @@ class Browser:
     def workers(self, limit: int = 500) -> list[base.WorkerInfo]:
         """Registered workers, newest first, expired ones too (until workers forget them)."""
         rows = self._c.query(self._q["workers"], {"limit": limit})
-        return [
-            base.WorkerInfo(
-                **{
-                    **row,
-                    "queues": tuple(json.loads(row["queues"])),
-                    "workflows": tuple(json.loads(row["workflows"])),
-                }
-            )
-            for row in rows
-        ]
+        return [base.WorkerInfo.from_row(row) for row in rows]
 
     def leases(self) -> list[dict[str, Any]]:
         """Per lease owner (worker): running workflows and its furthest lease expiry."""

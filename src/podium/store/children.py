@@ -51,12 +51,8 @@ class ChildState:
         return self.status in OPEN_STATUSES
 
 
-class Children:
+class Children(queries.Feature, sql="children"):
     """Fan-out verbs on one store's connector."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, "children")
 
     def create(self, fence: base.Fence, children: list[NewChild], now: float) -> None:
         """Create `children` and record their parent's positions, in one transaction.

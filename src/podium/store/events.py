@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from podium import errors
-from podium.store import base, queries
+from podium.store import base, queries, workflows
 
 FEATURE = "events"
 WILDCARD = "*"
@@ -117,12 +117,8 @@ def workflow_id(workflow: str, event_id: str) -> str:
     return f"{workflow}:{event_id}"
 
 
-class EventStore:
+class EventStore(queries.Feature, sql=FEATURE):
     """The events and messages verbs over one store's connector."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     # -- subscriptions ---------------------------------------------------------------------
 
@@ -203,15 +199,7 @@ class EventStore:
         return tuple(started)
 
     def _append(self, run: base.Execute, checkpoint: Checkpoint) -> None:
-        fence = checkpoint.fence
-        params = {
-            **dataclasses.asdict(checkpoint.event),
-            "fence_id": fence.workflow_id,
-            "fence_owner": fence.owner,
-            "fence_epoch": fence.epoch,
-        }
-        if run(self._q["append_history"], params).rowcount != 1:
-            raise errors.LeaseLost(fence.workflow_id)
+        workflows.append_fenced(run, self._c.dialect, checkpoint.fence, checkpoint.event)
 
     def get_event(self, event_id: str) -> Event | None:
         """The event with id `event_id`, or None."""

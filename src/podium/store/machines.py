@@ -68,12 +68,11 @@ class Move:
     """The data after the transition, as JSON text."""
 
 
-class MachineStore:
+class MachineStore(queries.Feature, sql="machines"):
     """State machine instances and transitions, written once for every dialect."""
 
     def __init__(self, store: base.Store) -> None:
-        self._c = store.connector
-        self._q = queries.load(self._c.dialect, "machines")
+        super().__init__(store.connector)
 
     def create(self, machine: str, instance: str, state: str, data: str | None, now: float) -> bool:
         """Insert an instance in `state` unless it exists; True if this call created it."""

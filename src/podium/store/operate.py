@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
 
-from podium import errors
-from podium.store import base, queries
+from podium.store import base, queries, workflows
 
 FEATURE = "operate"
 PAUSED_REFRESH_SECONDS = 1.0
@@ -37,13 +35,11 @@ class Outcome:
     seq: int
 
 
-class OperateStore:
+class OperateStore(queries.Feature, sql=FEATURE):
     """Pause flags, state snapshots and update outcomes, over one store's connector."""
 
     def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
-        self._append = queries.load(connector.dialect, "workflows")["append_history"]
+        super().__init__(connector)
         self._any_paused = True
         self._any_paused_until = 0.0
 
@@ -96,15 +92,8 @@ class OperateStore:
         outcome: Outcome | None = None,
     ) -> None:
         """Append `event` fenced, with the state snapshot and the update outcome, atomically."""
-        params: dict[str, Any] = {
-            **dataclasses.asdict(event),
-            "fence_id": fence.workflow_id,
-            "fence_owner": fence.owner,
-            "fence_epoch": fence.epoch,
-        }
         with self._c.transaction() as run:
-            if run(self._append, params).rowcount != 1:
-                raise errors.LeaseLost(fence.workflow_id)
+            workflows.append_fenced(run, self._c.dialect, fence, event)
             key = {"id": event.workflow_id, "seq": event.seq, "now": now}
             if state is not None:
                 run(self._q["put_state"], {**key, "state": state})

@@ -2,7 +2,9 @@
 
 Every query file names its parameters `:like_this`. A feature's queries live in
 `sql/common/<feature>.sql` where the dialects agree and in `sql/<dialect>/<feature>.sql` where
-they differ; a name defined in both is a mistake and refused. For PostgreSQL the placeholders
+they differ; a name defined in both is a mistake and refused. A query may `-- include:` a
+`-- fragment:` of its own file, and a common query one of the dialect's file: a shared query
+with a dialect's own part (such as a filter) is written once. For PostgreSQL the placeholders
 are rewritten to psycopg's `%(like_this)s` when the file is loaded (and by `adapt` for SQL
 built at run time), so psycopg still binds every value itself.
 """
@@ -12,16 +14,40 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from podium.store import base
 
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![:\w]):([A-Za-z_]\w*)")
 """A quoted literal (left alone) or a `:name` placeholder (not the `::` of a cast)."""
 
 
+class Feature:
+    """The verbs of one store feature: its connector `_c`, its queries `_q` in that dialect.
+
+    A subclass names its SQL file, `class Routes(Feature, sql="routes")`; its own subclasses
+    inherit that name.
+    """
+
+    _sql: ClassVar[str]
+
+    def __init_subclass__(cls, *, sql: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if sql is not None:
+            cls._sql = sql
+
+    def __init__(self, connector: base.Connector) -> None:
+        self._c = connector
+        self._q = load(connector.dialect, self._sql)
+
+
 @functools.cache
 def load(dialect: str, feature: str) -> dict[str, str]:
     """Return {name: sql} of `feature` for `dialect`: its common and its dialect queries."""
-    common = _parse(_read("common", feature))
-    own = _parse(_read(dialect, feature))
+    fragments: dict[str, list[str]] = {}
+    own = _parse(_read(dialect, feature), fragments)
+    common = _parse(_read("common", feature), fragments)
     twice = sorted(common.keys() & own.keys())
     if twice:
         raise RuntimeError(f"queries {twice} of {feature!r} are defined in common/ and {dialect}/")
@@ -73,21 +99,32 @@ def _read(folder: str, feature: str) -> str:
     return entry.read_text() if entry.is_file() else ""
 
 
-def _parse(text: str) -> dict[str, str]:
-    """{name: sql} of blocks led by `-- name: NAME`; other comment lines are dropped."""
-    queries: dict[str, str] = {}
-    name: str | None = None
+def _parse(text: str, fragments: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """{name: sql} of blocks led by `-- name: NAME`; other comment lines are dropped.
+
+    A block led by `-- fragment: NAME` is no query: a later `-- include: NAME` line stands for
+    its lines. `fragments` holds those of files parsed before, and gets this file's.
+    """
+    queries: dict[str, list[str]] = {}
+    fragments = {} if fragments is None else fragments
+    block: dict[str, list[str]] | None = None
     lines: list[str] = []
     for line in text.splitlines():
-        if line.startswith("-- name:"):
-            if name:
-                queries[name] = "\n".join(lines).strip()
-            name, lines = line.split(":", 1)[1].strip(), []
-        elif name and not line.startswith("--"):
+        kind, _, rest = line.partition(":")
+        if kind in ("-- name", "-- fragment"):
+            block = queries if kind == "-- name" else fragments
+            lines = []
+            block[rest.strip()] = lines
+        elif block is None:
+            continue
+        elif kind == "-- include":
+            fragment = fragments.get(rest.strip())
+            if fragment is None:
+                raise RuntimeError(f"{line!r} names no earlier fragment")
+            lines.extend("\n".join(fragment).strip().splitlines())
+        elif not line.startswith("--"):
             lines.append(line)
-    if name:
-        queries[name] = "\n".join(lines).strip()
-    return queries
+    return {name: "\n".join(body).strip() for name, body in queries.items()}
 
 
 def migrations(dialect: str) -> list[tuple[int, str, str]]:

@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from podium import errors
 from podium.store import base, queries
@@ -193,65 +193,61 @@ def create_bounded(
 # -- claiming --------------------------------------------------------------------------------
 
 
+class Claimant(NamedTuple):
+    """Who claims at `now`, for a lease of `lease_seconds`, and which workflows it may take.
+
+    `names` is `base.name_filter`'s (with the takeover grace): only workflows of those names
+    are picked or taken over.
+    """
+
+    owner: str
+    now: float
+    lease_seconds: float
+    names: dict[str, Any]
+
+
 def claim(
     connector: base.Connector,
-    owner: str,
+    by: Claimant,
     queue_names: Sequence[str],
     limit: int,
-    now: float,
-    lease_seconds: float,
-    names: dict[str, Any],
     only_id: str | None = None,
 ) -> list[base.Claim]:
-    """Claim up to `limit` ready workflows of limited queues, never past any queue limit.
-
-    `names` is `base.name_filter`'s: only workflows of those names are picked or taken over.
-    """
+    """Claim up to `limit` ready workflows of limited queues, never past any queue limit."""
     claims: list[base.Claim] = []
     for name in queue_names:
         if len(claims) >= limit:
             break
         with connector.transaction() as run:
             q = queries.load(connector.dialect, FEATURE)
-            picker = _Picker(run, q, name, now, names)
-            claims += picker.claim(owner, limit - len(claims), lease_seconds, only_id)
+            picker = _Picker(run, q, name, by.now, by.names)
+            claims += picker.claim(by.owner, limit - len(claims), by.lease_seconds, only_id)
     return claims
 
 
-PlainClaim = Callable[[str, Sequence[str], int, float, float, dict[str, Any]], list[base.Claim]]
+PlainClaim = Callable[[Claimant, Sequence[str], int], list[base.Claim]]
 
 
 def claim_any(
     connector: base.Connector,
     plain_claim: PlainClaim,
-    owner: str,
+    by: Claimant,
     queue_names: Sequence[str],
     limit: int,
-    now: float,
-    lease_seconds: float,
-    names: dict[str, Any],
 ) -> list[base.Claim]:
     """`Store.claim` for any mix of queues, shared by both stores.
 
     Unlimited queues go through the store's own `plain_claim` statement, then queues with
-    limits (`claim`) for what is left of `limit`; both take only workflows `names` allows.
+    limits (`claim`) for what is left of `limit`; both take only workflows `by.names` allows.
     """
     plain, limited = split(connector, queue_names)
-    claims = plain_claim(owner, plain, limit, now, lease_seconds, names) if plain else []
+    claims = plain_claim(by, plain, limit) if plain else []
     if limited and len(claims) < limit:
-        more = limit - len(claims)
-        claims += claim(connector, owner, limited, more, now, lease_seconds, names)
+        claims += claim(connector, by, limited, limit - len(claims))
     return claims
 
 
-def claim_one(
-    connector: base.Connector,
-    workflow_id: str,
-    owner: str,
-    now: float,
-    lease_seconds: float,
-    names: dict[str, Any],
-) -> list[base.Claim] | None:
+def claim_one(connector: base.Connector, workflow_id: str, by: Claimant) -> list[base.Claim] | None:
     """Claim `workflow_id` through its queue's limits; None when its queue has none.
 
     A workflow of a paused queue is not claimed (an empty list).
@@ -262,7 +258,7 @@ def claim_one(
         return []
     if not rows or rows[0]["queue"] not in _cache(connector).limited:
         return None
-    return claim(connector, owner, [rows[0]["queue"]], 1, now, lease_seconds, names, workflow_id)
+    return claim(connector, by, [rows[0]["queue"]], 1, workflow_id)
 
 
 class _Picker:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-from podium.store import base, queries
+from podium.store import queries
 
 FEATURE = "remediation"
 CLAIM = "#evaluator:"
@@ -53,12 +53,8 @@ class _Lost(Exception):
     """The tick moved on under a firing: roll the firing back."""
 
 
-class RemediationStore:
+class RemediationStore(queries.Feature, sql=FEATURE):
     """The remediation tables of one store."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     def state(self, name: str) -> RuleState:
         """Rule `name`'s row (created at tick -1, never fired, when missing).

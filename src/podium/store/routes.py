@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from podium.store import base, queries
+from podium.store import queries
 
 FEATURE = "routes"
 
@@ -27,12 +27,8 @@ class Outcome:
     at: float
 
 
-class RouteStore:
+class RouteStore(queries.Feature, sql=FEATURE):
     """The route outcome table of one store."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     def record(self, router: str, workflow_id: str, lane: str, reward: float, at: float) -> bool:
         """Record a routed workflow's outcome; False when one was already recorded."""

@@ -34,12 +34,8 @@ class ScheduleRow:
     updated_at: float
 
 
-class Schedules:
+class Schedules(queries.Feature, sql=FEATURE):
     """The schedule verbs over one store's connector; each is one statement or transaction."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     def save(self, row: ScheduleRow) -> None:
         """Insert a schedule, or update its definition (next_tick moves only if cron changed)."""

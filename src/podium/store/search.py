@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podium import errors
-from podium.store import base, queries
+from podium.store import base, queries, workflows
 
 FEATURE = "search"
 TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
@@ -89,14 +89,12 @@ _CACHES: weakref.WeakKeyDictionary[Any, _Types] = weakref.WeakKeyDictionary()
 _CACHES_LOCK = threading.Lock()
 
 
-class SearchStore:
+class SearchStore(queries.Feature, sql=FEATURE):
     """Search attribute verbs over one connector."""
 
     def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
+        super().__init__(connector)
         self._create = queries.load(connector.dialect, "workflows")["create_workflow"]
-        self._append = queries.load(connector.dialect, "workflows")["append_history"]
         with _CACHES_LOCK:
             found = _CACHES.get(connector)
             if found is None:
@@ -143,15 +141,7 @@ class SearchStore:
 
     def parse_filter(self, pairs: Sequence[str]) -> dict[str, Any] | None:
         """`key=value` texts (CLI, query strings) as a filter, each value read as its key's type."""
-        texts: dict[str, str] = {}
-        for pair in pairs:
-            key, sep, text = pair.partition("=")
-            if not sep or not key:
-                raise errors.ConfigurationError(
-                    f"search filter {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
-                )
-            texts[key] = text
-        check(dict.fromkeys(texts, ""), "search filter")
+        texts = _key_texts(pairs, "search filter")
         types = self.key_types(list(texts))
         if any(k not in types for k in texts):
             return None
@@ -163,15 +153,7 @@ class SearchStore:
         A key some workflow already has is read as its stored type; a new key's value is an
         int, float or bool when it reads as one in JSON (`42`, `4.2`, `true`), else a string.
         """
-        texts: dict[str, str] = {}
-        for pair in pairs:
-            key, sep, text = pair.partition("=")
-            if not sep or not key:
-                raise errors.ConfigurationError(
-                    f"search attribute {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
-                )
-            texts[key] = text
-        check(dict.fromkeys(texts, ""), "search attribute")
+        texts = _key_texts(pairs, "search attribute")
         types = self.key_types(list(texts))
         return {
             k: _parse(k, text, types[k]) if k in types else _infer(text)
@@ -214,15 +196,8 @@ class SearchStore:
         self, fence: base.Fence, event: base.HistoryEvent, attrs: Mapping[str, Any]
     ) -> None:
         """Append `event` fenced and set `attrs` in one transaction (`podium.set_search`)."""
-        params = {
-            **base.shallow(event),
-            "fence_id": fence.workflow_id,
-            "fence_owner": fence.owner,
-            "fence_epoch": fence.epoch,
-        }
         with self._c.transaction() as run:
-            if run(self._append, params).rowcount != 1:
-                raise errors.LeaseLost(fence.workflow_id)
+            workflows.append_fenced(run, self._c.dialect, fence, event)
             self.write(run, fence.workflow_id, attrs)
 
     # -- reading ---------------------------------------------------------------------------
@@ -337,6 +312,20 @@ def _parse(key: str, text: str, stored: str) -> Any:
             "write true or false"
         )
     return text
+
+
+def _key_texts(pairs: Sequence[str], what: str) -> dict[str, str]:
+    """{key: text} of `key=value` texts (CLI, query strings), keys checked; `what` names them."""
+    texts: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise errors.ConfigurationError(
+                f"{what} {pair!r} is not KEY=VALUE; write e.g. customer=c-9"
+            )
+        texts[key] = text
+    check(dict.fromkeys(texts, ""), what)
+    return texts
 
 
 def _infer(text: str) -> Any:

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from podium.store import base, queries
+from podium.store import queries
 
 FEATURE = "telemetry"
 
@@ -50,12 +50,8 @@ class AnomalyRow:
 _ROLLUP_FIELDS = tuple(f.name for f in dataclasses.fields(RollupRow))
 
 
-class TelemetryStore:
+class TelemetryStore(queries.Feature, sql=FEATURE):
     """The telemetry tables of one store."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     def put(self, rows: Sequence[RollupRow], now: float) -> None:
         """Write (replace) each process's rows in one transaction."""

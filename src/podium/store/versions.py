@@ -37,12 +37,8 @@ class IdTaken(Exception):
     """The id a fork asked for is taken (the transaction wrote nothing)."""
 
 
-class VersionStore:
+class VersionStore(queries.Feature, sql=FEATURE):
     """Archived histories of continued workflows, and forks."""
-
-    def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
 
     def continue_as_new(
         self, fence: base.Fence, marker: base.HistoryEvent, input: str, now: float

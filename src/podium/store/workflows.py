@@ -24,12 +24,33 @@ _FILTERS = ("status", "workflow", "queue")
 _NAME_FILTERS_KEPT = 64
 
 
-class WorkflowStore:
+def fenced(fields: Mapping[str, Any], fence: base.Fence) -> dict[str, Any]:
+    """`fields` with the lease a fenced statement checks (`:fence_id/owner/epoch`)."""
+    return {
+        **fields,
+        "fence_id": fence.workflow_id,
+        "fence_owner": fence.owner,
+        "fence_epoch": fence.epoch,
+    }
+
+
+def append_fenced(
+    run: base.Execute, dialect: str, fence: base.Fence, event: base.HistoryEvent
+) -> None:
+    """Append `event` inside `run`'s transaction, fenced: LeaseLost once `fence` lost the lease.
+
+    What other features commit atomically with a history row (outbox, state, attributes).
+    """
+    params = fenced(base.shallow(event), fence)
+    if run(queries.load(dialect, FEATURE)["append_history"], params).rowcount != 1:
+        raise errors.LeaseLost(fence.workflow_id)
+
+
+class WorkflowStore(queries.Feature, sql=FEATURE):
     """The `Store` verbs on workflows, their history and their leases, over one connector."""
 
     def __init__(self, connector: base.Connector) -> None:
-        self._c = connector
-        self._q = queries.load(connector.dialect, FEATURE)
+        super().__init__(connector)
         self._features: dict[Callable[[base.Connector], Any], Any] = {}
         self._claim_sqls: dict[int, tuple[str, tuple[str, ...]]] = {}
         self._name_filters: dict[tuple[tuple[str, ...] | None, float], dict[str, Any]] = {}
@@ -47,12 +68,7 @@ class WorkflowStore:
         return found
 
     def _fenced(self, name: str, fields: Mapping[str, Any], fence: base.Fence) -> None:
-        params = {
-            **fields,
-            "fence_id": fence.workflow_id,
-            "fence_owner": fence.owner,
-            "fence_epoch": fence.epoch,
-        }
+        params = fenced(fields, fence)
         if self._write_one(self._q[name], params, fence.workflow_id).rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
 
@@ -120,22 +136,15 @@ class WorkflowStore:
         lease (`takeover_grace`) of the server's start: its live owner renews first.
         """
         names = self._name_filter(workflows, lease_seconds)
-        return queue_limits.claim_any(
-            self._c, self._claim_plain, owner, queues, limit, now, lease_seconds, names
-        )
+        by = queue_limits.Claimant(owner, now, lease_seconds, names)
+        return queue_limits.claim_any(self._c, self._claim_plain, by, queues, limit)
 
     def _claim_plain(
-        self,
-        owner: str,
-        queues: Sequence[str],
-        limit: int,
-        now: float,
-        lease_seconds: float,
-        names: dict[str, Any],
+        self, by: queue_limits.Claimant, queues: Sequence[str], limit: int
     ) -> list[base.Claim]:
         sql, keys = self._claim_sql(len(queues))
-        params = {**names, "owner": owner, "limit": limit, "now": now}
-        params["lease_until"] = now + lease_seconds
+        params = {**by.names, "owner": by.owner, "limit": limit, "now": by.now}
+        params["lease_until"] = by.now + by.lease_seconds
         params.update(zip(keys, queues, strict=True))
         return [base.Claim.from_row(row) for row in self._write_claim(sql, params).rows]
 
@@ -176,7 +185,8 @@ class WorkflowStore:
         """See `Store.claim_one` (and `claim` for the takeover grace)."""
         names = self._name_filter(workflows, lease_seconds)
         if queue_limits.any_limited(self._c):
-            limited = queue_limits.claim_one(self._c, workflow_id, owner, now, lease_seconds, names)
+            by = queue_limits.Claimant(owner, now, lease_seconds, names)
+            limited = queue_limits.claim_one(self._c, workflow_id, by)
             if limited is not None:
                 return limited[0] if limited else None
         params = {
@@ -319,16 +329,7 @@ class WorkflowStore:
     def live_workers(self, now: float) -> list[base.WorkerInfo]:
         """See `Store.live_workers`."""
         rows = self._c.query(self._q["live_workers"], {"now": now})
-        return [
-            base.WorkerInfo(
-                **{
-                    **row,
-                    "queues": tuple(json.loads(row["queues"])),
-                    "workflows": tuple(json.loads(row["workflows"])),
-                }
-            )
-            for row in rows
-        ]
+        return [base.WorkerInfo.from_row(row) for row in rows]
 
 
 class _Renewal(Mapping[str, Any]):

@@ -1,6 +1,7 @@
 -- The browse queries every dialect shares; the ones whose SQL differs are in
 -- <dialect>/browse.sql. Each block starts with "-- name: NAME"; values are bound
--- parameters named :like_this.
+-- parameters named :like_this. The listing and its count include the fragment `matching`
+-- of <dialect>/browse.sql: the workflows they take (each dialect writes the filter its way).
 
 -- name: status_counts
 SELECT workflow, status, count(*) AS n FROM podium_workflows GROUP BY workflow, status;
@@ -24,3 +25,18 @@ GROUP BY lease_owner ORDER BY lease_owner;
 -- name: workers
 SELECT owner, app, queues, workflows, started_at, beat_at, expires_at
 FROM podium_workers ORDER BY started_at DESC, owner LIMIT :limit;
+
+-- name: list_workflows
+SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
+       created_at, updated_at, runs, paused_at,
+       CASE WHEN status = 'running' THEN NULL ELSE claimable_at END AS ready_at,
+       CASE WHEN status = 'running' THEN claimable_at END AS lease_until
+-- include: matching
+ORDER BY created_at DESC, id DESC
+LIMIT :limit OFFSET :offset;
+
+-- name: count_workflows
+SELECT count(*) AS n FROM (
+SELECT 1
+-- include: matching
+LIMIT :cap) AS matching;

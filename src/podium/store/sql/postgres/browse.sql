@@ -1,11 +1,8 @@
 -- Named queries for browsing workflows (server API, dashboard, metrics), PostgreSQL.
 -- Filters are optional: a NULL parameter matches everything. Values are always bound.
 
--- name: list_workflows
-SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
-       created_at, updated_at, runs, paused_at,
-       CASE WHEN status = 'running' THEN NULL ELSE claimable_at END AS ready_at,
-       CASE WHEN status = 'running' THEN claimable_at END AS lease_until
+-- fragment: matching
+-- The workflows the listing and the count of common/browse.sql take.
 FROM podium_workflows
 WHERE (:status::text IS NULL OR status = :status::text)
   AND (:workflow::text IS NULL OR workflow = :workflow::text)
@@ -19,25 +16,6 @@ WHERE (:status::text IS NULL OR status = :status::text)
   AND (:parent_id::text IS NULL OR parent_id = :parent_id::text)
   AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
   AND (:any_queue::boolean OR queue = ANY(:queues::text[]))
-ORDER BY created_at DESC, id DESC
-LIMIT :limit OFFSET :offset;
-
--- name: count_workflows
-SELECT count(*) AS n FROM (
-SELECT 1 FROM podium_workflows
-WHERE (:status::text IS NULL OR status = :status::text)
-  AND (:workflow::text IS NULL OR workflow = :workflow::text)
-  AND (:queue::text IS NULL OR queue = :queue::text)
-  AND (:created_after::double precision IS NULL
-       OR created_at >= :created_after::double precision)
-  AND (:created_before::double precision IS NULL
-       OR created_at < :created_before::double precision)
-  AND (:search::text IS NULL OR strpos(lower(id), lower(:search::text)) > 0)
-  AND (:top_level::integer = 0 OR parent_id IS NULL)
-  AND (:parent_id::text IS NULL OR parent_id = :parent_id::text)
-  AND (:any_workflow::boolean OR workflow = ANY(:workflows::text[]))
-  AND (:any_queue::boolean OR queue = ANY(:queues::text[]))
-LIMIT :cap) AS matching;
 
 -- name: queue_stats
 SELECT queue,

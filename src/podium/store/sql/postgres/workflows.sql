@@ -3,6 +3,15 @@
 -- VALUES row per queue, a placeholder each. Every statement runs alone in autocommit (one
 -- round trip) unless the store says otherwise.
 
+-- fragment: take_picked
+-- A claim's update of the rows it picked (WITH picked AS ...), shared by claim and claim_one.
+UPDATE podium_workflows AS w
+SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
+    lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
+    runs = w.runs + 1
+FROM picked
+WHERE w.id = picked.id
+
 -- name: claim
 -- Takeover grace: a running workflow (its lease expired) is not taken over within
 -- :takeover_grace seconds (one lease) of the server's start. After an outage every lease
@@ -47,12 +56,7 @@ levels(queue, priority) AS (
     ORDER BY due.priority DESC, due.claimable_at, due.tid
     LIMIT :limit
 ), claimed AS (
-    UPDATE podium_workflows AS w
-    SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
-        lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
-        runs = w.runs + 1
-    FROM picked
-    WHERE w.id = picked.id
+-- include: take_picked
     RETURNING w.*, picked.claimable_at AS picked_at
 )
 SELECT * FROM claimed ORDER BY priority DESC, picked_at;
@@ -66,12 +70,7 @@ WITH picked AS MATERIALIZED (
                                   >= make_interval(secs => :takeover_grace::double precision))
     FOR UPDATE SKIP LOCKED
 )
-UPDATE podium_workflows AS w
-SET claimed_from = w.status, woken_at = NULL, status = 'running', lease_owner = :owner,
-    lease_epoch = w.lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
-    runs = w.runs + 1
-FROM picked
-WHERE w.id = picked.id
+-- include: take_picked
 RETURNING w.*;
 
 -- Rows are locked in id order first, the order every statement that locks several workflow
@@ -86,21 +85,25 @@ FROM (
 ) AS locked
 WHERE w.id = locked.id AND w.lease_owner = :owner AND w.status = 'running';
 
--- The fence row is read FOR SHARE: a concurrent claim, cancel or resume of the workflow
--- waits for this insert to commit, or this insert waits for it and re-checks the fence on
--- the new row, so a write never lands after its lease was taken over.
--- name: append_history
-INSERT INTO podium_history
-    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
-SELECT :workflow_id::text, :seq::integer, :kind::text, :name::text,
-       :status::text, :payload::text, :attempt::integer,
-       :started_at::double precision, :finished_at::double precision
+-- fragment: fence_holds
+-- The fence of a fenced insert (append_history, record_attempt). The fence row is read FOR
+-- SHARE: a concurrent claim, cancel or resume of the workflow waits for this insert to commit,
+-- or this insert waits for it and re-checks the fence on the new row, so a write never lands
+-- after its lease was taken over.
 WHERE EXISTS (
     SELECT 1 FROM podium_workflows
     WHERE id = :fence_id AND lease_owner = :fence_owner
       AND lease_epoch = :fence_epoch AND status = 'running'
     FOR SHARE
 )
+
+-- name: append_history
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT :workflow_id::text, :seq::integer, :kind::text, :name::text,
+       :status::text, :payload::text, :attempt::integer,
+       :started_at::double precision, :finished_at::double precision
+-- include: fence_holds
 ON CONFLICT (workflow_id, seq) DO NOTHING;
 
 -- name: record_attempt
@@ -110,12 +113,7 @@ INSERT INTO podium_attempts
 SELECT :workflow_id::text, :seq::integer, :attempt::integer, :name::text,
        :error_type::text, :error_message::text, :started_at::double precision,
        :finished_at::double precision, :retry_at::double precision
-WHERE EXISTS (
-    SELECT 1 FROM podium_workflows
-    WHERE id = :fence_id AND lease_owner = :fence_owner
-      AND lease_epoch = :fence_epoch AND status = 'running'
-    FOR SHARE
-)
+-- include: fence_holds
 ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
 
 -- A child's end (PostgresStore._finish_child), one pipelined transaction: lock_parent,

@@ -1,11 +1,8 @@
 -- Named queries for browsing workflows (server API, dashboard, metrics), SQLite.
 -- Filters are optional: a NULL parameter matches everything. Values are always bound.
 
--- name: list_workflows
-SELECT id, workflow, status, queue, priority, key, parent_id, error_type, error_message,
-       created_at, updated_at, runs, paused_at,
-       CASE WHEN status = 'running' THEN NULL ELSE claimable_at END AS ready_at,
-       CASE WHEN status = 'running' THEN claimable_at END AS lease_until
+-- fragment: matching
+-- The workflows the listing and the count of common/browse.sql take.
 FROM podium_workflows
 WHERE (:status IS NULL OR status = :status)
   AND (:workflow IS NULL OR workflow = :workflow)
@@ -17,23 +14,6 @@ WHERE (:status IS NULL OR status = :status)
   AND (:parent_id IS NULL OR parent_id = :parent_id)
   AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
   AND (:any_queue OR queue IN (SELECT value FROM json_each(:queues)))
-ORDER BY created_at DESC, id DESC
-LIMIT :limit OFFSET :offset;
-
--- name: count_workflows
-SELECT count(*) AS n FROM (
-SELECT 1 FROM podium_workflows
-WHERE (:status IS NULL OR status = :status)
-  AND (:workflow IS NULL OR workflow = :workflow)
-  AND (:queue IS NULL OR queue = :queue)
-  AND (:created_after IS NULL OR created_at >= :created_after)
-  AND (:created_before IS NULL OR created_at < :created_before)
-  AND (:search IS NULL OR instr(lower(id), lower(:search)) > 0)
-  AND (:top_level = 0 OR parent_id IS NULL)
-  AND (:parent_id IS NULL OR parent_id = :parent_id)
-  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
-  AND (:any_queue OR queue IN (SELECT value FROM json_each(:queues)))
-LIMIT :cap) AS matching;
 
 -- name: queue_stats
 SELECT queue,

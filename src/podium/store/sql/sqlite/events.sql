@@ -21,19 +21,6 @@ WHERE status IN ('running', 'waiting') AND id IN (
       AND (key IS NULL OR key = :key)
 );
 
--- name: append_history
--- The core's fenced append, inside an events transaction (outbox).
-INSERT INTO podium_history
-    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
-SELECT :workflow_id, :seq, :kind, :name, :status, :payload, :attempt, :started_at,
-       :finished_at
-WHERE EXISTS (
-    SELECT 1 FROM podium_workflows
-    WHERE id = :fence_id AND lease_owner = :fence_owner AND lease_epoch = :fence_epoch
-      AND status = 'running'
-)
-ON CONFLICT (workflow_id, seq) DO NOTHING;
-
 -- name: event_floor
 -- Where a new wait starts: after the topic's newest event (or the newest before `since`).
 SELECT COALESCE(MAX(seq), 0) AS floor FROM podium_events

@@ -55,16 +55,20 @@ UPDATE podium_workflows SET claimable_at = :lease_until
 WHERE id IN (SELECT value FROM json_each(:ids)) AND lease_owner = :owner
   AND status = 'running';
 
--- name: append_history
-INSERT INTO podium_history
-    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
-SELECT :workflow_id, :seq, :kind, :name, :status, :payload, :attempt, :started_at,
-       :finished_at
+-- fragment: fence_holds
+-- The fence of a fenced insert (append_history, record_attempt).
 WHERE EXISTS (
     SELECT 1 FROM podium_workflows
     WHERE id = :fence_id AND lease_owner = :fence_owner AND lease_epoch = :fence_epoch
       AND status = 'running'
 )
+
+-- name: append_history
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT :workflow_id, :seq, :kind, :name, :status, :payload, :attempt, :started_at,
+       :finished_at
+-- include: fence_holds
 ON CONFLICT (workflow_id, seq) DO NOTHING;
 
 -- name: record_attempt
@@ -73,9 +77,5 @@ INSERT INTO podium_attempts
      started_at, finished_at, retry_at)
 SELECT :workflow_id, :seq, :attempt, :name, :error_type, :error_message, :started_at,
        :finished_at, :retry_at
-WHERE EXISTS (
-    SELECT 1 FROM podium_workflows
-    WHERE id = :fence_id AND lease_owner = :fence_owner AND lease_epoch = :fence_epoch
-      AND status = 'running'
-)
+-- include: fence_holds
 ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
