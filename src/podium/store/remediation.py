@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from typing import Any
 
 from podium.store import queries
 
@@ -35,6 +36,12 @@ class RuleState:
     fired_at: float | None
     fires: int
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RuleState:
+        """A `podium_remediation_rules` row as read."""
+        fired = row["fired_at"]
+        return cls(int(row["tick"]), None if fired is None else float(fired), int(row["fires"]))
+
 
 @dataclasses.dataclass(frozen=True)
 class DecisionRow:
@@ -56,29 +63,10 @@ class _Lost(Exception):
 class RemediationStore(queries.Feature, sql=FEATURE):
     """The remediation tables of one store."""
 
-    def state(self, name: str) -> RuleState:
-        """Rule `name`'s row (created at tick -1, never fired, when missing).
-
-        A read first: the row exists after a rule's first tick, so a tick costs no write here.
-        """
-        rows = self._c.query(self._q["get_rule"], {"name": name})
-        if not rows:
-            self._c.execute(self._q["init_rule"], {"name": name, "tick": -1}, idempotent=True)
-            rows = self._c.query(self._q["get_rule"], {"name": name})
-        row = rows[0]
-        fired = row["fired_at"]
-        return RuleState(
-            int(row["tick"]), None if fired is None else float(fired), int(row["fires"])
-        )
-
     def rules(self) -> dict[str, RuleState]:
         """Every rule's row (any app's), read only: the dashboard's view."""
         return {
-            str(r["name"]): RuleState(
-                int(r["tick"]),
-                None if r["fired_at"] is None else float(r["fired_at"]),
-                int(r["fires"]),
-            )
+            str(r["name"]): RuleState.from_row(r)
             for r in self._c.query(self._q["list_rules"], {})
             if not str(r["name"]).startswith(CLAIM)
         }
