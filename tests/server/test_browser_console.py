@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 
 from podium.intelligence import actions
-from podium.patterns import insight, remediation, telemetry
+from podium.patterns import insight, remediation
 from podium.store import base
-from podium.store import telemetry as telemetry_store
 from tests.server import a11y, serverapp
 from tests.server.live import podium as podium_cli
 from tests.server.live import serve
 from tests.server.test_browser import browser, seed, seed_operations
+from tests.server.test_dashboard_pages import spiky_queue
 
 PAGES = {
     "workflows": "/dashboard",
@@ -51,19 +51,7 @@ def seed_console(url: str) -> None:
             "box:9:gone", "shop", ("mail",), ("send",), now - 90, now - 60, now - 30
         )
         app.store.beat_worker(dead, dead.beat_at)
-        last = telemetry.minute_of(now) - 60
-        rows = [
-            telemetry_store.RollupRow(
-                "queue:mail",
-                minute,
-                "p1",
-                arrivals=5,
-                wait_sum=30.0 if minute == last else 0.5 + (minute % 7) / 100,
-                wait_count=1,
-            )
-            for minute in range(last - 120 * 60, last + 60, 60)
-        ]
-        app.store.feature(telemetry_store.TelemetryStore).put(rows, now)
+        spiky_queue(app, now)
         assert insight.Scorer(app.runtime, 0.0).run_once(now)
         app.remediate(
             "hold-mail", when=lambda s: "mail waits", do=actions.pause_queue("mail"), dry_run=True

@@ -32,12 +32,12 @@ def test_workers_page_needs_a_login(client):
     assert client.get("/dashboard/workers", follow_redirects=False).status_code == 303
 
 
-def _spiky_queue(app: podium.App) -> float:
+def spiky_queue(app: podium.App, now: float | None = None) -> float:
     """Two hours of queue `mail` waits near 0.5 s, then 30 s in the last complete minute."""
     from podium.patterns import telemetry
     from podium.store import telemetry as telemetry_store
 
-    now = time.time()
+    now = time.time() if now is None else now
     last = telemetry.minute_of(now) - 60
     rows = [
         telemetry_store.RollupRow(
@@ -60,7 +60,7 @@ def test_intelligence_page_shows_rules_firings_and_marked_anomalies(
     from podium.intelligence import actions
     from podium.patterns import insight, remediation
 
-    now = _spiky_queue(app)
+    now = spiky_queue(app)
     found = insight.Scorer(app.runtime, 0.0).run_once(now)
     assert [a.series for a in found] == ["queue:mail:wait"], found
     app.remediate(
