@@ -2,22 +2,29 @@
 
 N workflows (default 10,000) are started together on a fresh store; each runs a step, sleeps
 durably for --sleep seconds (longer than the suspend grace, so it is unloaded: a row, not a
-thread) and runs a second step. One background worker of --concurrency threads runs them all.
+thread) and runs a second step. One background worker of --concurrency threads runs them all,
+or, with `--processes P` (PostgreSQL), P separate worker processes of --concurrency threads
+each while this process only starts the workflows (from --starters threads) and watches.
 Reported: wall seconds until every result is in (all checked), the most workflows waiting at
 once (sampled from the store), the worker process's RSS before starting and at its peak
-(ru_maxrss), and (peak - before) / N: memory per in-flight workflow.
-Run: `python benchmarks/inflight.py --n 10000` (SQLite) or `--store postgres`.
+(ru_maxrss), and (peak - before) / N: memory per in-flight workflow (with P processes: the
+largest of any worker process, over the N / P workflows each one carried on average).
+Run: `python benchmarks/inflight.py --n 10000` (SQLite), `--store postgres`, or
+`--store postgres --n 100000 --processes 4`.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import os
 import resource
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import podium
-from benchmarks import common
+from benchmarks import common, pg_floor, pg_workers
+from podium import serialization
 
 RESULT_TIMEOUT = 600.0
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -64,8 +72,6 @@ def _peak_rss_bytes() -> int:
 def fresh_url(args: Any) -> Iterator[str]:
     """A URL of a new, empty store of `args.store`."""
     if args.store == "postgres":
-        from benchmarks import pg_floor
-
         with pg_floor.fresh_schema(args.url) as schema:
             yield pg_floor.with_query(args.url, schema=schema, pool_max="20")
     else:
@@ -102,6 +108,100 @@ def one_run(args: Any) -> dict[str, float]:
     }
 
 
+def processes_run(args: Any) -> dict[str, float]:
+    """Start N here, run them in `args.processes` worker processes; figures as `one_run`."""
+    with fresh_url(args) as url:
+        app = podium.App("inflight", database_url=url)
+        try:
+            nap = define(app, args.sleep)
+            app.store.get_workflow("warm-up")
+            with _worker_processes(url, args) as workers:
+                begin = time.perf_counter()
+                with _Sampler(app) as waiting:
+                    with concurrent.futures.ThreadPoolExecutor(args.starters) as pool:
+                        list(pool.map(lambda i: app.start(nap, i), range(args.n), chunksize=64))
+                    started = time.perf_counter()
+                    _wait_completed(app, args.n)
+                wall = time.perf_counter() - begin
+            _check(app, args.n)
+        finally:
+            app.close()
+    reports = workers.reports
+    grown = max(r["rss_peak"] - r["rss_before"] for r in reports)
+    return {
+        "wall_s": wall,
+        "start_per_s": args.n / (started - begin),
+        "max_waiting": float(waiting.most),
+        "rss_before_mb": max(r["rss_before"] for r in reports) / 2**20,
+        "rss_peak_mb": max(r["rss_peak"] for r in reports) / 2**20,
+        "bytes_per_inflight": grown / (args.n / args.processes),
+    }
+
+
+def serve(args: Any) -> None:
+    """A worker process: serve `args.url` until SIGTERM, then print its RSS figures."""
+    app = podium.App("inflight", database_url=args.url)
+    try:
+        define(app, args.sleep)
+        app.store.get_workflow("warm-up")
+        before = _rss_bytes()
+        print("up", flush=True)
+        app.worker(concurrency=args.concurrency).run()
+    finally:
+        app.close()
+    print(json.dumps({"rss_before": before, "rss_peak": _peak_rss_bytes()}), flush=True)
+
+
+class _Workers:
+    """The worker processes' RSS reports, filled in when they have stopped."""
+
+    reports: list[dict[str, float]]
+
+
+@contextlib.contextmanager
+def _worker_processes(url: str, args: Any) -> Iterator[_Workers]:
+    """`args.processes` worker processes serving `url`; their reports once they stopped."""
+    command = [sys.executable, __file__, "serve", "--url", url, "--sleep", str(args.sleep)]
+    command += ["--concurrency", str(args.concurrency)]
+    workers = _Workers()
+    with tempfile.TemporaryFile() as logs:
+        procs = [
+            subprocess.Popen(command, stdout=subprocess.PIPE, stderr=logs, stdin=subprocess.DEVNULL)
+            for _ in range(args.processes)
+        ]
+        try:
+            for proc in procs:
+                pg_workers._wait_up(proc, logs)
+            yield workers
+        finally:
+            for proc in procs:
+                proc.send_signal(signal.SIGTERM)
+            outputs = [proc.communicate(timeout=120)[0] for proc in procs]
+        workers.reports = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+
+
+def _wait_completed(app: podium.App, n: int) -> None:
+    """Wait until the store holds `n` completed workflows (fail after a generous deadline)."""
+    sql = "SELECT count(*) AS n FROM podium_workflows WHERE status = 'completed'"
+    deadline = time.monotonic() + RESULT_TIMEOUT + n / 100
+    while (done := int(app.store.connector.query(sql, {})[0]["n"])) < n:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"inflight: only {done} of {n} workflows completed")
+        time.sleep(0.2)
+
+
+def _check(app: podium.App, n: int) -> None:
+    """Every workflow returned its input + 2: never measure a bug."""
+    rows = app.store.connector.query("SELECT input, output FROM podium_workflows", {})
+    wrong = [
+        r
+        for r in rows
+        if serialization.loads(r["output"]) != serialization.loads_call(r["input"])[0][0] + 2
+    ]
+    if len(rows) != n or wrong:
+        raise SystemExit(f"inflight: {len(rows)} workflows stored, wrong results {wrong[:3]}")
+
+
 class _Sampler:
     """Counts waiting workflows in the store every 0.2 s; keeps the largest count."""
 
@@ -132,22 +232,31 @@ def run_in_child(args: Any) -> dict[str, float]:
     command = [sys.executable, __file__, "one", "--store", args.store, "--url", args.url]
     command += ["--n", str(args.n), "--sleep", str(args.sleep)]
     command += ["--concurrency", str(args.concurrency)]
+    command += ["--processes", str(args.processes), "--starters", str(args.starters)]
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, timeout=1800)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "inflight")
-    p.add_argument("mode", nargs="?", choices=("measure", "one"), default="measure")
+    p.add_argument("mode", nargs="?", choices=("measure", "one", "serve"), default="measure")
     p.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
     p.add_argument("--url", default=os.environ.get("PODIUM_TEST_POSTGRES_URL") or DEFAULT_URL)
     p.add_argument("--n", type=int, default=None, help="workflows in flight (default 10,000)")
     p.add_argument("--sleep", type=float, default=5.0, help="seconds each sleeps durably")
     p.add_argument("--concurrency", type=int, default=16, help="worker threads")
+    p.add_argument("--processes", type=int, default=0, help="worker processes (PostgreSQL)")
+    p.add_argument("--starters", type=int, default=8, help="starting threads (--processes)")
     args = p.parse_args(argv)
     args.n = args.n or (500 if args.quick else 10_000)
+    if args.processes and args.store != "postgres":
+        p.error("--processes needs --store postgres (worker processes share one server)")
+    if args.mode == "serve":
+        serve(args)
+        return
     if args.mode == "one":
-        print(json.dumps(one_run(args)), flush=True)
+        run = processes_run if args.processes else one_run
+        print(json.dumps(run(args)), flush=True)
         return
     n_runs = common.runs(args) if args.runs is not None or args.quick else 3
     common.STORE = args.store
@@ -161,6 +270,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     line = {**common.header("inflight", args.store, args.synchronous, n_runs)}
     line.update(n=args.n, sleep_s=args.sleep, concurrency=args.concurrency)
+    line.update(processes=args.processes or 1, starters=args.starters if args.processes else 0)
     line.update({name: common.summary(values, 2) for name, values in rounds.items()})
     line["note"] = "each run in a fresh process; peak = ru_maxrss of that process"
     line["median_wall_s"] = round(statistics.median(rounds["wall_s"]), 2)

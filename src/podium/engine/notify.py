@@ -20,10 +20,12 @@ class Notifier:
         """Tell local workers to look for work now."""
         self._work.set()
 
-    def wait_for_work(self, timeout: float) -> None:
-        """Block until `work_available` or `timeout` seconds."""
+    def wait_for_work(self, timeout: float) -> bool:
+        """Block until `work_available` or `timeout` seconds; True if work was signalled."""
         if self._work.wait(timeout):
             self._work.clear()
+            return True
+        return False
 
     def watch(self, workflow_id: str) -> threading.Event:
         """An event set when a run of `workflow_id` in this process ends or suspends."""

@@ -23,6 +23,10 @@ BEAT_LEASES = 3
 """A worker's registration expires this many lease periods after its last heartbeat."""
 FORGET_AFTER = 3600.0
 """A starting worker deletes registrations that expired this many seconds ago."""
+QUIET_BEFORE_LOOKUP = 0.002
+"""An idle worker asks the store for the next due time only after this long without work:
+a caller that waits for a result usually starts its next workflow at once, and the lookup
+would only delay that claim."""
 
 
 def prepare(
@@ -211,7 +215,25 @@ class Worker:
                 # would only find nothing. Work that arrives meanwhile has set the signal, so
                 # this returns at once then; slots freed by queue limits are refilled by the
                 # runners, which claim their next workflow themselves.
-                rt.notifier.wait_for_work(rt.settings.poll_interval)
+                if not rt.notifier.wait_for_work(QUIET_BEFORE_LOOKUP):
+                    rt.notifier.wait_for_work(max(self._idle_wait() - QUIET_BEFORE_LOOKUP, 0.0))
+
+    def _idle_wait(self) -> float:
+        """Seconds to wait for new work: the poll interval, or less when a row falls due.
+
+        Timers, delayed starts and retry backoffs become due without a signal; waking at
+        the first of them (from any process's work in the store) takes it on time instead
+        of up to a poll interval late. A failed lookup waits the plain interval.
+        """
+        rt = self.rt
+        poll = rt.settings.poll_interval
+        try:
+            now = rt.clock.time()
+            due = rt.store.next_due(self.queues, now, rt.workflow_names())
+        except Exception:
+            rt.log.debug("worker %s: next-due lookup failed", self.owner, exc_info=True)
+            return poll
+        return poll if due is None else min(poll, max(due - now, 0.0))
 
     def _wait_for_slot(self) -> None:
         """Block while every slot is busy (until a run ends, `stop`, or the poll interval).

@@ -354,11 +354,7 @@ class Outcome:
 
 
 class Result(NamedTuple):
-    """What one statement returned: its rows (as dicts) and how many rows it changed.
-
-    A tuple rather than a frozen dataclass: every statement makes one, and a tuple is built
-    several times faster.
-    """
+    """One statement's rows (as dicts) and rowcount: a tuple, built faster than a dataclass."""
 
     rows: list[dict[str, Any]]
     rowcount: int
@@ -370,8 +366,7 @@ Execute = Callable[[str, Mapping[str, Any]], Result]
 class Connector(Protocol):
     """Runs a feature's SQL (named parameters) on a store's connections.
 
-    Feature stores (breakers, events, schedules, ...) are written once against this and a
-    `sql/<dialect>/<feature>.sql` file per dialect, so they need no code per database.
+    Feature stores are written once against this and their SQL files, no code per database.
     """
 
     @property
@@ -487,6 +482,15 @@ class Store(Protocol):
         """Claim `workflow_id` if it is ready now; None if it is not (or does not exist).
 
         With `workflows`, only if its name is one of those.
+        """
+        ...
+
+    def next_due(
+        self, queues: Sequence[str], now: float, workflows: Sequence[str] | None = None
+    ) -> float | None:
+        """The first `claimable_at` after `now` that `claim` with these arguments could take.
+
+        An idle worker's wake-up hint (timers and delays send no signal), not a promise.
         """
         ...
 

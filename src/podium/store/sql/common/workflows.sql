@@ -124,3 +124,25 @@ DELETE FROM podium_workers WHERE expires_at < :before;
 -- name: live_workers
 SELECT owner, app, queues, workflows, started_at, beat_at, expires_at
 FROM podium_workers WHERE expires_at > :now ORDER BY started_at, owner;
+
+-- name: next_due
+-- The earliest moment after :now at which a row of :queue becomes claimable (a timer, a
+-- delayed start, a retry's backoff or a lease ending), for a worker that found nothing due
+-- and would otherwise sleep a whole poll interval. Like the claim it walks the queue's
+-- priority levels (one index seek each) and seeks each level's first row after :now, so it
+-- never reads the rows waiting beyond that, however many there are.
+WITH RECURSIVE levels(priority) AS (
+    SELECT (SELECT max(priority) FROM podium_workflows
+            WHERE queue = :queue AND claimable_at IS NOT NULL)
+    UNION ALL
+    SELECT (SELECT max(w.priority) FROM podium_workflows AS w
+            WHERE w.queue = :queue AND w.claimable_at IS NOT NULL
+              AND w.priority < levels.priority)
+    FROM levels WHERE levels.priority IS NOT NULL
+)
+SELECT min((SELECT min(w.claimable_at) FROM podium_workflows AS w
+            WHERE w.queue = :queue AND w.priority = levels.priority
+              AND w.claimable_at > :now AND w.paused_at IS NULL
+-- include: claimable_name
+            )) AS due
+FROM levels WHERE levels.priority IS NOT NULL;

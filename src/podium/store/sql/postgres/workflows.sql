@@ -144,3 +144,7 @@ WHERE id = :parent_id AND status IN ('running', 'waiting') AND EXISTS (
         ) AS open_rows
     ) <= w.at_most
 );
+
+-- fragment: claimable_name
+-- The claim's name filter on a row aliased w (next_due in common/workflows.sql).
+              AND (:any_workflow::boolean OR w.workflow = ANY(:workflows::text[]))

@@ -79,3 +79,7 @@ SELECT :workflow_id, :seq, :attempt, :name, :error_type, :error_message, :starte
        :finished_at, :retry_at
 -- include: fence_holds
 ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
+
+-- fragment: claimable_name
+-- The claim's name filter on a row aliased w (next_due in common/workflows.sql).
+              AND (:any_workflow OR w.workflow IN (SELECT value FROM json_each(:workflows)))
