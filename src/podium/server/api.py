@@ -393,44 +393,34 @@ def resume_workflow(workflow_id: WorkflowId, who: ScopedAdmin, st: State) -> dic
     return summary(_existing(st, workflow_id))
 
 
-@router.post(
-    "/bulk/cancel",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def cancel_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Cancel every pending, running or waiting workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "cancel", body)
+BULK_VERBS = {
+    "cancel": "Cancel every pending, running or waiting workflow matching the filters",
+    "resume": "Resume every failed or cancelled workflow matching the filters",
+    "pause": "Pause every pending, running or waiting workflow matching the filters",
+    "unpause": "Unpause every paused workflow matching the filters",
+}
+"""The bulk verbs, each served at POST /bulk/<verb>, and what each does."""
 
 
-@router.post(
-    "/bulk/resume",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def resume_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Resume every failed or cancelled workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "resume", body)
+def _bulk_route(verb: str, does: str) -> None:
+    """Serve the bulk `verb` at POST /bulk/<verb> as the operation `<verb>_many`."""
+
+    def endpoint(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+        return _bulk(st, who, verb, body)
+
+    router.add_api_route(
+        f"/bulk/{verb}",
+        endpoint,
+        methods=["POST"],
+        name=f"{verb}_many",
+        description=f"{does} (admin; audited).",
+        response_model=models.BulkResult,
+        tags=["workflows"],
+    )
 
 
-@router.post(
-    "/bulk/pause",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def pause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Pause every pending, running or waiting workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "pause", body)
-
-
-@router.post(
-    "/bulk/unpause",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def unpause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Unpause every paused workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "unpause", body)
+for _verb, _does in BULK_VERBS.items():
+    _bulk_route(_verb, _does)
 
 
 def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) -> dict[str, Any]:
