@@ -107,26 +107,10 @@ def _by_attributes(
     st: ServerState, attr: list[str], where: browse.Filter, limit: int, offset: int
 ) -> dict[str, Any]:
     """The listing with search-attribute filters: every other filter applies as well."""
-    searches = search_store.for_store(st.app.store)
     try:
-        found = searches.parse_filter(attr)
+        records = search_store.for_store(st.app.store).matching(attr, where, limit + 1, offset)
     except errors.ConfigurationError as exc:
         raise ApiError(400, str(exc)) from None
-    records = (
-        []
-        if found is None
-        else searches.select(
-            statuses=() if where.status is None else (where.status,),
-            workflow=where.workflow,
-            queue=where.queue,
-            search=found,
-            created_after=where.created_after,
-            created_before=where.created_before,
-            id_contains=where.search,
-            limit=limit + 1,
-            offset=offset,
-        )
-    )
     records = [r for r in records if _within(where, r.workflow, r.queue)]
     more = len(records) > limit
     return {
