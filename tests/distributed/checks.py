@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from podium import serialization
 from tests.distributed import distapp
 from tests.distributed.conftest import Db, wait_for
+from tests.recovery import crashapp
 
 
 def start_chains(
@@ -67,7 +68,7 @@ def check_results(db: Db, ids: list[str], steps: int) -> None:
     rows = db.rows("SELECT id, status, output FROM podium_workflows ORDER BY id")
     assert [(wf_id, status) for wf_id, status, _ in rows] == [(i, "completed") for i in ids]
     for wf_id, _, output in rows:
-        expected = {"id": wf_id, "total": distapp.chain_total(wf_id, steps)}
+        expected = {"id": wf_id, "total": crashapp.chain_total(wf_id, steps)}
         assert serialization.loads(output) == expected
 
 
@@ -91,7 +92,7 @@ def committed_by_pid(db: Db) -> Counter[int]:
 def runs_by_pair(log: str) -> dict[tuple[str, int], list[int]]:
     """(workflow id, step) -> the pids that executed it, in log order."""
     runs: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for wf_id, step, pid in distapp.read_lines(log):
+    for wf_id, step, pid in crashapp.read_lines(log):
         runs[(wf_id, int(step))].append(int(pid))
     return runs
 

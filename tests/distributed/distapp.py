@@ -19,43 +19,10 @@ import signal
 import sys
 import time
 import types
-from pathlib import Path
 from typing import Any
 
 import podium
-
-MODULUS = 1_000_000_007
-
-
-def append(log: str, line: str) -> None:
-    """Append one line atomically (a single write on an O_APPEND descriptor)."""
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        os.write(fd, (line + "\n").encode())
-    finally:
-        os.close(fd)
-
-
-def read_lines(log: str | Path) -> list[list[str]]:
-    """The log's lines split into words ([] when the file does not exist yet)."""
-    try:
-        text = Path(log).read_text()
-    except FileNotFoundError:
-        return []
-    return [line.split() for line in text.splitlines() if line]
-
-
-def link_value(wf_id: str, n: int) -> int:
-    """What step `n` of chain workflow `wf_id` contributes."""
-    return (n + 1) * (1 + sum(map(ord, wf_id)) % 97)
-
-
-def chain_total(wf_id: str, steps: int) -> int:
-    """The result of a chain workflow: an order-sensitive fold of its step values."""
-    total = 0
-    for n in range(steps):
-        total = (total * 31 + link_value(wf_id, n)) % MODULUS
-    return total
+from tests.recovery.crashapp import MODULUS, append, link_value, read_lines
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,8 +14,8 @@ import signal
 import pytest
 
 from podium import serialization
-from tests.distributed import distapp
 from tests.distributed.conftest import LEASE, wait_for
+from tests.recovery import crashapp
 
 FIRST_RUN = 1.5 * LEASE
 LATER_RUN = 4 * LEASE
@@ -23,7 +23,7 @@ LATER_RUN = 4 * LEASE
 
 def started_by(log: str, wf_id: str, pid: int) -> bool:
     """Whether worker `pid` has started the step of `wf_id`."""
-    return [wf_id, "start", str(pid)] in distapp.read_lines(log)
+    return [wf_id, "start", str(pid)] in crashapp.read_lines(log)
 
 
 @pytest.mark.slow
@@ -43,8 +43,8 @@ def test_paused_worker_cannot_commit_over_the_new_owner(procs, dist, db, log):
 
     first.send_signal(signal.SIGCONT)
     wait_for(lambda: "lease lost" in procs.stderr(first), 30, "A's lease-lost warning")
-    assert ["held", "end", str(first.pid)] in distapp.read_lines(log)  # A's step did finish
-    assert ["held", "end", str(second.pid)] not in distapp.read_lines(log)  # B's had not
+    assert ["held", "end", str(first.pid)] in crashapp.read_lines(log)  # A's step did finish
+    assert ["held", "end", str(second.pid)] not in crashapp.read_lines(log)  # B's had not
     assert db.value("SELECT COUNT(*) FROM podium_history") == 0  # A's write was rejected
 
     assert handle.result(timeout=60) == {"pid": second.pid}

@@ -19,6 +19,7 @@ import pytest
 
 from podium import serialization
 from tests.distributed import conftest, distapp
+from tests.recovery import crashapp
 
 WORKERS = 4
 CONCURRENCY = 8
@@ -111,7 +112,7 @@ def _check_outcomes(
         assert status == "completed", (wf_id, status)
         assert serialization.loads(output) == {
             "id": wf_id,
-            "total": distapp.chain_total(wf_id, STEPS),
+            "total": crashapp.chain_total(wf_id, STEPS),
         }
     for fan_id in fans:
         status, output = rows[fan_id]
@@ -120,7 +121,7 @@ def _check_outcomes(
             continue
         assert status == "completed", (fan_id, status)
         values = [value for _pid, value in serialization.loads(output)]
-        assert values == [distapp.link_value(fan_id, n) for n in range(WIDTH)]
+        assert values == [crashapp.link_value(fan_id, n) for n in range(WIDTH)]
     positions = db.rows(
         "SELECT workflow_id, seq, COUNT(*) FROM podium_history "
         "GROUP BY workflow_id, seq HAVING COUNT(*) > 1"

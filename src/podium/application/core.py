@@ -14,8 +14,8 @@ from podium import arguments, config, definitions, errors, registry
 from podium import clock as clock_mod
 from podium import codecs as codecs_mod
 from podium import workflow as workflow_mod
+from podium.engine import background, worker
 from podium.engine import runtime as runtime_mod
-from podium.engine import worker
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
 from podium.patterns import fanout, insight, learning, pausing, remediation, saga
@@ -120,8 +120,8 @@ class AppCore:
         once the app declares one, so an app without them pays nothing per step.
         """
         rt.hooks.add_run_listener(fanout.ParentWaker(rt))
-        rt.hooks.add_service(schedule_mod.Firing(rt))
-        rt.hooks.add_service(retention_mod.Sweeping(rt))
+        rt.hooks.add_service(background.PerWorker(schedule_mod.Scheduler, rt))
+        rt.hooks.add_service(background.PerWorker(retention_mod.Sweeper, rt))
         rt.hooks.add_step_gate(pausing.Gate(rt))
         if len(self.breakers):
             rt.hooks.add_step_wrapper(circuit_mod.StepGuard(rt, self.breakers))

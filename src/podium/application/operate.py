@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from podium import arguments, errors, governance
 from podium import workflow as workflow_mod
@@ -96,56 +96,24 @@ class OperateVerbs(core.AppCore):
         """The search attributes of a workflow ({} when it has none)."""
         return search_mod.attributes(self.runtime.store, workflow_id)
 
-    def cancel_many(
-        self,
-        *,
-        status: str | None = None,
-        workflow: str | None = None,
-        queue: str | None = None,
-        search: dict[str, Any] | None = None,
-    ) -> int:
+    def cancel_many(self, **filters: Unpack[bulk.FilterArgs]) -> int:
         """Cancel every unfinished workflow matching `list()`'s filters; return how many."""
-        cancelled = self._many(bulk.cancel_many, bulk.Filters(status, workflow, queue, search))
+        cancelled = self._many(bulk.cancel_many, bulk.Filters(**filters))
         for workflow_id in cancelled:
             self.runtime.notifier.run_ended(workflow_id)
         return len(cancelled)
 
-    def resume_many(
-        self,
-        *,
-        status: str | None = None,
-        workflow: str | None = None,
-        queue: str | None = None,
-        search: dict[str, Any] | None = None,
-    ) -> int:
+    def resume_many(self, **filters: Unpack[bulk.FilterArgs]) -> int:
         """Resume every failed or cancelled workflow matching the filters; return how many."""
-        return self._ready(
-            self._many(bulk.resume_many, bulk.Filters(status, workflow, queue, search))
-        )
+        return self._ready(self._many(bulk.resume_many, bulk.Filters(**filters)))
 
-    def pause_many(
-        self,
-        *,
-        status: str | None = None,
-        workflow: str | None = None,
-        queue: str | None = None,
-        search: dict[str, Any] | None = None,
-    ) -> int:
+    def pause_many(self, **filters: Unpack[bulk.FilterArgs]) -> int:
         """Pause every unfinished workflow matching the filters; return how many it paused."""
-        return len(self._many(bulk.pause_many, bulk.Filters(status, workflow, queue, search)))
+        return len(self._many(bulk.pause_many, bulk.Filters(**filters)))
 
-    def unpause_many(
-        self,
-        *,
-        status: str | None = None,
-        workflow: str | None = None,
-        queue: str | None = None,
-        search: dict[str, Any] | None = None,
-    ) -> int:
+    def unpause_many(self, **filters: Unpack[bulk.FilterArgs]) -> int:
         """Unpause every paused workflow matching the filters; return how many."""
-        return self._ready(
-            self._many(bulk.unpause_many, bulk.Filters(status, workflow, queue, search))
-        )
+        return self._ready(self._many(bulk.unpause_many, bulk.Filters(**filters)))
 
     def _many(self, verb: bulk.Verb, filters: bulk.Filters) -> bulk.Ids:
         """Apply the bulk `verb` to the workflows `filters` select; the ids it changed."""

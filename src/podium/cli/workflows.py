@@ -19,7 +19,7 @@ from podium import errors, redaction
 from podium.app import App
 from podium.cli import common, render
 from podium.patterns import bulk, versions
-from podium.store import auth, base, children
+from podium.store import auth, base, browse, children
 from podium.store import search as search_store
 from podium.types import STATUSES
 
@@ -171,19 +171,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
     """Print a table of matching workflows."""
     with contextlib.closing(common.open_existing_store(args)) as store:
         if args.search:
-            searches = search_store.for_store(store)
-            found = searches.parse_filter(args.search)
-            records = (
-                []
-                if found is None
-                else searches.select(
-                    statuses=() if args.status is None else (args.status,),
-                    workflow=args.workflow,
-                    queue=args.queue,
-                    search=found,
-                    limit=args.limit,
-                )
-            )
+            where = browse.Filter(status=args.status, workflow=args.workflow, queue=args.queue)
+            records = search_store.for_store(store).matching(args.search, where, args.limit)
         else:
             records = store.list_workflows(
                 status=args.status, workflow=args.workflow, queue=args.queue, limit=args.limit

@@ -7,9 +7,13 @@ remediation rules each run this way. A step that fails is logged and tried again
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
-from typing import Self
+from collections.abc import Callable
+from typing import Generic, Self, TypeVar
+
+R = TypeVar("R")
 
 
 class Loop:
@@ -60,3 +64,19 @@ class Loop:
             except Exception:
                 self.log.exception("%s: a step failed; retrying", self.name)
                 wait = self.retry_seconds()
+
+
+@dataclasses.dataclass(frozen=True)
+class PerWorker(Generic[R]):
+    """A worker service factory (see engine/hooks): a new `loop(runtime)` beside every worker.
+
+    Two are equal when they make the same loop over the same runtime, so plugging an app's
+    patterns again adds no second one.
+    """
+
+    loop: Callable[[R], Loop]
+    runtime: R
+
+    def __call__(self) -> Loop:
+        """A loop for one more worker."""
+        return self.loop(self.runtime)

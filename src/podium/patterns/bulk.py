@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from podium import errors
 from podium.patterns import pausing
@@ -23,6 +23,15 @@ CANCELLABLE = ("pending", "running", "waiting")
 RESUMABLE = ("failed", "cancelled")
 PAUSABLE = CANCELLABLE
 PAGE = 500
+
+
+class FilterArgs(TypedDict, total=False):
+    """The keyword arguments of the bulk verbs (`app.cancel_many(...)`): `list()`'s filters."""
+
+    status: str | None
+    workflow: str | None
+    queue: str | None
+    search: Mapping[str, Any] | None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,6 @@ are left alone: retention is a property of the code that declares it.
 
 from __future__ import annotations
 
-import dataclasses
 import random
 import time
 from collections.abc import Sequence
@@ -92,17 +91,6 @@ def interval(kept: dict[str, float], poll_interval: float) -> float:
     """Seconds until the next sweep: a tenth of the shortest retention, within bounds."""
     shortest = min(kept.values(), default=SWEEP_SECONDS * 10)
     return min(SWEEP_SECONDS, max(poll_interval * 10, shortest / 10))
-
-
-@dataclasses.dataclass(frozen=True)
-class Sweeping:
-    """The worker service (see engine/hooks): a `Sweeper` beside every worker."""
-
-    runtime: Runtime
-
-    def __call__(self) -> Sweeper:
-        """A sweeper for one more worker."""
-        return Sweeper(self.runtime)
 
 
 class Sweeper(background.Loop):

@@ -255,17 +255,6 @@ def _unknown(book: schedule_store.Schedules, name: str) -> errors.ConfigurationE
 # -- the worker side -------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class Firing:
-    """The engine's worker service (see engine/hooks): a `Scheduler` beside every worker."""
-
-    runtime: Runtime
-
-    def __call__(self) -> Scheduler:
-        """A scheduler for one more worker."""
-        return Scheduler(self.runtime)
-
-
 class Scheduler(background.Loop):
     """A worker's thread that fires the due ticks of the schedules its app can run.
 

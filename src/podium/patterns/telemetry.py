@@ -190,24 +190,16 @@ class TelemetrySettings:
                 raise errors.ConfigurationError(
                     f"telemetry {name}={value!r} must be a positive number of seconds"
                 )
-        startup = self.worker_startup
-        if (
-            isinstance(startup, bool)
-            or not isinstance(startup, int | float)
-            or not (0 <= startup <= 86_400)
-        ):
-            raise errors.ConfigurationError(
-                f"telemetry worker_startup={startup!r} must be 0 to 86400 seconds"
-            )
-        target = self.wait_target
-        if (
-            isinstance(target, bool)
-            or not isinstance(target, int | float)
-            or not (0 <= target <= 86_400)
-        ):
-            raise errors.ConfigurationError(
-                f"telemetry wait_target={target!r} must be 0 to 86400 seconds"
-            )
+        for name in ("worker_startup", "wait_target"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not (0 <= value <= 86_400)
+            ):
+                raise errors.ConfigurationError(
+                    f"telemetry {name}={value!r} must be 0 to 86400 seconds"
+                )
 
 
 def minute_of(t: float) -> int:

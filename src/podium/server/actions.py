@@ -59,13 +59,16 @@ def valid(cookie: str | None, given: str | None) -> bool:
     return bool(cookie) and bool(given) and secrets.compare_digest(str(cookie), str(given))
 
 
-def _form(s: Session, fields: dict[str, str], label: str, ident: str, cls: str = "") -> str:
-    hidden = "".join(
+def _hidden(s: Session, fields: dict[str, str]) -> str:
+    """The hidden inputs of an action form: the session's CSRF token, then `fields`."""
+    return f'<input type="hidden" name="csrf" value="{escape(s.csrf)}">' + "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items()
     )
+
+
+def _form(s: Session, fields: dict[str, str], label: str, ident: str, cls: str = "") -> str:
     return (
-        f'<form method="post" action="/dashboard/actions" class="action">'
-        f'<input type="hidden" name="csrf" value="{escape(s.csrf)}">{hidden}'
+        f'<form method="post" action="/dashboard/actions" class="action">{_hidden(s, fields)}'
         f'<button type="submit" id="{escape(ident)}" class="act {escape(cls)}">'
         f"{escape(label)}</button></form>"
     )
@@ -319,14 +322,10 @@ def _back(form: dict[str, str]) -> str:
 def confirm_page(s: Session, verb: str, form: dict[str, str], question: str) -> str:
     """The confirmation step: the same fields again, with confirm=1."""
     fields = {k: v for k, v in form.items() if k not in ("csrf", "confirm")}
-    hidden = "".join(
-        f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in fields.items()
-    )
     return (
         f'<section class="confirm card" id="confirm-box"><h1>Please confirm</h1>'
         f'<p id="confirm-question">{escape(question)}</p>'
-        f'<form method="post" action="/dashboard/actions">'
-        f'<input type="hidden" name="csrf" value="{escape(s.csrf)}">{hidden}'
+        f'<form method="post" action="/dashboard/actions">{_hidden(s, fields)}'
         f'<input type="hidden" name="confirm" value="1">'
         f'<button type="submit" id="confirm" class="act danger">'
         f"Yes, {escape(verb.replace('-', ' '))}</button> "

@@ -107,26 +107,10 @@ def _by_attributes(
     st: ServerState, attr: list[str], where: browse.Filter, limit: int, offset: int
 ) -> dict[str, Any]:
     """The listing with search-attribute filters: every other filter applies as well."""
-    searches = search_store.for_store(st.app.store)
     try:
-        found = searches.parse_filter(attr)
+        records = search_store.for_store(st.app.store).matching(attr, where, limit + 1, offset)
     except errors.ConfigurationError as exc:
         raise ApiError(400, str(exc)) from None
-    records = (
-        []
-        if found is None
-        else searches.select(
-            statuses=() if where.status is None else (where.status,),
-            workflow=where.workflow,
-            queue=where.queue,
-            search=found,
-            created_after=where.created_after,
-            created_before=where.created_before,
-            id_contains=where.search,
-            limit=limit + 1,
-            offset=offset,
-        )
-    )
     records = [r for r in records if _within(where, r.workflow, r.queue)]
     more = len(records) > limit
     return {
@@ -393,44 +377,34 @@ def resume_workflow(workflow_id: WorkflowId, who: ScopedAdmin, st: State) -> dic
     return summary(_existing(st, workflow_id))
 
 
-@router.post(
-    "/bulk/cancel",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def cancel_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Cancel every pending, running or waiting workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "cancel", body)
+BULK_VERBS = {
+    "cancel": "Cancel every pending, running or waiting workflow matching the filters",
+    "resume": "Resume every failed or cancelled workflow matching the filters",
+    "pause": "Pause every pending, running or waiting workflow matching the filters",
+    "unpause": "Unpause every paused workflow matching the filters",
+}
+"""The bulk verbs, each served at POST /bulk/<verb>, and what each does."""
 
 
-@router.post(
-    "/bulk/resume",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def resume_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Resume every failed or cancelled workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "resume", body)
+def _bulk_route(verb: str, does: str) -> None:
+    """Serve the bulk `verb` at POST /bulk/<verb> as the operation `<verb>_many`."""
+
+    def endpoint(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
+        return _bulk(st, who, verb, body)
+
+    router.add_api_route(
+        f"/bulk/{verb}",
+        endpoint,
+        methods=["POST"],
+        name=f"{verb}_many",
+        description=f"{does} (admin; audited).",
+        response_model=models.BulkResult,
+        tags=["workflows"],
+    )
 
 
-@router.post(
-    "/bulk/pause",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def pause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Pause every pending, running or waiting workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "pause", body)
-
-
-@router.post(
-    "/bulk/unpause",
-    response_model=models.BulkResult,
-    tags=["workflows"],
-)
-def unpause_many(body: models.BulkRequest, who: Admin, st: State) -> dict[str, Any]:
-    """Unpause every paused workflow matching the filters (admin; audited)."""
-    return _bulk(st, who, "unpause", body)
+for _verb, _does in BULK_VERBS.items():
+    _bulk_route(_verb, _does)
 
 
 def _bulk(st: ServerState, who: Principal, verb: str, body: models.BulkRequest) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.resources
 import urllib.parse
+from collections.abc import Callable
 from html import escape
 from typing import Annotated
 
@@ -167,6 +168,21 @@ def _html(request: Request, body: str, s: actions.Session, status: int = 200) ->
     return response
 
 
+def _live_page(
+    request: Request,
+    who: Principal,
+    session: actions.Session,
+    title: str,
+    inner: str,
+    status: int = 200,
+) -> HTMLResponse:
+    """The page `title` around `inner`, or `inner` alone for a live refresh (partial fetch)."""
+    if request.headers.get("x-podium-partial") == "1":
+        return _html(request, inner, session, status)
+    page = render.page(title, inner, who.actor, state(request).auth_enabled)
+    return _html(request, page, session, status)
+
+
 @router.get("")
 def workflows_page(
     request: Request, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
@@ -206,65 +222,56 @@ def workflows_page(
         error=error,
         total=total,
     )
-    partial = request.headers.get("x-podium-partial") == "1"
-    body = (
-        render.workflow_list(view)
-        if partial
-        else render.page(
-            f"{st.app.name} · workflows", render.workflow_list(view), who.actor, st.auth_enabled
+    title = f"{st.app.name} · workflows"
+    inner = render.workflow_list(view)
+    return _live_page(request, who, session, title, inner, 400 if error else 200)
+
+
+LiveView = Callable[[ServerState, actions.Session], str]
+"""A dashboard view: the HTML inside the page, for the store and the viewer's session."""
+
+
+def _live_view(path: str, name: str) -> Callable[[LiveView], LiveView]:
+    """Serve the view at GET `path`, logged in, as the page "<app> · `name`", refreshed live."""
+
+    def serve(view: LiveView) -> LiveView:
+        def endpoint(request: Request) -> Response:
+            who = _viewer(request)
+            if who is None:
+                return _login_redirect()
+            st = state(request)
+            session = _session(request, who)
+            return _live_page(request, who, session, f"{st.app.name} · {name}", view(st, session))
+
+        router.add_api_route(
+            path, endpoint, methods=["GET"], name=view.__name__, description=view.__doc__ or ""
         )
-    )
-    return _html(request, body, session, 400 if error else 200)
+        return view
+
+    return serve
 
 
-@router.get("/operations")
-def operations_page(request: Request) -> Response:
+@_live_view("/operations", "operations")
+def operations_page(st: ServerState, session: actions.Session) -> str:
     """Queues, circuit breakers, schedules and state machines, refreshed live."""
-    who = _viewer(request)
-    if who is None:
-        return _login_redirect()
-    st = state(request)
-    session = _session(request, who)
     buttons = (
         (lambda kind, name, now: actions.ops_buttons(session, kind, name, now))
         if session.allowed
         else None
     )
-    inner = operations.page(operations.gather(st), buttons)
-    if request.headers.get("x-podium-partial") == "1":
-        return _html(request, inner, session)
-    title = f"{st.app.name} · operations"
-    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+    return operations.page(operations.gather(st), buttons)
 
 
-@router.get("/workers")
-def workers_page(request: Request) -> Response:
+@_live_view("/workers", "workers")
+def workers_page(st: ServerState, session: actions.Session) -> str:
     """Registered workers: app, queues, workflow names, started, last heartbeat, expired."""
-    who = _viewer(request)
-    if who is None:
-        return _login_redirect()
-    st = state(request)
-    session = _session(request, who)
-    inner = workers_view.page(*workers_view.gather(st))
-    if request.headers.get("x-podium-partial") == "1":
-        return _html(request, inner, session)
-    title = f"{st.app.name} · workers"
-    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+    return workers_view.page(*workers_view.gather(st))
 
 
-@router.get("/intelligence")
-def intelligence_page(request: Request) -> Response:
+@_live_view("/intelligence", "intelligence")
+def intelligence_page(st: ServerState, session: actions.Session) -> str:
     """Remediation rules and their firings; telemetry series with their anomalies marked."""
-    who = _viewer(request)
-    if who is None:
-        return _login_redirect()
-    st = state(request)
-    session = _session(request, who)
-    inner = insight_view.page(insight_view.gather(st))
-    if request.headers.get("x-podium-partial") == "1":
-        return _html(request, inner, session)
-    title = f"{st.app.name} · intelligence"
-    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+    return insight_view.page(insight_view.gather(st))
 
 
 @router.get("/workflows/{workflow_id:path}")
@@ -295,10 +302,7 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     graph = "" if drawn else graph_view.section(data, lambda ids: _statuses(st, ids), st.now())
     inner = render.workflow_detail(data, st.now(), buttons, graph)
     inner += history_view.table(data, st.now()) + drawn
-    if request.headers.get("x-podium-partial") == "1":
-        return _html(request, inner, session)
-    title = f"{record.workflow} {record.id}"
-    return _html(request, render.page(title, inner, who.actor, st.auth_enabled), session)
+    return _live_page(request, who, session, f"{record.workflow} {record.id}", inner)
 
 
 @router.post("/actions")

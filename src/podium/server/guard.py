@@ -13,10 +13,11 @@ its own host name), and a mutating request (POST, PUT, PATCH, DELETE) that carri
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from podium.server import errors
 
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -54,7 +55,7 @@ class Guard:
 
         problem = self._problem(scope) if self.check_origin else None
         if problem is not None:
-            await _refuse(send_with_headers, problem)
+            await errors.response(403, problem)(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
 
@@ -80,18 +81,3 @@ def _hostname(host: str) -> str:
     if host.startswith("["):
         return host[1:].split("]", 1)[0].lower()
     return host.rsplit(":", 1)[0].lower() if host.count(":") == 1 else host.lower()
-
-
-async def _refuse(send: Send, message: str) -> None:
-    body = json.dumps({"error": {"code": "forbidden", "message": message}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

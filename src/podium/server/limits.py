@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from podium.server import errors
 
 MAX_QUERY = 8192
 
@@ -23,11 +22,13 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         if len(scope.get("query_string", b"")) > MAX_QUERY:
-            await _too_large(send, f"the query string is over {MAX_QUERY} bytes")
+            await _too_large(scope, receive, send, f"the query string is over {MAX_QUERY} bytes")
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
-            await _too_large(send, f"the body is over the limit of {self.max_body} bytes")
+            await _too_large(
+                scope, receive, send, f"the body is over the limit of {self.max_body} bytes"
+            )
             return
         chunks: list[bytes] = []
         size = 0
@@ -38,7 +39,9 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                await _too_large(send, f"the body is over the limit of {self.max_body} bytes")
+                await _too_large(
+                    scope, receive, send, f"the body is over the limit of {self.max_body} bytes"
+                )
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -66,18 +69,6 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _too_large(send: Send, message: str) -> None:
-    body: dict[str, Any] = {"error": {"code": "payload_too_large", "message": message}}
-    data = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(data)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": data})
+async def _too_large(scope: Scope, receive: Receive, send: Send, message: str) -> None:
+    """Answer 413 with `message`, closing the connection (the rest of the body is not read)."""
+    await errors.response(413, message, connection="close")(scope, receive, send)

@@ -123,22 +123,9 @@ def rows(st: ServerState, sel: Selection, limit: int, offset: int) -> list[dict[
     """
     if not sel.attrs:
         return st.browser.workflows(sel.where, limit, offset)
-    searches = search_store.for_store(st.app.store)
     try:
-        found = searches.parse_filter(sel.attrs)
+        records = search_store.for_store(st.app.store).matching(sel.attrs, sel.where, limit, offset)
     except errors.ConfigurationError as exc:
         raise BadFilter(str(exc)) from None
-    if found is None:
-        return []
-    w = sel.where
-    records = searches.select(
-        statuses=() if w.status is None else (w.status,),
-        workflow=w.workflow,
-        search=found,
-        created_after=w.created_after,
-        created_before=w.created_before,
-        id_contains=w.search,
-        limit=limit,
-        offset=offset,
-    )
-    return [api.summary(r) for r in records if w.parent_id is None or r.parent_id == w.parent_id]
+    parent = sel.where.parent_id
+    return [api.summary(r) for r in records if parent is None or r.parent_id == parent]

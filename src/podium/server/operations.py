@@ -111,13 +111,23 @@ def page(view: OpsView, buttons: Buttons | None = None) -> str:
     )
 
 
-def _table(ident: str, head: list[str], rows: list[str], empty: str) -> str:
+def _table(
+    ident: str, head: list[str], rows: list[str], empty: str, buttons: Buttons | None = None
+) -> str:
+    """A table of `rows` under `head`, with an "actions" column when there are `buttons`."""
+    if buttons is not None:
+        head = [*head, "actions"]
     cells = "".join(f"<th>{escape(h)}</th>" for h in head)
     body = "".join(rows) or f'<tr><td colspan="{len(head)}" class="muted">{escape(empty)}</td></tr>'
     return (
         f'<table class="workflows ops-table" id="{ident}"><thead><tr>{cells}</tr></thead>'
         f"<tbody>{body}</tbody></table>"
     )
+
+
+def _actions(buttons: Buttons | None, kind: str, name: str, state: str) -> str:
+    """The action-buttons cell of a row ("" without buttons)."""
+    return "" if buttons is None else f"<td>{buttons(kind, name, state)}</td>"
 
 
 def _limits(config: queues.QueueConfig | None) -> str:
@@ -137,7 +147,7 @@ def _limits(config: queues.QueueConfig | None) -> str:
     return escape(", ".join(parts)) or '<span class="muted">no limits</span>'
 
 
-def _queues(view: OpsView, actions: Buttons | None = None) -> str:
+def _queues(view: OpsView, buttons: Buttons | None = None) -> str:
     paused = set(view.paused)
     rows = [
         f'<tr class="queue" data-queue="{escape(q.name)}"><td>{escape(q.name)}'
@@ -145,18 +155,13 @@ def _queues(view: OpsView, actions: Buttons | None = None) -> str:
         f'<td class="num">{q.depth}</td><td class="num">{q.running}</td>'
         f"<td>{render.seconds(q.oldest_age) or '—'}</td>"
         f'<td class="num">{q.throughput * 60:.1f}/min</td><td>{_limits(q.config)}</td>'
-        + (
-            ""
-            if actions is None
-            else f"<td>{actions('queue', q.name, 'paused' if q.name in paused else 'active')}</td>"
-        )
+        + _actions(buttons, "queue", q.name, "paused" if q.name in paused else "active")
         + "</tr>"
         for q in view.queues
     ]
     head = ["queue", "depth", "running", "oldest pending", "throughput", "limits"]
-    if actions is not None:
-        head.append("actions")
-    return f"<section><h2>Queues</h2>{_table('queues', head, rows, 'No queues.')}</section>"
+    table = _table("queues", head, rows, "No queues.", buttons)
+    return f"<section><h2>Queues</h2>{table}</section>"
 
 
 def _transition(event: breakers.BreakerEvent) -> str:
@@ -177,7 +182,7 @@ def _breaker(b: BreakerView, buttons: Buttons | None) -> str:
         f'<tr class="breaker-row" data-breaker="{escape(b.name)}"><td>{escape(b.name)}</td>'
         f'<td><span class="breaker {escape(b.state)}">{escape(b.state)}</span></td>'
         f'<td class="wrap">{escape(settings)}</td><td class="wrap">{recent}</td>'
-        + ("" if buttons is None else f"<td>{buttons('breaker', b.name, b.state)}</td>")
+        + _actions(buttons, "breaker", b.name, b.state)
         + "</tr>"
     )
 
@@ -185,9 +190,7 @@ def _breaker(b: BreakerView, buttons: Buttons | None) -> str:
 def _breakers_html(view: OpsView, buttons: Buttons | None = None) -> str:
     rows = [_breaker(b, buttons) for b in view.breakers]
     head = ["breaker", "state", "settings", "recent transitions (newest first)"]
-    if buttons is not None:
-        head.append("actions")
-    table = _table("breakers", head, rows, "No circuit breakers declared.")
+    table = _table("breakers", head, rows, "No circuit breakers declared.", buttons)
     return f"<section><h2>Circuit breakers</h2>{table}</section>"
 
 
@@ -210,18 +213,12 @@ def _schedules(view: OpsView, buttons: Buttons | None = None) -> str:
         f" <code class=muted>{escape(s.cron)}</code></td><td>{escape(s.timezone)}</td>"
         f"<td>{_upcoming(s)}</td><td>{_when(s.last_run) or '—'}</td>"
         f"<td>{'<b class=error>paused</b>' if s.paused else 'active'}</td>"
-        + (
-            ""
-            if buttons is None
-            else f"<td>{buttons('schedule', s.name, 'paused' if s.paused else 'active')}</td>"
-        )
+        + _actions(buttons, "schedule", s.name, "paused" if s.paused else "active")
         + "</tr>"
         for s in view.schedules
     ]
     head = ["schedule", "when", "timezone", "next tick", "last tick", "state"]
-    if buttons is not None:
-        head.append("actions")
-    table = _table("schedules", head, rows, "No schedules.")
+    table = _table("schedules", head, rows, "No schedules.", buttons)
     return f"<section><h2>Schedules</h2>{table}</section>"
 
 

@@ -26,28 +26,11 @@ bearer = HTTPBearer(auto_error=False, description="An API token from `podium tok
 
 
 @dataclasses.dataclass(frozen=True)
-class Principal:
-    """Who makes a request: an actor name for the audit log, and their scopes."""
+class Principal(auth.Reach):
+    """Who makes a request: an actor name for the audit log, their scopes and their reach."""
 
     actor: str
     scopes: tuple[str, ...]
-    workflows: tuple[str, ...] | None = None
-    """The only workflow names it may act on and see; None: any."""
-    queues: tuple[str, ...] | None = None
-    """The only queues whose workflows it may act on and see; None: any."""
-    payloads: bool = True
-    """Whether it may read inputs, outputs and history payloads."""
-
-    @property
-    def limited(self) -> bool:
-        """Limited to some workflow names or queues."""
-        return self.workflows is not None or self.queues is not None
-
-    def may_see(self, workflow: str, queue: str) -> bool:
-        """Whether a workflow of this name on this queue is within its limits."""
-        return (self.workflows is None or workflow in self.workflows) and (
-            self.queues is None or queue in self.queues
-        )
 
     def limits(self) -> str:
         """Its limits in words, for error messages."""
@@ -77,7 +60,11 @@ def authenticate(st: ServerState, token: str | None) -> Principal | None:
 def principal_of(info: auth.TokenInfo) -> Principal:
     """The principal of an active token."""
     return Principal(
-        f"token:{info.id}:{info.name}", info.scopes, info.workflows, info.queues, info.payloads
+        f"token:{info.id}:{info.name}",
+        info.scopes,
+        workflows=info.workflows,
+        queues=info.queues,
+        payloads=info.payloads,
     )
 
 

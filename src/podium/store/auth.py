@@ -31,16 +31,10 @@ PREFIX = "pod_"
 MAX_NAME = 100
 
 
-@dataclasses.dataclass(frozen=True)
-class TokenInfo:
-    """A stored token without its secret."""
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Reach:
+    """What a token may reach: workflow names, queues and payloads (a token's limits)."""
 
-    id: str
-    name: str
-    scopes: tuple[str, ...]
-    created_at: float
-    revoked_at: float | None
-    expires_at: float | None = None
     workflows: tuple[str, ...] | None = None
     """The workflow names it may start, see and steer; None: any."""
     queues: tuple[str, ...] | None = None
@@ -52,6 +46,24 @@ class TokenInfo:
     def limited(self) -> bool:
         """Limited to some workflow names or queues (then it cannot manage tokens)."""
         return self.workflows is not None or self.queues is not None
+
+    def may_see(self, workflow: str, queue: str) -> bool:
+        """Whether a workflow of this name on this queue is within its limits."""
+        return (self.workflows is None or workflow in self.workflows) and (
+            self.queues is None or queue in self.queues
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenInfo(Reach):
+    """A stored token without its secret."""
+
+    id: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: float
+    revoked_at: float | None
+    expires_at: float | None = None
 
     def limits(self) -> dict[str, object]:
         """Its scopes and limits, as audit entries and `--json` output record them."""
@@ -179,7 +191,17 @@ class AuthStore(queries.Feature, sql="auth"):
                 "payloads": int(payloads),
             },
         )
-        info = TokenInfo(token_id, name, valid, now, None, expires_at, names, lanes, payloads)
+        info = TokenInfo(
+            token_id,
+            name,
+            valid,
+            now,
+            None,
+            expires_at,
+            workflows=names,
+            queues=lanes,
+            payloads=payloads,
+        )
         return info, f"{PREFIX}{token_id}_{secret}"
 
     def verify(self, token: str, now: float | None = None) -> TokenInfo | None:
@@ -290,9 +312,9 @@ def _token(row: dict[str, Any]) -> TokenInfo:
         row["created_at"],
         row["revoked_at"],
         row["expires_at"],
-        None if row["workflows"] is None else tuple(json.loads(row["workflows"])),
-        None if row["queues"] is None else tuple(json.loads(row["queues"])),
-        bool(row["payloads"]),
+        workflows=None if row["workflows"] is None else tuple(json.loads(row["workflows"])),
+        queues=None if row["queues"] is None else tuple(json.loads(row["queues"])),
+        payloads=bool(row["payloads"]),
     )
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
-from podium.store import base, workflows
+from podium.store import base, wrapped
 
 PAYLOAD_COLUMNS = frozenset({"input", "output", "payload", "data", "result"})
 _CHILD_PAYLOADS = ("input", "payload")
@@ -37,17 +37,12 @@ class PayloadCoder(Protocol):
         ...
 
 
-class CodedConnector:
+class CodedConnector(wrapped.WrappedConnector):
     """`inner` with payload parameters encoded and payload columns decoded by `chain`."""
 
     def __init__(self, inner: base.Connector, chain: PayloadCoder) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self.chain = chain
-
-    @property
-    def dialect(self) -> str:
-        """See `base.Connector.dialect`."""
-        return self._inner.dialect
 
     def encode_params(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
         """`params` with their payload values encoded (the same object if none is a payload)."""
@@ -109,23 +104,10 @@ class CodedConnector:
 
             yield run
 
-    def array(self, values: Sequence[str]) -> object:
-        """See `base.Connector.array`."""
-        return self._inner.array(values)
 
-
-class CodedStore(workflows.WorkflowStore):
+class CodedStore(wrapped.WrappedStore):
     """The store verbs of `inner`'s database, with payloads through `chain`."""
 
     def __init__(self, inner: base.Store, chain: PayloadCoder) -> None:
-        super().__init__(CodedConnector(inner.connector, chain))
-        self.inner = inner
+        super().__init__(inner, CodedConnector(inner.connector, chain))
         self.chain = chain
-
-    def subscribe(self, listener: base.Listener) -> Callable[[], None]:
-        """See `Store.subscribe`."""
-        return self.inner.subscribe(listener)
-
-    def close(self) -> None:
-        """Close the real store."""
-        self.inner.close()

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podium import errors
-from podium.store import base, queries, workflows
+from podium.store import base, browse, queries, workflows
 
 FEATURE = "search"
 TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
@@ -213,6 +213,29 @@ class SearchStore(queries.Feature, sql=FEATURE):
             types = self.key_types(list(found))
             found = {k: bool(v) if types.get(k) == "bool" else v for k, v in found.items()}
         return dict(sorted(found.items()))
+
+    def matching(
+        self, pairs: Sequence[str], where: browse.Filter, limit: int, offset: int = 0
+    ) -> list[base.WorkflowRecord]:
+        """Workflows whose attributes match the `key=value` texts `pairs` and that pass `where`.
+
+        `where` gives the status, name, queue, creation times and id substring; a key no
+        workflow has matches nothing. ConfigurationError for a text that does not read.
+        """
+        found = self.parse_filter(pairs)
+        if found is None:
+            return []
+        return self.select(
+            statuses=() if where.status is None else (where.status,),
+            workflow=where.workflow,
+            queue=where.queue,
+            search=found,
+            created_after=where.created_after,
+            created_before=where.created_before,
+            id_contains=where.search,
+            limit=limit,
+            offset=offset,
+        )
 
     def select(
         self,

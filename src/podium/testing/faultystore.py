@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 
-from podium.store import base, workflows
+from podium.store import base, wrapped
 
 
 class InjectedStoreFault(Exception):
@@ -68,17 +68,12 @@ class Faults:
             raise InjectedStoreFault(f"injected transient store fault in {what}")
 
 
-class FaultyConnector:
+class FaultyConnector(wrapped.WrappedConnector):
     """A `base.Connector` that may fail each statement before running it."""
 
     def __init__(self, inner: base.Connector, faults: Faults) -> None:
-        self._inner = inner
+        super().__init__(inner)
         self._faults = faults
-
-    @property
-    def dialect(self) -> str:
-        """See `base.Connector.dialect`."""
-        return self._inner.dialect
 
     def execute(
         self, sql: str, params: Mapping[str, Any], *, idempotent: bool = False
@@ -108,22 +103,9 @@ class FaultyConnector:
 
             yield faulty
 
-    def array(self, values: Sequence[str]) -> object:
-        """See `base.Connector.array`."""
-        return self._inner.array(values)
 
-
-class FaultyStore(workflows.WorkflowStore):
+class FaultyStore(wrapped.WrappedStore):
     """The store verbs of `inner`'s database, run over a `FaultyConnector`."""
 
     def __init__(self, inner: base.Store, faults: Faults) -> None:
-        super().__init__(FaultyConnector(inner.connector, faults))
-        self.inner = inner
-
-    def subscribe(self, listener: base.Listener) -> Callable[[], None]:
-        """See `Store.subscribe`."""
-        return self.inner.subscribe(listener)
-
-    def close(self) -> None:
-        """Close the real store."""
-        self.inner.close()
+        super().__init__(inner, FaultyConnector(inner.connector, faults))
