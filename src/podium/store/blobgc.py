@@ -5,16 +5,23 @@ purge may only delete a blob that no row references any more. `Collector.referen
 reads the references the rows about to be purged hold (in the purge's transaction, before
 its deletes); once that transaction has committed, `Collector.release` looks for each of
 those references in every payload column still in the database and deletes the blobs that
-none holds. A blob store without a `delete(key)` method keeps its blobs (logged once); a
-delete that fails is logged and left (the purge is done and stays done: the blob is only
-garbage). `FileBlobStore.delete` keeps a blob that was written or re-written within the
-last minute, so a start writing the same payload meanwhile never loses its blob.
+none holds. A blob store without a `delete(key)` method keeps its blobs (logged once).
+
+A delete that fails (the blob store raised) leaves the purge done, and the blob's key is
+recorded in `podium_blob_deletes` (with how often it failed and why): every later purge and
+every worker's retention sweep (`Collector.retry`) looks again whether a row holds it (one
+may have been written with the same payload meanwhile: then the record goes and the blob
+stays), tries the delete again and drops the record once the blob is gone, so a blob store
+that was down for a while leaks nothing. `FileBlobStore.delete` keeps a blob that was
+written or re-written within the last minute, so a start writing the same payload meanwhile
+never loses its blob.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from podium.store import base, blobs, queries
@@ -59,9 +66,16 @@ def _member(dialect: str, column: str, param: str) -> str:
 class Collector:
     """The blob references of purged workflows, and the deletion of those left unused."""
 
-    def __init__(self, connector: base.Connector, store: blobs.BlobStore) -> None:
+    def __init__(
+        self,
+        connector: base.Connector,
+        store: blobs.BlobStore,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._c = connector
+        self._q = queries.load(connector.dialect, "blobgc")
         self.store = store
+        self._clock = clock
 
     def referenced_by(self, execute: base.Execute, ids: list[str]) -> set[str]:
         """The blob keys the rows of workflows `ids` hold (run before deleting them)."""
@@ -82,23 +96,71 @@ class Collector:
         return keys
 
     def release(self, keys: Iterable[str]) -> int:
-        """Delete the blobs of `keys` that no row references now; how many went."""
+        """Delete the blobs of `keys` that no row references now; how many went.
+
+        A delete that raises is recorded for `retry` (never lost: the blob would leak).
+        """
         wanted = sorted(keys)
-        delete = getattr(self.store, "delete", None)
-        if not wanted:
-            return 0
-        if delete is None:
-            log.info("blob store %r has no delete(key): %d blobs kept", self.store, len(wanted))
+        delete = self._deleter(len(wanted))
+        if delete is None or not wanted:
             return 0
         gone = 0
         for start in range(0, len(wanted), BATCH):
             chunk = wanted[start : start + BATCH]
             for key in sorted(set(chunk) - self._still_held(chunk)):
-                try:
-                    gone += 1 if delete(key) is not False else 0
-                except Exception as exc:  # a blob left behind is only garbage
-                    log.warning("could not delete blob %s (%s: %s)", key, type(exc).__name__, exc)
+                done = self._try(delete, key)
+                gone += 1 if done else 0
         return gone
+
+    def retry(self, limit: int = BATCH) -> int:
+        """Try again the deletes that failed before (oldest first); how many blobs went.
+
+        A blob a row holds again is not deleted: its record goes (the purge of that row will
+        find it again). A delete that fails again stays recorded, its count raised.
+        """
+        rows = self._c.query(self._q["due"], {"limit": limit})
+        keys = [str(row["blob_key"]) for row in rows]
+        delete = self._deleter(len(keys))
+        if delete is None or not keys:
+            return 0
+        held = self._still_held(keys)
+        gone = 0
+        for key in keys:
+            if key in held:
+                self._settle(key)
+                continue
+            done = self._try(delete, key)
+            if done is not None:
+                self._settle(key)
+                gone += 1 if done else 0
+        return gone
+
+    def pending(self) -> int:
+        """How many failed deletes wait for a retry."""
+        return int(self._c.query(self._q["count"], {})[0]["n"])
+
+    def _deleter(self, count: int) -> Callable[[str], object] | None:
+        delete: Callable[[str], object] | None = getattr(self.store, "delete", None)
+        if delete is None and count:
+            log.info("blob store %r has no delete(key): %d blobs kept", self.store, count)
+        return delete
+
+    def _try(self, delete: Callable[[str], object], key: str) -> bool | None:
+        """Delete `key`: True if it went, False if absent (or kept), None if it failed."""
+        try:
+            return delete(key) is not False
+        except Exception as exc:  # recorded, so a later sweep retries it
+            reason = f"{type(exc).__name__}: {exc}"[:500]
+            log.warning("could not delete blob %s (%s); a later sweep retries it", key, reason)
+            self._c.execute(
+                self._q["failed"],
+                {"blob_key": key, "failed_at": self._clock(), "reason": reason},
+                idempotent=False,
+            )
+            return None
+
+    def _settle(self, key: str) -> None:
+        self._c.execute(self._q["settled"], {"blob_key": key}, idempotent=True)
 
     def _still_held(self, keys: list[str]) -> set[str]:
         refs = self._c.array([blobs.PREFIX + key for key in keys])

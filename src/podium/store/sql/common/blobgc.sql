@@ -1,0 +1,23 @@
+-- Named queries of the blob collector (store/blobgc.py): blobs whose deletion failed.
+
+-- name: failed
+-- A failed delete, recorded (or its count raised) to be retried by a later sweep.
+INSERT INTO podium_blob_deletes (blob_key, attempts, failed_at, reason)
+VALUES (:blob_key, 1, :failed_at, :reason)
+ON CONFLICT (blob_key) DO UPDATE SET
+    attempts = podium_blob_deletes.attempts + 1,
+    failed_at = excluded.failed_at,
+    reason = excluded.reason;
+
+-- name: settled
+-- A blob deleted (or found held again, or gone): nothing left to retry.
+DELETE FROM podium_blob_deletes WHERE blob_key = :blob_key;
+
+-- name: due
+-- The oldest failures first, so one that keeps failing does not starve the others.
+SELECT blob_key, attempts, failed_at, reason FROM podium_blob_deletes
+ORDER BY failed_at, blob_key
+LIMIT :limit;
+
+-- name: count
+SELECT COUNT(*) AS n FROM podium_blob_deletes;
