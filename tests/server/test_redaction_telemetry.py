@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,61 @@ def test_a_redacted_value_reaches_no_log_span_or_metric(
     assert {"workflow checkout", "step charge"} <= {s.name for s in spans}
     for span in spans:
         assert CARD not in _span_text(span) and TOKEN not in _span_text(span), span.name
+
+
+GUARD_APP = """
+import podium
+
+app = podium.App("guardcli", database_url={url!r}, poll_interval=0.02)
+
+
+@app.workflow(redact=["card.number"])
+def guarded(card: dict) -> int:
+    state = podium.state({{"last": card["number"], "open": True}})
+    podium.wait_condition(lambda: not state["open"], timeout=60)
+    return 0
+
+
+@guarded.query("last")
+def last(state: dict) -> str:
+    return "last card " + state["last"]
+
+
+def refuse(state: dict, card: str) -> None:
+    raise ValueError(state["last"] + " stays")
+
+
+@guarded.update("swap", validator=refuse)
+def swap(state: dict, card: str) -> None:
+    state["last"] = card
+"""
+
+
+def test_cli_query_and_update_mask_redacted_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from podium import cli
+
+    url = f"sqlite:///{tmp_path / 'guard.db'}"
+    module, own = (f"guardcli_{uuid.uuid4().hex}" for _ in range(2))
+    for name in (module, own):  # the CLI closes the app it loads: the test keeps its own
+        (tmp_path / f"{name}.py").write_text(GUARD_APP.format(url=url))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    app = podium.App.from_path(f"{own}:app")
+    try:
+        handle = app.start("guarded", {"number": CARD}, id="g-1")
+        with app.worker(1):
+            deadline = time.monotonic() + 10
+            while handle.status() != "waiting" and time.monotonic() < deadline:
+                time.sleep(0.02)
+            target = [f"{module}:app", "g-1"]
+            assert cli.main(["query", *target, "last"]) == 0
+            assert json.loads(capsys.readouterr().out) == "last card *****"
+            assert cli.main(["query", *target, "last", "--reveal"]) == 0
+            assert json.loads(capsys.readouterr().out) == f"last card {CARD}"
+            assert cli.main(["update", *target, "swap", "--arg", '"x"']) == 1
+            refused = capsys.readouterr()
+            assert "***** stays" in refused.err and CARD not in refused.err + refused.out
+            handle.cancel()
+    finally:
+        app.close()
