@@ -81,6 +81,10 @@ def app(tmp_path: Path) -> Iterator[podium.App]:
     def last(state: dict[str, str]) -> str:
         return f"last card {state['last']}"
 
+    @guarded.query("broken")
+    def broken(state: dict[str, str]) -> str:
+        raise KeyError(f"{state['last']} {MARKER}")
+
     def refuse(state: dict[str, str], card: str) -> None:
         raise ValueError(f"{state['last']} stays; {card} refused")
 
@@ -315,4 +319,19 @@ def test_query_answers_and_errors_mask_redacted_values(
             url, json={"name": "last"}, headers=_headers(app, ["read"], payloads=False)
         )
         assert bare.json() == {"result": None}
+        failed = client.post(url, json={"name": "broken"}, headers=read)
+        assert failed.status_code == 400 and "raised KeyError: '***** " in failed.text
+        assert REDACTED not in failed.text and MARKER in failed.text  # masked, not hidden
+        bare_headers = _headers(app, ["read"], payloads=False)
+        hidden = client.post(url, json={"name": "broken"}, headers=bare_headers)
+        assert hidden.status_code == 400 and "QueryFailed" in hidden.text
+        assert REDACTED not in hidden.text and MARKER not in hidden.text
+        swap = {"name": "swap", "arg": MARKER}
+        update = "/api/v1/workflows/guard-1/update"
+        refused = client.post(update, json=swap, headers=_headers(app, ["write"]))
+        assert refused.status_code == 422 and "***** stays" in refused.text
+        assert REDACTED not in refused.text and MARKER in refused.text  # the caller's own arg
+        hidden = client.post(update, json=swap, headers=_headers(app, ["write"], payloads=False))
+        assert hidden.status_code == 422 and "UpdateRejected" in hidden.text
+        assert REDACTED not in hidden.text and MARKER not in hidden.text
         handle.cancel()

@@ -111,6 +111,11 @@ def last(state: dict) -> str:
     return "last card " + state["last"]
 
 
+@guarded.query("broken")
+def broken(state: dict) -> str:
+    raise KeyError(state["last"])
+
+
 def refuse(state: dict, card: str) -> None:
     raise ValueError(state["last"] + " stays")
 
@@ -143,6 +148,9 @@ def test_cli_query_and_update_mask_redacted_values(
             assert json.loads(capsys.readouterr().out) == "last card *****"
             assert cli.main(["query", *target, "last", "--reveal"]) == 0
             assert json.loads(capsys.readouterr().out) == f"last card {CARD}"
+            assert cli.main(["query", *target, "broken"]) == 1
+            failed = capsys.readouterr()
+            assert "KeyError: '*****'" in failed.err and CARD not in failed.err + failed.out
             assert cli.main(["update", *target, "swap", "--arg", '"x"']) == 1
             refused = capsys.readouterr()
             assert "***** stays" in refused.err and CARD not in refused.err + refused.out

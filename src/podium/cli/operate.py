@@ -111,8 +111,13 @@ def cmd_query(args: argparse.Namespace) -> int:
     value = _arg(args)
     app = common.load_app(args)
     try:
-        answer = app.get(args.id).query(args.name, value)
-        print(json.dumps(_masking(app, args)(answer)), flush=True)
+        masked = _masking(app, args)
+        try:
+            answer = app.get(args.id).query(args.name, value)
+        except errors.QueryFailed as exc:
+            common.print_error(str(masked(str(exc))))
+            return common.EXIT_FAILED
+        print(json.dumps(masked(answer)), flush=True)
     finally:
         app.close()
     return common.EXIT_OK

@@ -67,7 +67,7 @@ def _workflow(st: ServerState, workflow_id: str) -> base.WorkflowRecord:
     return record
 
 
-HANDLER_ERRORS = (errors.UpdateRejected, errors.UpdateFailed)
+HANDLER_ERRORS = (errors.UpdateRejected, errors.UpdateFailed, errors.QueryFailed)
 """Errors whose message a workflow's own handler wrote (it may quote the data)."""
 
 
@@ -85,8 +85,9 @@ def _mapped(
     message = str(exc)
     if who is not None and st is not None and record is not None:
         if isinstance(exc, HANDLER_ERRORS) and not who.payloads:
+            handler = exc.query if isinstance(exc, errors.QueryFailed) else exc.update
             message = (
-                f"update {exc.update!r} of workflow {exc.workflow_id!r}: {type(exc).__name__} "
+                f"{handler!r} of workflow {exc.workflow_id!r}: {type(exc).__name__} "
                 "(its message is hidden: this token has no payloads right)"
             )
         else:
