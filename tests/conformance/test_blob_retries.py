@@ -133,3 +133,22 @@ def test_a_failed_delete_after_recovery_is_not_recorded(
         assert app.purge(older_than=0).workflows == 1
     assert _blob_keys(root) == set() and _pending(app) == []
     assert "could not delete" not in caplog.text
+
+
+def test_metrics_show_how_many_deletes_wait(app_factory: AppFactory, tmp_path: Path) -> None:
+    from prometheus_client import generate_latest
+
+    from podium.observability import metrics
+
+    outage = Outage(str(tmp_path / "blobs"))
+    app = app_factory(blob_store=outage, blob_threshold=1000)
+    app.run(define(app), BIG, id="big-1")
+    app.purge(older_than=0)
+    text = generate_latest(metrics.Metrics(app).registry).decode()
+    assert f"podium_blob_deletes_pending {float(len(_pending(app)))}" in text
+    assert len(_pending(app)) >= 1
+    plain = app_factory(name="plain")
+    assert (
+        "podium_blob_deletes_pending"
+        not in generate_latest(metrics.Metrics(plain).registry).decode()
+    )
