@@ -26,6 +26,7 @@ import podium
 from podium.server import create_app
 from podium.store import auth
 from tests.server import serverapp
+from tests.server.login import login
 
 MARKER = "zq-planted-7781"
 REDACTED = "zq-redacted-5512"
@@ -288,6 +289,13 @@ def test_a_redacted_value_shows_on_no_route_without_the_secrets_scope(
     bare = _headers(app, ["read"], payloads=False)
     got = client.get("/api/v1/workflows/leak-ok", headers=bare).json()
     assert got["search"] == {"customer": None}  # the name stays, the value goes
+    login(client, _headers(app, ["admin"])["Authorization"][7:])  # the dashboard, signed in
+    server = client.app
+    assert isinstance(server, FastAPI)
+    pages = {u: client.get(u).text for u in get_urls(server) if u.startswith("/dashboard")}
+    assert "*****" in pages["/dashboard/workflows/leak-redacted"]
+    assert MARKER in pages["/dashboard/workflows/leak-ok"]  # signed in: it shows payloads
+    assert [url for url, page in pages.items() if REDACTED in page] == []
 
 
 def test_a_search_attribute_filter_needs_the_payloads_right(
