@@ -152,3 +152,49 @@ def test_metrics_show_how_many_deletes_wait(app_factory: AppFactory, tmp_path: P
         "podium_blob_deletes_pending"
         not in generate_latest(metrics.Metrics(plain).registry).decode()
     )
+
+
+def test_a_crash_between_the_purge_and_its_deletes_leaks_nothing(
+    app_factory: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "blobs"
+    outage = Outage(str(root))
+    outage.down = False
+    app = app_factory(blob_store=outage, blob_threshold=1000)
+    app.run(define(app), BIG, id="big-1")
+    held = _refs(app, "big-1")
+
+    def crash(self: blobgc.Collector, keys: object) -> int:
+        raise SystemExit("the process died after the purge committed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(blobgc.Collector, "release", crash)
+        with pytest.raises(SystemExit):
+            app.purge(older_than=0)
+    assert app.store.get_workflow("big-1") is None and _blob_keys(root) == held
+    pending = _pending(app)
+    assert {r["blob_key"] for r in pending} == held  # committed with the purge
+    assert {r["attempts"] for r in pending} == {0} and outage.calls == 0
+
+    assert app.purge(older_than=3600).workflows == 0  # the next purge (or sweep) finishes
+    assert _blob_keys(root) == set() and _pending(app) == []
+
+
+def test_references_that_cannot_be_read_keep_the_record(
+    app_factory: AppFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "blobs"
+    outage = Outage(str(root))
+    outage.down = False
+    app = app_factory(blob_store=outage, blob_threshold=1000)
+    app.run(define(app), BIG, id="big-1")
+
+    def unreadable(self: blobgc.Collector, keys: list[str]) -> set[str]:
+        raise ConnectionError("the database went away")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(blobgc.Collector, "_still_held", unreadable)
+        assert app.purge(older_than=0).workflows == 1
+    assert _pending(app) and _blob_keys(root) and outage.calls == 0  # nothing deleted blind
+    assert _collector(app).retry() >= 1
+    assert _blob_keys(root) == set() and _pending(app) == []

@@ -155,6 +155,7 @@ class Retention:
         with self._c.transaction() as execute:
             if self._blobs is not None:  # read before the rows go (a kept one's stay held)
                 keys = self._blobs.referenced_by(execute, ids)
+                self._blobs.remember(execute, keys)  # committed with the deletes
             gone = execute(self._q["delete_workflows"], {"ids": self._c.array(ids)}).rows
             done: list[Any] = [str(r["id"]) for r in gone]
             if done:

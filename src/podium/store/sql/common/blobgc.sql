@@ -9,9 +9,11 @@ ON CONFLICT (blob_key) DO UPDATE SET
     failed_at = excluded.failed_at,
     reason = excluded.reason;
 
--- name: settled
--- A blob deleted (or found held again, or gone): nothing left to retry.
-DELETE FROM podium_blob_deletes WHERE blob_key = :blob_key;
+-- name: remember
+-- A blob a purge frees, recorded in the purge's transaction (before any delete is tried).
+INSERT INTO podium_blob_deletes (blob_key, attempts, failed_at, reason)
+VALUES (:blob_key, 0, :failed_at, :reason)
+ON CONFLICT (blob_key) DO NOTHING;
 
 -- name: due
 -- The oldest failures first, so one that keeps failing does not starve the others.
