@@ -175,8 +175,12 @@ def _walk(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
 def test_no_get_route_shows_a_payload_to_a_token_without_the_right(
     app: podium.App, client: TestClient
 ) -> None:
+    bulk = {"search": {"customer": f"no {MARKER}"}, "status": "waiting"}
+    paused = client.post("/api/v1/bulk/pause", json=bulk, headers=_headers(app, ["admin"]))
+    assert paused.status_code == 200 and paused.json() == {"count": 0}  # audited, filters too
     full = _walk(client, _headers(app, ["admin"]))
     seen = {url for url, body in full.items() if MARKER in body}
+    assert "/api/v1/audit" in seen
     assert {
         "/api/v1/workflows/leak-ok",
         "/api/v1/workflows/leak-failed",

@@ -75,6 +75,32 @@ def _field(key: Any, value: Any) -> Any:
     return _scrub(value)
 
 
+FILTER_FIELDS = frozenset({"attr", "search"})
+"""Filters of a bulk verb's audit entry that may quote search attribute values."""
+
+
+def audit_shown(who: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit entries as `who` may see them (`shown`, and bulk verbs' filter values).
+
+    A bulk verb's entry records its filters, search attribute values included, in its
+    `detail` and its `target` text: without the payloads right both lose them.
+    """
+    if who.payloads:
+        return entries
+    seen = []
+    for entry in shown(who, entries):
+        detail = entry.get("detail")
+        if not isinstance(detail, dict):
+            seen.append(entry)
+            continue
+        filters = detail.get("filters")
+        if isinstance(filters, dict) and FILTER_FIELDS & filters.keys():
+            hidden = {k: (None if k in FILTER_FIELDS else v) for k, v in filters.items()}
+            entry = {**entry, "target": None, "detail": {**detail, "filters": hidden}}
+        seen.append(entry)
+    return seen
+
+
 def sensitive(store: base.Store, record: base.WorkflowRecord) -> frozenset[str]:
     """The text forms of the values `record`'s stored payloads mark (input, output, history)."""
     texts = [record.input, record.output, *(e.payload for e in store.load_history(record.id))]
