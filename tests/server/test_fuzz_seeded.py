@@ -10,6 +10,7 @@ reach the code that handles a real workflow. No request may yield a 5xx.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Iterator
@@ -73,14 +74,19 @@ def _seed(app: podium.App) -> podium.WorkflowHandle:
     return waiting
 
 
-@pytest.fixture
-def seeded(tmp_path: Path) -> Iterator[podium.App]:
-    app = serverapp.build(f"sqlite:///{tmp_path / 'fuzz-seeded.db'}")
-    try:
+@pytest.fixture(params=["sqlite", "postgres"])
+def seeded(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[podium.App]:
+    with contextlib.ExitStack() as cleanup:
+        if request.param == "postgres":
+            from tests import pg
+
+            url = cleanup.enter_context(pg.fresh_schema())
+        else:
+            url = f"sqlite:///{tmp_path / 'fuzz-seeded.db'}"
+        app = serverapp.build(url)
+        cleanup.callback(app.close)
         _seed(app)
         yield app
-    finally:
-        app.close()
 
 
 @pytest.mark.slow
