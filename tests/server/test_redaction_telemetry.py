@@ -127,10 +127,14 @@ def swap(state: dict, card: str) -> None:
 
 
 def test_cli_query_and_update_mask_redacted_values(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from podium import cli
 
+    caplog.set_level(logging.DEBUG)
     url = f"sqlite:///{tmp_path / 'guard.db'}"
     module, own = (f"guardcli_{uuid.uuid4().hex}" for _ in range(2))
     for name in (module, own):  # the CLI closes the app it loads: the test keeps its own
@@ -154,6 +158,8 @@ def test_cli_query_and_update_mask_redacted_values(
             assert cli.main(["update", *target, "swap", "--arg", '"x"']) == 1
             refused = capsys.readouterr()
             assert "***** stays" in refused.err and CARD not in refused.err + refused.out
+            handle.send("note", {"card": {"number": CARD}})  # a message for it: logged? no
             handle.cancel()
     finally:
         app.close()
+    assert all(CARD not in r.getMessage() + str(r.exc_text or "") for r in caplog.records)
