@@ -198,3 +198,19 @@ def test_references_that_cannot_be_read_keep_the_record(
     assert _pending(app) and _blob_keys(root) and outage.calls == 0  # nothing deleted blind
     assert _collector(app).retry() >= 1
     assert _blob_keys(root) == set() and _pending(app) == []
+
+
+def test_a_blob_kept_for_its_grace_period_is_retried_after_it(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    root = tmp_path / "blobs"
+    store = blobs.FileBlobStore(str(root), grace=3600)  # every blob was written "just now"
+    app = app_factory(blob_store=store, blob_threshold=1000)
+    app.run(define(app), BIG, id="big-1")
+    held = _refs(app, "big-1")
+    assert app.purge(older_than=0).workflows == 1
+    assert _blob_keys(root) == held and {r["blob_key"] for r in _pending(app)} == held
+    assert {r["attempts"] for r in _pending(app)} == {0}  # kept, not failed
+    store.grace = 0  # the grace period is over
+    assert app.purge(older_than=3600).workflows == 0
+    assert _blob_keys(root) == set() and _pending(app) == []

@@ -156,9 +156,16 @@ class Collector:
         return gone
 
     def _try(self, delete: Callable[[str], object], key: str) -> bool | None:
-        """Delete `key`: True if it went, False if absent (or kept), None if it failed."""
+        """Delete `key`: True if it went, False if absent, None if it failed or was kept.
+
+        Kept: the store declined (`FileBlobStore` keeps a blob written again within its
+        grace period) and says with `exists(key)` that it is still there: retried later.
+        """
         try:
-            return delete(key) is not False
+            if delete(key) is not False:
+                return True
+            exists: Callable[[str], bool] | None = getattr(self.store, "exists", None)
+            return None if exists is not None and exists(key) else False
         except Exception as exc:  # stays recorded, so a later sweep retries it
             reason = f"{type(exc).__name__}: {exc}"[:500]
             log.warning("could not delete blob %s (%s); a later sweep retries it", key, reason)
