@@ -255,6 +255,15 @@ class UpdateFailed(PodiumError):
         )
 
 
+class QueryFailed(PodiumError):
+    """A query's handler raised; `.query` names it (its message quotes the handler's error)."""
+
+    def __init__(self, workflow_id: str, query: str, message: str) -> None:
+        self.workflow_id = workflow_id
+        self.query = query
+        super().__init__(f"query {query!r} of workflow {workflow_id!r} raised {message}")
+
+
 class InvalidTransition(PodiumError):
     """A state machine event that no transition from the current state accepts."""
 

@@ -229,6 +229,27 @@ def _collect(value: Any, inside: bool, found: set[str]) -> None:
         found.add(str(value))
 
 
+def scrub_value(value: Any, values: frozenset[str]) -> Any:
+    """A value as shown (parsed JSON) with each of `values` masked in its strings and numbers.
+
+    For what a workflow computed from its sensitive values rather than stored under a mark:
+    its search attributes, query and update answers.
+    """
+    if not values:
+        return value
+    if isinstance(value, str):
+        return MASK if value in values else scrub(value, values)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return MASK if str(value) in values else value
+    if isinstance(value, dict):
+        return {k: scrub_value(v, values) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_value(v, values) for v in value]
+    return value  # not JSON: encode it first (the server does, with jsonable_encoder)
+
+
 def scrub(text: str, values: frozenset[str]) -> str:
     """`text` with each of `values` replaced by `*****` (longest first)."""
     for value in sorted(values, key=len, reverse=True):

@@ -1,7 +1,10 @@
 """Every read route, walked with a token without the payloads right and with a limited token.
 
-A marker is planted in a workflow's input, output, step results, a retried step's error, a
-failed workflow's error, a received message, a state machine's data and event payload. The
+A marker is planted in a workflow's input, output, step results, search attributes, a retried
+step's error, a failed workflow's error, a received message, a published event (waited for
+and not), a state machine's data and event payload. A second marker is a `redact=` value that
+a workflow also copies into its search attributes, its state (queried) and its error: no
+token without the `secrets` scope sees it, whatever its other rights. The
 walk enumerates the GET routes of the app's router, so a route added later is walked too
 (and fails here until its path parameters are given a value below): with the full right the
 marker shows on some routes (the walk is able to see it), without it on none.
@@ -23,10 +26,12 @@ import podium
 from podium.server import create_app
 from podium.store import auth
 from tests.server import serverapp
+from tests.server.login import login
 
 MARKER = "zq-planted-7781"
+REDACTED = "zq-redacted-5512"
 FILL = {
-    "workflow_id": ["leak-ok", "leak-failed", "leak-msg"],
+    "workflow_id": ["leak-ok", "leak-failed", "leak-msg", "leak-redacted"],
     "name": ["vault"],
     "instance": ["V-1"],
 }
@@ -53,6 +58,7 @@ def app(tmp_path: Path) -> Iterator[podium.App]:
 
     @application.workflow
     def leaky(order: dict[str, str]) -> dict[str, str]:
+        podium.set_search(customer=order["secret"])
         got = fetch(order["secret"])
         if order.get("fail"):
             raise ValueError(f"cannot ship {order['secret']}")
@@ -60,7 +66,32 @@ def app(tmp_path: Path) -> Iterator[podium.App]:
 
     @application.workflow
     def listener() -> str:
-        return str(podium.receive("note", timeout=30))
+        note = podium.receive("note", timeout=30)
+        shipped = podium.wait_for_event("shipped", timeout=30, since=0)
+        return f"{note} {shipped}"
+
+    @application.workflow(redact=["card.number"])
+    def guarded(card: dict[str, Any]) -> dict[str, str]:
+        podium.set_search(card=card["number"])
+        state = podium.state({"last": card["number"], "open": True})
+        if card.get("wait"):
+            podium.wait_condition(lambda: not state["open"], timeout=60)
+        raise ValueError(f"card {card['number']} declined")
+
+    @guarded.query("last")
+    def last(state: dict[str, str]) -> str:
+        return f"last card {state['last']}"
+
+    @guarded.query("broken")
+    def broken(state: dict[str, str]) -> str:
+        raise KeyError(f"{state['last']} {MARKER}")
+
+    def refuse(state: dict[str, str], card: str) -> None:
+        raise ValueError(f"{state['last']} stays; {card} refused")
+
+    @guarded.update("swap", validator=refuse)
+    def swap(state: dict[str, str], card: str) -> None:
+        state["last"] = card
 
     vault = application.state_machine(
         "vault",
@@ -78,8 +109,13 @@ def app(tmp_path: Path) -> Iterator[podium.App]:
         application.run(leaky, {"secret": MARKER, "fail": "yes"}, id="leak-failed")
     handle = application.start(listener, id="leak-msg")
     handle.send("note", {"text": MARKER})
+    application.publish("shipped", {"text": MARKER})
+    application.publish("unheard", {"text": MARKER})  # an event no workflow waits for
     with application.worker(1):
-        assert handle.result(timeout=10) == str({"text": MARKER})
+        note = str({"text": MARKER})
+        assert handle.result(timeout=10) == f"{note} {note}"
+        with pytest.raises(podium.WorkflowFailed):
+            application.run(guarded, {"number": REDACTED}, id="leak-redacted")
     yield application
     application.close()
 
@@ -139,8 +175,12 @@ def _walk(client: TestClient, headers: dict[str, str]) -> dict[str, str]:
 def test_no_get_route_shows_a_payload_to_a_token_without_the_right(
     app: podium.App, client: TestClient
 ) -> None:
+    bulk = {"search": {"customer": f"no {MARKER}"}, "status": "waiting"}
+    paused = client.post("/api/v1/bulk/pause", json=bulk, headers=_headers(app, ["admin"]))
+    assert paused.status_code == 200 and paused.json() == {"count": 0}  # audited, filters too
     full = _walk(client, _headers(app, ["admin"]))
     seen = {url for url, body in full.items() if MARKER in body}
+    assert "/api/v1/audit" in seen
     assert {
         "/api/v1/workflows/leak-ok",
         "/api/v1/workflows/leak-failed",
@@ -238,3 +278,72 @@ def test_a_repeated_cloudevent_does_not_answer_the_stored_payload(
     again = client.post("/events", json={**event, "data": "guess"}, headers=bare)
     assert again.status_code == 202 and again.json()["created"] is False
     assert again.json()["event"]["payload"] is None and MARKER not in again.text
+
+
+def test_a_redacted_value_shows_on_no_route_without_the_secrets_scope(
+    app: podium.App, client: TestClient
+) -> None:
+    revealed = _walk(client, _headers(app, ["read", "secrets"]))
+    assert REDACTED in revealed["/api/v1/workflows/leak-redacted"]  # the walk can see it
+    for scopes in (["admin"], ["read"]):
+        walked = _walk(client, _headers(app, scopes))
+        assert [url for url, body in walked.items() if REDACTED in body] == [], scopes
+        got = client.get("/api/v1/workflows/leak-redacted", headers=_headers(app, scopes)).json()
+        assert got["search"] == {"card": "*****"} and "*****" in got["error"]["message"]
+    bare = _headers(app, ["read"], payloads=False)
+    got = client.get("/api/v1/workflows/leak-ok", headers=bare).json()
+    assert got["search"] == {"customer": None}  # the name stays, the value goes
+    login(client, _headers(app, ["admin"])["Authorization"][7:])  # the dashboard, signed in
+    server = client.app
+    assert isinstance(server, FastAPI)
+    pages = {u: client.get(u).text for u in get_urls(server) if u.startswith("/dashboard")}
+    assert "*****" in pages["/dashboard/workflows/leak-redacted"]
+    assert MARKER in pages["/dashboard/workflows/leak-ok"]  # signed in: it shows payloads
+    assert [url for url, page in pages.items() if REDACTED in page] == []
+
+
+def test_a_search_attribute_filter_needs_the_payloads_right(
+    app: podium.App, client: TestClient
+) -> None:
+    url = f"/api/v1/workflows?attr=customer={MARKER}"
+    full = client.get(url, headers=_headers(app, ["read"]))
+    assert full.status_code == 200 and sorted(w["id"] for w in full.json()["items"]) == [
+        "leak-failed",
+        "leak-ok",
+    ]
+    bare = client.get(url, headers=_headers(app, ["read"], payloads=False))
+    assert bare.status_code == 403 and MARKER not in bare.text and "leak-ok" not in bare.text
+
+
+def test_query_answers_and_errors_mask_redacted_values(
+    app: podium.App, client: TestClient, wait_until: Any
+) -> None:
+    handle = app.start("guarded", {"number": REDACTED, "wait": True}, id="guard-1")
+    url = "/api/v1/workflows/guard-1/query"
+    with app.worker(1):
+        wait_until(lambda: handle.status() == "waiting")
+        read, revealing = _headers(app, ["read"]), _headers(app, ["read", "secrets"])
+        masked = client.post(url, json={"name": "last"}, headers=read)
+        assert masked.status_code == 200 and masked.json() == {"result": "last card *****"}
+        shown = client.post(url, json={"name": "last"}, headers=revealing)
+        assert shown.json() == {"result": f"last card {REDACTED}"}
+        bare = client.post(
+            url, json={"name": "last"}, headers=_headers(app, ["read"], payloads=False)
+        )
+        assert bare.json() == {"result": None}
+        failed = client.post(url, json={"name": "broken"}, headers=read)
+        assert failed.status_code == 400 and "raised KeyError: '***** " in failed.text
+        assert REDACTED not in failed.text and MARKER in failed.text  # masked, not hidden
+        bare_headers = _headers(app, ["read"], payloads=False)
+        hidden = client.post(url, json={"name": "broken"}, headers=bare_headers)
+        assert hidden.status_code == 400 and "QueryFailed" in hidden.text
+        assert REDACTED not in hidden.text and MARKER not in hidden.text
+        swap = {"name": "swap", "arg": MARKER}
+        update = "/api/v1/workflows/guard-1/update"
+        refused = client.post(update, json=swap, headers=_headers(app, ["write"]))
+        assert refused.status_code == 422 and "***** stays" in refused.text
+        assert REDACTED not in refused.text and MARKER in refused.text  # the caller's own arg
+        hidden = client.post(update, json=swap, headers=_headers(app, ["write"], payloads=False))
+        assert hidden.status_code == 422 and "UpdateRejected" in hidden.text
+        assert REDACTED not in hidden.text and MARKER not in hidden.text
+        handle.cancel()

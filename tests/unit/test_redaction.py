@@ -72,3 +72,15 @@ def test_scrub_masks_sensitive_text_longest_first() -> None:
 def test_bad_paths_are_configuration_errors(bad: object) -> None:
     with pytest.raises(podium.ConfigurationError, match="redact path"):
         redaction.check_paths(bad, "@app.workflow")  # type: ignore[arg-type]
+
+
+def test_scrub_value_masks_copies_in_strings_numbers_and_containers() -> None:
+    values = frozenset({"4242424242424242", "31337"})
+    shown = redaction.scrub_value(
+        {"card": "4242424242424242", "note": "pin 31337 ok", "n": 31337, "ok": True, "k": [1.5]},
+        values,
+    )
+    assert shown == {"card": "*****", "note": "pin ***** ok", "n": "*****", "ok": True, "k": [1.5]}
+    assert redaction.scrub_value({"a": "4242424242424242"}, frozenset()) == {
+        "a": "4242424242424242"
+    }

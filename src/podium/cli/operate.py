@@ -10,8 +10,11 @@ import argparse
 import contextlib
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
-from podium import arguments, errors
+from podium import arguments, errors, redaction
+from podium.app import App
 from podium.cli import common, workflows
 from podium.store import auth, operate
 from podium.store import queues as queue_store
@@ -32,6 +35,11 @@ def add(commands: common.Subcommands) -> None:
         if name == "update":
             common.seconds_option(parser, "--timeout", "give up waiting after S (default 60)")
             parser.add_argument("--update-id", help="same id, same update (safe to retry)")
+        parser.add_argument(
+            "--reveal",
+            action="store_true",
+            help="print the values the workflow marks sensitive (redact=) instead of *****",
+        )
         common.store_option(parser, app_default=True)
         parser.set_defaults(command=cmd_query if name == "query" else cmd_update)
     for name, summary, command in (
@@ -78,31 +86,58 @@ def _arg(args: argparse.Namespace) -> object:
     return None if args.arg is None else common.parse_json("--arg", args.arg)
 
 
+def _masking(app: App, args: argparse.Namespace) -> Callable[[Any], Any]:
+    """Shows a value the workflow computed with its sensitive (redact=) values as `*****`.
+
+    Identity with `--reveal`; the values are those the workflow's stored payloads mark.
+    """
+    if args.reveal:
+        return lambda value: value
+    found: list[frozenset[str]] = []
+
+    def masked(value: Any) -> Any:
+        if not found:
+            record = app.store.get_workflow(args.id)
+            texts = [] if record is None else [record.input, record.output]
+            texts += [e.payload for e in app.store.load_history(args.id)]
+            found.append(redaction.sensitive_values(texts))
+        return redaction.scrub_value(value, found[0])
+
+    return masked
+
+
 def cmd_query(args: argparse.Namespace) -> int:
-    """Print the answer of a query as JSON."""
+    """Print the answer of a query as JSON (sensitive values masked unless --reveal)."""
     value = _arg(args)
     app = common.load_app(args)
     try:
-        print(json.dumps(app.get(args.id).query(args.name, value)), flush=True)
+        masked = _masking(app, args)
+        try:
+            answer = app.get(args.id).query(args.name, value)
+        except errors.QueryFailed as exc:
+            common.print_error(str(masked(str(exc))))
+            return common.EXIT_FAILED
+        print(json.dumps(masked(answer)), flush=True)
     finally:
         app.close()
     return common.EXIT_OK
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    """Apply an update and print its answer as JSON."""
+    """Apply an update and print its answer as JSON (sensitive values masked unless --reveal)."""
     value = _arg(args)
     app = common.load_app(args)
     try:
         handle = app.get(args.id)
+        masked = _masking(app, args)
         timeout = 60.0 if args.timeout is None else args.timeout
         try:
             answer = handle.update(args.name, value, timeout=timeout, id=args.update_id)
         except (errors.UpdateRejected, errors.UpdateFailed, TimeoutError) as exc:
-            common.print_error(str(exc))
+            common.print_error(str(masked(str(exc))))
             return common.EXIT_FAILED
         workflows._audit(app.store, "workflow.update", args.id, args.name)
-        print(json.dumps(answer), flush=True)
+        print(json.dumps(masked(answer)), flush=True)
     finally:
         app.close()
     return common.EXIT_OK

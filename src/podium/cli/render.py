@@ -86,7 +86,9 @@ def show(console: Console, store: base.Store, workflow_id: str) -> None:
         raise errors.WorkflowNotFound(workflow_id)
     console.print(summary_table(record))
     attrs = search_store.for_store(store).get(workflow_id)
-    if attrs:
+    if attrs:  # a value the workflow's payloads mark sensitive shows as `*****`
+        texts = [record.input, record.output, *(e.payload for e in store.load_history(record.id))]
+        attrs = redaction.scrub_value(attrs, redaction.sensitive_values(texts))
         pairs = "  ".join(f"{k}={v!r}" for k, v in attrs.items())
         console.print(_text(f"search      {pairs}"))
     note = worker_notes(store, [record]).get(record.id)

@@ -24,7 +24,7 @@ from prometheus_client.registry import Collector
 from podium.engine import hooks, interceptors
 from podium.engine.runtime import HasRuntime, Runtime
 from podium.patterns import insight, routing
-from podium.store import browse
+from podium.store import blobgc, browse
 
 log = logging.getLogger("podium.metrics")
 
@@ -46,6 +46,14 @@ class StoreCollector(Collector):
         yield from _workflow_families(view.status_counts(), view.ended_attempts())
         yield from _queue_families(view.queues(time.time()), time.time())
         yield from _worker_families(view.leases(), self._rt.settings.lease_seconds)
+        blobs = blobgc.blob_store_of(self._rt.store)
+        if blobs is not None:  # claim checks: blob deletes that failed, waiting for a retry
+            pending = blobgc.Collector(self._rt.store.connector, blobs).pending()
+            yield GaugeMetricFamily(
+                "podium_blob_deletes_pending",
+                "Blobs of purged workflows whose delete failed; later sweeps retry them",
+                value=pending,
+            )
 
 
 def _workflow_families(

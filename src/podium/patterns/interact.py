@@ -339,9 +339,7 @@ def query(rt: Runtime, workflow_id: str, name: str, arg: Any = None) -> Any:
     try:
         return _call(handler, value, arg) if handler.takes_arg else handler.fn(value)
     except Exception as exc:
-        raise errors.PodiumError(
-            f"query {name!r} of workflow {workflow_id!r} raised {type(exc).__name__}: {exc}"
-        ) from exc
+        raise errors.QueryFailed(workflow_id, name, f"{type(exc).__name__}: {exc}") from exc
 
 
 def _check_arg(record: base.WorkflowRecord, kind: str, handler: Handler, arg: Any) -> None:

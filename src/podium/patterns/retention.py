@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from podium.engine import background
 from podium.engine.runtime import Runtime
-from podium.store import auth, base, retention
+from podium.store import auth, base, blobgc, retention
 
 SWEEP_SECONDS = 300.0
 """The longest a worker waits between sweeps (a shorter retention sweeps more often)."""
@@ -96,7 +96,9 @@ def interval(kept: dict[str, float], poll_interval: float) -> float:
 class Sweeper(background.Loop):
     """A worker's thread that purges the runs past their workflow's `retention=`.
 
-    With no workflow declaring one it only looks at the registry (no store call). The first
+    With no workflow declaring one it only looks at the registry (no store call), and with
+    claim checks (`blob_store=`) retries the blob deletes purges could not do (see
+    store/blobgc). The first
     sweep waits a random part of the interval, so workers started together do not sweep
     together.
     """
@@ -119,6 +121,8 @@ class Sweeper(background.Loop):
         """Sweep once if any workflow declares a retention; the wait before the next sweep."""
         kept = policies(self.rt)
         if not kept:
+            if blobgc.blob_store_of(self.rt.store) is not None:  # failed blob deletes
+                retention.Retention(self.rt.store).retry_blobs()
             return interval(kept, self.rt.settings.poll_interval)
         now = self.rt.clock.time()
         found = sweep(

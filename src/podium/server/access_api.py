@@ -117,4 +117,5 @@ def audit_log(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     """Admin actions (cancel, resume, token changes), newest first."""
-    return payloads.shown(who, [dataclasses.asdict(e) for e in st.tokens.audit_log(limit, offset)])
+    entries = [dataclasses.asdict(e) for e in st.tokens.audit_log(limit, offset)]
+    return payloads.audit_shown(who, entries)

@@ -76,7 +76,8 @@ def list_workflows(
     """Workflows matching every given filter, newest first, one page at a time.
 
     `attr=customer=c-9` (repeatable) filters on search attributes, each value read as its
-    attribute's type. A token limited to workflow names or queues lists only those.
+    attribute's type (not for a token without the payloads right: 403). A token limited to
+    workflow names or queues lists only those.
     """
     where = browse.Filter(
         status=status,
@@ -89,6 +90,8 @@ def list_workflows(
         queues=who.queues,
     )
     if attr:
+        if not who.payloads:  # a filter on values would reveal them one guess at a time
+            raise ApiError(403, "filtering on search attribute values needs the payloads right")
         return payloads.shown(who, _by_attributes(st, attr, where, limit, offset))
     rows = st.browser.workflows(where, limit + 1, offset)
     more = len(rows) > limit
@@ -278,10 +281,8 @@ def detail(
     def shown(text: str | None) -> Any:
         return redaction.view(_json(text), reveal=reveal)
 
-    history = [
-        {**_fields(event), "payload": shown(event.payload)}
-        for event in store.load_history(record.id)
-    ]
+    events = store.load_history(record.id)
+    history = [{**_fields(event), "payload": shown(event.payload)} for event in events]
     attempts = [_fields(a) for a in store.load_attempts(record.id)]
     runs = store.load_workflow_attempts(record.id)
     workflow_attempts = [{k: v for k, v in _fields(a).items() if k != "workflow_id"} for a in runs]
@@ -308,8 +309,20 @@ def detail(
         "attempts": attempts,
         "workflow_attempts": workflow_attempts,
         "worker_note": note,
-        "search": search_store.for_store(store).get(record.id),
+        "search": _search(store, record, events, reveal),
     }
+
+
+def _search(
+    store: base.Store, record: base.WorkflowRecord, events: list[Any], reveal: bool
+) -> dict[str, Any]:
+    """The workflow's search attributes; a value its payloads mark sensitive as `*****`."""
+    attrs = search_store.for_store(store).get(record.id)
+    if not attrs or reveal:
+        return attrs
+    texts = [record.input, record.output, *(e.payload for e in events)]
+    scrubbed: dict[str, Any] = redaction.scrub_value(attrs, redaction.sensitive_values(texts))
+    return scrubbed
 
 
 def _no_traceback(payload: Any) -> Any:

@@ -19,6 +19,7 @@ from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
 from podium.server.models import Text, WorkflowSummary, _Strict
 from podium.server.security import Principal, require
+from podium.store import base
 
 Reader = Annotated[Principal, Depends(require("read"))]
 Writer = Annotated[Principal, Depends(require("write"))]
@@ -59,29 +60,58 @@ class QueueState(_Strict):
     paused: bool
 
 
-def _workflow(st: ServerState, workflow_id: str) -> None:
+def _workflow(st: ServerState, workflow_id: str) -> base.WorkflowRecord:
     record = api._existing(st, workflow_id)
     if record.workflow.startswith(api.INTERNAL):
         raise ApiError(404, f"workflow {workflow_id!r} is internal to podium", "unknown_workflow")
+    return record
 
 
-def _mapped(exc: Exception) -> ApiError:
+HANDLER_ERRORS = (errors.UpdateRejected, errors.UpdateFailed, errors.QueryFailed)
+"""Errors whose message a workflow's own handler wrote (it may quote the data)."""
+
+
+def _mapped(
+    exc: Exception,
+    who: Principal | None = None,
+    st: ServerState | None = None,
+    record: base.WorkflowRecord | None = None,
+) -> ApiError:
+    """The HTTP error of `exc`.
+
+    About a workflow (`record`): a message its handler wrote is hidden from a token without
+    the payloads right, and its sensitive values masked for one without the `secrets` scope.
+    """
+    message = str(exc)
+    if who is not None and st is not None and record is not None:
+        if isinstance(exc, HANDLER_ERRORS) and not who.payloads:
+            handler = exc.query if isinstance(exc, errors.QueryFailed) else exc.update
+            message = (
+                f"{handler!r} of workflow {exc.workflow_id!r}: {type(exc).__name__} "
+                "(its message is hidden: this token has no payloads right)"
+            )
+        else:
+            message = str(payloads.masked(who, st.app.store, record, message))
+    return _plain(exc, message)
+
+
+def _plain(exc: Exception, message: str) -> ApiError:
     if isinstance(exc, errors.WorkflowNotFound):
-        return ApiError(404, str(exc), "unknown_workflow_id")
+        return ApiError(404, message, "unknown_workflow_id")
     if isinstance(exc, errors.UnknownHandler):
-        return ApiError(404, str(exc), "unknown_handler")
+        return ApiError(404, message, "unknown_handler")
     if isinstance(exc, errors.UpdateRejected):
-        return ApiError(422, str(exc), "update_rejected")
+        return ApiError(422, message, "update_rejected")
     if isinstance(exc, errors.UpdateFailed):
-        return ApiError(422, str(exc), "update_failed")
+        return ApiError(422, message, "update_failed")
     if isinstance(exc, errors.WorkflowEnded):
-        return ApiError(409, str(exc), "workflow_ended")
+        return ApiError(409, message, "workflow_ended")
     if isinstance(exc, TimeoutError):
-        return ApiError(408, str(exc), "update_timeout")
+        return ApiError(408, message, "update_timeout")
     if isinstance(exc, errors.SerializationError):
-        return ApiError(413 if isinstance(exc, errors.PayloadTooLarge) else 400, str(exc))
+        return ApiError(413 if isinstance(exc, errors.PayloadTooLarge) else 400, message)
     if isinstance(exc, errors.PodiumError):
-        return ApiError(400, str(exc))
+        return ApiError(400, message)
     raise exc
 
 
@@ -96,11 +126,12 @@ def query_workflow(workflow_id: WorkflowId, body: QueryRequest, who: Reader, st:
 
     A token without the payloads right gets a null result.
     """
-    _workflow(st, workflow_id)
+    record = _workflow(st, workflow_id)
     try:
-        return payloads.shown(who, {"result": st.app.get(workflow_id).query(body.name, body.arg)})
+        answer = st.app.get(workflow_id).query(body.name, body.arg)
     except (errors.PodiumError, TimeoutError) as exc:
-        raise _mapped(exc) from None
+        raise _mapped(exc, who, st, record) from None
+    return payloads.shown(who, {"result": payloads.masked(who, st.app.store, record, answer)})
 
 
 @router.post(
@@ -114,15 +145,15 @@ def update_workflow(workflow_id: WorkflowId, body: UpdateRequest, who: Writer, s
 
     A token without the payloads right gets a null result.
     """
-    _workflow(st, workflow_id)
+    record = _workflow(st, workflow_id)
     handle = st.app.get(workflow_id)
     try:
         result = handle.update(body.name, body.arg, timeout=body.timeout, id=body.id)
     except (errors.PodiumError, TimeoutError) as exc:
-        raise _mapped(exc) from None
+        raise _mapped(exc, who, st, record) from None
     detail = {"name": body.name, "id": body.id}
     st.tokens.audit(who.actor, "workflow.update", workflow_id, detail, st.now())
-    return payloads.shown(who, {"result": result})
+    return payloads.shown(who, {"result": payloads.masked(who, st.app.store, record, result)})
 
 
 def _pausing(workflow_id: str, who: Principal, st: State, pause: bool) -> dict[str, Any]:

@@ -6,14 +6,24 @@ message and traceback often quote the data that caused it). A token created with
 `payloads: false` sees the metadata around them (ids, names, statuses, times, error types)
 and null in their place. The rule lives here, once, by field name, so a route only has to
 pass its body through `shown`; tests/server/test_payload_rights.py walks every GET route of
-the app with such a token and a planted marker to keep it that way.
+the app with such a token and a planted marker to keep it that way. Search attributes are
+user-set values too: their names stay, their values are nulled.
+
+What a workflow computed from its `redact=` values rather than stored under a mark (search
+attributes it set, query and update answers, a handler's error) is passed through `masked`,
+which masks the values the workflow's stored payloads mark, unless the token holds the
+`secrets` scope (the same rule as for marked values; see podium.redaction).
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from podium.server.security import Principal
+from fastapi.encoders import jsonable_encoder
+
+from podium import redaction
+from podium.server.security import Principal, allows
+from podium.store import base
 
 PAYLOAD_FIELDS = frozenset(
     {
@@ -30,6 +40,8 @@ PAYLOAD_FIELDS = frozenset(
     }
 )
 """Fields that hold a payload wherever they appear in a response body."""
+SEARCH_FIELDS = frozenset({"search"})
+"""Fields that hold search attributes ({name: value}): the names stay, the values are nulled."""
 ERROR_FIELDS = frozenset({"error", "last_error"})
 """Fields that hold an error object ({type, message, traceback}): only its type is kept."""
 
@@ -56,6 +68,51 @@ def _field(key: Any, value: Any) -> Any:
         return None
     if key in PAYLOAD_FIELDS:
         return None
+    if key in SEARCH_FIELDS and isinstance(value, dict):
+        return {k: None for k in value}
     if key in ERROR_FIELDS and isinstance(value, dict):
         return {k: (v if k in ("type", "error_type") else None) for k, v in value.items()}
     return _scrub(value)
+
+
+FILTER_FIELDS = frozenset({"attr", "search"})
+"""Filters of a bulk verb's audit entry that may quote search attribute values."""
+
+
+def audit_shown(who: Principal, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audit entries as `who` may see them (`shown`, and bulk verbs' filter values).
+
+    A bulk verb's entry records its filters, search attribute values included, in its
+    `detail` and its `target` text: without the payloads right both lose them.
+    """
+    if who.payloads:
+        return entries
+    seen = []
+    for entry in shown(who, entries):
+        detail = entry.get("detail")
+        if not isinstance(detail, dict):
+            seen.append(entry)
+            continue
+        filters = detail.get("filters")
+        if isinstance(filters, dict) and FILTER_FIELDS & filters.keys():
+            hidden = {k: (None if k in FILTER_FIELDS else v) for k, v in filters.items()}
+            entry = {**entry, "target": None, "detail": {**detail, "filters": hidden}}
+        seen.append(entry)
+    return seen
+
+
+def sensitive(store: base.Store, record: base.WorkflowRecord) -> frozenset[str]:
+    """The text forms of the values `record`'s stored payloads mark (input, output, history)."""
+    texts = [record.input, record.output, *(e.payload for e in store.load_history(record.id))]
+    return redaction.sensitive_values(texts)
+
+
+def masked(who: Principal, store: base.Store, record: base.WorkflowRecord, value: Any) -> Any:
+    """`value`, computed by `record`'s workflow, JSON-ready with its sensitive values masked.
+
+    Unchanged (but JSON-ready) for a token with the `secrets` scope.
+    """
+    ready = jsonable_encoder(value)
+    if allows(who, "secrets"):
+        return ready
+    return redaction.scrub_value(ready, sensitive(store, record))

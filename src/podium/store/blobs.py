@@ -9,7 +9,9 @@ harmless and a retried write never leaves two; with codecs the blob holds the en
 (encrypted) text, never the plaintext.
 
 `BlobStore` is the interface another backend (S3, GCS) implements: `put(data) -> key`,
-`get(key) -> data`, and optionally `delete(key)` so purges can free space.
+`get(key) -> data`, and optionally `delete(key)` so purges can free space (and `exists(key)`,
+so a delete the store declined, such as `FileBlobStore`'s of a blob written again just now,
+is retried later).
 `FileBlobStore` writes each blob to a temporary file, fsyncs it and renames it into place,
 so a blob is either whole or absent. A purge deletes the blobs of the purged workflows that
 no row references any more (several rows may share one; see `blobgc`);
@@ -96,6 +98,10 @@ class FileBlobStore:
                 return f.read()
         except FileNotFoundError:
             raise KeyError(key) from None
+
+    def exists(self, key: str) -> bool:
+        """Whether blob `key` is stored (without reading it)."""
+        return os.path.exists(self._path(key))
 
     def delete(self, key: str) -> bool:
         """Delete blob `key`; False when it is absent or was written within `grace` seconds."""

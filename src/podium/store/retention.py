@@ -11,7 +11,7 @@ finished is kept whole. Running, waiting and pending workflows are never
 touched, nor state-machine instances (`podium.machine:*`), events or the audit log (which
 keeps its own chain). A dry run counts what would go and deletes nothing. With claim checks
 (`blob_store=`), the blobs only the purged rows referenced are deleted after each batch
-commits (see `blobgc`).
+commits (see `blobgc`); a blob delete that failed is retried by the next purge or sweep.
 
 A purged id is free again: `start(id=...)` with it afterwards starts a new workflow.
 """
@@ -63,6 +63,7 @@ class Retention:
         blob_store = blobgc.blob_store_of(store)
         self._blobs = None if blob_store is None else blobgc.Collector(self._c, blob_store)
         """With claim checks: the blobs of purged workflows are deleted once unreferenced."""
+        self._retried = False
         self._dependents = sorted(
             name for name in self._q if name.startswith("delete_") and name != "delete_workflows"
         )
@@ -87,6 +88,8 @@ class Retention:
         wanted = check_statuses(statuses)
         if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
             raise errors.ConfigurationError(f"batch={batch!r} must be a whole number >= 1")
+        if not dry_run and not self._retried:
+            self.retry_blobs()
         s1, s2, s3 = (wanted * 3)[:3]
         after_at, after_id = -1.0, ""
         deleted = skipped = batches = 0
@@ -107,6 +110,14 @@ class Retention:
             if len(rows) < batch or (max_batches is not None and batches >= max_batches):
                 break
         return PurgeResult(deleted, skipped, batches, dry_run)
+
+    def retry_blobs(self) -> int:
+        """Retry the blob deletes earlier purges could not do (see `blobgc`); how many went.
+
+        Once per `Retention` (a sweep over several workflows retries once).
+        """
+        self._retried = True
+        return 0 if self._blobs is None else self._blobs.retry()
 
     def _with_children(self, roots: list[str]) -> tuple[list[str], int]:
         """`roots` and all their descendants, minus each root with an unfinished descendant."""
@@ -144,6 +155,7 @@ class Retention:
         with self._c.transaction() as execute:
             if self._blobs is not None:  # read before the rows go (a kept one's stay held)
                 keys = self._blobs.referenced_by(execute, ids)
+                self._blobs.remember(execute, keys)  # committed with the deletes
             gone = execute(self._q["delete_workflows"], {"ids": self._c.array(ids)}).rows
             done: list[Any] = [str(r["id"]) for r in gone]
             if done:
