@@ -157,6 +157,31 @@ def test_scaling_follows_littles_law_within_bounds_and_does_not_flap(app_factory
     assert again.desired_workers == first  # a small dip holds (hysteresis)
 
 
+def test_the_advice_lets_workers_go_once_the_minutes_until_a_start_no_longer_need_them(
+    app_factory,
+):
+    app = app_factory()
+    book = app.store.feature(telemetry_store.TelemetryStore)
+    queue_load(book, [1200] * 30, service=0.5)  # 20/s of 0.5 s: 10 busy workers
+    busy = insight.advise(app.runtime, ["default"], {}, START + 30 * 60 + 5)["default"]
+    assert busy.desired_workers >= 11
+    queue_load(book, [1200] * 30 + [120] * 30, service=0.5)  # then 2/s for half an hour
+    quiet = insight.advise(app.runtime, ["default"], {}, START + 60 * 60 + 5)["default"]
+    assert quiet.desired_workers <= 3  # no higher band keeps the idle workers
+    assert "holding" not in quiet.reason
+
+
+def test_the_rate_band_leaves_out_the_poisson_scatter_erlang_c_models():
+    # a count band of 600 +- its Poisson spread alone is no uncertainty about the rate
+    z = 0.6744897501960817  # the normal 75% quantile
+    assert insight.rate_band(600.0, 600.0 + z * 600**0.5, 0.75) == pytest.approx(600.0)
+    wider = insight.rate_band(600.0, 660.0, 0.75)
+    assert 600.0 < wider < 660.0
+    assert insight.rate_band(600.0, 540.0, 0.25) == pytest.approx(1200.0 - wider)
+    assert insight.rate_band(600.0, 600.0, 0.5) == 600.0  # the median is the median
+    assert insight.rate_band(-5.0, 10.0, 0.75) >= 0.0
+
+
 def test_app_scaling_has_advice_for_every_served_queue(app_factory):
     app = declare(app_factory())
     app.queue("mail")

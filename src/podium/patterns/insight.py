@@ -9,11 +9,14 @@ as the event `podium.anomaly`.
 
 Scaling: per queue, the `Forecaster` learns arrivals per minute and forecasts them at the
 horizon where a worker asked for now serves, with an upper band; Erlang-C
-(`podium.intelligence.staffing`) turns the band's arrival rate and the measured service time
-into the fewest workers for which at most 5% of arrivals wait longer than the wait target
-(`app.telemetry(wait_target=10.0)`), plus enough to drain the backlog in a minute, bounded by
-min/max, with hysteresis (scale up at once, down only once the higher band no longer needs
-the workers).
+(`podium.intelligence.staffing`) turns the band's arrival rate (the forecast's band of the
+per-minute count less the count's own Poisson scatter, which M/M/c already models) and the
+measured service time into the fewest workers for which at most 5% of arrivals wait longer
+than the wait target (`app.telemetry(wait_target=10.0)`), plus enough to drain the backlog
+in a minute, bounded by min/max. Scale-up is sized for the minute a new worker starts
+serving; scale-down only to what the minutes before then still need (on the same band),
+since a worker let go now cannot be back sooner: that lead time is the hysteresis, and no
+higher band is added on top of it.
 """
 
 from __future__ import annotations
@@ -44,9 +47,7 @@ DRAIN_SECONDS = 60.0
 STARTUP_SECONDS = 60.0
 """How long a worker asked for takes to serve, by default (`app.telemetry(worker_startup=)`)."""
 BAND = 0.75
-"""The forecast quantile of arrivals the advice provisions for."""
-HOLD_BAND = 0.9
-"""Hysteresis: workers are kept while this higher quantile of the forecast still needs them."""
+"""The forecast quantile of arrivals the advice provisions for (to scale up and to hold)."""
 WAIT_TARGET_SECONDS = 10.0
 """The queue wait the advice sizes for, by default (`app.telemetry(wait_target=)`)."""
 WAIT_LEVEL = staffing.LEVEL
@@ -321,7 +322,7 @@ def _advice(
     horizon, target = plan
     complete = {m: r for m, r in minutes.items() if m < current}
     arrivals = points(complete, lambda r: float(r.arrivals), True, current - 60)
-    rate, upper, hold = _rates(arrivals, horizon)
+    rate, upper, before = _rates(arrivals, horizon)
     service = _service_time(minutes, current)
     latest = minutes.get(current) or minutes.get(current - 60)
     depth = (latest.depth or 0) if latest is not None else 0
@@ -329,20 +330,21 @@ def _advice(
         raw, keep, why = low, low, "no finished runs yet: the minimum"
     else:
         raw = workers_for(upper, service, depth, target, high + 1)
-        keep = workers_for(hold, service, depth, target, high + 1)
+        keep = workers_for(before, service, depth, target, high + 1)
         why = (
-            f"{upper:.2f}/s arrivals (the {BAND:.0%} band in {horizon} min) of "
+            f"{upper:.2f}/s arrivals (the rate's {BAND:.0%} band in {horizon} min) of "
             f"{service:.3f} s each: Erlang-C workers for at most {WAIT_LEVEL:.0%} waiting over "
             f"{target:g} s + backlog {depth} drained in {DRAIN_SECONDS:.0f} s"
         )
     bounded = min(high, max(low, raw))
     desired = bounded
-    if previous is not None and low <= previous <= high and bounded < previous <= keep:
-        desired = previous
-        why += (
-            f"; holding {previous} (hysteresis: the {HOLD_BAND:.1%} band still needs "
-            f"{min(keep, high)})"
-        )
+    if previous is not None and low <= previous <= high and bounded < previous:
+        desired = min(previous, max(bounded, keep))  # let go only what the wait allows
+        if desired > bounded:
+            why += (
+                f"; holding {desired} (hysteresis: the minutes before a new worker could "
+                f"serve still need {min(keep, high)})"
+            )
     forecast = Forecast(rate, upper, horizon * 60.0)
     return ScalingAdvice(queue, desired, now_workers, low, high, forecast, service, depth, why)
 
@@ -364,11 +366,12 @@ def workers_for(
 
 
 def _rates(arrivals: list[tuple[float, float]], horizon: int) -> tuple[float, float, float]:
-    """Arrivals per second: (the last complete minute, the BAND quantile, the HOLD_BAND one).
+    """Arrivals/s: the last minute's, the rate's BAND at `horizon`, its highest BAND before.
 
-    The BAND quantile is the forecast's at `horizon` minutes, when workers asked for now
-    serve; the HOLD_BAND one is the highest over the minutes until then (workers let go now
-    cannot be back sooner).
+    Step `horizon` is the minute a worker asked for now serves: what scaling up is sized for.
+    The minutes before it (from the one in progress) are what scaling down must still cover,
+    since a worker let go now cannot be back sooner. Both on the same band: the lead time is
+    the hysteresis, and a higher band on top of it would only keep idle workers.
     """
     if not arrivals:
         return 0.0, 0.0, 0.0
@@ -381,9 +384,26 @@ def _rates(arrivals: list[tuple[float, float]], horizon: int) -> tuple[float, fl
     model = Forecaster(60.0)
     for t, v in arrivals:
         model.update(t, v)
-    band = max(0.0, model.forecast(horizon, quantile=BAND)[-1]) / 60.0
-    hold = max(band * 60.0, *model.forecast(horizon, quantile=HOLD_BAND)) / 60.0
-    return last, band, hold
+    median = model.forecast(horizon, quantile=0.5)
+    upper = model.forecast(horizon, quantile=BAND)
+    path = [rate_band(m, u, BAND) / 60.0 for m, u in zip(median, upper, strict=True)]
+    return last, path[-1], max(path[:-1], default=0.0)
+
+
+def rate_band(median: float, upper: float, quantile: float) -> float:
+    """The `quantile` band of a minute's arrival rate from the bands of its count.
+
+    A forecast band of arrivals per minute holds two spreads: how uncertain the rate is, and
+    the Poisson scatter of a count around its rate (variance = the mean count). Erlang-C's
+    M/M/c already models Poisson arrivals, so counting that scatter again in the band would
+    provision for it twice: it is taken out in quadrature (normal approximation, the count's
+    spread at `quantile` being z sqrt(mean)), leaving the band of the rate. 0.5 is the median.
+    """
+    center = max(0.0, median)
+    spread = upper - median
+    z = statistics.NormalDist().inv_cdf(quantile)
+    rate_spread = math.sqrt(max(0.0, spread * spread - z * z * center))
+    return max(0.0, center + math.copysign(rate_spread, spread))
 
 
 def _service_time(minutes: dict[int, telemetry.Rollup], current: int) -> float | None:
