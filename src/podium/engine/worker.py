@@ -95,6 +95,8 @@ class Worker:
         self._backlog = False
         """True while the last claim found as much work as it asked for: there may be more."""
         self._next_beat = 0.0
+        self._claimed_at = 0.0
+        """When the dispatcher last looked for due work (`_idle_wait` asks what falls due after)."""
 
     def __enter__(self) -> Worker:
         return self.start()
@@ -207,6 +209,7 @@ class Worker:
             if free <= 0:
                 self._wait_for_slot()
                 continue
+            self._claimed_at = rt.clock.time()
             claims = self._claim(free)
             for claim in claims:
                 self._launch(claim)
@@ -216,7 +219,7 @@ class Worker:
                 # this returns at once then; slots freed by queue limits are refilled by the
                 # runners, which claim their next workflow themselves.
                 if not rt.notifier.wait_for_work(QUIET_BEFORE_LOOKUP):
-                    rt.notifier.wait_for_work(max(self._idle_wait() - QUIET_BEFORE_LOOKUP, 0.0))
+                    rt.notifier.wait_for_work(self._idle_wait())
 
     def _idle_wait(self) -> float:
         """Seconds to wait for new work: the poll interval, or less when a row falls due.
@@ -228,12 +231,12 @@ class Worker:
         rt = self.rt
         poll = rt.settings.poll_interval
         try:
-            now = rt.clock.time()
-            due = rt.store.next_due(self.queues, now, rt.workflow_names())
+            # After the last claim, not after now: a row that fell due since then is a wait of 0.
+            due = rt.store.next_due(self.queues, self._claimed_at, rt.workflow_names())
         except Exception:
             rt.log.debug("worker %s: next-due lookup failed", self.owner, exc_info=True)
             return poll
-        return poll if due is None else min(poll, max(due - now, 0.0))
+        return poll if due is None else min(poll, max(due - rt.clock.time(), 0.0))
 
     def _wait_for_slot(self) -> None:
         """Block while every slot is busy (until a run ends, `stop`, or the poll interval).
