@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from podium import errors
-from podium.store import base, children, queries
+from podium.store import base, queries
 from podium.store import queues as queue_limits
 
 F = TypeVar("F")
@@ -263,19 +263,36 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         return self._finish_child(params, parent_id, now)
 
     def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
-        """A fenced `finish` and its parent's wake-up if due, in one transaction; woken?
+        """A fenced `finish` and its parent's wake-up if due, committed together; woken?
 
-        Where the dialect locks the parent's row first (`lock_parent`, PostgreSQL), that lock
-        orders this transaction with the parent's storing of its wait (see `PostgresStore`).
+        One unit of statements (`_write_unit`), so the ends of children finishing at once
+        share a commit. Where the dialect locks rows (PostgreSQL), the parent's row is locked
+        first: that orders this end with the parent's storing of its wait (`set_wait`), and
+        the wait's row before the wake-up, so of two ends the later counts both (see
+        `lock_parent` in postgres/workflows.sql). A stale end writes nothing but may still
+        wake the parent, which is harmless: it is woken only if its wait is over.
+        """
+        q = self._q
+        parent = {"parent_id": parent_id, "now": now}
+        finish: base.Statement = (q["finish"], params)
+        wake: base.Statement = (q["wake_if_due"], parent)
+        locks = "lock_parent" in q
+        if locks:
+            statements = [(q["lock_parent"], parent), finish, (q["lock_child_wait"], parent), wake]
+        else:
+            statements = [finish, wake]
+        results = self._write_unit(statements, parent_id)
+        if results[1 if locks else 0].rowcount != 1:
+            raise errors.LeaseLost(params["fence_id"])
+        return results[-1].rowcount == 1
+
+    def _write_unit(self, statements: Sequence[base.Statement], key: str) -> list[base.Result]:
+        """Run `statements` in order as one transaction; their results.
+
+        `key` names the row they lock first; a dialect may join them to its group commit.
         """
         with self._c.transaction() as run:
-            if "lock_parent" in self._q:
-                run(self._q["lock_parent"], {"parent_id": parent_id, "now": now})
-            if run(self._q["finish"], params).rowcount != 1:
-                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
-            if not self.feature(children.Children).due_within(run, parent_id):
-                return False
-            return run(self._q["wake"], {"id": parent_id, "now": now}).rowcount == 1
+            return [run(sql, params) for sql, params in statements]
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
