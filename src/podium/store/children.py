@@ -77,6 +77,11 @@ class Children(queries.Feature, sql="children"):
         rows = self._c.query(self._q["statuses"], {"ids": json.dumps(ids)})
         return {row["id"]: ChildState(**row) for row in rows}
 
+    def open_among(self, ids: list[str]) -> int:
+        """How many of `ids` (distinct) name children that have not finished (one query)."""
+        rows = self._c.query(self._q["open_among"], {"ids": json.dumps(ids)})
+        return int(rows[0]["n"])
+
     def open_count(self, parent_id: str) -> int:
         """How many children of `parent_id` have not finished."""
         rows = self._c.query(self._q["open_children"], {"parent_id": parent_id})

@@ -29,6 +29,10 @@ ON CONFLICT (workflow_id, seq) DO NOTHING;
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
 WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb));
 
+-- name: open_among
+SELECT COUNT(*) AS n FROM podium_workflows
+WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb)) AND status IN ('pending', 'running', 'waiting');
+
 -- name: cancel_descendants
 -- The descendants' rows are locked in id order first (see renew_leases in workflows.sql).
 UPDATE podium_workflows

@@ -28,6 +28,10 @@ ON CONFLICT (workflow_id, seq) DO NOTHING;
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
 WHERE id IN (SELECT value FROM json_each(:ids));
 
+-- name: open_among
+SELECT COUNT(*) AS n FROM podium_workflows
+WHERE id IN (SELECT value FROM json_each(:ids)) AND status IN ('pending', 'running', 'waiting');
+
 -- name: cancel_descendants
 UPDATE podium_workflows
 SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
