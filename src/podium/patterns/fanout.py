@@ -484,7 +484,7 @@ def _child(
         deadline=deadline,
         seq=position.seq,
         name=workflow,
-        payload=serialization.dumps({"id": child_id}),
+        payload='{"id":' + serialization.dumps(child_id) + "}",  # as dumps({"id": ...})
     )
 
 
@@ -529,6 +529,9 @@ def _own_child_id(run: Run, child_id: str, workflow: str) -> str:
 
 
 def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    arity = _arity(step.fn)
+    if arity is not None and not kwargs and arity[0] <= len(args) <= arity[1]:
+        return  # what Signature.bind would accept, known without its per-call work
     try:
         _signature(step.fn).bind(*args, **kwargs)
     except TypeError as exc:
@@ -537,6 +540,20 @@ def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any])
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
     return list(_signature(fn).parameters)
+
+
+@functools.lru_cache(maxsize=1024)
+def _arity(fn: Callable[..., Any]) -> tuple[int, int] | None:
+    """How many parameters of `fn` are required, and how many it has; None if not all positional.
+
+    With no *args, **kwargs or keyword-only parameters, a call of positional arguments binds
+    exactly when their number is within that range.
+    """
+    params = _signature(fn).parameters.values()
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind not in positional for p in params):
+        return None
+    return sum(p.default is p.empty for p in params), len(params)
 
 
 @functools.lru_cache(maxsize=1024)
