@@ -90,7 +90,11 @@ class SQLiteStore(workflows.WorkflowStore):
         """Commit `batch` as one transaction (a single write commits by itself)."""
         with self._lock:
             if len(batch) == 1:
-                self._apply_alone(batch[0])
+                write = batch[0]
+                if write.more:
+                    self._apply_alone(write)
+                else:
+                    self._apply(write)  # the common lone write, one call fewer
                 return
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
