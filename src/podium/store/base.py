@@ -365,8 +365,6 @@ class Result(NamedTuple):
 
 
 Execute = Callable[[str, Mapping[str, Any]], Result]
-Statement = tuple[str, Mapping[str, Any]]
-"""A statement and its parameters (what `Execute` takes)."""
 
 
 class Connector(Protocol):

@@ -103,7 +103,7 @@ class PostgresStore(workflows.WorkflowStore):
         """A write locking only `workflow_id`'s row joins the group commit (see the module)."""
         return self._connector.batched(sql, params, workflow_id)
 
-    def _write_unit(self, statements: Sequence[base.Statement], key: str) -> list[base.Result]:
+    def _write_unit(self, statements: Sequence[workflows.Statement], key: str) -> list[base.Result]:
         """Statements that commit together (a child's end) join the group commit as one write.
 
         `key` is the row they lock first (a child's end locks its parent's row first).
@@ -196,7 +196,9 @@ class _Connector:
         write = self._writes.submit(sql, params, key)
         return base.Result(write.rows, write.rowcount)
 
-    def batched_unit(self, statements: Sequence[base.Statement], key: str) -> list[base.Result]:
+    def batched_unit(
+        self, statements: Sequence[workflows.Statement], key: str
+    ) -> list[base.Result]:
         """Run `statements` in order in the next group commit, as one write keyed by `key`."""
         (sql, params), more = statements[0], statements[1:]
         write = self._writes.submit(sql, params, key, more)

@@ -139,7 +139,7 @@ class SQLiteStore(workflows.WorkflowStore):
                 cursor = self._conn.execute(sql, params)
                 write.results.append((self._dicts(cursor, sql), cursor.rowcount))
 
-    def _write_unit(self, statements: Sequence[base.Statement], key: str) -> list[base.Result]:
+    def _write_unit(self, statements: Sequence[workflows.Statement], key: str) -> list[base.Result]:
         """Statements that commit together join the group commit as one write (see there)."""
         return self._connector.unit(statements)
 
@@ -203,7 +203,7 @@ class _Connector:
         text, values = self._compiled.get(sql) or self._compile(sql)
         return self._store._read(text, values(params))
 
-    def unit(self, statements: Sequence[base.Statement]) -> list[base.Result]:
+    def unit(self, statements: Sequence[workflows.Statement]) -> list[base.Result]:
         """Run `statements` in order in one commit, joining the group commit; their results."""
         compiled = []
         for sql, params in statements:

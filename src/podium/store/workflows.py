@@ -19,6 +19,8 @@ from podium.store import base, groupcommit, queries
 from podium.store import queues as queue_limits
 
 F = TypeVar("F")
+Statement = tuple[str, Mapping[str, Any]]
+"""A statement and its parameters (what `base.Execute` takes): one of a unit (`_write_unit`)."""
 FEATURE = "workflows"
 _FILTERS = ("status", "workflow", "queue")
 _NAME_FILTERS_KEPT = 64
@@ -303,8 +305,8 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         """
         q = self._q
         parent = {"parent_id": parent_id, "now": now}
-        finish: base.Statement = (q["finish"], params)
-        wake: base.Statement = (q["wake_if_due"], parent)
+        finish: Statement = (q["finish"], params)
+        wake: Statement = (q["wake_if_due"], parent)
         locks = "lock_parent" in q
         if locks:
             statements = [(q["lock_parent"], parent), finish, (q["lock_child_wait"], parent), wake]
@@ -315,7 +317,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
             raise errors.LeaseLost(params["fence_id"])
         return results[-1].rowcount == 1
 
-    def _write_unit(self, statements: Sequence[base.Statement], key: str) -> list[base.Result]:
+    def _write_unit(self, statements: Sequence[Statement], key: str) -> list[base.Result]:
         """Run `statements` in order as one transaction; their results.
 
         `key` names the row they lock first; a dialect may join them to its group commit.

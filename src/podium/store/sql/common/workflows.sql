@@ -26,28 +26,6 @@ SET woken_at = :now,
                         THEN :now ELSE claimable_at END
 WHERE id = :id AND status IN ('running', 'waiting');
 
--- name: wake_if_due
--- A child's end (WorkflowStore._finish_child) runs this after `finish`, in the same commit:
--- the core `wake`, if the parent waits and at most its wait's at_most children are open
--- (counted no further than at_most + 1; SQLite's LIMIT cannot name the outer row, so the
--- limit reads the wait again). On PostgreSQL it follows lock_child_wait and is a new
--- statement: it sees the ends committed while that lock waited. SQLite has one writer: the
--- parent's storing of its wait and this commit are ordered, so one of them sees the other.
-UPDATE podium_workflows
-SET woken_at = :now,
-    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
-                        THEN :now ELSE claimable_at END
-WHERE id = :parent_id AND status IN ('running', 'waiting') AND EXISTS (
-    SELECT 1 FROM podium_child_waits AS w
-    WHERE w.workflow_id = :parent_id AND (
-        SELECT COUNT(*) FROM (
-            SELECT 1 FROM podium_workflows
-            WHERE parent_id = :parent_id AND status IN ('pending', 'running', 'waiting')
-            LIMIT (SELECT at_most + 1 FROM podium_child_waits WHERE workflow_id = :parent_id)
-        ) AS open_rows
-    ) <= w.at_most
-);
-
 -- name: load_history
 SELECT workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at
 FROM podium_history WHERE workflow_id = :id ORDER BY seq;
