@@ -47,12 +47,12 @@ class SQLiteStore(workflows.WorkflowStore):
         self._read_lock: threading.RLock = self._lock
         self._reader = self._conn
         self._checkpointer: _Checkpointer | None = None
+        self._connector = _Connector(self)
         if path != ":memory:":
             self._read_lock = threading.RLock()
             self._reader = _connect(path, busy_timeout)
             self._checkpointer = _Checkpointer(path, busy_timeout)
             self._conn.execute("PRAGMA wal_autocheckpoint=0")
-        self._connector = _Connector(self)
         super().__init__(self._connector)
 
     def _configure(self, conn: sqlite3.Connection) -> None:
