@@ -192,3 +192,39 @@ def test_cancelling_a_child_wakes_a_parent_waiting_for_it(store: SQLiteStore):
     children.cancel(store, "p/0", T + 2)
     parent = store.get_workflow("p")
     assert parent is not None and parent.status == "waiting" and parent.ready_at == T + 2
+
+
+def test_open_among_counts_the_distinct_unfinished_children_named(store: SQLiteStore):
+    fence = running(store, "p")
+    kids = children.Children(store.connector)
+    kids.create(fence, [child("p", i) for i in range(3)], T)
+    store.cancel("p/0", T)
+    assert kids.open_among(["p/0", "p/1", "p/2"]) == 2
+    assert kids.open_among(["p/0"]) == 0
+    assert kids.open_among(["p/1", "missing"]) == 1
+
+
+def test_claims_made_at_once_share_a_statement_and_each_gets_its_own(store: SQLiteStore):
+    """Threads of one worker claiming at once: every ready child is claimed exactly once."""
+    import threading
+
+    fence = running(store, "p")
+    children.Children(store.connector).create(fence, [child("p", i) for i in range(40)], T)
+    start = threading.Barrier(8)
+    got: list[list[str]] = []
+
+    def claimer() -> None:
+        start.wait(30)
+        mine: list[str] = []
+        while claims := store.claim("w", ["default"], 1, T + 1, 30):
+            assert len(claims) == 1
+            mine.append(claims[0].record.id)
+        got.append(mine)
+
+    threads = [threading.Thread(target=claimer) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    claimed = [wf_id for mine in got for wf_id in mine]
+    assert sorted(claimed) == sorted(f"p/{i}" for i in range(40))

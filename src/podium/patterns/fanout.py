@@ -276,7 +276,7 @@ def _wait_all(run: Run, futures: list[Future]) -> list[Any]:
             _raise(serialization.loads(recorded.payload))
         return gathered(serialization.loads(recorded.payload))
     ids = [f.id for f in futures]
-    states = _await(run, ids, _all_ended, lambda s: sum(s[i].open for i in set(ids)))
+    states = _await(run, ids, _ALL)
     positions = [f.seq for f in futures if f.seq is not None]
     failure = run.guarded(lambda: _first_failure(run.runtime, futures, states))
     if failure is not None:
@@ -307,7 +307,7 @@ def _wait_any(run: Run, futures: list[Future]) -> tuple[set[str], bool]:
     """Record (or replay) which of `futures` have ended, suspending until one has."""
     position = run.take("map", "map")
     if position.recorded is None:
-        states = _await(run, [f.id for f in futures], _any_ended, lambda _s: 1)
+        states = _await(run, [f.id for f in futures], _ANY)
         done = [f.id for f in futures if not states[f.id].open]
         failed = any(states[i].status != "completed" for i in done)
         payload = serialization.dumps({"done": done, "failed": failed})
@@ -326,33 +326,51 @@ def _any_ended(states: dict[str, ChildState]) -> bool:
     return any(not state.open for state in states.values())
 
 
-def _await(
-    run: Run,
-    ids: list[str],
-    enough: Callable[[dict[str, ChildState]], bool],
-    needed: Callable[[dict[str, ChildState]], int],
-) -> dict[str, ChildState]:
-    """The children's states once `enough` holds; until then suspend (a durable wait).
+@dataclasses.dataclass(frozen=True)
+class _Wait:
+    """What a durable wait waits for, judged on the children's states or on counts alone."""
+
+    enough: Callable[[dict[str, ChildState]], bool]
+    """Over, given the states of the awaited children."""
+    enough_counted: Callable[[int, int], bool]
+    """Over, given how many of the distinct awaited children are open, and how many there are."""
+    needed: Callable[[int], int]
+    """How many of the awaited open children must end (given how many are open) to end it."""
+
+
+_ALL = _Wait(_all_ended, lambda open_, _total: open_ == 0, lambda open_: open_)
+_ANY = _Wait(_any_ended, lambda open_, total: open_ < total, lambda _open: 1)
+
+
+def _await(run: Run, ids: list[str], wait: _Wait) -> dict[str, ChildState]:
+    """The children's states once `wait` is over; until then suspend (a durable wait).
 
     Before the parent decides to wait it stores how many of its children may still be open
     when it is woken (all open ones minus the `needed` ends), then looks again: a child that
     ends after that look sees the stored count and wakes it (a wake during the run is kept).
+    The looks count open children; the states (results included) are read once, when the
+    wait is over, so a gather of n children does not read n results to learn it must wait.
     """
     store = Children(run.runtime.store.connector)
     parent = run.workflow.id
-    open_now = run.guarded(lambda: store.open_count(parent))  # counted before the states
-    states = run.guarded(lambda: _states(store, ids))
-    if enough(states):
-        if run.workflow.runs > 1:
-            run.guarded(lambda: store.clear_wait(parent))  # left by an earlier run's wait
-        return states
+    distinct = list(dict.fromkeys(ids))
+    open_now = run.guarded(lambda: store.open_count(parent))  # counted before the others
+    open_ids = run.guarded(lambda: store.open_among(distinct))
+    if wait.enough_counted(open_ids, len(distinct)):
+        states = run.guarded(lambda: _states(store, ids))
+        if wait.enough(states):  # else a child was resumed meanwhile: wait for it
+            if run.workflow.runs > 1:
+                run.guarded(lambda: store.clear_wait(parent))  # left by an earlier run's wait
+            return states
+        open_ids = sum(state.open for state in states.values())
     # Children only end from here on, so `open_now - needed` is at least the number of open
     # children outside this wait by the time the wait is over.
-    run.guarded(lambda: store.set_wait(parent, open_now - needed(states)))
-    states = run.guarded(lambda: _states(store, ids))
-    if enough(states):
-        run.guarded(lambda: store.clear_wait(parent))
-        return states
+    run.guarded(lambda: store.set_wait(parent, open_now - wait.needed(open_ids)))
+    if wait.enough_counted(run.guarded(lambda: store.open_among(distinct)), len(distinct)):
+        states = run.guarded(lambda: _states(store, ids))
+        if wait.enough(states):
+            run.guarded(lambda: store.clear_wait(parent))
+            return states
     raise errors.Suspend(run.time() + RECHECK_SECONDS)
 
 
@@ -466,7 +484,7 @@ def _child(
         deadline=deadline,
         seq=position.seq,
         name=workflow,
-        payload=serialization.dumps({"id": child_id}),
+        payload='{"id":' + serialization.dumps(child_id) + "}",  # as dumps({"id": ...})
     )
 
 
@@ -511,6 +529,9 @@ def _own_child_id(run: Run, child_id: str, workflow: str) -> str:
 
 
 def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    arity = _arity(step.fn)
+    if arity is not None and not kwargs and arity[0] <= len(args) <= arity[1]:
+        return  # what Signature.bind would accept, known without its per-call work
     try:
         _signature(step.fn).bind(*args, **kwargs)
     except TypeError as exc:
@@ -519,6 +540,20 @@ def _bind(step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any])
 
 def _parameter_names(fn: Callable[..., Any]) -> list[str]:
     return list(_signature(fn).parameters)
+
+
+@functools.lru_cache(maxsize=1024)
+def _arity(fn: Callable[..., Any]) -> tuple[int, int] | None:
+    """How many parameters of `fn` are required, and how many it has; None if not all positional.
+
+    With no *args, **kwargs or keyword-only parameters, a call of positional arguments binds
+    exactly when their number is within that range.
+    """
+    params = _signature(fn).parameters.values()
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind not in positional for p in params):
+        return None
+    return sum(p.default is p.empty for p in params), len(params)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -77,6 +77,11 @@ class Children(queries.Feature, sql="children"):
         rows = self._c.query(self._q["statuses"], {"ids": json.dumps(ids)})
         return {row["id"]: ChildState(**row) for row in rows}
 
+    def open_among(self, ids: list[str]) -> int:
+        """How many of `ids` (distinct) name children that have not finished (one query)."""
+        rows = self._c.query(self._q["open_among"], {"ids": json.dumps(ids)})
+        return int(rows[0]["n"])
+
     def open_count(self, parent_id: str) -> int:
         """How many children of `parent_id` have not finished."""
         rows = self._c.query(self._q["open_children"], {"parent_id": parent_id})
@@ -89,20 +94,6 @@ class Children(queries.Feature, sql="children"):
     def clear_wait(self, parent_id: str) -> None:
         """`parent_id` waits for no children any more."""
         self._c.execute(self._q["clear_wait"], {"id": parent_id})
-
-    def due_within(self, execute: base.Execute, parent_id: str) -> bool:
-        """`wake_due` inside a transaction (`execute`) that just ended a child of `parent_id`.
-
-        The parent's wait is locked first (PostgreSQL), so of two children ending at once the
-        one that commits last sees both ends and wakes the parent.
-        """
-        waits = execute(self._q["lock_wait"], {"id": parent_id}).rows
-        if not waits:
-            return False
-        at_most = int(waits[0]["at_most"])
-        params = {"parent_id": parent_id, "upto": at_most + 1}
-        rows = execute(self._q["open_children_upto"], params).rows
-        return int(rows[0]["n"]) <= at_most
 
     def wake_due(self, parent_id: str) -> bool:
         """Whether `parent_id` waits for children and few enough of them are open now."""

@@ -5,6 +5,10 @@ up, and the next of them leads the whole queue as one transaction. Every caller 
 after the commit that holds its write, so durability per write is unchanged while the commit
 cost (the WAL append and its locking) is paid once per batch instead of once per write.
 
+A write may carry further statements (`more`) that must commit with it, such as a child's end
+and its parent's wake-up: they run right after it, in the same transaction, and a store that
+runs a write alone (a batch of one, or after its batch failed) runs them in a transaction too.
+
 Waiting writers block on a bare lock, not a `threading.Event`: an Event is a Condition with
 its own lock and waiter list, several Python calls and futex round trips per hand-off, paid
 on every step of every workflow that commits while another commit is in flight.
@@ -18,20 +22,38 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
+Statement: TypeAlias = tuple[str, Params]
 
 
 class Write:
     """One statement waiting to be committed, and what it returned."""
 
-    __slots__ = ("error", "key", "lead", "params", "rowcount", "rows", "sql", "waiter")
+    __slots__ = (
+        "error",
+        "key",
+        "lead",
+        "more",
+        "params",
+        "results",
+        "rowcount",
+        "rows",
+        "sql",
+        "waiter",
+    )
 
-    def __init__(self, sql: str, params: Params, key: str = "") -> None:
+    def __init__(
+        self, sql: str, params: Params, key: str = "", more: Sequence[Statement] = ()
+    ) -> None:
         self.sql = sql
         self.params = params
         self.key = key
         """What the write locks (a workflow id), for stores that order a batch's locks by it."""
+        self.more = more
+        """Statements run right after this one, in the same transaction (see the module)."""
         self.rows: list[Any] = []
         self.rowcount = 0
+        self.results: list[tuple[list[Any], int]] = []
+        """The rows and rowcount of each of `more`, in order, once committed."""
         self.error: BaseException | None = None
         self.waiter: _thread.LockType | None = None
         """Held while this write waits in the queue; released to wake its thread."""
@@ -47,12 +69,14 @@ class GroupCommit:
         self._pending: list[Write] = []
         self._busy = False
 
-    def submit(self, sql: str, params: Params, key: str = "") -> Write:
-        """Execute `sql` in the next commit; return it with its rows and rowcount.
+    def submit(
+        self, sql: str, params: Params, key: str = "", more: Sequence[Statement] = ()
+    ) -> Write:
+        """Execute `sql` (then `more`) in the next commit; return it with its results.
 
-        `key` names the row the write locks (see `Write.key`).
+        `key` names the row the write locks first (see `Write.key`).
         """
-        write = Write(sql, params, key)
+        write = Write(sql, params, key, more)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()

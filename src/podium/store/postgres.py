@@ -24,7 +24,8 @@ workflow id order, the one order every statement that locks several workflow row
 (lease renewals, event wake-ups, cancelling descendants), so two of them never wait for
 each other in a cycle. Should PostgreSQL still abort a batch (a deadlock with some other
 statement, a serialization failure), nothing of it was written and each write is run again
-alone. A child's end is one pipelined transaction too (`_finish_child`).
+alone. A child's end (its row, its parent's wake-up) is one write of several statements that
+commit together, keyed by the parent's id, whose row it locks first (`_finish_child`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, cast
 
 import psycopg
@@ -101,29 +103,12 @@ class PostgresStore(workflows.WorkflowStore):
         """A write locking only `workflow_id`'s row joins the group commit (see the module)."""
         return self._connector.batched(sql, params, workflow_id)
 
-    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
-        """A child's end and its parent's wake-up: one transaction, one round trip.
+    def _write_unit(self, statements: Sequence[workflows.Statement], key: str) -> list[base.Result]:
+        """Statements that commit together (a child's end) join the group commit as one write.
 
-        The parent's row is locked (FOR KEY SHARE) before the child's end is written, and a
-        parent storing its wait locks that row FOR UPDATE first (`set_wait`): so either the
-        wait commits first and the later statements here (each with a fresh snapshot) see it,
-        or the wait waits for this commit and the parent's next look sees this end. The wait
-        row is then locked, so of two children ending at once the later counts both ends, and
-        the parent is woken only if few enough of its children are still open.
+        `key` is the row they lock first (a child's end locks its parent's row first).
         """
-        q = self._q
-        parent = {"parent_id": parent_id, "now": now}
-        _lock, finished, _wait, woken = self._connector.pipeline(
-            [
-                (q["lock_parent"], parent),
-                (q["finish"], params),
-                (q["lock_child_wait"], parent),
-                (q["wake_if_due"], parent),
-            ]
-        )
-        if finished.rowcount != 1:
-            raise errors.LeaseLost(params["fence_id"])  # the parent was at most woken early
-        return woken.rowcount == 1
+        return self._connector.batched_unit(statements, key)
 
     def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
         """A claim joins the group commit, last in its batch (see `CLAIMS_LAST`)."""
@@ -211,6 +196,17 @@ class _Connector:
         write = self._writes.submit(sql, params, key)
         return base.Result(write.rows, write.rowcount)
 
+    def batched_unit(
+        self, statements: Sequence[workflows.Statement], key: str
+    ) -> list[base.Result]:
+        """Run `statements` in order in the next group commit, as one write keyed by `key`."""
+        (sql, params), more = statements[0], statements[1:]
+        write = self._writes.submit(sql, params, key, more)
+        return [
+            base.Result(write.rows, write.rowcount),
+            *(base.Result(rows, count) for rows, count in write.results),
+        ]
+
     def _commit_batch(self, batch: list[groupcommit.Write]) -> None:
         """Commit `batch` in one pipelined transaction, its row locks taken in `key` order.
 
@@ -225,9 +221,13 @@ class _Connector:
         ordered = sorted(batch, key=operator.attrgetter("key"))  # stable: one id keeps its order
         try:
             with self._pool.connection() as conn:
-                cursors = _pipelined_transaction(conn, ordered)
-                for write, cursor in zip(ordered, cursors, strict=True):
+                cursors = iter(_pipelined_transaction(conn, ordered))
+                for write in ordered:
+                    cursor = next(cursors)
                     write.rows, write.rowcount = _fetched(cursor), cursor.rowcount
+                    write.results = [
+                        (_fetched(c), c.rowcount) for c in islice(cursors, len(write.more))
+                    ]
         except psycopg_pool.PoolTimeout:
             raise
         except psycopg.OperationalError as exc:
@@ -261,7 +261,15 @@ class _Connector:
         raise AssertionError("unreachable")
 
     def _apply(self, write: groupcommit.Write) -> None:
-        result = self._once(write.sql, cast(Mapping[str, Any], write.params))
+        """Run `write` alone: autocommit, or one pipelined transaction with its `more`."""
+        params = cast(Mapping[str, Any], write.params)
+        if write.more:
+            more = [(sql, cast(Mapping[str, Any], p)) for sql, p in write.more]
+            first, *rest = self.pipeline([(write.sql, params), *more])
+            write.rows, write.rowcount = first
+            write.results = [(result.rows, result.rowcount) for result in rest]
+            return
+        result = self._once(write.sql, params)
         write.rows, write.rowcount = result.rows, result.rowcount
 
     def _apply_each(self, batch: list[groupcommit.Write]) -> None:
@@ -321,7 +329,9 @@ class _Connector:
 def _pipelined_transaction(
     conn: psycopg.Connection[Row], writes: list[groupcommit.Write]
 ) -> list[psycopg.Cursor[Row]]:
-    """Run `writes` as one transaction in one round trip on autocommit `conn`; their cursors.
+    """Run `writes` as one transaction in one round trip on autocommit `conn`; the cursors.
+
+    The cursors are those of every statement in order: each write's own, then its `more`.
 
     BEGIN and COMMIT are plain statements of the pipeline rather than `conn.transaction()`,
     whose bookkeeping costs more client CPU than the writes of a small batch. A failed batch
@@ -330,7 +340,10 @@ def _pipelined_transaction(
     try:
         with conn.pipeline():
             conn.execute("BEGIN")
-            cursors = [conn.execute(write.sql, write.params) for write in writes]
+            cursors = []
+            for write in writes:
+                cursors.append(conn.execute(write.sql, write.params))
+                cursors += [conn.execute(sql, params) for sql, params in write.more]
             conn.execute("COMMIT")
     except psycopg.Error:
         if not conn.closed and conn.info.transaction_status != pq.TransactionStatus.IDLE:

@@ -47,12 +47,13 @@ class SQLiteStore(workflows.WorkflowStore):
         self._read_lock: threading.RLock = self._lock
         self._reader = self._conn
         self._checkpointer: _Checkpointer | None = None
+        self._connector = _Connector(self)
         if path != ":memory:":
             self._read_lock = threading.RLock()
             self._reader = _connect(path, busy_timeout)
             self._checkpointer = _Checkpointer(path, busy_timeout)
             self._conn.execute("PRAGMA wal_autocheckpoint=0")
-        super().__init__(_Connector(self))
+        super().__init__(self._connector)
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         if self.path != ":memory:":
@@ -89,7 +90,11 @@ class SQLiteStore(workflows.WorkflowStore):
         """Commit `batch` as one transaction (a single write commits by itself)."""
         with self._lock:
             if len(batch) == 1:
-                self._apply(batch[0])
+                write = batch[0]
+                if write.more:
+                    self._apply_alone(write)
+                else:
+                    self._apply(write)  # the common lone write, one call fewer
                 return
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -101,9 +106,23 @@ class SQLiteStore(workflows.WorkflowStore):
                     self._conn.execute("ROLLBACK")
                 for write in batch:
                     try:
-                        self._apply(write)
+                        self._apply_alone(write)
                     except sqlite3.Error as exc:
                         write.error = exc
+
+    def _apply_alone(self, write: groupcommit.Write) -> None:
+        """Commit `write` by itself: autocommit, or one transaction with its `more`."""
+        if not write.more:
+            self._apply(write)
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._apply(write)
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
 
     def _read(self, sql: str, params: groupcommit.Params) -> list[dict[str, Any]]:
         """Run a query on the read connection, which never waits behind the writer."""
@@ -114,6 +133,15 @@ class SQLiteStore(workflows.WorkflowStore):
         cursor = self._conn.execute(write.sql, write.params)
         write.rows = self._dicts(cursor, write.sql)
         write.rowcount = cursor.rowcount
+        if write.more:
+            write.results = []
+            for sql, params in write.more:
+                cursor = self._conn.execute(sql, params)
+                write.results.append((self._dicts(cursor, sql), cursor.rowcount))
+
+    def _write_unit(self, statements: Sequence[workflows.Statement], key: str) -> list[base.Result]:
+        """Statements that commit together join the group commit as one write (see there)."""
+        return self._connector.unit(statements)
 
     def _dicts(self, cursor: sqlite3.Cursor, sql: str) -> list[dict[str, Any]]:
         """The rows `cursor` returns for `sql`, each a dict by column name.
@@ -174,6 +202,19 @@ class _Connector:
         """See `Connector.query`."""
         text, values = self._compiled.get(sql) or self._compile(sql)
         return self._store._read(text, values(params))
+
+    def unit(self, statements: Sequence[workflows.Statement]) -> list[base.Result]:
+        """Run `statements` in order in one commit, joining the group commit; their results."""
+        compiled = []
+        for sql, params in statements:
+            text, values = self._compiled.get(sql) or self._compile(sql)
+            compiled.append((text, values(params)))
+        (first, bound), more = compiled[0], compiled[1:]
+        write = self._store._writes.submit(first, bound, more=more)
+        return [
+            base.Result(write.rows, write.rowcount),
+            *(base.Result(rows, count) for rows, count in write.results),
+        ]
 
     @contextmanager
     def transaction(self) -> Iterator[base.Execute]:

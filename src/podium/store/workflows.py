@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from podium import errors
-from podium.store import base, children, queries
+from podium.store import base, groupcommit, queries
 from podium.store import queues as queue_limits
 
 F = TypeVar("F")
+Statement = tuple[str, Mapping[str, Any]]
+"""A statement and its parameters (what `base.Execute` takes): one of a unit (`_write_unit`)."""
 FEATURE = "workflows"
 _FILTERS = ("status", "workflow", "queue")
 _NAME_FILTERS_KEPT = 64
@@ -54,6 +56,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         self._features: dict[Callable[[base.Connector], Any], Any] = {}
         self._claim_sqls: dict[int, tuple[str, tuple[str, ...]]] = {}
         self._name_filters: dict[tuple[tuple[str, ...] | None, float], dict[str, Any]] = {}
+        self._claims = groupcommit.GroupCommit(self._claim_together)
 
     @property
     def connector(self) -> base.Connector:
@@ -146,7 +149,35 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         params = {**by.names, "owner": by.owner, "limit": limit, "now": by.now}
         params["lease_until"] = by.now + by.lease_seconds
         params.update(zip(keys, queues, strict=True))
-        return [base.Claim.from_row(row) for row in self._write_claim(sql, params).rows]
+        # Claims alike but for their limit (one worker's threads) share one statement.
+        alike = f"{by.owner}\0{id(by.names)}\0{len(queues)}\0" + "\0".join(queues)
+        rows = self._claims.submit(sql, params, alike).rows
+        return [base.Claim.from_row(row) for row in rows]
+
+    def _claim_together(self, batch: list[groupcommit.Write]) -> None:
+        """Run the claims of `batch` (see `_claim_plain`): one statement per kind of claim.
+
+        Claims that differ only in their limit (and moment) are made by one statement for
+        their summed limit, at the latest moment among them; its rows are dealt out in turn,
+        each claim getting at most its own limit. So threads of a worker that each want their
+        next workflow at once cost one claim, not one each: what a claim costs is mostly the
+        statement, not the rows it takes.
+        """
+        kinds: dict[str, list[groupcommit.Write]] = {}
+        for write in batch:
+            kinds.setdefault(write.key, []).append(write)
+        for writes in kinds.values():
+            latest = cast(Mapping[str, Any], max(writes, key=_moment).params)
+            limits = [cast(Mapping[str, Any], write.params)["limit"] for write in writes]
+            try:
+                rows = self._write_claim(writes[0].sql, {**latest, "limit": sum(limits)}).rows
+            except Exception as exc:
+                for write in writes:
+                    write.error = exc
+                continue
+            for write, limit in zip(writes, limits, strict=True):
+                write.rows, rows = rows[:limit], rows[limit:]
+                write.rowcount = len(write.rows)
 
     def _name_filter(self, workflows: Sequence[str] | None, grace: float) -> dict[str, Any]:
         """`base.name_filter` of `workflows` and the takeover grace, kept (claims repeat them)."""
@@ -273,19 +304,36 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         return self._finish_child(params, parent_id, now)
 
     def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
-        """A fenced `finish` and its parent's wake-up if due, in one transaction; woken?
+        """A fenced `finish` and its parent's wake-up if due, committed together; woken?
 
-        Where the dialect locks the parent's row first (`lock_parent`, PostgreSQL), that lock
-        orders this transaction with the parent's storing of its wait (see `PostgresStore`).
+        One unit of statements (`_write_unit`), so the ends of children finishing at once
+        share a commit. Where the dialect locks rows (PostgreSQL), the parent's row is locked
+        first: that orders this end with the parent's storing of its wait (`set_wait`), and
+        the wait's row before the wake-up, so of two ends the later counts both (see
+        `lock_parent` in postgres/workflows.sql). A stale end writes nothing but may still
+        wake the parent, which is harmless: it is woken only if its wait is over.
+        """
+        q = self._q
+        parent = {"parent_id": parent_id, "now": now}
+        finish: Statement = (q["finish"], params)
+        wake: Statement = (q["wake_if_due"], parent)
+        locks = "lock_parent" in q
+        if locks:
+            statements = [(q["lock_parent"], parent), finish, (q["lock_child_wait"], parent), wake]
+        else:
+            statements = [finish, wake]
+        results = self._write_unit(statements, parent_id)
+        if results[1 if locks else 0].rowcount != 1:
+            raise errors.LeaseLost(params["fence_id"])
+        return results[-1].rowcount == 1
+
+    def _write_unit(self, statements: Sequence[Statement], key: str) -> list[base.Result]:
+        """Run `statements` in order as one transaction; their results.
+
+        `key` names the row they lock first; a dialect may join them to its group commit.
         """
         with self._c.transaction() as run:
-            if "lock_parent" in self._q:
-                run(self._q["lock_parent"], {"parent_id": parent_id, "now": now})
-            if run(self._q["finish"], params).rowcount != 1:
-                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
-            if not self.feature(children.Children).due_within(run, parent_id):
-                return False
-            return run(self._q["wake"], {"id": parent_id, "now": now}).rowcount == 1
+            return [run(sql, params) for sql, params in statements]
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
@@ -340,6 +388,11 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         """See `Store.live_workers`."""
         rows = self._c.query(self._q["live_workers"], {"now": now})
         return [base.WorkerInfo.from_row(row) for row in rows]
+
+
+def _moment(write: groupcommit.Write) -> float:
+    """When a claim of `_claim_together` was asked for."""
+    return float(cast(Mapping[str, Any], write.params)["now"])
 
 
 class _Renewal(Mapping[str, Any]):

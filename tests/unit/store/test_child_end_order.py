@@ -126,7 +126,7 @@ def test_a_childs_end_waits_for_a_wait_being_stored_then_sees_it(
 ) -> None:
     """The other order: the parent holds its row while storing its wait; the child's end
     waits for that, then sees the wait and wakes the parent (also through the codec store,
-    which finishes children without the pipeline)."""
+    which finishes children in a transaction of its own, not the group commit)."""
     kids, fence = _ended_child(store)
     ending: base.Store = store
     if with_codecs:

@@ -581,3 +581,37 @@ def test_sqlite_single_write_error_is_raised_to_its_caller(
 
     assert write.rowcount == 1
     assert scratch_rows(path) == ["ok"]
+
+
+def unit(*keys: str) -> Write:
+    """One write of several inserts that must commit together (`Write.more`)."""
+    first, *rest = keys
+    return Write(insert(first).sql, (first,), more=[(insert(k).sql, (k,)) for k in rest])
+
+
+def test_sqlite_a_write_with_more_commits_all_its_statements_and_their_results(
+    db: tuple[sqlite.SQLiteStore, Path],
+) -> None:
+    store, path = db
+    alone, batched = unit("a", "b"), unit("c", "d")
+
+    store_commit(store)([alone])
+    store_commit(store)([insert("x"), batched])
+
+    assert alone.error is None and batched.error is None
+    assert [count for _rows, count in batched.results] == [1]
+    assert scratch_rows(path) == ["a", "b", "x", "c", "d"]
+
+
+def test_sqlite_a_write_with_more_is_retried_alone_as_one_transaction(
+    db: tuple[sqlite.SQLiteStore, Path],
+) -> None:
+    store, path = db
+    half_bad, good = unit("a", "bad"), unit("b", "c")
+
+    store_commit(store)([half_bad, good])
+
+    # Its first statement is not kept without the failed one; the other unit is unharmed.
+    assert isinstance(half_bad.error, sqlite3.IntegrityError)
+    assert good.error is None
+    assert scratch_rows(path) == ["b", "c"]

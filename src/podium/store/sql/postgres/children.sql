@@ -25,14 +25,13 @@ SELECT :parent_id, c.seq, 'child', c.name, 'completed', c.payload, 1, :now, :now
 FROM jsonb_to_recordset(:children::jsonb) AS c(seq integer, name text, payload text)
 ON CONFLICT (workflow_id, seq) DO NOTHING;
 
--- name: lock_wait
--- Inside a child's finishing transaction: its parent's wait, locked so that of two children
--- ending at once the later one counts the earlier one's end (its next statement's snapshot).
-SELECT at_most FROM podium_child_waits WHERE workflow_id = :id FOR UPDATE;
-
 -- name: statuses
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
 WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb));
+
+-- name: open_among
+SELECT COUNT(*) AS n FROM podium_workflows
+WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb)) AND status IN ('pending', 'running', 'waiting');
 
 -- name: cancel_descendants
 -- The descendants' rows are locked in id order first (see renew_leases in workflows.sql).

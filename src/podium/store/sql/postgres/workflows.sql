@@ -116,7 +116,7 @@ SELECT :workflow_id::text, :seq::integer, :attempt::integer, :name::text,
 -- include: fence_holds
 ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
 
--- A child's end (PostgresStore._finish_child), one pipelined transaction: lock_parent,
+-- A child's end (WorkflowStore._finish_child), one write of the group commit: lock_parent,
 -- finish, lock_child_wait, wake_if_due. The parent's row is locked FOR KEY SHARE before
 -- anything else (a parent storing its wait locks it FOR UPDATE: the two are ordered).
 -- name: lock_parent

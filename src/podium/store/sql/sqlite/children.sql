@@ -24,13 +24,13 @@ SELECT :parent_id, json_extract(value, '$.seq'), 'child', json_extract(value, '$
 FROM json_each(:children) WHERE true
 ON CONFLICT (workflow_id, seq) DO NOTHING;
 
--- name: lock_wait
--- Inside a child's finishing transaction (SQLite has one writer: nothing to lock).
-SELECT at_most FROM podium_child_waits WHERE workflow_id = :id;
-
 -- name: statuses
 SELECT id, workflow, status, output, error_type, error_message FROM podium_workflows
 WHERE id IN (SELECT value FROM json_each(:ids));
+
+-- name: open_among
+SELECT COUNT(*) AS n FROM podium_workflows
+WHERE id IN (SELECT value FROM json_each(:ids)) AND status IN ('pending', 'running', 'waiting');
 
 -- name: cancel_descendants
 UPDATE podium_workflows
