@@ -149,3 +149,23 @@ def test_a_limited_queue_claims_the_same_rows_and_skips_the_rest(app: podium.App
         plan = " ".join(str(r["QUERY PLAN"]) for r in c.query("EXPLAIN " + sql, params))
         assert "Seq Scan on podium_workflows" not in plan, plan
         assert "(claimable_at <=" in plan, plan
+
+
+def test_is_anything_paused_reads_the_partial_index_with_or_without_statistics(app: podium.App):
+    c = app.store.connector
+    sql = queries.adapt(c.dialect, INSERT)
+    now = time.time()
+    with c.transaction() as run:  # no ANALYZE: the planner has no statistics of these rows
+        for row in _not_due(now):
+            run(sql, row)
+    any_paused = queries.load(c.dialect, "operate")["any_paused"]
+    for analyzed in (False, True):
+        if analyzed and c.dialect == "postgres":
+            c.execute("ANALYZE podium_workflows", {})
+        if c.dialect == "sqlite":
+            plan = " ".join(
+                str(r["detail"]) for r in c.query("EXPLAIN QUERY PLAN " + any_paused, {})
+            )
+        else:
+            plan = " ".join(str(r["QUERY PLAN"]) for r in c.query("EXPLAIN " + any_paused, {}))
+        assert "podium_workflows_paused" in plan, plan

@@ -20,8 +20,11 @@ WHERE id = :id AND paused_at IS NOT NULL;
 SELECT paused_at FROM podium_workflows WHERE id = :id;
 
 -- name: any_paused
--- Whether any workflow is paused at all (the partial index podium_workflows_paused).
-SELECT 1 AS paused FROM podium_workflows WHERE paused_at IS NOT NULL LIMIT 1;
+-- Whether any workflow is paused at all (the partial index podium_workflows_paused). ORDER BY
+-- id makes that index the plan on PostgreSQL even without statistics (a table autovacuum has
+-- not analyzed yet): without it the planner guessed most rows paused and scanned the table
+-- (87 ms at 100,000 rows, run by every worker process once a second).
+SELECT 1 AS paused FROM podium_workflows WHERE paused_at IS NOT NULL ORDER BY id LIMIT 1;
 
 -- name: get_state
 SELECT state, seq FROM podium_workflow_state WHERE workflow_id = :id;
