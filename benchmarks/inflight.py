@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import podium
-from benchmarks import common, pg_floor, pg_workers
+from benchmarks import capacity, common, pg_floor, pg_workers
 from podium import serialization
 
 RESULT_TIMEOUT = 600.0
@@ -247,6 +247,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, default=16, help="worker threads")
     p.add_argument("--processes", type=int, default=0, help="worker processes (PostgreSQL)")
     p.add_argument("--starters", type=int, default=8, help="starting threads (--processes)")
+    p.add_argument(
+        "--private-cluster",
+        action="store_true",
+        help="PostgreSQL: run on a new cluster made by initdb (default settings, autovacuum on)",
+    )
     args = p.parse_args(argv)
     args.n = args.n or (500 if args.quick else 10_000)
     if args.processes and args.store != "postgres":
@@ -258,6 +263,16 @@ def main(argv: list[str] | None = None) -> None:
         run = processes_run if args.processes else one_run
         print(json.dumps(run(args)), flush=True)
         return
+    if args.private_cluster and args.store == "postgres":
+        with capacity.private_cluster() as (url, _data):
+            args.url = url
+            measure(args)
+    else:
+        measure(args)
+
+
+def measure(args: Any) -> None:
+    """The runs, each in a fresh process, and their JSON line."""
     n_runs = common.runs(args) if args.runs is not None or args.quick else 3
     common.STORE = args.store
     rounds: dict[str, list[float]] = {}
@@ -271,6 +286,7 @@ def main(argv: list[str] | None = None) -> None:
     line = {**common.header("inflight", args.store, args.synchronous, n_runs)}
     line.update(n=args.n, sleep_s=args.sleep, concurrency=args.concurrency)
     line.update(processes=args.processes or 1, starters=args.starters if args.processes else 0)
+    line["private_cluster"] = bool(args.private_cluster and args.store == "postgres")
     line.update({name: common.summary(values, 2) for name, values in rounds.items()})
     line["note"] = "each run in a fresh process; peak = ru_maxrss of that process"
     line["median_wall_s"] = round(statistics.median(rounds["wall_s"]), 2)
