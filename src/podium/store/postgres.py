@@ -101,7 +101,13 @@ class PostgresStore(workflows.WorkflowStore):
         """A write locking only `workflow_id`'s row joins the group commit (see the module)."""
         return self._connector.batched(sql, params, workflow_id)
 
-    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
+    def _finish_child(
+        self,
+        params: dict[str, Any],
+        parent_id: str,
+        now: float,
+        history: Sequence[base.HistoryEvent] = (),
+    ) -> bool:
         """A child's end and its parent's wake-up: one transaction, one round trip.
 
         The parent's row is locked (FOR KEY SHARE) before the child's end is written, and a
@@ -110,13 +116,21 @@ class PostgresStore(workflows.WorkflowStore):
         or the wait waits for this commit and the parent's next look sees this end. The wait
         row is then locked, so of two children ending at once the later counts both ends, and
         the parent is woken only if few enough of its children are still open.
+
+        One held history row joins the end's statement (`finish_appending`); more take the
+        common path's transaction.
         """
+        if len(history) > 1:
+            return super()._finish_child(params, parent_id, now, history)
         q = self._q
         parent = {"parent_id": parent_id, "now": now}
+        end = (q["finish"], params)
+        if history:
+            end = (q["finish_appending"], {**params, **workflows.appended(history[0])})
         _lock, finished, _wait, woken = self._connector.pipeline(
             [
                 (q["lock_parent"], parent),
-                (q["finish"], params),
+                end,
                 (q["lock_child_wait"], parent),
                 (q["wake_if_due"], parent),
             ]

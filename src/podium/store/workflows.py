@@ -46,6 +46,25 @@ def append_fenced(
         raise errors.LeaseLost(fence.workflow_id)
 
 
+def appended(event: base.HistoryEvent) -> dict[str, Any]:
+    """The parameters of `event` in `finish_appending` (its status as `event_status`)."""
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "name": event.name,
+        "event_status": event.status,
+        "payload": event.payload,
+        "attempt": event.attempt,
+        "started_at": event.started_at,
+        "finished_at": event.finished_at,
+    }
+
+
+def _fence_of(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The fence parameters (`:fence_id/owner/epoch`) of a fenced statement's `params`."""
+    return {key: params[key] for key in ("fence_id", "fence_owner", "fence_epoch")}
+
+
 class WorkflowStore(queries.Feature, sql=FEATURE):
     """The `Store` verbs on workflows, their history and their leases, over one connector."""
 
@@ -253,17 +272,59 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         now: float,
         *,
         parent_id: str | None = None,
+        history: Sequence[base.HistoryEvent] = (),
     ) -> bool:
-        """See `Store.finish`: a child's end and its parent's wake-up commit together."""
+        """See `Store.finish`: a child's end and its parent's wake-up commit together.
+
+        Held `history` rows commit in the same transaction as the end, under the same fence.
+        """
         params = {**base.shallow(outcome), "now": now}
-        if parent_id is None:
+        if parent_id is None and not history:
             self._fenced("finish", params, fence)
             return False
         params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
-        return self._finish_child(params, parent_id, now)
+        if parent_id is None:
+            self._finish_appending(params, history)
+            return False
+        return self._finish_child(params, parent_id, now, history)
 
-    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
-        """A fenced `finish` and its parent's wake-up if due, in one transaction; woken?
+    def _finish_appending(
+        self, params: dict[str, Any], history: Sequence[base.HistoryEvent]
+    ) -> None:
+        """A fenced `finish` with `history` rows, in one transaction (else LeaseLost).
+
+        Where the dialect has it (`finish_appending`, PostgreSQL), one row and the end are one
+        statement, which joins the dialect's group commit like any end of a run.
+        """
+        if len(history) == 1 and "finish_appending" in self._q:
+            both = {**params, **appended(history[0])}
+            if self._write_one(self._q["finish_appending"], both, params["fence_id"]).rowcount:
+                return
+            raise errors.LeaseLost(params["fence_id"])
+        with self._c.transaction() as run:
+            self._appending(run, params, history)
+            if run(self._q["finish"], params).rowcount != 1:
+                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
+
+    def _appending(
+        self, run: base.Execute, params: Mapping[str, Any], history: Sequence[base.HistoryEvent]
+    ) -> None:
+        """Append `history` inside `run`'s transaction under `params`' fence (else LeaseLost)."""
+        sql = self._q["append_history"]
+        for event in history:
+            if run(sql, {**base.shallow(event), **_fence_of(params)}).rowcount != 1:
+                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
+
+    def _finish_child(
+        self,
+        params: dict[str, Any],
+        parent_id: str,
+        now: float,
+        history: Sequence[base.HistoryEvent] = (),
+    ) -> bool:
+        """A fenced `finish`, its `history` and the parent's wake-up if due: one transaction.
+
+        Returns whether the parent was woken.
 
         Where the dialect locks the parent's row first (`lock_parent`, PostgreSQL), that lock
         orders this transaction with the parent's storing of its wait (see `PostgresStore`).
@@ -271,6 +332,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         with self._c.transaction() as run:
             if "lock_parent" in self._q:
                 run(self._q["lock_parent"], {"parent_id": parent_id, "now": now})
+            self._appending(run, params, history)
             if run(self._q["finish"], params).rowcount != 1:
                 raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
             if not self.feature(children.Children).due_within(run, parent_id):
