@@ -18,18 +18,23 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeAlias
 
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
+Statement: TypeAlias = tuple[str, Params]
 
 
 class Write:
     """One statement waiting to be committed, and what it returned."""
 
-    __slots__ = ("error", "key", "lead", "params", "rowcount", "rows", "sql", "waiter")
+    __slots__ = ("error", "key", "lead", "params", "rowcount", "rows", "sql", "unit", "waiter")
 
-    def __init__(self, sql: str, params: Params, key: str = "") -> None:
+    def __init__(
+        self, sql: str, params: Params, key: str = "", unit: Sequence[Statement] = ()
+    ) -> None:
         self.sql = sql
         self.params = params
         self.key = key
         """What the write locks (a workflow id), for stores that order a batch's locks by it."""
+        self.unit = unit
+        """Instead of `sql`: statements kept together or not at all (see `submit`)."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.error: BaseException | None = None
@@ -47,12 +52,16 @@ class GroupCommit:
         self._pending: list[Write] = []
         self._busy = False
 
-    def submit(self, sql: str, params: Params, key: str = "") -> Write:
+    def submit(
+        self, sql: str, params: Params, key: str = "", unit: Sequence[Statement] = ()
+    ) -> Write:
         """Execute `sql` in the next commit; return it with its rows and rowcount.
 
-        `key` names the row the write locks (see `Write.key`).
+        `key` names the row the write locks (see `Write.key`). With `unit` (and no `sql`),
+        the write is those statements, which the store keeps only if each changed exactly
+        one row (rowcount 1), else none of them (rowcount 0); a store that takes units says so.
         """
-        write = Write(sql, params, key)
+        write = Write(sql, params, key, unit)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()

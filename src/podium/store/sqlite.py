@@ -47,12 +47,13 @@ class SQLiteStore(workflows.WorkflowStore):
         self._read_lock: threading.RLock = self._lock
         self._reader = self._conn
         self._checkpointer: _Checkpointer | None = None
+        self._connector = _Connector(self)
         if path != ":memory:":
             self._read_lock = threading.RLock()
             self._reader = _connect(path, busy_timeout)
             self._checkpointer = _Checkpointer(path, busy_timeout)
             self._conn.execute("PRAGMA wal_autocheckpoint=0")
-        super().__init__(_Connector(self))
+        super().__init__(self._connector)
 
     def _configure(self, conn: sqlite3.Connection) -> None:
         if self.path != ":memory:":
@@ -111,9 +112,36 @@ class SQLiteStore(workflows.WorkflowStore):
             return self._dicts(self._reader.execute(sql, params), sql)
 
     def _apply(self, write: groupcommit.Write) -> None:
+        if write.unit:
+            self._apply_unit(write)
+            return
         cursor = self._conn.execute(write.sql, write.params)
         write.rows = self._dicts(cursor, write.sql)
         write.rowcount = cursor.rowcount
+
+    def _apply_unit(self, write: groupcommit.Write) -> None:
+        """Run `write.unit`'s statements, kept only if each changed exactly one row.
+
+        In a batch's transaction under a savepoint, alone in a transaction of its own: either
+        way a statement that changed no row (a lost fence) undoes the ones before it.
+        """
+        conn = self._conn
+        alone = not conn.in_transaction
+        conn.execute("BEGIN IMMEDIATE" if alone else "SAVEPOINT unit")
+        try:
+            kept = all(conn.execute(sql, params).rowcount == 1 for sql, params in write.unit)
+        except BaseException:
+            conn.execute("ROLLBACK" if alone else "ROLLBACK TO unit")
+            if not alone:
+                conn.execute("RELEASE unit")
+            raise
+        if alone:
+            conn.execute("COMMIT" if kept else "ROLLBACK")
+        else:
+            if not kept:
+                conn.execute("ROLLBACK TO unit")
+            conn.execute("RELEASE unit")
+        write.rows, write.rowcount = [], int(kept)
 
     def _dicts(self, cursor: sqlite3.Cursor, sql: str) -> list[dict[str, Any]]:
         """The rows `cursor` returns for `sql`, each a dict by column name.
@@ -130,6 +158,18 @@ class SQLiteStore(workflows.WorkflowStore):
         if names is None:
             names = self._columns[sql] = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def _finish_appending(
+        self, params: dict[str, Any], history: Sequence[base.HistoryEvent]
+    ) -> None:
+        """The held rows and the end as one unit of the group commit (see `_apply_unit`).
+
+        Shares its commit with other threads' writes, as a plain `finish` does.
+        """
+        statements = [workflows.appending(self._q, params, event) for event in history]
+        statements.append((self._q["finish"], params))
+        if not self._connector.execute_unit(statements):
+            raise errors.LeaseLost(params["fence_id"])  # nothing of it was kept
 
     def subscribe(self, listener: base.Listener) -> Callable[[], None]:
         """SQLite has no push notifications: other processes' changes are found by polling."""
@@ -174,6 +214,17 @@ class _Connector:
         """See `Connector.query`."""
         text, values = self._compiled.get(sql) or self._compile(sql)
         return self._store._read(text, values(params))
+
+    def execute_unit(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> bool:
+        """Run `statements` in the next group commit, all kept or none; whether kept.
+
+        Kept only if each changed exactly one row (see `SQLiteStore._apply_unit`).
+        """
+        unit: list[groupcommit.Statement] = []
+        for sql, params in statements:
+            text, values = self._compiled.get(sql) or self._compile(sql)
+            unit.append((text, values(params)))
+        return self._store._writes.submit("", (), unit=unit).rowcount == 1
 
     @contextmanager
     def transaction(self) -> Iterator[base.Execute]:

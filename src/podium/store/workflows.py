@@ -60,9 +60,12 @@ def appended(event: base.HistoryEvent) -> dict[str, Any]:
     }
 
 
-def _fence_of(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The fence parameters (`:fence_id/owner/epoch`) of a fenced statement's `params`."""
-    return {key: params[key] for key in ("fence_id", "fence_owner", "fence_epoch")}
+def appending(
+    q: Mapping[str, str], params: Mapping[str, Any], event: base.HistoryEvent
+) -> tuple[str, dict[str, Any]]:
+    """The fenced `append_history` of `event` under the fence in `params` (`:fence_*`)."""
+    fence = {key: params[key] for key in ("fence_id", "fence_owner", "fence_epoch")}
+    return q["append_history"], {**base.shallow(event), **fence}
 
 
 class WorkflowStore(queries.Feature, sql=FEATURE):
@@ -310,9 +313,8 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         self, run: base.Execute, params: Mapping[str, Any], history: Sequence[base.HistoryEvent]
     ) -> None:
         """Append `history` inside `run`'s transaction under `params`' fence (else LeaseLost)."""
-        sql = self._q["append_history"]
         for event in history:
-            if run(sql, {**base.shallow(event), **_fence_of(params)}).rowcount != 1:
+            if run(*appending(self._q, params, event)).rowcount != 1:
                 raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
 
     def _finish_child(
