@@ -89,7 +89,8 @@ class Execution:
         """Writes held back to be committed together (fan-out's child creations, a step's
         result: see `hold`)."""
         self.open_steps = 0
-        """Steps of an `async def` workflow in flight at once (see `stepcall`)."""
+        """Steps of this run in flight now: more than one only while an `async def` workflow
+        runs steps concurrently, whose results are then not held (see `stepcall._record`)."""
         fresh = claim.record.runs <= 1
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)

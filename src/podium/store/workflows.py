@@ -297,7 +297,8 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         """A fenced `finish` with `history` rows, in one transaction (else LeaseLost).
 
         Where the dialect has it (`finish_appending`, PostgreSQL), one row and the end are one
-        statement, which joins the dialect's group commit like any end of a run.
+        statement, which joins the dialect's group commit like any end of a run. SQLiteStore
+        overrides this to join its group commit as one unit.
         """
         if len(history) == 1 and "finish_appending" in self._q:
             both = {**params, **appended(history[0])}
