@@ -49,9 +49,9 @@ class _Held:
 
     __slots__ = ("events", "store")
 
-    def __init__(self, store: base.Store) -> None:
+    def __init__(self, store: base.Store, event: base.HistoryEvent) -> None:
         self.store = store
-        self.events: list[base.HistoryEvent] = []
+        self.events = [event]
 
     def commit(self, fence: base.Fence, now: float) -> Sequence[base.HistoryEvent]:
         """Append the held rows, fenced (see `context.Batch`)."""
@@ -332,7 +332,13 @@ class Execution:
         Until then a crash loses it, and the next run runs its step again: steps run at least
         once, and a result is still committed at most once (fenced, never overwritten).
         """
-        self.batch(_Held, lambda: _Held(self.rt.store)).events.append(event)
+        batch = self._batch
+        if type(batch) is _Held:
+            batch.events.append(event)
+            return
+        if batch is not None:
+            self.flush()  # another kind first, so writes keep their order
+        self._batch = _Held(self.rt.store, event)
 
     def append(self, event: base.HistoryEvent) -> None:
         """Append to history under the fence; a lost lease stops this run."""

@@ -122,25 +122,30 @@ class SQLiteStore(workflows.WorkflowStore):
     def _apply_unit(self, write: groupcommit.Write) -> None:
         """Run `write.unit`'s statements, kept only if each changed exactly one row.
 
-        In a batch's transaction under a savepoint, alone in a transaction of its own: either
-        way a statement that changed no row (a lost fence) undoes the ones before it.
+        Alone, in a transaction of its own, rolled back if one changed no row (a lost fence).
+        In a batch's transaction, a first statement that changes no row has written nothing:
+        the unit stops there (rowcount 0) and the batch goes on. A later one (which a fence
+        that held a statement before cannot cause) raises `UnitUndone`: the batch rolls back
+        and every write of it runs again alone. No savepoint is paid for on the common path.
         """
         conn = self._conn
         alone = not conn.in_transaction
-        conn.execute("BEGIN IMMEDIATE" if alone else "SAVEPOINT unit")
+        if alone:
+            conn.execute("BEGIN IMMEDIATE")
+        kept = True
         try:
-            kept = all(conn.execute(sql, params).rowcount == 1 for sql, params in write.unit)
+            for index, (sql, params) in enumerate(write.unit):
+                if conn.execute(sql, params).rowcount != 1:
+                    if index and not alone:
+                        raise UnitUndone("a unit's later statement changed no row")
+                    kept = False
+                    break
         except BaseException:
-            conn.execute("ROLLBACK" if alone else "ROLLBACK TO unit")
-            if not alone:
-                conn.execute("RELEASE unit")
+            if alone:
+                conn.execute("ROLLBACK")
             raise
         if alone:
             conn.execute("COMMIT" if kept else "ROLLBACK")
-        else:
-            if not kept:
-                conn.execute("ROLLBACK TO unit")
-            conn.execute("RELEASE unit")
         write.rows, write.rowcount = [], int(kept)
 
     def _dicts(self, cursor: sqlite3.Cursor, sql: str) -> list[dict[str, Any]]:
@@ -183,6 +188,10 @@ class SQLiteStore(workflows.WorkflowStore):
             self._reader.close()
         with self._lock:
             self._conn.close()
+
+
+class UnitUndone(sqlite3.Error):
+    """A unit's statement after its first changed no row inside a batch: undo the batch."""
 
 
 class _Connector:

@@ -1,9 +1,10 @@
 """SQLite's group commit runs a unit (a run's held rows and its end) whole or not at all.
 
-`SQLiteStore._apply_unit` keeps a unit's statements only if each changed exactly one row: in
-a batch's shared transaction it undoes a failed unit to its savepoint and keeps the batch's
-other writes; alone it is a transaction of its own. The batches are built here directly, so
-both paths are taken for certain (threads would only make them likely).
+`SQLiteStore._apply_unit` keeps a unit's statements only if each changed exactly one row.
+Alone it is a transaction of its own. In a batch's shared transaction a unit fenced out at its
+first statement writes nothing and the batch goes on; one that fails later undoes the batch,
+whose writes then run again alone. The batches are built here directly, so every path is
+taken for certain (threads would only make them likely).
 """
 
 from __future__ import annotations
@@ -80,3 +81,12 @@ def test_a_failed_unit_in_a_batch_is_undone_and_the_rest_of_the_batch_kept(store
     assert [w.rowcount for w in (kept, refused, last)] == [1, 0, 0]
     assert status(store, "good") == ("completed", 1)
     assert status(store, "bad") == ("running", 0)
+
+
+def test_a_unit_whose_first_statement_is_fenced_out_leaves_its_batch_alone(store):
+    good, bad = claimed(store, "good"), claimed(store, "bad")
+    stale = base.Fence("bad", "A", bad.epoch - 1)  # fenced out from its first statement on
+    writes = [unit(good, 0), unit(stale, 0)]
+    store._commit_batch(writes)
+    assert [w.rowcount for w in writes] == [1, 0]
+    assert (status(store, "good"), status(store, "bad")) == (("completed", 1), ("running", 0))
