@@ -39,6 +39,27 @@ class _Body:
         self.value: Any = None
 
 
+class _Held:
+    """History rows held back to the run's next durable point (see `Execution.hold`).
+
+    A step's result waits here until the run's next new position, which writes it before
+    anything else happens, or until the run's end, whose transaction (`Store.finish`) writes
+    it with the outcome: the last step of a run and its end cost one commit, not two.
+    """
+
+    __slots__ = ("events", "store")
+
+    def __init__(self, store: base.Store, event: base.HistoryEvent) -> None:
+        self.store = store
+        self.events = [event]
+
+    def commit(self, fence: base.Fence, now: float) -> Sequence[base.HistoryEvent]:
+        """Append the held rows, fenced (see `context.Batch`)."""
+        for event in self.events:
+            self.store.append_history(fence, event)
+        return self.events
+
+
 class Execution:
     """One run of one claimed workflow: its claim, history cursor and failed attempts.
 
@@ -65,7 +86,11 @@ class Execution:
         self.output: str | None = None
         """The serialized result this run stored, once `outcome` is "completed"."""
         self._batch: context.Batch | None = None
-        """Writes held back to be committed together (fan-out's child creations)."""
+        """Writes held back to be committed together (fan-out's child creations, a step's
+        result: see `hold`)."""
+        self.open_steps = 0
+        """Steps of this run in flight now: more than one only while an `async def` workflow
+        runs steps concurrently, whose results are then not held (see `stepcall._record`)."""
         fresh = claim.record.runs <= 1
         store = runtime.store
         events = [] if fresh else store.load_history(self.wf.id)
@@ -301,6 +326,20 @@ class Execution:
             for event in self._fenced(batch.commit, self.rt.clock.time()):
                 self.cursor.add(event)
 
+    def hold(self, event: base.HistoryEvent) -> None:
+        """Append `event` at the run's next durable point, or with its end (see `_Held`).
+
+        Until then a crash loses it, and the next run runs its step again: steps run at least
+        once, and a result is still committed at most once (fenced, never overwritten).
+        """
+        batch = self._batch
+        if type(batch) is _Held:
+            batch.events.append(event)
+            return
+        if batch is not None:
+            self.flush()  # another kind first, so writes keep their order
+        self._batch = _Held(self.rt.store, event)
+
     def append(self, event: base.HistoryEvent) -> None:
         """Append to history under the fence; a lost lease stops this run."""
         self._fenced(self.rt.store.append_history, event)
@@ -361,11 +400,7 @@ class Execution:
         except errors.PodiumError as exc:
             self._conclude_error(exc)
             return
-        self._end(
-            lambda now: self.rt.store.finish(
-                self.fence, base.Outcome("completed", output), now, parent_id=self.wf.parent_id
-            )
-        )
+        self._finish(base.Outcome("completed", output))
         if self.outcome == "completed":
             self.output = output
 
@@ -415,9 +450,19 @@ class Execution:
             error_traceback=info["traceback"],
         )
         self.rt.log.info("workflow %s failed: %s: %s", self.wf.id, error_type, info["message"])
+        self._finish(outcome, as_="failed")
+
+    def _finish(self, outcome: base.Outcome, *, as_: str = "completed") -> None:
+        """Store the run's final `outcome`; rows held back (`hold`) commit with it."""
+        batch = self._batch
+        held: Sequence[base.HistoryEvent] = ()
+        if isinstance(batch, _Held):
+            self._batch = None
+            held = batch.events
+        store, fence, parent_id = self.rt.store, self.fence, self.wf.parent_id
         self._end(
-            lambda now: self.rt.store.finish(self.fence, outcome, now, parent_id=self.wf.parent_id),
-            as_="failed",
+            lambda now: store.finish(fence, outcome, now, parent_id=parent_id, history=held),
+            as_=as_,
         )
 
     def _end(

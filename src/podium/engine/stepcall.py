@@ -34,6 +34,7 @@ class Execution(Protocol):
     definition: definitions.Workflow
     is_async: bool
     attempts: dict[int, list[base.Attempt]]
+    open_steps: int
 
     def take(self, kind: str, name: str, *, check: bool = True) -> context.Position:
         """See `context.Run.take`."""
@@ -49,6 +50,10 @@ class Execution(Protocol):
 
     def append(self, event: base.HistoryEvent) -> None:
         """Append a history event under the fence."""
+        ...
+
+    def hold(self, event: base.HistoryEvent) -> None:
+        """Append a history event at the run's next durable point (or with its end)."""
         ...
 
     def record_attempt(self, attempt: base.Attempt) -> None:
@@ -97,16 +102,22 @@ def _step_sync(run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[s
     plan = _plan(run, step)
     if isinstance(plan, base.HistoryEvent):
         return _completed(run, step, _replay(step.name, plan), args, kwargs)
-    while True:
-        if plan.not_before is not None:
-            run.pause(run.wait_until(plan.not_before))
-        started = run.rt.clock.time()
-        try:
-            result = _attempt_sync(run, step, args, kwargs, plan)
-        except Exception as exc:
-            plan = _failed(run, step, plan, exc, started)
-            continue
-        return _completed(run, step, _succeeded(run, step, plan, result, started), args, kwargs)
+    run.open_steps += 1
+    try:
+        while True:
+            if plan.not_before is not None:
+                run.pause(run.wait_until(plan.not_before))
+            started = run.rt.clock.time()
+            try:
+                result = _attempt_sync(run, step, args, kwargs, plan)
+            except Exception as exc:
+                plan = _failed(run, step, plan, exc, started)
+                continue
+            value = _succeeded(run, step, plan, result, started)
+            break
+    finally:
+        run.open_steps -= 1
+    return _completed(run, step, value, args, kwargs)
 
 
 async def _step_async(
@@ -115,22 +126,28 @@ async def _step_async(
     plan = _plan(run, step)
     if isinstance(plan, base.HistoryEvent):
         return _completed(run, step, _replay(step.name, plan), args, kwargs)
-    while True:
-        if plan.not_before is not None:
-            await asyncio.sleep(run.wait_until(plan.not_before))
-        started = run.rt.clock.time()
-        try:
-            with _attempt_scope(run, step, plan):
-                result = await _with_step_context(
-                    plan.context(run.wf.id, step.name),
-                    step.fn(*args, **kwargs),
-                    step.name,
-                    plan.timeout,
-                )
-        except Exception as exc:
-            plan = _failed(run, step, plan, exc, started)
-            continue
-        return _completed(run, step, _succeeded(run, step, plan, result, started), args, kwargs)
+    run.open_steps += 1
+    try:
+        while True:
+            if plan.not_before is not None:
+                await asyncio.sleep(run.wait_until(plan.not_before))
+            started = run.rt.clock.time()
+            try:
+                with _attempt_scope(run, step, plan):
+                    result = await _with_step_context(
+                        plan.context(run.wf.id, step.name),
+                        step.fn(*args, **kwargs),
+                        step.name,
+                        plan.timeout,
+                    )
+            except Exception as exc:
+                plan = _failed(run, step, plan, exc, started)
+                continue
+            value = _succeeded(run, step, plan, result, started)
+            break
+    finally:
+        run.open_steps -= 1
+    return _completed(run, step, value, args, kwargs)
 
 
 def _attempt_sync(
@@ -262,11 +279,20 @@ def _record(
     started: float,
     finished: float,
 ) -> None:
-    """Append the step's outcome at its position: "completed" or "failed" (its last attempt)."""
+    """Record the step's outcome at its position: "completed" or "failed" (its last attempt).
+
+    Held back to the run's next durable point (`hold`), which is the run's next new position
+    or its end: so a workflow's last step costs no commit of its own. Not while another step
+    of the run is in flight (an `async def` workflow's concurrent steps): the result would
+    wait for that step, and a crash meanwhile would run this one again.
+    """
     event = base.HistoryEvent(
         run.wf.id, plan.seq, "step", step.name, status, payload, plan.attempt, started, finished
     )
-    run.append(event)
+    if run.open_steps == 1:
+        run.hold(event)
+    else:
+        run.append(event)
 
 
 def _refusals(attempts: Iterable[base.Attempt]) -> int:

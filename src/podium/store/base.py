@@ -544,7 +544,13 @@ class Store(Protocol):
         ...
 
     def finish(
-        self, fence: Fence, outcome: Outcome, now: float, *, parent_id: str | None = None
+        self,
+        fence: Fence,
+        outcome: Outcome,
+        now: float,
+        *,
+        parent_id: str | None = None,
+        history: Sequence[HistoryEvent] = (),
     ) -> bool:
         """Store the final outcome and release the lease, if `fence` holds; else LeaseLost.
 
@@ -552,6 +558,11 @@ class Store(Protocol):
         it waits for its children and few enough of them are open now: a crash right after
         a child's end never leaves its parent waiting for a fallback poll. Returns whether
         it woke the parent (always False without `parent_id`).
+
+        `history` (rows a run held back, such as its last step's result) is appended in the
+        same transaction, as `append_history` would: the end and the rows commit together or
+        not at all. A lost fence, or a position that exists already, writes nothing and raises
+        LeaseLost. So a run's last checkpoint and its end cost one commit.
         """
         ...
 

@@ -38,11 +38,17 @@ class Write:
         "rowcount",
         "rows",
         "sql",
+        "unit",
         "waiter",
     )
 
     def __init__(
-        self, sql: str, params: Params, key: str = "", more: Sequence[Statement] = ()
+        self,
+        sql: str,
+        params: Params,
+        key: str = "",
+        more: Sequence[Statement] = (),
+        unit: Sequence[Statement] = (),
     ) -> None:
         self.sql = sql
         self.params = params
@@ -50,6 +56,8 @@ class Write:
         """What the write locks (a workflow id), for stores that order a batch's locks by it."""
         self.more = more
         """Statements run right after this one, in the same transaction (see the module)."""
+        self.unit = unit
+        """Instead of `sql`: statements kept together or not at all (see `submit`)."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.results: list[tuple[list[Any], int]] = []
@@ -70,13 +78,21 @@ class GroupCommit:
         self._busy = False
 
     def submit(
-        self, sql: str, params: Params, key: str = "", more: Sequence[Statement] = ()
+        self,
+        sql: str,
+        params: Params,
+        key: str = "",
+        more: Sequence[Statement] = (),
+        unit: Sequence[Statement] = (),
     ) -> Write:
         """Execute `sql` (then `more`) in the next commit; return it with its results.
 
-        `key` names the row the write locks first (see `Write.key`).
+        `key` names the row the write locks first (see `Write.key`). With `unit` (and no
+        `sql`), the write is those statements, which the store keeps only if each changed
+        exactly one row (rowcount 1), else none of them (rowcount 0); a store that takes units
+        says so.
         """
-        write = Write(sql, params, key, more)
+        write = Write(sql, params, key, more, unit)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()

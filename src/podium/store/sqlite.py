@@ -130,6 +130,9 @@ class SQLiteStore(workflows.WorkflowStore):
             return self._dicts(self._reader.execute(sql, params), sql)
 
     def _apply(self, write: groupcommit.Write) -> None:
+        if write.unit:
+            self._apply_unit(write)
+            return
         cursor = self._conn.execute(write.sql, write.params)
         write.rows = self._dicts(cursor, write.sql)
         write.rowcount = cursor.rowcount
@@ -141,7 +144,36 @@ class SQLiteStore(workflows.WorkflowStore):
 
     def _write_unit(self, statements: Sequence[workflows.Statement], key: str) -> list[base.Result]:
         """Statements that commit together join the group commit as one write (see there)."""
-        return self._connector.unit(statements)
+        return self._connector.together(statements)
+
+    def _apply_unit(self, write: groupcommit.Write) -> None:
+        """Run `write.unit`'s statements, kept only if each changed exactly one row.
+
+        Alone, in a transaction of its own, rolled back if one changed no row (a lost fence).
+        In a batch's transaction, a first statement that changes no row has written nothing:
+        the unit stops there (rowcount 0) and the batch goes on. A later one (which a fence
+        that held a statement before cannot cause) raises `UnitUndone`: the batch rolls back
+        and every write of it runs again alone. No savepoint is paid for on the common path.
+        """
+        conn = self._conn
+        alone = not conn.in_transaction
+        if alone:
+            conn.execute("BEGIN IMMEDIATE")
+        kept = True
+        try:
+            for index, (sql, params) in enumerate(write.unit):
+                if conn.execute(sql, params).rowcount != 1:
+                    if index and not alone:
+                        raise UnitUndone("a unit's later statement changed no row")
+                    kept = False
+                    break
+        except BaseException:
+            if alone:
+                conn.execute("ROLLBACK")
+            raise
+        if alone:
+            conn.execute("COMMIT" if kept else "ROLLBACK")
+        write.rows, write.rowcount = [], int(kept)
 
     def _dicts(self, cursor: sqlite3.Cursor, sql: str) -> list[dict[str, Any]]:
         """The rows `cursor` returns for `sql`, each a dict by column name.
@@ -159,6 +191,18 @@ class SQLiteStore(workflows.WorkflowStore):
             names = self._columns[sql] = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    def _finish_appending(
+        self, params: dict[str, Any], history: Sequence[base.HistoryEvent]
+    ) -> None:
+        """The held rows and the end as one unit of the group commit (see `_apply_unit`).
+
+        Shares its commit with other threads' writes, as a plain `finish` does.
+        """
+        statements = [workflows.appending(self._q, params, event) for event in history]
+        statements.append((self._q["finish"], params))
+        if not self._connector.execute_unit(statements):
+            raise errors.LeaseLost(params["fence_id"])  # nothing of it was kept
+
     def subscribe(self, listener: base.Listener) -> Callable[[], None]:
         """SQLite has no push notifications: other processes' changes are found by polling."""
         return lambda: None
@@ -171,6 +215,10 @@ class SQLiteStore(workflows.WorkflowStore):
             self._reader.close()
         with self._lock:
             self._conn.close()
+
+
+class UnitUndone(sqlite3.Error):
+    """A unit's statement after its first changed no row inside a batch: undo the batch."""
 
 
 class _Connector:
@@ -203,8 +251,12 @@ class _Connector:
         text, values = self._compiled.get(sql) or self._compile(sql)
         return self._store._read(text, values(params))
 
-    def unit(self, statements: Sequence[workflows.Statement]) -> list[base.Result]:
-        """Run `statements` in order in one commit, joining the group commit; their results."""
+    def together(self, statements: Sequence[workflows.Statement]) -> list[base.Result]:
+        """Run `statements` in order in one commit, joining the group commit; their results.
+
+        Unlike `execute_unit`, each statement's result stands: nothing is undone for a
+        statement that changed no row.
+        """
         compiled = []
         for sql, params in statements:
             text, values = self._compiled.get(sql) or self._compile(sql)
@@ -215,6 +267,17 @@ class _Connector:
             base.Result(write.rows, write.rowcount),
             *(base.Result(rows, count) for rows, count in write.results),
         ]
+
+    def execute_unit(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> bool:
+        """Run `statements` in the next group commit, all kept or none; whether kept.
+
+        Kept only if each changed exactly one row (see `SQLiteStore._apply_unit`).
+        """
+        unit: list[groupcommit.Statement] = []
+        for sql, params in statements:
+            text, values = self._compiled.get(sql) or self._compile(sql)
+            unit.append((text, values(params)))
+        return self._store._writes.submit("", (), unit=unit).rowcount == 1
 
     @contextmanager
     def transaction(self) -> Iterator[base.Execute]:

@@ -48,6 +48,28 @@ def append_fenced(
         raise errors.LeaseLost(fence.workflow_id)
 
 
+def appended(event: base.HistoryEvent) -> dict[str, Any]:
+    """The parameters of `event` in `finish_appending` (its status as `event_status`)."""
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "name": event.name,
+        "event_status": event.status,
+        "payload": event.payload,
+        "attempt": event.attempt,
+        "started_at": event.started_at,
+        "finished_at": event.finished_at,
+    }
+
+
+def appending(
+    q: Mapping[str, str], params: Mapping[str, Any], event: base.HistoryEvent
+) -> tuple[str, dict[str, Any]]:
+    """The fenced `append_history` of `event` under the fence in `params` (`:fence_*`)."""
+    fence = {key: params[key] for key in ("fence_id", "fence_owner", "fence_epoch")}
+    return q["append_history"], {**base.shallow(event), **fence}
+
+
 class WorkflowStore(queries.Feature, sql=FEATURE):
     """The `Store` verbs on workflows, their history and their leases, over one connector."""
 
@@ -294,36 +316,83 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         now: float,
         *,
         parent_id: str | None = None,
+        history: Sequence[base.HistoryEvent] = (),
     ) -> bool:
-        """See `Store.finish`: a child's end and its parent's wake-up commit together."""
+        """See `Store.finish`: a child's end and its parent's wake-up commit together.
+
+        Held `history` rows commit in the same transaction as the end, under the same fence.
+        """
         params = {**base.shallow(outcome), "now": now}
-        if parent_id is None:
+        if parent_id is None and not history:
             self._fenced("finish", params, fence)
             return False
         params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
-        return self._finish_child(params, parent_id, now)
+        if parent_id is None:
+            self._finish_appending(params, history)
+            return False
+        return self._finish_child(params, parent_id, now, history)
 
-    def _finish_child(self, params: dict[str, Any], parent_id: str, now: float) -> bool:
-        """A fenced `finish` and its parent's wake-up if due, committed together; woken?
+    def _finish_appending(
+        self, params: dict[str, Any], history: Sequence[base.HistoryEvent]
+    ) -> None:
+        """A fenced `finish` with `history` rows, in one transaction (else LeaseLost).
+
+        Where the dialect has it (`finish_appending`, PostgreSQL), one row and the end are one
+        statement, which joins the dialect's group commit like any end of a run. SQLiteStore
+        overrides this to join its group commit as one unit.
+        """
+        if len(history) == 1 and "finish_appending" in self._q:
+            both = {**params, **appended(history[0])}
+            if self._write_one(self._q["finish_appending"], both, params["fence_id"]).rowcount:
+                return
+            raise errors.LeaseLost(params["fence_id"])
+        with self._c.transaction() as run:
+            self._appending(run, params, history)
+            if run(self._q["finish"], params).rowcount != 1:
+                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
+
+    def _appending(
+        self, run: base.Execute, params: Mapping[str, Any], history: Sequence[base.HistoryEvent]
+    ) -> None:
+        """Append `history` inside `run`'s transaction under `params`' fence (else LeaseLost)."""
+        for event in history:
+            if run(*appending(self._q, params, event)).rowcount != 1:
+                raise errors.LeaseLost(params["fence_id"])  # rolls back: nothing written
+
+    def _finish_child(
+        self,
+        params: dict[str, Any],
+        parent_id: str,
+        now: float,
+        history: Sequence[base.HistoryEvent] = (),
+    ) -> bool:
+        """A fenced `finish`, its held `history` and the parent's wake-up if due; woken?
 
         One unit of statements (`_write_unit`), so the ends of children finishing at once
         share a commit. Where the dialect locks rows (PostgreSQL), the parent's row is locked
         first: that orders this end with the parent's storing of its wait (`set_wait`), and
         the wait's row before the wake-up, so of two ends the later counts both (see
         `lock_parent` in postgres/workflows.sql). A stale end writes nothing but may still
-        wake the parent, which is harmless: it is woken only if its wait is over.
+        wake the parent, which is harmless: it is woken only if its wait is over. One held
+        row joins the end's own statement where the dialect has `finish_appending` (both or
+        neither); otherwise the rows go first, each fenced as the end is, so a lost fence
+        writes none of them (a fence cannot change within one commit).
         """
         q = self._q
         parent = {"parent_id": parent_id, "now": now}
-        finish: Statement = (q["finish"], params)
-        wake: Statement = (q["wake_if_due"], parent)
-        locks = "lock_parent" in q
-        if locks:
-            statements = [(q["lock_parent"], parent), finish, (q["lock_child_wait"], parent), wake]
+        ends: list[Statement]
+        if len(history) == 1 and "finish_appending" in q:
+            ends = [(q["finish_appending"], {**params, **appended(history[0])})]
         else:
-            statements = [finish, wake]
+            ends = [*(appending(q, params, event) for event in history), (q["finish"], params)]
+        wake: Statement = (q["wake_if_due"], parent)
+        first = 1 if "lock_parent" in q else 0
+        if first:
+            statements = [(q["lock_parent"], parent), *ends, (q["lock_child_wait"], parent), wake]
+        else:
+            statements = [*ends, wake]
         results = self._write_unit(statements, parent_id)
-        if results[1 if locks else 0].rowcount != 1:
+        if any(result.rowcount != 1 for result in results[first : first + len(ends)]):
             raise errors.LeaseLost(params["fence_id"])
         return results[-1].rowcount == 1
 

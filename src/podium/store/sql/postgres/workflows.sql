@@ -116,6 +116,30 @@ SELECT :workflow_id::text, :seq::integer, :attempt::integer, :name::text,
 -- include: fence_holds
 ON CONFLICT (workflow_id, seq, attempt) DO NOTHING;
 
+-- name: finish_appending
+-- A run's end (the common `finish`) and the one history row it held back (its last step's
+-- result), as one statement: the row is inserted only from the end's RETURNING, and the end
+-- matches only while the fence holds and the row's position is free. So both are written or
+-- neither (no row: the fence was lost or the position taken, LeaseLost), in one round trip.
+WITH ended AS (
+    UPDATE podium_workflows
+    SET status = :status, output = :output, error_type = :error_type,
+        error_message = :error_message, error_traceback = :error_traceback,
+        claimable_at = NULL, lease_owner = NULL, updated_at = :now
+    WHERE id = :fence_id AND lease_owner = :fence_owner
+      AND lease_epoch = :fence_epoch AND status = 'running'
+      AND NOT EXISTS (
+          SELECT 1 FROM podium_history WHERE workflow_id = :fence_id AND seq = :seq::integer
+      )
+    RETURNING id
+)
+INSERT INTO podium_history
+    (workflow_id, seq, kind, name, status, payload, attempt, started_at, finished_at)
+SELECT ended.id, :seq::integer, :kind::text, :name::text,
+       :event_status::text, :payload::text, :attempt::integer,
+       :started_at::double precision, :finished_at::double precision
+FROM ended;
+
 -- A child's end (WorkflowStore._finish_child), one write of the group commit: lock_parent,
 -- finish, lock_child_wait, wake_if_due. The parent's row is locked FOR KEY SHARE before
 -- anything else (a parent storing its wait locks it FOR UPDATE: the two are ordered).
