@@ -7,6 +7,7 @@ import pytest
 
 import podium
 from podium.store import base
+from podium.store import workers as workers_mod
 
 from .conftest import AppFactory, Waiter
 
@@ -113,7 +114,7 @@ def test_a_workflow_no_live_worker_knows_says_so(app: podium.App, wait_until: Wa
     )
     ghost = store.get_workflow("ghost-1")
     assert ghost is not None
-    note = base.worker_note(ghost, store.live_workers(time.time()), time.time())
+    note = workers_mod.worker_note(ghost, store.live_workers(time.time()), time.time())
     assert note is not None and "no live worker knows workflow 'ghost'" in note
     with app.worker(queues=["default"]) as w:
         assert app.start(known).result(timeout=10) == "ok"
@@ -123,9 +124,9 @@ def test_a_workflow_no_live_worker_knows_says_so(app: podium.App, wait_until: Wa
         ghost, mail = store.get_workflow("ghost-1"), store.get_workflow("mail-1")
         assert ghost is not None and mail is not None
         assert ghost.status == "pending" and ghost.runs == 0
-        note = base.worker_note(ghost, workers, time.time())
+        note = workers_mod.worker_note(ghost, workers, time.time())
         assert note is not None and "'ghost'" in note and "podium worker" in note
-        note = base.worker_note(mail, workers, time.time())
+        note = workers_mod.worker_note(mail, workers, time.time())
         assert note is not None and "queue 'mail'" in note
     assert store.live_workers(time.time()) == []  # a stopped worker unregisters
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from podium import errors, redaction
 from podium.store import base
 from podium.store import search as search_store
+from podium.store import workers as workers_mod
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -75,7 +76,7 @@ def worker_notes(store: base.Store, records: Sequence[base.WorkflowRecord]) -> d
         return {}
     now = time.time()
     workers = store.live_workers(now)
-    notes = {r.id: base.worker_note(r, workers, now) for r in records}
+    notes = {r.id: workers_mod.worker_note(r, workers, now) for r in records}
     return {k: v for k, v in notes.items() if v is not None}
 
 

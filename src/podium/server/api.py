@@ -17,6 +17,7 @@ from podium.server.models import clean
 from podium.server.security import Principal, allows, check_start, require
 from podium.store import base, browse, children
 from podium.store import search as search_store
+from podium.store import workers as workers_mod
 from podium.types import TERMINAL_STATUSES
 
 router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403, 413))
@@ -131,7 +132,7 @@ def _within(where: browse.Filter, workflow: str, queue: str) -> bool:
 
 
 def with_notes(st: ServerState, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`rows` with their `worker_note` (see `base.worker_note`): one read of live workers."""
+    """`rows` with their `worker_note` (see `workers.worker_note`): one read of live workers."""
     if not any(row["status"] in ("pending", "waiting") for row in rows):
         return rows
     now = st.now()
@@ -139,7 +140,7 @@ def with_notes(st: ServerState, rows: list[dict[str, Any]]) -> list[dict[str, An
     return [
         {
             **row,
-            "worker_note": base.unserved(
+            "worker_note": workers_mod.unserved(
                 row["status"], row["ready_at"], row["queue"], row["workflow"], workers, now
             ),
         }
@@ -290,7 +291,7 @@ def detail(
         history = [{**e, "payload": _no_traceback(e["payload"])} for e in history]
         attempts = [_without_tracebacks(a) for a in attempts]
         workflow_attempts = [_without_tracebacks(a) for a in workflow_attempts]
-    note = base.worker_note(record, store.live_workers(st.now()), st.now())
+    note = workers_mod.worker_note(record, store.live_workers(st.now()), st.now())
     error = None
     if record.error_type or record.error_message:
         error = {
