@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from podium import arguments, codecs, errors
-from podium.store import auth, base, coded, retention
+from podium.store import auth, base, blobgc, coded, retention
 from podium.store import rekey as rekey_store
 
 
@@ -64,7 +64,12 @@ def rekey(
     if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
         raise errors.ConfigurationError(f"batch={batch!r} must be a whole number >= 1")
     auth.AuthStore(store).audit(actor, "payload.rekey.start", None, {"batch": batch}, time.time())
-    done = rekey_store.rekey(store.inner, chain, batch=batch, progress=progress)
+    blob_store = blobgc.blob_store_of(store)
+    done = rekey_store.rekey(
+        store.inner, chain, batch=batch, progress=progress, blob_store=blob_store
+    )
     detail = {"scanned": done.scanned, "rewritten": done.rewritten, "raced": done.raced}
+    if blob_store is not None:
+        detail |= {"blobs_rewritten": done.blobs_rewritten, "blobs_missing": done.blobs_missing}
     auth.AuthStore(store).audit(actor, "payload.rekey", None, detail, time.time())
     return done

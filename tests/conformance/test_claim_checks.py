@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import podium
-from podium import cli, codecs
+from podium import cli, codecs, governance
 from podium.store import blobs, coded
 
 from .conftest import AppFactory
@@ -69,7 +69,81 @@ def test_with_encryption_the_blob_holds_ciphertext(app_factory: AppFactory, tmp_
     assert app.run(define(app), BIG, id="enc-1")["marker"] == MARKER
     assert all(t.startswith(blobs.PREFIX) for t in raw_payloads(app, "enc-1"))
     assert blob_bytes(root) and MARKER.encode() not in blob_bytes(root)
-    assert app.rekey().blobs >= 3  # references are left as they are
+    assert app.rekey().blobs >= 3  # references looked at; all current already
+    assert app.rekey().blobs_rewritten == 0
+
+
+def test_rekey_re_encodes_blobs_so_the_old_key_can_go(app_factory: AppFactory, tmp_path: Path):
+    root = tmp_path / "blobs"
+    store = blobs.FileBlobStore(str(root), grace=0)
+    old, new = codecs.generate_key(), codecs.generate_key()
+    first = app_factory(
+        codecs=[codecs.Encryption(codecs.KeyRing({"k1": old}, current="k1"))],
+        blob_store=store,
+        blob_threshold=1000,
+    )
+    bulky = define(first)
+    assert first.run(bulky, BIG, id="blob-1")["marker"] == MARKER
+    assert first.run(bulky, {"marker": "s"}, id="inline-1")["marker"] == "s"
+    assert not raw_payloads(first, "inline-1")[0].startswith(blobs.PREFIX)  # its input
+    old_keys = _refs(first, "blob-1") | _refs(first, "inline-1")  # its output: a blob
+    assert old_keys == _blob_keys(root)
+
+    ring = codecs.KeyRing({"k2": new, "k1": old}, current="k2")
+    rotated = app_factory(codecs=[codecs.Encryption(ring)], blob_store=store, blob_threshold=1000)
+    define(rotated)
+    done = rotated.rekey(batch=2)
+    assert done.blobs_rewritten >= len(old_keys) and done.blobs_missing == 0 and done.raced == 0
+    new_keys = _refs(rotated, "blob-1") | _refs(rotated, "inline-1")
+    assert new_keys and not new_keys & old_keys  # content-addressed: new blobs, rows moved
+    assert _blob_keys(root) == old_keys | new_keys  # the old ones wait for the collector
+    assert rotated.rekey().rewritten == 0  # a second pass finds nothing left
+
+    only_new = app_factory(
+        codecs=[codecs.Encryption(codecs.KeyRing({"k2": new}, current="k2"))],
+        blob_store=store,
+        blob_threshold=1000,
+    )
+    define(only_new)
+    assert only_new.get("blob-1").result(timeout=5)["marker"] == MARKER
+    assert only_new.get("inline-1").result(timeout=5)["marker"] == "s"
+    assert only_new.store.load_history("blob-1")
+    only_new.purge(older_than=3600)  # nothing that old: only the recorded blob deletes run
+    assert _blob_keys(root) == new_keys  # the old blobs are collected
+    assert only_new.get("blob-1").result(timeout=5)["marker"] == MARKER
+
+
+def test_a_rekey_cut_short_leaves_every_row_readable(app_factory: AppFactory, tmp_path: Path):
+    store = blobs.FileBlobStore(str(tmp_path / "blobs"), grace=0)
+    old, new = codecs.generate_key(), codecs.generate_key()
+    first = app_factory(
+        codecs=[codecs.Encryption(codecs.KeyRing({"k1": old}, current="k1"))],
+        blob_store=store,
+        blob_threshold=1000,
+    )
+    bulky = define(first)
+    for i in range(3):
+        first.run(bulky, {**BIG, "marker": f"m{i}"}, id=f"cut-{i}")
+    ring = codecs.KeyRing({"k2": new, "k1": old}, current="k2")
+    rotated = app_factory(codecs=[codecs.Encryption(ring)], blob_store=store, blob_threshold=1000)
+    define(rotated)
+
+    def crash(where: str, rows: int) -> None:
+        raise KeyboardInterrupt(where)  # the operator's ^C after the first batch
+
+    with pytest.raises(KeyboardInterrupt):
+        governance.rekey(rotated.store, rotated.codecs, batch=1, progress=crash)
+    for i in range(3):  # half moved: every row reads, on the old blob or the new one
+        assert rotated.get(f"cut-{i}").result(timeout=5)["marker"] == f"m{i}"
+    assert rotated.rekey().blobs_rewritten > 0  # run again: the rest moves
+    only_new = app_factory(
+        codecs=[codecs.Encryption(codecs.KeyRing({"k2": new}, current="k2"))],
+        blob_store=store,
+        blob_threshold=1000,
+    )
+    define(only_new)
+    for i in range(3):
+        assert only_new.get(f"cut-{i}").result(timeout=5)["marker"] == f"m{i}"
 
 
 def test_a_missing_blob_is_a_clear_error(app_factory: AppFactory, tmp_path: Path):

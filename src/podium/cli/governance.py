@@ -149,5 +149,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
     print(
         f"rewrote {done.rewritten} of {done.scanned} stored payloads"
         + (f"; {done.raced} changed meanwhile (already current)" if done.raced else "")
+        + (f"; {done.blobs_rewritten} now in re-encoded blobs" if done.blobs_rewritten else "")
+        + (f"; {done.blobs_missing} blobs could not be read" if done.blobs_missing else "")
     )
     return common.EXIT_OK
