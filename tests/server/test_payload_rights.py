@@ -2,7 +2,8 @@
 
 A marker is planted in a workflow's input, output, step results, search attributes, a retried
 step's error, a failed workflow's error, a received message, a published event (waited for
-and not), a state machine's data and event payload. A second marker is a `redact=` value that
+and not), a state machine's data and event payload, and a remediation rule's result (what its
+custom `do=` function returned). A second marker is a `redact=` value that
 a workflow also copies into its search attributes, its state (queried) and its error: no
 token without the `secrets` scope sees it, whatever its other rights. The
 walk enumerates the GET routes of the app's router, so a route added later is walked too
@@ -23,6 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 import podium
+from podium.patterns import remediation
 from podium.server import create_app
 from podium.store import auth
 from tests.server import serverapp
@@ -104,6 +106,9 @@ def app(tmp_path: Path) -> Iterator[podium.App]:
     vault.create("V-1", {"combination": MARKER})
     vault.send("V-1", "open", {"combination": f"new {MARKER}"})
 
+    application.remediate("leak-rule", when=lambda s: "always", do=lambda app: f"moved {MARKER}")
+    rt = application.runtime
+    remediation.evaluate(rt, application.rules, application.served_queues(), rt.clock.time())
     application.run(leaky, {"secret": MARKER}, id="leak-ok")
     with pytest.raises(podium.WorkflowFailed):
         application.run(leaky, {"secret": MARKER, "fail": "yes"}, id="leak-failed")
@@ -186,6 +191,7 @@ def test_no_get_route_shows_a_payload_to_a_token_without_the_right(
         "/api/v1/workflows/leak-failed",
         "/api/v1/workflows/leak-msg",
         "/api/v1/machines/vault/instances/V-1",
+        "/api/v1/remediations",  # a custom do= function's result quotes it
     } <= seen
     assert len(full) >= 25  # every route of the app, not a handful
 
@@ -199,6 +205,8 @@ def test_no_get_route_shows_a_payload_to_a_token_without_the_right(
     failed = client.get("/api/v1/workflows/leak-failed", headers=headers).json()
     assert failed["status"] == "failed" and failed["error"]["type"] == "ValueError"
     assert failed["error"]["message"] is None and failed["error"]["traceback"] is None
+    [decision] = client.get("/api/v1/remediations", headers=headers).json()
+    assert decision["rule"] == "leak-rule" and decision["result"] is None
     retried = client.get("/api/v1/workflows/leak-ok", headers=headers).json()
     assert [a["error_type"] for a in retried["attempts"]] == ["ConnectionError"]
     assert retried["attempts"][0]["error_message"] is None

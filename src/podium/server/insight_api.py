@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from podium.patterns import insight
+from podium.server import payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import documented
 from podium.server.models import _Strict
@@ -61,15 +62,20 @@ class RemediationOut(_Strict):
     condition: str
     action: str
     dry_run: bool
-    result: str
+    result: str | None
+    """What the action did; null for a token without the payloads right (a custom `do=`
+    function's return value may quote payload data; see podium.server.payloads)."""
 
 
 @router.get("/remediations", response_model=list[RemediationOut], tags=["intelligence"])
 def list_remediations(
-    _who: Reader, st: State, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    who: Reader, st: State, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
-    """The audited decisions of the remediation rules, newest first."""
-    return [dataclasses.asdict(d) for d in st.app.remediations(limit=limit)]
+    """The audited decisions of the remediation rules, newest first.
+
+    `result` is null for a token without the payloads right (`payloads.shown`).
+    """
+    return payloads.shown(who, [dataclasses.asdict(d) for d in st.app.remediations(limit=limit)])
 
 
 @router.get("/anomalies", response_model=list[AnomalyOut], tags=["intelligence"])
