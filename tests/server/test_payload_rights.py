@@ -323,6 +323,25 @@ def test_a_search_attribute_filter_needs_the_payloads_right(
     assert bare.status_code == 403 and MARKER not in bare.text and "leak-ok" not in bare.text
 
 
+def test_a_search_attribute_filter_never_matches_a_redacted_value_without_secrets(
+    app: podium.App, client: TestClient
+) -> None:
+    url = f"/api/v1/workflows?attr=card={REDACTED}"
+    revealed = client.get(url, headers=_headers(app, ["read", "secrets"]))
+    assert [w["id"] for w in revealed.json()["items"]] == ["leak-redacted"]
+    for scopes in (["admin"], ["read"]):  # the payloads right, not the secrets scope
+        hidden = client.get(url, headers=_headers(app, scopes))
+        assert hidden.status_code == 200 and hidden.json()["items"] == [], scopes
+        assert REDACTED not in hidden.text and "leak-redacted" not in hidden.text
+    other = client.get(f"/api/v1/workflows?attr=customer={MARKER}", headers=_headers(app, ["read"]))
+    assert len(other.json()["items"]) == 2  # a filter on unmarked values still matches
+    login(client, _headers(app, ["admin"])["Authorization"][7:])  # the dashboard's list too
+    page = client.get("/dashboard", params={"attr": f"card={REDACTED}"})
+    assert page.status_code == 200 and "leak-redacted" not in page.text
+    listed = client.get("/dashboard", params={"attr": f"customer={MARKER}"})
+    assert "leak-ok" in listed.text
+
+
 def test_query_answers_and_errors_mask_redacted_values(
     app: podium.App, client: TestClient, wait_until: Any
 ) -> None:

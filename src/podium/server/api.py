@@ -93,7 +93,7 @@ def list_workflows(
     if attr:
         if not who.payloads:  # a filter on values would reveal them one guess at a time
             raise ApiError(403, "filtering on search attribute values needs the payloads right")
-        return payloads.shown(who, _by_attributes(st, attr, where, limit, offset))
+        return payloads.shown(who, _by_attributes(st, who, attr, where, limit, offset))
     rows = st.browser.workflows(where, limit + 1, offset)
     more = len(rows) > limit
     return payloads.shown(
@@ -108,17 +108,27 @@ def list_workflows(
 
 
 def _by_attributes(
-    st: ServerState, attr: list[str], where: browse.Filter, limit: int, offset: int
+    st: ServerState,
+    who: Principal,
+    attr: list[str],
+    where: browse.Filter,
+    limit: int,
+    offset: int,
 ) -> dict[str, Any]:
-    """The listing with search-attribute filters: every other filter applies as well."""
+    """The listing with search-attribute filters: every other filter applies as well.
+
+    A filter never matches a `redact=` value for a token without the `secrets` scope
+    (`payloads.unguessed`).
+    """
     try:
         records = search_store.for_store(st.app.store).matching(attr, where, limit + 1, offset)
     except errors.ConfigurationError as exc:
         raise ApiError(400, str(exc)) from None
     records = [r for r in records if _within(where, r.workflow, r.queue)]
     more = len(records) > limit
+    records = payloads.unguessed(who, st.app.store, records[:limit], attr)
     return {
-        "items": with_notes(st, [summary(r) for r in records[:limit]]),
+        "items": with_notes(st, [summary(r) for r in records]),
         "limit": limit,
         "offset": offset,
         "next_offset": offset + limit if more else None,

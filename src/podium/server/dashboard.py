@@ -201,8 +201,8 @@ def workflows_page(
     error, total = "", None
     try:
         sel = listing.read(request.query_params)
-        rows = listing.rows(st, sel, PAGE + 1, offset)
-        total = listing.total(st, sel)
+        rows = listing.rows(st, sel, PAGE + 1, offset, who)
+        total = listing.total(st, sel, who)
     except listing.BadFilter as exc:
         error, rows = str(exc), []
         given = {k: request.query_params.get(k, "")[: listing.MAX_TEXT] for k in listing.FIELDS}

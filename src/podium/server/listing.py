@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from podium import errors
-from podium.server import api
+from podium.server import api, payloads
 from podium.server.context import ServerState
 from podium.server.models import clean
+from podium.server.security import Principal
 from podium.store import browse
 from podium.store import search as search_store
 
@@ -107,19 +108,23 @@ ATTR_TOTAL_CAP = 1_000
 """The same with search attributes, whose count reads the matching rows."""
 
 
-def total(st: ServerState, sel: Selection) -> tuple[int, bool]:
+def total(st: ServerState, sel: Selection, who: Principal | None = None) -> tuple[int, bool]:
     """How many workflows the selection holds, and whether the count stopped at its cap."""
     if not sel.attrs:
         n = st.browser.count(sel.where, TOTAL_CAP + 1)
         return min(n, TOTAL_CAP), n > TOTAL_CAP
-    n = len(rows(st, sel, ATTR_TOTAL_CAP + 1, 0))
+    n = len(rows(st, sel, ATTR_TOTAL_CAP + 1, 0, who))
     return min(n, ATTR_TOTAL_CAP), n > ATTR_TOTAL_CAP
 
 
-def rows(st: ServerState, sel: Selection, limit: int, offset: int) -> list[dict[str, Any]]:
+def rows(
+    st: ServerState, sel: Selection, limit: int, offset: int, who: Principal | None = None
+) -> list[dict[str, Any]]:
     """The selected workflows (summaries, newest first); BadFilter for an unreadable attribute.
 
-    With search attributes every listed workflow matches them, children included.
+    With search attributes every listed workflow matches them, children included; for a
+    viewer `who` without the `secrets` scope, never on a `redact=` value
+    (`payloads.unguessed`).
     """
     if not sel.attrs:
         return st.browser.workflows(sel.where, limit, offset)
@@ -128,4 +133,7 @@ def rows(st: ServerState, sel: Selection, limit: int, offset: int) -> list[dict[
     except errors.ConfigurationError as exc:
         raise BadFilter(str(exc)) from None
     parent = sel.where.parent_id
-    return [api.summary(r) for r in records if parent is None or r.parent_id == parent]
+    records = [r for r in records if parent is None or r.parent_id == parent]
+    if who is not None:
+        records = payloads.unguessed(who, st.app.store, records, list(sel.attrs))
+    return [api.summary(r) for r in records]

@@ -12,7 +12,9 @@ user-set values too: their names stay, their values are nulled.
 What a workflow computed from its `redact=` values rather than stored under a mark (search
 attributes it set, query and update answers, a handler's error) is passed through `masked`,
 which masks the values the workflow's stored payloads mark, unless the token holds the
-`secrets` scope (the same rule as for marked values; see podium.redaction).
+`secrets` scope (the same rule as for marked values; see podium.redaction). For the same
+reason an `attr=` filter never matches such a value for a token without that scope
+(`unguessed`): the workflow is left out of the listing, as if the value were `*****`.
 """
 
 from __future__ import annotations
@@ -105,6 +107,27 @@ def sensitive(store: base.Store, record: base.WorkflowRecord) -> frozenset[str]:
     """The text forms of the values `record`'s stored payloads mark (input, output, history)."""
     texts = [record.input, record.output, *(e.payload for e in store.load_history(record.id))]
     return redaction.sensitive_values(texts)
+
+
+def unguessed(
+    who: Principal, store: base.Store, records: list[base.WorkflowRecord], attr: list[str]
+) -> list[base.WorkflowRecord]:
+    """`records` an `attr=` filter matched, less those matched on a `redact=` value.
+
+    For a token without the `secrets` scope only: it sees the copy of a marked value in the
+    search attributes as `*****`; were the filter to match it, guessing values one filter at
+    a time would reveal it. A workflow is left out when a filter's value holds one of its
+    marked values (the same text rule as `masked`).
+    """
+    if allows(who, "secrets") or not records:
+        return records
+    values = [item.partition("=")[2] for item in attr]
+    kept = []
+    for record in records:
+        marked = sensitive(store, record)
+        if not any(secret in value for secret in marked for value in values):
+            kept.append(record)
+    return kept
 
 
 def masked(who: Principal, store: base.Store, record: base.WorkflowRecord, value: Any) -> Any:
