@@ -285,3 +285,72 @@ def test_purge_from_the_cli_through_an_app_deletes_its_blobs(
 
     assert "deleted 1 workflow" in capsys.readouterr().out
     assert _blob_keys(root) == set()
+
+
+KEYED_APP = """
+import podium
+from podium import codecs
+from podium.store import blobs
+
+ring = codecs.KeyRing({keys!r}, current={current!r})
+app = podium.App(
+    "blobkeys",
+    codecs=[codecs.Encryption(ring)],
+    blob_store=blobs.FileBlobStore({root!r}, grace=0),
+    blob_threshold=1000,
+)
+
+
+@app.step
+def grow(doc: dict) -> dict:
+    return {{**doc, "grown": "z" * 3000}}
+
+
+@app.workflow
+def bulky(doc: dict) -> dict:
+    return grow(doc)
+"""
+
+
+def test_rekey_from_the_cli_re_encodes_blobs(
+    store_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root, old, new = str(tmp_path / "blobs"), codecs.generate_key(), codecs.generate_key()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    modules = {}
+    for name, keys, current in (
+        ("old", {"k1": old}, "k1"),
+        ("both", {"k1": old, "k2": new}, "k2"),
+        ("new", {"k2": new}, "k2"),
+    ):
+        modules[name] = f"keyedapp_{name}_{uuid.uuid4().hex}"
+        text = KEYED_APP.format(keys=keys, current=current, root=root)
+        (tmp_path / f"{modules[name]}.py").write_text(text)
+
+    def opened(name: str) -> podium.App:
+        app = podium.App.from_path(f"{modules[name]}:app")
+        app.settings = app.settings.evolve(database_url=store_url)
+        return app
+
+    first = opened("old")
+    try:
+        first.run("bulky", {**BIG, "marker": "cli"}, id="keyed-1")
+        old_keys = _refs(first, "keyed-1")
+    finally:
+        first.close()
+
+    assert cli.main(["rekey", f"{modules['both']}:app", "--database-url", store_url]) == 0
+    assert "now in re-encoded blobs" in capsys.readouterr().out
+
+    last = opened("new")
+    try:
+        assert last.get("keyed-1").result(timeout=5)["marker"] == "cli"
+        assert old_keys and not old_keys & _refs(last, "keyed-1")
+        last.purge(older_than=3600)  # only the recorded blob deletes run
+        assert not old_keys & _blob_keys(Path(root))
+        assert last.get("keyed-1").result(timeout=5)["marker"] == "cli"
+    finally:
+        last.close()
