@@ -10,6 +10,7 @@ import pytest
 
 import podium
 from podium import cli, codecs
+from podium.patterns import remediation
 from podium.store import auth, coded, queries
 from podium.store import rekey as rekey_store
 
@@ -149,6 +150,9 @@ def test_rekey_moves_every_payload_to_the_current_key(app_factory, store_url):
     _define(first)
     first.run(first.registry.workflow("parent"), 2, id="under-k1")
     first.publish("topic.x", {"secret": "under k1"})
+    first.remediate("note", when=lambda s: "always", do=lambda app: "noted under k1")
+    rt = first.runtime
+    remediation.evaluate(rt, first.rules, first.served_queues(), rt.clock.time())
 
     ring = codecs.KeyRing({"k2": new, "k1": old}, current="k2")
     rotated = app_factory(codecs=[codecs.Compression(), codecs.Encryption(ring)])
@@ -165,6 +169,7 @@ def test_rekey_moves_every_payload_to_the_current_key(app_factory, store_url):
     for workflow_id in ("before-codecs", "under-k1"):
         assert only_new.get(workflow_id).result(timeout=5) == [0, 2]
         assert only_new.store.load_history(workflow_id)
+    assert [d.result for d in only_new.remediations()] == ["done: noted under k1"]
     coded_store = rotated.store
     assert isinstance(coded_store, coded.CodedStore)
     raw = coded_store.inner.connector

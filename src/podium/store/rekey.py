@@ -41,6 +41,7 @@ TABLES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("podium_machines", ("machine", "id"), ("data",)),
     ("podium_machine_transitions", ("machine", "id", "seq"), ("payload", "data")),
     ("podium_update_results", ("workflow_id", "update_id"), ("result",)),
+    ("podium_remediations", ("id",), ("result",)),
 )
 """(table, primary key columns, payload columns) of every table holding payloads."""
 
