@@ -107,6 +107,7 @@ _MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 _RING = _HORIZONS[-1] + 1
 _SHORT_IS_DAY_WINDOW = _SHORT == 2 * _DAY_WINDOW + 1  # the short median is a day-ago window's
 _NO_INDEX = -(1 << 62)  # an empty slot of the rings (no step index is negative)
+_NEVER = 1 << 62  # a step index never reached
 _median = blend.median
 _BETWEEN = tuple(blend.between(k) for k in range(_HORIZONS[-1] + 1))  # by horizon k
 _sorted_median = blend.sorted_median
@@ -218,7 +219,7 @@ class Forecaster:
         # day-ago candidates and the recurring deviation
         self._day_steps = 0
         self._hour_steps = 0
-        self._run = 0  # points in a row one step apart (since the history started)
+        self._run_from = _NEVER  # every step from this index on has its point in the history
         self._hist_days = 0
         self._hist_index: list[int] = []
         self._hist_y: list[float] = []  # the value
@@ -286,8 +287,8 @@ class Forecaster:
             index = round((t - self._t0) / step)
             if index <= self._last_index and self._n:
                 index = self._last_index + 1  # jitter of more than half a step
-        # points in a row one step apart, since the history started
-        self._run = self._run + 1 if index == self._last_index + 1 else 1
+        if index != self._last_index + 1 or self._run_from > index:
+            self._run_from = index  # a gap (or the history's start): a new run of points
         season = self._season(t)
         if self._n:
             self._score(index, y, season)
@@ -329,7 +330,7 @@ class Forecaster:
             # the medians ending at this point, read back by _day_ago and _recurring
             self._day_med[slot] = (
                 med5  # the same points when the last _SHORT came one step apart
-                if self._run >= _SHORT and _SHORT_IS_DAY_WINDOW
+                if self._run_from <= index - 2 * _DAY_WINDOW and _SHORT_IS_DAY_WINDOW
                 else self._window_median(index, index - 2 * _DAY_WINDOW)
             )
             if day >= 2:
@@ -425,7 +426,7 @@ class Forecaster:
             return
         self._day_steps = day
         self._hour_steps = round(3600.0 / step)
-        self._run = 0
+        self._run_from = _NEVER
         self._hist_days = days
         size = days * day + _RING
         self._hist_index = [_NO_INDEX] * size
@@ -457,9 +458,12 @@ class Forecaster:
         hist_index, dev = self._hist_index, self._hist_dev
         size = len(dev)
         first = last - (count - 1) * period
-        lo, hi = first % size, last % size
-        if lo <= hi and hist_index[lo : hi + 1 : period] == list(range(first, last + 1, period)):
-            devs = sorted(dev[lo : hi + 1 : period])  # all there, not wrapped: one slice
+        if first >= self._run_from:  # all there: no checks (and one slice if not wrapped)
+            lo, hi = first % size, last % size
+            if lo <= hi:
+                devs = sorted(dev[lo : hi + 1 : period])
+            else:
+                devs = sorted([dev[i % size] for i in range(first, last + 1, period)])
         else:
             steps = range(last, last - count * period, -period)
             devs = sorted([dev[i % size] for i in steps if hist_index[i % size] == i])
@@ -480,20 +484,17 @@ class Forecaster:
         if not day:
             return None
         last = target - day + _DAY_WINDOW
-        if last <= origin:
-            slot = last % len(self._day_med)
-            if self._hist_index[slot] == last:
-                return self._day_med[slot]
-        else:
-            last = origin
-        return self._window_median(last, target - day - _DAY_WINDOW)
+        slot = last % len(self._day_med)
+        if last <= origin and self._hist_index[slot] == last:
+            return self._day_med[slot]
+        return self._window_median(min(last, origin), target - day - _DAY_WINDOW)
 
     def _window_median(self, last: int, first: int) -> float | None:
         """The median of the history's values from step `first` to `last` (None if none)."""
         hist_index, hist_y = self._hist_index, self._hist_y
         size = len(hist_y)
         lo, hi = first % size, last % size
-        if lo <= hi and hist_index[lo : hi + 1] == list(range(first, last + 1)):
+        if self._run_from <= first <= last and lo <= hi:
             return _median(hist_y[lo : hi + 1])  # all there, not wrapped: one slice
         found = [hist_y[i % size] for i in range(first, last + 1) if hist_index[i % size] == i]
         return _median(found) if found else None
