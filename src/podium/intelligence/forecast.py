@@ -529,7 +529,7 @@ class Forecaster:
         hourly_back = 0
         hourly = 0.0
         power = blend.POWER
-        moves = _MOVES
+        moves, mul = _MOVES, operator.mul
         for h, k in enumerate(_HORIZONS):
             if index % _STRIDES[h]:
                 continue
@@ -564,7 +564,7 @@ class Forecaster:
                 med61 + recurring,
                 med61 + hourly,
             )
-            err = y - sum(map(operator.mul, weights_all[h], cands))
+            err = y - sum(map(mul, weights_all[h], cands))
             seen = seen_all[h] = seen_all[h] + 1
             rate = rates[h]
             if seen * rate < 1.0:
