@@ -59,6 +59,12 @@ module keeps the clock, the running medians, the history and the error tracking)
    Laplace shape and extrapolated with it beyond the grid. ``forecast(h, quantile=q)``
    adds the interpolated error quantile to the point forecast.
 
+Speed (issue 17): written for CPython's per-operation costs (plain lists and floats, no
+numpy: a call on a 9-element array costs more than its arithmetic). The medians that many
+forecasts and scorings read (day-ago window, daily and hourly recurring deviations) are
+computed once, when their last point arrives (their points are final then), and kept by step
+index; the results are bit for bit those of computing them afresh at each read.
+
 Input handling: values must be finite real numbers (``ValueError`` for NaN/inf,
 ``TypeError`` for anything else, e.g. None or a string); timestamps are epoch seconds or
 ``datetime`` (a naive datetime is read as UTC) and must increase strictly (``ValueError``
@@ -83,8 +89,10 @@ _DAY = seasonal.DAY
 _HORIZONS = blend.HORIZONS
 _STRIDES = blend.STRIDES
 _TAUS = bands.TAUS
-_DOWN = bands.DOWN
-_UP = bands.UP
+# a tracked quantile's (move down, move up) by horizon, paired for the hot loop of _score
+_MOVES = tuple(
+    tuple(zip(down, up, strict=True)) for down, up in zip(bands.DOWN, bands.UP, strict=True)
+)
 _CANDIDATES = blend.CANDIDATES
 _MAX_DAY_STEPS = 20000  # points of history kept at most (fewer days of it at short steps)
 _SHORT = 5  # points of the short running median
@@ -97,8 +105,11 @@ _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
 _MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
 _MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 _RING = _HORIZONS[-1] + 1
+_SHORT_IS_DAY_WINDOW = _SHORT == 2 * _DAY_WINDOW + 1  # the short median is a day-ago window's
 _NO_INDEX = -(1 << 62)  # an empty slot of the rings (no step index is negative)
+_NEVER = 1 << 62  # a step index never reached
 _median = blend.median
+_BETWEEN = tuple(blend.between(k) for k in range(_HORIZONS[-1] + 1))  # by horizon k
 _sorted_median = blend.sorted_median
 
 
@@ -208,10 +219,17 @@ class Forecaster:
         # day-ago candidates and the recurring deviation
         self._day_steps = 0
         self._hour_steps = 0
+        self._run_from = _NEVER  # every step from this index on has its point in the history
         self._hist_days = 0
         self._hist_index: list[int] = []
-        self._hist: list[tuple[float, float]] = []
+        self._hist_y: list[float] = []  # the value
+        self._hist_med: list[float] = []  # the 61-point median then
         self._hist_dev: list[float] = []  # the value less the 61-point median
+        # by the step index of their last point (see the module doc, Speed): the day-ago
+        # window's median, and the daily and hourly recurring deviations
+        self._day_med: list[float | None] = []
+        self._day_rec: list[float] = []
+        self._hour_rec: list[float] = []
         if self._step is not None:
             self._start_history(self._step)
         nh, nc = len(_HORIZONS), _CANDIDATES
@@ -269,6 +287,8 @@ class Forecaster:
             index = round((t - self._t0) / step)
             if index <= self._last_index and self._n:
                 index = self._last_index + 1  # jitter of more than half a step
+        if index != self._last_index + 1 or self._run_from > index:
+            self._run_from = index  # a gap (or the history's start): a new run of points
         season = self._season(t)
         if self._n:
             self._score(index, y, season)
@@ -300,16 +320,27 @@ class Forecaster:
         shift = 0.0
         day = self._day_steps
         if day:
-            hist_index, hist = self._hist_index, self._hist
-            size = len(hist)
+            hist_index, hist_med = self._hist_index, self._hist_med
+            size = len(hist_med)
             slot = index % size
             hist_index[slot] = index
-            hist[slot] = (y, med61)
+            self._hist_y[slot] = y
+            hist_med[slot] = med61
             self._hist_dev[slot] = y - med61
+            # the medians ending at this point, read back by _day_ago and _recurring
+            self._day_med[slot] = (
+                med5  # the same points when the last _SHORT came one step apart
+                if self._run_from <= index - 2 * _DAY_WINDOW and _SHORT_IS_DAY_WINDOW
+                else self._window_median(index, index - 2 * _DAY_WINDOW)
+            )
+            if day >= 2:
+                self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
+            if self._hour_steps >= 2:
+                self._hour_rec[slot] = self._recurring_at(index, self._hour_steps, _HOURS)
             for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
                 if hist_index[then % size] == then:
-                    shift = med61 - hist[then % size][1]
+                    shift = med61 - hist_med[then % size]
                     break
         base = self._base = (
             y,
@@ -356,15 +387,16 @@ class Forecaster:
             return [base[0]] * horizon
         t = self._last_t
         index = self._last_index
+        day, days, hour = self._day_steps, self._hist_days, self._hour_steps
         out = []
         for k in range(1, horizon + 1):
-            lo, hi, w = blend.between(k)
+            lo, hi, w = _BETWEEN[k] if k < len(_BETWEEN) else blend.between(k)
             cands = blend.candidates(
                 base,
                 self._season(t + k * step),
                 self._day_ago(index + k, index),
-                self._recurring(index + k, index, self._day_steps, self._hist_days),
-                self._recurring(index + k, index, self._hour_steps, _HOURS),
+                self._recurring(index + k, index, day, days, self._day_rec),
+                self._recurring(index + k, index, hour, _HOURS, self._hour_rec),
             )
             f = blend.dot(self._weights[lo], cands)
             if w:
@@ -394,31 +426,47 @@ class Forecaster:
             return
         self._day_steps = day
         self._hour_steps = round(3600.0 / step)
+        self._run_from = _NEVER
         self._hist_days = days
-        self._hist_index = [_NO_INDEX] * (days * day + _RING)
-        self._hist = [(0.0, 0.0)] * (days * day + _RING)
-        self._hist_dev = [0.0] * (days * day + _RING)
+        size = days * day + _RING
+        self._hist_index = [_NO_INDEX] * size
+        self._hist_y, self._hist_med, self._hist_dev = [0.0] * size, [0.0] * size, [0.0] * size
+        self._day_med = [None] * size
+        self._day_rec, self._hour_rec = [0.0] * size, [0.0] * size
 
-    def _recurring(self, target: int, origin: int, period: int, count: int) -> float:
+    def _recurring(
+        self, target: int, origin: int, period: int, count: int, cached: list[float]
+    ) -> float:
         """The deviation from the 61-point median that recurs every `period` steps.
 
         The median, over the last `count` periods before the target (points up to `origin`
         only), of the point at the same phase less the 61-point median then; with two, the
         smaller deviation (both must agree); 0 with fewer. A one-off spike does not recur; a
-        nightly job or an hourly cron does.
+        nightly job or an hourly cron does. `cached` holds the value for each last point,
+        computed by `update` with this `period` and `count` (`_day_rec` or `_hour_rec`).
         """
         if period < 2:
             return 0.0
+        last = target - period * max(1, -(-(target - origin) // period))  # the last <= origin
+        slot = last % len(cached)
+        if self._hist_index[slot] == last:  # computed when that point came
+            return cached[slot]
+        return self._recurring_at(last, period, count)
+
+    def _recurring_at(self, last: int, period: int, count: int) -> float:
+        """`_recurring` computed afresh: the median over `count` periods back from `last`."""
         hist_index, dev = self._hist_index, self._hist_dev
         size = len(dev)
-        last = target - period * max(1, -(-(target - origin) // period))  # the last <= origin
-        devs = sorted(
-            [
-                dev[i % size]
-                for i in range(last, last - count * period, -period)
-                if hist_index[i % size] == i
-            ]
-        )
+        first = last - (count - 1) * period
+        if first >= self._run_from:  # all there: no checks (and one slice if not wrapped)
+            lo, hi = first % size, last % size
+            if lo <= hi:
+                devs = sorted(dev[lo : hi + 1 : period])
+            else:
+                devs = sorted([dev[i % size] for i in range(first, last + 1, period)])
+        else:
+            steps = range(last, last - count * period, -period)
+            devs = sorted([dev[i % size] for i in steps if hist_index[i % size] == i])
         m = len(devs)
         if m >= 3:
             return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
@@ -429,16 +477,26 @@ class Forecaster:
     def _day_ago(self, target: int, origin: int) -> float | None:
         """The median of the points within _DAY_WINDOW steps of one day before `target`.
 
-        Only points up to `origin` count (causality); None when there are none.
+        Only points up to `origin` count (causality); None when there are none. A full
+        window was computed by `update` when its last point came (`_day_med`).
         """
         day = self._day_steps
         if not day:
             return None
-        hist_index, hist = self._hist_index, self._hist
-        size = len(hist)
-        first = target - day - _DAY_WINDOW
-        last = min(target - day + _DAY_WINDOW, origin)
-        found = [hist[i % size][0] for i in range(first, last + 1) if hist_index[i % size] == i]
+        last = target - day + _DAY_WINDOW
+        slot = last % len(self._day_med)
+        if last <= origin and self._hist_index[slot] == last:
+            return self._day_med[slot]
+        return self._window_median(min(last, origin), target - day - _DAY_WINDOW)
+
+    def _window_median(self, last: int, first: int) -> float | None:
+        """The median of the history's values from step `first` to `last` (None if none)."""
+        hist_index, hist_y = self._hist_index, self._hist_y
+        size = len(hist_y)
+        lo, hi = first % size, last % size
+        if self._run_from <= first <= last and lo <= hi:
+            return _median(hist_y[lo : hi + 1])  # all there, not wrapped: one slice
+        found = [hist_y[i % size] for i in range(first, last + 1) if hist_index[i % size] == i]
         return _median(found) if found else None
 
     def _learn_step(self, t: float) -> None:
@@ -471,6 +529,7 @@ class Forecaster:
         hourly_back = 0
         hourly = 0.0
         power = blend.POWER
+        moves, mul = _MOVES, operator.mul
         for h, k in enumerate(_HORIZONS):
             if index % _STRIDES[h]:
                 continue
@@ -484,11 +543,13 @@ class Forecaster:
                 day_last = last
             y0, med5, med15, med61, deseasoned, shift = ring[slot]
             if recurring_last != last:
-                recurring = self._recurring(index, origin, self._day_steps, self._hist_days)
+                recurring = self._recurring(
+                    index, origin, self._day_steps, self._hist_days, self._day_rec
+                )
                 recurring_last = last
             back = -(-k // hour)  # periods back to the last hourly point up to the origin
             if back != hourly_back:
-                hourly = self._recurring(index, origin, hour, _HOURS)
+                hourly = self._recurring(index, origin, hour, _HOURS, self._hour_rec)
                 hourly_back = back
             moved = deseasoned + season_now
             day = moved if day_y is None else day_y
@@ -503,7 +564,7 @@ class Forecaster:
                 med61 + recurring,
                 med61 + hourly,
             )
-            err = y - sum(map(operator.mul, weights_all[h], cands))
+            err = y - sum(map(mul, weights_all[h], cands))
             seen = seen_all[h] = seen_all[h] + 1
             rate = rates[h]
             if seen * rate < 1.0:
@@ -515,7 +576,7 @@ class Forecaster:
             z = err / mae if mae > 0 else 0.0
             quant[h] = [
                 q + down if z < q else q + up
-                for q, down, up in zip(quant[h], _DOWN[h], _UP[h], strict=True)
+                for q, (down, up) in zip(quant[h], moves[h], strict=False)
             ]
             a = abs(err)
             if mae > 0 and a > 6.0 * mae:  # one spike moves it only so far
@@ -523,7 +584,7 @@ class Forecaster:
             blend_mae[h] = mae + rate * (a - mae)
             # each candidate's error, and the weights they earn
             maes = maes_all[h] = [
-                m + rate * (abs(y - f) - m) for m, f in zip(maes_all[h], cands, strict=True)
+                m + rate * (abs(y - f) - m) for m, f in zip(maes_all[h], cands, strict=False)
             ]
             best = min(maes)
             if best > 0.0:  # _inverse_error_weights, inline

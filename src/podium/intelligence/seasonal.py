@@ -47,10 +47,17 @@ class Profile:
         return i % n, (i + 1) % n, w
 
     def at(self, t: float) -> float:
-        """The profile at time `t` (centred: its mean over the period is zero)."""
-        i, j, w = self.locate(t)
+        """The profile at time `t` (centred: its mean over the period is zero).
+
+        `locate`, inline: this is read at every update and every forecast step.
+        """
+        n = self.n
+        p = (t * self.scale) % n - 0.5
+        i = math.floor(p)
+        w = p - i
         v = self.values
-        return v[i] + (v[j] - v[i]) * w - self.mean
+        a = v[i % n]
+        return a + (v[(i + 1) % n] - a) * w - self.mean
 
     def learn(self, i: int, j: int, w: float, error: float, rate: float) -> float:
         """Move slots i, j (from `locate`) by `error`; return the profile's change there.
