@@ -146,3 +146,25 @@ SELECT min((SELECT min(w.claimable_at) FROM podium_workflows AS w
 -- include: claimable_name
             )) AS due
 FROM levels WHERE levels.priority IS NOT NULL;
+
+-- name: wake_if_due
+-- A child's end (WorkflowStore._finish_child) runs this after `finish`, in the same commit:
+-- the core `wake`, if the parent waits and at most its wait's at_most children are open
+-- (counted no further than at_most + 1; the limit reads the wait again, since SQLite's LIMIT
+-- cannot name the outer row). On SQLite the one writer orders the parent's storing of its
+-- wait and this commit; on PostgreSQL lock_child_wait does, and this new statement sees the
+-- ends committed while that lock waited.
+UPDATE podium_workflows
+SET woken_at = :now,
+    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
+                        THEN :now ELSE claimable_at END
+WHERE id = :parent_id AND status IN ('running', 'waiting') AND EXISTS (
+    SELECT 1 FROM podium_child_waits AS w
+    WHERE w.workflow_id = :parent_id AND (
+        SELECT COUNT(*) FROM (
+            SELECT 1 FROM podium_workflows
+            WHERE parent_id = :parent_id AND status IN ('pending', 'running', 'waiting')
+            LIMIT (SELECT at_most + 1 FROM podium_child_waits WHERE workflow_id = :parent_id)
+        ) AS open_rows
+    ) <= w.at_most
+);

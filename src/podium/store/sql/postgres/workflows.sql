@@ -150,25 +150,6 @@ SELECT id FROM podium_workflows WHERE id = :parent_id FOR KEY SHARE;
 -- The parent's wait, locked: of two children ending at once, the later sees both ends.
 SELECT at_most FROM podium_child_waits WHERE workflow_id = :parent_id FOR UPDATE;
 
--- name: wake_if_due
--- The core `wake`, if the parent waits and at most its wait's at_most children are open
--- (counted no further than at_most + 1). A new statement: it sees the ends committed while
--- lock_child_wait waited.
-UPDATE podium_workflows
-SET woken_at = :now,
-    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
-                        THEN :now ELSE claimable_at END
-WHERE id = :parent_id AND status IN ('running', 'waiting') AND EXISTS (
-    SELECT 1 FROM podium_child_waits AS w
-    WHERE w.workflow_id = :parent_id AND (
-        SELECT COUNT(*) FROM (
-            SELECT 1 FROM podium_workflows
-            WHERE parent_id = :parent_id AND status IN ('pending', 'running', 'waiting')
-            LIMIT w.at_most + 1
-        ) AS open_rows
-    ) <= w.at_most
-);
-
 -- fragment: claimable_name
 -- The claim's name filter on a row aliased w (next_due in common/workflows.sql).
               AND (:any_workflow::boolean OR w.workflow = ANY(:workflows::text[]))

@@ -55,27 +55,6 @@ UPDATE podium_workflows SET claimable_at = :lease_until
 WHERE id IN (SELECT value FROM json_each(:ids)) AND lease_owner = :owner
   AND status = 'running';
 
--- name: wake_if_due
--- A child's end (WorkflowStore._finish_child) runs this after `finish`, in the same commit:
--- the core `wake`, if the parent waits and at most its wait's at_most children are open
--- (counted no further than at_most + 1; SQLite's LIMIT cannot name the outer row, so the
--- limit reads the wait again). SQLite has one writer: the parent's storing of its wait and
--- this commit are ordered, so one of them sees the other.
-UPDATE podium_workflows
-SET woken_at = :now,
-    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
-                        THEN :now ELSE claimable_at END
-WHERE id = :parent_id AND status IN ('running', 'waiting') AND EXISTS (
-    SELECT 1 FROM podium_child_waits AS w
-    WHERE w.workflow_id = :parent_id AND (
-        SELECT COUNT(*) FROM (
-            SELECT 1 FROM podium_workflows
-            WHERE parent_id = :parent_id AND status IN ('pending', 'running', 'waiting')
-            LIMIT (SELECT at_most + 1 FROM podium_child_waits WHERE workflow_id = :parent_id)
-        ) AS open_rows
-    ) <= w.at_most
-);
-
 -- fragment: fence_holds
 -- The fence of a fenced insert (append_history, record_attempt).
 WHERE EXISTS (
