@@ -32,10 +32,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import podium
-from benchmarks import common, w1_sequential
+from benchmarks import common, cpu, w1_sequential
 
 STEPS = 5
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # -- the workload ----------------------------------------------------------------------------
@@ -163,23 +162,7 @@ def private_cluster() -> Iterator[tuple[str, Path]]:
 
 def _server_cpu(data: Path) -> float:
     """CPU seconds of the postmaster, its reaped children and its live children."""
-    postmaster = int((data / "postmaster.pid").read_text().split()[0])
-    total = _proc_cpu(postmaster, children=True)
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[1]) == postmaster:
-                    total += _proc_cpu(int(entry.name), children=False)
-    return total
-
-
-def _proc_cpu(pid: int, *, children: bool) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    if children:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return ticks / CLOCK_TICKS
+    return cpu.server_cpu(int((data / "postmaster.pid").read_text().split()[0]))
 
 
 def _pg_counters(url: str) -> dict[str, float]:

@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import podium
-from benchmarks import common, pg_floor, w1_sequential, w3_latency
+from benchmarks import common, cpu, pg_floor, w1_sequential, w3_latency
 from podium import serialization
 
 POLL_INTERVAL = 0.05
@@ -71,7 +71,9 @@ def serve(url: str, concurrency: int, steps: int) -> None:
 
 
 @contextmanager
-def worker_processes(url: str, count: int, concurrency: int, steps: int) -> Iterator[None]:
+def worker_processes(
+    url: str, count: int, concurrency: int, steps: int
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     """`count` worker processes serving `url`, up before the block, stopped after it."""
     logs = tempfile.TemporaryFile()
     command = [sys.executable, __file__, "worker", "--url", url]
@@ -83,7 +85,7 @@ def worker_processes(url: str, count: int, concurrency: int, steps: int) -> Iter
     try:
         for proc in procs:
             _wait_up(proc, logs)
-        yield
+        yield procs
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -127,14 +129,19 @@ def _w1_once(url: str, processes: int, args: argparse.Namespace, lead: float) ->
     with pg_floor.fresh_schema(url) as schema:
         podium_url = pg_floor.with_query(url, schema=schema, pool_max=str(args.concurrency + 2))
         app, sequential, _ = make_app(podium_url, args.steps)
+        name = f"w1-{schema}"
+        worker_url = pg_floor.with_query(podium_url, application_name=name)
         try:
-            with worker_processes(podium_url, processes, args.concurrency, args.steps):
+            with worker_processes(worker_url, processes, args.concurrency, args.steps) as procs:
                 begin = time.time()
                 ready_at = begin + lead
                 for i in range(args.n):
                     app.start(sequential, i, delay=max(0.0, ready_at - time.time()))
                 started = time.time()
+                time.sleep(max(0.0, ready_at - time.time()))
+                before = _cpu(url, name, procs)
                 finished = _wait_finished(url, schema, args.n)
+                after = _cpu(url, name, procs)
             _check(url, schema, args.n, args.steps)
         finally:
             app.close()
@@ -142,7 +149,25 @@ def _w1_once(url: str, processes: int, args: argparse.Namespace, lead: float) ->
         "wall": finished - ready_at,
         "start_per_s": args.n / (started - begin),
         "late": float(started > ready_at),
+        "cpu_client_s": after[0] - before[0],
+        "cpu_server_s": after[1] - before[1],
     }
+
+
+def _cpu(url: str, name: str, procs: list[subprocess.Popen[bytes]]) -> tuple[float, float]:
+    """CPU seconds so far of the worker processes and of the server backends serving them.
+
+    The backends are found by the workers' `application_name`, so other clients of a shared
+    server do not count; the WAL writer's share of the commits is left out (small, shared).
+    """
+    if not cpu.available():
+        return (0.0, 0.0)
+    with pg_floor.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (name,)
+        ).fetchall()
+    backends = sum(cpu.process_cpu(int(pid)) for (pid,) in rows)
+    return sum(cpu.process_cpu(p.pid) for p in procs), backends
 
 
 def _wait_finished(url: str, schema: str, n: int) -> float:
@@ -258,6 +283,7 @@ def w1_line(p: int, data: dict[str, Any], args: argparse.Namespace) -> dict[str,
         "wall_s": common.summary([run["wall"] for run in runs], 4),
         "start_per_s": common.summary([run["start_per_s"] for run in runs], 1),
         "late_starts": sum(int(run["late"]) for run in runs),
+        **_cpu_fields(runs, steps),
         "floor": {
             "what": f"1 autocommit INSERT per commit, {COMMITS_PER_W1_WORKFLOW} per workflow",
             **floor,
@@ -270,6 +296,25 @@ def w1_line(p: int, data: dict[str, Any], args: argparse.Namespace) -> dict[str,
         base_median = common.summary([steps / run["wall"] for run in base], 1)["median"]
         out["speedup_vs_1_process"] = common.ratio(engine["median"], base_median)
     return out
+
+
+def _cpu_fields(runs: list[dict[str, float]], steps: int) -> dict[str, Any]:
+    """CPU per step of the workers and their server backends, and the ceiling it sets here."""
+    if not cpu.available():
+        return {"cpu": None}
+    client = common.summary([run["cpu_client_s"] / steps * 1e6 for run in runs], 1)
+    server = common.summary([run["cpu_server_s"] / steps * 1e6 for run in runs], 1)
+    per_step = client["median"] + server["median"]
+    cores = os.cpu_count() or 1
+    return {
+        "cpu": {
+            "client_us_per_step": client,
+            "server_us_per_step": server,
+            "cores": cores,
+            "ceiling_steps_per_s": round(cores / per_step * 1e6, 1) if per_step else None,
+            "what": "all cores busy with this work alone: cores / (client + server CPU per step)",
+        }
+    }
 
 
 def w3_line(variant: str, data: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
