@@ -67,15 +67,7 @@ WHERE queue = :queue AND claimable_at IS NULL AND status IN ('completed', 'faile
 -- Ready workflows in claiming order; with :fresh false only those that ran before. As in the
 -- plain claim, each priority level of the queue is a range of the claim index from its due
 -- end (at most :limit + :offset rows a level), so rows not yet due are never read.
-WITH RECURSIVE levels(priority) AS (
-    SELECT (SELECT max(priority) FROM podium_workflows
-            WHERE queue = :queue AND claimable_at IS NOT NULL)
-    UNION ALL
-    SELECT (SELECT max(w.priority) FROM podium_workflows AS w
-            WHERE w.queue = :queue AND w.claimable_at IS NOT NULL
-              AND w.priority < levels.priority)
-    FROM levels WHERE levels.priority IS NOT NULL
-)
+-- include: queue_levels
 -- include: level_candidates
 LIMIT :limit OFFSET :offset;
 
