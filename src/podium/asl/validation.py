@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any
 
 from podium.asl import choice, integrations, intrinsics, jsonata
@@ -294,9 +294,8 @@ def _task(
 def _choice(
     state: Mapping[str, Any], at: str, language: str, states: Mapping[str, Any]
 ) -> Iterator[Diagnostic]:
-    rules = state.get("Choices")
-    if not isinstance(rules, list) or not rules:
-        yield diag("MISSING_FIELD", f"{at}/Choices", "Choices must be a non-empty array")
+    rules = yield from _non_empty(state, "Choices", at)
+    if not rules:
         return
     for index, rule in enumerate(rules):
         where = f"{at}/Choices/{index}"
@@ -410,12 +409,19 @@ def _fail(
 def _parallel(
     state: Mapping[str, Any], at: str, language: str, states: Mapping[str, Any]
 ) -> Iterator[Diagnostic]:
-    branches = state.get("Branches")
-    if not isinstance(branches, list) or not branches:
-        yield diag("MISSING_FIELD", f"{at}/Branches", "Branches must be a non-empty array")
-        return
-    for index, branch in enumerate(branches):
+    for index, branch in enumerate((yield from _non_empty(state, "Branches", at))):
         yield from _sub(branch, f"{at}/Branches/{index}", language)
+
+
+def _non_empty(
+    state: Mapping[str, Any], key: str, at: str
+) -> Generator[Diagnostic, None, list[Any]]:
+    """The array `state[key]`; when it is missing or empty, a diagnostic saying so and []."""
+    items = state.get(key)
+    if isinstance(items, list) and items:
+        return items
+    yield diag("MISSING_FIELD", f"{at}/{key}", f"{key} must be a non-empty array")
+    return []
 
 
 def _map(

@@ -64,31 +64,17 @@ def _workflow_families(
         "Workflows in the store by name and status",
         labels=["workflow", "status"],
     )
-    started = CounterMetricFamily(
-        "podium_workflows_started", "Workflows ever started, by name", labels=["workflow"]
+    started = _per_workflow("started", "Workflows ever started, by name")
+    completed = _per_workflow("completed", "Workflows completed, by name")
+    failed = _per_workflow(
+        "failed", "Workflow failures (including attempts later resumed), by name"
     )
-    completed = CounterMetricFamily(
-        "podium_workflows_completed", "Workflows completed, by name", labels=["workflow"]
+    cancelled = _per_workflow(
+        "cancelled", "Workflow cancellations (including attempts later resumed), by name"
     )
-    failed = CounterMetricFamily(
-        "podium_workflows_failed",
-        "Workflow failures (including attempts later resumed), by name",
-        labels=["workflow"],
-    )
-    cancelled = CounterMetricFamily(
-        "podium_workflows_cancelled",
-        "Workflow cancellations (including attempts later resumed), by name",
-        labels=["workflow"],
-    )
-    totals: dict[str, dict[str, int]] = {}
     for workflow, status, n in counts:
         by_status.add_metric([workflow, status], n)
-        totals.setdefault(workflow, {}).setdefault(status, 0)
-        totals[workflow][status] += n
-    earlier: dict[str, dict[str, int]] = {}
-    for workflow, status, n in ended:
-        earlier.setdefault(workflow, {}).setdefault(status, 0)
-        earlier[workflow][status] += n
+    totals, earlier = _by_workflow(counts), _by_workflow(ended)
     for workflow, statuses in sorted(totals.items()):
         before = earlier.get(workflow, {})
         started.add_metric([workflow], sum(statuses.values()))
@@ -96,6 +82,20 @@ def _workflow_families(
         failed.add_metric([workflow], statuses.get("failed", 0) + before.get("failed", 0))
         cancelled.add_metric([workflow], statuses.get("cancelled", 0) + before.get("cancelled", 0))
     yield from (by_status, started, completed, failed, cancelled)
+
+
+def _per_workflow(outcome: str, documentation: str) -> CounterMetricFamily:
+    """The counter `podium_workflows_<outcome>`, labelled by workflow name."""
+    return CounterMetricFamily(f"podium_workflows_{outcome}", documentation, labels=["workflow"])
+
+
+def _by_workflow(rows: list[tuple[str, str, int]]) -> dict[str, dict[str, int]]:
+    """{workflow: {status: count}} of (workflow, status, count) rows, summed."""
+    out: dict[str, dict[str, int]] = {}
+    for workflow, status, n in rows:
+        statuses = out.setdefault(workflow, {})
+        statuses[status] = statuses.get(status, 0) + n
+    return out
 
 
 def _queue_families(rows: list[dict[str, object]], now: float) -> Iterator[Metric]:

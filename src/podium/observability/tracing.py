@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -60,20 +61,13 @@ class TracingInterceptor(interceptors.Interceptor):
             if remembered is not None:
                 self._auth.remember_trace(info.workflow_id, remembered)
         parent = extract({"traceparent": remembered}) if remembered else None
-        with self._tracer.start_as_current_span(
-            f"workflow {info.workflow}",
-            context=parent,
-            attributes={
-                "podium.workflow_id": info.workflow_id,
-                "podium.workflow": info.workflow,
-                "podium.queue": info.queue,
-                "podium.run": info.run,
-                "podium.worker": info.worker,
-                "podium.takeover": info.takeover,
-            },
-            record_exception=False,
-            set_status_on_exception=False,
-        ) as span:
+        more = {
+            "podium.queue": info.queue,
+            "podium.run": info.run,
+            "podium.worker": info.worker,
+            "podium.takeover": info.takeover,
+        }
+        with self._span(f"workflow {info.workflow}", info, more, parent) as span:
             if remembered is None and span.get_span_context().is_valid:
                 self._auth.remember_trace(info.workflow_id, traceparent() or "")
             with _failure(span):
@@ -95,20 +89,36 @@ class TracingInterceptor(interceptors.Interceptor):
 
     @contextlib.contextmanager
     def _step(self, info: interceptors.StepInfo) -> Iterator[None]:
+        more = {
+            "podium.step": info.step,
+            "podium.position": info.seq,
+            "podium.attempt": info.attempt,
+        }
+        with self._span(f"step {info.step}", info, more) as span:
+            with _failure(span):
+                yield
+
+    @contextlib.contextmanager
+    def _span(
+        self,
+        name: str,
+        info: interceptors.RunInfo | interceptors.StepInfo,
+        more: dict[str, Any],
+        parent: otel_context.Context | None = None,
+    ) -> Iterator[trace.Span]:
+        """A current span with the workflow's id and name and `more` attributes.
+
+        OpenTelemetry neither records nor marks its exceptions: the caller's `_failure` does.
+        """
+        attributes = {"podium.workflow_id": info.workflow_id, "podium.workflow": info.workflow}
         with self._tracer.start_as_current_span(
-            f"step {info.step}",
-            attributes={
-                "podium.workflow_id": info.workflow_id,
-                "podium.workflow": info.workflow,
-                "podium.step": info.step,
-                "podium.position": info.seq,
-                "podium.attempt": info.attempt,
-            },
+            name,
+            context=parent,
+            attributes={**attributes, **more},
             record_exception=False,
             set_status_on_exception=False,
         ) as span:
-            with _failure(span):
-                yield
+            yield span
 
 
 @contextlib.contextmanager

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
@@ -28,6 +29,7 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 ScopedReader = Annotated[Principal, Depends(require("read", scoped=True))]
 ScopedWriter = Annotated[Principal, Depends(require("write", scoped=True))]
 ScopedAdmin = Annotated[Principal, Depends(require("admin", scoped=True))]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 State = Annotated[ServerState, Depends(state)]
 WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The workflow id")]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
@@ -367,28 +369,35 @@ def _existing(
     return record
 
 
-@router.post(
-    "/workflows/{workflow_id:path}/cancel",
-    response_model=models.WorkflowSummary,
-    tags=["workflows"],
-    responses=documented(404, 409),
-)
+def _workflow_verb(verb: str) -> Callable[[Endpoint], Endpoint]:
+    """Serve an admin's `verb` at POST /workflows/{id}/<verb>, answering a WorkflowSummary."""
+    return router.post(
+        f"/workflows/{{workflow_id:path}}/{verb}",
+        response_model=models.WorkflowSummary,
+        tags=["workflows"],
+        responses=documented(404, 409),
+    )
+
+
+def _audited(
+    st: ServerState, who: Principal, verb: str, workflow_id: str, was: str
+) -> dict[str, Any]:
+    """Audit `who`'s `verb` on the workflow (whose status `was`); answer its summary now."""
+    st.tokens.audit(who.actor, f"workflow.{verb}", workflow_id, {"was": was}, st.now())
+    return summary(_existing(st, workflow_id))
+
+
+@_workflow_verb("cancel")
 def cancel_workflow(workflow_id: WorkflowId, who: ScopedAdmin, st: State) -> dict[str, Any]:
     """Cancel a pending, running or waiting workflow (admin; audited)."""
     record = _existing(st, workflow_id, who)
     if record.status in TERMINAL_STATUSES:
         raise ApiError(409, f"workflow {workflow_id!r} is already {record.status}")
     children.cancel(st.app.store, workflow_id, st.now())
-    st.tokens.audit(who.actor, "workflow.cancel", workflow_id, {"was": record.status}, st.now())
-    return summary(_existing(st, workflow_id))
+    return _audited(st, who, "cancel", workflow_id, record.status)
 
 
-@router.post(
-    "/workflows/{workflow_id:path}/resume",
-    response_model=models.WorkflowSummary,
-    tags=["workflows"],
-    responses=documented(404, 409),
-)
+@_workflow_verb("resume")
 def resume_workflow(workflow_id: WorkflowId, who: ScopedAdmin, st: State) -> dict[str, Any]:
     """Run a failed or cancelled workflow again from its first unfinished step (admin)."""
     record = _existing(st, workflow_id, who)
@@ -397,8 +406,7 @@ def resume_workflow(workflow_id: WorkflowId, who: ScopedAdmin, st: State) -> dic
             409, f"workflow {workflow_id!r} is {record.status}; only failed or cancelled resume"
         )
     st.app.resume(workflow_id)
-    st.tokens.audit(who.actor, "workflow.resume", workflow_id, {"was": record.status}, st.now())
-    return summary(_existing(st, workflow_id))
+    return _audited(st, who, "resume", workflow_id, record.status)
 
 
 BULK_VERBS = {

@@ -17,7 +17,7 @@ import urllib.parse
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from podium.server import errors
+from podium.server import errors, middleware
 
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
@@ -34,19 +34,16 @@ LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-class Guard:
+class Guard(middleware.HttpMiddleware):
     """Adds the security headers; without auth, refuses foreign hosts and cross-site writes."""
 
     def __init__(self, app: ASGIApp, *, check_origin: bool, hosts: frozenset[str] = LOOPBACK):
-        self.app = app
+        super().__init__(app)
         self.check_origin = check_origin
         self.hosts = hosts
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request when needed, and add the headers to its response."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from podium.server import errors
+from podium.server import errors, middleware
 
 MAX_QUERY = 8192
 
 
-class BodyLimit:
+class BodyLimit(middleware.HttpMiddleware):
     """Reads each request body up to `max_body` bytes, answering 413 beyond it."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body = max_body
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Buffer and check the body, then hand it to the app."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         if len(scope.get("query_string", b"")) > MAX_QUERY:
             await _too_large(scope, receive, send, f"the query string is over {MAX_QUERY} bytes")
             return

@@ -4,9 +4,10 @@ Every query file names its parameters `:like_this`. A feature's queries live in
 `sql/common/<feature>.sql` where the dialects agree and in `sql/<dialect>/<feature>.sql` where
 they differ; a name defined in both is a mistake and refused. A query may `-- include:` a
 `-- fragment:` of its own file, and a common query one of the dialect's file: a shared query
-with a dialect's own part (such as a filter) is written once. For PostgreSQL the placeholders
-are rewritten to psycopg's `%(like_this)s` when the file is loaded (and by `adapt` for SQL
-built at run time), so psycopg still binds every value itself.
+with a dialect's own part (such as a filter) is written once. The fragments of
+`sql/common/fragments.sql` (which holds no queries) serve every feature. For PostgreSQL the
+placeholders are rewritten to psycopg's `%(like_this)s` when the file is loaded (and by `adapt`
+for SQL built at run time), so psycopg still binds every value itself.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![:\w]):([A-Za-z_]\w*)")
 """A quoted literal (left alone) or a `:name` placeholder (not the `::` of a cast)."""
+SHARED = "fragments"
+"""The file in sql/common/ whose fragments every feature's queries may include."""
 
 
 class Feature:
@@ -46,6 +49,8 @@ class Feature:
 def load(dialect: str, feature: str) -> dict[str, str]:
     """Return {name: sql} of `feature` for `dialect`: its common and its dialect queries."""
     fragments: dict[str, list[str]] = {}
+    if _parse(_read("common", SHARED), fragments):
+        raise RuntimeError(f"common/{SHARED}.sql holds fragments only, no queries")
     own = _parse(_read(dialect, feature), fragments)
     common = _parse(_read("common", feature), fragments)
     twice = sorted(common.keys() & own.keys())

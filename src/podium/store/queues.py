@@ -261,17 +261,15 @@ def claim_one(connector: base.Connector, workflow_id: str, by: Claimant) -> list
     return claim(connector, by, [rows[0]["queue"]], 1, workflow_id)
 
 
+@dataclasses.dataclass
 class _Picker:
     """One limited claim of one queue, inside the transaction that serializes them."""
 
-    def __init__(
-        self, run: base.Execute, q: dict[str, str], queue: str, now: float, names: dict[str, Any]
-    ) -> None:
-        self.run = run
-        self.q = q
-        self.queue = queue
-        self.now = now
-        self.names = names
+    run: base.Execute
+    q: dict[str, str]
+    queue: str
+    now: float
+    names: dict[str, Any]
 
     def claim(
         self, owner: str, limit: int, lease_seconds: float, only_id: str | None

@@ -48,3 +48,25 @@ def test_a_common_query_includes_a_fragment_of_the_dialect_file():
     common = queries._parse("-- name: shared\nSELECT 1 FROM t\n-- include: where\n;", fragments)
     assert own == {"own": "SELECT 2;"}
     assert common == {"shared": "SELECT 1 FROM t\nWHERE x = :x\n;"}
+
+
+def test_the_shared_fragment_file_holds_fragments_only():
+    fragments: dict[str, list[str]] = {}
+    assert queries._parse(queries._read("common", queries.SHARED), fragments) == {}
+    assert {"queue_levels", "next_level"} <= fragments.keys()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_a_shared_fragment_serves_queries_of_several_features(dialect):
+    levels = queries.adapt(dialect, _shared("queue_levels"))
+    assert queries.load(dialect, "workflows")["next_due"].startswith(levels)
+    assert queries.load(dialect, "queues")["candidates"].startswith(levels)
+    step = queries.adapt(dialect, _shared("next_level"))
+    assert step in queries.load(dialect, "workflows")["claim"]
+
+
+def _shared(name: str) -> str:
+    """The text of the shared fragment `name`, as a query that includes it reads it."""
+    fragments: dict[str, list[str]] = {}
+    queries._parse(queries._read("common", queries.SHARED), fragments)
+    return queries._parse(f"-- name: q\n-- include: {name}", fragments)["q"]

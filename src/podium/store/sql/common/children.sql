@@ -30,3 +30,18 @@ WITH RECURSIVE tree(id) AS (
 SELECT id FROM podium_workflows
 WHERE id IN (SELECT id FROM tree) AND claimable_at IS NOT NULL AND claimable_at <= :now
 ORDER BY claimable_at LIMIT :limit;
+
+-- name: cancel_descendants
+-- Every open descendant of :id, to any depth; the dialect's descendants_to_cancel picks them.
+UPDATE podium_workflows
+SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
+    lease_epoch = lease_epoch + 1, updated_at = :now,
+    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
+WHERE status IN ('pending', 'running', 'waiting') AND id IN (
+    WITH RECURSIVE tree(id) AS (
+        SELECT id FROM podium_workflows WHERE parent_id = :id
+        UNION
+        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
+    )
+-- include: descendants_to_cancel
+);

@@ -71,3 +71,14 @@ ORDER BY seq LIMIT 1;
 SELECT workflow_id, topic, seq, id, payload, created_at FROM podium_messages
 WHERE workflow_id = :workflow_id AND topic = :topic AND seq > :after
 ORDER BY seq;
+
+-- name: wake_event_waiters
+-- The same update as the core `wake`, for every workflow waiting for this event (the
+-- dialect's event_waiters).
+UPDATE podium_workflows
+SET woken_at = :now,
+    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
+                    THEN :now ELSE claimable_at END
+WHERE status IN ('running', 'waiting') AND id IN (
+-- include: event_waiters
+);

@@ -62,3 +62,25 @@ WHERE queue = :queue AND claimable_at IS NOT NULL;
 SELECT count(*) AS n FROM podium_workflows
 WHERE queue = :queue AND claimable_at IS NULL AND status IN ('completed', 'failed')
   AND updated_at >= :since;
+
+-- name: candidates
+-- Ready workflows in claiming order; with :fresh false only those that ran before. As in the
+-- plain claim, each priority level of the queue is a range of the claim index from its due
+-- end (at most :limit + :offset rows a level), so rows not yet due are never read.
+-- include: queue_levels
+-- include: level_candidates
+LIMIT :limit OFFSET :offset;
+
+-- name: create_bounded
+-- create_workflow for a queue with max_depth: the count and the insert are one statement,
+-- run (on PostgreSQL) after `lock` in the same transaction.
+INSERT INTO podium_workflows
+    (id, workflow, status, queue, priority, key, input, parent_id,
+     created_at, updated_at, claimable_at, deadline, lease_owner, lease_epoch, runs)
+-- include: bounded_row
+WHERE (SELECT count(*) FROM (SELECT 1 FROM podium_workflows
+                              WHERE queue = :queue AND claimable_at IS NOT NULL
+                                AND status = 'pending' LIMIT :max_depth) AS counted)
+      < :max_depth
+ON CONFLICT (id) DO NOTHING
+RETURNING *;

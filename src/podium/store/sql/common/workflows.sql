@@ -131,15 +131,7 @@ FROM podium_workers WHERE expires_at > :now ORDER BY started_at, owner;
 -- and would otherwise sleep a whole poll interval. Like the claim it walks the queue's
 -- priority levels (one index seek each) and seeks each level's first row after :now, so it
 -- never reads the rows waiting beyond that, however many there are.
-WITH RECURSIVE levels(priority) AS (
-    SELECT (SELECT max(priority) FROM podium_workflows
-            WHERE queue = :queue AND claimable_at IS NOT NULL)
-    UNION ALL
-    SELECT (SELECT max(w.priority) FROM podium_workflows AS w
-            WHERE w.queue = :queue AND w.claimable_at IS NOT NULL
-              AND w.priority < levels.priority)
-    FROM levels WHERE levels.priority IS NOT NULL
-)
+-- include: queue_levels
 SELECT min((SELECT min(w.claimable_at) FROM podium_workflows AS w
             WHERE w.queue = :queue AND w.priority = levels.priority
               AND w.claimable_at > :now AND w.paused_at IS NULL

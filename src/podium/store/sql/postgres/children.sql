@@ -33,23 +33,13 @@ WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb));
 SELECT COUNT(*) AS n FROM podium_workflows
 WHERE id IN (SELECT jsonb_array_elements_text(:ids::jsonb)) AND status IN ('pending', 'running', 'waiting');
 
--- name: cancel_descendants
--- The descendants' rows are locked in id order first (see renew_leases in workflows.sql).
-UPDATE podium_workflows
-SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
-    lease_epoch = lease_epoch + 1, updated_at = :now,
-    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
-WHERE status IN ('pending', 'running', 'waiting') AND id IN (
-    WITH RECURSIVE tree(id) AS (
-        SELECT id FROM podium_workflows WHERE parent_id = :id
-        UNION
-        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
-    )
+-- fragment: descendants_to_cancel
+-- The ids of `tree` that cancel_descendants (common/children.sql) updates: their rows are
+-- locked in id order first (see renew_leases in workflows.sql).
     SELECT id FROM podium_workflows
     WHERE id IN (SELECT id FROM tree) AND status IN ('pending', 'running', 'waiting')
     ORDER BY id
     FOR NO KEY UPDATE
-);
 
 -- name: set_wait
 -- The parent's row is locked FOR UPDATE first: a child's end in progress (which holds it

@@ -10,14 +10,9 @@ SELECT seq, id, topic, key, payload, source, created_at FROM podium_events
 WHERE seq > :after AND (:topic::text IS NULL OR topic = :topic::text)
 ORDER BY seq LIMIT :limit;
 
--- name: wake_event_waiters
--- The same update as the core `wake`, for every workflow waiting for this event.
-UPDATE podium_workflows
-SET woken_at = :now,
-    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
-                    THEN :now ELSE claimable_at END
--- The waiters' rows are locked in id order first (see renew_leases in workflows.sql).
-WHERE status IN ('running', 'waiting') AND id IN (
+-- fragment: event_waiters
+-- The workflows wake_event_waiters (common/events.sql) wakes: their rows are locked in id
+-- order first (see renew_leases in workflows.sql).
     SELECT id FROM podium_workflows
     WHERE status IN ('running', 'waiting') AND id IN (
         SELECT workflow_id FROM podium_waits
@@ -26,7 +21,6 @@ WHERE status IN ('running', 'waiting') AND id IN (
     )
     ORDER BY id
     FOR NO KEY UPDATE
-);
 
 -- name: event_floor
 -- Where a new wait starts: after the topic's newest event (or the newest before `since`).

@@ -16,19 +16,8 @@ WHERE r.queue = :queue AND NOT EXISTS (
     SELECT 1 FROM podium_workflows w WHERE w.id = r.workflow_id AND w.status = 'running'
 );
 
--- name: candidates
--- Ready workflows in claiming order; with :fresh false only those that ran before. As in the
--- plain claim, each priority level of the queue is a range of the claim index from its due
--- end (at most :limit + :offset rows a level), so rows not yet due are never read.
-WITH RECURSIVE levels(priority) AS (
-    SELECT (SELECT max(priority) FROM podium_workflows
-            WHERE queue = :queue AND claimable_at IS NOT NULL)
-    UNION ALL
-    SELECT (SELECT max(w.priority) FROM podium_workflows AS w
-            WHERE w.queue = :queue AND w.claimable_at IS NOT NULL
-              AND w.priority < levels.priority)
-    FROM levels WHERE levels.priority IS NOT NULL
-)
+-- fragment: level_candidates
+-- The candidates (common/queues.sql) of each priority level, in claiming order.
 SELECT due.id, due.status, due.key, due.runs FROM levels CROSS JOIN LATERAL (
     SELECT id, status, key, runs, priority, claimable_at, ctid AS tid FROM podium_workflows
     WHERE queue = :queue AND priority = levels.priority
@@ -41,7 +30,6 @@ SELECT due.id, due.status, due.key, due.runs FROM levels CROSS JOIN LATERAL (
     LIMIT :limit::integer + :offset::integer
 ) AS due
 ORDER BY due.priority DESC, due.claimable_at, due.tid
-LIMIT :limit OFFSET :offset;
 
 -- name: claim_ids
 -- SET expressions read the old row, so claimed_from is the status before the claim.
@@ -53,21 +41,13 @@ WHERE id IN (SELECT json_array_elements_text(:ids::json)) AND queue = :queue
   AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
 RETURNING *;
 
--- name: create_bounded
--- create_workflow for a queue with max_depth, run after `lock` in the same transaction.
-INSERT INTO podium_workflows
-    (id, workflow, status, queue, priority, key, input, parent_id,
-     created_at, updated_at, claimable_at, deadline, lease_owner, lease_epoch, runs)
+-- fragment: bounded_row
+-- The new row of create_bounded (common/queues.sql); its types are cast, since a SELECT
+-- list gives untyped parameters none.
 SELECT :id::text, :workflow::text, 'pending', :queue::text, :priority::integer,
        :key::text, :input::text, :parent_id::text, :now::double precision,
        :now::double precision, :ready_at::double precision,
        :deadline::double precision, NULL, 0, 0
-WHERE (SELECT count(*) FROM (SELECT 1 FROM podium_workflows
-                              WHERE queue = :queue AND claimable_at IS NOT NULL
-                                AND status = 'pending' LIMIT :max_depth) AS counted)
-      < :max_depth
-ON CONFLICT (id) DO NOTHING
-RETURNING *;
 
 -- name: takeovers
 -- Running workflows of the queue whose lease expired: they hold their slot already. Not

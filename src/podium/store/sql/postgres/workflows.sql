@@ -34,12 +34,7 @@ levels(queue, priority) AS (
            (SELECT max(priority) FROM podium_workflows
             WHERE queue = queues.name::text AND claimable_at IS NOT NULL)
     FROM queues
-    UNION ALL
-    SELECT levels.queue,
-           (SELECT max(w.priority) FROM podium_workflows AS w
-            WHERE w.queue = levels.queue AND w.claimable_at IS NOT NULL
-              AND w.priority < levels.priority)
-    FROM levels WHERE levels.priority IS NOT NULL
+-- include: next_level
 ), picked AS MATERIALIZED (
     SELECT due.id, due.priority, due.claimable_at
     FROM levels CROSS JOIN LATERAL (

@@ -32,19 +32,9 @@ WHERE id IN (SELECT value FROM json_each(:ids));
 SELECT COUNT(*) AS n FROM podium_workflows
 WHERE id IN (SELECT value FROM json_each(:ids)) AND status IN ('pending', 'running', 'waiting');
 
--- name: cancel_descendants
-UPDATE podium_workflows
-SET status = 'cancelled', claimable_at = NULL, lease_owner = NULL,
-    lease_epoch = lease_epoch + 1, updated_at = :now,
-    error_type = 'WorkflowCancelled', error_message = 'cancelled with its parent'
-WHERE status IN ('pending', 'running', 'waiting') AND id IN (
-    WITH RECURSIVE tree(id) AS (
-        SELECT id FROM podium_workflows WHERE parent_id = :id
-        UNION
-        SELECT w.id FROM podium_workflows AS w JOIN tree ON w.parent_id = tree.id
-    )
+-- fragment: descendants_to_cancel
+-- The ids of `tree` that cancel_descendants (common/children.sql) updates: all of them.
     SELECT id FROM tree
-);
 
 -- name: set_wait
 INSERT INTO podium_child_waits (workflow_id, at_most) VALUES (:id, :at_most)

@@ -9,17 +9,11 @@ SELECT seq, id, topic, key, payload, source, created_at FROM podium_events
 WHERE seq > :after AND (:topic IS NULL OR topic = :topic)
 ORDER BY seq LIMIT :limit;
 
--- name: wake_event_waiters
--- The same update as the core `wake`, for every workflow waiting for this event.
-UPDATE podium_workflows
-SET woken_at = :now,
-    claimable_at = CASE WHEN status = 'waiting' AND (claimable_at IS NULL OR claimable_at > :now)
-                    THEN :now ELSE claimable_at END
-WHERE status IN ('running', 'waiting') AND id IN (
+-- fragment: event_waiters
+-- The workflows wake_event_waiters (common/events.sql) wakes.
     SELECT workflow_id FROM podium_waits
     WHERE kind = 'event' AND topic = :topic AND after_seq < :seq
       AND (key IS NULL OR key = :key)
-);
 
 -- name: event_floor
 -- Where a new wait starts: after the topic's newest event (or the newest before `since`).

@@ -16,19 +16,8 @@ WHERE queue = :queue AND NOT EXISTS (
     WHERE w.id = podium_queue_running.workflow_id AND w.status = 'running'
 );
 
--- name: candidates
--- Ready workflows in claiming order; with :fresh false only those that ran before. As in the
--- plain claim, each priority level of the queue is a range of the claim index from its due
--- end (at most :limit + :offset rows a level), so rows not yet due are never read.
-WITH RECURSIVE levels(priority) AS (
-    SELECT (SELECT max(priority) FROM podium_workflows
-            WHERE queue = :queue AND claimable_at IS NOT NULL)
-    UNION ALL
-    SELECT (SELECT max(w.priority) FROM podium_workflows AS w
-            WHERE w.queue = :queue AND w.claimable_at IS NOT NULL
-              AND w.priority < levels.priority)
-    FROM levels WHERE levels.priority IS NOT NULL
-)
+-- fragment: level_candidates
+-- The candidates (common/queues.sql) of each priority level, in claiming order.
 SELECT w.id, w.status, w.key, w.runs FROM levels JOIN podium_workflows AS w ON w.id IN (
     SELECT id FROM podium_workflows
     WHERE queue = :queue AND priority = levels.priority
@@ -39,7 +28,6 @@ SELECT w.id, w.status, w.key, w.runs FROM levels JOIN podium_workflows AS w ON w
     LIMIT :limit + :offset
 )
 ORDER BY w.priority DESC, w.claimable_at, w.rowid
-LIMIT :limit OFFSET :offset;
 
 -- name: claim_ids
 UPDATE podium_workflows
@@ -49,19 +37,10 @@ WHERE id IN (SELECT value FROM json_each(:ids)) AND queue = :queue
   AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
 RETURNING *;
 
--- name: create_bounded
--- create_workflow for a queue with max_depth: the count and the insert are one statement.
-INSERT INTO podium_workflows
-    (id, workflow, status, queue, priority, key, input, parent_id,
-     created_at, updated_at, claimable_at, deadline, lease_owner, lease_epoch, runs)
+-- fragment: bounded_row
+-- The new row of create_bounded (common/queues.sql).
 SELECT :id, :workflow, 'pending', :queue, :priority, :key, :input, :parent_id, :now, :now,
        :ready_at, :deadline, NULL, 0, 0
-WHERE (SELECT count(*) FROM (SELECT 1 FROM podium_workflows
-                              WHERE queue = :queue AND claimable_at IS NOT NULL
-                                AND status = 'pending' LIMIT :max_depth) AS counted)
-      < :max_depth
-ON CONFLICT (id) DO NOTHING
-RETURNING *;
 
 -- name: takeovers
 -- Running workflows of the queue whose lease expired: they hold their slot already.

@@ -21,12 +21,7 @@ WHERE id IN (
                (SELECT max(priority) FROM podium_workflows
                 WHERE queue = queues.name AND claimable_at IS NOT NULL)
         FROM queues
-        UNION ALL
-        SELECT levels.queue,
-               (SELECT max(w.priority) FROM podium_workflows AS w
-                WHERE w.queue = levels.queue AND w.claimable_at IS NOT NULL
-                  AND w.priority < levels.priority)
-        FROM levels WHERE levels.priority IS NOT NULL
+-- include: next_level
     )
     SELECT w.id FROM levels JOIN podium_workflows AS w ON w.id IN (
         SELECT id FROM podium_workflows
