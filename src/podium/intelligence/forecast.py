@@ -6,8 +6,9 @@ O(1) in time and memory (a few short lists), so one forecaster per queue costs m
 per point.
 
 The method, in four parts (the seasonal model lives in `podium.intelligence.seasonal`, the
-combination in `podium.intelligence.blend`, the bands in `podium.intelligence.bands`; this
-module keeps the clock, the running medians, the history and the error tracking):
+combination in `podium.intelligence.blend`, the bands in `podium.intelligence.bands`, the
+error tracking in `podium.intelligence.tracking`; this module keeps the clock, the running
+medians and the history, and makes the candidates):
 
 1. **Step and clock.** The sampling step is the median of the first gaps between points
    (or given). Each point gets a step index ``round((t - t0) / step)``; gaps (missing
@@ -59,8 +60,10 @@ module keeps the clock, the running medians, the history and the error tracking)
    Laplace shape and extrapolated with it beyond the grid. ``forecast(h, quantile=q)``
    adds the interpolated error quantile to the point forecast.
 
-Speed (issue 17): written for CPython's per-operation costs (plain lists and floats, no
-numpy: a call on a 9-element array costs more than its arithmetic). The medians that many
+Speed (issue 17): written for CPython's per-operation costs (plain lists and floats: a numpy
+call on a 9-element array costs more than its arithmetic). Scoring past forecasts is queued
+and resolved in blocks with numpy when a forecast needs it (`podium.intelligence.tracking`,
+bit for bit the same as scoring each point as it comes). The medians that many
 forecasts and scorings read (day-ago window, daily and hourly recurring deviations) are
 computed once, when their last point arrives (their points are final then), and kept by step
 index; the results are bit for bit those of computing them afresh at each read.
@@ -77,21 +80,20 @@ from __future__ import annotations
 
 import bisect
 import math
-import operator
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from podium.intelligence import bands, blend, seasonal
+from podium.intelligence import blend, seasonal, tracking
 
 __all__ = ["Forecaster"]
 
 _DAY = seasonal.DAY
 _HORIZONS = blend.HORIZONS
 _STRIDES = blend.STRIDES
-_TAUS = bands.TAUS
-# a tracked quantile's (move down, move up) by horizon, paired for the hot loop of _score
-_MOVES = tuple(
-    tuple(zip(down, up, strict=True)) for down, up in zip(bands.DOWN, bands.UP, strict=True)
+_DUE_CYCLE = math.lcm(*_STRIDES)
+# the tracked horizons (index, steps) scored at a point, by its step index modulo _DUE_CYCLE
+_DUE = tuple(
+    tuple((h, k) for h, k in enumerate(_HORIZONS) if not i % _STRIDES[h]) for i in range(_DUE_CYCLE)
 )
 _CANDIDATES = blend.CANDIDATES
 _MAX_DAY_STEPS = 20000  # points of history kept at most (fewer days of it at short steps)
@@ -102,8 +104,6 @@ _HOURS = 10  # hours back for the hourly recurring deviation (the median of 10)
 _HIST_DAYS = 3  # days of history for the recurring deviation (the median of 3 days)
 _DAY_WINDOW = 2  # the day-ago value is the median of the points within 2 steps of it
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
-_MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
-_MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 _RING = _HORIZONS[-1] + 1
 _SHORT_IS_DAY_WINDOW = _SHORT == 2 * _DAY_WINDOW + 1  # the short median is a day-ago window's
 _NO_INDEX = -(1 << 62)  # an empty slot of the rings (no step index is negative)
@@ -188,11 +188,6 @@ class Forecaster:
         self._step: float | None = float(step) if step is not None else None
         self._step_fixed = step is not None
         self._gaps: list[float] = []
-        # the forgetting rate of the tracked errors per scoring, by horizon
-        self._err_rates = [
-            1.0 - 0.5 ** (stride / (memory * (k / _MEMORY_AT) ** _MEMORY_EXP))
-            for k, stride in zip(_HORIZONS, _STRIDES, strict=True)
-        ]
         self._model = seasonal.SeasonalModel(
             daily_slots, weekly, float(level_halflife), float(season_rate)
         )
@@ -232,12 +227,7 @@ class Forecaster:
         self._hour_rec: list[float] = []
         if self._step is not None:
             self._start_history(self._step)
-        nh, nc = len(_HORIZONS), _CANDIDATES
-        self._mae = [[0.0] * nc for _ in range(nh)]  # candidate errors per tracked horizon
-        self._weights = [[1.0 / nc] * nc for _ in range(nh)]
-        self._seen = [0] * nh
-        self._blend_mae = [0.0] * nh
-        self._quant = [bands.seed() for _ in range(nh)]
+        self._errors = tracking.ErrorTracker(memory, lambda: self._model.scale)
 
     # ----------------------------------------------------------------------------- public
 
@@ -388,6 +378,9 @@ class Forecaster:
         t = self._last_t
         index = self._last_index
         day, days, hour = self._day_steps, self._hist_days, self._hour_steps
+        errors = self._errors
+        errors.settle()
+        weights = errors.weights
         out = []
         for k in range(1, horizon + 1):
             lo, hi, w = _BETWEEN[k] if k < len(_BETWEEN) else blend.between(k)
@@ -398,9 +391,9 @@ class Forecaster:
                 self._recurring(index + k, index, day, days, self._day_rec),
                 self._recurring(index + k, index, hour, _HOURS, self._hour_rec),
             )
-            f = blend.dot(self._weights[lo], cands)
+            f = blend.dot(weights[lo], cands)
             if w:
-                f += (blend.dot(self._weights[hi], cands) - f) * w
+                f += (blend.dot(weights[hi], cands) - f) * w
             if quantile is not None:
                 q = self._error_quantile(lo, quantile)
                 if w:
@@ -515,11 +508,9 @@ class Forecaster:
             self._ring_index = [_NO_INDEX] * _RING
 
     def _score(self, index: int, y: float, season_now: float) -> None:
-        """Score the candidates made k steps ago for this point; update weights and bands."""
+        """Score the candidates made k steps ago for this point (queued: see `tracking`)."""
         ring_index, ring = self._ring_index, self._ring
-        rates = self._err_rates
-        seen_all, maes_all, weights_all = self._seen, self._mae, self._weights
-        blend_mae, quant = self._blend_mae, self._quant
+        add = self._errors.add
         day_y: float | None = None
         window_end = index - self._day_steps + _DAY_WINDOW  # of the day-ago points
         day_last = _NO_INDEX  # the last point day_y was taken up to
@@ -528,11 +519,7 @@ class Forecaster:
         hour = self._hour_steps or 1
         hourly_back = 0
         hourly = 0.0
-        power = blend.POWER
-        moves, mul = _MOVES, operator.mul
-        for h, k in enumerate(_HORIZONS):
-            if index % _STRIDES[h]:
-                continue
+        for h, k in _DUE[index % _DUE_CYCLE]:
             origin = index - k
             slot = origin % _RING
             if ring_index[slot] != origin:
@@ -553,47 +540,21 @@ class Forecaster:
                 hourly_back = back
             moved = deseasoned + season_now
             day = moved if day_y is None else day_y
-            cands = (
-                y0,
-                med5,
-                med15,
-                med61,
-                moved,
-                day,
-                day + shift,
-                med61 + recurring,
-                med61 + hourly,
+            add(
+                h,
+                y,
+                (
+                    y0,
+                    med5,
+                    med15,
+                    med61,
+                    moved,
+                    day,
+                    day + shift,
+                    med61 + recurring,
+                    med61 + hourly,
+                ),
             )
-            err = y - sum(map(mul, weights_all[h], cands))
-            seen = seen_all[h] = seen_all[h] + 1
-            rate = rates[h]
-            if seen * rate < 1.0:
-                rate = 1.0 / seen
-            # the blend's error: its scale and the quantiles of the scaled error
-            mae = blend_mae[h]
-            if seen == 1:
-                mae = abs(err) or self._model.scale
-            z = err / mae if mae > 0 else 0.0
-            quant[h] = [
-                q + down if z < q else q + up
-                for q, (down, up) in zip(quant[h], moves[h], strict=False)
-            ]
-            a = abs(err)
-            if mae > 0 and a > 6.0 * mae:  # one spike moves it only so far
-                a = 6.0 * mae
-            blend_mae[h] = mae + rate * (a - mae)
-            # each candidate's error, and the weights they earn
-            maes = maes_all[h] = [
-                m + rate * (abs(y - f) - m) for m, f in zip(maes_all[h], cands, strict=False)
-            ]
-            best = min(maes)
-            if best > 0.0:  # _inverse_error_weights, inline
-                inv = [(best / m) ** power for m in maes]
-                norm = 1.0 / sum(inv)
-                weights_all[h] = [v * norm for v in inv]
-            else:
-                weights_all[h] = blend.inverse_error_weights(maes)
 
     def _error_quantile(self, h: int, tau: float) -> float:
-        scale = self._blend_mae[h] if self._seen[h] else self._model.scale
-        return bands.error_quantile(self._quant[h], scale, tau)
+        return self._errors.error_quantile(h, tau, self._model.scale)

@@ -1,0 +1,235 @@
+"""The load forecaster's tracked errors: each candidate's, the blend's, and its error quantiles.
+
+For each tracked horizon the forecaster scores its past forecasts when their targets arrive
+(see `podium.intelligence.forecast`, part 3 and 4 of the method): each candidate's absolute
+error is tracked with exponential forgetting and earns the candidate an inverse-error weight
+(`blend.inverse_error_weights`); the blend's own error (with the weights of the moment) feeds
+an exponentially weighted mean absolute error, clipped at six of it, and the error quantiles
+of `podium.intelligence.bands`.
+
+Speed (issue 17): nothing reads the weights or the bands between two forecasts, so a scored
+point is only queued (its actual value and its candidates), and the queue is resolved when a
+forecast needs it (or when it is long). A long queue is resolved in blocks with numpy: the
+candidates' absolute errors, the weights (a power and a normalisation per row) and the
+blend's errors are elementwise over the whole block, and only the exponential forgetting runs
+as one plain-float recurrence per candidate. The arithmetic is that of scoring each point as
+it comes, operation for operation (sums are taken left to right, like Python's ``sum`` on
+floats, never numpy's pairwise sum), so the results are bit for bit the same whether a
+forecast comes after every point or once a day; a short queue is resolved point by point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from podium.intelligence import bands, blend
+
+__all__ = ["ErrorTracker"]
+
+_HORIZONS = blend.HORIZONS
+_STRIDES = blend.STRIDES
+_POWER = blend.POWER
+_CLIP = 6.0  # one spike moves the blend's mean absolute error only so far: clipped at 6 of it
+# a tracked quantile's (move down, move up) by horizon, paired for the loop of _resolve_rows
+_MOVES = tuple(
+    tuple(zip(down, up, strict=True)) for down, up in zip(bands.DOWN, bands.UP, strict=True)
+)
+_BLOCK_MIN = 12  # queued points from which numpy resolves them (fewer: point by point)
+_QUEUE_MAX = 512  # queued points of one horizon resolved at once (bounds memory and latency)
+_MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
+_MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
+
+_Floats = npt.NDArray[np.float64]
+
+
+def _rows_sum(rows: _Floats) -> _Floats:
+    """The sum over the first axis, left to right (as Python's ``sum``), for every column."""
+    total: _Floats = rows[0] + rows[1]
+    for row in rows[2:]:
+        total += row
+    return total
+
+
+class ErrorTracker:
+    """The tracked errors of the candidates and of the blend, per tracked horizon.
+
+    Args:
+        memory: half-life, in points, of the tracked errors at the 12-step horizon; a k-step
+            horizon's is ``memory * sqrt(k / 12)``.
+        scale: the forecaster's current scale of the series (the blend's error scale starts
+            at it when the first error is exactly zero).
+    """
+
+    __slots__ = (
+        "_blend_mae",
+        "_mae",
+        "_quant",
+        "_queue_c",
+        "_queue_y",
+        "_rates",
+        "_scale",
+        "seen",
+        "weights",
+    )
+
+    def __init__(self, memory: float, scale: Callable[[], float]) -> None:
+        # the forgetting rate of the tracked errors per scoring, by horizon
+        self._rates = [
+            1.0 - 0.5 ** (stride / (memory * (k / _MEMORY_AT) ** _MEMORY_EXP))
+            for k, stride in zip(_HORIZONS, _STRIDES, strict=True)
+        ]
+        self._scale = scale
+        nh, nc = len(_HORIZONS), blend.CANDIDATES
+        self._mae = [[0.0] * nc for _ in range(nh)]  # candidate errors per tracked horizon
+        # the blend's weights per tracked horizon (current after `settle`)
+        self.weights = [[1.0 / nc] * nc for _ in range(nh)]
+        self.seen = [0] * nh  # points scored (resolved) per tracked horizon
+        self._blend_mae = [0.0] * nh
+        self._quant = [bands.seed() for _ in range(nh)]
+        # the scored points not yet resolved, per horizon: actual values, and candidates
+        # (CANDIDATES values a point, one flat list: numpy reads it at once)
+        self._queue_y: list[list[float]] = [[] for _ in range(nh)]
+        self._queue_c: list[list[float]] = [[] for _ in range(nh)]
+
+    def add(self, h: int, y: float, cands: tuple[float, ...]) -> None:
+        """Score the candidates made for a point of value `y` at tracked horizon `h`."""
+        queue_y = self._queue_y[h]
+        queue_y.append(y)
+        self._queue_c[h].extend(cands)
+        if not self.seen[h] or len(queue_y) >= _QUEUE_MAX:
+            self._resolve(h)  # the first point reads the scale of the moment
+
+    def settle(self) -> None:
+        """Resolve every queued point: the weights and bands are current afterwards."""
+        for h, queue in enumerate(self._queue_y):
+            if queue:
+                self._resolve(h)
+
+    def error_quantile(self, h: int, tau: float, scale: float) -> float:
+        """The tau-quantile of the blend's error at tracked horizon `h` (after `settle`).
+
+        `scale` stands in for the blend's mean absolute error before any point is scored.
+        """
+        return bands.error_quantile(
+            self._quant[h], self._blend_mae[h] if self.seen[h] else scale, tau
+        )
+
+    def _resolve(self, h: int) -> None:
+        ys, cs = self._queue_y[h], self._queue_c[h]
+        if len(ys) >= _BLOCK_MIN:
+            self._resolve_block(h, ys, cs)
+        else:
+            self._resolve_rows(h, ys, cs)
+        self._queue_y[h] = []
+        self._queue_c[h] = []
+
+    def _resolve_rows(self, h: int, ys: list[float], cs: list[float]) -> None:
+        """Resolve the queue point by point (a short queue)."""
+        rate0 = self._rates[h]
+        moves = _MOVES[h]
+        power = _POWER
+        seen, mae, quant = self.seen[h], self._blend_mae[h], self._quant[h]
+        maes, weights = self._mae[h], self.weights[h]
+        nc = blend.CANDIDATES
+        for i, y in enumerate(ys):
+            cands = cs[i * nc : i * nc + nc]
+            err = y - sum([w * f for w, f in zip(weights, cands, strict=True)])
+            seen += 1
+            rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen
+            if seen == 1:
+                mae = abs(err) or self._scale()
+            z = err / mae if mae > 0 else 0.0
+            quant = [
+                q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=True)
+            ]
+            a = abs(err)
+            if mae > 0 and a > _CLIP * mae:
+                a = _CLIP * mae
+            mae += rate * (a - mae)
+            maes = [m + rate * (abs(y - f) - m) for m, f in zip(maes, cands, strict=True)]
+            best = min(maes)
+            if best > 0.0:  # blend.inverse_error_weights, inline
+                inv = [(best / m) ** power for m in maes]
+                norm = 1.0 / sum(inv)
+                weights = [v * norm for v in inv]
+            else:
+                weights = blend.inverse_error_weights(maes)
+        self.seen[h], self._blend_mae[h], self._quant[h] = seen, mae, quant
+        self._mae[h], self.weights[h] = maes, weights
+
+    def _resolve_block(self, h: int, ys: list[float], cs: list[float]) -> None:
+        """Resolve the queue with numpy, elementwise over it (see the module doc, Speed)."""
+        n = len(ys)
+        rate0, seen0 = self._rates[h], self.seen[h]
+        rates = [rate0 if s * rate0 >= 1.0 else 1.0 / s for s in range(seen0 + 1, seen0 + n + 1)]
+        # (candidate, point): each candidate's row contiguous
+        cands = np.array(cs).reshape(n, blend.CANDIDATES).T.copy()
+        y = np.array(ys)
+        # each candidate's tracked error after each point: one recurrence per candidate
+        errors = np.abs(y - cands).tolist()
+        maes = np.array(
+            [_forget(m, rates, row) for m, row in zip(self._mae[h], errors, strict=True)]
+        )
+        best = maes.min(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = (best / maes) ** _POWER
+            weights = inv * (1.0 / _rows_sum(inv))
+        ties = np.flatnonzero(best <= 0.0)  # exact candidates: blend.inverse_error_weights
+        for i in ties.tolist():
+            weights[:, i] = blend.inverse_error_weights(maes[:, i].tolist())
+        # the blend's error at each point, with the weights before it
+        before = np.empty_like(cands)
+        before[:, 0] = self.weights[h]
+        before[:, 1:] = weights[:, :-1]
+        err = (y - _rows_sum(before * cands)).tolist()
+        self._blend_mae[h], self._quant[h] = self._bands_after(h, err, rates)
+        self.seen[h] = seen0 + n
+        self._mae[h] = maes[:, -1].tolist()
+        self.weights[h] = weights[:, -1].tolist()
+
+    def _bands_after(
+        self, h: int, errors: list[float], rates: list[float]
+    ) -> tuple[float, list[float]]:
+        """The blend's mean absolute error and error quantiles after `errors` (seen >= 1).
+
+        The error scale first (one recurrence), then each quantile on the errors divided by
+        the scale before them (one recurrence per quantile): the order of scoring point by
+        point, without its per-point lists.
+        """
+        mae = self._blend_mae[h]
+        scaled = []
+        for err, rate in zip(errors, rates, strict=True):
+            if mae > 0:
+                scaled.append(err / mae)
+                a = abs(err)
+                if a > _CLIP * mae:
+                    a = _CLIP * mae
+            else:
+                scaled.append(0.0)
+                a = abs(err)
+            mae += rate * (a - mae)
+        quant = []
+        for q, (down, up) in zip(self._quant[h], _MOVES[h], strict=True):
+            for z in scaled:
+                q = q + down if z < q else q + up
+            quant.append(q)
+        return mae, quant
+
+
+def _forget(m: float, rates: list[float], errors: list[float]) -> list[float]:
+    """The exponentially forgotten error after each of `errors`, from `m`."""
+    out: list[float] = []
+    append = out.append
+    rate = rates[0]
+    if rate == rates[-1]:  # one rate throughout (past the first points): the lean loop
+        for a in errors:
+            m += rate * (a - m)
+            append(m)
+        return out
+    for rate, a in zip(rates, errors, strict=True):
+        m += rate * (a - m)
+        append(m)
+    return out
