@@ -91,10 +91,24 @@ _DAY = seasonal.DAY
 _HORIZONS = blend.HORIZONS
 _STRIDES = blend.STRIDES
 _DUE_CYCLE = math.lcm(*_STRIDES)
-# the tracked horizons (index, steps) scored at a point, by its step index modulo _DUE_CYCLE
-_DUE = tuple(
-    tuple((h, k) for h, k in enumerate(_HORIZONS) if not i % _STRIDES[h]) for i in range(_DUE_CYCLE)
-)
+
+
+def _due(day: int, hour: int) -> tuple[tuple[tuple[int, int, int, int], ...], ...]:
+    """The tracked horizons scored at a point, by its step index modulo _DUE_CYCLE.
+
+    Each as (index, steps, days back, hours back): the periods back from the target to the
+    last point up to the origin at the same time of day, and of the hour (0: no period).
+    """
+    return tuple(
+        tuple(
+            (h, k, -(-k // day) if day >= 2 else 0, -(-k // hour) if hour >= 2 else 0)
+            for h, k in enumerate(_HORIZONS)
+            if not i % _STRIDES[h]
+        )
+        for i in range(_DUE_CYCLE)
+    )
+
+
 _CANDIDATES = blend.CANDIDATES
 _MAX_DAY_STEPS = 20000  # points of history kept at most (fewer days of it at short steps)
 _SHORT = 5  # points of the short running median
@@ -225,6 +239,8 @@ class Forecaster:
         self._day_med: list[float | None] = []
         self._day_rec: list[float] = []
         self._hour_rec: list[float] = []
+        self._due = _due(0, 0)
+        self._day_span = self._hour_span = 0
         if self._step is not None:
             self._start_history(self._step)
         self._errors = tracking.ErrorTracker(memory, lambda: self._model.scale)
@@ -323,10 +339,24 @@ class Forecaster:
                 if self._run_from <= index - 2 * _DAY_WINDOW and _SHORT_IS_DAY_WINDOW
                 else self._window_median(index, index - 2 * _DAY_WINDOW)
             )
+            # the recurring deviations ending here: as _recurring_at, its common case (all
+            # points there, not wrapped, at least 3 of them) inline
+            dev, run_from = self._hist_dev, self._run_from
             if day >= 2:
-                self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
-            if self._hour_steps >= 2:
-                self._hour_rec[slot] = self._recurring_at(index, self._hour_steps, _HOURS)
+                first = index - self._day_span
+                if first >= run_from and first % size <= slot and self._hist_days >= 3:
+                    self._day_rec[slot] = _sorted_median(sorted(dev[first % size : slot + 1 : day]))
+                else:
+                    self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
+            hour = self._hour_steps
+            if hour >= 2:
+                first = index - self._hour_span
+                if first >= run_from and first % size <= slot:
+                    self._hour_rec[slot] = _sorted_median(
+                        sorted(dev[first % size : slot + 1 : hour])
+                    )
+                else:
+                    self._hour_rec[slot] = self._recurring_at(index, hour, _HOURS)
             for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
                 if hist_index[then % size] == then:
@@ -419,6 +449,10 @@ class Forecaster:
             return
         self._day_steps = day
         self._hour_steps = round(3600.0 / step)
+        self._due = _due(day, self._hour_steps)
+        # from the first to the last point of the recurring deviations (daily, hourly)
+        self._day_span = (days - 1) * day
+        self._hour_span = (_HOURS - 1) * self._hour_steps
         self._run_from = _NEVER
         self._hist_days = days
         size = days * day + _RING
@@ -508,53 +542,62 @@ class Forecaster:
             self._ring_index = [_NO_INDEX] * _RING
 
     def _score(self, index: int, y: float, season_now: float) -> None:
-        """Score the candidates made k steps ago for this point (queued: see `tracking`)."""
+        """Score the candidates made k steps ago for this point (queued: see `tracking`).
+
+        The day-ago median and the recurring deviations are read as `_day_ago` and
+        `_recurring` do, their common case (computed when its last point came) inline.
+        """
         ring_index, ring = self._ring_index, self._ring
         add = self._errors.add
+        day, hour = self._day_steps, self._hour_steps
+        hist_index = self._hist_index
+        size = len(hist_index)
         day_y: float | None = None
-        window_end = index - self._day_steps + _DAY_WINDOW  # of the day-ago points
+        window_end = index - day + _DAY_WINDOW  # the last of the day-ago points
         day_last = _NO_INDEX  # the last point day_y was taken up to
-        recurring_last = _NO_INDEX
-        recurring = 0.0
-        hour = self._hour_steps or 1
-        hourly_back = 0
-        hourly = 0.0
-        for h, k in _DUE[index % _DUE_CYCLE]:
+        day_done = hour_done = 0  # periods back of the recurring deviations read last
+        recurring = hourly = 0.0
+        for h, k, day_back, hour_back in self._due[index % _DUE_CYCLE]:
             origin = index - k
             slot = origin % _RING
             if ring_index[slot] != origin:
                 continue
             last = window_end if window_end < origin else origin  # same for origins after it
             if last != day_last:
-                day_y = self._day_ago(index, origin)
                 day_last = last
+                if day and last == window_end and hist_index[last % size] == last:
+                    day_y = self._day_med[last % size]
+                else:
+                    day_y = self._day_ago(index, origin)
+            if day_back != day_done:
+                day_done = day_back
+                then = index - day * day_back
+                if hist_index[then % size] == then:
+                    recurring = self._day_rec[then % size]
+                else:
+                    recurring = self._recurring_at(then, day, self._hist_days)
+            if hour_back != hour_done:
+                hour_done = hour_back
+                then = index - hour * hour_back
+                if hist_index[then % size] == then:
+                    hourly = self._hour_rec[then % size]
+                else:
+                    hourly = self._recurring_at(then, hour, _HOURS)
             y0, med5, med15, med61, deseasoned, shift = ring[slot]
-            if recurring_last != last:
-                recurring = self._recurring(
-                    index, origin, self._day_steps, self._hist_days, self._day_rec
-                )
-                recurring_last = last
-            back = -(-k // hour)  # periods back to the last hourly point up to the origin
-            if back != hourly_back:
-                hourly = self._recurring(index, origin, hour, _HOURS, self._hour_rec)
-                hourly_back = back
             moved = deseasoned + season_now
-            day = moved if day_y is None else day_y
-            add(
-                h,
-                y,
-                (
-                    y0,
-                    med5,
-                    med15,
-                    med61,
-                    moved,
-                    day,
-                    day + shift,
-                    med61 + recurring,
-                    med61 + hourly,
-                ),
+            day_value = moved if day_y is None else day_y
+            cands = (
+                y0,
+                med5,
+                med15,
+                med61,
+                moved,
+                day_value,
+                day_value + shift,
+                med61 + recurring,
+                med61 + hourly,
             )
+            add(h, y, cands)
 
     def _error_quantile(self, h: int, tau: float) -> float:
         return self._errors.error_quantile(h, tau, self._model.scale)

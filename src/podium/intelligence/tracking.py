@@ -20,6 +20,7 @@ forecast comes after every point or once a day; a short queue is resolved point 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import numpy as np
@@ -166,13 +167,18 @@ class ErrorTracker:
         rate0, seen0 = self._rates[h], self.seen[h]
         rates = [rate0 if s * rate0 >= 1.0 else 1.0 / s for s in range(seen0 + 1, seen0 + n + 1)]
         # (candidate, point): each candidate's row contiguous
-        cands = np.array(cs).reshape(n, blend.CANDIDATES).T.copy()
-        y = np.array(ys)
+        nc = blend.CANDIDATES
+        cands = np.fromiter(cs, np.float64, n * nc).reshape(n, nc).T.copy()
+        y = np.fromiter(ys, np.float64, n)
         # each candidate's tracked error after each point: one recurrence per candidate
         errors = np.abs(y - cands).tolist()
-        maes = np.array(
-            [_forget(m, rates, row) for m, row in zip(self._mae[h], errors, strict=True)]
-        )
+        maes = np.fromiter(
+            itertools.chain.from_iterable(
+                _forget(m, rates, row) for m, row in zip(self._mae[h], errors, strict=True)
+            ),
+            np.float64,
+            n * nc,
+        ).reshape(nc, n)
         best = maes.min(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
             inv = (best / maes) ** _POWER
