@@ -315,9 +315,13 @@ class Forecaster:
             del recent_t[0]
             del recent_s[0]
             m -= 1
-        med15 = _sorted_median(long_)
-        med61 = _sorted_median(longer)
-        med5 = _median(recent[-_SHORT:])
+        # the running medians (blend.sorted_median and median, inline)
+        n = len(long_)
+        med15 = long_[n // 2] if n % 2 else 0.5 * (long_[n // 2 - 1] + long_[n // 2])
+        n = len(longer)
+        med61 = longer[n // 2] if n % 2 else 0.5 * (longer[n // 2 - 1] + longer[n // 2])
+        short = sorted(recent[-_SHORT:])
+        med5 = short[_SHORT // 2] if m >= _SHORT and _SHORT % 2 else _sorted_median(short)
         # the seasonal model learns from the short median (isolated spikes removed), at the
         # time of its window's centre
         centre = recent_t[-1 - (m if m < _SHORT else _SHORT) // 2]
@@ -548,15 +552,17 @@ class Forecaster:
         `_recurring` do, their common case (computed when its last point came) inline.
         """
         ring_index, ring = self._ring_index, self._ring
-        add = self._errors.add
+        errors = self._errors
+        queues, limits = errors.queues, errors.limits
         day, hour = self._day_steps, self._hour_steps
         hist_index = self._hist_index
         size = len(hist_index)
-        day_y: float | None = None
+        day_y = math.nan  # the day-ago value (NaN: unknown)
         window_end = index - day + _DAY_WINDOW  # the last of the day-ago points
         day_last = _NO_INDEX  # the last point day_y was taken up to
         day_done = hour_done = 0  # periods back of the recurring deviations read last
         recurring = hourly = 0.0
+        extra: tuple[float, ...] = ()  # what the candidates read at the target, once made
         for h, k, day_back, hour_back in self._due[index % _DUE_CYCLE]:
             origin = index - k
             slot = origin % _RING
@@ -565,10 +571,13 @@ class Forecaster:
             last = window_end if window_end < origin else origin  # same for origins after it
             if last != day_last:
                 day_last = last
-                if day and last == window_end and hist_index[last % size] == last:
-                    day_y = self._day_med[last % size]
-                else:
-                    day_y = self._day_ago(index, origin)
+                found = (
+                    self._day_med[last % size]
+                    if day and last == window_end and hist_index[last % size] == last
+                    else self._day_ago(index, origin)
+                )
+                day_y = math.nan if found is None else found
+                extra = ()
             if day_back != day_done:
                 day_done = day_back
                 then = index - day * day_back
@@ -576,6 +585,7 @@ class Forecaster:
                     recurring = self._day_rec[then % size]
                 else:
                     recurring = self._recurring_at(then, day, self._hist_days)
+                extra = ()
             if hour_back != hour_done:
                 hour_done = hour_back
                 then = index - hour * hour_back
@@ -583,21 +593,13 @@ class Forecaster:
                     hourly = self._hour_rec[then % size]
                 else:
                     hourly = self._recurring_at(then, hour, _HOURS)
-            y0, med5, med15, med61, deseasoned, shift = ring[slot]
-            moved = deseasoned + season_now
-            day_value = moved if day_y is None else day_y
-            cands = (
-                y0,
-                med5,
-                med15,
-                med61,
-                moved,
-                day_value,
-                day_value + shift,
-                med61 + recurring,
-                med61 + hourly,
-            )
-            add(h, y, cands)
+                extra = ()
+            if not extra:
+                extra = (season_now, day_y, recurring, hourly)
+            queue = queues[h]
+            queue.append((y, ring[slot], extra))
+            if len(queue) >= limits[h]:
+                errors.resolve(h)
 
     def _error_quantile(self, h: int, tau: float) -> float:
         return self._errors.error_quantile(h, tau, self._model.scale)

@@ -8,14 +8,15 @@ an exponentially weighted mean absolute error, clipped at six of it, and the err
 of `podium.intelligence.bands`.
 
 Speed (issue 17): nothing reads the weights or the bands between two forecasts, so a scored
-point is only queued (its actual value and its candidates), and the queue is resolved when a
-forecast needs it (or when it is long). A long queue is resolved in blocks with numpy: the
-candidates' absolute errors, the weights (a power and a normalisation per row) and the
-blend's errors are elementwise over the whole block, and only the exponential forgetting runs
-as one plain-float recurrence per candidate. The arithmetic is that of scoring each point as
-it comes, operation for operation (sums are taken left to right, like Python's ``sum`` on
-floats, never numpy's pairwise sum), so the results are bit for bit the same whether a
-forecast comes after every point or once a day; a short queue is resolved point by point.
+point is only queued (its actual value and what its candidates are made of), and the queue is
+resolved when a forecast needs it (or when it is long). A long queue is resolved in blocks
+with numpy: the candidates (`blend.candidate_block`), their absolute errors, the weights (a
+power and a normalisation per row) and the blend's errors are elementwise over the block;
+only the exponential forgetting and the bands run as plain-float recurrences (one per
+candidate, one per quantile). The arithmetic is that of scoring each point as it comes,
+operation for operation (sums are taken left to right, like Python's ``sum`` on floats,
+never numpy's pairwise sum), so the results are bit for bit the same whether a forecast
+comes after every point or once a day; a short queue is resolved point by point.
 """
 
 from __future__ import annotations
@@ -68,10 +69,10 @@ class ErrorTracker:
         "_blend_mae",
         "_mae",
         "_quant",
-        "_queue_c",
-        "_queue_y",
         "_rates",
         "_scale",
+        "limits",
+        "queues",
         "seen",
         "weights",
     )
@@ -90,24 +91,20 @@ class ErrorTracker:
         self.seen = [0] * nh  # points scored (resolved) per tracked horizon
         self._blend_mae = [0.0] * nh
         self._quant = [bands.seed() for _ in range(nh)]
-        # the scored points not yet resolved, per horizon: actual values, and candidates
-        # (CANDIDATES values a point, one flat list: numpy reads it at once)
-        self._queue_y: list[list[float]] = [[] for _ in range(nh)]
-        self._queue_c: list[list[float]] = [[] for _ in range(nh)]
-
-    def add(self, h: int, y: float, cands: tuple[float, ...]) -> None:
-        """Score the candidates made for a point of value `y` at tracked horizon `h`."""
-        queue_y = self._queue_y[h]
-        queue_y.append(y)
-        self._queue_c[h].extend(cands)
-        if not self.seen[h] or len(queue_y) >= _QUEUE_MAX:
-            self._resolve(h)  # the first point reads the scale of the moment
+        # the scored points not yet resolved, per horizon, filled by the forecaster: each
+        # (actual value, `blend.candidates`' `base` at the origin, the rest of its arguments
+        # with NaN for an unknown day-ago value). `resolve(h)` once `limits[h]` points are
+        # queued (the first point at once: it reads the scale of the moment).
+        self.queues: list[list[tuple[float, tuple[float, ...], tuple[float, ...]]]] = [
+            [] for _ in range(nh)
+        ]
+        self.limits = [1] * nh
 
     def settle(self) -> None:
         """Resolve every queued point: the weights and bands are current afterwards."""
-        for h, queue in enumerate(self._queue_y):
+        for h, queue in enumerate(self.queues):
             if queue:
-                self._resolve(h)
+                self.resolve(h)
 
     def error_quantile(self, h: int, tau: float, scale: float) -> float:
         """The tau-quantile of the blend's error at tracked horizon `h` (after `settle`).
@@ -118,25 +115,29 @@ class ErrorTracker:
             self._quant[h], self._blend_mae[h] if self.seen[h] else scale, tau
         )
 
-    def _resolve(self, h: int) -> None:
-        ys, cs = self._queue_y[h], self._queue_c[h]
+    def resolve(self, h: int) -> None:
+        """Score the points queued at tracked horizon `h`, in order."""
+        queue = self.queues[h]
+        ys, bases, extras = (list(column) for column in zip(*queue, strict=True))
         if len(ys) >= _BLOCK_MIN:
-            self._resolve_block(h, ys, cs)
+            self._resolve_block(h, ys, blend.candidate_block(bases, extras))
         else:
-            self._resolve_rows(h, ys, cs)
-        self._queue_y[h] = []
-        self._queue_c[h] = []
+            cands = []
+            for base, (target, day_y, recurring, hourly) in zip(bases, extras, strict=True):
+                day = None if day_y != day_y else day_y  # NaN: unknown
+                cands.append(blend.candidates(base, target, day, recurring, hourly))
+            self._resolve_rows(h, ys, cands)
+        queue.clear()
+        self.limits[h] = _QUEUE_MAX
 
-    def _resolve_rows(self, h: int, ys: list[float], cs: list[float]) -> None:
+    def _resolve_rows(self, h: int, ys: list[float], cs: list[tuple[float, ...]]) -> None:
         """Resolve the queue point by point (a short queue)."""
         rate0 = self._rates[h]
         moves = _MOVES[h]
         power = _POWER
         seen, mae, quant = self.seen[h], self._blend_mae[h], self._quant[h]
         maes, weights = self._mae[h], self.weights[h]
-        nc = blend.CANDIDATES
-        for i, y in enumerate(ys):
-            cands = cs[i * nc : i * nc + nc]
+        for y, cands in zip(ys, cs, strict=True):
             err = y - sum([w * f for w, f in zip(weights, cands, strict=True)])
             seen += 1
             rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen
@@ -161,14 +162,17 @@ class ErrorTracker:
         self.seen[h], self._blend_mae[h], self._quant[h] = seen, mae, quant
         self._mae[h], self.weights[h] = maes, weights
 
-    def _resolve_block(self, h: int, ys: list[float], cs: list[float]) -> None:
+    def _resolve_block(self, h: int, ys: list[float], cands: _Floats) -> None:
         """Resolve the queue with numpy, elementwise over it (see the module doc, Speed)."""
         n = len(ys)
         rate0, seen0 = self._rates[h], self.seen[h]
-        rates = [rate0 if s * rate0 >= 1.0 else 1.0 / s for s in range(seen0 + 1, seen0 + n + 1)]
-        # (candidate, point): each candidate's row contiguous
+        if (seen0 + 1) * rate0 >= 1.0:  # past the first points: one rate throughout
+            rates = [rate0] * n
+        else:
+            rates = [
+                rate0 if s * rate0 >= 1.0 else 1.0 / s for s in range(seen0 + 1, seen0 + n + 1)
+            ]
         nc = blend.CANDIDATES
-        cands = np.fromiter(cs, np.float64, n * nc).reshape(n, nc).T.copy()
         y = np.fromiter(ys, np.float64, n)
         # each candidate's tracked error after each point: one recurrence per candidate
         errors = np.abs(y - cands).tolist()
