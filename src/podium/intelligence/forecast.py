@@ -127,6 +127,14 @@ _BETWEEN = tuple(blend.between(k) for k in range(_HORIZONS[-1] + 1))  # by horiz
 _sorted_median = blend.sorted_median
 
 
+def _strided(ring: list[float], lo: int, hi: int, period: int) -> list[float]:
+    """ring[lo], ring[lo + period], ... up to ring[hi], wrapping around the ring's end."""
+    if lo <= hi:
+        return ring[lo : hi + 1 : period]
+    head = ring[lo::period]
+    return head + ring[lo + len(head) * period - len(ring) : hi + 1 : period]
+
+
 def _seconds(timestamp: object) -> float:
     if isinstance(timestamp, datetime):
         if timestamp.tzinfo is None:
@@ -348,16 +356,18 @@ class Forecaster:
             dev, run_from = self._hist_dev, self._run_from
             if day >= 2:
                 first = index - self._day_span
-                if first >= run_from and first % size <= slot and self._hist_days >= 3:
-                    self._day_rec[slot] = _sorted_median(sorted(dev[first % size : slot + 1 : day]))
+                if first >= run_from and self._hist_days >= 3:
+                    self._day_rec[slot] = _sorted_median(
+                        sorted(_strided(dev, first % size, slot, day))
+                    )
                 else:
                     self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
             hour = self._hour_steps
             if hour >= 2:
                 first = index - self._hour_span
-                if first >= run_from and first % size <= slot:
+                if first >= run_from:
                     self._hour_rec[slot] = _sorted_median(
-                        sorted(dev[first % size : slot + 1 : hour])
+                        sorted(_strided(dev, first % size, slot, hour))
                     )
                 else:
                     self._hour_rec[slot] = self._recurring_at(index, hour, _HOURS)
@@ -489,12 +499,8 @@ class Forecaster:
         hist_index, dev = self._hist_index, self._hist_dev
         size = len(dev)
         first = last - (count - 1) * period
-        if first >= self._run_from:  # all there: no checks (and one slice if not wrapped)
-            lo, hi = first % size, last % size
-            if lo <= hi:
-                devs = sorted(dev[lo : hi + 1 : period])
-            else:
-                devs = sorted([dev[i % size] for i in range(first, last + 1, period)])
+        if first >= self._run_from:  # all there: no checks, slices
+            devs = sorted(_strided(dev, first % size, last % size, period))
         else:
             steps = range(last, last - count * period, -period)
             devs = sorted([dev[i % size] for i in steps if hist_index[i % size] == i])
