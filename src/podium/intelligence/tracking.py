@@ -22,6 +22,7 @@ comes after every point or once a day; a short queue is resolved point by point.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -39,7 +40,7 @@ _CLIP = 6.0  # one spike moves the blend's mean absolute error only so far: clip
 _MOVES = tuple(
     tuple(zip(down, up, strict=True)) for down, up in zip(bands.DOWN, bands.UP, strict=True)
 )
-_BLOCK_MIN = 12  # queued points from which numpy resolves them (fewer: point by point)
+_BLOCK_MIN = 20  # queued points from which numpy resolves them (fewer: point by point)
 _QUEUE_MAX = 512  # queued points of one horizon resolved at once (bounds memory and latency)
 _MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
 _MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
@@ -118,40 +119,41 @@ class ErrorTracker:
     def resolve(self, h: int) -> None:
         """Score the points queued at tracked horizon `h`, in order."""
         queue = self.queues[h]
-        ys, bases, extras = (list(column) for column in zip(*queue, strict=True))
-        if len(ys) >= _BLOCK_MIN:
+        if len(queue) >= _BLOCK_MIN:
+            ys, bases, extras = (list(column) for column in zip(*queue, strict=True))
             self._resolve_block(h, ys, blend.candidate_block(bases, extras))
         else:
-            cands = []
-            for base, (target, day_y, recurring, hourly) in zip(bases, extras, strict=True):
-                day = None if day_y != day_y else day_y  # NaN: unknown
-                cands.append(blend.candidates(base, target, day, recurring, hourly))
-            self._resolve_rows(h, ys, cands)
+            self._resolve_rows(h, queue)
         queue.clear()
         self.limits[h] = _QUEUE_MAX
 
-    def _resolve_rows(self, h: int, ys: list[float], cs: list[tuple[float, ...]]) -> None:
+    def _resolve_rows(
+        self, h: int, queue: list[tuple[float, tuple[float, ...], tuple[float, ...]]]
+    ) -> None:
         """Resolve the queue point by point (a short queue)."""
         rate0 = self._rates[h]
         moves = _MOVES[h]
         power = _POWER
+        candidates, mul = blend.candidates, operator.mul
         seen, mae, quant = self.seen[h], self._blend_mae[h], self._quant[h]
         maes, weights = self._mae[h], self.weights[h]
-        for y, cands in zip(ys, cs, strict=True):
-            err = y - sum([w * f for w, f in zip(weights, cands, strict=True)])
+        for y, base, (target, day_y, recurring, hourly) in queue:
+            day = None if day_y != day_y else day_y  # NaN: unknown
+            cands = candidates(base, target, day, recurring, hourly)
+            err = y - sum(map(mul, weights, cands))
             seen += 1
             rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen
             if seen == 1:
                 mae = abs(err) or self._scale()
             z = err / mae if mae > 0 else 0.0
             quant = [
-                q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=True)
+                q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=False)
             ]
             a = abs(err)
             if mae > 0 and a > _CLIP * mae:
                 a = _CLIP * mae
             mae += rate * (a - mae)
-            maes = [m + rate * (abs(y - f) - m) for m, f in zip(maes, cands, strict=True)]
+            maes = [m + rate * (abs(y - f) - m) for m, f in zip(maes, cands, strict=False)]
             best = min(maes)
             if best > 0.0:  # blend.inverse_error_weights, inline
                 inv = [(best / m) ** power for m in maes]
