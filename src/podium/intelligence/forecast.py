@@ -81,9 +81,9 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from podium.intelligence import blend, seasonal, tracking
+from podium.intelligence import blend, inputs, seasonal, tracking
 
 __all__ = ["Forecaster"]
 
@@ -133,43 +133,6 @@ def _strided(ring: list[float], lo: int, hi: int, period: int) -> list[float]:
         return ring[lo : hi + 1 : period]
     head = ring[lo::period]
     return head + ring[lo + len(head) * period - len(ring) : hi + 1 : period]
-
-
-def _seconds(timestamp: object) -> float:
-    if isinstance(timestamp, datetime):
-        if timestamp.tzinfo is None:
-            timestamp = timestamp.replace(tzinfo=UTC)
-        return timestamp.timestamp()
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
-        raise TypeError(
-            f"timestamp must be a datetime or epoch seconds (int/float), got "
-            f"{type(timestamp).__name__}: {timestamp!r}"
-        )
-    t = float(timestamp)
-    if not math.isfinite(t):
-        raise ValueError(f"timestamp must be finite epoch seconds, got {timestamp!r}")
-    return t
-
-
-def _value(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        # numpy scalars and Decimal/Fraction convert; bools, strings and None do not.
-        try:
-            if isinstance(value, str | bytes | bool) or value is None:
-                raise TypeError
-            v = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"value must be a real number, got {type(value).__name__}: {value!r}"
-            ) from None
-    else:
-        v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(
-            f"value must be finite, got {value!r}; drop the point or pass a measured number "
-            "(a missing point is fine: just skip its timestamp)"
-        )
-    return v
 
 
 class Forecaster:
@@ -278,8 +241,8 @@ class Forecaster:
         """
         # the common case (finite floats) first; everything else goes through the checks
         t = timestamp if type(timestamp) is float and timestamp - timestamp == 0.0 else None
-        t = _seconds(timestamp) if t is None else t
-        y = value if type(value) is float and value - value == 0.0 else _value(value)
+        t = inputs.seconds(timestamp) if t is None else t
+        y = value if type(value) is float and value - value == 0.0 else inputs.value(value)
         if t <= self._last_t:
             if skip_stale:
                 return
