@@ -13,8 +13,13 @@ Used by `podium.intelligence.forecast.Forecaster` (see its module docstring for 
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "CANDIDATES",
@@ -22,6 +27,7 @@ __all__ = [
     "POWER",
     "STRIDES",
     "between",
+    "candidate_block",
     "candidates",
     "dot",
     "inverse_error_weights",
@@ -64,6 +70,33 @@ def candidates(
         med61 + recurring,
         med61 + hourly,
     )
+
+
+def candidate_block(
+    bases: Sequence[tuple[float, ...]], extras: Sequence[tuple[float, ...]]
+) -> npt.NDArray[np.float64]:
+    """`candidates` for many points at once: an array (candidate, point), rows contiguous.
+
+    `bases` are the components at each origin; `extras` the other arguments for each point:
+    the profile at the target, the day-ago value (NaN for None), the daily and the hourly
+    recurring deviations. The arithmetic is `candidates`' (the same sums, elementwise).
+    """
+    n = len(bases)
+    width = len(bases[0])
+    base = np.fromiter(itertools.chain.from_iterable(bases), np.float64, n * width)
+    base = base.reshape(n, width).T
+    extra = np.fromiter(itertools.chain.from_iterable(extras), np.float64, 4 * n)
+    extra = extra.reshape(n, 4).T
+    out = np.empty((CANDIDATES, n))
+    out[:4] = base[:4]  # the last value and the 5-, 15- and 61-point medians
+    moved = np.add(base[4], extra[0], out=out[4])  # the profile-moved median
+    day = out[5]  # the day-ago value, or the profile-moved median while unknown
+    day[:] = extra[1]
+    np.copyto(day, moved, where=np.isnan(day))
+    np.add(day, base[5], out=out[6])  # moved by the 61-point median's change
+    np.add(base[3], extra[2], out=out[7])  # the 61-point median plus the recurring deviations
+    np.add(base[3], extra[3], out=out[8])
+    return out
 
 
 def inverse_error_weights(maes: list[float]) -> list[float]:

@@ -6,8 +6,9 @@ O(1) in time and memory (a few short lists), so one forecaster per queue costs m
 per point.
 
 The method, in four parts (the seasonal model lives in `podium.intelligence.seasonal`, the
-combination in `podium.intelligence.blend`, the bands in `podium.intelligence.bands`; this
-module keeps the clock, the running medians, the history and the error tracking):
+combination in `podium.intelligence.blend`, the bands in `podium.intelligence.bands`, the
+error tracking in `podium.intelligence.tracking`; this module keeps the clock, the running
+medians and the history, and makes the candidates):
 
 1. **Step and clock.** The sampling step is the median of the first gaps between points
    (or given). Each point gets a step index ``round((t - t0) / step)``; gaps (missing
@@ -59,8 +60,10 @@ module keeps the clock, the running medians, the history and the error tracking)
    Laplace shape and extrapolated with it beyond the grid. ``forecast(h, quantile=q)``
    adds the interpolated error quantile to the point forecast.
 
-Speed (issue 17): written for CPython's per-operation costs (plain lists and floats, no
-numpy: a call on a 9-element array costs more than its arithmetic). The medians that many
+Speed (issue 17): written for CPython's per-operation costs (plain lists and floats: a numpy
+call on a 9-element array costs more than its arithmetic). Scoring past forecasts is queued
+and resolved in blocks with numpy when a forecast needs it (`podium.intelligence.tracking`,
+bit for bit the same as scoring each point as it comes). The medians that many
 forecasts and scorings read (day-ago window, daily and hourly recurring deviations) are
 computed once, when their last point arrives (their points are final then), and kept by step
 index; the results are bit for bit those of computing them afresh at each read.
@@ -77,22 +80,35 @@ from __future__ import annotations
 
 import bisect
 import math
-import operator
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from podium.intelligence import bands, blend, seasonal
+from podium.intelligence import blend, inputs, seasonal, tracking
 
 __all__ = ["Forecaster"]
 
 _DAY = seasonal.DAY
 _HORIZONS = blend.HORIZONS
 _STRIDES = blend.STRIDES
-_TAUS = bands.TAUS
-# a tracked quantile's (move down, move up) by horizon, paired for the hot loop of _score
-_MOVES = tuple(
-    tuple(zip(down, up, strict=True)) for down, up in zip(bands.DOWN, bands.UP, strict=True)
-)
+_DUE_CYCLE = math.lcm(*_STRIDES)
+
+
+def _due(day: int, hour: int) -> tuple[tuple[tuple[int, int, int, int], ...], ...]:
+    """The tracked horizons scored at a point, by its step index modulo _DUE_CYCLE.
+
+    Each as (index, steps, days back, hours back): the periods back from the target to the
+    last point up to the origin at the same time of day, and of the hour (0: no period).
+    """
+    return tuple(
+        tuple(
+            (h, k, -(-k // day) if day >= 2 else 0, -(-k // hour) if hour >= 2 else 0)
+            for h, k in enumerate(_HORIZONS)
+            if not i % _STRIDES[h]
+        )
+        for i in range(_DUE_CYCLE)
+    )
+
+
 _CANDIDATES = blend.CANDIDATES
 _MAX_DAY_STEPS = 20000  # points of history kept at most (fewer days of it at short steps)
 _SHORT = 5  # points of the short running median
@@ -102,8 +118,6 @@ _HOURS = 10  # hours back for the hourly recurring deviation (the median of 10)
 _HIST_DAYS = 3  # days of history for the recurring deviation (the median of 3 days)
 _DAY_WINDOW = 2  # the day-ago value is the median of the points within 2 steps of it
 _STEP_SAMPLES = 9  # gaps looked at before the step is fixed
-_MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
-_MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 _RING = _HORIZONS[-1] + 1
 _SHORT_IS_DAY_WINDOW = _SHORT == 2 * _DAY_WINDOW + 1  # the short median is a day-ago window's
 _NO_INDEX = -(1 << 62)  # an empty slot of the rings (no step index is negative)
@@ -113,41 +127,12 @@ _BETWEEN = tuple(blend.between(k) for k in range(_HORIZONS[-1] + 1))  # by horiz
 _sorted_median = blend.sorted_median
 
 
-def _seconds(timestamp: object) -> float:
-    if isinstance(timestamp, datetime):
-        if timestamp.tzinfo is None:
-            timestamp = timestamp.replace(tzinfo=UTC)
-        return timestamp.timestamp()
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
-        raise TypeError(
-            f"timestamp must be a datetime or epoch seconds (int/float), got "
-            f"{type(timestamp).__name__}: {timestamp!r}"
-        )
-    t = float(timestamp)
-    if not math.isfinite(t):
-        raise ValueError(f"timestamp must be finite epoch seconds, got {timestamp!r}")
-    return t
-
-
-def _value(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        # numpy scalars and Decimal/Fraction convert; bools, strings and None do not.
-        try:
-            if isinstance(value, str | bytes | bool) or value is None:
-                raise TypeError
-            v = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"value must be a real number, got {type(value).__name__}: {value!r}"
-            ) from None
-    else:
-        v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(
-            f"value must be finite, got {value!r}; drop the point or pass a measured number "
-            "(a missing point is fine: just skip its timestamp)"
-        )
-    return v
+def _strided(ring: list[float], lo: int, hi: int, period: int) -> list[float]:
+    """ring[lo], ring[lo + period], ... up to ring[hi], wrapping around the ring's end."""
+    if lo <= hi:
+        return ring[lo : hi + 1 : period]
+    head = ring[lo::period]
+    return head + ring[lo + len(head) * period - len(ring) : hi + 1 : period]
 
 
 class Forecaster:
@@ -188,11 +173,6 @@ class Forecaster:
         self._step: float | None = float(step) if step is not None else None
         self._step_fixed = step is not None
         self._gaps: list[float] = []
-        # the forgetting rate of the tracked errors per scoring, by horizon
-        self._err_rates = [
-            1.0 - 0.5 ** (stride / (memory * (k / _MEMORY_AT) ** _MEMORY_EXP))
-            for k, stride in zip(_HORIZONS, _STRIDES, strict=True)
-        ]
         self._model = seasonal.SeasonalModel(
             daily_slots, weekly, float(level_halflife), float(season_rate)
         )
@@ -230,14 +210,11 @@ class Forecaster:
         self._day_med: list[float | None] = []
         self._day_rec: list[float] = []
         self._hour_rec: list[float] = []
+        self._due = _due(0, 0)
+        self._day_span = self._hour_span = 0
         if self._step is not None:
             self._start_history(self._step)
-        nh, nc = len(_HORIZONS), _CANDIDATES
-        self._mae = [[0.0] * nc for _ in range(nh)]  # candidate errors per tracked horizon
-        self._weights = [[1.0 / nc] * nc for _ in range(nh)]
-        self._seen = [0] * nh
-        self._blend_mae = [0.0] * nh
-        self._quant = [bands.seed() for _ in range(nh)]
+        self._errors = tracking.ErrorTracker(memory, lambda: self._model.scale)
 
     # ----------------------------------------------------------------------------- public
 
@@ -264,8 +241,8 @@ class Forecaster:
         """
         # the common case (finite floats) first; everything else goes through the checks
         t = timestamp if type(timestamp) is float and timestamp - timestamp == 0.0 else None
-        t = _seconds(timestamp) if t is None else t
-        y = value if type(value) is float and value - value == 0.0 else _value(value)
+        t = inputs.seconds(timestamp) if t is None else t
+        y = value if type(value) is float and value - value == 0.0 else inputs.value(value)
         if t <= self._last_t:
             if skip_stale:
                 return
@@ -309,9 +286,13 @@ class Forecaster:
             del recent_t[0]
             del recent_s[0]
             m -= 1
-        med15 = _sorted_median(long_)
-        med61 = _sorted_median(longer)
-        med5 = _median(recent[-_SHORT:])
+        # the running medians (blend.sorted_median and median, inline)
+        n = len(long_)
+        med15 = long_[n // 2] if n % 2 else 0.5 * (long_[n // 2 - 1] + long_[n // 2])
+        n = len(longer)
+        med61 = longer[n // 2] if n % 2 else 0.5 * (longer[n // 2 - 1] + longer[n // 2])
+        short = sorted(recent[-_SHORT:])
+        med5 = short[_SHORT // 2] if m >= _SHORT and _SHORT % 2 else _sorted_median(short)
         # the seasonal model learns from the short median (isolated spikes removed), at the
         # time of its window's centre
         centre = recent_t[-1 - (m if m < _SHORT else _SHORT) // 2]
@@ -333,10 +314,26 @@ class Forecaster:
                 if self._run_from <= index - 2 * _DAY_WINDOW and _SHORT_IS_DAY_WINDOW
                 else self._window_median(index, index - 2 * _DAY_WINDOW)
             )
+            # the recurring deviations ending here: as _recurring_at, its common case (all
+            # points there, not wrapped, at least 3 of them) inline
+            dev, run_from = self._hist_dev, self._run_from
             if day >= 2:
-                self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
-            if self._hour_steps >= 2:
-                self._hour_rec[slot] = self._recurring_at(index, self._hour_steps, _HOURS)
+                first = index - self._day_span
+                if first >= run_from and self._hist_days >= 3:
+                    self._day_rec[slot] = _sorted_median(
+                        sorted(_strided(dev, first % size, slot, day))
+                    )
+                else:
+                    self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
+            hour = self._hour_steps
+            if hour >= 2:
+                first = index - self._hour_span
+                if first >= run_from:
+                    self._hour_rec[slot] = _sorted_median(
+                        sorted(_strided(dev, first % size, slot, hour))
+                    )
+                else:
+                    self._hour_rec[slot] = self._recurring_at(index, hour, _HOURS)
             for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
                 if hist_index[then % size] == then:
@@ -388,6 +385,9 @@ class Forecaster:
         t = self._last_t
         index = self._last_index
         day, days, hour = self._day_steps, self._hist_days, self._hour_steps
+        errors = self._errors
+        errors.settle()
+        weights = errors.weights
         out = []
         for k in range(1, horizon + 1):
             lo, hi, w = _BETWEEN[k] if k < len(_BETWEEN) else blend.between(k)
@@ -398,9 +398,9 @@ class Forecaster:
                 self._recurring(index + k, index, day, days, self._day_rec),
                 self._recurring(index + k, index, hour, _HOURS, self._hour_rec),
             )
-            f = blend.dot(self._weights[lo], cands)
+            f = blend.dot(weights[lo], cands)
             if w:
-                f += (blend.dot(self._weights[hi], cands) - f) * w
+                f += (blend.dot(weights[hi], cands) - f) * w
             if quantile is not None:
                 q = self._error_quantile(lo, quantile)
                 if w:
@@ -426,6 +426,10 @@ class Forecaster:
             return
         self._day_steps = day
         self._hour_steps = round(3600.0 / step)
+        self._due = _due(day, self._hour_steps)
+        # from the first to the last point of the recurring deviations (daily, hourly)
+        self._day_span = (days - 1) * day
+        self._hour_span = (_HOURS - 1) * self._hour_steps
         self._run_from = _NEVER
         self._hist_days = days
         size = days * day + _RING
@@ -458,12 +462,8 @@ class Forecaster:
         hist_index, dev = self._hist_index, self._hist_dev
         size = len(dev)
         first = last - (count - 1) * period
-        if first >= self._run_from:  # all there: no checks (and one slice if not wrapped)
-            lo, hi = first % size, last % size
-            if lo <= hi:
-                devs = sorted(dev[lo : hi + 1 : period])
-            else:
-                devs = sorted([dev[i % size] for i in range(first, last + 1, period)])
+        if first >= self._run_from:  # all there: no checks, slices
+            devs = sorted(_strided(dev, first % size, last % size, period))
         else:
             steps = range(last, last - count * period, -period)
             devs = sorted([dev[i % size] for i in steps if hist_index[i % size] == i])
@@ -515,85 +515,60 @@ class Forecaster:
             self._ring_index = [_NO_INDEX] * _RING
 
     def _score(self, index: int, y: float, season_now: float) -> None:
-        """Score the candidates made k steps ago for this point; update weights and bands."""
+        """Score the candidates made k steps ago for this point (queued: see `tracking`).
+
+        The day-ago median and the recurring deviations are read as `_day_ago` and
+        `_recurring` do, their common case (computed when its last point came) inline.
+        """
         ring_index, ring = self._ring_index, self._ring
-        rates = self._err_rates
-        seen_all, maes_all, weights_all = self._seen, self._mae, self._weights
-        blend_mae, quant = self._blend_mae, self._quant
-        day_y: float | None = None
-        window_end = index - self._day_steps + _DAY_WINDOW  # of the day-ago points
+        errors = self._errors
+        queues, limits = errors.queues, errors.limits
+        day, hour = self._day_steps, self._hour_steps
+        hist_index = self._hist_index
+        size = len(hist_index)
+        day_y = math.nan  # the day-ago value (NaN: unknown)
+        window_end = index - day + _DAY_WINDOW  # the last of the day-ago points
         day_last = _NO_INDEX  # the last point day_y was taken up to
-        recurring_last = _NO_INDEX
-        recurring = 0.0
-        hour = self._hour_steps or 1
-        hourly_back = 0
-        hourly = 0.0
-        power = blend.POWER
-        moves, mul = _MOVES, operator.mul
-        for h, k in enumerate(_HORIZONS):
-            if index % _STRIDES[h]:
-                continue
+        day_done = hour_done = 0  # periods back of the recurring deviations read last
+        recurring = hourly = 0.0
+        extra: tuple[float, ...] = ()  # what the candidates read at the target, once made
+        for h, k, day_back, hour_back in self._due[index % _DUE_CYCLE]:
             origin = index - k
             slot = origin % _RING
             if ring_index[slot] != origin:
                 continue
             last = window_end if window_end < origin else origin  # same for origins after it
             if last != day_last:
-                day_y = self._day_ago(index, origin)
                 day_last = last
-            y0, med5, med15, med61, deseasoned, shift = ring[slot]
-            if recurring_last != last:
-                recurring = self._recurring(
-                    index, origin, self._day_steps, self._hist_days, self._day_rec
+                found = (
+                    self._day_med[last % size]
+                    if day and last == window_end and hist_index[last % size] == last
+                    else self._day_ago(index, origin)
                 )
-                recurring_last = last
-            back = -(-k // hour)  # periods back to the last hourly point up to the origin
-            if back != hourly_back:
-                hourly = self._recurring(index, origin, hour, _HOURS, self._hour_rec)
-                hourly_back = back
-            moved = deseasoned + season_now
-            day = moved if day_y is None else day_y
-            cands = (
-                y0,
-                med5,
-                med15,
-                med61,
-                moved,
-                day,
-                day + shift,
-                med61 + recurring,
-                med61 + hourly,
-            )
-            err = y - sum(map(mul, weights_all[h], cands))
-            seen = seen_all[h] = seen_all[h] + 1
-            rate = rates[h]
-            if seen * rate < 1.0:
-                rate = 1.0 / seen
-            # the blend's error: its scale and the quantiles of the scaled error
-            mae = blend_mae[h]
-            if seen == 1:
-                mae = abs(err) or self._model.scale
-            z = err / mae if mae > 0 else 0.0
-            quant[h] = [
-                q + down if z < q else q + up
-                for q, (down, up) in zip(quant[h], moves[h], strict=False)
-            ]
-            a = abs(err)
-            if mae > 0 and a > 6.0 * mae:  # one spike moves it only so far
-                a = 6.0 * mae
-            blend_mae[h] = mae + rate * (a - mae)
-            # each candidate's error, and the weights they earn
-            maes = maes_all[h] = [
-                m + rate * (abs(y - f) - m) for m, f in zip(maes_all[h], cands, strict=False)
-            ]
-            best = min(maes)
-            if best > 0.0:  # _inverse_error_weights, inline
-                inv = [(best / m) ** power for m in maes]
-                norm = 1.0 / sum(inv)
-                weights_all[h] = [v * norm for v in inv]
-            else:
-                weights_all[h] = blend.inverse_error_weights(maes)
+                day_y = math.nan if found is None else found
+                extra = ()
+            if day_back != day_done:
+                day_done = day_back
+                then = index - day * day_back
+                if hist_index[then % size] == then:
+                    recurring = self._day_rec[then % size]
+                else:
+                    recurring = self._recurring_at(then, day, self._hist_days)
+                extra = ()
+            if hour_back != hour_done:
+                hour_done = hour_back
+                then = index - hour * hour_back
+                if hist_index[then % size] == then:
+                    hourly = self._hour_rec[then % size]
+                else:
+                    hourly = self._recurring_at(then, hour, _HOURS)
+                extra = ()
+            if not extra:
+                extra = (season_now, day_y, recurring, hourly)
+            queue = queues[h]
+            queue.append((y, ring[slot], extra))
+            if len(queue) >= limits[h]:
+                errors.resolve(h)
 
     def _error_quantile(self, h: int, tau: float) -> float:
-        scale = self._blend_mae[h] if self._seen[h] else self._model.scale
-        return bands.error_quantile(self._quant[h], scale, tau)
+        return self._errors.error_quantile(h, tau, self._model.scale)

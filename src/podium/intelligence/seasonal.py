@@ -121,7 +121,14 @@ class SeasonalModel:
 
     def season(self, t: float) -> float:
         """The seasonal profile at time `t` (daily, plus weekly after a week of data)."""
-        s = self._daily.at(t)
+        daily = self._daily  # daily.at, inline: this is read at every update
+        n = daily.n
+        p = (t * daily.scale) % n - 0.5
+        i = math.floor(p)
+        w = p - i
+        v = daily.values
+        a = v[i % n]
+        s = a + (v[(i + 1) % n] - a) * w - daily.mean
         weekly = self._weekly
         if weekly is not None and t - self._first >= WEEK:
             s += weekly.at(t)
@@ -132,7 +139,11 @@ class SeasonalModel:
         if t <= self.model_t:
             return
         daily = self._daily
-        i, j, w = daily.locate(t)
+        n = daily.n  # daily.locate, inline
+        p = (t * daily.scale) % n - 0.5
+        i = math.floor(p)
+        w = p - i
+        i, j = i % n, (i + 1) % n
         values = daily.values
         d = values[i] + (values[j] - values[i]) * w - daily.mean
         weekly = self._weekly

@@ -97,6 +97,27 @@ def test_forecasts_are_causal_and_deterministic() -> None:
     assert c.forecast(24, quantile=0.1) == b.forecast(24, quantile=0.1)
 
 
+def test_forecasts_do_not_depend_on_how_often_they_are_asked_for() -> None:
+    # past forecasts are scored lazily (point by point for a short queue, in numpy blocks
+    # for a long one): the answers must be exactly those of asking after every point, on a
+    # series with gaps and with a flat start (exact ties between the candidates' errors)
+    rng = random.Random(21)
+    flat = [(T0 - (600 - i) * STEP, 80.0) for i in range(600)]
+    series = flat + [p for p in seasonal(5 * 288, seed=21) if rng.random() > 0.1]
+    checkpoints = {200, 599, 1000, 1001, 1500, len(series) - 1}
+    answers: dict[int, list[list[float]]] = {}
+    for every in (1, 5, 37, 10_000):
+        f = Forecaster()
+        for i, (t, y) in enumerate(series):
+            f.update(t, y)
+            if i % every == 0 and i not in checkpoints:
+                f.forecast(3)
+            if i in checkpoints:
+                got = [f.forecast(50), f.forecast(50, quantile=0.9), f.forecast(4, 0.2)]
+                assert answers.setdefault(i, got) == got, (every, i)
+    assert answers[599][0] == pytest.approx([80.0] * 50)
+
+
 def test_callable_form_equals_update_then_forecast() -> None:
     series = seasonal(600, seed=5)
     f = Forecaster()

@@ -1,0 +1,247 @@
+"""The load forecaster's tracked errors: each candidate's, the blend's, and its error quantiles.
+
+For each tracked horizon the forecaster scores its past forecasts when their targets arrive
+(see `podium.intelligence.forecast`, part 3 and 4 of the method): each candidate's absolute
+error is tracked with exponential forgetting and earns the candidate an inverse-error weight
+(`blend.inverse_error_weights`); the blend's own error (with the weights of the moment) feeds
+an exponentially weighted mean absolute error, clipped at six of it, and the error quantiles
+of `podium.intelligence.bands`.
+
+Speed (issue 17): nothing reads the weights or the bands between two forecasts, so a scored
+point is only queued (its actual value and what its candidates are made of), and the queue is
+resolved when a forecast needs it (or when it is long). A long queue is resolved in blocks
+with numpy: the candidates (`blend.candidate_block`), their absolute errors, the weights (a
+power and a normalisation per row) and the blend's errors are elementwise over the block;
+only the exponential forgetting and the bands run as plain-float recurrences (one per
+candidate, one per quantile). The arithmetic is that of scoring each point as it comes,
+operation for operation (sums are taken left to right, like Python's ``sum`` on floats,
+never numpy's pairwise sum), so the results are bit for bit the same whether a forecast
+comes after every point or once a day; a short queue is resolved point by point.
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from podium.intelligence import bands, blend
+
+__all__ = ["ErrorTracker"]
+
+_HORIZONS = blend.HORIZONS
+_STRIDES = blend.STRIDES
+_POWER = blend.POWER
+_CLIP = 6.0  # one spike moves the blend's mean absolute error only so far: clipped at 6 of it
+# a tracked quantile's (move down, move up) by horizon, paired for the loop of _resolve_rows
+_MOVES = tuple(
+    tuple(zip(down, up, strict=True)) for down, up in zip(bands.DOWN, bands.UP, strict=True)
+)
+_BLOCK_MIN = 20  # queued points from which numpy resolves them (fewer: point by point)
+_QUEUE_MAX = 512  # queued points of one horizon resolved at once (bounds memory and latency)
+_MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
+_MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
+
+_Floats = npt.NDArray[np.float64]
+
+
+def _rows_sum(rows: _Floats) -> _Floats:
+    """The sum over the first axis, left to right (as Python's ``sum``), for every column."""
+    total: _Floats = rows[0] + rows[1]
+    for row in rows[2:]:
+        total += row
+    return total
+
+
+class ErrorTracker:
+    """The tracked errors of the candidates and of the blend, per tracked horizon.
+
+    Args:
+        memory: half-life, in points, of the tracked errors at the 12-step horizon; a k-step
+            horizon's is ``memory * sqrt(k / 12)``.
+        scale: the forecaster's current scale of the series (the blend's error scale starts
+            at it when the first error is exactly zero).
+    """
+
+    __slots__ = (
+        "_blend_mae",
+        "_mae",
+        "_quant",
+        "_rates",
+        "_scale",
+        "limits",
+        "queues",
+        "seen",
+        "weights",
+    )
+
+    def __init__(self, memory: float, scale: Callable[[], float]) -> None:
+        # the forgetting rate of the tracked errors per scoring, by horizon
+        self._rates = [
+            1.0 - 0.5 ** (stride / (memory * (k / _MEMORY_AT) ** _MEMORY_EXP))
+            for k, stride in zip(_HORIZONS, _STRIDES, strict=True)
+        ]
+        self._scale = scale
+        nh, nc = len(_HORIZONS), blend.CANDIDATES
+        self._mae = [[0.0] * nc for _ in range(nh)]  # candidate errors per tracked horizon
+        # the blend's weights per tracked horizon (current after `settle`)
+        self.weights = [[1.0 / nc] * nc for _ in range(nh)]
+        self.seen = [0] * nh  # points scored (resolved) per tracked horizon
+        self._blend_mae = [0.0] * nh
+        self._quant = [bands.seed() for _ in range(nh)]
+        # the scored points not yet resolved, per horizon, filled by the forecaster: each
+        # (actual value, `blend.candidates`' `base` at the origin, the rest of its arguments
+        # with NaN for an unknown day-ago value). `resolve(h)` once `limits[h]` points are
+        # queued (the first point at once: it reads the scale of the moment).
+        self.queues: list[list[tuple[float, tuple[float, ...], tuple[float, ...]]]] = [
+            [] for _ in range(nh)
+        ]
+        self.limits = [1] * nh
+
+    def settle(self) -> None:
+        """Resolve every queued point: the weights and bands are current afterwards."""
+        for h, queue in enumerate(self.queues):
+            if queue:
+                self.resolve(h)
+
+    def error_quantile(self, h: int, tau: float, scale: float) -> float:
+        """The tau-quantile of the blend's error at tracked horizon `h` (after `settle`).
+
+        `scale` stands in for the blend's mean absolute error before any point is scored.
+        """
+        return bands.error_quantile(
+            self._quant[h], self._blend_mae[h] if self.seen[h] else scale, tau
+        )
+
+    def resolve(self, h: int) -> None:
+        """Score the points queued at tracked horizon `h`, in order."""
+        queue = self.queues[h]
+        if len(queue) >= _BLOCK_MIN:
+            ys, bases, extras = (list(column) for column in zip(*queue, strict=True))
+            self._resolve_block(h, ys, blend.candidate_block(bases, extras))
+        else:
+            self._resolve_rows(h, queue)
+        queue.clear()
+        self.limits[h] = _QUEUE_MAX
+
+    def _resolve_rows(
+        self, h: int, queue: list[tuple[float, tuple[float, ...], tuple[float, ...]]]
+    ) -> None:
+        """Resolve the queue point by point (a short queue)."""
+        rate0 = self._rates[h]
+        moves = _MOVES[h]
+        power = _POWER
+        candidates, mul = blend.candidates, operator.mul
+        seen, mae, quant = self.seen[h], self._blend_mae[h], self._quant[h]
+        maes, weights = self._mae[h], self.weights[h]
+        for y, base, (target, day_y, recurring, hourly) in queue:
+            day = None if day_y != day_y else day_y  # NaN: unknown
+            cands = candidates(base, target, day, recurring, hourly)
+            err = y - sum(map(mul, weights, cands))
+            seen += 1
+            rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen
+            if seen == 1:
+                mae = abs(err) or self._scale()
+            z = err / mae if mae > 0 else 0.0
+            quant = [
+                q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=False)
+            ]
+            a = abs(err)
+            if mae > 0 and a > _CLIP * mae:
+                a = _CLIP * mae
+            mae += rate * (a - mae)
+            maes = [m + rate * (abs(y - f) - m) for m, f in zip(maes, cands, strict=False)]
+            best = min(maes)
+            if best > 0.0:  # blend.inverse_error_weights, inline
+                inv = [(best / m) ** power for m in maes]
+                norm = 1.0 / sum(inv)
+                weights = [v * norm for v in inv]
+            else:
+                weights = blend.inverse_error_weights(maes)
+        self.seen[h], self._blend_mae[h], self._quant[h] = seen, mae, quant
+        self._mae[h], self.weights[h] = maes, weights
+
+    def _resolve_block(self, h: int, ys: list[float], cands: _Floats) -> None:
+        """Resolve the queue with numpy, elementwise over it (see the module doc, Speed)."""
+        n = len(ys)
+        rate0, seen0 = self._rates[h], self.seen[h]
+        if (seen0 + 1) * rate0 >= 1.0:  # past the first points: one rate throughout
+            rates = [rate0] * n
+        else:
+            rates = [
+                rate0 if s * rate0 >= 1.0 else 1.0 / s for s in range(seen0 + 1, seen0 + n + 1)
+            ]
+        nc = blend.CANDIDATES
+        y = np.fromiter(ys, np.float64, n)
+        # each candidate's tracked error after each point: one recurrence per candidate
+        errors = np.abs(y - cands).tolist()
+        maes = np.fromiter(
+            itertools.chain.from_iterable(
+                _forget(m, rates, row) for m, row in zip(self._mae[h], errors, strict=True)
+            ),
+            np.float64,
+            n * nc,
+        ).reshape(nc, n)
+        best = maes.min(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = (best / maes) ** _POWER
+            weights = inv * (1.0 / _rows_sum(inv))
+        ties = np.flatnonzero(best <= 0.0)  # exact candidates: blend.inverse_error_weights
+        for i in ties.tolist():
+            weights[:, i] = blend.inverse_error_weights(maes[:, i].tolist())
+        # the blend's error at each point, with the weights before it
+        before = np.empty_like(cands)
+        before[:, 0] = self.weights[h]
+        before[:, 1:] = weights[:, :-1]
+        err = (y - _rows_sum(before * cands)).tolist()
+        self._blend_mae[h], self._quant[h] = self._bands_after(h, err, rates)
+        self.seen[h] = seen0 + n
+        self._mae[h] = maes[:, -1].tolist()
+        self.weights[h] = weights[:, -1].tolist()
+
+    def _bands_after(
+        self, h: int, errors: list[float], rates: list[float]
+    ) -> tuple[float, list[float]]:
+        """The blend's mean absolute error and error quantiles after `errors` (seen >= 1).
+
+        The error scale first (one recurrence), then each quantile on the errors divided by
+        the scale before them (one recurrence per quantile): the order of scoring point by
+        point, without its per-point lists.
+        """
+        mae = self._blend_mae[h]
+        scaled = []
+        for err, rate in zip(errors, rates, strict=True):
+            if mae > 0:
+                scaled.append(err / mae)
+                a = abs(err)
+                if a > _CLIP * mae:
+                    a = _CLIP * mae
+            else:
+                scaled.append(0.0)
+                a = abs(err)
+            mae += rate * (a - mae)
+        quant = []
+        for q, (down, up) in zip(self._quant[h], _MOVES[h], strict=True):
+            for z in scaled:
+                q = q + down if z < q else q + up
+            quant.append(q)
+        return mae, quant
+
+
+def _forget(m: float, rates: list[float], errors: list[float]) -> list[float]:
+    """The exponentially forgotten error after each of `errors`, from `m`."""
+    out: list[float] = []
+    append = out.append
+    rate = rates[0]
+    if rate == rates[-1]:  # one rate throughout (past the first points): the lean loop
+        for a in errors:
+            m += rate * (a - m)
+            append(m)
+        return out
+    for rate, a in zip(rates, errors, strict=True):
+        m += rate * (a - m)
+        append(m)
+    return out
