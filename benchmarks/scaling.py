@@ -21,20 +21,31 @@ in the same run:
   store: Erlang-C sizing (at most 5% of arrivals over the target) on the arrival forecast's
   75% band at the start-up horizon, plus the backlog drained in a minute; scaling down only
   to what the same band of the minutes before a new worker could serve still needs.
+- **predictive-hpa**: the same advice acted on through the HPA as the examples in
+  `deploy/k8s/autoscaling/` configure it (scale-down stabilisation 0; the HPA's default
+  tolerance and scale-up rate, see `Hpa`): what a deployment of the advice gets.
 - **predictive-50**: the same advice on the forecast's median instead of its 75% band (the
   benchmark sets `insight.BAND` to 0.5 around each call): the forecast alone, without the
   band's margin.
 - **reactive**: the same sizing rule (`insight.workers_for`: Erlang-C, same target and level,
   same backlog term) on the arrival rate measured over the last minute: scaling without a
-  forecast, no hysteresis (down at once, like KEDA with the HPA's scale-down stabilisation
-  window set to 0; its default of 300 s would cost reactive more worker-minutes).
-- **reactive-100** (what KEDA does alone on a queue-length trigger with a target of one
-  minute's work per worker): workers = ceil(items waiting or arrived in the last minute /
-  what one worker serves in a minute), also down at once.
+  forecast, no hysteresis (down at once, like an HPA whose scale-down stabilisation window
+  is 0 and whose tolerance is 0).
+- **reactive-hpa**: the same rule's count exported as a gauge (target 1 a replica) and acted
+  on by an HPA with its documented defaults (`Hpa`): scale-down only to the highest
+  recommendation of the last 300 s, changes within 10% ignored, scale-up at most x2 or +4
+  pods per 15 s.
+- **reactive-100** (KEDA on a queue-length trigger with a target of one minute's work per
+  worker): workers = ceil(items waiting or arrived in the last minute / what one worker
+  serves in a minute), down at once.
+- **reactive-100-hpa** (what KEDA does alone, as shipped): the same trigger through the
+  HPA KEDA creates, with the HPA's defaults (`Hpa`; KEDA's `cooldownPeriod` applies only to
+  scaling to zero, and the minimum here is 1).
 - **peak**: the day's peak need provisioned all day (ceil(peak arrivals/s x 0.5 / 0.8)).
 
 Reported per series (`scaling-nab-series`) and over the series (`scaling-nab`: medians of
-the per-series ratios and shares), per policy: worker-minutes (of serving workers, the
+the per-series ratios and shares, the total worker-minutes, against every reacting
+baseline), per policy: worker-minutes (of serving workers, the
 headline), the share of minutes whose wait is above the target, the mean and p95 wait; and
 beside them `booked_minutes` (worker-minutes counting a worker from when it is asked for, as
 a starting pod holds its node's resources and is billed) and `scale_ups` (minutes in which
@@ -45,7 +56,8 @@ one charges it the start-ups. Target: the same or better wait than
 reactive with fewer worker-minutes, and far fewer than peak.
 
 Usage: python benchmarks/scaling.py [DATA_DIR] [--runs N] [--quick] [--start-lag MINUTES]
-    [--include TEXT] [--no-synthetic] [--wait-target SECONDS]
+    [--include TEXT] [--half 1|2] [--no-synthetic] [--wait-target SECONDS]
+(--half: every other series in order, the first or the second of them: two disjoint halves.)
 (--quick: one run, a quarter of the synthetic day). JSON lines on stdout; seeds vary by run.
 """
 
@@ -83,7 +95,24 @@ PEAK_PER_S = 20.0
 WARMUP = 120
 """Minutes of a real trace replayed before its day (unscored): the scaler's window of history."""
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab-dev"
-POLICIES = ("predictive", "predictive-50", "reactive", "reactive-100", "peak")
+POLICIES = (
+    "predictive",
+    "predictive-hpa",
+    "predictive-50",
+    "reactive",
+    "reactive-hpa",
+    "reactive-100",
+    "reactive-100-hpa",
+    "peak",
+)
+REACTIVE = ("reactive", "reactive-hpa", "reactive-100", "reactive-100-hpa")
+"""The reacting baselines predictive is compared with (each alone, and through the HPA)."""
+HPA_SCALE_DOWN_WINDOW = 5
+"""Minutes of the HPA's default scale-down stabilisation (300 s, autoscaling/v2)."""
+HPA_TOLERANCE = 0.1
+"""The HPA's default tolerance (kube-controller-manager --horizontal-pod-autoscaler-tolerance)."""
+HPA_UP_PERIODS = 4
+"""15-second periods a minute: the default scale-up policy (double or +4 pods) per period."""
 
 
 def trace(minutes: int, seed: int) -> list[int]:
@@ -175,6 +204,40 @@ class Pool:
         return workers, drain + min(queueing, 3600.0)
 
 
+class Hpa:
+    """The HorizontalPodAutoscaler's default behaviour (autoscaling/v2), one sync a minute.
+
+    KEDA alone scales 1..N replicas through the HPA it creates (its `cooldownPeriod`, 300 s
+    by default, applies only to scaling to zero, and the minimum here is 1). With no
+    `behavior` set, the HPA: ignores a metric within `HPA_TOLERANCE` of its target
+    (ratio metric / (target x replicas)); scales up at once, at most doubling or adding 4
+    pods every 15 s; scales down only to the highest recommendation of the last 300 s
+    (`scaleDown.stabilizationWindowSeconds`), and then at once (100% per 15 s). Sources: the
+    autoscaling/v2 API reference (HorizontalPodAutoscalerBehavior, HPAScalingRules), the
+    controller's `--horizontal-pod-autoscaler-tolerance` (0.1), and KEDA's ScaledObject
+    specification (`cooldownPeriod`: "only applies when scaling to 0").
+    """
+
+    def __init__(self, window: int = HPA_SCALE_DOWN_WINDOW, tolerance: float = HPA_TOLERANCE):
+        self.window = window
+        self.tolerance = tolerance
+        self.recommendations: list[int] = []
+
+    def replicas(self, current: int, wanted: float) -> int:
+        """The replicas after one sync: `wanted` is metric / target (replicas, fractional)."""
+        if current > 0 and abs(wanted / current - 1.0) <= self.tolerance:
+            recommended = current
+        else:
+            recommended = min(BOUNDS[1], max(BOUNDS[0], math.ceil(wanted - 1e-9)))
+        self.recommendations = [*self.recommendations, recommended][-self.window :]
+        if recommended > current:
+            limit = current
+            for _ in range(HPA_UP_PERIODS):
+                limit = max(2 * limit, limit + 4)
+            return min(recommended, limit)
+        return min(current, max(self.recommendations))
+
+
 def simulate(
     policy: str,
     arrivals: list[int],
@@ -194,6 +257,9 @@ def simulate(
     advisor = None
     if policy.startswith("predictive"):
         advisor = Advisor(folder, lag, target, 0.5 if policy == "predictive-50" else None)
+    hpa = None
+    if policy.endswith("-hpa"):  # the examples' HPA for the advice: no scale-down window
+        hpa = Hpa(window=1) if policy.startswith("predictive") else Hpa()
     used, booked, ups, waits = 0, 0, 0, []
     for minute, n in enumerate(arrivals):
         workers, wait = pool.serve(minute, n)
@@ -201,16 +267,18 @@ def simulate(
             used += workers
             booked += workers + pool.starting()
             waits.append(wait)
-        desired = None
+        desired, wanted = None, 0.0
         if advisor is not None:
             advisor.record(minute, n, min(n + pool.backlog, workers * PER_WORKER_MINUTE), pool)
-            desired = advisor.desired(minute + 1)
-        elif policy == "reactive":
+            desired = wanted = advisor.desired(minute + 1)
+        elif policy.startswith("reactive-100"):
+            wanted = (pool.backlog + n) / PER_WORKER_MINUTE
+            desired = min(BOUNDS[1], max(BOUNDS[0], math.ceil(wanted)))
+        elif policy.startswith("reactive"):
             need = insight.workers_for(n / 60.0, SERVICE, int(pool.backlog), target, BOUNDS[1])
-            desired = min(BOUNDS[1], max(BOUNDS[0], need))
-        elif policy == "reactive-100":
-            need = math.ceil((pool.backlog + n) / PER_WORKER_MINUTE)
-            desired = min(BOUNDS[1], max(BOUNDS[0], need))
+            wanted = desired = min(BOUNDS[1], max(BOUNDS[0], need))
+        if hpa is not None:
+            desired = hpa.replicas(workers + pool.starting(), wanted)
         if desired is not None:
             ups += minute >= warmup and desired > workers + pool.starting()
             pool.ask(minute + 1, desired)
@@ -316,6 +384,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--wait-target", type=float, default=WAIT_TARGET, help="seconds (sizing, score)")
     p.add_argument("--no-synthetic", action="store_true", help="only the real traces")
     p.add_argument("--include", action="append", default=[], help="only series matching this")
+    p.add_argument(
+        "--half", type=int, choices=(1, 2), help="only the odd (1) or even (2) series in order"
+    )
     args = p.parse_args(argv)
     if args.start_lag < 0:
         raise SystemExit("--start-lag must be >= 0")
@@ -330,6 +401,8 @@ def main(argv: list[str] | None = None) -> None:
     paths = nab.series_files(data)
     if args.include:
         paths = [x for x in paths if any(pat in x.name for pat in args.include)]
+    if args.half:
+        paths = paths[args.half - 1 :: 2]
     lag, target = args.start_lag, args.wait_target
     common.note(f"{len(paths)} load-like series, {n_runs} runs, start lag {lag} min")
     extra = {"service_s": SERVICE, "wait_target_s": target, "start_lag_min": lag}
@@ -349,15 +422,14 @@ def main(argv: list[str] | None = None) -> None:
                 **common.header("scaling-nab-series", path.stem, "normal", n_runs),
                 **extra,
                 **{f"{k}_{f}_median": round(v[f], 4) for k, v in med.items() for f in v},
-                **verdict(med),
-                **verdict(med, "reactive-100"),
+                **{k: v for other in REACTIVE for k, v in verdict(med, other).items()},
             }
         )
     series = list(per_series.values())
     for name in POLICIES:
         versus: dict[str, int] = {}
         if name.startswith("predictive"):
-            for against in ("reactive", "reactive-100"):
+            for against in REACTIVE:
                 for m in series:
                     for key, ok in verdict(m, against, name).items():
                         versus["series_" + key] = versus.get("series_" + key, 0) + int(ok)
@@ -373,15 +445,20 @@ def main(argv: list[str] | None = None) -> None:
                         ),
                         4,
                     )
-                    for other in ("reactive", "reactive-100", "peak")
+                    for other in (*REACTIVE, "peak")
                 },
-                "booked_minutes_ratio_vs_reactive_median": round(
-                    statistics.median(
-                        m[name]["booked_minutes"] / m["reactive"]["booked_minutes"] for m in series
-                    ),
-                    4,
-                ),
+                **{
+                    f"booked_minutes_ratio_vs_{other.replace('-', '')}_median": round(
+                        statistics.median(
+                            m[name]["booked_minutes"] / m[other]["booked_minutes"] for m in series
+                        ),
+                        4,
+                    )
+                    for other in REACTIVE
+                },
+                "worker_minutes_total": sum(m[name]["worker_minutes"] for m in series),
                 "scale_ups_median": statistics.median(m[name]["scale_ups"] for m in series),
+                "scale_ups_mean": round(statistics.fmean(m[name]["scale_ups"] for m in series), 1),
                 "minutes_over_target_median": round(
                     statistics.median(m[name]["minutes_over_target"] for m in series), 4
                 ),
@@ -412,16 +489,20 @@ def synthetic(n_runs: int, minutes: int, lag: int, target: float) -> None:
                 "start_lag_min": lag,
                 **{f"{k}_median": round(v, 4) for k, v in med[name].items()},
                 "worker_minutes": [x[name]["worker_minutes"] for x in results],
-                "worker_minutes_ratio_vs_reactive": common.ratio(
-                    med[name]["worker_minutes"], med["reactive"]["worker_minutes"]
-                ),
-                "worker_minutes_ratio_vs_reactive100": common.ratio(
-                    med[name]["worker_minutes"], med["reactive-100"]["worker_minutes"]
-                ),
+                **{
+                    f"worker_minutes_ratio_vs_{other.replace('-', '')}": common.ratio(
+                        med[name]["worker_minutes"], med[other]["worker_minutes"]
+                    )
+                    for other in REACTIVE
+                },
                 "worker_minutes_ratio_vs_peak": common.ratio(
                     med[name]["worker_minutes"], med["peak"]["worker_minutes"]
                 ),
-                **(verdict(med) if name == "predictive" else {}),
+                **(
+                    {k: v for other in REACTIVE for k, v in verdict(med, other).items()}
+                    if name == "predictive"
+                    else {}
+                ),
             }
         )
 

@@ -220,6 +220,19 @@ def test_hpa_example_reads_the_gauge_as_an_external_metric():
     assert "podium_desired_workers" in (AUTOSCALING / "hpa.yaml").read_text().split("apiVersion")[0]
 
 
+def test_the_autoscaler_examples_let_workers_go_when_the_advice_does():
+    # the advice keeps what the minutes until a new worker serves still need; the HPA's
+    # default scale-down window (300 s when behavior is unset) would keep idle workers longer
+    (scaled,) = _yaml_documents(AUTOSCALING / "keda-scaledobject.yaml")
+    (hpa,) = _yaml_documents(AUTOSCALING / "hpa.yaml")
+    behaviours = [
+        scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"],
+        hpa["spec"]["behavior"],
+    ]
+    for behaviour in behaviours:
+        assert behaviour["scaleDown"]["stabilizationWindowSeconds"] == 0
+
+
 def _docker_ready() -> str | None:
     """None when a Docker daemon with compose answers, else why the smoke test skips."""
     if shutil.which("docker") is None:
