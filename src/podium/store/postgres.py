@@ -262,8 +262,7 @@ class _Connector:
         for attempt in range(ABORT_RETRIES + 1):
             try:
                 with self._pool.connection() as conn:
-                    with conn.pipeline(), conn.transaction():
-                        cursors = [conn.execute(sql, params) for sql, params in statements]
+                    cursors = _pipelined_transaction(conn, statements)
                     return [_result(cursor) for cursor in cursors]
             except psycopg.OperationalError as exc:
                 if not _rolled_back(exc) or attempt == ABORT_RETRIES:
@@ -384,7 +383,7 @@ def _shares(
 
 
 def _pipelined_transaction(
-    conn: psycopg.Connection[Row], statements: list[tuple[str, groupcommit.Params]]
+    conn: psycopg.Connection[Row], statements: Sequence[tuple[str, groupcommit.Params]]
 ) -> list[psycopg.Cursor[Row]]:
     """Run `statements` as one transaction in one round trip on autocommit `conn`; the cursors.
 
