@@ -70,3 +70,47 @@ def test_a_batch_returns_each_writes_rows_and_rowcount(store: postgres.PostgresS
 
     assert [w.rows for w in batch] == [[{"k": "y"}], [{"k": "x"}], []]
     assert [w.rowcount for w in batch] == [1, 1, 2]
+
+
+COUNT = "UPDATE counter SET n = n + 1 WHERE name = %(name)s RETURNING n"
+
+
+def test_writes_of_one_key_with_the_same_head_and_tail_send_them_once(
+    store: postgres.PostgresStore,
+) -> None:
+    store.connector.execute("CREATE TABLE counter (name text PRIMARY KEY, n int)", {})
+    store.connector.execute("INSERT INTO counter VALUES ('head', 0), ('tail', 0)", {})
+    head, tail = (COUNT, {"name": "head"}), (COUNT, {"name": "tail"})
+
+    def write(k: str, key: str) -> Write:
+        return Write(*head, key=key, more=[(INSERT, {"k": k}), tail], head=1, tail=1)
+
+    batch = [write("a", "p"), write("b", "q"), write("c", "p"), write("d", "p")]
+
+    store._connector._commit_batch(batch)
+
+    assert [w.error for w in batch] == [None] * 4
+    assert scratch(store) == ["a", "b", "c", "d"]
+    counts = store.connector.query("SELECT name, n FROM counter ORDER BY name", {})
+    assert counts == [{"name": "head", "n": 2}, {"name": "tail", "n": 2}]  # once per key
+    p_first, q_only, p_middle, p_last = batch  # run in key order: p's three, then q's
+    assert [w.rows for w in batch] == [[{"n": 1}], [{"n": 2}], [{"n": 1}], [{"n": 1}]]
+    assert p_first.results == [([{"k": "a"}], 1), ([], 0)]  # its tail ran for the last one
+    assert p_middle.results == [([{"k": "c"}], 1), ([], 0)]
+    assert p_last.results == [([{"k": "d"}], 1), ([{"n": 1}], 1)]
+    assert q_only.results == [([{"k": "b"}], 1), ([{"n": 2}], 1)]
+
+
+def test_writes_whose_head_differs_share_nothing(store: postgres.PostgresStore) -> None:
+    store.connector.execute("CREATE TABLE counter (name text PRIMARY KEY, n int)", {})
+    store.connector.execute("INSERT INTO counter VALUES ('head', 0)", {})
+    other = COUNT.replace("n + 1", "n + 10")
+    batch = [
+        Write(sql, {"name": "head"}, key="p", more=[(INSERT, {"k": k})], head=1)
+        for sql, k in ((COUNT, "a"), (other, "b"))
+    ]
+
+    store._connector._commit_batch(batch)
+
+    assert [w.rows for w in batch] == [[{"n": 1}], [{"n": 11}]]
+    assert scratch(store) == ["a", "b"]

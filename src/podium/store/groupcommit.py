@@ -8,6 +8,9 @@ cost (the WAL append and its locking) is paid once per batch instead of once per
 A write may carry further statements (`more`) that must commit with it, such as a child's end
 and its parent's wake-up: they run right after it, in the same transaction, and a store that
 runs a write alone (a batch of one, or after its batch failed) runs them in a transaction too.
+Its first `head` and last `tail` statements may be shared: writes of one key that carry the same
+ones (the ends of children of one parent lock the parent and its wait, then wake it) need them
+only once per transaction, and a store that batches may run them once (see `Write.head`).
 
 Waiting writers block on a bare lock, not a `threading.Event`: an Event is a Condition with
 its own lock and waiter list, several Python calls and futex round trips per hand-off, paid
@@ -30,6 +33,7 @@ class Write:
 
     __slots__ = (
         "error",
+        "head",
         "key",
         "lead",
         "more",
@@ -38,6 +42,7 @@ class Write:
         "rowcount",
         "rows",
         "sql",
+        "tail",
         "unit",
         "waiter",
     )
@@ -49,6 +54,8 @@ class Write:
         key: str = "",
         more: Sequence[Statement] = (),
         unit: Sequence[Statement] = (),
+        head: int = 0,
+        tail: int = 0,
     ) -> None:
         self.sql = sql
         self.params = params
@@ -58,6 +65,14 @@ class Write:
         """Statements run right after this one, in the same transaction (see the module)."""
         self.unit = unit
         """Instead of `sql`: statements kept together or not at all (see `submit`)."""
+        self.head = head
+        """How many of its first statements (`sql`, then `more`) it may share with the writes
+        of its key next to it in a batch that start with the same ones (the same SQL): a store
+        may run them once, before the first of those writes, and give each their results."""
+        self.tail = tail
+        """How many of its last statements it may share likewise: a store may run them once,
+        after the last of those writes (with that write's parameters); the writes before it
+        then get no rows and a rowcount of 0 for them."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.results: list[tuple[list[Any], int]] = []
@@ -84,15 +99,17 @@ class GroupCommit:
         key: str = "",
         more: Sequence[Statement] = (),
         unit: Sequence[Statement] = (),
+        head: int = 0,
+        tail: int = 0,
     ) -> Write:
         """Execute `sql` (then `more`) in the next commit; return it with its results.
 
         `key` names the row the write locks first (see `Write.key`). With `unit` (and no
         `sql`), the write is those statements, which the store keeps only if each changed
         exactly one row (rowcount 1), else none of them (rowcount 0); a store that takes units
-        says so.
+        says so. `head` and `tail`: see `Write.head` and `Write.tail`.
         """
-        write = Write(sql, params, key, more, unit)
+        write = Write(sql, params, key, more, unit, head, tail)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()

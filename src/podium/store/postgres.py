@@ -25,7 +25,8 @@ workflow id order, the one order every statement that locks several workflow row
 each other in a cycle. Should PostgreSQL still abort a batch (a deadlock with some other
 statement, a serialization failure), nothing of it was written and each write is run again
 alone. A child's end (its row, its parent's wake-up) is one write of several statements that
-commit together, keyed by the parent's id, whose row it locks first (`_finish_child`).
+commit together, keyed by the parent's id, whose row it locks first (`_finish_child`); the
+ends of one parent's children in one batch lock it, and lock and read its wait, only once.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import islice
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import psycopg
 import psycopg_pool
@@ -103,12 +104,16 @@ class PostgresStore(workflows.WorkflowStore):
         """A write locking only `workflow_id`'s row joins the group commit (see the module)."""
         return self._connector.batched(sql, params, workflow_id)
 
-    def _write_unit(self, statements: Sequence[workflows.Statement], key: str) -> list[base.Result]:
+    def _write_unit(
+        self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
+    ) -> list[base.Result]:
         """Statements that commit together (a child's end) join the group commit as one write.
 
-        `key` is the row they lock first (a child's end locks its parent's row first).
+        `key` is the row they lock first (a child's end locks its parent's row first); the
+        first `head` and last `tail` statements are shared with the other units of the key
+        in the batch (see `groupcommit.Write.head`).
         """
-        return self._connector.batched_unit(statements, key)
+        return self._connector.batched_unit(statements, key, head, tail)
 
     def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
         """A claim joins the group commit, last in its batch (see `CLAIMS_LAST`)."""
@@ -197,11 +202,14 @@ class _Connector:
         return base.Result(write.rows, write.rowcount)
 
     def batched_unit(
-        self, statements: Sequence[workflows.Statement], key: str
+        self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
     ) -> list[base.Result]:
-        """Run `statements` in order in the next group commit, as one write keyed by `key`."""
+        """Run `statements` in order in the next group commit, as one write keyed by `key`.
+
+        Its first `head` and last `tail` statements may be shared (see `_commit_batch`).
+        """
         (sql, params), more = statements[0], statements[1:]
-        write = self._writes.submit(sql, params, key, more)
+        write = self._writes.submit(sql, params, key, more, head=head, tail=tail)
         return [
             base.Result(write.rows, write.rowcount),
             *(base.Result(rows, count) for rows, count in write.results),
@@ -219,15 +227,19 @@ class _Connector:
             self._apply(batch[0])
             return
         ordered = sorted(batch, key=operator.attrgetter("key"))  # stable: one id keeps its order
+        parts = _parts(ordered)
         try:
             with self._pool.connection() as conn:
-                cursors = iter(_pipelined_transaction(conn, ordered))
-                for write in ordered:
-                    cursor = next(cursors)
-                    write.rows, write.rowcount = _fetched(cursor), cursor.rowcount
-                    write.results = [
-                        (_fetched(c), c.rowcount) for c in islice(cursors, len(write.more))
-                    ]
+                sent = [statement for part in parts for statement in part.sent]
+                cursors = iter(_pipelined_transaction(conn, sent))
+                shared: list[tuple[list[Row], int]] = []
+                for write, part in zip(ordered, parts, strict=True):
+                    results = [(_fetched(c), c.rowcount) for c in islice(cursors, len(part.sent))]
+                    if part.shares_head:
+                        results[:0] = shared[: write.head]
+                    if part.shares_tail:
+                        results += [([], 0)] * write.tail
+                    (write.rows, write.rowcount), *write.results = shared = results
         except psycopg_pool.PoolTimeout:
             raise
         except psycopg.OperationalError as exc:
@@ -250,8 +262,7 @@ class _Connector:
         for attempt in range(ABORT_RETRIES + 1):
             try:
                 with self._pool.connection() as conn:
-                    with conn.pipeline(), conn.transaction():
-                        cursors = [conn.execute(sql, params) for sql, params in statements]
+                    cursors = _pipelined_transaction(conn, statements)
                     return [_result(cursor) for cursor in cursors]
             except psycopg.OperationalError as exc:
                 if not _rolled_back(exc) or attempt == ABORT_RETRIES:
@@ -326,12 +337,55 @@ class _Connector:
             return call()
 
 
-def _pipelined_transaction(
-    conn: psycopg.Connection[Row], writes: list[groupcommit.Write]
-) -> list[psycopg.Cursor[Row]]:
-    """Run `writes` as one transaction in one round trip on autocommit `conn`; the cursors.
+class _Part(NamedTuple):
+    """What one write of a batch sends: its statements less those it shares with neighbours."""
 
-    The cursors are those of every statement in order: each write's own, then its `more`.
+    sent: list[tuple[str, groupcommit.Params]]
+    shares_head: bool
+    """Its first `head` statements were sent for the write before it: it takes their results."""
+    shares_tail: bool
+    """Its last `tail` statements are sent for the write after it: it gets empty results."""
+
+
+def _parts(ordered: list[groupcommit.Write]) -> list[_Part]:
+    """The statements each write of `ordered` (sorted by key) sends (see `Write.head`).
+
+    Writes of one key next to each other that start (end) with the same `head` (`tail`)
+    statements send them once: the head with the first of them, the tail with the last.
+    """
+    statements = [[(w.sql, w.params), *w.more] for w in ordered]
+    joined = [
+        _shares(ordered[i], ordered[i + 1], statements[i], statements[i + 1])
+        for i in range(len(ordered) - 1)
+    ]
+    parts = []
+    for i, (write, mine) in enumerate(zip(ordered, statements, strict=True)):
+        head = i > 0 and joined[i - 1]
+        tail = i < len(joined) and joined[i]
+        end = len(mine) - write.tail if tail else len(mine)
+        parts.append(_Part(mine[write.head if head else 0 : end], head, tail))
+    return parts
+
+
+def _shares(
+    a: groupcommit.Write,
+    b: groupcommit.Write,
+    mine: list[tuple[str, groupcommit.Params]],
+    theirs: list[tuple[str, groupcommit.Params]],
+) -> bool:
+    """Whether writes `a` and `b`, next in a batch, share their head and tail statements."""
+    if not (a.head or a.tail) or (a.key, a.head, a.tail) != (b.key, b.head, b.tail):
+        return False
+    if a.head + a.tail > min(len(mine), len(theirs)):
+        return False
+    ends = [*range(a.head), *range(-a.tail, 0)]
+    return all(mine[i][0] == theirs[i][0] for i in ends)
+
+
+def _pipelined_transaction(
+    conn: psycopg.Connection[Row], statements: Sequence[tuple[str, groupcommit.Params]]
+) -> list[psycopg.Cursor[Row]]:
+    """Run `statements` as one transaction in one round trip on autocommit `conn`; the cursors.
 
     BEGIN and COMMIT are plain statements of the pipeline rather than `conn.transaction()`,
     whose bookkeeping costs more client CPU than the writes of a small batch. A failed batch
@@ -340,10 +394,7 @@ def _pipelined_transaction(
     try:
         with conn.pipeline():
             conn.execute("BEGIN")
-            cursors = []
-            for write in writes:
-                cursors.append(conn.execute(write.sql, write.params))
-                cursors += [conn.execute(sql, params) for sql, params in write.more]
+            cursors = [conn.execute(sql, params) for sql, params in statements]
             conn.execute("COMMIT")
     except psycopg.Error:
         if not conn.closed and conn.info.transaction_status != pq.TransactionStatus.IDLE:

@@ -142,8 +142,14 @@ class SQLiteStore(workflows.WorkflowStore):
                 cursor = self._conn.execute(sql, params)
                 write.results.append((self._dicts(cursor, sql), cursor.rowcount))
 
-    def _write_unit(self, statements: Sequence[workflows.Statement], key: str) -> list[base.Result]:
-        """Statements that commit together join the group commit as one write (see there)."""
+    def _write_unit(
+        self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
+    ) -> list[base.Result]:
+        """Statements that commit together join the group commit as one write (see there).
+
+        All of them run: a SQLite statement costs little next to the Python that would
+        find the ones two units share.
+        """
         return self._connector.together(statements)
 
     def _apply_unit(self, write: groupcommit.Write) -> None:

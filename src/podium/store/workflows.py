@@ -376,7 +376,10 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         wake the parent, which is harmless: it is woken only if its wait is over. One held
         row joins the end's own statement where the dialect has `finish_appending` (both or
         neither); otherwise the rows go first, each fenced as the end is, so a lost fence
-        writes none of them (a fence cannot change within one commit).
+        writes none of them (a fence cannot change within one commit). The parent's lock
+        before the end, and its wait's lock and wake-up after it, are the unit's shared head
+        and tail: the ends of the parent's children committed together need them once (the
+        locks last to the commit, and the wake-up after the last end counts all of them).
         """
         q = self._q
         parent = {"parent_id": parent_id, "now": now}
@@ -391,15 +394,21 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
             statements = [(q["lock_parent"], parent), *ends, (q["lock_child_wait"], parent), wake]
         else:
             statements = [*ends, wake]
-        results = self._write_unit(statements, parent_id)
+        results = self._write_unit(
+            statements, parent_id, first, len(statements) - first - len(ends)
+        )
         if any(result.rowcount != 1 for result in results[first : first + len(ends)]):
             raise errors.LeaseLost(params["fence_id"])
         return results[-1].rowcount == 1
 
-    def _write_unit(self, statements: Sequence[Statement], key: str) -> list[base.Result]:
+    def _write_unit(
+        self, statements: Sequence[Statement], key: str, head: int = 0, tail: int = 0
+    ) -> list[base.Result]:
         """Run `statements` in order as one transaction; their results.
 
-        `key` names the row they lock first; a dialect may join them to its group commit.
+        `key` names the row they lock first; a dialect may join them to its group commit,
+        sharing the first `head` and last `tail` statements with other units of the same key
+        and the same such statements in one transaction (see `groupcommit.Write.head`).
         """
         with self._c.transaction() as run:
             return [run(sql, params) for sql, params in statements]

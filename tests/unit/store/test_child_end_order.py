@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -19,6 +20,7 @@ from psycopg import sql
 
 from podium import codecs
 from podium.store import base, children, coded, factory, queries
+from podium.store.groupcommit import Write
 from podium.store.postgres import PostgresStore
 from tests import pg
 from tests.unit.test_fanout import T, child, running
@@ -156,3 +158,59 @@ def test_a_childs_end_waits_for_a_wait_being_stored_then_sees_it(
     ender.join(timeout=30)
     assert woken == [True]
     assert not kids.states(["p/0"])["p/0"].open
+
+
+class _Captured(Exception):
+    """Stops a child's end at its unit, which the test commits itself."""
+
+
+def _end_unit(store: PostgresStore, fence: base.Fence, now: float) -> Write:
+    """The group-commit write of a child's end (as `batched_unit` submits it), uncommitted."""
+    units = []
+
+    def capture(
+        statements: list[tuple[str, dict[str, Any]]], key: str, head: int = 0, tail: int = 0
+    ) -> list[Any]:
+        (sql, params), more = statements[0], statements[1:]
+        units.append(Write(sql, params, key=key, more=more, head=head, tail=tail))
+        raise _Captured
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "_write_unit", capture)
+        with pytest.raises(_Captured):
+            store.finish(fence, base.Outcome("completed", "1"), now, parent_id="p")
+    return units[0]
+
+
+def test_ends_of_one_parents_children_in_one_batch_wake_it_once(store: PostgresStore) -> None:
+    kids = children.Children(store.connector)
+    kids.create(running(store, "p"), [child("p", 0), child("p", 1), child("p", 2)], T)
+    fences = [store.claim_one(f"p/{i}", "kid", T, 30) for i in range(3)]
+    kids.set_wait("p", 0)
+    ends = [_end_unit(store, claim.fence, T + 1) for claim in fences[:2] if claim is not None]
+    assert [(w.head, w.tail) for w in ends] == [(1, 2), (1, 2)]
+
+    store._connector._commit_batch(ends)  # both ends in one transaction
+
+    assert [w.error for w in ends] == [None, None]
+    assert [w.results[0][1] for w in ends] == [1, 1]  # each child's own end
+    assert [w.results[-1][1] for w in ends] == [0, 0]  # one open child left: no wake-up
+    assert [kids.states([f"p/{i}"])[f"p/{i}"].open for i in range(3)] == [False, False, True]
+    last = fences[2]
+    assert last is not None
+    assert store.finish(last.fence, base.Outcome("completed", "1"), T + 2, parent_id="p")
+
+
+def test_the_last_end_of_a_batch_wakes_the_parent_for_all_of_them(store: PostgresStore) -> None:
+    kids = children.Children(store.connector)
+    kids.create(running(store, "p"), [child("p", 0), child("p", 1)], T)
+    fences = [store.claim_one(f"p/{i}", "kid", T, 30) for i in range(2)]
+    kids.set_wait("p", 0)
+    ends = [_end_unit(store, claim.fence, T + 1) for claim in fences if claim is not None]
+
+    store._connector._commit_batch(ends)
+
+    assert [w.error for w in ends] == [None, None]
+    assert [w.results[-1][1] for w in ends] == [0, 1]  # the wake-up ran once, after both
+    woken = store.connector.query("SELECT woken_at FROM podium_workflows WHERE id = 'p'", {})
+    assert woken == [{"woken_at": T + 1}]
