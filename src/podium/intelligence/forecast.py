@@ -63,10 +63,10 @@ medians and the history, and makes the candidates):
 Speed (issue 17): written for CPython's per-operation costs (plain lists and floats: a numpy
 call on a 9-element array costs more than its arithmetic). Scoring past forecasts is queued
 and resolved in blocks with numpy when a forecast needs it (`podium.intelligence.tracking`,
-bit for bit the same as scoring each point as it comes). The medians that many
-forecasts and scorings read (day-ago window, daily and hourly recurring deviations) are
-computed once, when their last point arrives (their points are final then), and kept by step
-index; the results are bit for bit those of computing them afresh at each read.
+bit for bit the same as scoring each point as it comes). The medians that many forecasts
+and scorings read (day-ago window, daily and hourly recurring deviations) are computed once,
+when their last point arrives (their points are final then), and kept by step index; the
+results are bit for bit those of computing them afresh at each read.
 
 Input handling: values must be finite real numbers (``ValueError`` for NaN/inf,
 ``TypeError`` for anything else, e.g. None or a string); timestamps are epoch seconds or
@@ -142,6 +142,23 @@ def _strided(ring: list[float], lo: int, hi: int, period: int) -> list[float]:
         return ring[lo : hi + 1 : period]
     head = ring[lo::period]
     return head + ring[lo + len(head) * period - len(ring) : hi + 1 : period]
+
+
+def _recurring_median(devs: list[float], complete: bool) -> float:
+    """The recurring deviation from the deviations at its phase (see `_recurring`).
+
+    Their median with three or more; with two, the smaller (both must agree); else 0. The
+    steps without a point (NaN) are left out, unless `complete` says there are none.
+    """
+    if not complete:
+        devs = [d for d in devs if d == d]
+    devs.sort()
+    m = len(devs)
+    if m >= 3:
+        return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
+    if m == 2:
+        return devs[0] if abs(devs[0]) < abs(devs[1]) else devs[1]
+    return 0.0
 
 
 class Forecaster:
@@ -326,26 +343,19 @@ class Forecaster:
                 if self._run_from <= index - 2 * _DAY_WINDOW and _SHORT_IS_DAY_WINDOW
                 else self._window_median(index, index - 2 * _DAY_WINDOW)
             )
-            # the recurring deviations ending here: as _recurring_at, its common case (all
-            # points there, not wrapped, at least 3 of them) inline
+            # the recurring deviations ending here (_recurring_at, inline)
             dev, run_from = self._hist_dev, self._run_from
             if day >= 2:
                 first = index - self._day_span
-                if first >= run_from and self._hist_days >= 3:
-                    self._day_rec[slot] = _sorted_median(
-                        sorted(_strided(dev, first % size, slot, day))
-                    )
-                else:
-                    self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
+                self._day_rec[slot] = _recurring_median(
+                    _strided(dev, first % size, slot, day), first >= run_from
+                )
             hour = self._hour_steps
             if hour >= 2:
                 first = index - self._hour_span
-                if first >= run_from:
-                    self._hour_rec[slot] = _sorted_median(
-                        sorted(_strided(dev, first % size, slot, hour))
-                    )
-                else:
-                    self._hour_rec[slot] = self._recurring_at(index, hour, _HOURS)
+                self._hour_rec[slot] = _recurring_median(
+                    _strided(dev, first % size, slot, hour), first >= run_from
+                )
             for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
                 if hist_index[then % size] == then:
@@ -472,19 +482,9 @@ class Forecaster:
 
     def _recurring_at(self, last: int, period: int, count: int) -> float:
         """`_recurring` computed afresh: the median over `count` periods back from `last`."""
-        dev = self._hist_dev
-        size = len(dev)
-        first = last - (count - 1) * period
-        devs = _strided(dev, first % size, last % size, period)
-        if first < self._run_from:  # some steps may have no point (NaN): leave them out
-            devs = [d for d in devs if d == d]
-        devs.sort()
-        m = len(devs)
-        if m >= 3:
-            return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
-        if m == 2:
-            return devs[0] if abs(devs[0]) < abs(devs[1]) else devs[1]
-        return 0.0
+        dev, first = self._hist_dev, last - (count - 1) * period
+        devs = _strided(dev, first % len(dev), last % len(dev), period)
+        return _recurring_median(devs, first >= self._run_from)
 
     def _day_ago(self, target: int, origin: int) -> float | None:
         """The median of the points within _DAY_WINDOW steps of one day before `target`.
