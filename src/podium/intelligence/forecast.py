@@ -63,10 +63,10 @@ medians and the history, and makes the candidates):
 Speed (issue 17): written for CPython's per-operation costs (plain lists and floats: a numpy
 call on a 9-element array costs more than its arithmetic). Scoring past forecasts is queued
 and resolved in blocks with numpy when a forecast needs it (`podium.intelligence.tracking`,
-bit for bit the same as scoring each point as it comes). The medians that many
-forecasts and scorings read (day-ago window, daily and hourly recurring deviations) are
-computed once, when their last point arrives (their points are final then), and kept by step
-index; the results are bit for bit those of computing them afresh at each read.
+bit for bit the same as scoring each point as it comes). The medians that many forecasts
+and scorings read (day-ago window, daily and hourly recurring deviations) are computed once,
+when their last point arrives (their points are final then), and kept by step index; the
+results are bit for bit those of computing them afresh at each read.
 
 Input handling: values must be finite real numbers (``ValueError`` for NaN/inf,
 ``TypeError`` for anything else, e.g. None or a string); timestamps are epoch seconds or
@@ -93,20 +93,29 @@ _STRIDES = blend.STRIDES
 _DUE_CYCLE = math.lcm(*_STRIDES)
 
 
-def _due(day: int, hour: int) -> tuple[tuple[tuple[int, int, int, int], ...], ...]:
+def _due(day: int, hour: int) -> tuple[tuple[tuple[int, int, int, int, int], ...], ...]:
     """The tracked horizons scored at a point, by its step index modulo _DUE_CYCLE.
 
-    Each as (index, steps, days back, hours back): the periods back from the target to the
-    last point up to the origin at the same time of day, and of the hour (0: no period).
+    Each as (index, steps, days back, hours back, kind): the periods back from the target to
+    the last point up to the origin at the same time of day, and of the hour (0: no period);
+    `kind` numbers what the candidates read at the target (`Forecaster._extra`), equal for
+    horizons that read the same: the same periods back, and a day-ago window that ends
+    before the origin (so does not depend on it) or the same origin.
     """
-    return tuple(
-        tuple(
-            (h, k, -(-k // day) if day >= 2 else 0, -(-k // hour) if hour >= 2 else 0)
-            for h, k in enumerate(_HORIZONS)
-            if not i % _STRIDES[h]
-        )
-        for i in range(_DUE_CYCLE)
-    )
+    table = []
+    for i in range(_DUE_CYCLE):
+        due, kinds = [], []
+        for h, k in enumerate(_HORIZONS):
+            if i % _STRIDES[h]:
+                continue
+            day_back = -(-k // day) if day >= 2 else 0
+            hour_back = -(-k // hour) if hour >= 2 else 0
+            kind = (day_back, hour_back, -1 if k < day - _DAY_WINDOW else k)
+            if kind not in kinds:
+                kinds.append(kind)
+            due.append((h, k, day_back, hour_back, kinds.index(kind)))
+        table.append(tuple(due))
+    return tuple(table)
 
 
 _CANDIDATES = blend.CANDIDATES
@@ -133,6 +142,23 @@ def _strided(ring: list[float], lo: int, hi: int, period: int) -> list[float]:
         return ring[lo : hi + 1 : period]
     head = ring[lo::period]
     return head + ring[lo + len(head) * period - len(ring) : hi + 1 : period]
+
+
+def _recurring_median(devs: list[float], complete: bool) -> float:
+    """The recurring deviation from the deviations at its phase (see `_recurring`).
+
+    Their median with three or more; with two, the smaller (both must agree); else 0. The
+    steps without a point (NaN) are left out, unless `complete` says there are none.
+    """
+    if not complete:
+        devs = [d for d in devs if d == d]
+    devs.sort()
+    m = len(devs)
+    if m >= 3:
+        return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
+    if m == 2:
+        return devs[0] if abs(devs[0]) < abs(devs[1]) else devs[1]
+    return 0.0
 
 
 class Forecaster:
@@ -196,7 +222,7 @@ class Forecaster:
         self._ring_index = [_NO_INDEX] * _RING
         self._ring: list[tuple[float, ...]] = [self._base] * _RING
         # up to _HIST_DAYS days of history by step index (value, 61-point median): the
-        # day-ago candidates and the recurring deviation
+        # day-ago candidates and the recurring deviation (a step without a point: NaN)
         self._day_steps = 0
         self._hour_steps = 0
         self._run_from = _NEVER  # every step from this index on has its point in the history
@@ -215,6 +241,7 @@ class Forecaster:
         if self._step is not None:
             self._start_history(self._step)
         self._errors = tracking.ErrorTracker(memory, lambda: self._model.scale)
+        self._queues, self._limits = self._errors.queues, self._errors.limits
 
     # ----------------------------------------------------------------------------- public
 
@@ -266,6 +293,8 @@ class Forecaster:
                 index = self._last_index + 1  # jitter of more than half a step
         if index != self._last_index + 1 or self._run_from > index:
             self._run_from = index  # a gap (or the history's start): a new run of points
+            if self._day_steps and index > self._last_index + 1:
+                self._mark_missing(self._last_index + 1, index)
         season = self._season(t)
         if self._n:
             self._score(index, y, season)
@@ -314,26 +343,19 @@ class Forecaster:
                 if self._run_from <= index - 2 * _DAY_WINDOW and _SHORT_IS_DAY_WINDOW
                 else self._window_median(index, index - 2 * _DAY_WINDOW)
             )
-            # the recurring deviations ending here: as _recurring_at, its common case (all
-            # points there, not wrapped, at least 3 of them) inline
+            # the recurring deviations ending here (_recurring_at, inline)
             dev, run_from = self._hist_dev, self._run_from
             if day >= 2:
                 first = index - self._day_span
-                if first >= run_from and self._hist_days >= 3:
-                    self._day_rec[slot] = _sorted_median(
-                        sorted(_strided(dev, first % size, slot, day))
-                    )
-                else:
-                    self._day_rec[slot] = self._recurring_at(index, day, self._hist_days)
+                self._day_rec[slot] = _recurring_median(
+                    _strided(dev, first % size, slot, day), first >= run_from
+                )
             hour = self._hour_steps
             if hour >= 2:
                 first = index - self._hour_span
-                if first >= run_from:
-                    self._hour_rec[slot] = _sorted_median(
-                        sorted(_strided(dev, first % size, slot, hour))
-                    )
-                else:
-                    self._hour_rec[slot] = self._recurring_at(index, hour, _HOURS)
+                self._hour_rec[slot] = _recurring_median(
+                    _strided(dev, first % size, slot, hour), first >= run_from
+                )
             for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
                 if hist_index[then % size] == then:
@@ -434,7 +456,8 @@ class Forecaster:
         self._hist_days = days
         size = days * day + _RING
         self._hist_index = [_NO_INDEX] * size
-        self._hist_y, self._hist_med, self._hist_dev = [0.0] * size, [0.0] * size, [0.0] * size
+        self._hist_y, self._hist_dev = [math.nan] * size, [math.nan] * size
+        self._hist_med = [0.0] * size
         self._day_med = [None] * size
         self._day_rec, self._hour_rec = [0.0] * size, [0.0] * size
 
@@ -459,20 +482,9 @@ class Forecaster:
 
     def _recurring_at(self, last: int, period: int, count: int) -> float:
         """`_recurring` computed afresh: the median over `count` periods back from `last`."""
-        hist_index, dev = self._hist_index, self._hist_dev
-        size = len(dev)
-        first = last - (count - 1) * period
-        if first >= self._run_from:  # all there: no checks, slices
-            devs = sorted(_strided(dev, first % size, last % size, period))
-        else:
-            steps = range(last, last - count * period, -period)
-            devs = sorted([dev[i % size] for i in steps if hist_index[i % size] == i])
-        m = len(devs)
-        if m >= 3:
-            return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
-        if m == 2:
-            return devs[0] if abs(devs[0]) < abs(devs[1]) else devs[1]
-        return 0.0
+        dev, first = self._hist_dev, last - (count - 1) * period
+        devs = _strided(dev, first % len(dev), last % len(dev), period)
+        return _recurring_median(devs, first >= self._run_from)
 
     def _day_ago(self, target: int, origin: int) -> float | None:
         """The median of the points within _DAY_WINDOW steps of one day before `target`.
@@ -491,13 +503,30 @@ class Forecaster:
 
     def _window_median(self, last: int, first: int) -> float | None:
         """The median of the history's values from step `first` to `last` (None if none)."""
-        hist_index, hist_y = self._hist_index, self._hist_y
+        if first > last:
+            return None
+        hist_y = self._hist_y
         size = len(hist_y)
-        lo, hi = first % size, last % size
-        if self._run_from <= first <= last and lo <= hi:
-            return _median(hist_y[lo : hi + 1])  # all there, not wrapped: one slice
-        found = [hist_y[i % size] for i in range(first, last + 1) if hist_index[i % size] == i]
+        found = _strided(hist_y, first % size, last % size, 1)
+        if first < self._run_from:  # some steps may have no point (NaN): leave them out
+            found = [y for y in found if y == y]
         return _median(found) if found else None
+
+    def _mark_missing(self, first: int, end: int) -> None:
+        """Mark the steps from `first` to before `end` (a gap) as NaN in the history.
+
+        Every step of the ring's span is then its point or NaN (the ring starts all NaN),
+        so a slice of it (`_recurring_at`, `_window_median`) needs no check of each index.
+        """
+        size = len(self._hist_y)
+        first = max(first, end - size)
+        lo, hi = first % size, end % size
+        for ring in (self._hist_y, self._hist_dev):
+            if lo < hi:
+                ring[lo:hi] = [math.nan] * (hi - lo)
+            else:  # wrapped (or the whole ring)
+                ring[lo:] = [math.nan] * (size - lo)
+                ring[:hi] = [math.nan] * hi
 
     def _learn_step(self, t: float) -> None:
         self._gaps.append(t - self._last_t)
@@ -515,60 +544,57 @@ class Forecaster:
             self._ring_index = [_NO_INDEX] * _RING
 
     def _score(self, index: int, y: float, season_now: float) -> None:
-        """Score the candidates made k steps ago for this point (queued: see `tracking`).
-
-        The day-ago median and the recurring deviations are read as `_day_ago` and
-        `_recurring` do, their common case (computed when its last point came) inline.
-        """
+        """Score the candidates made k steps ago for this point (queued: see `tracking`)."""
         ring_index, ring = self._ring_index, self._ring
-        errors = self._errors
-        queues, limits = errors.queues, errors.limits
-        day, hour = self._day_steps, self._hour_steps
-        hist_index = self._hist_index
-        size = len(hist_index)
-        day_y = math.nan  # the day-ago value (NaN: unknown)
-        window_end = index - day + _DAY_WINDOW  # the last of the day-ago points
-        day_last = _NO_INDEX  # the last point day_y was taken up to
-        day_done = hour_done = 0  # periods back of the recurring deviations read last
-        recurring = hourly = 0.0
-        extra: tuple[float, ...] = ()  # what the candidates read at the target, once made
-        for h, k, day_back, hour_back in self._due[index % _DUE_CYCLE]:
+        queues, limits = self._queues, self._limits
+        made = -1  # the kind of `extra` (see _due)
+        extra: tuple[float, ...] = ()
+        for h, k, day_back, hour_back, kind in self._due[index % _DUE_CYCLE]:
             origin = index - k
             slot = origin % _RING
             if ring_index[slot] != origin:
                 continue
-            last = window_end if window_end < origin else origin  # same for origins after it
-            if last != day_last:
-                day_last = last
-                found = (
-                    self._day_med[last % size]
-                    if day and last == window_end and hist_index[last % size] == last
-                    else self._day_ago(index, origin)
-                )
-                day_y = math.nan if found is None else found
-                extra = ()
-            if day_back != day_done:
-                day_done = day_back
-                then = index - day * day_back
-                if hist_index[then % size] == then:
-                    recurring = self._day_rec[then % size]
-                else:
-                    recurring = self._recurring_at(then, day, self._hist_days)
-                extra = ()
-            if hour_back != hour_done:
-                hour_done = hour_back
-                then = index - hour * hour_back
-                if hist_index[then % size] == then:
-                    hourly = self._hour_rec[then % size]
-                else:
-                    hourly = self._recurring_at(then, hour, _HOURS)
-                extra = ()
-            if not extra:
-                extra = (season_now, day_y, recurring, hourly)
+            if kind != made:
+                made = kind
+                extra = self._extra(index, origin, day_back, hour_back, season_now)
             queue = queues[h]
             queue.append((y, ring[slot], extra))
             if len(queue) >= limits[h]:
-                errors.resolve(h)
+                self._errors.resolve(h)
+
+    def _extra(
+        self, index: int, origin: int, day_back: int, hour_back: int, season_now: float
+    ) -> tuple[float, float, float, float]:
+        """What the candidates made at `origin` read at the target `index` (see `_score`).
+
+        The profile there, the day-ago value (NaN: unknown), and the daily and hourly
+        recurring deviations `day_back` and `hour_back` periods back (0: none), as
+        `_day_ago` and `_recurring` read them (their cached common case inline).
+        """
+        hist_index = self._hist_index
+        size = len(hist_index)
+        day = self._day_steps
+        last = index - day + _DAY_WINDOW  # the last of the day-ago points
+        found = (
+            self._day_med[last % size]
+            if day and last <= origin and hist_index[last % size] == last
+            else self._day_ago(index, origin)
+        )
+        recurring = hourly = 0.0
+        if day_back:
+            then = index - day * day_back
+            if hist_index[then % size] == then:
+                recurring = self._day_rec[then % size]
+            else:
+                recurring = self._recurring_at(then, day, self._hist_days)
+        if hour_back:
+            hour = self._hour_steps
+            then = index - hour * hour_back
+            if hist_index[then % size] == then:
+                hourly = self._hour_rec[then % size]
+            else:
+                hourly = self._recurring_at(then, hour, _HOURS)
+        return (season_now, math.nan if found is None else found, recurring, hourly)
 
     def _error_quantile(self, h: int, tau: float) -> float:
         return self._errors.error_quantile(h, tau, self._model.scale)

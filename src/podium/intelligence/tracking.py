@@ -233,14 +233,11 @@ class ErrorTracker:
 
 def _forget(m: float, rates: list[float], errors: list[float]) -> list[float]:
     """The exponentially forgotten error after each of `errors`, from `m`."""
-    out: list[float] = []
-    append = out.append
     rate = rates[0]
     if rate == rates[-1]:  # one rate throughout (past the first points): the lean loop
-        for a in errors:
-            m += rate * (a - m)
-            append(m)
-        return out
+        return [m := m + rate * (a - m) for a in errors]
+    out: list[float] = []
+    append = out.append
     for rate, a in zip(rates, errors, strict=True):
         m += rate * (a - m)
         append(m)
