@@ -7,6 +7,7 @@ refuses (no such database) is still a usage error: exit 2.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -36,6 +37,19 @@ def lines_until(process: subprocess.Popen[str], text: str, timeout: float) -> li
     raise AssertionError(f"no line with {text!r} in {timeout}s; saw {seen}")
 
 
+def stopped(process: subprocess.Popen[str], timeout: float) -> int:
+    """The exit code; a worker still there after `timeout` fails with its threads' stacks."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)  # with PYTHONFAULTHANDLER: a traceback per thread
+        process.wait(timeout=30)
+        assert process.stderr is not None
+        raise AssertionError(
+            f"the worker did not stop; its stderr:\n{process.stderr.read()}"
+        ) from None
+
+
 @pytest.mark.slow
 def test_the_worker_waits_for_the_database_and_then_serves() -> None:
     with pgcluster.throwaway() as cluster:
@@ -45,6 +59,7 @@ def test_the_worker_waits_for_the_database_and_then_serves() -> None:
             stderr=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             text=True,
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT dumps every thread
         )
         try:
             lines_until(process, "the database is unavailable", timeout=30)
@@ -52,7 +67,7 @@ def test_the_worker_waits_for_the_database_and_then_serves() -> None:
             cluster.start()
             lines_until(process, "podium worker: app", timeout=30)  # serving now
             process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=30) == 0
+            assert stopped(process, timeout=30) == 0
         finally:
             if process.poll() is None:
                 process.kill()
