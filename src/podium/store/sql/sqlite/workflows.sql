@@ -22,7 +22,8 @@ SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :o
 -- fragment: due_of_levels
 -- The first due rows of each of `levels` (at most :limit each, from the index in order), in
 -- claiming order: the candidates a claim takes its :limit rows from.
-        SELECT w.id FROM levels JOIN podium_workflows AS w ON w.id IN (
+        SELECT w.id FROM levels JOIN podium_workflows AS w
+        ON levels.priority IS NOT NULL AND w.id IN (
             SELECT id FROM podium_workflows
             WHERE queue = levels.queue AND priority = levels.priority
               AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
