@@ -72,7 +72,10 @@ def claim_plan(c: base.Connector, queues: list[str], *, force_index: bool = True
 
     keys = [f"q{i}" for i in range(len(queues))]
     listed = queries.adapt(c.dialect, ", ".join(f"(:{key})" for key in keys))
-    sql = queries.load(c.dialect, "workflows")["claim"].replace("{queue_rows}", listed)
+    q = queries.load(c.dialect, "workflows")
+    # The statement the store runs: a dialect's own one for a single queue, if it has one.
+    single = q.get("claim_queue") if len(queues) == 1 else None
+    sql = single or q["claim"].replace("{queue_rows}", listed)
     params = {
         **dict(zip(keys, queues, strict=True)),
         "owner": "w",

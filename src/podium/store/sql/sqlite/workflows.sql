@@ -5,15 +5,32 @@
 -- A claimer takes only workflows whose name it has registered (:workflows), unless
 -- :any_workflow says it runs any; the name is a filter on the rows the claim index yields.
 
+-- fragment: claim_set
+UPDATE podium_workflows
+SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
+    lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
+    runs = runs + 1
+
+-- fragment: due_of_levels
+-- The first due rows of each of `levels` (at most :limit each, from the index in order), in
+-- claiming order: the candidates a claim takes its :limit rows from.
+        SELECT w.id FROM levels JOIN podium_workflows AS w
+        ON levels.priority IS NOT NULL AND w.id IN (
+            SELECT id FROM podium_workflows
+            WHERE queue = levels.queue AND priority = levels.priority
+              AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
+              AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+            ORDER BY claimable_at
+            LIMIT :limit
+        )
+        ORDER BY w.priority DESC, w.claimable_at, w.rowid
+
 -- name: claim
 -- The walk starts at the due end of the claim index for each (queue, priority) level:
 -- `levels` lists a queue's distinct priorities from the highest down, one index seek each,
 -- and each level reads only its due rows (claimable_at <= :now) in order, at most :limit.
 -- Rows not yet due (sleeping, delayed, leased) are never read, however many there are.
-UPDATE podium_workflows
-SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
-    lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
-    runs = runs + 1
+-- include: claim_set
 WHERE id IN (
     WITH RECURSIVE queues(name) AS (VALUES {queue_rows}),
     levels(queue, priority) AS (
@@ -23,24 +40,45 @@ WHERE id IN (
         FROM queues
 -- include: next_level
     )
-    SELECT w.id FROM levels JOIN podium_workflows AS w ON w.id IN (
-        SELECT id FROM podium_workflows
-        WHERE queue = levels.queue AND priority = levels.priority
-          AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
-          AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
-        ORDER BY claimable_at
-        LIMIT :limit
-    )
-    ORDER BY w.priority DESC, w.claimable_at, w.rowid
+-- include: due_of_levels
     LIMIT :limit
 )
 RETURNING *;
 
+-- name: claim_queue
+-- `claim` of one queue (the same rows), cheaper when its highest priority has :limit due
+-- rows, as a busy queue has: `first` takes them with one index seek, and the walk of the
+-- lower levels (and the sort of their candidates) runs only for what `first` left.
+-- include: claim_set
+WHERE id IN (
+    WITH RECURSIVE first(id) AS MATERIALIZED (
+        SELECT id FROM podium_workflows
+        WHERE queue = :q0 AND claimable_at IS NOT NULL AND claimable_at <= :now
+          AND paused_at IS NULL
+          AND priority = (SELECT max(priority) FROM podium_workflows
+                          WHERE queue = :q0 AND claimable_at IS NOT NULL)
+          AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+        ORDER BY claimable_at
+        LIMIT :limit
+    ),
+    levels(queue, priority) AS (
+        SELECT :q0, (SELECT max(w.priority) FROM podium_workflows AS w
+                     WHERE w.queue = :q0 AND w.claimable_at IS NOT NULL
+                       AND w.priority < (SELECT max(priority) FROM podium_workflows
+                                         WHERE queue = :q0 AND claimable_at IS NOT NULL))
+-- include: next_level
+    )
+    SELECT id FROM first
+    UNION ALL
+    SELECT id FROM (
+-- include: due_of_levels
+        LIMIT :limit - (SELECT count(*) FROM first)
+    ) WHERE (SELECT count(*) FROM first) < :limit
+)
+RETURNING *;
+
 -- name: claim_one
-UPDATE podium_workflows
-SET claimed_from = status, woken_at = NULL, status = 'running', lease_owner = :owner,
-    lease_epoch = lease_epoch + 1, claimable_at = :lease_until, updated_at = :now,
-    runs = runs + 1
+-- include: claim_set
 WHERE id = :id AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
   AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
 RETURNING *;
