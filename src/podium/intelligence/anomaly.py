@@ -79,9 +79,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from podium.intelligence import inputs
+
 __all__ = ["AnomalyDetector"]
 
-_EPOCH_NAIVE = datetime(1970, 1, 1)
 _DAY = 86400.0
 
 # The constants of the method (shared by every series; none is tuned per series).
@@ -101,23 +102,6 @@ _REPEAT_SPAN = 10  # a score no higher than one of the last 10 raw scores is a r
 _REPEAT_DAMP = 0.5  # ...and is halved
 _STATS = 5 + len(_MEDIAN_WINDOWS)
 _NO_FLOORS = [0.0] * _STATS
-
-
-def _seconds(timestamp: Any) -> float:
-    """Epoch seconds of a datetime (naive = UTC) or a number, validated."""
-    if isinstance(timestamp, datetime):
-        if timestamp.tzinfo is None:
-            return (timestamp - _EPOCH_NAIVE).total_seconds()
-        return timestamp.timestamp()
-    if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real):
-        raise TypeError(
-            "timestamp must be a datetime or epoch seconds (int or float), "
-            f"not {type(timestamp).__name__}: convert it before calling update()"
-        )
-    t = float(timestamp)
-    if not math.isfinite(t):
-        raise ValueError(f"timestamp must be finite, got {timestamp!r}")
-    return t
 
 
 def _value(value: Any) -> float:
@@ -232,7 +216,7 @@ class AnomalyDetector:
         not a finite real number or a timestamp before the previous one; a repeated
         timestamp is scored as the next point.
         """
-        t = _seconds(timestamp)
+        t = inputs.seconds(timestamp)
         x = _value(value)
         if t < self._last_t:
             raise ValueError(

@@ -1,29 +1,31 @@
-"""The load forecaster's input checks: timestamps as epoch seconds, values as finite floats.
+"""The models' input checks: timestamps as epoch seconds, values as finite floats.
 
-`podium.intelligence.forecast.Forecaster.update` takes its fast path for plain finite floats
-and calls these for everything else: a ``datetime`` (naive is read as UTC) or an int/float
-timestamp, and any real number as the value (numpy scalars, ``Decimal`` and ``Fraction``
-convert; bools, strings and None are refused).
+`seconds` serves every model that takes timestamps (the forecaster, the anomaly detector): a
+``datetime`` (naive is read as UTC) or any real number (numpy scalars too; not a bool).
+`value` is the forecaster's: any real number (numpy scalars, ``Decimal`` and ``Fraction``
+convert; bools, strings and None are refused). `Forecaster.update` takes its fast path for
+plain finite floats and calls these for everything else.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from datetime import UTC, datetime
 
 __all__ = ["seconds", "value"]
 
 
 def seconds(timestamp: object) -> float:
-    """Epoch seconds of a datetime (naive: UTC) or a finite int/float; TypeError, ValueError."""
+    """Epoch seconds of a datetime (naive: UTC) or a finite real number; TypeError, ValueError."""
     if isinstance(timestamp, datetime):
         if timestamp.tzinfo is None:
             timestamp = timestamp.replace(tzinfo=UTC)
         return timestamp.timestamp()
-    if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
+    if isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Real):
         raise TypeError(
             f"timestamp must be a datetime or epoch seconds (int/float), got "
-            f"{type(timestamp).__name__}: {timestamp!r}"
+            f"{type(timestamp).__name__}: {timestamp!r}; convert it before calling update()"
         )
     t = float(timestamp)
     if not math.isfinite(t):
