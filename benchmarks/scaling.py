@@ -74,7 +74,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import podium
-from benchmarks import common
+from benchmarks import common, tradeoff
 from benchmarks.intelligence import forecast as nab
 from podium.clock import FakeClock
 from podium.intelligence import staffing
@@ -113,6 +113,9 @@ HPA_TOLERANCE = 0.1
 """The HPA's default tolerance (kube-controller-manager --horizontal-pod-autoscaler-tolerance)."""
 HPA_UP_PERIODS = 4
 """15-second periods a minute: the default scale-up policy (double or +4 pods) per period."""
+KEDA_TARGETS = (100, 95, 90, 85, 80, 75, 70)
+"""The queue-length trigger's target in % of a minute's work per worker: KEDA's one knob,
+swept (`reactive-NN`, and through the HPA `reactive-NN-hpa`) to draw its curve."""
 
 
 def trace(minutes: int, seed: int) -> list[int]:
@@ -271,8 +274,8 @@ def simulate(
         if advisor is not None:
             advisor.record(minute, n, min(n + pool.backlog, workers * PER_WORKER_MINUTE), pool)
             desired = wanted = advisor.desired(minute + 1)
-        elif policy.startswith("reactive-100"):
-            wanted = (pool.backlog + n) / PER_WORKER_MINUTE
+        elif (share := _trigger_share(policy)) is not None:
+            wanted = (pool.backlog + n) / (PER_WORKER_MINUTE * share)
             desired = min(BOUNDS[1], max(BOUNDS[0], math.ceil(wanted)))
         elif policy.startswith("reactive"):
             need = insight.workers_for(n / 60.0, SERVICE, int(pool.backlog), target, BOUNDS[1])
@@ -293,6 +296,60 @@ def simulate(
         "mean_wait_s": statistics.fmean(finite),
         "p95_wait_s": common.percentile(finite, 95),
     }
+
+
+def _trigger_share(policy: str) -> float | None:
+    """A queue-length trigger's target as a share of a minute's work (`reactive-95` -> 0.95)."""
+    parts = policy.split("-")
+    if len(parts) > 1 and parts[0] == "reactive" and parts[1].isdigit():
+        return int(parts[1]) / 100
+    return None
+
+
+def keda_curves(arrivals: list[int], lag: int, target: float) -> dict[str, dict[str, Any]]:
+    """KEDA's trigger at every KEDA_TARGETS setting, at once and through the default HPA."""
+    return {
+        name: simulate(name, arrivals, "", lag, WARMUP, target)
+        for t in KEDA_TARGETS
+        for name in (f"reactive-{t}", f"reactive-{t}-hpa")
+    }
+
+
+def keda_line(
+    per_series: dict[str, dict[str, dict[str, float]]], suffix: str, extra: dict[str, Any]
+) -> dict[str, Any]:
+    """KEDA's curve over the series, and what it spends to wait as little as each advice.
+
+    A point is the total worker-minutes and the median share of minutes over target, the
+    statistics of the `scaling-nab` lines; `*_keda_same_wait` is the advice's total over the
+    curve's worker-minutes at the advice's share (> 1: the advice costs more; null: the sweep
+    does not reach that share).
+    """
+    series = list(per_series.values())
+
+    def total(name: str) -> float:
+        return sum(m[name]["worker_minutes"] for m in series)
+
+    def share(name: str) -> float:
+        return statistics.median(m[name]["minutes_over_target"] for m in series)
+
+    curve = [
+        tradeoff.Point(t, total(f"reactive-{t}{suffix}"), share(f"reactive-{t}{suffix}"))
+        for t in KEDA_TARGETS
+    ]
+    line: dict[str, Any] = {
+        **common.header("scaling-nab-keda-curve", f"reactive{suffix}", "normal", 1),
+        **extra,
+        "series": len(series),
+        "points": [[p.setting, p.worker_minutes, round(p.over_target, 4)] for p in curve],
+    }
+    for ours in ("predictive", "predictive-hpa", "predictive-50"):
+        spent = tradeoff.minutes_at(curve, share(ours))
+        tag = ours.replace("-", "_")
+        line[f"{tag}_worker_minutes_vs_keda_same_wait"] = (
+            None if spent is None else round(total(ours) / spent, 4)
+        )
+    return line
 
 
 class Advisor:
@@ -407,9 +464,16 @@ def main(argv: list[str] | None = None) -> None:
     common.note(f"{len(paths)} load-like series, {n_runs} runs, start lag {lag} min")
     extra = {"service_s": SERVICE, "wait_target_s": target, "start_lag_min": lag}
     per_series: dict[str, dict[str, dict[str, float]]] = {}
+    per_curve: dict[str, dict[str, dict[str, float]]] = {}
     for path in paths:
-        runs = [replay(nab_trace(path, r + 1), lag, WARMUP, r, target) for r in range(n_runs)]
+        traces = [nab_trace(path, r + 1) for r in range(n_runs)]
+        runs = [replay(t, lag, WARMUP, r, target) for r, t in enumerate(traces)]
         per_series[path.stem] = med = medians(runs)
+        curves = [keda_curves(t, lag, target) for t in traces]
+        per_curve[path.stem] = {
+            k: {f: statistics.median(c[k][f] for c in curves) for f in curves[0][k]}
+            for k in curves[0]
+        }
         common.note(
             f"{path.stem}: "
             + ", ".join(
@@ -471,6 +535,9 @@ def main(argv: list[str] | None = None) -> None:
                 **versus,
             }
         )
+    for suffix in ("-hpa", ""):
+        both = {k: {**per_series[k], **per_curve[k]} for k in per_series}
+        common.emit({**keda_line(both, suffix, extra), "runs": n_runs})
     if not args.no_synthetic:
         synthetic(n_runs, 360 if args.quick else 1440, lag, target)
 
