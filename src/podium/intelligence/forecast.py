@@ -27,7 +27,8 @@ medians and the history, and makes the candidates):
    filtering (Tukey 1977; Davies, Fried & Gather, "Robust signal extraction for on-line
    monitoring data", J. Stat. Plan. Inference 2004), which ignore the isolated spikes and
    short bursts of load series; the longest one carries the hour-ahead forecasts of noisy
-   series.
+   series. A level shift cuts the windows back to its last points (`podium.intelligence.
+   shifts`: a run beyond three scales longer than twice any burst the series has shown).
 3. **Candidates blended by their tracked errors.** For a horizon of k steps the candidates are
    the last value; the 5-, 15- and 61-point medians; the 15-point median moved along the
    seasonal profile (``+ S(t+k) - S(centre of its window)``); and, from three days of history
@@ -83,7 +84,7 @@ import math
 from collections.abc import Iterable
 from datetime import datetime
 
-from podium.intelligence import blend, inputs, seasonal, tracking
+from podium.intelligence import blend, inputs, seasonal, shifts, tracking
 
 __all__ = ["Forecaster"]
 
@@ -134,31 +135,6 @@ _NEVER = 1 << 62  # a step index never reached
 _median = blend.median
 _BETWEEN = tuple(blend.between(k) for k in range(_HORIZONS[-1] + 1))  # by horizon k
 _sorted_median = blend.sorted_median
-
-
-def _strided(ring: list[float], lo: int, hi: int, period: int) -> list[float]:
-    """ring[lo], ring[lo + period], ... up to ring[hi], wrapping around the ring's end."""
-    if lo <= hi:
-        return ring[lo : hi + 1 : period]
-    head = ring[lo::period]
-    return head + ring[lo + len(head) * period - len(ring) : hi + 1 : period]
-
-
-def _recurring_median(devs: list[float], complete: bool) -> float:
-    """The recurring deviation from the deviations at its phase (see `_recurring`).
-
-    Their median with three or more; with two, the smaller (both must agree); else 0. The
-    steps without a point (NaN) are left out, unless `complete` says there are none.
-    """
-    if not complete:
-        devs = [d for d in devs if d == d]
-    devs.sort()
-    m = len(devs)
-    if m >= 3:
-        return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
-    if m == 2:
-        return devs[0] if abs(devs[0]) < abs(devs[1]) else devs[1]
-    return 0.0
 
 
 class Forecaster:
@@ -214,6 +190,7 @@ class Forecaster:
         self._recent_s: list[float] = []  # the profile at each, when it came
         self._sorted_long: list[float] = []
         self._sorted_longer: list[float] = []
+        self._shifts = shifts.ShiftDetector(_LONGER)  # cuts the windows at a level shift
         # the components at the last point: the value, the 5-, 15- and 61-point medians, the
         # 15-point median less the profile at its window's centre, and the 61-point
         # median's move since a day before
@@ -307,10 +284,16 @@ class Forecaster:
         long_, longer = self._sorted_long, self._sorted_longer
         bisect.insort(long_, y)
         bisect.insort(longer, y)
-        if m > _LONG:
+        limit = seasonal.CLIP * self._model.scale  # a level shift cuts the windows back
+        if self._shifts.run or abs(y - self._base[3]) > limit > 0.0:
+            keep = self._shifts.observe(y, self._base[3], limit)
+            if m > keep > 0:  # each window holds the last len(window) points
+                long_[:] = longer[:] = sorted(recent[-keep:])
+        if len(long_) > _LONG:
             del long_[bisect.bisect_left(long_, recent[-1 - _LONG])]
         if m > _LONGER:
-            del longer[bisect.bisect_left(longer, recent[0])]
+            if len(longer) > _LONGER:
+                del longer[bisect.bisect_left(longer, recent[0])]
             del recent[0]
             del recent_t[0]
             del recent_s[0]
@@ -347,14 +330,14 @@ class Forecaster:
             dev, run_from = self._hist_dev, self._run_from
             if day >= 2:
                 first = index - self._day_span
-                self._day_rec[slot] = _recurring_median(
-                    _strided(dev, first % size, slot, day), first >= run_from
+                self._day_rec[slot] = seasonal.recurring_median(
+                    seasonal.strided(dev, first % size, slot, day), first >= run_from
                 )
             hour = self._hour_steps
             if hour >= 2:
                 first = index - self._hour_span
-                self._hour_rec[slot] = _recurring_median(
-                    _strided(dev, first % size, slot, hour), first >= run_from
+                self._hour_rec[slot] = seasonal.recurring_median(
+                    seasonal.strided(dev, first % size, slot, hour), first >= run_from
                 )
             for d in (0, -1, 1):  # the 61-point median a day before (or a step off)
                 then = index - day + d
@@ -483,8 +466,8 @@ class Forecaster:
     def _recurring_at(self, last: int, period: int, count: int) -> float:
         """`_recurring` computed afresh: the median over `count` periods back from `last`."""
         dev, first = self._hist_dev, last - (count - 1) * period
-        devs = _strided(dev, first % len(dev), last % len(dev), period)
-        return _recurring_median(devs, first >= self._run_from)
+        devs = seasonal.strided(dev, first % len(dev), last % len(dev), period)
+        return seasonal.recurring_median(devs, first >= self._run_from)
 
     def _day_ago(self, target: int, origin: int) -> float | None:
         """The median of the points within _DAY_WINDOW steps of one day before `target`.
@@ -507,7 +490,7 @@ class Forecaster:
             return None
         hist_y = self._hist_y
         size = len(hist_y)
-        found = _strided(hist_y, first % size, last % size, 1)
+        found = seasonal.strided(hist_y, first % size, last % size, 1)
         if first < self._run_from:  # some steps may have no point (NaN): leave them out
             found = [y for y in found if y == y]
         return _median(found) if found else None

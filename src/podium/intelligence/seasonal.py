@@ -7,7 +7,9 @@ a week of data has been seen. The profiles are read by linear interpolation betw
 centres, kept centred (mean zero), and slots learn at rate ``max(alpha, 1/visits)`` so the
 first day already counts. The level is a clipped exponential smoothing of the deseasonalised
 series (its half-life in seconds, so gaps are handled); a level shift (residuals beyond three
-scales on one side ``_SHIFT_RUN`` points in a row) re-levels at once.
+scales on one side ``SHIFT_RUN`` points in a row) re-levels at once. Also the slicing and
+the median of the cycle subseries that the forecaster's recurring deviations read
+(`strided`, `recurring_median`).
 
 Used by `podium.intelligence.forecast.Forecaster`, which owns one per series.
 """
@@ -16,14 +18,49 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["DAY", "WEEK", "Profile", "SeasonalModel"]
+__all__ = [
+    "CLIP",
+    "DAY",
+    "SHIFT_RUN",
+    "WEEK",
+    "Profile",
+    "SeasonalModel",
+    "recurring_median",
+    "strided",
+]
 
 DAY = 86400.0
 WEEK = 7 * DAY
-_SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
+SHIFT_RUN = 4  # large deviations of one sign in a row that re-level the seasonal model
 _SCALE_RATE = 0.05  # smoothing of the scale (the mean absolute one-step deviation)
-_CLIP = 3.0  # innovations are clipped at this many scales
+CLIP = 3.0  # innovations are clipped at this many scales
 _SCALE_CLIP = 5.0  # ...and the scale learns from deviations clipped at this many
+
+
+def strided(ring: list[float], lo: int, hi: int, period: int) -> list[float]:
+    """ring[lo], ring[lo + period], ... up to ring[hi], wrapping around the ring's end."""
+    if lo <= hi:
+        return ring[lo : hi + 1 : period]
+    head = ring[lo::period]
+    return head + ring[lo + len(head) * period - len(ring) : hi + 1 : period]
+
+
+def recurring_median(devs: list[float], complete: bool) -> float:
+    """The forecaster's recurring deviation from the deviations at its phase.
+
+    (See `Forecaster._recurring` in `podium.intelligence.forecast`.) Their median with three
+    or more; with two, the smaller (both must agree); else 0. The steps without a point
+    (NaN) are left out, unless `complete` says there are none.
+    """
+    if not complete:
+        devs = [d for d in devs if d == d]
+    devs.sort()
+    m = len(devs)
+    if m >= 3:
+        return devs[m // 2] if m % 2 else 0.5 * (devs[m // 2 - 1] + devs[m // 2])
+    if m == 2:
+        return devs[0] if abs(devs[0]) < abs(devs[1]) else devs[1]
+    return 0.0
 
 
 class Profile:
@@ -179,14 +216,14 @@ class SeasonalModel:
             scale = self.scale = a
         else:
             self.scale += _SCALE_RATE * (min(a, _SCALE_CLIP * scale) - scale)
-        limit = _CLIP * scale if scale > 0 else math.inf
+        limit = CLIP * scale if scale > 0 else math.inf
         if a > limit:
             self._run = self._run + 1 if self._run_sum * dev > 0 else 1
             self._run_sum = dev if self._run == 1 else self._run_sum + dev
         else:
             self._run = 0
             self._run_sum = 0.0
-        if self._run >= _SHIFT_RUN:  # a level shift: move at once to the mean of the run
+        if self._run >= SHIFT_RUN:  # a level shift: move at once to the mean of the run
             shift = self._run_sum / self._run
             self.level += shift
             dev -= shift

@@ -34,7 +34,7 @@ __all__ = ["ErrorTracker"]
 
 _HORIZONS = blend.HORIZONS
 _STRIDES = blend.STRIDES
-_POWER = blend.POWER
+_SQUARINGS = blend.SQUARINGS
 _CLIP = 6.0  # one spike moves the blend's mean absolute error only so far: clipped at 6 of it
 # a tracked quantile's (move down, move up) by horizon, paired for the loop of _resolve_rows
 _MOVES = tuple(
@@ -133,7 +133,7 @@ class ErrorTracker:
         """Resolve the queue point by point (a short queue)."""
         rate0 = self._rates[h]
         moves = _MOVES[h]
-        power = _POWER
+        raised = blend.raised
         candidates, mul = blend.candidates, operator.mul
         seen, mae, quant = self.seen[h], self._blend_mae[h], self._quant[h]
         maes, weights = self._mae[h], self.weights[h]
@@ -156,7 +156,7 @@ class ErrorTracker:
             maes = [m + rate * (abs(y - f) - m) for m, f in zip(maes, cands, strict=False)]
             best = min(maes)
             if best > 0.0:  # blend.inverse_error_weights, inline
-                inv = [(best / m) ** power for m in maes]
+                inv = [raised(best / m) for m in maes]
                 norm = 1.0 / sum(inv)
                 weights = [v * norm for v in inv]
             else:
@@ -187,7 +187,9 @@ class ErrorTracker:
         ).reshape(nc, n)
         best = maes.min(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            inv = (best / maes) ** _POWER
+            inv = best / maes
+            for _ in range(_SQUARINGS):  # blend.raised, elementwise
+                inv *= inv
             weights = inv * (1.0 / _rows_sum(inv))
         ties = np.flatnonzero(best <= 0.0)  # exact candidates: blend.inverse_error_weights
         for i in ties.tolist():
