@@ -27,13 +27,6 @@ from podium import errors as podium_errors
 from podium.asl import errors, jsonata_functions
 
 
-class _Undefined:
-    """Marker of an expression that evaluated to nothing."""
-
-
-UNDEFINED = _Undefined()
-
-
 def is_expression(value: Any) -> bool:
     """Whether `value` is a `{% ... %}` string."""
     return (
@@ -78,21 +71,7 @@ def evaluate(
     field: str | None = None,
     effects: Any = None,
 ) -> Any:
-    """The JSON value of one `{% %}` expression written in `field`."""
-    value = evaluate_raw(text, states, variables, field, effects)
-    if value is UNDEFINED:
-        raise errors.failure(errors.QUERY, f"{_subject(text, field)} returned nothing (undefined).")
-    return value
-
-
-def evaluate_raw(
-    text: str,
-    states: Mapping[str, Any],
-    variables: Mapping[str, Any],
-    field: str | None = None,
-    effects: Any = None,
-) -> Any:
-    """Like `evaluate`, but an undefined result is `UNDEFINED` instead of a failure."""
+    """The JSON value of one `{% %}` expression written in `field` (undefined is a failure)."""
     try:
         expression = compile_expression(text)
     except ValueError as exc:
@@ -100,7 +79,9 @@ def evaluate_raw(
     try:
         value = expression.evaluate(None, _bindings(states, variables, effects))
         if value is None:
-            return UNDEFINED
+            raise errors.failure(
+                errors.QUERY, f"{_subject(text, field)} returned nothing (undefined)."
+            )
         return plain(value)
     except errors.ASLError:
         raise
