@@ -20,18 +20,11 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from podium import errors as podium_errors
 from podium.asl import errors, jsonata_functions
-
-
-class _Undefined:
-    """Marker of an expression that evaluated to nothing."""
-
-
-UNDEFINED = _Undefined()
 
 
 def is_expression(value: Any) -> bool:
@@ -71,36 +64,21 @@ def _library() -> Any:
     return jsonata
 
 
-def evaluate(
-    text: str,
-    states: Mapping[str, Any],
-    variables: Mapping[str, Any],
-    field: str | None = None,
-    effects: Any = None,
-) -> Any:
-    """The JSON value of one `{% %}` expression written in `field`."""
-    value = evaluate_raw(text, states, variables, field, effects)
-    if value is UNDEFINED:
-        raise errors.failure(errors.QUERY, f"{_subject(text, field)} returned nothing (undefined).")
-    return value
+def _evaluate(text: str, field: str | None, bindings: Callable[[], dict[str, Any]]) -> Any:
+    """The JSON value of one `{% %}` expression written in `field` (undefined is a failure).
 
-
-def evaluate_raw(
-    text: str,
-    states: Mapping[str, Any],
-    variables: Mapping[str, Any],
-    field: str | None = None,
-    effects: Any = None,
-) -> Any:
-    """Like `evaluate`, but an undefined result is `UNDEFINED` instead of a failure."""
+    `bindings()` gives the variables it sees (see `_bindings`).
+    """
     try:
         expression = compile_expression(text)
     except ValueError as exc:
         raise errors.failure(errors.QUERY, str(exc)) from None
     try:
-        value = expression.evaluate(None, _bindings(states, variables, effects))
+        value = expression.evaluate(None, bindings())
         if value is None:
-            return UNDEFINED
+            raise errors.failure(
+                errors.QUERY, f"{_subject(text, field)} returned nothing (undefined)."
+            )
         return plain(value)
     except errors.ASLError:
         raise
@@ -205,17 +183,16 @@ def fill(
     `field` names the template's field for error causes; nested values are named below it
     (`Output/a/b[0]`).
     """
+    return _fill(template, field, functools.partial(_bindings, states, variables, effects))
+
+
+def _fill(template: Any, field: str | None, bindings: Callable[[], dict[str, Any]]) -> Any:
     if isinstance(template, str):
-        if is_expression(template):
-            return evaluate(template, states, variables, field, effects)
-        return template
+        return _evaluate(template, field, bindings) if is_expression(template) else template
     if isinstance(template, dict):
-        return {k: fill(v, states, variables, _key(field, k), effects) for k, v in template.items()}
+        return {k: _fill(v, _key(field, k), bindings) for k, v in template.items()}
     if isinstance(template, list):
-        return [
-            fill(v, states, variables, f"{field or ''}[{i}]", effects)
-            for i, v in enumerate(template)
-        ]
+        return [_fill(v, f"{field or ''}[{i}]", bindings) for i, v in enumerate(template)]
     return template
 
 

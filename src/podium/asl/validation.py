@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from collections.abc import Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from typing import Any
 
 from podium.asl import choice, integrations, intrinsics, jsonata
@@ -297,22 +297,20 @@ def _choice(
     rules = yield from _non_empty(state, "Choices", at)
     if not rules:
         return
-    for index, rule in enumerate(rules):
-        where = f"{at}/Choices/{index}"
-        if not isinstance(rule, dict):
-            yield diag("INVALID_TYPE", where, "a Choice rule must be an object")
-            continue
+
+    def check(index: int, where: str, rule: dict[str, Any]) -> Iterator[Diagnostic]:
         yield from _target(rule.get("Next"), f"{where}/Next", states)
         yield from _block(rule, where, language, _RULE_FIELDS if language == "JSONata" else None)
-        if language == "JSONata":
-            if not jsonata.is_expression(rule.get("Condition")) and not isinstance(
-                rule.get("Condition"), bool
-            ):
-                yield diag("INVALID_RULE", where, "a JSONata rule needs a {% %} Condition")
-            else:
-                yield from jsonata_fields(rule.get("Condition"), f"{where}/Condition")
-            continue
-        yield from _rule(rule, where, top=True)
+        if language != "JSONata":
+            yield from _rule(rule, where, top=True)
+        elif jsonata.is_expression(rule.get("Condition")) or isinstance(
+            rule.get("Condition"), bool
+        ):
+            yield from jsonata_fields(rule.get("Condition"), f"{where}/Condition")
+        else:
+            yield diag("INVALID_RULE", where, "a JSONata rule needs a {% %} Condition")
+
+    yield from _each_object(rules, f"{at}/Choices", "a Choice rule must be an object", check)
     if "Default" in state:
         yield from _target(state["Default"], f"{at}/Default", states)
 
@@ -467,28 +465,47 @@ def _errors(
     state: Mapping[str, Any], at: str, language: str, states: Mapping[str, Any]
 ) -> Iterator[Diagnostic]:
     for key in ("Retry", "Catch"):
-        if key not in state:
-            continue
-        items = state[key]
-        if not isinstance(items, list):
-            yield diag("INVALID_TYPE", f"{at}/{key}", f"{key} must be an array")
-            continue
-        for index, item in enumerate(items):
-            where = f"{at}/{key}/{index}"
-            if not isinstance(item, dict):
-                yield diag("INVALID_TYPE", where, "must be an object")
-                continue
-            yield from _error_equals(item, where, last=index == len(items) - 1)
-            if key == "Catch":
-                if "Next" not in item:
-                    yield diag("MISSING_FIELD", f"{where}/Next", "a Catcher needs Next")
-                else:
-                    yield from _target(item["Next"], f"{where}/Next", states)
-                if "ResultPath" in item and item["ResultPath"] is not None:
-                    yield from reference(item["ResultPath"], f"{where}/ResultPath")
-                yield from _block(item, where, language, _CATCH_FIELDS[language])
-            else:
-                yield from _retrier(item, where)
+        if key in state:
+            yield from _handlers(state[key], key, at, language, states)
+
+
+def _handlers(
+    items: Any, key: str, at: str, language: str, states: Mapping[str, Any]
+) -> Iterator[Diagnostic]:
+    """The Retriers (`key` "Retry") or Catchers ("Catch") of the state at `at`."""
+    if not isinstance(items, list):
+        yield diag("INVALID_TYPE", f"{at}/{key}", f"{key} must be an array")
+        return
+
+    def check(index: int, where: str, item: dict[str, Any]) -> Iterator[Diagnostic]:
+        yield from _error_equals(item, where, last=index == len(items) - 1)
+        if key == "Retry":
+            yield from _retrier(item, where)
+            return
+        if "Next" not in item:
+            yield diag("MISSING_FIELD", f"{where}/Next", "a Catcher needs Next")
+        else:
+            yield from _target(item["Next"], f"{where}/Next", states)
+        if "ResultPath" in item and item["ResultPath"] is not None:
+            yield from reference(item["ResultPath"], f"{where}/ResultPath")
+        yield from _block(item, where, language, _CATCH_FIELDS[language])
+
+    yield from _each_object(items, f"{at}/{key}", "must be an object", check)
+
+
+def _each_object(
+    items: list[Any],
+    at: str,
+    message: str,
+    check: Callable[[int, str, dict[str, Any]], Iterator[Diagnostic]],
+) -> Iterator[Diagnostic]:
+    """`check(index, where, entry)` of each object entry of `items`; INVALID_TYPE for the rest."""
+    for index, item in enumerate(items):
+        where = f"{at}/{index}"
+        if isinstance(item, dict):
+            yield from check(index, where, item)
+        else:
+            yield diag("INVALID_TYPE", where, message)
 
 
 def _error_equals(item: Mapping[str, Any], at: str, last: bool) -> Iterator[Diagnostic]:

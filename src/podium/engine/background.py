@@ -66,6 +66,39 @@ class Loop:
                 wait = self.retry_seconds()
 
 
+class Periodic(Loop):
+    """Calls `work()` once a period, starting one period after the start.
+
+    The next call comes one period after each call, whether it returned or raised; `period()`
+    is read each time.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        log: logging.Logger,
+        work: Callable[[], object],
+        period: Callable[[], float],
+    ) -> None:
+        super().__init__(log)
+        self.name = name
+        self._work = work
+        self._period = period
+
+    def first_wait(self) -> float:
+        """See `Loop.first_wait`: one period."""
+        return self._period()
+
+    def retry_seconds(self) -> float:
+        """See `Loop.retry_seconds`: one period."""
+        return self._period()
+
+    def step(self) -> float:
+        """Call `work()`; wait one period."""
+        self._work()
+        return self._period()
+
+
 @dataclasses.dataclass(frozen=True)
 class PerWorker(Generic[R]):
     """A worker service factory (see engine/hooks): a new `loop(runtime)` beside every worker.

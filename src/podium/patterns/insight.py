@@ -466,27 +466,14 @@ class Telemetry:
         return found
 
 
-class Flusher(background.Loop):
+class Flusher(background.Periodic):
     """A worker's thread that runs `Telemetry.tick` every flush interval, and flushes on stop."""
 
-    name = "podium-telemetry"
-
     def __init__(self, owner: Telemetry) -> None:
-        super().__init__(owner.rt.log)
+        super().__init__(
+            "podium-telemetry", owner.rt.log, owner.tick, lambda: owner.settings.flush_interval
+        )
         self.owner = owner
-
-    def first_wait(self) -> float:
-        """See `background.Loop.first_wait`: a whole interval."""
-        return self.owner.settings.flush_interval
-
-    def retry_seconds(self) -> float:
-        """See `background.Loop.retry_seconds`."""
-        return self.owner.settings.flush_interval
-
-    def step(self) -> float:
-        """Flush and score once."""
-        self.owner.tick()
-        return self.owner.settings.flush_interval
 
     def stopped(self) -> None:
         """Write what was collected since the last flush."""

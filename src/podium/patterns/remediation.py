@@ -361,30 +361,15 @@ class Evaluator:
                 self.rt.log.exception("remediation: flushing telemetry before a tick failed")
         return evaluate(self.rt, self.rules, self.queue_names(), self.rt.clock.time())
 
-    def __call__(self) -> _Loop:
-        """A loop for one more worker."""
-        return _Loop(self)
+    def __call__(self) -> background.Periodic:
+        """A loop for one more worker: evaluates the rules, if any, about twice per tick."""
+        return background.Periodic("podium-remediation", self.rt.log, self._tick_ruled, _half_tick)
+
+    def _tick_ruled(self) -> None:
+        """A tick, when there are rules to evaluate."""
+        if len(self.rules):
+            self.tick()
 
 
-class _Loop(background.Loop):
-    """A worker's thread that runs `Evaluator.tick` about twice per tick."""
-
-    name = "podium-remediation"
-
-    def __init__(self, owner: Evaluator) -> None:
-        super().__init__(owner.rt.log)
-        self.owner = owner
-
-    def first_wait(self) -> float:
-        """See `background.Loop.first_wait`: half a tick."""
-        return TICK / 2
-
-    def retry_seconds(self) -> float:
-        """See `background.Loop.retry_seconds`."""
-        return TICK / 2
-
-    def step(self) -> float:
-        """Evaluate the rules, if there are any."""
-        if len(self.owner.rules):
-            self.owner.tick()
-        return TICK / 2
+def _half_tick() -> float:
+    return TICK / 2

@@ -100,14 +100,13 @@ class Breakers(queries.Feature, sql=FEATURE):
             "now": now,
             **dataclasses.asdict(change),
         }
-        with self._c.transaction() as run:
-            if run(self._q["transition"], params).rowcount != 1:
-                return False
-            run(self._q["record_transition"], params)
-            forget = {"name": name, "generation": seen.generation + 1}
-            run(self._q["forget_counts"], forget)
-            run(self._q["forget_trials"], forget)
-        return True
+        forget = {"name": name, "generation": seen.generation + 1}
+        then = [
+            (self._q["record_transition"], params),
+            (self._q["forget_counts"], forget),
+            (self._q["forget_trials"], forget),
+        ]
+        return self._guarded((self._q["transition"], params), then)
 
     def claim_trial(self, name: str, generation: int, holder: str, limit: int, now: float) -> bool:
         """Take one of `limit` half-open trial slots of `generation` for `holder`.

@@ -64,7 +64,7 @@ class Write:
         self.more = more
         """Statements run right after this one, in the same transaction (see the module)."""
         self.unit = unit
-        """Instead of `sql`: statements kept together or not at all (see `submit`)."""
+        """Instead of `sql`: statements kept together or not at all (see `GroupCommit.submit`)."""
         self.head = head
         """How many of its first statements (`sql`, then `more`) it may share with the writes
         of its key next to it in a batch that start with the same ones (the same SQL): a store
@@ -92,24 +92,13 @@ class GroupCommit:
         self._pending: list[Write] = []
         self._busy = False
 
-    def submit(
-        self,
-        sql: str,
-        params: Params,
-        key: str = "",
-        more: Sequence[Statement] = (),
-        unit: Sequence[Statement] = (),
-        head: int = 0,
-        tail: int = 0,
-    ) -> Write:
-        """Execute `sql` (then `more`) in the next commit; return it with its results.
+    def submit(self, write: Write) -> Write:
+        """Execute `write.sql` (then `write.more`) in the next commit; return it with its results.
 
-        `key` names the row the write locks first (see `Write.key`). With `unit` (and no
-        `sql`), the write is those statements, which the store keeps only if each changed
-        exactly one row (rowcount 1), else none of them (rowcount 0); a store that takes units
-        says so. `head` and `tail`: see `Write.head` and `Write.tail`.
+        With `unit` (and no `sql`), the write is those statements, which the store keeps only
+        if each changed exactly one row (rowcount 1), else none of them (rowcount 0); a store
+        that takes units says so. `key`, `head` and `tail`: see `Write`.
         """
-        write = Write(sql, params, key, more, unit, head, tail)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()

@@ -102,10 +102,8 @@ class MachineStore(queries.Feature, sql="machines"):
             "data": move.data,
             "now": now,
         }
-        with self._c.transaction() as execute:
-            if execute(self._q["advance"], params).rowcount != 1:
-                return None
-            execute(self._q["record"], params)
+        if not self._guarded((self._q["advance"], params), [(self._q["record"], params)]):
+            return None
         return TransitionRecord(
             current.version + 1,
             move.event,

@@ -198,7 +198,7 @@ class _Connector:
 
     def batched(self, sql: str, params: Mapping[str, Any], key: str) -> base.Result:
         """Run a write in the next group commit, its locks taken in `key` order (a row's id)."""
-        write = self._writes.submit(sql, params, key)
+        write = self._writes.submit(groupcommit.Write(sql, params, key))
         return base.Result(write.rows, write.rowcount)
 
     def batched_unit(
@@ -209,7 +209,7 @@ class _Connector:
         Its first `head` and last `tail` statements may be shared (see `_commit_batch`).
         """
         (sql, params), more = statements[0], statements[1:]
-        write = self._writes.submit(sql, params, key, more, head=head, tail=tail)
+        write = self._writes.submit(groupcommit.Write(sql, params, key, more, head=head, tail=tail))
         return [
             base.Result(write.rows, write.rowcount),
             *(base.Result(rows, count) for rows, count in write.results),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -43,6 +44,23 @@ class Feature:
     def __init__(self, connector: base.Connector) -> None:
         self._c = connector
         self._q = load(connector.dialect, self._sql)
+
+    def _guarded(
+        self,
+        guard: tuple[str, Mapping[str, Any]],
+        then: Iterable[tuple[str, Mapping[str, Any]]],
+    ) -> bool:
+        """Run the `guard` statement, then `then` only if it changed one row, in one transaction.
+
+        The compare-and-set of a state another process may move first: False, and nothing
+        written, when the guard changed no row (a conditional UPDATE that lost the race).
+        """
+        with self._c.transaction() as run:
+            if run(*guard).rowcount != 1:
+                return False
+            for sql, params in then:
+                run(sql, params)
+        return True
 
 
 @functools.cache

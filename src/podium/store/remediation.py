@@ -56,10 +56,6 @@ class DecisionRow:
     result: str
 
 
-class _Lost(Exception):
-    """The tick moved on under a firing: roll the firing back."""
-
-
 class RemediationStore(queries.Feature, sql=FEATURE):
     """The remediation tables of one store."""
 
@@ -119,14 +115,8 @@ class RemediationStore(queries.Feature, sql=FEATURE):
             "dry_run": int(dry_run),
             "result": result,
         }
-        try:
-            with self._c.transaction() as run:
-                if run(self._q["fire"], {"name": name, "tick": tick, "now": now}).rowcount != 1:
-                    raise _Lost
-                run(self._q["add_decision"], decision)
-        except _Lost:
-            return False
-        return True
+        fire = {"name": name, "tick": tick, "now": now}
+        return self._guarded((self._q["fire"], fire), [(self._q["add_decision"], decision)])
 
     def set_result(self, name: str, tick: int, result: str) -> None:
         """Write what the action of the decision of `name` at `tick` did."""

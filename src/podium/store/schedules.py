@@ -76,12 +76,9 @@ class Schedules(queries.Feature, sql=FEATURE):
             "now": now,
         }
         create = queries.load(self._c.dialect, "workflows")["create_workflow"]
-        with self._c.transaction() as run:
-            if run(self._q["advance"], advance).rowcount != 1:
-                return False
-            for new in runs:
-                run(create, new.row(now))
-        return True
+        return self._guarded(
+            (self._q["advance"], advance), [(create, new.row(now)) for new in runs]
+        )
 
     def pause(self, name: str, now: float) -> bool:
         """Stop firing `name`; False if there is no such schedule."""

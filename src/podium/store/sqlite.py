@@ -249,7 +249,7 @@ class _Connector:
     ) -> base.Result:
         """See `Connector.execute`."""
         text, values = self._compiled.get(sql) or self._compile(sql)
-        write = self._store._writes.submit(text, values(params))
+        write = self._store._writes.submit(groupcommit.Write(text, values(params)))
         return base.Result(write.rows, write.rowcount)
 
     def query(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -268,7 +268,7 @@ class _Connector:
             text, values = self._compiled.get(sql) or self._compile(sql)
             compiled.append((text, values(params)))
         (first, bound), more = compiled[0], compiled[1:]
-        write = self._store._writes.submit(first, bound, more=more)
+        write = self._store._writes.submit(groupcommit.Write(first, bound, more=more))
         return [
             base.Result(write.rows, write.rowcount),
             *(base.Result(rows, count) for rows, count in write.results),
@@ -283,7 +283,7 @@ class _Connector:
         for sql, params in statements:
             text, values = self._compiled.get(sql) or self._compile(sql)
             unit.append((text, values(params)))
-        return self._store._writes.submit("", (), unit=unit).rowcount == 1
+        return self._store._writes.submit(groupcommit.Write("", (), unit=unit)).rowcount == 1
 
     @contextmanager
     def transaction(self) -> Iterator[base.Execute]:

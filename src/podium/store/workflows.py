@@ -173,7 +173,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         params.update(zip(keys, queues, strict=True))
         # Claims alike but for their limit (one worker's threads) share one statement.
         alike = f"{by.owner}\0{id(by.names)}\0{len(queues)}\0" + "\0".join(queues)
-        rows = self._claims.submit(sql, params, alike).rows
+        rows = self._claims.submit(groupcommit.Write(sql, params, alike)).rows
         return [base.Claim.from_row(row) for row in rows]
 
     def _claim_together(self, batch: list[groupcommit.Write]) -> None:

@@ -109,7 +109,7 @@ class Caller(threading.Thread):
 
     def run(self) -> None:
         try:
-            write = self.group.submit(self.sql, {"sql": self.sql})
+            write = self.group.submit(Write(self.sql, {"sql": self.sql}))
         except BaseException as exc:
             self.error = exc
         else:
@@ -179,7 +179,7 @@ def finish_all(callers: list[Caller]) -> None:
 def test_a_lone_writer_commits_alone_and_gets_its_result(
     group: GroupCommit, fake: FakeCommit
 ) -> None:
-    write = group.submit("INSERT 1", (1, 2))
+    write = group.submit(Write("INSERT 1", (1, 2)))
 
     assert fake.sizes() == [1]
     assert fake.holds(write)
@@ -286,7 +286,7 @@ def test_after_a_failed_commit_the_next_writer_leads_again(
 ) -> None:
     fake.fail[0] = Disk("disk full")
     with pytest.raises(Disk):
-        group.submit("first", ())
+        group.submit(Write("first", ()))
 
     # Were the group still marked busy, this writer would queue behind nobody for ever.
     after = Caller(group, fake, "after")
@@ -419,7 +419,7 @@ def _hammer(fails: Callable[[int], bool]) -> tuple[StressCommit, dict[tuple[int,
         for index in range(WRITES):
             key = (thread, index)
             try:
-                group.submit("INSERT", (thread, index))
+                group.submit(Write("INSERT", (thread, index)))
             except Disk:
                 outcome = "raised"
             else:
@@ -528,7 +528,7 @@ class StoreCaller(threading.Thread):
 
     def run(self) -> None:
         try:
-            self.group.submit("INSERT INTO scratch (k) VALUES (?)", (self.key,))
+            self.group.submit(Write("INSERT INTO scratch (k) VALUES (?)", (self.key,)))
         except BaseException as exc:
             self.error = exc
 
@@ -576,8 +576,8 @@ def test_sqlite_single_write_error_is_raised_to_its_caller(
     group = GroupCommit(store_commit(store))
 
     with pytest.raises(sqlite3.IntegrityError):
-        group.submit("INSERT INTO scratch (k) VALUES (?)", ("bad",))
-    write = group.submit("INSERT INTO scratch (k) VALUES (?)", ("ok",))
+        group.submit(Write("INSERT INTO scratch (k) VALUES (?)", ("bad",)))
+    write = group.submit(Write("INSERT INTO scratch (k) VALUES (?)", ("ok",)))
 
     assert write.rowcount == 1
     assert scratch_rows(path) == ["ok"]
