@@ -36,6 +36,7 @@ class Write:
         "head",
         "key",
         "lead",
+        "merge",
         "more",
         "params",
         "results",
@@ -56,6 +57,7 @@ class Write:
         unit: Sequence[Statement] = (),
         head: int = 0,
         tail: int = 0,
+        merge: str = "",
     ) -> None:
         self.sql = sql
         self.params = params
@@ -73,6 +75,10 @@ class Write:
         """How many of its last statements it may share likewise: a store may run them once,
         after the last of those writes (with that write's parameters); the writes before it
         then get no rows and a rowcount of 0 for them."""
+        self.merge = merge
+        """Non-empty: its first statement is a claim (named `params` with a `limit`) that a
+        store may run as one with the claims of the same `merge` in its batch, summing their
+        limits (see `WorkflowStore._claim_together`)."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.results: list[tuple[list[Any], int]] = []
@@ -101,15 +107,16 @@ class GroupCommit:
         unit: Sequence[Statement] = (),
         head: int = 0,
         tail: int = 0,
+        merge: str = "",
     ) -> Write:
         """Execute `sql` (then `more`) in the next commit; return it with its results.
 
         `key` names the row the write locks first (see `Write.key`). With `unit` (and no
         `sql`), the write is those statements, which the store keeps only if each changed
         exactly one row (rowcount 1), else none of them (rowcount 0); a store that takes units
-        says so. `head` and `tail`: see `Write.head` and `Write.tail`.
+        says so. `head`, `tail` and `merge`: see `Write.head`, `Write.tail`, `Write.merge`.
         """
-        write = Write(sql, params, key, more, unit, head, tail)
+        write = Write(sql, params, key, more, unit, head, tail, merge)
         with self._lock:
             if self._busy:
                 write.waiter = _thread.allocate_lock()
