@@ -105,18 +105,13 @@ class PostgresStore(workflows.WorkflowStore):
         return self._connector.batched(sql, params, workflow_id)
 
     def _write_unit(
-        self,
-        statements: Sequence[workflows.Statement],
-        key: str,
-        head: int = 0,
-        tail: int = 0,
-        merge: str = "",
+        self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
     ) -> list[base.Result]:
         """Statements that commit together (a child's end) join the group commit as one write.
 
         `key` is the row they lock first (a child's end locks its parent's row first); the
         first `head` and last `tail` statements are shared with the other units of the key
-        in the batch (see `groupcommit.Write.head`). No end carries a claim here (`merge`).
+        in the batch (see `groupcommit.Write.head`).
         """
         return self._connector.batched_unit(statements, key, head, tail)
 

@@ -432,7 +432,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         if claim is None:
             results = self._write_unit(statements, parent_id, first, tail)
         else:
-            results = self._write_unit(statements, parent_id, 0, tail, claim[1])
+            results = self._write_claiming_unit(statements, parent_id, tail, claim[1])
             if then_claim is not None:
                 then_claim.claims = [base.Claim.from_row(row) for row in results[0].rows]
         if any(result.rowcount != 1 for result in results[first : first + len(ends)]):
@@ -440,22 +440,26 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         return results[-1].rowcount == 1
 
     def _write_unit(
-        self,
-        statements: Sequence[Statement],
-        key: str,
-        head: int = 0,
-        tail: int = 0,
-        merge: str = "",
+        self, statements: Sequence[Statement], key: str, head: int = 0, tail: int = 0
     ) -> list[base.Result]:
         """Run `statements` in order as one transaction; their results.
 
         `key` names the row they lock first; a dialect may join them to its group commit,
         sharing the first `head` and last `tail` statements with other units of the same key
-        and the same such statements in one transaction (see `groupcommit.Write.head`), and
-        with `merge`, run the first (a claim) as one with alike claims (`Write.merge`).
+        and the same such statements in one transaction (see `groupcommit.Write.head`).
         """
         with self._c.transaction() as run:
             return [run(sql, params) for sql, params in statements]
+
+    def _write_claiming_unit(
+        self, statements: Sequence[Statement], key: str, tail: int, merge: str
+    ) -> list[base.Result]:
+        """`_write_unit` of statements that start with a claim.
+
+        A dialect may run the claim as one with the alike claims (`merge`) of other units
+        (see `groupcommit.Write.merge`).
+        """
+        return self._write_unit(statements, key, 0, tail)
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
