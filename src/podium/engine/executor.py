@@ -462,12 +462,8 @@ class Execution:
         if isinstance(batch, _Held):
             self._batch = None
             held = batch.events
-        store, fence, parent_id, then = (
-            self.rt.store,
-            self.fence,
-            self.wf.parent_id,
-            self.claim_next,
-        )
+        store, fence, parent_id = self.rt.store, self.fence, self.wf.parent_id
+        then = self.claim_next
         self._end(
             lambda now: store.finish(
                 fence, outcome, now, parent_id=parent_id, history=held, then_claim=then
