@@ -88,6 +88,9 @@ class Execution:
         self._batch: context.Batch | None = None
         """Writes held back to be committed together (fan-out's child creations, a step's
         result: see `hold`)."""
+        self.claim_next: base.ClaimNext | None = None
+        """The worker's next claim, which the store may make in the commit of this run's end
+        (see `base.ClaimNext`)."""
         self.open_steps = 0
         """Steps of this run in flight now: more than one only while an `async def` workflow
         runs steps concurrently, whose results are then not held (see `stepcall._record`)."""
@@ -460,8 +463,11 @@ class Execution:
             self._batch = None
             held = batch.events
         store, fence, parent_id = self.rt.store, self.fence, self.wf.parent_id
+        then = self.claim_next
         self._end(
-            lambda now: store.finish(fence, outcome, now, parent_id=parent_id, history=held),
+            lambda now: store.finish(
+                fence, outcome, now, parent_id=parent_id, history=held, then_claim=then
+            ),
             as_=as_,
         )
 

@@ -290,10 +290,17 @@ class Worker:
         hand-offs per workflow; concurrent claims share a commit through group commit.
         """
         while True:
-            self._execute_sync(claim)
-            if self._stopping.is_set() or not self._backlog:
+            claims = self._execute_sync(claim)
+            if claims is None:  # none was made with the run's end: claim now, if worth it
+                if self._stopping.is_set() or not self._backlog:
+                    return
+                claims = self._claim(1)
+            elif self._stopping.is_set():
+                for made in claims:
+                    self._hand_back(made)
                 return
-            claims = self._claim(1)
+            else:
+                self._backlog = bool(claims)
             if not claims:
                 return
             claim = claims[0]
@@ -301,14 +308,31 @@ class Worker:
                 self._launch(claim)
                 return
 
-    def _execute_sync(self, claim: base.Claim) -> None:
+    def _execute_sync(self, claim: base.Claim) -> list[base.Claim] | None:
+        """Run `claim`; the claims the store made for this thread with its end, if it did.
+
+        While there is a backlog, the run's end may carry this thread's next claim (see
+        `base.ClaimNext`): one commit, and one wait for it, instead of two.
+        """
+        request = self._claim_next()
         try:
             run = prepare(self.rt, claim, self._releasing)
             if run is not None:
+                run.claim_next = request
                 run.run_sync()
         except Exception:
             self.rt.log.exception("workflow %s: worker error; handing it back", claim.record.id)
             self._hand_back(claim)
+        return None if request is None else request.claims
+
+    def _claim_next(self) -> base.ClaimNext | None:
+        """What `_claim(1)` would ask, for the store to claim with a run's end; None: nothing."""
+        if self._stopping.is_set() or not self._backlog:
+            return None
+        rt = self.rt
+        return base.ClaimNext(
+            self.owner, self.queues, rt.settings.lease_seconds, rt.workflow_names()
+        )
 
     async def _run_async(self, claim: base.Claim) -> None:
         try:

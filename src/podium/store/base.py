@@ -208,6 +208,20 @@ class Claim:
         return cls(record=record, fence=fence, takeover=row["claimed_from"] == "running")
 
 
+@dataclasses.dataclass
+class ClaimNext:
+    """A worker's `Store.claim` (limit 1) that a store may make in the commit of a run's end.
+
+    The store sets `claims` when it did (a list, maybe empty); left None, the worker claims.
+    """
+
+    owner: str
+    queues: Sequence[str]
+    lease_seconds: float
+    workflows: Sequence[str] | None
+    claims: list[Claim] | None = None
+
+
 @dataclasses.dataclass(frozen=True)
 class HistoryEvent:
     """One position of a workflow's append-only history.
@@ -518,6 +532,7 @@ class Store(Protocol):
         *,
         parent_id: str | None = None,
         history: Sequence[HistoryEvent] = (),
+        then_claim: ClaimNext | None = None,
     ) -> bool:
         """Store the final outcome and release the lease, if `fence` holds; else LeaseLost.
 
@@ -530,6 +545,7 @@ class Store(Protocol):
         same transaction, as `append_history` would: the end and the rows commit together or
         not at all. A lost fence, or a position that exists already, writes nothing and raises
         LeaseLost. So a run's last checkpoint and its end cost one commit.
+        `then_claim`: see `ClaimNext` (its claims stand even when LeaseLost is raised).
         """
         ...
 

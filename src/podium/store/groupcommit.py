@@ -36,6 +36,7 @@ class Write:
         "head",
         "key",
         "lead",
+        "merge",
         "more",
         "params",
         "results",
@@ -56,6 +57,7 @@ class Write:
         unit: Sequence[Statement] = (),
         head: int = 0,
         tail: int = 0,
+        merge: str = "",
     ) -> None:
         self.sql = sql
         self.params = params
@@ -73,6 +75,10 @@ class Write:
         """How many of its last statements it may share likewise: a store may run them once,
         after the last of those writes (with that write's parameters); the writes before it
         then get no rows and a rowcount of 0 for them."""
+        self.merge = merge
+        """Non-empty: its first statement is a claim (named `params` with a `limit`) that a
+        store may run as one with the claims of the same `merge` in its batch, summing their
+        limits (see `WorkflowStore._claim_together`)."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.results: list[tuple[list[Any], int]] = []
@@ -97,7 +103,7 @@ class GroupCommit:
 
         With `unit` (and no `sql`), the write is those statements, which the store keeps only
         if each changed exactly one row (rowcount 1), else none of them (rowcount 0); a store
-        that takes units says so. `key`, `head` and `tail`: see `Write`.
+        that takes units says so. `key`, `head`, `tail` and `merge`: see `Write`.
         """
         with self._lock:
             if self._busy:

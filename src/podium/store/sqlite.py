@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from podium import errors
 from podium.store import base, groupcommit, migrate, queries, workflows
@@ -29,6 +29,9 @@ _SYNCHRONOUS = {"normal": "NORMAL", "full": "FULL", "off": "OFF", "extra": "EXTR
 
 class SQLiteStore(workflows.WorkflowStore):
     """`Store` on a SQLite file (or `:memory:` for one process)."""
+
+    CLAIM_WITH_END = True
+    """A child's end carries its worker's next claim: one commit and one wait, not two."""
 
     def __init__(self, path: str, *, synchronous: str = "normal", busy_timeout: float = 30.0):
         level = _SYNCHRONOUS.get(synchronous.lower())
@@ -98,8 +101,10 @@ class SQLiteStore(workflows.WorkflowStore):
                 return
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
+                merged = self._merge_claims(batch)
+                shared = _shared_tails(batch)
                 for write in batch:
-                    self._apply(write)
+                    self._apply(write, write.tail if write in shared else 0, write in merged)
                 self._conn.execute("COMMIT")
             except sqlite3.Error:
                 if self._conn.in_transaction:
@@ -129,28 +134,68 @@ class SQLiteStore(workflows.WorkflowStore):
         with self._read_lock:
             return self._dicts(self._reader.execute(sql, params), sql)
 
-    def _apply(self, write: groupcommit.Write) -> None:
+    def _apply(self, write: groupcommit.Write, skip: int = 0, merged: bool = False) -> None:
+        """Run `write`, but not its last `skip` statements, a later write's shared tail.
+
+        Those get no rows and a rowcount of 0, as `groupcommit.Write.tail` says. `merged`:
+        its first statement, a claim, has run as one with its batch's (`_merge_claims`).
+        """
         if write.unit:
             self._apply_unit(write)
             return
-        cursor = self._conn.execute(write.sql, write.params)
-        write.rows = self._dicts(cursor, write.sql)
-        write.rowcount = cursor.rowcount
+        if not merged:
+            sql, params = write.sql, write.params
+            if write.merge:  # a claim, whose parameters stay named for `_merge_claims`
+                sql, params = self._connector.bind(sql, cast(Mapping[str, Any], params))
+            cursor = self._conn.execute(sql, params)
+            write.rows = self._dicts(cursor, sql)
+            write.rowcount = cursor.rowcount
         if write.more:
             write.results = []
-            for sql, params in write.more:
+            for sql, params in write.more[: len(write.more) - skip]:
                 cursor = self._conn.execute(sql, params)
                 write.results.append((self._dicts(cursor, sql), cursor.rowcount))
+            write.results += [([], 0)] * skip
 
     def _write_unit(
         self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
     ) -> list[base.Result]:
         """Statements that commit together join the group commit as one write (see there).
 
-        All of them run: a SQLite statement costs little next to the Python that would
-        find the ones two units share.
+        The last `tail` of them run once for the writes of `key` in a batch that end alike
+        (`_shared_tails`). A shared head would save nothing here: SQLite locks no row.
         """
-        return self._connector.together(statements)
+        return self._connector.together(statements, key, tail)
+
+    def _write_claiming_unit(
+        self, statements: Sequence[workflows.Statement], key: str, tail: int, merge: str
+    ) -> list[base.Result]:
+        """`_write_unit`, its first statement a claim run with its batch's (`_merge_claims`)."""
+        return self._connector.together(statements, key, tail, merge)
+
+    def _merge_claims(self, batch: Sequence[groupcommit.Write]) -> set[groupcommit.Write]:
+        """Run the claims that writes of `batch` start with as one statement; those writes.
+
+        Claims alike (`Write.merge`) run as one (`_claim_together`), each write getting its
+        rows. So the next claims that the ends of a batch carry cost one claim, as the claims of
+        threads asking at once do. A claim that fails fails the batch (each runs again alone).
+        """
+        claims = [write for write in batch if write.merge]
+        if not claims:
+            return set()
+        alike = [groupcommit.Write(w.sql, w.params, w.merge) for w in claims]
+        self._claim_together(alike, self._claim_here)
+        for write, made in zip(claims, alike, strict=True):
+            if made.error is not None:
+                raise made.error
+            write.rows, write.rowcount = made.rows, made.rowcount
+        return set(claims)
+
+    def _claim_here(self, sql: str, params: Mapping[str, Any]) -> base.Result:
+        """Run a claim in the writer's open transaction (`_merge_claims`)."""
+        text, values = self._connector.bind(sql, params)
+        cursor = self._conn.execute(text, values)
+        return base.Result(self._dicts(cursor, text), cursor.rowcount)
 
     def _apply_unit(self, write: groupcommit.Write) -> None:
         """Run `write.unit`'s statements, kept only if each changed exactly one row.
@@ -223,6 +268,27 @@ class SQLiteStore(workflows.WorkflowStore):
             self._conn.close()
 
 
+def _shared_tails(batch: Sequence[groupcommit.Write]) -> set[groupcommit.Write]:
+    """The writes of `batch` whose tail (`Write.tail`) a later write of it runs for them.
+
+    Such a later write has the same key and ends with the same statements (the wake-up of
+    the parent of children ending in one batch): run once after the last of them, it counts
+    all their ends. Each statement saved is a call that gives up and retakes the GIL while
+    the writer lock is held, which other threads' commits wait behind.
+    """
+    shared: set[groupcommit.Write] = set()
+    later: set[tuple[str, tuple[str, ...]]] = set()
+    for write in reversed(batch):
+        if not write.tail or write.tail > len(write.more):
+            continue
+        ends = (write.key, tuple(sql for sql, _ in write.more[-write.tail :]))
+        if ends in later:
+            shared.add(write)
+        else:
+            later.add(ends)
+    return shared
+
+
 class UnitUndone(sqlite3.Error):
     """A unit's statement after its first changed no row inside a batch: undo the batch."""
 
@@ -257,18 +323,35 @@ class _Connector:
         text, values = self._compiled.get(sql) or self._compile(sql)
         return self._store._read(text, values(params))
 
-    def together(self, statements: Sequence[workflows.Statement]) -> list[base.Result]:
+    def bind(self, sql: str, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """`sql` with numbered placeholders and `params`' values for them (see `_positional`)."""
+        text, values = self._compiled.get(sql) or self._compile(sql)
+        return text, values(params)
+
+    def together(
+        self,
+        statements: Sequence[workflows.Statement],
+        key: str = "",
+        tail: int = 0,
+        merge: str = "",
+    ) -> list[base.Result]:
         """Run `statements` in order in one commit, joining the group commit; their results.
 
         Unlike `execute_unit`, each statement's result stands: nothing is undone for a
-        statement that changed no row.
+        statement that changed no row. `key`, `tail` and `merge` (the first statement is a
+        claim, left named): see `groupcommit.Write`.
         """
-        compiled = []
-        for sql, params in statements:
-            text, values = self._compiled.get(sql) or self._compile(sql)
-            compiled.append((text, values(params)))
-        (first, bound), more = compiled[0], compiled[1:]
-        write = self._store._writes.submit(groupcommit.Write(first, bound, more=more))
+        compiled = [self.bind(sql, params) for sql, params in statements[1 if merge else 0 :]]
+        if merge:
+            (first, named), more = statements[0], compiled
+            write = self._store._writes.submit(
+                groupcommit.Write(first, named, key, more, tail=tail, merge=merge)
+            )
+        else:
+            (first, bound), more = compiled[0], compiled[1:]
+            write = self._store._writes.submit(
+                groupcommit.Write(first, bound, key, more=more, tail=tail)
+            )
         return [
             base.Result(write.rows, write.rowcount),
             *(base.Result(rows, count) for rows, count in write.results),

@@ -73,6 +73,9 @@ def appending(
 class WorkflowStore(queries.Feature, sql=FEATURE):
     """The `Store` verbs on workflows, their history and their leases, over one connector."""
 
+    CLAIM_WITH_END = False
+    """Whether a child's end may carry its worker's next claim (`finish`'s `then_claim`)."""
+
     def __init__(self, connector: base.Connector) -> None:
         super().__init__(connector)
         self._features: dict[Callable[[base.Connector], Any], Any] = {}
@@ -167,24 +170,47 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
     def _claim_plain(
         self, by: queue_limits.Claimant, queues: Sequence[str], limit: int
     ) -> list[base.Claim]:
+        sql, params = self._claim_statement(by, queues, limit)
+        rows = self._claims.submit(groupcommit.Write(sql, params, _alike(by, queues))).rows
+        return [base.Claim.from_row(row) for row in rows]
+
+    def _claim_statement(
+        self, by: queue_limits.Claimant, queues: Sequence[str], limit: int
+    ) -> tuple[str, dict[str, Any]]:
+        """The plain claim of up to `limit` workflows of `queues` (none limited) by `by`."""
         sql, keys = self._claim_sql(len(queues))
         params = {**by.names, "owner": by.owner, "limit": limit, "now": by.now}
         params["lease_until"] = by.now + by.lease_seconds
         params.update(zip(keys, queues, strict=True))
-        # Claims alike but for their limit (one worker's threads) share one statement.
-        alike = f"{by.owner}\0{id(by.names)}\0{len(queues)}\0" + "\0".join(queues)
-        rows = self._claims.submit(groupcommit.Write(sql, params, alike)).rows
-        return [base.Claim.from_row(row) for row in rows]
+        return sql, params
 
-    def _claim_together(self, batch: list[groupcommit.Write]) -> None:
+    def _claim_with_end(self, request: base.ClaimNext, now: float) -> tuple[Statement, str] | None:
+        """The claim of `request` as a statement of an end's commit, and its `_alike`; or None.
+
+        Only where the dialect says so (`CLAIM_WITH_END`), and only for queues that the plain
+        claim serves (none limited or paused): a limited claim is a transaction of its own.
+        """
+        if not self.CLAIM_WITH_END:
+            return None
+        plain, limited = queue_limits.split(self._c, request.queues)
+        if limited or not plain or len(plain) != len(request.queues):
+            return None
+        names = self._name_filter(request.workflows, request.lease_seconds)
+        by = queue_limits.Claimant(request.owner, now, request.lease_seconds, names)
+        return self._claim_statement(by, plain, 1), _alike(by, plain)
+
+    def _claim_together(
+        self, batch: list[groupcommit.Write], run: base.Execute | None = None
+    ) -> None:
         """Run the claims of `batch` (see `_claim_plain`): one statement per kind of claim.
 
         Claims that differ only in their limit (and moment) are made by one statement for
         their summed limit, at the latest moment among them; its rows are dealt out in turn,
         each claim getting at most its own limit. So threads of a worker that each want their
         next workflow at once cost one claim, not one each: what a claim costs is mostly the
-        statement, not the rows it takes.
+        statement, not the rows it takes. `run` runs the statements (default: `_write_claim`).
         """
+        run = run or self._write_claim
         kinds: dict[str, list[groupcommit.Write]] = {}
         for write in batch:
             kinds.setdefault(write.key, []).append(write)
@@ -192,7 +218,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
             latest = cast(Mapping[str, Any], max(writes, key=_moment).params)
             limits = [cast(Mapping[str, Any], write.params)["limit"] for write in writes]
             try:
-                rows = self._write_claim(writes[0].sql, {**latest, "limit": sum(limits)}).rows
+                rows = run(writes[0].sql, {**latest, "limit": sum(limits)}).rows
             except Exception as exc:
                 for write in writes:
                     write.error = exc
@@ -319,10 +345,12 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         *,
         parent_id: str | None = None,
         history: Sequence[base.HistoryEvent] = (),
+        then_claim: base.ClaimNext | None = None,
     ) -> bool:
         """See `Store.finish`: a child's end and its parent's wake-up commit together.
 
-        Held `history` rows commit in the same transaction as the end, under the same fence.
+        Held `history` rows commit in the same transaction as the end, under the same fence;
+        so may the next claim of the worker that ran a child (`_claim_with_end`).
         """
         params = {**base.shallow(outcome), "now": now}
         if parent_id is None and not history:
@@ -332,7 +360,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         if parent_id is None:
             self._finish_appending(params, history)
             return False
-        return self._finish_child(params, parent_id, now, history)
+        return self._finish_child(params, parent_id, now, history, then_claim)
 
     def _finish_appending(
         self, params: dict[str, Any], history: Sequence[base.HistoryEvent]
@@ -367,6 +395,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         parent_id: str,
         now: float,
         history: Sequence[base.HistoryEvent] = (),
+        then_claim: base.ClaimNext | None = None,
     ) -> bool:
         """A fenced `finish`, its held `history` and the parent's wake-up if due; woken?
 
@@ -392,13 +421,20 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
             ends = [*(appending(q, params, event) for event in history), (q["finish"], params)]
         wake: Statement = (q["wake_if_due"], parent)
         first = 1 if "lock_parent" in q else 0
+        claim = None if then_claim is None else self._claim_with_end(then_claim, now)
         if first:
             statements = [(q["lock_parent"], parent), *ends, (q["lock_child_wait"], parent), wake]
-        else:
+        elif claim is None:
             statements = [*ends, wake]
-        results = self._write_unit(
-            statements, parent_id, first, len(statements) - first - len(ends)
-        )
+        else:  # the claim first: a store may run the claims of a batch as one, before all
+            statements, first = [claim[0], *ends, wake], 1
+        tail = len(statements) - first - len(ends)
+        if claim is None:
+            results = self._write_unit(statements, parent_id, first, tail)
+        else:
+            results = self._write_claiming_unit(statements, parent_id, tail, claim[1])
+            if then_claim is not None:
+                then_claim.claims = [base.Claim.from_row(row) for row in results[0].rows]
         if any(result.rowcount != 1 for result in results[first : first + len(ends)]):
             raise errors.LeaseLost(params["fence_id"])
         return results[-1].rowcount == 1
@@ -414,6 +450,16 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         """
         with self._c.transaction() as run:
             return [run(sql, params) for sql, params in statements]
+
+    def _write_claiming_unit(
+        self, statements: Sequence[Statement], key: str, tail: int, merge: str
+    ) -> list[base.Result]:
+        """`_write_unit` of statements that start with a claim.
+
+        A dialect may run the claim as one with the alike claims (`merge`) of other units
+        (see `groupcommit.Write.merge`).
+        """
+        return self._write_unit(statements, key, 0, tail)
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
@@ -468,6 +514,11 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         """See `Store.live_workers`."""
         rows = self._c.query(self._q["live_workers"], {"now": now})
         return [base.WorkerInfo.from_row(row) for row in rows]
+
+
+def _alike(by: queue_limits.Claimant, queues: Sequence[str]) -> str:
+    """What claims alike but for their limit (one worker's threads) share: one statement."""
+    return f"{by.owner}\0{id(by.names)}\0{len(queues)}\0" + "\0".join(queues)
 
 
 def _moment(write: groupcommit.Write) -> float:
