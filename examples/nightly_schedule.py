@@ -14,7 +14,8 @@ Or serve it for real (from the repository root; schedules need `pip install 'pod
     podium schedules pause nightly_report
     podium schedules resume nightly_report
 
-Both use the store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
+The fast demo runs on a temporary SQLite file of its own; the worker and the CLI use the
+store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ Or serve it with workers and start uploads from another shell (from the reposito
     podium start examples.upload_queue:app process_upload --key c1 \
         --input '{"customer": "c1", "file": "a.pdf"}'
 
-Both use the store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
+The fast demo runs on a temporary SQLite file of its own; the worker and the CLI use the
+store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
 """
 
 from __future__ import annotations
