@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 from podium import config, errors, serialization
@@ -48,6 +48,28 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise the mistake as a UsageError that names this (sub)command's --help."""
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def name_each_help(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command's arguments `help_prog`: the command whose --help to point to.
+
+    argparse reports unrecognized arguments from the top parser, which names only
+    'podium --help'; `parse` names the subcommand that was actually called instead.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.set_defaults(help_prog=sub.prog)
+                name_each_help(sub)
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse `argv`; arguments no command takes raise a UsageError naming that command's --help."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        prog = getattr(args, "help_prog", parser.prog)
+        raise UsageError(f"unrecognized arguments: {' '.join(extra)} (see '{prog} --help')")
+    return args
 
 
 def print_error(message: str) -> None:

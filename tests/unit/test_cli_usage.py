@@ -1,0 +1,55 @@
+"""User mistakes on the command line name what to write instead, in one `error:` line."""
+
+from __future__ import annotations
+
+import pytest
+
+import podium
+from podium import cli
+
+
+def _error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert cli.main(list(argv)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("argv", "help_of"),
+    [
+        (["schedules", "list", "examples.nightly_schedule:app"], "podium schedules list"),
+        (["ls", "--bogus"], "podium ls"),
+        (["tokens", "create", "--name", "x", "--oops"], "podium tokens create"),
+        (["--nope"], "podium"),
+    ],
+)
+def test_unrecognized_arguments_point_to_the_called_commands_help(
+    capsys: pytest.CaptureFixture[str], argv: list[str], help_of: str
+) -> None:
+    err = _error(capsys, *argv)
+    assert "unrecognized arguments" in err
+    assert f"(see '{help_of} --help')" in err
+
+
+@pytest.mark.parametrize(
+    ("given", "suggested"),
+    [
+        ("examples/checkout.py", "examples.checkout:app"),
+        ("./examples/checkout.py", "examples.checkout:app"),
+        ("examples.checkout", "examples.checkout:app"),
+        ("shop.workflows:", "shop.workflows:app"),
+        (":app", "shop.workflows:app"),
+        ("not a module", "shop.workflows:app"),
+    ],
+)
+def test_an_app_path_that_is_not_module_app_suggests_one(given: str, suggested: str) -> None:
+    with pytest.raises(podium.ConfigurationError, match=f"write e.g. '{suggested}'"):
+        podium.App.from_path(given)
+
+
+def test_the_worker_names_the_module_form_of_a_file_path(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    err = _error(capsys, "worker", "examples/checkout.py")
+    assert "'examples/checkout.py' is not MODULE:APP; write e.g. 'examples.checkout:app'" in err
