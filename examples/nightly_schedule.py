@@ -59,7 +59,8 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="podium-nightly-")
     url = f"sqlite:///{os.path.join(folder, 'demo.db')}"
     apps = [build(url, cron="* * * * * *") for _ in range(3)]  # three "processes"
-    print(apps[0].schedules()[0])
+    info = apps[0].schedules()[0]
+    print(f"schedule {info.name}: cron {info.cron!r} in {info.timezone}, catchup {info.catchup!r}")
     workers = [a.worker(concurrency=2) for a in apps]
     for w in workers:
         w.start()

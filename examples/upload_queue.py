@@ -86,7 +86,10 @@ def main() -> None:
     started = time.perf_counter()
     handles = [demo.start("process_upload", u, key=u["customer"]) for u in uploads]
     print(f"queued {len(handles)} uploads in {time.perf_counter() - started:.2f}s")
-    print(f"queue now: {demo.queue_stats('scans')}")
+    stats = demo.queue_stats("scans")
+    print(
+        f"queue now: {stats.depth} waiting, {stats.running} running, oldest {stats.oldest_age:.2f}s"
+    )
     with demo.worker(concurrency=8, queues=["scans"]), demo.worker(8, queues=["scans"]):
         results = [h.result(timeout=60) for h in handles]
     elapsed = time.perf_counter() - started
