@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 import podium
@@ -53,3 +56,13 @@ def test_the_worker_names_the_module_form_of_a_file_path(
 ) -> None:
     err = _error(capsys, "worker", "examples/checkout.py")
     assert "'examples/checkout.py' is not MODULE:APP; write e.g. 'examples.checkout:app'" in err
+
+
+def test_asl_run_with_an_unmapped_task_names_the_resources_option(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    machine = tmp_path / "machine.json"
+    task = {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:charge", "End": True}
+    machine.write_text(json.dumps({"StartAt": "Charge", "States": {"Charge": task}}))
+    err = _error(capsys, "asl", "run", str(machine), "--database-url", f"sqlite:///{tmp_path}/a.db")
+    assert "is not mapped" in err and "--resources MODULE:MAPPING" in err
