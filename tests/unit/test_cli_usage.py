@@ -9,6 +9,7 @@ import pytest
 
 import podium
 from podium import cli
+from tests import pg
 
 
 def _error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
@@ -66,3 +67,22 @@ def test_asl_run_with_an_unmapped_task_names_the_resources_option(
     machine.write_text(json.dumps({"StartAt": "Charge", "States": {"Charge": task}}))
     err = _error(capsys, "asl", "run", str(machine), "--database-url", f"sqlite:///{tmp_path}/a.db")
     assert "is not mapped" in err and "--resources MODULE:MAPPING" in err
+
+
+def test_a_read_command_refuses_a_postgres_schema_that_does_not_exist(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A mistyped ?schema= is reported, not created empty (as a missing SQLite file is)."""
+    missing = pg.new_schema_name()
+    url = pg.with_query(pg.postgres_url(), schema=missing)
+    try:
+        err = _error(capsys, "ls", "--database-url", url)
+        assert f"PostgreSQL schema {missing!r}" in err and "does not exist" in err
+        with pg.connect() as conn:
+            found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (missing,))
+            assert found.fetchone() is None
+    finally:
+        pg.drop_schema(missing)
+    with pg.fresh_schema() as existing:
+        assert cli.main(["tokens", "create", "--name", "me", "--database-url", existing]) == 0
+        assert cli.main(["ls", "--database-url", existing]) == 0

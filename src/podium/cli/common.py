@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 from podium import config, errors, serialization
 from podium.app import App
-from podium.store import base, factory
+from podium.store import base, factory, urls
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -240,7 +240,7 @@ def database_url(args: argparse.Namespace, app: App | None = None) -> str:
 
 
 def open_existing_store(args: argparse.Namespace) -> base.Store:
-    """Open the store of a read/steer command; a SQLite file must already exist.
+    """Open the store of a read/steer command; a SQLite file or PostgreSQL schema must exist.
 
     A typo in the URL would otherwise create an empty database and show nothing.
     """
@@ -252,6 +252,11 @@ def open_existing_store(args: argparse.Namespace) -> base.Store:
                 f"database file {os.path.abspath(path)!r} (from {url!r}) does not exist; "
                 "pass --database-url or set PODIUM_DATABASE_URL to the store your workers use"
             )
+    elif (schema := factory.postgres_schema_missing(url)) is not None:
+        raise UsageError(
+            f"PostgreSQL schema {schema!r} (from {urls.redact(url)!r}) does not exist; check "
+            "?schema= in --database-url or PODIUM_DATABASE_URL against the store your workers use"
+        )
     return factory.open_store(url)
 
 
