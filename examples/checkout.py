@@ -64,7 +64,8 @@ def reserve_inventory(order: dict[str, Any]) -> str:
 @app.step(
     retry=podium.RetryPolicy(
         max_attempts=4,
-        initial_delay=0.2,  # seconds; doubles each attempt (0.2, 0.4, 0.8), capped at max_delay
+        initial_delay=0.2,  # seconds; doubles each attempt (0.2, 0.4, 0.8), capped at max_delay;
+        # jitter (on by default) waits a random 50-100% of that so retries do not come in lockstep
         backoff=2.0,
         max_delay=5.0,
         non_retryable=(CardDeclined,),  # a declined card fails the workflow at once

@@ -14,7 +14,8 @@ Or serve it for real (from the repository root; schedules need `pip install 'pod
     podium schedules pause nightly_report
     podium schedules resume nightly_report
 
-Both use the store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
+The fast demo runs on a temporary SQLite file of its own; the worker and the CLI use the
+store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def main() -> None:
     folder = tempfile.mkdtemp(prefix="podium-nightly-")
     url = f"sqlite:///{os.path.join(folder, 'demo.db')}"
     apps = [build(url, cron="* * * * * *") for _ in range(3)]  # three "processes"
-    print(apps[0].schedules()[0])
+    info = apps[0].schedules()[0]
+    print(f"schedule {info.name}: cron {info.cron!r} in {info.timezone}, catchup {info.catchup!r}")
     workers = [a.worker(concurrency=2) for a in apps]
     for w in workers:
         w.start()

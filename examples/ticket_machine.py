@@ -11,6 +11,8 @@ steps run by a worker, exactly once per transition, even across crashes.
 Or serve it with a worker and drive tickets from another process (repository root):
 
     podium worker examples.ticket_machine:app
+    python -c "from examples.ticket_machine import ticket, send; ticket.create('T-1',
+        {'customer': 'grace@example.com'}); send('T-1', 'start', {'agent': 'ada'})"
 
 Both use the store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
 """

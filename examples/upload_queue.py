@@ -14,7 +14,8 @@ Or serve it with workers and start uploads from another shell (from the reposito
     podium start examples.upload_queue:app process_upload --key c1 \
         --input '{"customer": "c1", "file": "a.pdf"}'
 
-Both use the store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
+The fast demo runs on a temporary SQLite file of its own; the worker and the CLI use the
+store from PODIUM_DATABASE_URL, else ./podium.db (a SQLite file).
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ def main() -> None:
     started = time.perf_counter()
     handles = [demo.start("process_upload", u, key=u["customer"]) for u in uploads]
     print(f"queued {len(handles)} uploads in {time.perf_counter() - started:.2f}s")
-    print(f"queue now: {demo.queue_stats('scans')}")
+    stats = demo.queue_stats("scans")
+    print(
+        f"queue now: {stats.depth} waiting, {stats.running} running, oldest {stats.oldest_age:.2f}s"
+    )
     with demo.worker(concurrency=8, queues=["scans"]), demo.worker(8, queues=["scans"]):
         results = [h.result(timeout=60) for h in handles]
     elapsed = time.perf_counter() - started

@@ -27,6 +27,18 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+def _app_path_like(given: str) -> str:
+    """A MODULE:APP close to what was given: `examples/checkout.py` -> `examples.checkout:app`.
+
+    People pass a file path or a bare module; the error names the form they meant.
+    """
+    parts = [p for p in given.strip().removesuffix(".py").split("/") if p not in ("", ".")]
+    module = ".".join(parts)
+    if module and all(name.isidentifier() for name in module.split(".")):
+        return f"{module}:app"
+    return "shop.workflows:app"
+
+
 class App(queues.QueueVerbs, intelligence.IntelligenceVerbs, operate.OperateVerbs):
     """A podium application: `@app.workflow`/`@app.step` definitions bound to one store.
 
@@ -39,7 +51,7 @@ class App(queues.QueueVerbs, intelligence.IntelligenceVerbs, operate.OperateVerb
         module_name, _, attribute = path.partition(":")
         if not module_name or not attribute:
             raise errors.ConfigurationError(
-                f"{path!r} is not MODULE:APP; write e.g. 'shop.workflows:app'"
+                f"{path!r} is not MODULE:APP; write e.g. {_app_path_like(module_name)!r}"
             )
         if "" not in sys.path:
             sys.path.insert(0, "")

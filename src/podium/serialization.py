@@ -290,7 +290,8 @@ def dumps(
                 text = _ENCODER.encode(_escaped(value))  # user data holds a tag key
     except _Unserializable as exc:
         raise errors.SerializationError(
-            f"{what} holds a {type(exc.value).__qualname__}, which podium cannot store; "
+            f"{what} holds a value of type {type(exc.value).__qualname__!r}, which podium "
+            "cannot store; "
             "use JSON values, dataclasses, datetime/date/UUID/Decimal or pydantic models"
         ) from None
     except (ValueError, TypeError) as exc:  # NaN, circular, non-string keys such as tuples

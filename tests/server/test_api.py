@@ -132,6 +132,14 @@ def test_bad_start_bodies_are_400(client, as_scope, body):
     assert_error(client.post(START, content=body, headers=headers), 400)
 
 
+def test_a_body_that_is_not_json_says_so(client, as_scope):
+    headers = {**as_scope("write"), "Content-Type": "application/json"}
+    response = client.post(START, content=b'{"workflow": add}', headers=headers)
+    assert_error(response, 400, "bad_request")
+    message = response.json()["error"]["message"]
+    assert message.startswith("body: not valid JSON at character 13 (Expecting value")
+
+
 def test_unknown_workflow_and_ids_are_404(client, as_scope):
     assert_error(start(client, as_scope("write"), workflow="nope"), 404, "unknown_workflow")
     for path in ("/nope", "/nope/cancel", "/nope/resume"):

@@ -176,8 +176,9 @@ def test_call_errors_name_the_argument():
     owner = "workflow 'ship'"
     with pytest.raises(podium.SerializationError, match="argument 'when' of workflow 'ship'"):
         serialization.dumps_call([{}, {1}], {}, owner=owner, names=names)
-    with pytest.raises(podium.SerializationError, match="argument 'note'"):
+    with pytest.raises(podium.SerializationError, match="argument 'note'") as raised:
         serialization.dumps_call([], {"note": object()}, owner=owner, names=names)
+    assert "holds a value of type 'object', which podium cannot store" in str(raised.value)
     with pytest.raises(podium.SerializationError, match="argument 'order'"):
         serialization.dumps_call([math.nan], {}, owner=owner, names=names)
     with pytest.raises(podium.SerializationError, match="argument '#3'"):

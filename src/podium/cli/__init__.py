@@ -57,7 +57,7 @@ SUBCOMMAND_GROUPS = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `podium` command line; return the process exit code."""
     try:
-        args = build_parser().parse_args(argv)
+        args = common.parse(build_parser(), argv)
         command: common.Command = args.command
         return command(args)
     except (common.UsageError, errors.PodiumError) as exc:
@@ -96,4 +96,5 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for group in SUBCOMMAND_GROUPS:
         group.add(commands)
+    common.name_each_help(parser)
     return parser

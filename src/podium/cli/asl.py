@@ -83,7 +83,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="podium-asl-") as folder:
         url = args.database_url or f"sqlite:///{os.path.join(folder, 'asl.db')}"
         with App("asl", database_url=url) as app:
-            wf = app.asl_workflow(Path(args.file).stem or "machine", _read(args.file), resources)
+            wf = _workflow(app, args.file, resources)
             try:
                 output = app.run(wf, value)
             except errors.WorkflowFailed as exc:
@@ -91,6 +91,21 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return common.EXIT_FAILED
     print(json.dumps(output))
     return common.EXIT_OK
+
+
+def _workflow(app: App, path: str, resources: dict[str, Callable[..., Any]]) -> Any:
+    """The definition at `path` as a workflow of `app`; an unmapped Task names --resources."""
+    from podium.asl import errors as asl_errors  # lazy: see the module docstring
+
+    try:
+        return app.asl_workflow(Path(path).stem or "machine", _read(path), resources)
+    except asl_errors.DefinitionError as exc:
+        if any(d["code"] == "UNMAPPED_RESOURCE" for d in exc.diagnostics):
+            raise common.UsageError(
+                f"{exc}; from the command line, map Task resources to functions with "
+                "--resources MODULE:MAPPING (a dict such as 'shop.tasks:RESOURCES')"
+            ) from None
+        raise
 
 
 def _read(path: str) -> str:

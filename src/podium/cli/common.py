@@ -12,12 +12,12 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 from podium import config, errors, serialization
 from podium.app import App
-from podium.store import base, factory
+from podium.store import base, factory, urls
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -48,6 +48,28 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise the mistake as a UsageError that names this (sub)command's --help."""
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def name_each_help(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command's arguments `help_prog`: the command whose --help to point to.
+
+    argparse reports unrecognized arguments from the top parser, which names only
+    'podium --help'; `parse` names the subcommand that was actually called instead.
+    """
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.set_defaults(help_prog=sub.prog)
+                name_each_help(sub)
+
+
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse `argv`; arguments no command takes raise a UsageError naming that command's --help."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        prog = getattr(args, "help_prog", parser.prog)
+        raise UsageError(f"unrecognized arguments: {' '.join(extra)} (see '{prog} --help')")
+    return args
 
 
 def print_error(message: str) -> None:
@@ -218,7 +240,7 @@ def database_url(args: argparse.Namespace, app: App | None = None) -> str:
 
 
 def open_existing_store(args: argparse.Namespace) -> base.Store:
-    """Open the store of a read/steer command; a SQLite file must already exist.
+    """Open the store of a read/steer command; a SQLite file or PostgreSQL schema must exist.
 
     A typo in the URL would otherwise create an empty database and show nothing.
     """
@@ -230,6 +252,11 @@ def open_existing_store(args: argparse.Namespace) -> base.Store:
                 f"database file {os.path.abspath(path)!r} (from {url!r}) does not exist; "
                 "pass --database-url or set PODIUM_DATABASE_URL to the store your workers use"
             )
+    elif (schema := factory.postgres_schema_missing(url)) is not None:
+        raise UsageError(
+            f"PostgreSQL schema {schema!r} (from {urls.redact(url)!r}) does not exist; check "
+            "?schema= in --database-url or PODIUM_DATABASE_URL against the store your workers use"
+        )
     return factory.open_store(url)
 
 

@@ -114,11 +114,11 @@ def _incident(args: argparse.Namespace) -> int:
         )
     else:
         url = common.escape(args.database_url)
-        console.print(
-            "see it on the dashboard (anomalies, remediations, the retried checkouts): "
-            f"[bold]podium server podium.cli.incident:app --database-url {url} --no-auth[/], "
-            "then open http://127.0.0.1:8080/"
-        )
+        console.print("see it on the dashboard (anomalies, remediations, the retried checkouts):")
+        # One unwrapped line, so that the command copies whole from any terminal width.
+        command = f"podium server podium.cli.incident:app --database-url {url} --no-auth"
+        console.print(f"  [bold]{command}[/]", soft_wrap=True)
+        console.print("then open http://127.0.0.1:8080/")
     return common.EXIT_OK
 
 

@@ -78,7 +78,11 @@ def _validation_message(exc: RequestValidationError) -> str:
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
         message = err.get("msg", "invalid")
-        if err.get("type") == "string_pattern_mismatch" and "\\x00" in str(err.get("ctx")):
+        if err.get("type") == "json_invalid":  # FastAPI's text: "1: JSON decode error"
+            at = err.get("loc", ("body", 0))[-1]
+            where = "body"
+            message = f"not valid JSON at character {at} ({(err.get('ctx') or {}).get('error')})"
+        elif err.get("type") == "string_pattern_mismatch" and "\\x00" in str(err.get("ctx")):
             message = "must not contain NUL characters"
         parts.append(f"{where}: {message}")
     return "; ".join(parts) or "invalid request"

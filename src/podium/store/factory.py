@@ -78,16 +78,24 @@ def postgres_options(url: str) -> tuple[str, dict[str, str]]:
     return urllib.parse.urlunsplit(parsed._replace(query=rest)), ours
 
 
+def _without_driver(url: str, exc: ImportError) -> Exception:
+    """What to raise when importing podium.store.postgres failed with `exc`.
+
+    The driver missing says how to install it; any other ImportError is raised as it is.
+    """
+    if exc.name not in ("psycopg", "psycopg_pool"):
+        return exc
+    return errors.ConfigurationError(
+        f"database URL {urls.redact(url)!r} needs the PostgreSQL driver, which is not "
+        "installed; run: pip install 'podium[postgres]'"
+    )
+
+
 def _open_postgres(url: str) -> base.Store:
     try:
         from podium.store import postgres
     except ImportError as exc:
-        if exc.name not in ("psycopg", "psycopg_pool"):
-            raise
-        raise errors.ConfigurationError(
-            f"database URL {urls.redact(url)!r} needs the PostgreSQL driver, which is not "
-            "installed; run: pip install 'podium[postgres]'"
-        ) from None
+        raise _without_driver(url, exc) from None
     conninfo, options = postgres_options(url)
     pool_max = options.get("pool_max", str(postgres.POOL_MAX))
     if not pool_max.isdigit() or int(pool_max) < 1:
@@ -96,3 +104,20 @@ def _open_postgres(url: str) -> base.Store:
         )
     schema = options.get("schema") or None
     return postgres.PostgresStore(conninfo, schema=schema, pool_max=int(pool_max))
+
+
+def postgres_schema_missing(url: str) -> str | None:
+    """The `?schema=` of PostgreSQL `url` when that schema does not exist yet, else None.
+
+    Opening a store creates its schema; commands that only read or steer workflows ask
+    first, so that a mistyped schema is reported instead of created empty.
+    """
+    conninfo, options = postgres_options(url)
+    schema = options.get("schema")
+    if not schema:
+        return None
+    try:
+        from podium.store import postgres
+    except ImportError as exc:
+        raise _without_driver(url, exc) from None
+    return None if postgres.schema_exists(conninfo, schema) else schema

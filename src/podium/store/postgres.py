@@ -71,6 +71,25 @@ _SCHEMA_NAME = re.compile(r"(?!pg_)[a-z_][a-z0-9_]{0,62}")
 Row = dict[str, Any]
 
 
+def schema_exists(conninfo: str, schema: str) -> bool:
+    """Whether the database `conninfo` names has a schema called `schema` (nothing is created)."""
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            found = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+            return found.fetchone() is not None
+    except psycopg.OperationalError as exc:
+        raise _connect_error(urls.redact(conninfo), exc) from None
+
+
+def _connect_error(redacted: str, exc: psycopg.OperationalError) -> errors.ConfigurationError:
+    """What a failed connection to `redacted` raises: unavailable (retry) or misconfigured."""
+    kind = errors.StoreUnavailable if _unavailable(str(exc)) else errors.ConfigurationError
+    return kind(
+        f"cannot connect to PostgreSQL at {redacted!r}: {str(exc).strip()}; "
+        "check the URL and that the server is running"
+    )
+
+
 class PostgresStore(workflows.WorkflowStore):
     """`Store` on a PostgreSQL database; podium's tables live in one schema of it."""
 
@@ -123,11 +142,7 @@ class PostgresStore(workflows.WorkflowStore):
         try:
             return psycopg.connect(self._conninfo, autocommit=True, row_factory=rows.dict_row)
         except psycopg.OperationalError as exc:
-            kind = errors.StoreUnavailable if _unavailable(str(exc)) else errors.ConfigurationError
-            raise kind(
-                f"cannot connect to PostgreSQL at {self._redacted!r}: {str(exc).strip()}; "
-                "check the URL and that the server is running"
-            ) from None
+            raise _connect_error(self._redacted, exc) from None
 
     def _migrate(self, schema: str | None) -> str:
         """Create the schema and apply pending migrations under an advisory lock; name it."""
