@@ -186,6 +186,10 @@ def test_start_worker_ls_show(cli: CLI) -> None:
         assert json.loads(result) == 5
     listing = cli.ok("ls", "--workflow", "greet")
     assert "greet-ada" in listing and "completed" in listing and added_id not in listing
+    again = cli("start", "cliapp:app", "greet", "--input", '"ada"', "--id", "greet-ada", "--wait")
+    assert again.returncode == 0, again.stderr
+    assert "waiting for" not in again.stderr  # it has ended: no worker is needed
+    assert json.loads(again.stdout.splitlines()[-1]) == "hello ada"
     shown = cli.ok("show", "greet-ada")
     assert "greet_step" in shown and '"hello ada"' in shown and "completed" in shown
 

@@ -21,7 +21,7 @@ from podium.cli import common, render
 from podium.patterns import bulk, versions
 from podium.store import auth, base, browse, children
 from podium.store import search as search_store
-from podium.types import STATUSES
+from podium.types import STATUSES, TERMINAL_STATUSES
 
 
 def add(commands: common.Subcommands) -> None:
@@ -134,7 +134,10 @@ def _start_arguments(args: argparse.Namespace) -> list[Any]:
 
 
 def _wait(app: App, workflow_id: str, timeout: float | None) -> int:
-    sys.stderr.write(f"waiting for {workflow_id} (a worker must be running: podium worker)\n")
+    """Print the workflow's result once it ends; say that it needs a worker while it runs."""
+    known = app.store.get_workflow(workflow_id)
+    if known is None or known.status not in TERMINAL_STATUSES:
+        sys.stderr.write(f"waiting for {workflow_id} (a worker must be running: podium worker)\n")
     try:
         app.get(workflow_id).result(timeout=timeout)
     except (errors.WorkflowFailed, errors.WorkflowCancelled, TimeoutError) as exc:
