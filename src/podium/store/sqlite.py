@@ -314,14 +314,12 @@ class _Connector:
         self, sql: str, params: Mapping[str, Any], *, idempotent: bool = False
     ) -> base.Result:
         """See `Connector.execute`."""
-        text, values = self._compiled.get(sql) or self._compile(sql)
-        write = self._store._writes.submit(groupcommit.Write(text, values(params)))
+        write = self._store._writes.submit(groupcommit.Write(*self.bind(sql, params)))
         return base.Result(write.rows, write.rowcount)
 
     def query(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """See `Connector.query`."""
-        text, values = self._compiled.get(sql) or self._compile(sql)
-        return self._store._read(text, values(params))
+        return self._store._read(*self.bind(sql, params))
 
     def bind(self, sql: str, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
         """`sql` with numbered placeholders and `params`' values for them (see `_positional`)."""
@@ -362,10 +360,7 @@ class _Connector:
 
         Kept only if each changed exactly one row (see `SQLiteStore._apply_unit`).
         """
-        unit: list[groupcommit.Statement] = []
-        for sql, params in statements:
-            text, values = self._compiled.get(sql) or self._compile(sql)
-            unit.append((text, values(params)))
+        unit = [self.bind(sql, params) for sql, params in statements]
         return self._store._writes.submit(groupcommit.Write("", (), unit=unit)).rowcount == 1
 
     @contextmanager
