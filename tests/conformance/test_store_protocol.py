@@ -604,6 +604,21 @@ def test_list_workflows_filters_orders_and_pages(store):
     assert ids(status="completed") == []
 
 
+def test_list_workflows_top_level_leaves_out_children_before_paging(store):
+    store.create_workflow(new("parent"), T)
+    for i in range(3):
+        store.create_workflow(new(f"parent/{i}", parent_id="parent"), T + 1 + i)
+    store.create_workflow(new("other", queue="q"), T - 1)
+
+    def ids(**filters: Any) -> list[str]:
+        return [r.id for r in store.list_workflows(**filters)]
+
+    assert ids(limit=2) == ["parent/2", "parent/1"]  # children by default, as before
+    assert ids(limit=2, top_level=True) == ["parent", "other"]
+    assert ids(limit=1, offset=1, top_level=True) == ["other"]
+    assert ids(queue="default", top_level=True) == ["parent"]
+
+
 # -- PostgreSQL specifics: schema, URL, driver, connection faults ----------------------------
 
 

@@ -256,6 +256,22 @@ def test_a_workflow_no_worker_knows_shows_as_waiting_for_one(cli: CLI) -> None:
         assert "no live worker serves queue 'nowhere' for workflow 'greet'" in shown
 
 
+def test_ls_lists_top_level_workflows_unless_children_are_asked_for(cli: CLI) -> None:
+    store = factory.open_store(cli.url)
+    try:
+        store.create_workflow(base.NewWorkflow("fanout-parent", "etl", "[]"), 1000.0)
+        for i in range(3):  # newer than their parent: they would fill a short first page
+            child = base.NewWorkflow(f"fanout-child-{i}", "part", "[]", parent_id="fanout-parent")
+            store.create_workflow(child, 1001.0 + i)
+    finally:
+        store.close()
+    listing = cli.ok("ls", "--limit", "2")
+    assert "fanout-parent" in listing and "fanout-child" not in listing
+    everything = cli.ok("ls", "--limit", "2", "--children")
+    assert "fanout-child-2" in everything and "fanout-parent" not in everything
+    assert "fanout-child-0" in cli.ok("ls", "--children", "--workflow", "part")
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [

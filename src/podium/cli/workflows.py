@@ -154,7 +154,10 @@ def _wait(app: App, workflow_id: str, timeout: float | None) -> int:
 
 LS_SUMMARY = "List workflows, newest first"
 LS_DETAILS = """\
-Reads the store directly; needs no app code.
+Reads the store directly; needs no app code. Lists top-level workflows only, as
+the dashboard does (a fan-out's children would fill the page); --children lists
+child workflows too. With --search every matching workflow is listed, children
+included, as in the dashboard.
 
 example: podium ls --status failed --workflow checkout --limit 20"""
 
@@ -165,6 +168,11 @@ def _add_ls(commands: common.Subcommands) -> None:
     parser.add_argument("--workflow", metavar="NAME", help="only workflows of this name")
     parser.add_argument("--queue", help="only workflows on this queue")
     _search_option(parser)
+    parser.add_argument(
+        "--children",
+        action="store_true",
+        help="child workflows too (start_child, map); by default only top-level ones",
+    )
     common.count_option(parser, "--limit", 50, "N", "at most N (default 50)")
     common.store_option(parser)
     parser.set_defaults(command=cmd_ls)
@@ -178,7 +186,11 @@ def cmd_ls(args: argparse.Namespace) -> int:
             records = search_store.for_store(store).matching(args.search, where, args.limit)
         else:
             records = store.list_workflows(
-                status=args.status, workflow=args.workflow, queue=args.queue, limit=args.limit
+                status=args.status,
+                workflow=args.workflow,
+                queue=args.queue,
+                limit=args.limit,
+                top_level=not args.children,
             )
         notes = render.worker_notes(store, records)
     console = common.console()

@@ -428,8 +428,9 @@ class Store(Protocol):
         queue: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        top_level: bool = False,
     ) -> list[WorkflowRecord]:
-        """Return matching workflows, newest first."""
+        """Return matching workflows, newest first (`top_level`: only those without a parent)."""
         ...
 
     def claim(

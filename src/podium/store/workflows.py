@@ -134,11 +134,13 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         queue: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        top_level: bool = False,
     ) -> list[base.WorkflowRecord]:
         """See `Store.list_workflows`."""
         given = dict(zip(_FILTERS, (status, workflow, queue), strict=True))
         params: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
-        where = " AND ".join(f"{column} = :{column}" for column in params)
+        clauses = [f"{column} = :{column}" for column in params]
+        where = " AND ".join([*clauses, "parent_id IS NULL"] if top_level else clauses)
         sql = (
             f"SELECT * FROM podium_workflows {'WHERE ' + where if where else ''} "
             "ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"
