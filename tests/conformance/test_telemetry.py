@@ -10,6 +10,7 @@ from podium import errors
 from podium.clock import FakeClock
 from podium.patterns import insight, telemetry
 from podium.store import telemetry as telemetry_store
+from tests.conformance.conftest import AppFactory, Waiter
 
 pytest.importorskip("numpy")
 
@@ -49,6 +50,43 @@ def test_rollups_of_two_processes_add_up_and_flushing_again_changes_nothing(app_
     assert (queue.arrivals, queue.completions, queue.depth) == (10, 10, 0)
     rows = apps[0].store.feature(telemetry_store.TelemetryStore).rollups(minute, minute + 60)
     assert len({r.process for r in rows} - {telemetry.CREATED}) == 2
+
+
+def test_a_resumed_workflow_is_timed_from_its_resume_and_its_sleeps_still_count(
+    app_factory: AppFactory, wait_until: Waiter
+) -> None:
+    clock = FakeClock(START)
+    app = app_factory(clock=clock)
+    app.telemetry(flush_interval=1.0, score=False)
+    gateway = {"up": False}
+
+    @app.step
+    def charge() -> str:
+        if not gateway["up"]:
+            raise RuntimeError("payment gateway down")
+        return "paid"
+
+    @app.workflow
+    def checkout() -> str:
+        paid = charge()
+        podium.sleep(30)  # part of the attempt: counted in its latency
+        return paid
+
+    with pytest.raises(podium.WorkflowFailed):
+        app.run(checkout, id="order-1")
+    clock.advance(10 * 60)  # it lies failed for ten minutes, then a person retries it
+    gateway["up"] = True
+    app.resume("order-1")
+    with app.worker(1):
+        wait_until(lambda: app.get("order-1").status() == "waiting", what="the sleep")
+        clock.advance(30)
+        assert app.get("order-1").result(timeout=10) == "paid"
+    app.scaling()  # flushes this process's counts
+    found = telemetry.rollups(app.store, START, clock.time() + 60)["workflow:checkout"]
+    ended = found[telemetry.minute_of(clock.time())]
+    assert ended.completions == 1
+    latency = ended.latency.quantile(0.95)
+    assert latency is not None and 30 * 0.8 < latency < 30 * 1.2  # not the 630 s since creation
 
 
 def test_arrivals_are_dated_when_workflows_are_created_and_counted_once(app_factory):

@@ -245,8 +245,17 @@ class Collector:
             r.latency.add(finished - started)
 
     def run_ended(self, end: hooks.RunEnd) -> None:
-        """The run listener: count a workflow's start, end and its queue's wait."""
+        """The run listener: count a workflow's start, end and its queue's wait.
+
+        A workflow's latency runs from the start of its current attempt to its end: from its
+        creation, or for one that was resumed (`app.resume`, a `retry failed` rule) from that
+        resume. The failed attempt before it was already counted when it failed; timing the
+        retry from creation would add the time it lay failed, waiting for someone to act,
+        and make a fixed incident look like minutes-long checkouts. Sleeps and waits inside
+        an attempt still count: they are part of what the workflow took.
+        """
         wf = end.workflow
+        began = self._attempt_start(wf) if end.ended else wf.created_at
         now = self.rt.clock.time()
         with self._lock:
             r = self._rollup("workflow:" + wf.workflow, now)
@@ -257,13 +266,24 @@ class Collector:
                 q.wait_sum += max(0.0, wf.updated_at - wf.created_at)
             if end.outcome == "completed":
                 r.completions += 1
-                r.latency.add(max(0.0, now - wf.created_at))
+                r.latency.add(max(0.0, now - began))
             elif end.outcome == "failed":
                 r.failures += 1
-                r.latency.add(max(0.0, now - wf.created_at))
+                r.latency.add(max(0.0, now - began))
             if end.ended:
                 q.completions += 1
                 q.latency.add(max(0.0, now - wf.updated_at))  # service time of the last run
+
+    def _attempt_start(self, wf: base.WorkflowRecord) -> float:
+        """When `wf`'s current attempt began: its creation, or its last resume.
+
+        Only a workflow claimed more than once can have been resumed, so a single-run
+        workflow costs no store read.
+        """
+        if wf.runs <= 1:
+            return wf.created_at
+        attempts = self.rt.store.load_workflow_attempts(wf.id)
+        return attempts[-1].started_at if attempts else wf.created_at
 
     def sample_queues(self, queues: Iterable[str], now: float) -> None:
         """Record each queue's depth now (the highest sample of a minute is kept)."""
