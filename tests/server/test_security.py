@@ -83,12 +83,17 @@ def test_inputs_at_the_depth_limit_are_stored_and_read_back(client, as_scope, ap
     assert got.status_code == 200
 
 
-@pytest.mark.parametrize("depth", [300, 900, 10_000])
+@pytest.mark.parametrize("depth", [300, 900, 5_000, 10_000])
 def test_deep_inputs_over_http_are_400_and_write_nothing(client, as_scope, app, depth):
     body = '{"workflow": "checkout", "input": ' + "[" * depth + "]" * depth + "}"
     headers = {**as_scope("write"), "Content-Type": "application/json"}
     response = client.post(START, content=body, headers=headers)
     assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "bad_request"
+    assert "nested" in error["message"] and "100" in error["message"], error  # the limit
+    if depth > 1000:  # too deep for the JSON parser itself: the body, and how to fix it
+        assert "JSON body" in error["message"] and "flatten" in error["message"], error
     assert app.list() == []
 
 

@@ -13,8 +13,15 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from podium import errors as podium_errors
+from podium import serialization
 
 log = logging.getLogger("podium.server")
+
+TOO_DEEP = (
+    f"the JSON body is nested deeper than {serialization.MAX_DEPTH} levels, podium's limit "
+    "for a value; flatten it"
+)
+"""The 400 message of a body too deep to parse (json.loads ran out of recursion)."""
 
 CODES = {
     400: "bad_request",
@@ -114,6 +121,8 @@ def install(api: FastAPI) -> None:
 
     async def http_error(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
+        if isinstance(exc.__cause__, RecursionError):  # FastAPI's "error parsing the body"
+            return response(400, TOO_DEEP)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:  # every method some route serves on this path
             headers["Allow"] = ", ".join(_allowed(_request)) or headers.get("Allow", "")
@@ -133,7 +142,7 @@ def install(api: FastAPI) -> None:
 
     async def too_deep(_request: Request, _exc: Exception) -> JSONResponse:
         # json.loads (or validation) of a body nested thousands deep: the caller's mistake.
-        return response(400, "the request body is nested too deeply")
+        return response(400, TOO_DEEP)
 
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
