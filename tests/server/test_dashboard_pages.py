@@ -1,4 +1,4 @@
-"""The Workers page and the Intelligence page (remediations, anomalies), as HTML."""
+"""The Workers page, the Intelligence page (remediations, anomalies) and a page without an id."""
 
 from __future__ import annotations
 
@@ -96,3 +96,13 @@ def test_intelligence_page_without_data_says_so(client, tokens):
     html = client.get("/dashboard/intelligence").text
     assert "No remediation rules" in html and "No rule has fired yet." in html
     assert "No telemetry in the last 6 hours" in html
+
+
+def test_a_workflow_page_without_an_id_goes_to_the_workflow_list(client, tokens):
+    login(client, tokens["read"])
+    for path in ("/dashboard/workflows", "/dashboard/workflows/", "/dashboard/workflows/%20"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert "No workflow has the id" not in page.text
+        assert str(page.url).endswith("/dashboard"), (path, page.url)
+    assert client.get("/dashboard/workflows/nope").status_code == 404

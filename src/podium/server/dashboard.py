@@ -279,11 +279,14 @@ def workflow_page(request: Request, workflow_id: Annotated[str, Path(max_length=
     """One workflow: timeline, attempts, input, output, error, event history and a drawing.
 
     The drawing is a state machine's or an ASL workflow's states, else the DAG of its steps
-    and children (podium.server.graph_view).
+    and children (podium.server.graph_view). Without an id (`/dashboard/workflows/`, which
+    `/dashboard/workflows` redirects to) it sends the viewer to the workflow list.
     """
     who = _viewer(request)
     if who is None:
         return _login_redirect()
+    if not workflow_id.strip():
+        return RedirectResponse("/dashboard", status_code=303)
     st = state(request)
     record = st.app.store.get_workflow(_clean(workflow_id) or "")
     if record is None:
