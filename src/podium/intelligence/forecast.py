@@ -7,8 +7,9 @@ per point.
 
 The method, in four parts (the seasonal model lives in `podium.intelligence.seasonal`, the
 combination in `podium.intelligence.blend`, the bands in `podium.intelligence.bands`, the
-error tracking in `podium.intelligence.tracking`; this module keeps the clock, the running
-medians and the history, and makes the candidates):
+error tracking in `podium.intelligence.tracking`, the week-ago values in `podium.
+intelligence.weekly`; this module keeps the clock, the running medians and the history, and
+makes the candidates):
 
 1. **Step and clock.** The sampling step is the median of the first gaps between points
    (or given). Each point gets a step index ``round((t - t0) / step)``; gaps (missing
