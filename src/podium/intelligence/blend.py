@@ -2,8 +2,9 @@
 
 For a horizon of k steps the candidates are the last value; the 5-, 15- and 61-point running
 medians; the 15-point median moved along the seasonal profile; the robust day-ago value,
-alone and moved by the 61-point median's change since a day before; and the 61-point median
-plus the deviation that recurs at the target's time of day, and of the hour. Their
+alone and moved by the 61-point median's change since a day before; the 61-point median
+plus the deviation that recurs at the target's time of day, and of the hour; and the robust
+week-ago value. Their
 out-of-sample errors are tracked per horizon and the forecast is the combination weighted by
 inverse error to the 16th power (Bates & Granger 1969; Stock & Watson 2004), separate per
 tracked horizon and interpolated in log-horizon between them.
@@ -39,7 +40,7 @@ __all__ = [
 
 HORIZONS = (1, 3, 12, 48)  # tracked horizons, in steps (at 5 min: 5 min, 15 min, 1 h, 4 h)
 STRIDES = (2, 1, 3, 12)  # a tracked horizon is scored at every stride-th point only
-CANDIDATES = 9
+CANDIDATES = 10
 SQUARINGS = 4  # the inverse-error weights' exponent is 2 ** SQUARINGS, raised by squaring
 POWER = 2**SQUARINGS
 
@@ -50,13 +51,15 @@ def candidates(
     day_y: float | None,
     recurring: float,
     hourly: float,
+    week_y: float,
 ) -> tuple[float, ...]:
     """The candidate forecasts, given the components at the origin (see `Forecaster._base`).
 
     `target` is the seasonal profile at the target time, `day_y` the (smoothed) value one day
     before the target, None if unknown: the profile-moved median stands in for it;
     `recurring` the deviation that recurs at the target's time of day, `hourly` at its
-    minute of the hour.
+    minute of the hour; `week_y` the (smoothed) value one week before the target, NaN if
+    unknown: the day-ago candidate stands in for it (`podium.intelligence.weekly`).
     """
     y, med5, med15, med61, deseasoned, shift = base
     moved = deseasoned + target
@@ -72,6 +75,7 @@ def candidates(
         day_y + shift,
         med61 + recurring,
         med61 + hourly,
+        day_y if week_y != week_y else week_y,
     )
 
 
@@ -82,14 +86,15 @@ def candidate_block(
 
     `bases` are the components at each origin; `extras` the other arguments for each point:
     the profile at the target, the day-ago value (NaN for None), the daily and the hourly
-    recurring deviations. The arithmetic is `candidates`' (the same sums, elementwise).
+    recurring deviations, the week-ago value (NaN: unknown). The arithmetic is
+    `candidates`' (the same sums, elementwise).
     """
     n = len(bases)
     width = len(bases[0])
     base = np.fromiter(itertools.chain.from_iterable(bases), np.float64, n * width)
     base = base.reshape(n, width).T
-    extra = np.fromiter(itertools.chain.from_iterable(extras), np.float64, 4 * n)
-    extra = extra.reshape(n, 4).T
+    extra = np.fromiter(itertools.chain.from_iterable(extras), np.float64, 5 * n)
+    extra = extra.reshape(n, 5).T
     out = np.empty((CANDIDATES, n))
     out[:4] = base[:4]  # the last value and the 5-, 15- and 61-point medians
     moved = np.add(base[4], extra[0], out=out[4])  # the profile-moved median
@@ -99,6 +104,9 @@ def candidate_block(
     np.add(day, base[5], out=out[6])  # moved by the 61-point median's change
     np.add(base[3], extra[2], out=out[7])  # the 61-point median plus the recurring deviations
     np.add(base[3], extra[3], out=out[8])
+    week = out[9]  # the week-ago value, or the day-ago candidate while unknown
+    week[:] = extra[4]
+    np.copyto(week, day, where=np.isnan(week))
     return out
 
 

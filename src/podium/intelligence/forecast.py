@@ -7,8 +7,9 @@ per point.
 
 The method, in four parts (the seasonal model lives in `podium.intelligence.seasonal`, the
 combination in `podium.intelligence.blend`, the bands in `podium.intelligence.bands`, the
-error tracking in `podium.intelligence.tracking`; this module keeps the clock, the running
-medians and the history, and makes the candidates):
+error tracking in `podium.intelligence.tracking`, the week-ago values in `podium.
+intelligence.weekly`; this module keeps the clock, the running medians and the history, and
+makes the candidates):
 
 1. **Step and clock.** The sampling step is the median of the first gaps between points
    (or given). Each point gets a step index ``round((t - t0) / step)``; gaps (missing
@@ -40,18 +41,20 @@ medians and the history, and makes the candidates):
    hour: the median over the last three days (ten hours) of the point at that phase less the
    61-point median then (the cycle-subseries median of STL, Cleveland et al., J. Official
    Statistics 1990, at full resolution), which forecasts a nightly job or an hourly cron spike
-   but not a one-off spike. For tracked horizons (1, 3, 12 and 48 steps) each candidate's
-   out-of-sample absolute error is tracked with exponential forgetting (half-life ``memory``
-   points at 12 steps, ``memory * sqrt(k / 12)`` at k steps: a k-step error is correlated
-   with its neighbours over about k points, so a longer horizon needs a longer memory for as
-   many independent errors, and a short one adapts faster with a shorter memory; the square
-   root is the middle way between a constant and a proportional memory), and the forecast is
-   the combination weighted by inverse error to the 16th power
-   (forecast combination, Bates & Granger 1969; inverse-error weights, Stock & Watson 2004):
-   separate weights per tracked horizon, interpolated in log-horizon between them. To keep an
-   update cheap, the 1-, 12- and 48-step errors (the longer ones overlap strongly from one
-   point to the next) are scored at every 2nd, 3rd and 12th point only, with forgetting and
-   quantile steps scaled to keep the same memory in time. A series without seasonality thus
+   but not a one-off spike; and the robust seasonal naive at a period of a week (`podium.
+   intelligence.weekly`; the day-ago one stands in before a week of history). For tracked
+   horizons (1, 3, 12 and 48 steps) each candidate's out-of-sample absolute error is tracked
+   with exponential forgetting (half-life ``memory`` points at 12 steps, ``memory *
+   sqrt(k / 12)`` at k steps: a k-step error is correlated with its neighbours over about k
+   points, so a longer horizon needs a longer memory for as many independent errors, and a
+   short one adapts faster with a shorter memory; the square root is the middle way between
+   a constant and a proportional memory), and the forecast is the combination weighted by
+   inverse error to the 16th power (forecast combination, Bates & Granger 1969;
+   inverse-error weights, Stock & Watson 2004): separate weights per tracked horizon,
+   interpolated in log-horizon between them. To keep an update cheap, the 1-, 12- and
+   48-step errors (the longer ones overlap strongly from one point to the next) are scored at
+   every 2nd, 3rd and 12th point only, with forgetting and quantile steps scaled to keep the
+   same memory in time. A series without seasonality thus
    falls back to its robust local level, a seasonal one to yesterday's shape, and the blend
    follows whichever has worked lately.
 4. **Quantile bands** from the blend's own out-of-sample errors: per tracked horizon an
@@ -85,6 +88,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from podium.intelligence import blend, inputs, seasonal, shifts, tracking
+from podium.intelligence.weekly import WeekAgo
 
 __all__ = ["Forecaster"]
 
@@ -215,6 +219,7 @@ class Forecaster:
         self._hour_rec: list[float] = []
         self._due = _due(0, 0)
         self._day_span = self._hour_span = 0
+        self._week = WeekAgo(1.0, _DAY_WINDOW, _RING, 0)  # none until the step is known
         if self._step is not None:
             self._start_history(self._step)
         self._errors = tracking.ErrorTracker(memory, lambda: self._model.scale)
@@ -326,6 +331,7 @@ class Forecaster:
                 if self._run_from <= index - 2 * _DAY_WINDOW and _SHORT_IS_DAY_WINDOW
                 else self._window_median(index, index - 2 * _DAY_WINDOW)
             )
+            self._week.record(index, self._day_med[slot])  # and a week on, for _week.at
             # the recurring deviations ending here (_recurring_at, inline)
             dev, run_from = self._hist_dev, self._run_from
             if day >= 2:
@@ -402,6 +408,7 @@ class Forecaster:
                 self._day_ago(index + k, index),
                 self._recurring(index + k, index, day, days, self._day_rec),
                 self._recurring(index + k, index, hour, _HOURS, self._hour_rec),
+                self._week.at(index + k, index),
             )
             f = blend.dot(weights[lo], cands)
             if w:
@@ -443,6 +450,7 @@ class Forecaster:
         self._hist_med = [0.0] * size
         self._day_med = [None] * size
         self._day_rec, self._hour_rec = [0.0] * size, [0.0] * size
+        self._week = WeekAgo(step, _DAY_WINDOW, _RING, _MAX_DAY_STEPS)
 
     def _recurring(
         self, target: int, origin: int, period: int, count: int, cached: list[float]
@@ -547,12 +555,12 @@ class Forecaster:
 
     def _extra(
         self, index: int, origin: int, day_back: int, hour_back: int, season_now: float
-    ) -> tuple[float, float, float, float]:
+    ) -> tuple[float, float, float, float, float]:
         """What the candidates made at `origin` read at the target `index` (see `_score`).
 
-        The profile there, the day-ago value (NaN: unknown), and the daily and hourly
-        recurring deviations `day_back` and `hour_back` periods back (0: none), as
-        `_day_ago` and `_recurring` read them (their cached common case inline).
+        The profile there, the day-ago value (NaN: unknown), the daily and hourly recurring
+        deviations `day_back` and `hour_back` periods back (0: none), as `_day_ago` and
+        `_recurring` read them (their cached common case inline), and the week-ago value.
         """
         hist_index = self._hist_index
         size = len(hist_index)
@@ -577,7 +585,8 @@ class Forecaster:
                 hourly = self._hour_rec[then % size]
             else:
                 hourly = self._recurring_at(then, hour, _HOURS)
-        return (season_now, math.nan if found is None else found, recurring, hourly)
+        week = self._week.at(index, origin)
+        return (season_now, math.nan if found is None else found, recurring, hourly, week)
 
     def _error_quantile(self, h: int, tau: float) -> float:
         return self._errors.error_quantile(h, tau, self._model.scale)

@@ -137,9 +137,9 @@ class ErrorTracker:
         candidates, mul = blend.candidates, operator.mul
         seen, mae, quant = self.seen[h], self._blend_mae[h], self._quant[h]
         maes, weights = self._mae[h], self.weights[h]
-        for y, base, (target, day_y, recurring, hourly) in queue:
+        for y, base, (target, day_y, recurring, hourly, week_y) in queue:
             day = None if day_y != day_y else day_y  # NaN: unknown
-            cands = candidates(base, target, day, recurring, hourly)
+            cands = candidates(base, target, day, recurring, hourly, week_y)
             err = y - sum(map(mul, weights, cands))
             seen += 1
             rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen

@@ -394,3 +394,33 @@ def test_upper_band_covers_about_ninety_percent_of_skewed_load() -> None:
             shares.append(coverage)
     pooled = sum(shares) / len(shares)
     assert 0.85 <= pooled <= 0.95, shares
+
+
+def busy_weekday(n: int, seed: int) -> list[tuple[float, float]]:
+    """A daily curve with one busy day a week (a weekly batch: +60 all that day)."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        t = T0 + i * STEP
+        hour = (t % DAY) / 3600.0
+        busy = 60.0 if int((t - T0) // DAY) % 7 == 5 else 0.0
+        out.append((t, 100.0 + 30.0 * math.sin(2 * math.pi * hour / 24.0) + busy + rng.gauss(0, 3)))
+    return out
+
+
+def test_a_busy_weekday_is_forecast_from_a_week_before() -> None:
+    # the day-ago value misses a weekly cycle; the week-ago candidate carries it, so the
+    # hour-ahead forecasts into the third busy day are far closer than the day-ago value
+    for seed in (1, 2, 3):
+        series = busy_weekday(20 * 288, seed)
+        f = Forecaster()
+        errors, day_ago = [], []
+        for i, (t, y) in enumerate(series):
+            f.update(t, y)
+            j = i + 12
+            if 19 * 288 <= j < 19 * 288 + 36:  # the first three hours of the busy day
+                actual = series[j][1]
+                errors.append(abs(f.forecast(12)[-1] - actual))
+                day_ago.append(abs(series[j - 288][1] - actual))
+        mae, mae_day = sum(errors) / len(errors), sum(day_ago) / len(day_ago)
+        assert mae < 25.0 < 50.0 < mae_day, (seed, mae, mae_day)
