@@ -72,7 +72,8 @@ class WorkflowNotFound(PodiumError):
         self.workflow_id = workflow_id
         super().__init__(
             f"no workflow with id {workflow_id!r} in this store; "
-            "check the id (podium ls lists them) and the database URL"
+            "check the id (podium ls lists them, --children for child workflows) and the "
+            "database URL"
         )
 
 
