@@ -272,7 +272,7 @@ class Worker:
     def _launch(self, claim: base.Claim) -> None:
         with self._lock:
             self._active += 1
-        future: concurrent.futures.Future[None]
+        future: concurrent.futures.Future[Any]
         if self._is_async(claim):
             future = self.rt.loop().submit(self._run_async(claim))
         else:
@@ -283,30 +283,31 @@ class Worker:
         definition = self.rt.registry.workflows.get(claim.record.workflow)
         return definition is not None and bool(definition.is_async)
 
-    def _run_sync(self, claim: base.Claim) -> None:
+    def _run_sync(self, claim: base.Claim) -> bool:
         """Run `claim`, then keep this thread busy with the next ready workflow, if any.
 
         Claiming the next workflow here instead of in the dispatcher saves two thread
         hand-offs per workflow; concurrent claims share a commit through group commit.
+        True when it stops because the store, asked just now, had nothing ready for it.
         """
         while True:
             claims = self._execute_sync(claim)
             if claims is None:  # none was made with the run's end: claim now, if worth it
                 if self._stopping.is_set() or not self._backlog:
-                    return
+                    return False
                 claims = self._claim(1)
             elif self._stopping.is_set():
                 for made in claims:
                     self._hand_back(made)
-                return
+                return False
             else:
                 self._backlog = bool(claims)
             if not claims:
-                return
+                return True
             claim = claims[0]
             if self._is_async(claim):
                 self._launch(claim)
-                return
+                return False
 
     def _execute_sync(self, claim: base.Claim) -> list[base.Claim] | None:
         """Run `claim`; the claims the store made for this thread with its end, if it did.
@@ -354,8 +355,14 @@ class Worker:
                 claim.record.id,
             )
 
-    def _finished(self, _future: concurrent.futures.Future[None]) -> None:
+    def _finished(self, future: concurrent.futures.Future[Any]) -> None:
+        """A run ended: free its slot, and wake the dispatcher unless nothing is ready.
+
+        A runner that stopped because the store had nothing ready for it (it was just asked)
+        needs no claim from the dispatcher too: work that arrives later signals on its own.
+        """
         with self._lock:
             self._active -= 1
             self._lock.notify_all()
-        self.rt.notifier.work_available()
+        if future.cancelled() or future.exception() is not None or future.result() is not True:
+            self.rt.notifier.work_available()
