@@ -93,6 +93,8 @@ class Worker:
         self._services: list[hooks.Service] = []
         """What runs beside this worker (e.g. the cron scheduler), from the app's hooks."""
         self._backlog = False
+        self._drained = False
+        """True when the last run to end stopped because the store had nothing ready for it."""
         """True while the last claim found as much work as it asked for: there may be more."""
         self._next_beat = 0.0
         self._claimed_at = 0.0
@@ -209,6 +211,12 @@ class Worker:
             if free <= 0:
                 self._wait_for_slot()
                 continue
+            if self._drained:
+                # The run that freed a slot had just found nothing ready: asking again now
+                # would find nothing too. Work that arrives meanwhile sets the signal.
+                self._drained = False
+                self._wait_for_work()
+                continue
             self._claimed_at = rt.clock.time()
             claims = self._claim(free)
             for claim in claims:
@@ -218,8 +226,12 @@ class Worker:
                 # would only find nothing. Work that arrives meanwhile has set the signal, so
                 # this returns at once then; slots freed by queue limits are refilled by the
                 # runners, which claim their next workflow themselves.
-                if not rt.notifier.wait_for_work(QUIET_BEFORE_LOOKUP):
-                    rt.notifier.wait_for_work(self._idle_wait())
+                self._wait_for_work()
+
+    def _wait_for_work(self) -> None:
+        """Wait for a new-work signal, briefly first, then until a row may fall due."""
+        if not self.rt.notifier.wait_for_work(QUIET_BEFORE_LOOKUP):
+            self.rt.notifier.wait_for_work(self._idle_wait())
 
     def _idle_wait(self) -> float:
         """Seconds to wait for new work: the poll interval, or less when a row falls due.
@@ -356,13 +368,16 @@ class Worker:
             )
 
     def _finished(self, future: concurrent.futures.Future[Any]) -> None:
-        """A run ended: free its slot, and wake the dispatcher unless nothing is ready.
+        """A run ended: free its slot, and have the dispatcher claim unless nothing is ready.
 
         A runner that stopped because the store had nothing ready for it (it was just asked)
-        needs no claim from the dispatcher too: work that arrives later signals on its own.
+        needs no claim from the dispatcher too (`_drained`): work that arrives later
+        signals on its own.
         """
+        drained = not future.cancelled() and future.exception() is None and future.result()
         with self._lock:
             self._active -= 1
+            self._drained = drained is True
             self._lock.notify_all()
-        if future.cancelled() or future.exception() is not None or future.result() is not True:
+        if drained is not True:
             self.rt.notifier.work_available()
