@@ -444,14 +444,10 @@ def dumps_call(
     On failure the error names the first argument that cannot be stored (by parameter name
     when `names` gives them).
     """
-    if not kwargs and not checked:
-        # The common call of scalars (a fan-out submits thousands): the text the encoder
-        # would write, put together directly (`_scalar_text` writes each as the encoder does).
-        texts = [_scalar_text(arg) for arg in args]
-        if None not in texts:
-            text = '{"args":[' + ",".join(cast(list[str], texts)) + '],"kwargs":{}}'
-            if limit is None or len(text) <= limit:
-                return text
+    if not kwargs:
+        text = _scalar_call_text(args, limit, checked)
+        if text is not None:
+            return text
     labels = [names[i] if i < len(names) else f"#{i}" for i in range(len(args))]
     try:
         return dumps(
@@ -477,6 +473,25 @@ def dumps_call(
         for key, arg in kwargs.items():
             dumps(arg, what=f"argument {key!r} of {owner}", checked=checked)
         raise
+
+
+def _scalar_call_text(args: Sequence[Any], limit: int | None, checked: bool) -> str | None:
+    """The text of a call of scalars only, as the encoder writes it; None: take the long way.
+
+    The common call (a fan-out submits thousands) skips the encoder's setup. A text over
+    `limit` is never encoded here (the long way refuses it by its length), and with
+    `checked` a text holding what `check` refuses goes the long way, which names it.
+    """
+    for arg in args:
+        if type(arg) is str and (
+            (limit is not None and len(arg) > limit) or (checked and text_problem(arg))
+        ):
+            return None
+    texts = [_scalar_text(arg) for arg in args]
+    if None in texts:
+        return None
+    text = '{"args":[' + ",".join(cast(list[str], texts)) + '],"kwargs":{}}'
+    return text if limit is None or len(text) <= limit else None
 
 
 def loads_call(text: str | None) -> tuple[list[Any], dict[str, Any]]:

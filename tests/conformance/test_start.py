@@ -132,3 +132,29 @@ def test_negative_delay_and_bad_priority_are_refused(app: podium.App):
     with pytest.raises(podium.ConfigurationError, match="timeout"):
         app.start(job, timeout=0)
     assert app.list() == []
+
+
+def test_the_signature_check_still_refuses_what_does_not_bind(app: podium.App):
+    """`bind` skips `inspect` only for one positional argument per plain parameter."""
+
+    @app.workflow
+    def plain(a: int, b: int) -> int:
+        return a + b
+
+    @app.workflow
+    def keyword_only(a: int, *, b: int) -> int:
+        return a + b
+
+    @app.workflow
+    def many(*values: int) -> int:
+        return sum(values)
+
+    assert app.run(plain, 1, 2) == 3
+    assert app.run(many, 1, 2, 3) == 6
+    with pytest.raises(TypeError, match="'plain'"):
+        app.start(plain, 1, 2, 3)
+    with pytest.raises(TypeError, match="'plain'"):
+        app.start(plain, 1, 2, a=1)
+    with pytest.raises(TypeError, match="'keyword_only'"):
+        app.start(keyword_only, 1, 2)
+    assert app.run(keyword_only, 1, b=2) == 3

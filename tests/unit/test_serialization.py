@@ -460,3 +460,38 @@ def test_a_pydantic_model_far_over_the_limit_is_refused_before_it_is_encoded():
     finally:
         tracemalloc.stop()
     assert caught.value.at_least and peak < 1_000_000  # model_dump never ran (40 MB)
+
+
+@pytest.mark.parametrize(
+    "args", [(), (1,), ("text", None, True, -3), ("é ☃ \u2028", 10**30), ("x" * 40,)]
+)
+@pytest.mark.parametrize("checked", [False, True])
+def test_a_call_of_scalars_is_written_as_the_encoder_writes_it(
+    args: tuple[object, ...], checked: bool
+):
+    """The scalar shortcut of `dumps_call` and the long way agree to the letter."""
+    text = serialization.dumps_call(args, {}, owner="w", limit=1000, checked=checked)
+    assert text == serialization.dumps({"args": list(args), "kwargs": {}})
+    assert serialization.loads_call(text) == (list(args), {})
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "lone \ud800 surrogate"])
+def test_a_checked_call_names_the_text_argument_that_cannot_be_stored(bad: str):
+    with pytest.raises(podium.SerializationError, match="argument 'note' of workflow 'w'"):
+        serialization.dumps_call(
+            [1, bad], {}, owner="workflow 'w'", names=["n", "note"], checked=True
+        )
+
+
+def test_a_checked_call_of_one_huge_text_is_refused_without_encoding_it():
+    import tracemalloc
+
+    huge = "x" * 20_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(podium.PayloadTooLarge):
+            serialization.dumps_call([huge], {}, owner="workflow 'w'", limit=1000, checked=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, f"refusing cost {peak:,} bytes"

@@ -93,6 +93,8 @@ class Worker:
         self._services: list[hooks.Service] = []
         """What runs beside this worker (e.g. the cron scheduler), from the app's hooks."""
         self._backlog = False
+        self._drained = False
+        """True when the last run to end stopped because the store had nothing ready for it."""
         """True while the last claim found as much work as it asked for: there may be more."""
         self._next_beat = 0.0
         self._claimed_at = 0.0
@@ -209,6 +211,12 @@ class Worker:
             if free <= 0:
                 self._wait_for_slot()
                 continue
+            if self._drained:
+                # The run that freed a slot had just found nothing ready: asking again now
+                # would find nothing too. Work that arrives meanwhile sets the signal.
+                self._drained = False
+                self._wait_for_work()
+                continue
             self._claimed_at = rt.clock.time()
             claims = self._claim(free)
             for claim in claims:
@@ -218,8 +226,12 @@ class Worker:
                 # would only find nothing. Work that arrives meanwhile has set the signal, so
                 # this returns at once then; slots freed by queue limits are refilled by the
                 # runners, which claim their next workflow themselves.
-                if not rt.notifier.wait_for_work(QUIET_BEFORE_LOOKUP):
-                    rt.notifier.wait_for_work(self._idle_wait())
+                self._wait_for_work()
+
+    def _wait_for_work(self) -> None:
+        """Wait for a new-work signal, briefly first, then until a row may fall due."""
+        if not self.rt.notifier.wait_for_work(QUIET_BEFORE_LOOKUP):
+            self.rt.notifier.wait_for_work(self._idle_wait())
 
     def _idle_wait(self) -> float:
         """Seconds to wait for new work: the poll interval, or less when a row falls due.
@@ -272,7 +284,7 @@ class Worker:
     def _launch(self, claim: base.Claim) -> None:
         with self._lock:
             self._active += 1
-        future: concurrent.futures.Future[None]
+        future: concurrent.futures.Future[Any]
         if self._is_async(claim):
             future = self.rt.loop().submit(self._run_async(claim))
         else:
@@ -283,30 +295,31 @@ class Worker:
         definition = self.rt.registry.workflows.get(claim.record.workflow)
         return definition is not None and bool(definition.is_async)
 
-    def _run_sync(self, claim: base.Claim) -> None:
+    def _run_sync(self, claim: base.Claim) -> bool:
         """Run `claim`, then keep this thread busy with the next ready workflow, if any.
 
         Claiming the next workflow here instead of in the dispatcher saves two thread
         hand-offs per workflow; concurrent claims share a commit through group commit.
+        True when it stops because the store, asked just now, had nothing ready for it.
         """
         while True:
             claims = self._execute_sync(claim)
             if claims is None:  # none was made with the run's end: claim now, if worth it
                 if self._stopping.is_set() or not self._backlog:
-                    return
+                    return False
                 claims = self._claim(1)
             elif self._stopping.is_set():
                 for made in claims:
                     self._hand_back(made)
-                return
+                return False
             else:
                 self._backlog = bool(claims)
             if not claims:
-                return
+                return True
             claim = claims[0]
             if self._is_async(claim):
                 self._launch(claim)
-                return
+                return False
 
     def _execute_sync(self, claim: base.Claim) -> list[base.Claim] | None:
         """Run `claim`; the claims the store made for this thread with its end, if it did.
@@ -354,8 +367,17 @@ class Worker:
                 claim.record.id,
             )
 
-    def _finished(self, _future: concurrent.futures.Future[None]) -> None:
+    def _finished(self, future: concurrent.futures.Future[Any]) -> None:
+        """A run ended: free its slot, and have the dispatcher claim unless nothing is ready.
+
+        A runner that stopped because the store had nothing ready for it (it was just asked)
+        needs no claim from the dispatcher too (`_drained`): work that arrives later
+        signals on its own.
+        """
+        drained = not future.cancelled() and future.exception() is None and future.result()
         with self._lock:
             self._active -= 1
+            self._drained = drained is True
             self._lock.notify_all()
-        self.rt.notifier.work_available()
+        if drained is not True:
+            self.rt.notifier.work_available()

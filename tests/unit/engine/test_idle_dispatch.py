@@ -1,0 +1,51 @@
+"""A worker that runs workflows one at a time: its dispatcher claims about once for each.
+
+A runner that stops because the store, asked after its run's end, had nothing ready does
+not have the dispatcher ask again (`Worker._drained`); the next start wakes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import podium
+
+STARTS = 40
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[podium.App]:
+    opened = podium.App("idle", database_url=f"sqlite:///{tmp_path / 'w.db'}")
+    yield opened
+    opened.close()
+
+
+def test_one_at_a_time_costs_about_one_dispatcher_claim_each(
+    app: podium.App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @app.workflow
+    def echo(x: int) -> int:
+        return x
+
+    claims: list[int] = []
+    plain = app.store.claim
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        found = plain(*args, **kwargs)
+        if threading.current_thread().name == "podium-dispatch":
+            claims.append(len(found))
+        return found
+
+    with app.worker(concurrency=1):
+        assert app.start(echo, -1).result(timeout=30) == -1  # the worker is up and idle
+        monkeypatch.setattr(app.store, "claim", counting)
+        for i in range(STARTS):
+            assert app.start(echo, i).result(timeout=30) == i
+    empty = claims.count(0)
+    assert sum(claims) == STARTS  # every workflow was claimed once, by the dispatcher
+    assert empty <= STARTS // 4, f"{empty} empty dispatcher claims for {STARTS} workflows"
