@@ -25,8 +25,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-LOWER_IS_BETTER = ("_ms", "_s")
-"""Durations (p50_ms, wall_s); a rate (steps_per_s) is higher-is-better."""
+LOWER_IS_BETTER = ("_ms", "_s", "instructions")
+"""Durations (p50_ms, wall_s) and counts of work (instructions); a rate (steps_per_s) is
+higher-is-better."""
 
 
 def run_once(engine: Path, script: Path, args: list[str]) -> dict[str, dict[str, object]]:

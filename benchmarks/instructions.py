@@ -1,0 +1,114 @@
+"""CPU instructions per workflow of `app.run`, counted by valgrind: a figure load cannot move.
+
+Usage: python benchmarks/instructions.py [--workload w3|w1|all] [--n1 100] [--n2 400]
+
+Timings on a shared two-core machine swing by 10-30% from run to run, more than most
+changes worth finding. An instruction count does not: this runs the W3 workload (one-step
+workflows) and the W1 workload (five-step ones) with `app.run` in one thread under
+`valgrind --tool=callgrind`, once with `--n1` and once with `--n2` workflows, and reports
+(instructions at n2 - instructions at n1) / (n2 - n1): the cost of one more workflow, with
+start-up, imports and migrations cancelled out. Runs repeat with `--runs` (median).
+
+It counts the engine's own work (Python, the JSON codec, SQLite's statements); it does not
+see waits, fsyncs or thread hand-offs, so it complements the timed benchmarks rather than
+replacing them, and background workers are left out (valgrind runs one thread at a time,
+which changes what their waits do). With `benchmarks/compare.py` it tells, against an
+earlier commit, whether a change made the hot path cheaper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks import common, w1_sequential, w3_latency
+
+WORKLOADS = {"w3": ("W3", 1), "w1": ("W1", 5)}
+"""Workload option: (workload name, steps per workflow)."""
+WARMUP = 5
+_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+
+
+def inner(workload: str, n: int) -> None:
+    """Run `n` workflows of `workload` with `app.run` after a warm-up (under valgrind)."""
+    define = w3_latency.define if workload == "w3" else w1_sequential.define(5)
+    with common.fresh_app("normal", define) as (app, wf, _path):
+        for i in range(WARMUP + n):
+            app.run(wf, i)
+
+
+def instructions(workload: str, n: int) -> int:
+    """Instructions callgrind counts for a whole process that runs `n` workflows."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    proc = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            __file__,
+            "--inner",
+            workload,
+            str(n),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    found = _REFS.search(proc.stderr)
+    if proc.returncode != 0 or found is None:
+        raise SystemExit(f"valgrind run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def per_workflow(workload: str, n1: int, n2: int) -> float:
+    """Instructions one more workflow costs: the difference of two runs over their sizes."""
+    return (instructions(workload, n2) - instructions(workload, n1)) / (n2 - n1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = common.parser(__doc__ or "")
+    p.add_argument("--workload", choices=[*WORKLOADS, "all"], default="all")
+    p.add_argument("--n1", type=int, default=100, help="workflows of the smaller run")
+    p.add_argument("--n2", type=int, default=400, help="workflows of the larger run")
+    p.add_argument("--inner", nargs=2, metavar=("WORKLOAD", "N"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.inner:
+        inner(args.inner[0], int(args.inner[1]))
+        return 0
+    if shutil.which("valgrind") is None:
+        raise SystemExit("instructions.py needs valgrind (apt-get install valgrind)")
+    if not 0 < args.n1 < args.n2:
+        raise SystemExit("--n1 and --n2 must satisfy 0 < n1 < n2")
+    n_runs = common.runs(args) if args.runs is not None else 1
+    chosen = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    for key in chosen:
+        name, steps = WORKLOADS[key]
+        values = [per_workflow(key, args.n1, args.n2) for _ in range(n_runs)]
+        common.note(f"{name} run: {statistics.median(values):,.0f} instructions per workflow")
+        line: dict[str, Any] = {
+            **common.header(name, "run", "normal", n_runs),
+            "steps": steps,
+            "n1": args.n1,
+            "n2": args.n2,
+            "metric": "instructions",
+            "median": round(statistics.median(values)),
+            "values": [round(v) for v in values],
+            "per_step": round(statistics.median(values) / steps),
+        }
+        common.emit(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
