@@ -93,9 +93,9 @@ class Worker:
         self._services: list[hooks.Service] = []
         """What runs beside this worker (e.g. the cron scheduler), from the app's hooks."""
         self._backlog = False
+        """True while the last claim found as much work as it asked for: there may be more."""
         self._drained = False
         """True when the last run to end stopped because the store had nothing ready for it."""
-        """True while the last claim found as much work as it asked for: there may be more."""
         self._next_beat = 0.0
         self._claimed_at = 0.0
         """When the dispatcher last looked for due work (`_idle_wait` asks what falls due after)."""
