@@ -22,7 +22,7 @@ from __future__ import annotations
 import _thread
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 Params: TypeAlias = Sequence[Any] | Mapping[str, Any]
 Statement: TypeAlias = tuple[str, Params]
@@ -78,7 +78,9 @@ class Write:
         self.merge = merge
         """Non-empty: its first statement is a claim (named `params` with a `limit`) that a
         store may run as one with the claims of the same `merge` in its batch, summing their
-        limits (see `WorkflowStore._claim_together`)."""
+        limits (see `alike_claims`); `head` and `tail` then count the statements after it.
+        Where in the transaction the claim runs is the store's: SQLite runs a batch's claims
+        first, PostgreSQL last (after every statement that may wait for a row lock)."""
         self.rows: list[Any] = []
         self.rowcount = 0
         self.results: list[tuple[list[Any], int]] = []
@@ -151,6 +153,48 @@ class GroupCommit:
                     successor.waiter.release()
                 else:
                     self._busy = False
+
+
+class AlikeClaims:
+    """Claims of one batch that differ only in their limit (and moment): one statement.
+
+    It claims their summed limit at the latest moment among them; `deal` hands its rows out
+    in turn, each claim getting at most its own limit. What a claim costs is mostly the
+    statement, not the rows it takes, so claims made at once cost one.
+    """
+
+    __slots__ = ("limits", "params", "sql", "writes")
+
+    def __init__(self, writes: list[Write]) -> None:
+        self.writes = writes
+        self.sql = writes[0].sql
+        latest = cast(Mapping[str, Any], max(writes, key=_moment).params)
+        self.limits = [cast(Mapping[str, Any], write.params)["limit"] for write in writes]
+        self.params: dict[str, Any] = {**latest, "limit": sum(self.limits)}
+
+    def deal(self, rows: list[Any]) -> None:
+        """Give each claim its share of `rows` (`Write.rows`, `Write.rowcount`)."""
+        for write, limit in zip(self.writes, self.limits, strict=True):
+            write.rows, rows = rows[:limit], rows[limit:]
+            write.rowcount = len(write.rows)
+
+    def fail(self, exc: BaseException) -> None:
+        """Each claim fails with `exc`."""
+        for write in self.writes:
+            write.error = exc
+
+
+def alike_claims(claims: Sequence[Write], kind: Callable[[Write], str]) -> list[AlikeClaims]:
+    """`claims` (writes whose statement is a claim) grouped by `kind`, in first-seen order."""
+    kinds: dict[str, list[Write]] = {}
+    for write in claims:
+        kinds.setdefault(kind(write), []).append(write)
+    return [AlikeClaims(writes) for writes in kinds.values()]
+
+
+def _moment(write: Write) -> float:
+    """When the claim `write` was asked for."""
+    return float(cast(Mapping[str, Any], write.params)["now"])
 
 
 def _result(write: Write) -> Write:

@@ -27,6 +27,10 @@ statement, a serialization failure), nothing of it was written and each write is
 alone. A child's end (its row, its parent's wake-up) is one write of several statements that
 commit together, keyed by the parent's id, whose row it locks first (`_finish_child`); the
 ends of one parent's children in one batch lock it, and lock and read its wait, only once.
+Such an end may carry its worker's next claim (`CLAIM_WITH_END`): the claims of a batch run
+as one statement after all its other statements, so a claim, which never waits for a lock
+(SKIP LOCKED), holds the rows it takes only while the batch commits, as a claim of its own
+placed last (`CLAIMS_LAST`) does.
 """
 
 from __future__ import annotations
@@ -93,6 +97,9 @@ def _connect_error(redacted: str, exc: psycopg.OperationalError) -> errors.Confi
 class PostgresStore(workflows.WorkflowStore):
     """`Store` on a PostgreSQL database; podium's tables live in one schema of it."""
 
+    CLAIM_WITH_END = True
+    """A child's end carries its worker's next claim, run last in the end's transaction."""
+
     def __init__(self, url: str, *, schema: str | None = None, pool_max: int = POOL_MAX):
         if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
             raise errors.ConfigurationError(
@@ -124,15 +131,22 @@ class PostgresStore(workflows.WorkflowStore):
         return self._connector.batched(sql, params, workflow_id)
 
     def _write_unit(
-        self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
+        self,
+        statements: Sequence[workflows.Statement],
+        key: str,
+        head: int = 0,
+        tail: int = 0,
+        merge: str = "",
     ) -> list[base.Result]:
         """Statements that commit together (a child's end) join the group commit as one write.
 
         `key` is the row they lock first (a child's end locks its parent's row first); the
         first `head` and last `tail` statements are shared with the other units of the key
-        in the batch (see `groupcommit.Write.head`).
+        in the batch (see `groupcommit.Write.head`). With `merge`, the first statement is a
+        claim, run after every other statement of the transaction, as one with the batch's
+        alike claims (see `_Connector._commit_batch`).
         """
-        return self._connector.batched_unit(statements, key, head, tail)
+        return self._connector.batched_unit(statements, key, head, tail, merge)
 
     def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
         """A claim joins the group commit, last in its batch (see `CLAIMS_LAST`)."""
@@ -217,14 +231,22 @@ class _Connector:
         return base.Result(write.rows, write.rowcount)
 
     def batched_unit(
-        self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
+        self,
+        statements: Sequence[workflows.Statement],
+        key: str,
+        head: int = 0,
+        tail: int = 0,
+        merge: str = "",
     ) -> list[base.Result]:
         """Run `statements` in order in the next group commit, as one write keyed by `key`.
 
-        Its first `head` and last `tail` statements may be shared (see `_commit_batch`).
+        Its first `head` and last `tail` statements may be shared (see `_commit_batch`);
+        with `merge`, the first statement is a claim, run last (see `groupcommit.Write`).
         """
         (sql, params), more = statements[0], statements[1:]
-        write = self._writes.submit(groupcommit.Write(sql, params, key, more, head=head, tail=tail))
+        write = self._writes.submit(
+            groupcommit.Write(sql, params, key, more, head=head, tail=tail, merge=merge)
+        )
         return [
             base.Result(write.rows, write.rowcount),
             *(base.Result(rows, count) for rows, count in write.results),
@@ -233,19 +255,27 @@ class _Connector:
     def _commit_batch(self, batch: list[groupcommit.Write]) -> None:
         """Commit `batch` in one pipelined transaction, its row locks taken in `key` order.
 
-        A single write runs alone in autocommit. A batch that PostgreSQL aborted (deadlock,
-        serialization failure, a statement's error) wrote nothing: each write runs again
-        alone and keeps its own outcome. A connection fault fails every write of the batch,
-        as it would have failed each alone (whether the commit happened is unknown).
+        The claims that writes carry (`Write.merge`) run after everything else, alike ones as
+        one statement (`groupcommit.alike_claims`): a claim skips locked rows, so it never
+        waits, and last it holds the rows it takes only while the batch commits (see
+        `CLAIMS_LAST`). A single write runs alone in autocommit. A batch that PostgreSQL
+        aborted (deadlock, serialization failure, a statement's error) wrote nothing: each
+        write runs again alone and keeps its own outcome. A connection fault fails every
+        write of the batch, as it would have failed each alone (whether the commit happened
+        is unknown).
         """
         if len(batch) == 1:
             self._apply(batch[0])
             return
         ordered = sorted(batch, key=operator.attrgetter("key"))  # stable: one id keeps its order
         parts = _parts(ordered)
+        claims = groupcommit.alike_claims(
+            [write for write in ordered if write.merge], operator.attrgetter("merge")
+        )
         try:
             with self._pool.connection() as conn:
                 sent = [statement for part in parts for statement in part.sent]
+                sent += [(claim.sql, claim.params) for claim in claims]
                 cursors = iter(_pipelined_transaction(conn, sent))
                 shared: list[tuple[list[Row], int]] = []
                 for write, part in zip(ordered, parts, strict=True):
@@ -254,7 +284,13 @@ class _Connector:
                         results[:0] = shared[: write.head]
                     if part.shares_tail:
                         results += [([], 0)] * write.tail
-                    (write.rows, write.rowcount), *write.results = shared = results
+                    shared = results
+                    if write.merge:  # its claim's rows are dealt below
+                        write.results = results
+                    else:
+                        (write.rows, write.rowcount), *write.results = results
+                for claim in claims:
+                    claim.deal(_fetched(next(cursors)))
         except psycopg_pool.PoolTimeout:
             raise
         except psycopg.OperationalError as exc:
@@ -287,11 +323,17 @@ class _Connector:
         raise AssertionError("unreachable")
 
     def _apply(self, write: groupcommit.Write) -> None:
-        """Run `write` alone: autocommit, or one pipelined transaction with its `more`."""
+        """Run `write` alone: autocommit, or one pipelined transaction with its `more`.
+
+        A claim it carries (`Write.merge`) runs last, as in a batch.
+        """
         params = cast(Mapping[str, Any], write.params)
         if write.more:
             more = [(sql, cast(Mapping[str, Any], p)) for sql, p in write.more]
-            first, *rest = self.pipeline([(write.sql, params), *more])
+            if write.merge:
+                *rest, first = self.pipeline([*more, (write.sql, params)])
+            else:
+                first, *rest = self.pipeline([(write.sql, params), *more])
             write.rows, write.rowcount = first
             write.results = [(result.rows, result.rowcount) for result in rest]
             return
@@ -365,10 +407,11 @@ class _Part(NamedTuple):
 def _parts(ordered: list[groupcommit.Write]) -> list[_Part]:
     """The statements each write of `ordered` (sorted by key) sends (see `Write.head`).
 
+    A claim a write carries (`Write.merge`) is not among them: `_commit_batch` sends it.
     Writes of one key next to each other that start (end) with the same `head` (`tail`)
     statements send them once: the head with the first of them, the tail with the last.
     """
-    statements = [[(w.sql, w.params), *w.more] for w in ordered]
+    statements = [[(w.sql, w.params), *w.more][1 if w.merge else 0 :] for w in ordered]
     joined = [
         _shares(ordered[i], ordered[i + 1], statements[i], statements[i + 1])
         for i in range(len(ordered) - 1)

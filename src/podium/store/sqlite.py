@@ -158,19 +158,19 @@ class SQLiteStore(workflows.WorkflowStore):
             write.results += [([], 0)] * skip
 
     def _write_unit(
-        self, statements: Sequence[workflows.Statement], key: str, head: int = 0, tail: int = 0
+        self,
+        statements: Sequence[workflows.Statement],
+        key: str,
+        head: int = 0,
+        tail: int = 0,
+        merge: str = "",
     ) -> list[base.Result]:
         """Statements that commit together join the group commit as one write (see there).
 
         The last `tail` of them run once for the writes of `key` in a batch that end alike
-        (`_shared_tails`). A shared head would save nothing here: SQLite locks no row.
+        (`_shared_tails`). A shared head would save nothing here: SQLite locks no row. With
+        `merge`, the first is a claim run with its batch's (`_merge_claims`).
         """
-        return self._connector.together(statements, key, tail)
-
-    def _write_claiming_unit(
-        self, statements: Sequence[workflows.Statement], key: str, tail: int, merge: str
-    ) -> list[base.Result]:
-        """`_write_unit`, its first statement a claim run with its batch's (`_merge_claims`)."""
         return self._connector.together(statements, key, tail, merge)
 
     def _merge_claims(self, batch: Sequence[groupcommit.Write]) -> set[groupcommit.Write]:

@@ -10,9 +10,10 @@ fence check of a fenced write sits inside the same statement.
 from __future__ import annotations
 
 import json
+import operator
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from podium import errors
 from podium.store import base, groupcommit, queries
@@ -206,28 +207,18 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
     ) -> None:
         """Run the claims of `batch` (see `_claim_plain`): one statement per kind of claim.
 
-        Claims that differ only in their limit (and moment) are made by one statement for
-        their summed limit, at the latest moment among them; its rows are dealt out in turn,
-        each claim getting at most its own limit. So threads of a worker that each want their
-        next workflow at once cost one claim, not one each: what a claim costs is mostly the
-        statement, not the rows it takes. `run` runs the statements (default: `_write_claim`).
+        Claims alike but for their limit (`_alike`: threads of one worker that each want
+        their next workflow at once) cost one claim, not one each (`groupcommit.AlikeClaims`).
+        `run` runs the statements (default: `_write_claim`).
         """
         run = run or self._write_claim
-        kinds: dict[str, list[groupcommit.Write]] = {}
-        for write in batch:
-            kinds.setdefault(write.key, []).append(write)
-        for writes in kinds.values():
-            latest = cast(Mapping[str, Any], max(writes, key=_moment).params)
-            limits = [cast(Mapping[str, Any], write.params)["limit"] for write in writes]
+        for alike in groupcommit.alike_claims(batch, operator.attrgetter("key")):
             try:
-                rows = run(writes[0].sql, {**latest, "limit": sum(limits)}).rows
+                rows = run(alike.sql, alike.params).rows
             except Exception as exc:
-                for write in writes:
-                    write.error = exc
+                alike.fail(exc)
                 continue
-            for write, limit in zip(writes, limits, strict=True):
-                write.rows, rows = rows[:limit], rows[limit:]
-                write.rowcount = len(write.rows)
+            alike.deal(rows)
 
     def _name_filter(self, workflows: Sequence[str] | None, grace: float) -> dict[str, Any]:
         """`base.name_filter` of `workflows` and the takeover grace, kept (claims repeat them)."""
@@ -413,6 +404,8 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         before the end, and its wait's lock and wake-up after it, are the unit's shared head
         and tail: the ends of the parent's children committed together need them once (the
         locks last to the commit, and the wake-up after the last end counts all of them).
+        The worker's next claim (`then_claim`) may ride along (`_claim_with_end`, `merge` of
+        `_write_unit`).
         """
         q = self._q
         parent = {"parent_id": parent_id, "now": now}
@@ -422,46 +415,44 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         else:
             ends = [*(appending(q, params, event) for event in history), (q["finish"], params)]
         wake: Statement = (q["wake_if_due"], parent)
-        first = 1 if "lock_parent" in q else 0
+        head: list[Statement] = []
+        tail: list[Statement] = [wake]
+        if "lock_parent" in q:
+            head, tail = [(q["lock_parent"], parent)], [(q["lock_child_wait"], parent), wake]
+        statements = [*head, *ends, *tail]
         claim = None if then_claim is None else self._claim_with_end(then_claim, now)
-        if first:
-            statements = [(q["lock_parent"], parent), *ends, (q["lock_child_wait"], parent), wake]
-        elif claim is None:
-            statements = [*ends, wake]
-        else:  # the claim first: a store may run the claims of a batch as one, before all
-            statements, first = [claim[0], *ends, wake], 1
-        tail = len(statements) - first - len(ends)
         if claim is None:
-            results = self._write_unit(statements, parent_id, first, tail)
+            results = self._write_unit(statements, parent_id, len(head), len(tail))
         else:
-            results = self._write_claiming_unit(statements, parent_id, tail, claim[1])
-            if then_claim is not None:
-                then_claim.claims = [base.Claim.from_row(row) for row in results[0].rows]
-        if any(result.rowcount != 1 for result in results[first : first + len(ends)]):
+            claimed, *results = self._write_unit(
+                [claim[0], *statements], parent_id, len(head), len(tail), merge=claim[1]
+            )
+            assert then_claim is not None
+            then_claim.claims = [base.Claim.from_row(row) for row in claimed.rows]
+        if any(result.rowcount != 1 for result in results[len(head) : len(head) + len(ends)]):
             raise errors.LeaseLost(params["fence_id"])
         return results[-1].rowcount == 1
 
     def _write_unit(
-        self, statements: Sequence[Statement], key: str, head: int = 0, tail: int = 0
+        self,
+        statements: Sequence[Statement],
+        key: str,
+        head: int = 0,
+        tail: int = 0,
+        merge: str = "",
     ) -> list[base.Result]:
         """Run `statements` in order as one transaction; their results.
 
         `key` names the row they lock first; a dialect may join them to its group commit,
         sharing the first `head` and last `tail` statements with other units of the same key
-        and the same such statements in one transaction (see `groupcommit.Write.head`).
+        and the same such statements in one transaction (see `groupcommit.Write.head`). With
+        `merge`, the first statement is a claim (a worker's next, `_claim_with_end`) and
+        `head` and `tail` count the statements after it: a dialect that sets `CLAIM_WITH_END`
+        may run it as one with the alike claims (`merge`) of other units, and where it locks
+        rows it runs it last (see `groupcommit.Write.merge`).
         """
         with self._c.transaction() as run:
             return [run(sql, params) for sql, params in statements]
-
-    def _write_claiming_unit(
-        self, statements: Sequence[Statement], key: str, tail: int, merge: str
-    ) -> list[base.Result]:
-        """`_write_unit` of statements that start with a claim.
-
-        A dialect may run the claim as one with the alike claims (`merge`) of other units
-        (see `groupcommit.Write.merge`).
-        """
-        return self._write_unit(statements, key, 0, tail)
 
     def cancel(self, workflow_id: str, now: float) -> base.WorkflowRecord | None:
         """See `Store.cancel`."""
@@ -521,11 +512,6 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
 def _alike(by: queue_limits.Claimant, queues: Sequence[str]) -> str:
     """What claims alike but for their limit (one worker's threads) share: one statement."""
     return f"{by.owner}\0{id(by.names)}\0{len(queues)}\0" + "\0".join(queues)
-
-
-def _moment(write: groupcommit.Write) -> float:
-    """When a claim of `_claim_together` was asked for."""
-    return float(cast(Mapping[str, Any], write.params)["now"])
 
 
 class _Renewal(Mapping[str, Any]):

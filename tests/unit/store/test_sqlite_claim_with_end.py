@@ -28,7 +28,7 @@ def store(tmp_path: Path) -> Iterator[sqlite.SQLiteStore]:
     opened.close()
 
 
-def fan_out(store: sqlite.SQLiteStore, count: int) -> list[base.Fence]:
+def fan_out(store: base.Store, count: int) -> list[base.Fence]:
     """Parent "p" with `count` children; the first two claimed by OWNER: their fences."""
     children.Children(store.connector).create(
         running(store, "p"), [child("p", i) for i in range(count)], T
@@ -45,7 +45,7 @@ def request() -> base.ClaimNext:
     return base.ClaimNext(OWNER, ["default"], 30.0, None)
 
 
-def done(store: sqlite.SQLiteStore, fence: base.Fence, then: base.ClaimNext) -> bool:
+def done(store: base.Store, fence: base.Fence, then: base.ClaimNext) -> bool:
     outcome = base.Outcome("completed", "1")
     return store.finish(fence, outcome, T + 1, parent_id="p", then_claim=then)
 
