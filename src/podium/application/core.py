@@ -123,6 +123,7 @@ class AppCore:
         rt.hooks.add_service(background.PerWorker(schedule_mod.Scheduler, rt))
         rt.hooks.add_service(background.PerWorker(retention_mod.Sweeper, rt))
         rt.hooks.add_step_gate(pausing.Gate(rt))
+        rt.hooks.set_claim_check(queues_mod.claim_check(rt))
         if len(self.breakers):
             rt.hooks.add_step_wrapper(circuit_mod.StepGuard(rt, self.breakers))
         if self._compensating:

@@ -7,6 +7,7 @@ The engine knows no pattern. At fixed points of a run it calls what was plugged 
 - step observers, after each attempt that ran, with its times and outcome (telemetry);
 - run listeners, after the end of a run is stored (waking a waiting parent; telemetry);
 - worker services, started and stopped with every worker (cron schedules);
+- the claim check, whether a short claim of a worker's queues may leave work (queue limits);
 - interceptors, the observability chain around runs and attempts (see `interceptors`).
 
 The model is procrastinate's worker middleware and Temporal's worker interceptors. A list
@@ -19,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
@@ -82,6 +83,9 @@ aggregate in memory (telemetry). Must not raise and must not block.
 RunListener = Callable[[RunEnd], None]
 """Called after a run's end is stored; must not raise (failures are logged and ignored)."""
 
+ClaimCheck = Callable[[Sequence[str]], bool]
+"""Whether a claim of these queues can come back short while ready work waits (limits)."""
+
 
 class Service(Protocol):
     """Something that runs beside a worker while it serves (e.g. the cron scheduler)."""
@@ -109,6 +113,10 @@ class Hooks:
         self.run_listeners: list[RunListener] = []
         self.services: list[ServiceFactory] = []
         self.interceptors: list[interceptors.Interceptor] = []
+        self.claims_may_wait: ClaimCheck | None = None
+        """Whether a short claim of a worker's queues may leave ready work behind (a queue
+        limit, a pause); None: assume so. A worker whose runner found its queues drained
+        lets the dispatcher wait for new work instead of claiming again (see `Worker`)."""
 
     def add_step_wrapper(self, wrapper: StepWrapper) -> None:
         """Wrap every step attempt in `wrapper` (after those added before it)."""
@@ -133,6 +141,10 @@ class Hooks:
     def add_service(self, factory: ServiceFactory) -> None:
         """Run `factory()` beside every worker started from now on."""
         _add(self.services, factory)
+
+    def set_claim_check(self, check: ClaimCheck) -> None:
+        """Tell workers which queues' short claims may leave ready work behind."""
+        self.claims_may_wait = check
 
     def add_interceptor(self, interceptor: interceptors.Interceptor) -> None:
         """Add an observability interceptor (tracing, metrics, log context)."""

@@ -300,13 +300,16 @@ class Worker:
 
         Claiming the next workflow here instead of in the dispatcher saves two thread
         hand-offs per workflow; concurrent claims share a commit through group commit.
-        True when it stops because the store, asked just now, had nothing ready for it.
+        True when it stops because the store had nothing ready for it: asked just now, or
+        asked by the dispatcher's last claim, which came back short from queues without limits.
         """
         while True:
             claims = self._execute_sync(claim)
             if claims is None:  # none was made with the run's end: claim now, if worth it
-                if self._stopping.is_set() or not self._backlog:
+                if self._stopping.is_set():
                     return False
+                if not self._backlog:  # the last claim found all there was, unless limited
+                    return not self._claims_may_wait()
                 claims = self._claim(1)
             elif self._stopping.is_set():
                 for made in claims:
@@ -320,6 +323,17 @@ class Worker:
             if self._is_async(claim):
                 self._launch(claim)
                 return False
+
+    def _claims_may_wait(self) -> bool:
+        """Whether a short claim of this worker's queues may have left ready work behind."""
+        check = self.rt.hooks.claims_may_wait
+        if check is None:
+            return True
+        try:
+            return check(self.queues)
+        except Exception:
+            self.rt.log.debug("worker %s: could not read queue limits", self.owner, exc_info=True)
+            return True
 
     def _execute_sync(self, claim: base.Claim) -> list[base.Claim] | None:
         """Run `claim`; the claims the store made for this thread with its end, if it did.

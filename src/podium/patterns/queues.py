@@ -15,6 +15,7 @@ a worker now, so a workflow parked on a long timer does not hold a slot.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from podium import errors
@@ -94,6 +95,12 @@ def _check_rate(rate_limit: Any) -> tuple[int | None, float | None]:
             f"rate_limit={rate_limit!r} must be (starts, seconds), e.g. (100, 60.0)"
         )
     return count, float(period)
+
+
+def claim_check(rt: Runtime) -> Callable[[Sequence[str]], bool]:
+    """The engine's claim check (see `hooks.ClaimCheck`): a limited or paused queue."""
+    connector = rt.store.connector
+    return lambda queues: queue_store.claims_may_wait(connector, queues)
 
 
 def sync(rt: Runtime, queues: dict[str, QueueConfig]) -> None:

@@ -133,6 +133,17 @@ def any_limited(connector: base.Connector) -> bool:
     return bool(cache.limited or cache.paused)
 
 
+def claims_may_wait(connector: base.Connector, queues: Sequence[str]) -> bool:
+    """Whether a claim of `queues` can come back short while ready work waits (cached).
+
+    True when one of them has a concurrency or rate limit, or is paused; then a claim that
+    found less than it asked for says nothing about what is ready.
+    """
+    configs(connector)
+    cache = _cache(connector)
+    return not (cache.limited.isdisjoint(queues) and cache.paused.isdisjoint(queues))
+
+
 def paused(connector: base.Connector, *, fresh: bool = False) -> frozenset[str]:
     """The names of the paused queues (cached; `fresh` reads the store now)."""
     configs(connector, fresh=fresh)

@@ -25,8 +25,9 @@ def app(tmp_path: Path) -> Iterator[podium.App]:
     opened.close()
 
 
+@pytest.mark.parametrize("concurrency", [1, 8])
 def test_one_at_a_time_costs_about_one_dispatcher_claim_each(
-    app: podium.App, monkeypatch: pytest.MonkeyPatch
+    app: podium.App, monkeypatch: pytest.MonkeyPatch, concurrency: int
 ) -> None:
     @app.workflow
     def echo(x: int) -> int:
@@ -41,7 +42,7 @@ def test_one_at_a_time_costs_about_one_dispatcher_claim_each(
             claims.append(len(found))
         return found
 
-    with app.worker(concurrency=1):
+    with app.worker(concurrency=concurrency):
         assert app.start(echo, -1).result(timeout=30) == -1  # the worker is up and idle
         monkeypatch.setattr(app.store, "claim", counting)
         for i in range(STARTS):
@@ -49,3 +50,23 @@ def test_one_at_a_time_costs_about_one_dispatcher_claim_each(
     empty = claims.count(0)
     assert sum(claims) == STARTS  # every workflow was claimed once, by the dispatcher
     assert empty <= STARTS // 4, f"{empty} empty dispatcher claims for {STARTS} workflows"
+
+
+def test_a_limited_queue_is_refilled_when_a_run_frees_its_slot(tmp_path: Path) -> None:
+    """A short claim of a limited queue leaves work behind: each end still wakes the dispatcher.
+
+    With a poll interval of a minute, a missed wake-up would hold the next workflow that long.
+    """
+    slow = podium.App("limited", database_url=f"sqlite:///{tmp_path / 'l.db'}", poll_interval=60.0)
+    try:
+        slow.queue("one", concurrency=1)
+
+        @slow.workflow(queue="one")
+        def echo(x: int) -> int:
+            return x
+
+        with slow.worker(concurrency=4, queues=["one"]):
+            handles = [slow.start(echo, i) for i in range(6)]
+            assert [h.result(timeout=20) for h in handles] == list(range(6))
+    finally:
+        slow.close()
