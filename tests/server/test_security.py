@@ -283,3 +283,24 @@ def test_audit_chain_verifies_and_detects_tampering(app):
     )
     checked, problem = store.verify_audit()
     assert checked == 2 and problem is not None and "changed" in problem
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/breakers/transitions?name=%00",
+        "/api/v1/breakers/a%00b",
+        "/api/v1/machines/m%00/instances",
+        "/api/v1/machines/m/instances?state=%00",
+        "/api/v1/machines/m/instances/i%00",
+        "/api/v1/schedules/s%00",
+        "/api/v1/workflows/w%00/events",
+        "/api/v1/queues/q%00",
+    ],
+)
+def test_a_nul_in_a_name_of_the_url_is_400_not_a_store_error(client, as_scope, path):
+    """Every name a URL carries is checked at the boundary, before any store sees it."""
+    response = client.get(path, headers=as_scope("admin"))
+    assert response.status_code in (400, 404, 405), response.text
+    if response.status_code == 400:
+        assert "NUL" in response.json()["error"]["message"]

@@ -15,7 +15,7 @@ from podium import errors
 from podium.server import models, payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
-from podium.server.models import clean
+from podium.server.models import NO_NUL, clean
 from podium.server.security import Principal, require
 from podium.store import auth
 
@@ -76,7 +76,9 @@ def create_token(body: models.TokenRequest, who: Admin, st: State) -> dict[str, 
     responses=documented(404, 409),
 )
 def revoke_token(
-    token_id: Annotated[str, Path(min_length=1, max_length=100)], who: Admin, st: State
+    token_id: Annotated[str, Path(min_length=1, max_length=100, pattern=NO_NUL)],
+    who: Admin,
+    st: State,
 ) -> dict[str, Any]:
     """Revoke a token at once (admin; audited)."""
     try:

@@ -10,13 +10,15 @@ from fastapi import APIRouter, Depends, Path, Query
 from podium.patterns import circuit
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
-from podium.server.models import _Strict
+from podium.server.models import NO_NUL, _Strict
 from podium.server.security import Principal, require
 from podium.store import breakers
 
 Reader = Annotated[Principal, Depends(require("read"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
-Name = Annotated[str, Path(min_length=1, max_length=200, description="The breaker name")]
+Name = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The breaker name")
+]
 State = Annotated[ServerState, Depends(state)]
 
 router = APIRouter(prefix="/api/v1", tags=["operations"], responses=documented(400, 401, 403))
@@ -40,7 +42,7 @@ def list_breakers(_who: Reader, st: State) -> list[dict[str, Any]]:
 def breaker_transitions(
     _who: Reader,
     st: State,
-    name: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    name: Annotated[str | None, Query(min_length=1, max_length=200, pattern=NO_NUL)] = None,
     since: Annotated[float, Query(ge=0, le=1e12, allow_inf_nan=False)] = 0.0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:

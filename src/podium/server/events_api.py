@@ -15,12 +15,14 @@ from podium import errors
 from podium.server import cloudevents, payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
-from podium.server.models import Text, _Strict
+from podium.server.models import NO_NUL, Text, _Strict
 from podium.server.security import Principal, require
 
 Writer = Annotated[Principal, Depends(require("write"))]
 State = Annotated[ServerState, Depends(state)]
-WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The workflow id")]
+WorkflowId = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The workflow id")
+]
 
 router = APIRouter(responses=documented(400, 401, 403, 413))
 

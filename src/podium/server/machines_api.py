@@ -11,14 +11,18 @@ from podium.patterns import statemachine
 from podium.server import payloads
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
-from podium.server.models import Text, _Strict
+from podium.server.models import NO_NUL, Text, _Strict
 from podium.server.security import Principal, require
 
 Reader = Annotated[Principal, Depends(require("read"))]
 Writer = Annotated[Principal, Depends(require("write"))]
 State = Annotated[ServerState, Depends(state)]
-Name = Annotated[str, Path(min_length=1, max_length=200, description="The machine's name")]
-Instance = Annotated[str, Path(min_length=1, max_length=200, description="The instance id")]
+Name = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The machine's name")
+]
+Instance = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The instance id")
+]
 
 router = APIRouter(
     prefix="/api/v1/machines", tags=["state machines"], responses=documented(400, 401, 403, 404)
@@ -70,7 +74,7 @@ def list_instances(
     name: Name,
     who: Reader,
     st: State,
-    in_state: Annotated[str | None, Query(alias="state", max_length=200)] = None,
+    in_state: Annotated[str | None, Query(alias="state", max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> list[dict[str, Any]]:

@@ -15,13 +15,15 @@ from podium import errors
 from podium.patterns import cronwords, schedule
 from podium.server.context import ServerState, state
 from podium.server.errors import ApiError, documented
-from podium.server.models import _Strict
+from podium.server.models import NO_NUL, _Strict
 from podium.server.security import Principal, require
 
 Reader = Annotated[Principal, Depends(require("read"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 State = Annotated[ServerState, Depends(state)]
-Name = Annotated[str, Path(min_length=1, max_length=200, description="The schedule name")]
+Name = Annotated[
+    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The schedule name")
+]
 
 router = APIRouter(prefix="/api/v1", tags=["operations"], responses=documented(400, 401, 403))
 
