@@ -210,12 +210,12 @@ class Worker:
             free = self.concurrency - self._active
             if free <= 0:
                 self._wait_for_slot()
-                continue
-            if self._drained:
-                # The run that freed a slot had just found nothing ready: asking again now
-                # would find nothing too. Work that arrives meanwhile sets the signal.
-                self._drained = False
-                self._wait_for_work()
+                if self._drained:
+                    # The run that freed the slot had just found nothing ready: asking again
+                    # now would find nothing too. Work that arrived since then has set the
+                    # signal (not waited on while every slot was busy), so this returns then.
+                    self._drained = False
+                    self._wait_for_work()
                 continue
             self._claimed_at = rt.clock.time()
             claims = self._claim(free)
