@@ -14,12 +14,10 @@ from typing import Any
 
 import pytest
 
-from podium import errors
-from podium.store import base, children, factory, groupcommit, postgres, queues
+from podium.store import base, children, factory, groupcommit, postgres
 from podium.store.postgres import PostgresStore
 from tests import pg
-from tests.unit.store.test_sqlite_claim_with_end import OWNER, done, fan_out, request
-from tests.unit.test_fanout import T
+from tests.conformance.test_claim_with_end import OWNER, done, fan_out, request
 
 CLAIM = "claimed_from"
 """A word of the claim statement only."""
@@ -88,31 +86,6 @@ def test_a_childs_end_claims_the_workers_next_workflow_last(store, sent):
     ended = [statements for statements in sent if any(CLAIM in sql for sql in statements)]
     assert len(ended) == 1 and CLAIM in ended[0][-1]  # alone, the claim still runs last
     assert sum(CLAIM in sql for sql in ended[0]) == 1
-
-
-def test_with_nothing_ready_the_claim_is_empty_not_left_to_the_worker(store):
-    first, _ = fan_out(store, 2)
-    then = request()
-    done(store, first, then)
-    assert then.claims == []
-
-
-def test_a_fenced_out_end_still_hands_over_what_it_claimed(store):
-    first, _ = fan_out(store, 3)
-    stale = base.Fence(first.workflow_id, first.owner, first.epoch + 1)
-    then = request()
-    with pytest.raises(errors.LeaseLost):
-        done(store, stale, then)
-    assert then.claims is not None and [c.record.id for c in then.claims] == ["p/2"]
-    assert store.get_workflow("p/0").status == "running"
-
-
-def test_a_limited_queue_is_claimed_by_the_worker_not_with_the_end(store):
-    first, _ = fan_out(store, 3)
-    queues.set_paused(store.connector, "other", True, T)  # paused: not the plain claim's
-    then = base.ClaimNext(OWNER, ["default", "other"], 30.0, None)
-    done(store, first, then)
-    assert then.claims is None
 
 
 def test_the_claims_of_a_batch_run_once_after_everything_each_end_getting_its_own(store, sent):

@@ -3,7 +3,8 @@
 The claim is a statement of the end's group-commit write; the claims that the writes of one
 batch carry run as one statement (`Write.merge`), each write getting its own rows, and the
 parent's wake-up runs once per batch (`Write.tail`). Batches are built here directly, so the
-shared paths are taken for certain.
+shared paths are taken for certain. What every store promises of such a claim is in
+tests/conformance/test_claim_with_end.py.
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from podium import errors
-from podium.store import base, children, groupcommit, queries, queues, sqlite, workflows
+from podium.store import base, children, groupcommit, queries, sqlite, workflows
+from tests.conformance.test_claim_with_end import fan_out, request
 from tests.unit.store.test_sqlite_units import positional
-from tests.unit.test_fanout import T, child, running
-
-OWNER = "worker-1"
+from tests.unit.test_fanout import T
 
 
 @pytest.fixture
@@ -26,64 +25,6 @@ def store(tmp_path: Path) -> Iterator[sqlite.SQLiteStore]:
     opened = sqlite.SQLiteStore(str(tmp_path / "claims.db"))
     yield opened
     opened.close()
-
-
-def fan_out(store: base.Store, count: int) -> list[base.Fence]:
-    """Parent "p" with `count` children; the first two claimed by OWNER: their fences."""
-    children.Children(store.connector).create(
-        running(store, "p"), [child("p", i) for i in range(count)], T
-    )
-    fences = []
-    for i in range(2):
-        claim = store.claim_one(f"p/{i}", OWNER, T, 30.0)
-        assert claim is not None
-        fences.append(claim.fence)
-    return fences
-
-
-def request() -> base.ClaimNext:
-    return base.ClaimNext(OWNER, ["default"], 30.0, None)
-
-
-def done(store: base.Store, fence: base.Fence, then: base.ClaimNext) -> bool:
-    outcome = base.Outcome("completed", "1")
-    return store.finish(fence, outcome, T + 1, parent_id="p", then_claim=then)
-
-
-def test_a_childs_end_claims_the_workers_next_workflow(store):
-    first, _ = fan_out(store, 4)
-    then = request()
-    done(store, first, then)
-    assert then.claims is not None and len(then.claims) == 1
-    claim = then.claims[0]
-    assert claim.record.id in {"p/2", "p/3"}
-    assert (claim.record.status, claim.fence.owner) == ("running", OWNER)
-    assert store.get_workflow("p/0").status == "completed"
-
-
-def test_with_nothing_ready_the_claim_is_empty_not_left_to_the_worker(store):
-    first, _ = fan_out(store, 2)
-    then = request()
-    done(store, first, then)
-    assert then.claims == []
-
-
-def test_a_fenced_out_end_still_hands_over_what_it_claimed(store):
-    first, _ = fan_out(store, 3)
-    stale = base.Fence(first.workflow_id, first.owner, first.epoch + 1)
-    then = request()
-    with pytest.raises(errors.LeaseLost):
-        done(store, stale, then)
-    assert then.claims is not None and [c.record.id for c in then.claims] == ["p/2"]
-    assert store.get_workflow("p/0").status == "running"
-
-
-def test_a_limited_queue_is_claimed_by_the_worker_not_with_the_end(store):
-    first, _ = fan_out(store, 3)
-    queues.set_paused(store.connector, "other", True, T)  # paused: not the plain claim's
-    then = base.ClaimNext(OWNER, ["default", "other"], 30.0, None)
-    done(store, first, then)
-    assert then.claims is None
 
 
 def end_write(store: sqlite.SQLiteStore, fence: base.Fence) -> groupcommit.Write:
