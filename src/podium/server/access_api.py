@@ -9,24 +9,21 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 
 from podium import errors
 from podium.server import models, payloads
-from podium.server.context import ServerState, state
+from podium.server.context import State
 from podium.server.errors import ApiError, documented
 from podium.server.models import NO_NUL, clean
-from podium.server.security import Principal, require
+from podium.server.security import Admin, ScopedReader
 from podium.store import auth
 
 router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403))
-Admin = Annotated[Principal, Depends(require("admin"))]
-AnyReader = Annotated[Principal, Depends(require("read", scoped=True))]
-State = Annotated[ServerState, Depends(state)]
 
 
 @router.get("/whoami", response_model=models.Whoami, tags=["access"])
-def whoami(who: AnyReader, st: State) -> dict[str, Any]:
+def whoami(who: ScopedReader, st: State) -> dict[str, Any]:
     """The actor, scopes and limits of the calling token."""
     return {
         "actor": who.actor,

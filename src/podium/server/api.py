@@ -7,30 +7,31 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 
 from podium import definitions, errors, redaction, registry, workflow
 from podium.observability import tracing
 from podium.server import models, payloads
-from podium.server.context import ServerState, state
+from podium.server.context import ServerState, State
 from podium.server.errors import ApiError, documented
 from podium.server.models import clean
-from podium.server.security import Principal, allows, check_start, require
+from podium.server.security import (
+    Admin,
+    Principal,
+    Reader,
+    ScopedAdmin,
+    ScopedReader,
+    ScopedWriter,
+    allows,
+    check_start,
+)
 from podium.store import base, browse, children
 from podium.store import search as search_store
 from podium.store import workers as workers_mod
 from podium.types import TERMINAL_STATUSES
 
 router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403, 413))
-Reader = Annotated[Principal, Depends(require("read"))]
-Writer = Annotated[Principal, Depends(require("write"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-# The routes that apply a token's workflow/queue limits themselves (see security).
-ScopedReader = Annotated[Principal, Depends(require("read", scoped=True))]
-ScopedWriter = Annotated[Principal, Depends(require("write", scoped=True))]
-ScopedAdmin = Annotated[Principal, Depends(require("admin", scoped=True))]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-State = Annotated[ServerState, Depends(state)]
 WorkflowId = Annotated[str, Path(min_length=1, max_length=200, description="The workflow id")]
 Filter = Annotated[str | None, Query(min_length=1, max_length=200)]
 INTERNAL = registry.INTERNAL_PREFIX

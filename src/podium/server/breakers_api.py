@@ -5,21 +5,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Query
 
 from podium.patterns import circuit
-from podium.server.context import ServerState, state
+from podium.server.context import ServerState, State, name_in_path
 from podium.server.errors import ApiError, documented
 from podium.server.models import NO_NUL, _Strict
-from podium.server.security import Principal, require
+from podium.server.security import Admin, Principal, Reader
 from podium.store import breakers
 
-Reader = Annotated[Principal, Depends(require("read"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-Name = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The breaker name")
-]
-State = Annotated[ServerState, Depends(state)]
+Name = Annotated[str, name_in_path("The breaker name")]
 
 router = APIRouter(prefix="/api/v1", tags=["operations"], responses=documented(400, 401, 403))
 

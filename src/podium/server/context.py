@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Path, Request
 
+from podium.server.models import NO_NUL
 from podium.store import auth, browse
 
 if TYPE_CHECKING:
@@ -37,3 +38,16 @@ def state(request: Request) -> ServerState:
     """The ServerState of the app serving `request`."""
     found: ServerState = request.app.state.podium
     return found
+
+
+State = Annotated[ServerState, Depends(state)]
+"""A route parameter: the ServerState of the app serving the request."""
+
+
+def name_in_path(description: str) -> Any:
+    """A path parameter naming something in the store: 1 to 200 characters, no NUL."""
+    return Path(min_length=1, max_length=200, pattern=NO_NUL, description=description)
+
+
+WorkflowId = Annotated[str, name_in_path("The workflow id")]
+"""A path parameter: a workflow id."""

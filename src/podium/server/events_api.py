@@ -6,23 +6,17 @@ and podium.patterns.messages'; this module only maps HTTP onto them.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from podium import errors
 from podium.server import cloudevents, payloads
-from podium.server.context import ServerState, state
+from podium.server.context import State, WorkflowId
 from podium.server.errors import ApiError, documented
-from podium.server.models import NO_NUL, Text, _Strict
-from podium.server.security import Principal, require
-
-Writer = Annotated[Principal, Depends(require("write"))]
-State = Annotated[ServerState, Depends(state)]
-WorkflowId = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The workflow id")
-]
+from podium.server.models import Text, _Strict
+from podium.server.security import Writer
 
 router = APIRouter(responses=documented(400, 401, 403, 413))
 

@@ -6,17 +6,14 @@ import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from podium.patterns import insight
 from podium.server import payloads
-from podium.server.context import ServerState, state
+from podium.server.context import State
 from podium.server.errors import documented
 from podium.server.models import _Strict
-from podium.server.security import Principal, require
-
-Reader = Annotated[Principal, Depends(require("read"))]
-State = Annotated[ServerState, Depends(state)]
+from podium.server.security import Reader
 
 router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403))
 

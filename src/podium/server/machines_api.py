@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Query
 
 from podium import errors
 from podium.patterns import statemachine
 from podium.server import payloads
-from podium.server.context import ServerState, state
+from podium.server.context import ServerState, State, name_in_path
 from podium.server.errors import ApiError, documented
 from podium.server.models import NO_NUL, Text, _Strict
-from podium.server.security import Principal, require
+from podium.server.security import Reader, Writer
 
-Reader = Annotated[Principal, Depends(require("read"))]
-Writer = Annotated[Principal, Depends(require("write"))]
-State = Annotated[ServerState, Depends(state)]
-Name = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The machine's name")
-]
-Instance = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The instance id")
-]
+Name = Annotated[str, name_in_path("The machine's name")]
+Instance = Annotated[str, name_in_path("The instance id")]
 
 router = APIRouter(
     prefix="/api/v1/machines", tags=["state machines"], responses=documented(400, 401, 403, 404)

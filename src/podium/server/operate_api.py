@@ -10,27 +10,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter
 from pydantic import Field
 
 from podium import errors
 from podium.server import api, payloads
-from podium.server.context import ServerState, state
+from podium.server.context import ServerState, State, WorkflowId, name_in_path
 from podium.server.errors import ApiError, documented
-from podium.server.models import NO_NUL, Text, WorkflowSummary, _Strict
-from podium.server.security import Principal, require
+from podium.server.models import Text, WorkflowSummary, _Strict
+from podium.server.security import Admin, Principal, Reader, Writer
 from podium.store import base
 
-Reader = Annotated[Principal, Depends(require("read"))]
-Writer = Annotated[Principal, Depends(require("write"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-State = Annotated[ServerState, Depends(state)]
-WorkflowId = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The workflow id")
-]
-QueueName = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The queue name")
-]
+QueueName = Annotated[str, name_in_path("The queue name")]
 
 router = APIRouter(prefix="/api/v1", responses=documented(400, 401, 403, 404, 413))
 

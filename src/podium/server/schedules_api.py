@@ -9,21 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter
 
 from podium import errors
 from podium.patterns import cronwords, schedule
-from podium.server.context import ServerState, state
+from podium.server.context import ServerState, State, name_in_path
 from podium.server.errors import ApiError, documented
-from podium.server.models import NO_NUL, _Strict
-from podium.server.security import Principal, require
+from podium.server.models import _Strict
+from podium.server.security import Admin, Principal, Reader
 
-Reader = Annotated[Principal, Depends(require("read"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-State = Annotated[ServerState, Depends(state)]
-Name = Annotated[
-    str, Path(min_length=1, max_length=200, pattern=NO_NUL, description="The schedule name")
-]
+Name = Annotated[str, name_in_path("The schedule name")]
 
 router = APIRouter(prefix="/api/v1", tags=["operations"], responses=documented(400, 401, 403))
 

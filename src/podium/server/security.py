@@ -109,6 +109,20 @@ def require(scope: str, *, scoped: bool = False) -> Callable[..., Principal]:
     return check
 
 
+Reader = Annotated[Principal, Depends(require("read"))]
+"""A route parameter: the caller, admitted with the 'read' scope (and no workflow limits)."""
+Writer = Annotated[Principal, Depends(require("write"))]
+"""A route parameter: the caller, admitted with the 'write' scope (and no workflow limits)."""
+Admin = Annotated[Principal, Depends(require("admin"))]
+"""A route parameter: the caller, admitted with the 'admin' scope (and no workflow limits)."""
+ScopedReader = Annotated[Principal, Depends(require("read", scoped=True))]
+"""Like `Reader`, also for a limited token: the route applies its limits itself."""
+ScopedWriter = Annotated[Principal, Depends(require("write", scoped=True))]
+"""Like `Writer`, also for a limited token: the route applies its limits itself."""
+ScopedAdmin = Annotated[Principal, Depends(require("admin", scoped=True))]
+"""Like `Admin`, also for a limited token: the route applies its limits itself."""
+
+
 def check_start(principal: Principal, workflow: str, queue: str) -> None:
     """403 unless a workflow of this name on this queue is within the principal's limits."""
     if not principal.may_see(workflow, queue):
