@@ -44,7 +44,7 @@ def fire_slowly(
 ) -> bool:
     """`Schedules.fire`, pausing after the claiming UPDATE and before the commit."""
     connector = self._c
-    q = queries.load(connector.dialect, schedule_store.FEATURE)
+    q = self._q
     create = queries.load(connector.dialect, "workflows")["create_workflow"]
     advance = {
         "name": row.name,

@@ -15,8 +15,6 @@ from typing import Any
 
 from podium.store import base, queries
 
-FEATURE = "breakers"
-
 
 @dataclasses.dataclass(frozen=True)
 class Snapshot:
@@ -58,7 +56,7 @@ class BreakerEvent:
     failures: int | None
 
 
-class Breakers(queries.Feature, sql=FEATURE):
+class Breakers(queries.Feature, sql="breakers"):
     """The breaker verbs over one store's connector; every method is one short statement or tx."""
 
     def __init__(self, connector: base.Connector) -> None:

@@ -22,7 +22,6 @@ from typing import Any
 from podium import errors
 from podium.store import base, queries, workflows
 
-FEATURE = "events"
 WILDCARD = "*"
 
 
@@ -117,7 +116,7 @@ def workflow_id(workflow: str, event_id: str) -> str:
     return f"{workflow}:{event_id}"
 
 
-class EventStore(queries.Feature, sql=FEATURE):
+class EventStore(queries.Feature, sql="events"):
     """The events and messages verbs over one store's connector."""
 
     # -- subscriptions ---------------------------------------------------------------------

@@ -18,7 +18,6 @@ import time
 
 from podium.store import base, queries, workflows
 
-FEATURE = "operate"
 PAUSED_REFRESH_SECONDS = 1.0
 """How stale this process's "is anything paused?" answer may be (pauses from elsewhere)."""
 
@@ -35,7 +34,7 @@ class Outcome:
     seq: int
 
 
-class OperateStore(queries.Feature, sql=FEATURE):
+class OperateStore(queries.Feature, sql="operate"):
     """Pause flags, state snapshots and update outcomes, over one store's connector."""
 
     def __init__(self, connector: base.Connector) -> None:

@@ -17,7 +17,6 @@ from typing import Any
 
 from podium.store import queries
 
-FEATURE = "remediation"
 CLAIM = "#evaluator:"
 """The prefix of the claim rows' names (not rules: `rules()` leaves them out)."""
 
@@ -56,7 +55,7 @@ class DecisionRow:
     result: str
 
 
-class RemediationStore(queries.Feature, sql=FEATURE):
+class RemediationStore(queries.Feature, sql="remediation"):
     """The remediation tables of one store."""
 
     def rules(self) -> dict[str, RuleState]:

@@ -13,8 +13,6 @@ from typing import Any
 
 from podium.store import queries
 
-FEATURE = "routes"
-
 
 @dataclasses.dataclass(frozen=True)
 class Outcome:
@@ -27,7 +25,7 @@ class Outcome:
     at: float
 
 
-class RouteStore(queries.Feature, sql=FEATURE):
+class RouteStore(queries.Feature, sql="routes"):
     """The route outcome table of one store."""
 
     def record(self, router: str, workflow_id: str, lane: str, reward: float, at: float) -> bool:

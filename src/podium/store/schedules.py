@@ -14,8 +14,6 @@ from typing import Any
 
 from podium.store import base, queries
 
-FEATURE = "schedules"
-
 
 @dataclasses.dataclass(frozen=True)
 class ScheduleRow:
@@ -34,7 +32,7 @@ class ScheduleRow:
     updated_at: float
 
 
-class Schedules(queries.Feature, sql=FEATURE):
+class Schedules(queries.Feature, sql="schedules"):
     """The schedule verbs over one store's connector; each is one statement or transaction."""
 
     def save(self, row: ScheduleRow) -> None:

@@ -13,8 +13,6 @@ from typing import Any
 
 from podium.store import queries
 
-FEATURE = "telemetry"
-
 
 @dataclasses.dataclass(frozen=True)
 class RollupRow:
@@ -50,7 +48,7 @@ class AnomalyRow:
 _ROLLUP_FIELDS = tuple(f.name for f in dataclasses.fields(RollupRow))
 
 
-class TelemetryStore(queries.Feature, sql=FEATURE):
+class TelemetryStore(queries.Feature, sql="telemetry"):
     """The telemetry tables of one store."""
 
     def put(self, rows: Sequence[RollupRow], now: float) -> None:

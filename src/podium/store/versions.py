@@ -20,8 +20,6 @@ from typing import Any
 from podium import errors
 from podium.store import base, queries
 
-FEATURE = "versions"
-
 
 @dataclasses.dataclass(frozen=True)
 class Fork:
@@ -37,7 +35,7 @@ class IdTaken(Exception):
     """The id a fork asked for is taken (the transaction wrote nothing)."""
 
 
-class VersionStore(queries.Feature, sql=FEATURE):
+class VersionStore(queries.Feature, sql="versions"):
     """Archived histories of continued workflows, and forks."""
 
     def continue_as_new(
