@@ -146,7 +146,14 @@ class PostgresStore(workflows.WorkflowStore):
         claim, run after every other statement of the transaction, as one with the batch's
         alike claims (see `_Connector._commit_batch`).
         """
-        return self._connector.batched_unit(statements, key, head, tail, merge)
+        (sql, params), more = statements[0], statements[1:]
+        write = self._connector.writes.submit(
+            groupcommit.Write(sql, params, key, more, head=head, tail=tail, merge=merge)
+        )
+        return [
+            base.Result(write.rows, write.rowcount),
+            *(base.Result(rows, count) for rows, count in write.results),
+        ]
 
     def _write_claim(self, sql: str, params: Mapping[str, Any]) -> base.Result:
         """A claim joins the group commit, last in its batch (see `CLAIMS_LAST`)."""
@@ -223,34 +230,13 @@ class _Connector:
 
     def __init__(self, pool: _Pool) -> None:
         self._pool = pool
-        self._writes = groupcommit.GroupCommit(self._commit_batch)
+        self.writes = groupcommit.GroupCommit(self._commit_batch)
+        """The group commit that fenced writes join (`batched`, `PostgresStore._write_unit`)."""
 
     def batched(self, sql: str, params: Mapping[str, Any], key: str) -> base.Result:
         """Run a write in the next group commit, its locks taken in `key` order (a row's id)."""
-        write = self._writes.submit(groupcommit.Write(sql, params, key))
+        write = self.writes.submit(groupcommit.Write(sql, params, key))
         return base.Result(write.rows, write.rowcount)
-
-    def batched_unit(
-        self,
-        statements: Sequence[workflows.Statement],
-        key: str,
-        head: int = 0,
-        tail: int = 0,
-        merge: str = "",
-    ) -> list[base.Result]:
-        """Run `statements` in order in the next group commit, as one write keyed by `key`.
-
-        Its first `head` and last `tail` statements may be shared (see `_commit_batch`);
-        with `merge`, the first statement is a claim, run last (see `groupcommit.Write`).
-        """
-        (sql, params), more = statements[0], statements[1:]
-        write = self._writes.submit(
-            groupcommit.Write(sql, params, key, more, head=head, tail=tail, merge=merge)
-        )
-        return [
-            base.Result(write.rows, write.rowcount),
-            *(base.Result(rows, count) for rows, count in write.results),
-        ]
 
     def _commit_batch(self, batch: list[groupcommit.Write]) -> None:
         """Commit `batch` in one pipelined transaction, its row locks taken in `key` order.

@@ -165,7 +165,7 @@ class _Captured(Exception):
 
 
 def _end_unit(store: PostgresStore, fence: base.Fence, now: float) -> Write:
-    """The group-commit write of a child's end (as `batched_unit` submits it), uncommitted."""
+    """The group-commit write of a child's end (as `_write_unit` submits it), uncommitted."""
     units = []
 
     def capture(
