@@ -24,7 +24,6 @@ comes after every point or once a day; a short queue is resolved point by point.
 from __future__ import annotations
 
 import itertools
-import math
 import operator
 from collections.abc import Callable
 
@@ -49,6 +48,7 @@ _MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `
 _MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 POOL_FROM = 12  # tracked horizons (steps) from which the forecast's weights are pooled
 _POOL_AT = _HORIZONS.index(POOL_FROM)
+_POOLED_POWER = blend.POWER // 2  # on a product of two errors: the square of their mean
 
 _Floats = npt.NDArray[np.float64]
 
@@ -129,8 +129,15 @@ class ErrorTracker:
             if not self.seen[h - 1]:  # nothing scored at the shorter horizon yet
                 out.append(weights[h])
                 continue
-            pooled = [math.sqrt(m * s) for m, s in zip(maes[h], maes[h - 1], strict=True)]
-            out.append(blend.inverse_error_weights(pooled))
+            # inverse_error_weights of sqrt(m * s): (best / sqrt(p)) ** 16 = (best_p / p) ** 8
+            products = list(map(operator.mul, maes[h], maes[h - 1]))
+            best = min(products)
+            if best <= 0.0:  # exact candidates share the weight
+                out.append(blend.inverse_error_weights(products))
+                continue
+            inv = [(best / p) ** _POOLED_POWER for p in products]
+            norm = 1.0 / sum(inv)
+            out.append([v * norm for v in inv])
         return out
 
     def error_quantile(self, h: int, tau: float, scale: float) -> float:
