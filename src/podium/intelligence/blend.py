@@ -7,7 +7,9 @@ plus the deviation that recurs at the target's time of day, and of the hour; and
 week-ago value. Their
 out-of-sample errors are tracked per horizon and the forecast is the combination weighted by
 inverse error to the 16th power (Bates & Granger 1969; Stock & Watson 2004), separate per
-tracked horizon and interpolated in log-horizon between them.
+tracked horizon and interpolated in log-horizon between them (from 12 steps on, a candidate's
+error is pooled with its error at the next shorter horizon:
+`podium.intelligence.tracking.ErrorTracker.pooled_weights`).
 
 Used by `podium.intelligence.forecast.Forecaster` (see its module docstring for the method).
 """

@@ -51,10 +51,11 @@ makes the candidates):
    a constant and a proportional memory), and the forecast is the combination weighted by
    inverse error to the 16th power (forecast combination, Bates & Granger 1969;
    inverse-error weights, Stock & Watson 2004): separate weights per tracked horizon,
-   interpolated in log-horizon between them. To keep an update cheap, the 1-, 12- and
-   48-step errors (the longer ones overlap strongly from one point to the next) are scored at
-   every 2nd, 3rd and 12th point only, with forgetting and quantile steps scaled to keep the
-   same memory in time. A series without seasonality thus
+   interpolated in log-horizon between them (from 12 steps on, a candidate's error is the
+   geometric mean of its errors there and at the next shorter horizon: `tracking`). To keep
+   an update cheap, the 1-, 12- and 48-step errors (the longer ones overlap strongly from one
+   point to the next) are scored at every 2nd, 3rd and 12th point only, with forgetting and
+   quantile steps scaled to keep the same memory in time. A series without seasonality thus
    falls back to its robust local level, a seasonal one to yesterday's shape, and the blend
    follows whichever has worked lately.
 4. **Quantile bands** from the blend's own out-of-sample errors: per tracked horizon an
@@ -398,7 +399,7 @@ class Forecaster:
         day, days, hour = self._day_steps, self._hist_days, self._hour_steps
         errors = self._errors
         errors.settle()
-        weights = errors.weights
+        weights = errors.pooled_weights()
         out = []
         for k in range(1, horizon + 1):
             lo, hi, w = _BETWEEN[k] if k < len(_BETWEEN) else blend.between(k)

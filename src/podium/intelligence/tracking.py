@@ -3,7 +3,9 @@
 For each tracked horizon the forecaster scores its past forecasts when their targets arrive
 (see `podium.intelligence.forecast`, part 3 and 4 of the method): each candidate's absolute
 error is tracked with exponential forgetting and earns the candidate an inverse-error weight
-(`blend.inverse_error_weights`); the blend's own error (with the weights of the moment) feeds
+(`blend.inverse_error_weights`; from 12 steps on, the forecast weighs the geometric mean of
+the candidate's errors at its horizon and the next shorter one, `ErrorTracker.
+pooled_weights`); the blend's own error (with the weights of the moment) feeds
 an exponentially weighted mean absolute error, clipped at six of it, and the error quantiles
 of `podium.intelligence.bands`.
 
@@ -44,6 +46,9 @@ _BLOCK_MIN = 20  # queued points from which numpy resolves them (fewer: point by
 _QUEUE_MAX = 512  # queued points of one horizon resolved at once (bounds memory and latency)
 _MEMORY_AT = 12  # the horizon (steps) whose tracked errors have the half-life `memory`...
 _MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
+POOL_FROM = 12  # tracked horizons (steps) from which the forecast's weights are pooled
+_POOL_AT = _HORIZONS.index(POOL_FROM)
+_POOLED_POWER = blend.POWER // 2  # on a product of two errors: the square of their mean
 
 _Floats = npt.NDArray[np.float64]
 
@@ -106,6 +111,34 @@ class ErrorTracker:
         for h, queue in enumerate(self.queues):
             if queue:
                 self.resolve(h)
+
+    def pooled_weights(self) -> list[list[float]]:
+        """The weights the forecast uses per tracked horizon (after `settle`).
+
+        From 12 steps on (`POOL_FROM`), a candidate's error is the geometric mean of its
+        tracked errors at this horizon and the next shorter one: a k-step error overlaps
+        its neighbours over about k points, so the long horizons rank the candidates from
+        few independent errors, and the shorter horizon's ranking (of the same candidates,
+        from more of them) steadies it. The shorter horizons keep their own weights. The
+        blend whose errors are scored (for the bands and the blend's error scale) keeps each
+        horizon's own weights: its errors stand in for the pooled blend's.
+        """
+        out = self.weights[:_POOL_AT]
+        maes, weights = self._mae, self.weights
+        for h in range(_POOL_AT, len(_HORIZONS)):
+            if not self.seen[h - 1]:  # nothing scored at the shorter horizon yet
+                out.append(weights[h])
+                continue
+            # inverse_error_weights of sqrt(m * s): (best / sqrt(p)) ** 16 = (best_p / p) ** 8
+            products = list(map(operator.mul, maes[h], maes[h - 1]))
+            best = min(products)
+            if best <= 0.0:  # exact candidates share the weight
+                out.append(blend.inverse_error_weights(products))
+                continue
+            inv = [(best / p) ** _POOLED_POWER for p in products]
+            norm = 1.0 / sum(inv)
+            out.append([v * norm for v in inv])
+        return out
 
     def error_quantile(self, h: int, tau: float, scale: float) -> float:
         """The tau-quantile of the blend's error at tracked horizon `h` (after `settle`).
