@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from podium import records
+
 F = TypeVar("F")
 
 
@@ -33,6 +35,7 @@ class WorkflowInfo:
     """Paused with `handle.pause()`: it starts no new step until unpaused."""
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class WorkflowRecord:
     """Everything the store keeps about one workflow (its history is kept apart)."""
@@ -111,6 +114,7 @@ class WorkflowRecord:
         )
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class NewWorkflow:
     """What `create_workflow` needs to store a workflow that has not run yet."""
@@ -182,6 +186,7 @@ def shallow(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Fence:
     """Proof of ownership a worker attaches to each write: the lease owner and its epoch."""
@@ -191,6 +196,7 @@ class Fence:
     epoch: int
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """A workflow a worker now owns, with the fence for its writes."""
@@ -222,6 +228,7 @@ class ClaimNext:
     claims: list[Claim] | None = None
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class HistoryEvent:
     """One position of a workflow's append-only history.
@@ -242,6 +249,7 @@ class HistoryEvent:
     finished_at: float | None = None
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Attempt:
     """A failed attempt of the step at a history position, kept for retries and inspection."""
@@ -323,6 +331,7 @@ class WorkerInfo:
         return queue in self.queues and workflow in self.workflows
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """How a workflow run ended, as `finish` stores it."""
