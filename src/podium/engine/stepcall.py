@@ -309,10 +309,11 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
     try:
         if options.validate:
             result = step.check_result(result)
-        payload = serialization.dumps(
+        limit = run.rt.settings.max_payload_bytes
+        payload = serialization.dumps_scalar(result, limit) or serialization.dumps(
             result,
             what=f"result of step {step.name!r} of workflow {run.wf.workflow!r}",
-            limit=run.rt.settings.max_payload_bytes,
+            limit=limit,
         )
         paths, values = options.redact + run.definition.options.redact, run.sensitive()
         if paths or values:

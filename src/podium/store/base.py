@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -68,31 +69,10 @@ class WorkflowRecord:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> WorkflowRecord:
         """The record of a `podium_workflows` row (its `claimable_at` split by status)."""
-        running = row["status"] == "running"
-        claimable_at = row["claimable_at"]
-        return cls(  # by position: a hot path, and the fields' order is the table's
-            row["id"],
-            row["workflow"],
-            row["status"],
-            row["queue"],
-            row["priority"],
-            row["key"],
-            row["input"],
-            row["output"],
-            row["error_type"],
-            row["error_message"],
-            row["error_traceback"],
-            row["parent_id"],
-            row["created_at"],
-            row["updated_at"],
-            None if running else claimable_at,
-            row["deadline"],
-            row["lease_owner"],
-            row["lease_epoch"],
-            row["runs"],
-            claimable_at if running else None,
-            row.get("paused_at"),
-        )
+        values = _RECORD_COLUMNS(row)  # one C call: every claim and read builds one
+        if values[2] == "running":  # claimable_at is when the lease expires
+            return cls(*values[:14], None, *values[15:], values[14], row.get("paused_at"))
+        return cls(*values, None, row.get("paused_at"))
 
     @property
     def claimable_at(self) -> float | None:
@@ -112,6 +92,15 @@ class WorkflowRecord:
             parent_id=self.parent_id,
             paused=self.paused_at is not None,
         )
+
+
+_RECORD_COLUMNS = operator.itemgetter(
+    *(
+        "claimable_at" if field.name == "ready_at" else field.name
+        for field in dataclasses.fields(WorkflowRecord)[:19]  # up to `runs`: the table's order
+    )
+)
+"""A row's values in `WorkflowRecord`'s order, its `claimable_at` in the place of `ready_at`."""
 
 
 @records.quick_init
