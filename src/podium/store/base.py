@@ -69,10 +69,11 @@ class WorkflowRecord:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> WorkflowRecord:
         """The record of a `podium_workflows` row (its `claimable_at` split by status)."""
-        values = _RECORD_COLUMNS(row)  # one C call: every claim and read builds one
+        values: tuple[Any, ...] = _RECORD_COLUMNS(row)  # one C call: every claim builds one
+        paused_at = row.get("paused_at")
         if values[2] == "running":  # claimable_at is when the lease expires
-            return cls(*values[:14], None, *values[15:], values[14], row.get("paused_at"))
-        return cls(*values, None, row.get("paused_at"))
+            return cls(*(*values[:14], None, *values[15:], values[14], paused_at))
+        return cls(*(*values, None, paused_at))
 
     @property
     def claimable_at(self) -> float | None:
