@@ -268,6 +268,18 @@ def _scalar_text(value: Any) -> str | None:
 _encode_str = json.encoder.encode_basestring_ascii
 
 
+def dumps_scalar(value: Any, limit: int | None) -> str | None:
+    """`dumps(value)` of a str, int, bool or None within `limit`; None for anything else.
+
+    The step path's shortcut: most step results are such scalars, and `dumps` would first
+    need the text naming the value for its errors. On None, call `dumps`.
+    """
+    text = _scalar_text(value)
+    if text is None or (limit is not None and len(text) > limit):
+        return None
+    return text
+
+
 def dumps(
     value: Any, *, what: str = "value", limit: int | None = None, checked: bool = False
 ) -> str:

@@ -83,7 +83,6 @@ class Plan(NamedTuple):
     seq: int
     attempt: int
     not_before: float | None
-    policy: retry.RetryPolicy
     timeout: float | None
 
     def context(self, workflow_id: str, step: str) -> context.StepContext:
@@ -209,12 +208,17 @@ def _plan(run: Execution, step: Step) -> Plan | base.HistoryEvent:
     seq, _kind, _name, event = run.take("step", step.name)
     if event is not None:
         return event
-    done = run.attempts.get(seq, ())
-    policy = (
+    done = run.attempts.get(seq)
+    if not done:  # the common case: the step's first attempt
+        return Plan(seq, 1, None, step.options.timeout)
+    return Plan(seq, len(done) + 1, done[-1].retry_at, step.options.timeout)
+
+
+def _policy(run: Execution, step: Step) -> retry.RetryPolicy:
+    """The retry policy of `step` in this run: its own, its workflow's, or the app's."""
+    return (
         step.options.retry or run.definition.options.retry or run.rt.default_retry or retry.NO_RETRY
     )
-    not_before = done[-1].retry_at if done else None
-    return Plan(seq, len(done) + 1, not_before, policy, step.options.timeout)
 
 
 def _invoke_sync(
@@ -235,14 +239,25 @@ def _invoke_sync(
         context.current_run.reset(run_token)
 
 
-def _failed(run: Execution, step: Step, plan: Plan, exc: Exception, started: float) -> Plan:
-    """Record a failed attempt; return the next plan, or raise `exc` when it was the last."""
+def _failed(
+    run: Execution,
+    step: Step,
+    plan: Plan,
+    exc: Exception,
+    started: float,
+    policy: retry.RetryPolicy | None = None,
+) -> Plan:
+    """Record a failed attempt; return the next plan, or raise `exc` when it was the last.
+
+    `policy`: the retry policy to apply (default: the step's, see `_policy`).
+    """
     finished = run.rt.clock.time()
     if run.rt.hooks.step_observers:
         run.rt.hooks.step_ran(run.wf.workflow, step.name, plan.attempt, started, finished, False)
     tries = plan.attempt - _refusals(run.attempts.get(plan.seq, ()))  # the step really ran
-    if plan.policy.should_retry(tries, exc):
-        retry_at = finished + plan.policy.delay_for(tries, exc)
+    policy = policy or _policy(run, step)
+    if policy.should_retry(tries, exc):
+        retry_at = finished + policy.delay_for(tries, exc)
         run.record_attempt(
             base.Attempt(
                 run.wf.id,
@@ -309,10 +324,11 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
     try:
         if options.validate:
             result = step.check_result(result)
-        payload = serialization.dumps(
+        limit = run.rt.settings.max_payload_bytes
+        payload = serialization.dumps_scalar(result, limit) or serialization.dumps(
             result,
             what=f"result of step {step.name!r} of workflow {run.wf.workflow!r}",
-            limit=run.rt.settings.max_payload_bytes,
+            limit=limit,
         )
         paths, values = options.redact + run.definition.options.redact, run.sensitive()
         if paths or values:
@@ -320,7 +336,7 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
         if paths or redaction.has_marks(payload):
             run.saw_sensitive(payload)
     except (errors.SerializationError, errors.ValidationError) as exc:
-        _failed(run, step, plan._replace(policy=retry.NO_RETRY), exc, started)
+        _failed(run, step, plan, exc, started, retry.NO_RETRY)
         raise  # pragma: no cover - _failed raises
     finished = run.rt.clock.time()
     _record(run, step, plan, "completed", payload, started, finished)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol, TypeVar
+
+from podium import records
 
 F = TypeVar("F")
 
@@ -33,6 +36,7 @@ class WorkflowInfo:
     """Paused with `handle.pause()`: it starts no new step until unpaused."""
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class WorkflowRecord:
     """Everything the store keeps about one workflow (its history is kept apart)."""
@@ -65,31 +69,11 @@ class WorkflowRecord:
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> WorkflowRecord:
         """The record of a `podium_workflows` row (its `claimable_at` split by status)."""
-        running = row["status"] == "running"
-        claimable_at = row["claimable_at"]
-        return cls(  # by position: a hot path, and the fields' order is the table's
-            row["id"],
-            row["workflow"],
-            row["status"],
-            row["queue"],
-            row["priority"],
-            row["key"],
-            row["input"],
-            row["output"],
-            row["error_type"],
-            row["error_message"],
-            row["error_traceback"],
-            row["parent_id"],
-            row["created_at"],
-            row["updated_at"],
-            None if running else claimable_at,
-            row["deadline"],
-            row["lease_owner"],
-            row["lease_epoch"],
-            row["runs"],
-            claimable_at if running else None,
-            row.get("paused_at"),
-        )
+        values: tuple[Any, ...] = _RECORD_COLUMNS(row)  # one C call: every claim builds one
+        paused_at = row.get("paused_at")
+        if values[2] == "running":  # claimable_at is when the lease expires
+            return cls(*(*values[:14], None, *values[15:], values[14], paused_at))
+        return cls(*(*values, None, paused_at))
 
     @property
     def claimable_at(self) -> float | None:
@@ -111,6 +95,16 @@ class WorkflowRecord:
         )
 
 
+_RECORD_COLUMNS = operator.itemgetter(
+    *(
+        "claimable_at" if field.name == "ready_at" else field.name
+        for field in dataclasses.fields(WorkflowRecord)[:19]  # up to `runs`: the table's order
+    )
+)
+"""A row's values in `WorkflowRecord`'s order, its `claimable_at` in the place of `ready_at`."""
+
+
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class NewWorkflow:
     """What `create_workflow` needs to store a workflow that has not run yet."""
@@ -182,6 +176,7 @@ def shallow(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Fence:
     """Proof of ownership a worker attaches to each write: the lease owner and its epoch."""
@@ -191,6 +186,7 @@ class Fence:
     epoch: int
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """A workflow a worker now owns, with the fence for its writes."""
@@ -222,6 +218,7 @@ class ClaimNext:
     claims: list[Claim] | None = None
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class HistoryEvent:
     """One position of a workflow's append-only history.
@@ -242,6 +239,7 @@ class HistoryEvent:
     finished_at: float | None = None
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Attempt:
     """A failed attempt of the step at a history position, kept for retries and inspection."""
@@ -323,6 +321,7 @@ class WorkerInfo:
         return queue in self.queues and workflow in self.workflows
 
 
+@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """How a workflow run ended, as `finish` stores it."""

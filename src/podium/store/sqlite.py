@@ -314,7 +314,8 @@ class _Connector:
         self, sql: str, params: Mapping[str, Any], *, idempotent: bool = False
     ) -> base.Result:
         """See `Connector.execute`."""
-        write = self._store._writes.submit(groupcommit.Write(*self.bind(sql, params)))
+        text, values = self._compiled.get(sql) or self._compile(sql)  # `bind`, one call less
+        write = self._store._writes.submit(groupcommit.Write(text, values(params)))
         return base.Result(write.rows, write.rowcount)
 
     def query(self, sql: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -97,7 +97,12 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         return found
 
     def _fenced(self, name: str, fields: Mapping[str, Any], fence: base.Fence) -> None:
-        params = fenced(fields, fence)
+        params = {
+            **fields,  # `fenced(fields, fence)`, inline: every step's result is written here
+            "fence_id": fence.workflow_id,
+            "fence_owner": fence.owner,
+            "fence_epoch": fence.epoch,
+        }
         if self._write_one(self._q[name], params, fence.workflow_id).rowcount != 1:
             raise errors.LeaseLost(fence.workflow_id)
 
