@@ -13,7 +13,7 @@ import json
 import operator
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from podium import errors
 from podium.store import base, groupcommit, queries
@@ -217,6 +217,14 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         `run` runs the statements (default: `_write_claim`).
         """
         run = run or self._write_claim
+        if len(batch) == 1:  # no other claim at once (the common case): nothing to merge
+            write = batch[0]
+            try:
+                write.rows = run(write.sql, cast(Mapping[str, Any], write.params)).rows
+            except Exception as exc:
+                write.error = exc
+            write.rowcount = len(write.rows)
+            return
         for alike in groupcommit.alike_claims(batch, operator.attrgetter("key")):
             try:
                 rows = run(alike.sql, alike.params).rows
