@@ -42,7 +42,7 @@ def run_once(engine: Path, script: Path, args: list[str]) -> dict[str, dict[str,
         cwd=ROOT,
         env=env,
     )
-    lines = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.strip()]
+    lines = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{")]
     return {"/".join(str(x.get(k, "")) for k in ("workload", "variant", "store")): x for x in lines}
 
 
@@ -75,12 +75,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             results: dict[str, list[tuple[float, float]]] = {}
             metrics: dict[str, str] = {}
+            skipped: set[str] = set()
             for round_no in range(opts.rounds):
                 order = [base_tree, ROOT] if round_no % 2 == 0 else [ROOT, base_tree]
                 runs = {tree: run_once(tree, script, opts.args) for tree in order}
                 for key, head_line in runs[ROOT].items():
                     base_line = runs[base_tree].get(key)
                     if base_line is None:
+                        continue
+                    if not {"metric", "median"} <= head_line.keys() & base_line.keys():
+                        skipped.add(key)  # a line of figures that are not one timed metric
                         continue
                     metrics[key] = str(head_line["metric"])
                     pair = (float(base_line["median"]), float(head_line["median"]))  # type: ignore[arg-type]
@@ -90,6 +94,14 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(base_tree)], cwd=ROOT, check=False
             )
+    if skipped:
+        print(
+            f"left out (no 'metric' and 'median' to compare): {', '.join(sorted(skipped))}",
+            file=sys.stderr,
+        )
+    if not results:
+        print(f"{opts.script} printed no line with a 'metric' and a 'median'", file=sys.stderr)
+        return 1
     for key, pairs in results.items():
         metric = metrics[key]
         ratios = [speedup(metric, b, h) for b, h in pairs]

@@ -104,3 +104,11 @@ def test_evolve_validates():
     assert settings.evolve(lease_seconds=1).lease_seconds == 1
     with pytest.raises(podium.ConfigurationError, match="lease_seconds"):
         settings.evolve(lease_seconds=-1)
+
+
+def test_a_database_url_given_as_the_app_name_is_refused_with_the_fix(tmp_path):
+    url = f"sqlite:///{tmp_path}/app.db"
+    with pytest.raises(podium.ConfigurationError, match=r"database_url=") as caught:
+        podium.App(url)
+    assert "looks like a database URL" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []  # nothing was opened or created

@@ -49,6 +49,11 @@ class AppCore:
     ) -> None:
         if not isinstance(name, str) or not name:
             raise errors.ConfigurationError(f"App name {name!r} must be a non-empty string")
+        if "://" in name:  # App("sqlite:///app.db") would name the app and use ./podium.db
+            raise errors.ConfigurationError(
+                f"App name {name!r} looks like a database URL; the first argument is the "
+                f"app's name: write App(database_url={name!r}) (or App('myapp', database_url=...))"
+            )
         arguments.check_retry(default_retry, "default_retry")
         self.name = name
         self.settings = config.resolve(
