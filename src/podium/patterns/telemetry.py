@@ -61,9 +61,10 @@ class Sketch:
         return _SMALLEST * math.exp((index - 0.5) * _LOG_BASE)
 
     def add(self, seconds: float) -> None:
-        """Count one latency."""
-        index = self.bucket(seconds)
-        self.counts[index] = self.counts.get(index, 0) + 1
+        """Count one latency (`bucket`, inline: every step attempt is counted here)."""
+        index = 0 if seconds <= _SMALLEST else 1 + int(math.log(seconds / _SMALLEST) / _LOG_BASE)
+        counts = self.counts
+        counts[index] = counts.get(index, 0) + 1
         self.n += 1
         self.total += seconds
 
@@ -217,8 +218,11 @@ class Collector:
         self._lock = threading.Lock()
         self._minutes: dict[int, dict[str, Rollup]] = {}
         self._dirty: set[int] = set()
+        self._step_series: dict[str, str] = {}
+        """"step:<name>" per step name, made once (every attempt is counted)."""
 
     def _rollup(self, series: str, t: float) -> Rollup:
+        """The rollup of `series` in the minute of `t`, marked for the next flush (under lock)."""
         minute = int(t // 60) * 60
         by_series = self._minutes.get(minute)
         if by_series is None:
@@ -233,8 +237,17 @@ class Collector:
         self, workflow: str, step: str, attempt: int, started: float, finished: float, ok: bool
     ) -> None:
         """The step observer: count one attempt of `step`."""
+        series = self._step_series.get(step)
+        if series is None:
+            series = self._step_series[step] = "step:" + step
+        minute = int(finished // 60) * 60
         with self._lock:
-            r = self._rollup("step:" + step, finished)
+            by_series = self._minutes.get(minute)
+            r = None if by_series is None else by_series.get(series)
+            if r is None:  # the minute's first attempt of this step: `_rollup` makes it
+                r = self._rollup(series, finished)
+            else:  # `_rollup`'s common case inline: every step attempt is counted here
+                self._dirty.add(minute)
             r.starts += 1
             if attempt > 1:
                 r.retries += 1
