@@ -413,10 +413,10 @@ class _Checkpointer:
     def _loop(self) -> None:
         while not self._stop.wait(self.INTERVAL):
             try:
-                _busy, frames, _copied = self._conn.execute(
+                _busy, frames, copied = self._conn.execute(
                     "PRAGMA wal_checkpoint(PASSIVE)"
                 ).fetchone()
-                if frames > self.RESTART_FRAMES:
+                if restart_due(frames, copied, self.RESTART_FRAMES):
                     self._conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
             except sqlite3.Error:
                 continue
@@ -430,6 +430,16 @@ class _Checkpointer:
         except sqlite3.Error:
             pass
         self._conn.close()
+
+
+def restart_due(frames: int, copied: int, limit: int) -> bool:
+    """Whether the checkpointer should restart a WAL of `frames` frames, `copied` of them back.
+
+    Only past `limit`, and only when the passive checkpoint copied every frame: a frame it
+    could not copy is one a reader's snapshot still needs, and a restart would hold new
+    writes back while it waits for that reader. The next interval looks again.
+    """
+    return frames > limit and copied >= frames
 
 
 def _wal(conn: sqlite3.Connection, within: float = 30.0) -> str:

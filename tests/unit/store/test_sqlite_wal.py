@@ -46,3 +46,18 @@ def test_the_wal_starts_over_under_steady_writes(tmp_path: Path, monkeypatch: py
     assert results == [i + 1 for i in range(WORKFLOWS)]  # nothing lost
     assert unbounded > 20 * 1024 * 1024, f"control: {unbounded / 1e6:.1f} MB"
     assert bounded < unbounded / 2, f"{bounded / 1e6:.1f} MB against {unbounded / 1e6:.1f} MB"
+
+
+@pytest.mark.parametrize(
+    ("frames", "copied", "due"),
+    [
+        (100, 100, False),  # under the limit
+        (300, 300, True),  # past it, all copied back: restart
+        (300, 120, False),  # a reader's snapshot still needs frames: do not hold writes back
+        (-1, -1, False),  # not in WAL mode (SQLite answers -1)
+    ],
+)
+def test_a_restart_is_asked_only_past_the_limit_with_every_frame_copied(
+    frames: int, copied: int, due: bool
+):
+    assert sqlite_store.restart_due(frames, copied, 256) is due
