@@ -8,7 +8,7 @@ import math
 import re
 from typing import Any
 
-from podium import errors, records, serialization
+from podium import errors, serialization
 from podium.patterns import retry
 
 MAX_ID_LENGTH = 200
@@ -17,7 +17,6 @@ PRIORITY_RANGE = (-(2**31), 2**31 - 1)
 """Priorities both stores hold (PostgreSQL's `integer`)."""
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class StartOptions:
     """The options of `app.start`/`app.run` besides the workflow's own arguments."""

@@ -20,7 +20,7 @@ import uuid as _uuid
 from collections.abc import Callable, Generator, Sequence
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from podium import definitions, errors, records
+from podium import definitions, errors
 from podium.engine import runtime as runtime_mod
 from podium.store import base
 
@@ -146,7 +146,6 @@ class Run(Protocol):
         ...
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class StepContext:
     """Facts about the step attempt running now."""

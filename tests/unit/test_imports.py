@@ -142,7 +142,7 @@ def test_import_scanner_resolves_relative_and_nested_imports():
 # -- the dependency rule ----------------------------------------------------------------------
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("leaves", ("podium.types", "podium.errors", "podium.records")),
+    ("leaves", ("podium.types", "podium.errors")),
     (
         "policies and values",
         (
@@ -252,7 +252,6 @@ def test_cycle_finder_finds_a_cycle():
 ENGINE_MAY_IMPORT = {
     "podium.types",
     "podium.errors",
-    "podium.records",
     "podium.serialization",
     "podium.redaction",
     "podium.validation",
@@ -313,7 +312,6 @@ def test_engine_knows_only_store_base():
     ("module", "allowed"),
     [
         ("types.py", ()),
-        ("records.py", ()),
         ("errors.py", ("podium.types",)),
         ("redaction.py", ("podium.types", "podium.errors")),
         ("serialization.py", ("podium.types", "podium.errors", "podium.redaction")),
@@ -323,13 +321,7 @@ def test_engine_knows_only_store_base():
         ("definitions.py", ("podium.types", "podium.errors", "podium.patterns.retry")),
         (
             "store/base.py",
-            (
-                "podium.types",
-                "podium.errors",
-                "podium.records",
-                "podium.serialization",
-                "podium.clock",
-            ),
+            ("podium.types", "podium.errors", "podium.serialization", "podium.clock"),
         ),
     ],
 )

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from podium import context, errors, records
+from podium import context, errors
 from podium.patterns import queues as queues_mod
 from podium.store import base
 from podium.store import debounce as debounce_store
@@ -23,7 +23,6 @@ from podium.store import queues as queue_store
 from podium.store import search as search_store
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class StartExtras:
     """The start options handled here: search attributes and a debounce window."""

@@ -15,8 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple, Protocol, TypeVar
 
-from podium import records
-
 F = TypeVar("F")
 
 
@@ -36,7 +34,6 @@ class WorkflowInfo:
     """Paused with `handle.pause()`: it starts no new step until unpaused."""
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class WorkflowRecord:
     """Everything the store keeps about one workflow (its history is kept apart)."""
@@ -104,7 +101,6 @@ _RECORD_COLUMNS = operator.itemgetter(
 """A row's values in `WorkflowRecord`'s order, its `claimable_at` in the place of `ready_at`."""
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class NewWorkflow:
     """What `create_workflow` needs to store a workflow that has not run yet."""
@@ -176,7 +172,6 @@ def shallow(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__dataclass_fields__}
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Fence:
     """Proof of ownership a worker attaches to each write: the lease owner and its epoch."""
@@ -186,7 +181,6 @@ class Fence:
     epoch: int
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """A workflow a worker now owns, with the fence for its writes."""
@@ -218,7 +212,6 @@ class ClaimNext:
     claims: list[Claim] | None = None
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class HistoryEvent:
     """One position of a workflow's append-only history.
@@ -239,7 +232,6 @@ class HistoryEvent:
     finished_at: float | None = None
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Attempt:
     """A failed attempt of the step at a history position, kept for retries and inspection."""
@@ -321,7 +313,6 @@ class WorkerInfo:
         return queue in self.queues and workflow in self.workflows
 
 
-@records.quick_init
 @dataclasses.dataclass(frozen=True)
 class Outcome:
     """How a workflow run ended, as `finish` stores it."""
