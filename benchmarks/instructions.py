@@ -38,15 +38,21 @@ WARMUP = 5
 _REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def inner(workload: str, n: int) -> None:
-    """Run `n` workflows of `workload` with `app.run` after a warm-up (under valgrind)."""
+def inner(workload: str, n: int, telemetry: bool) -> None:
+    """Run `n` workflows of `workload` with `app.run` after a warm-up (under valgrind).
+
+    `telemetry`: collect telemetry (the step observer and run listener count every attempt
+    and run; with no worker there is no flusher, so this counts the step path's share only).
+    """
     define = w3_latency.define if workload == "w3" else w1_sequential.define(5)
     with common.fresh_app("normal", define) as (app, wf, _path):
+        if telemetry:
+            app.telemetry()
         for i in range(WARMUP + n):
             app.run(wf, i)
 
 
-def instructions(workload: str, n: int) -> int:
+def instructions(workload: str, n: int, telemetry: bool = False) -> int:
     """Instructions callgrind counts for a whole process that runs `n` workflows."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     proc = subprocess.run(
@@ -59,6 +65,7 @@ def instructions(workload: str, n: int) -> int:
             "--inner",
             workload,
             str(n),
+            *(["--telemetry"] if telemetry else []),
         ],
         capture_output=True,
         text=True,
@@ -71,9 +78,10 @@ def instructions(workload: str, n: int) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def per_workflow(workload: str, n1: int, n2: int) -> float:
+def per_workflow(workload: str, n1: int, n2: int, telemetry: bool = False) -> float:
     """Instructions one more workflow costs: the difference of two runs over their sizes."""
-    return (instructions(workload, n2) - instructions(workload, n1)) / (n2 - n1)
+    more = instructions(workload, n2, telemetry) - instructions(workload, n1, telemetry)
+    return more / (n2 - n1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,10 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workload", choices=[*WORKLOADS, "all"], default="all")
     p.add_argument("--n1", type=int, default=100, help="workflows of the smaller run")
     p.add_argument("--n2", type=int, default=400, help="workflows of the larger run")
+    p.add_argument(
+        "--telemetry", action="store_true", help="with telemetry collected (app.telemetry())"
+    )
     p.add_argument("--inner", nargs=2, metavar=("WORKLOAD", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.inner:
-        inner(args.inner[0], int(args.inner[1]))
+        inner(args.inner[0], int(args.inner[1]), args.telemetry)
         return 0
     if shutil.which("valgrind") is None:
         raise SystemExit("instructions.py needs valgrind (apt-get install valgrind)")
@@ -94,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = list(WORKLOADS) if args.workload == "all" else [args.workload]
     for key in chosen:
         name, steps = WORKLOADS[key]
-        values = [per_workflow(key, args.n1, args.n2) for _ in range(n_runs)]
+        values = [per_workflow(key, args.n1, args.n2, args.telemetry) for _ in range(n_runs)]
         common.note(f"{name} run: {statistics.median(values):,.0f} instructions per workflow")
         line: dict[str, Any] = {
             **common.header(name, "run", "normal", n_runs),
@@ -105,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             "median": round(statistics.median(values)),
             "values": [round(v) for v in values],
             "per_step": round(statistics.median(values) / steps),
+            "telemetry": args.telemetry,
         }
         common.emit(line)
     return 0

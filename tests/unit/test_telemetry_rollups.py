@@ -81,3 +81,49 @@ def test_bad_settings_are_refused_clearly():
     with pytest.raises(podium.ConfigurationError, match="aware"):
         app.anomalies(since=dt.datetime(2024, 1, 1))
     app.close()
+
+
+def test_noted_attempts_and_runs_are_counted_once_at_a_drain_even_from_many_threads(
+    tmp_path,
+):
+    """Hooks only note; `drain` counts. Notes made while another thread drains are not lost."""
+    import threading
+
+    app = podium.App("t", database_url=f"sqlite:///{tmp_path / 't.db'}")
+    collector = telemetry.Collector(app.runtime, telemetry.TelemetrySettings())
+    per_thread, threads = 3 * telemetry.DRAIN_AT, 4  # each thread passes DRAIN_AT: drains inline
+    minute = 1_800_000_000.0
+
+    def note(k: int) -> None:
+        for i in range(per_thread):
+            latency = 0.001 if i % 2 else 0.1
+            collector(f"wf{k}", "charge", 1 + i % 3 // 2, minute, minute + latency, i % 5 != 0)
+
+    stop = threading.Event()
+
+    def drain_often() -> None:
+        while not stop.is_set():
+            collector.drain()
+
+    drainer = threading.Thread(target=drain_often)
+    drainer.start()
+    workers = [threading.Thread(target=note, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    stop.set()
+    drainer.join()
+    collector.drain()
+    r = collector._minutes[int(minute // 60) * 60]["step:charge"]
+    total = per_thread * threads
+    assert r.starts == r.latency.n == total
+    failed = sum(1 for i in range(per_thread) if i % 5 == 0) * threads
+    assert r.failures == failed and r.completions == total - failed
+    assert r.retries == sum(1 for i in range(per_thread) if 1 + i % 3 // 2 > 1) * threads
+    assert r.latency.counts == {
+        telemetry.Sketch.bucket(0.001): total // 2,
+        telemetry.Sketch.bucket(0.1): total // 2,
+    }
+    assert r.latency.total == pytest.approx((0.001 + 0.1) * total / 2, rel=1e-5)
+    app.close()

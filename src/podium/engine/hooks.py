@@ -110,6 +110,10 @@ class Hooks:
         self.step_gates: list[StepGate] = []
         self.step_listeners: list[StepListener] = []
         self.step_observers: list[StepObserver] = []
+        self.observe_step: StepObserver | None = None
+        """What the engine calls after each attempt: the only observer itself (no loop
+        between), `step_ran` when there are several, None when there is none. The engine
+        logs and ignores what it raises."""
         self.run_listeners: list[RunListener] = []
         self.services: list[ServiceFactory] = []
         self.interceptors: list[interceptors.Interceptor] = []
@@ -133,6 +137,8 @@ class Hooks:
     def add_step_observer(self, observer: StepObserver) -> None:
         """Tell `observer` of every step attempt that ran, with its times and outcome."""
         _add(self.step_observers, observer)
+        only = len(self.step_observers) == 1
+        self.observe_step = self.step_observers[0] if only else self.step_ran
 
     def add_run_listener(self, listener: RunListener) -> None:
         """Tell `listener` of every run whose end was stored."""

@@ -252,8 +252,12 @@ def _failed(
     `policy`: the retry policy to apply (default: the step's, see `_policy`).
     """
     finished = run.rt.clock.time()
-    if run.rt.hooks.step_observers:
-        run.rt.hooks.step_ran(run.wf.workflow, step.name, plan.attempt, started, finished, False)
+    observe = run.rt.hooks.observe_step
+    if observe is not None:
+        try:
+            observe(run.wf.workflow, step.name, plan.attempt, started, finished, False)
+        except Exception:
+            hooks.log.exception("step observer %r failed", observe)
     tries = plan.attempt - _refusals(run.attempts.get(plan.seq, ()))  # the step really ran
     policy = policy or _policy(run, step)
     if policy.should_retry(tries, exc):
@@ -340,8 +344,12 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
         raise  # pragma: no cover - _failed raises
     finished = run.rt.clock.time()
     _record(run, step, plan, "completed", payload, started, finished)
-    if run.rt.hooks.step_observers:
-        run.rt.hooks.step_ran(run.wf.workflow, step.name, plan.attempt, started, finished, True)
+    observe = run.rt.hooks.observe_step
+    if observe is not None:
+        try:
+            observe(run.wf.workflow, step.name, plan.attempt, started, finished, True)
+        except Exception:
+            hooks.log.exception("step observer %r failed", observe)
     if type(result) in _SCALARS:
         return result
     return serialization.loads(payload)

@@ -242,6 +242,48 @@ def test_step_listeners_hear_completions_and_replays_but_not_failures(app: podiu
     assert heard == [("add", 3, (1, 2)), ("add", 3, (1, 2))]  # completed, then replayed
 
 
+@pytest.mark.parametrize("observers", [1, 2])
+def test_step_observers_see_each_attempt_that_ran_and_one_that_raises_is_ignored(
+    app: podium.App, observers: int, caplog: pytest.LogCaptureFixture
+):
+    seen: list[list[tuple[str, str, int, bool]]] = [[] for _ in range(observers)]
+
+    def observer(into: list[tuple[str, str, int, bool]]) -> hooks.StepObserver:
+        def observe(wf: str, step: str, attempt: int, started: float, end: float, ok: bool) -> None:
+            assert end >= started
+            into.append((wf, step, attempt, ok))
+
+        return observe
+
+    def broken(wf: str, step: str, attempt: int, started: float, end: float, ok: bool) -> None:
+        raise RuntimeError("observer bug")
+
+    for into in seen:
+        app.runtime.hooks.add_step_observer(observer(into))
+    app.runtime.hooks.add_step_observer(broken)
+    tries: list[int] = []
+
+    @app.step(retry=podium.RetryPolicy(max_attempts=2, initial_delay=0.0, jitter=False))
+    def flaky() -> int:
+        tries.append(1)
+        if len(tries) == 1:
+            raise RuntimeError("once")
+        return 7
+
+    @app.workflow
+    def flow() -> int:
+        value = flaky()
+        podium.sleep(SHORT)  # the run after it replays the step: no attempt ran, none seen
+        return value
+
+    with caplog.at_level("ERROR", logger="podium.hooks"):
+        assert app.run(flow) == 7
+    expected = [("flow", "flaky", 1, False), ("flow", "flaky", 2, True)]
+    assert seen == [expected] * observers
+    failed = [r for r in caplog.records if r.getMessage().startswith("step observer")]
+    assert len(failed) == 2  # logged for each attempt, never raised
+
+
 def test_a_step_runs_outside_the_workflow_context_with_its_own(app: podium.App):
     seen: dict[str, Any] = {}
 
