@@ -19,7 +19,7 @@ from podium import workflow as workflow_mod
 from podium.application import intelligence, operate, queues
 from podium.patterns import circuit as circuit_mod
 from podium.patterns import events as events_mod
-from podium.patterns import fanout, statemachine
+from podium.patterns import fanout, machinedef, statemachine
 from podium.patterns import retry as retry_mod
 from podium.patterns import schedule as schedule_mod
 
@@ -279,6 +279,5 @@ class App(queues.QueueVerbs, intelligence.IntelligenceVerbs, operate.OperateVerb
         with event, source, target, guard, update. An invalid machine raises
         ConfigurationError naming every problem.
         """
-        return statemachine.register(
-            self, name, initial, transitions, final=final, states=states, queue=queue
-        )
+        definition = machinedef.MachineDefinition(name, initial, transitions, final, states)
+        return statemachine.register(self, definition, queue)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from podium import context, definitions, errors, serialization
@@ -288,21 +288,11 @@ class StateMachine:
             )
 
 
-def register(
-    app: Host,
-    name: str,
-    initial: str,
-    transitions: Iterable[Any],
-    *,
-    final: Iterable[str] | str = (),
-    states: Iterable[str] | None = None,
-    queue: str = "default",
-) -> StateMachine:
-    """Validate the machine, register its workflow on `app` and return its handle."""
-    definition = machinedef.MachineDefinition(name, initial, transitions, final, states)
+def register(app: Host, definition: machinedef.MachineDefinition, queue: str) -> StateMachine:
+    """Register the workflow of the validated machine `definition` on `app`; its handle."""
     if WORKFLOW_PREFIX + definition.name in app.registry.workflows:
         raise errors.ConfigurationError(
-            f"a state machine named {name!r} is already registered in this app"
+            f"a state machine named {definition.name!r} is already registered in this app"
         )
     machine = StateMachine(app, definition, queue)
     app.registry.add_workflow(machine.workflow)

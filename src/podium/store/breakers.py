@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from podium.store import base, queries
+from podium.store import base, decode, queries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,14 +68,7 @@ class Breakers(queries.Feature, sql="breakers"):
         rows = self._c.query(self._q["get"], {"name": name})
         if not rows:
             return None
-        row = rows[0]
-        return Snapshot(
-            str(row["state"]),
-            int(row["generation"]),
-            float(row["since"]),
-            int(row["trials"]),
-            int(row["successes"]),
-        )
+        return decode.row(Snapshot, rows[0])
 
     def states(self) -> dict[str, str]:
         """Every breaker the store knows (whatever app declared it) and its state."""
@@ -156,19 +149,5 @@ class Breakers(queries.Feature, sql="breakers"):
     ) -> list[BreakerEvent]:
         """Recorded transitions (of `name`, or of every breaker) from `since` on, oldest first."""
         params = {"name": name, "since": since, "limit": limit}
-        return [_event(row) for row in self._c.query(self._q["transitions"], params)]
-
-
-def _event(row: dict[str, Any]) -> BreakerEvent:
-    rate = row["failure_rate"]
-    return BreakerEvent(
-        name=str(row["name"]),
-        generation=int(row["generation"]),
-        at=float(row["at"]),
-        from_state=str(row["from_state"]),
-        to_state=str(row["to_state"]),
-        reason=str(row["reason"]),
-        failure_rate=None if rate is None else float(rate),
-        calls=None if row["calls"] is None else int(row["calls"]),
-        failures=None if row["failures"] is None else int(row["failures"]),
-    )
+        rows = self._c.query(self._q["transitions"], params)
+        return [decode.row(BreakerEvent, row) for row in rows]

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from podium import errors
-from podium.store import base, queries
+from podium.store import base, decode, queries
 
 FEATURE = "queues"
 REFRESH_SECONDS = 1.0
@@ -103,7 +103,7 @@ def configs(connector: base.Connector, *, fresh: bool = False) -> dict[str, Queu
     with cache.lock:
         if fresh or time.monotonic() >= cache.expires:
             rows = connector.query(queries.load(connector.dialect, FEATURE)["all"], {})
-            found = {str(row["name"]): _config(row) for row in rows}
+            found = {str(row["name"]): decode.row(QueueConfig, row) for row in rows}
             cache.configs = found
             cache.limited = frozenset(n for n, c in found.items() if c.limits_claims)
             cache.paused = frozenset(str(r["name"]) for r in rows if r.get("paused"))
@@ -161,18 +161,6 @@ def save(connector: base.Connector, config: QueueConfig, now: float) -> None:
     """Write (insert or replace) a queue's limits, and refresh this store's cache."""
     connector.execute(queries.load(connector.dialect, FEATURE)["upsert"], config.row(now))
     configs(connector, fresh=True)
-
-
-def _config(row: dict[str, Any]) -> QueueConfig:
-    return QueueConfig(
-        name=str(row["name"]),
-        concurrency=row["concurrency"],
-        per_key_concurrency=row["per_key_concurrency"],
-        rate_limit=row["rate_limit"],
-        rate_period=row["rate_period"],
-        max_depth=row["max_depth"],
-        priority=bool(row["priority"]),
-    )
 
 
 # -- starting --------------------------------------------------------------------------------
@@ -289,7 +277,7 @@ class _Picker:
         found = self.run(self.q["lock_claim"], {"name": self.queue}).rows
         if not found:
             return []
-        config = _config(found[0])
+        config = decode.row(QueueConfig, found[0])
         params = {"queue": self.queue, "now": self.now}
         self.run(self.q["prune_running"], params)
         running = self.run(self.q["running"], params).rows

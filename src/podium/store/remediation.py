@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from typing import Any
 
-from podium.store import queries
+from podium.store import decode, queries
 
 CLAIM = "#evaluator:"
 """The prefix of the claim rows' names (not rules: `rules()` leaves them out)."""
@@ -34,12 +33,6 @@ class RuleState:
     tick: int
     fired_at: float | None
     fires: int
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> RuleState:
-        """A `podium_remediation_rules` row as read."""
-        fired = row["fired_at"]
-        return cls(int(row["tick"]), None if fired is None else float(fired), int(row["fires"]))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +54,7 @@ class RemediationStore(queries.Feature, sql="remediation"):
     def rules(self) -> dict[str, RuleState]:
         """Every rule's row (any app's), read only: the dashboard's view."""
         return {
-            str(r["name"]): RuleState.from_row(r)
+            str(r["name"]): decode.row(RuleState, r)
             for r in self._c.query(self._q["list_rules"], {})
             if not str(r["name"]).startswith(CLAIM)
         }
@@ -125,15 +118,4 @@ class RemediationStore(queries.Feature, sql="remediation"):
     def decisions(self, limit: int) -> list[DecisionRow]:
         """The latest `limit` decisions, newest first."""
         rows = self._c.query(self._q["decisions"], {"limit": limit})
-        return [
-            DecisionRow(
-                int(r["id"]),
-                str(r["rule"]),
-                float(r["at"]),
-                str(r["condition"]),
-                str(r["action"]),
-                bool(r["dry_run"]),
-                str(r["result"]),
-            )
-            for r in rows
-        ]
+        return [decode.row(DecisionRow, r) for r in rows]

@@ -9,9 +9,8 @@ them into its bandit.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from podium.store import queries
+from podium.store import decode, queries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,24 +41,14 @@ class RouteStore(queries.Feature, sql="routes"):
     def latest(self, router: str, limit: int) -> list[Outcome]:
         """The latest `limit` outcomes of `router`, oldest first."""
         rows = self._c.query(self._q["latest_outcomes"], {"router": router, "limit": limit})
-        return [_outcome(r) for r in reversed(rows)]
+        return [decode.row(Outcome, r) for r in reversed(rows)]
 
     def since(self, router: str, since: float) -> list[Outcome]:
         """The outcomes of `router` recorded at or after `since`, in insertion order."""
         rows = self._c.query(self._q["outcomes_since"], {"router": router, "since": since})
-        return [_outcome(r) for r in rows]
+        return [decode.row(Outcome, r) for r in rows]
 
     def purge(self, router: str, before: float) -> None:
         """Drop the outcomes of `router` recorded before `before`."""
         params = {"router": router, "before": before}
         self._c.execute(self._q["purge_outcomes"], params, idempotent=True)
-
-
-def _outcome(row: dict[str, Any]) -> Outcome:
-    return Outcome(
-        int(row["id"]),
-        str(row["workflow_id"]),
-        str(row["lane"]),
-        float(row["reward"]),
-        float(row["at"]),
-    )

@@ -10,9 +10,8 @@ before the commit leaves it for the next worker.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-from podium.store import base, queries
+from podium.store import base, decode, queries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,12 +46,12 @@ class Schedules(queries.Feature, sql="schedules"):
 
     def all(self) -> list[ScheduleRow]:
         """Every stored schedule, by name."""
-        return [_row(r) for r in self._c.query(self._q["all"], {})]
+        return [decode.row(ScheduleRow, r) for r in self._c.query(self._q["all"], {})]
 
     def get(self, name: str) -> ScheduleRow | None:
         """The schedule `name`, or None."""
         rows = self._c.query(self._q["get"], {"name": name})
-        return _row(rows[0]) if rows else None
+        return decode.row(ScheduleRow, rows[0]) if rows else None
 
     def fire(
         self,
@@ -86,19 +85,3 @@ class Schedules(queries.Feature, sql="schedules"):
         """Fire `name` again from `next_tick`; False if it was not paused (or is unknown)."""
         params = {"name": name, "next_tick": next_tick, "now": now}
         return self._c.execute(self._q["resume"], params).rowcount == 1
-
-
-def _row(row: dict[str, Any]) -> ScheduleRow:
-    return ScheduleRow(
-        name=str(row["name"]),
-        workflow=str(row["workflow"]),
-        cron=str(row["cron"]),
-        timezone=str(row["timezone"]),
-        catchup=str(row["catchup"]),
-        queue=str(row["queue"]),
-        next_tick=float(row["next_tick"]),
-        last_tick=None if row["last_tick"] is None else float(row["last_tick"]),
-        paused=bool(row["paused"]),
-        created_at=float(row["created_at"]),
-        updated_at=float(row["updated_at"]),
-    )

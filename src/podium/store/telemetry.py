@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-from podium.store import queries
+from podium.store import decode, queries
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,18 +118,7 @@ class TelemetryStore(queries.Feature, sql="telemetry"):
     def anomalies(self, since: float, limit: int) -> list[AnomalyRow]:
         """Anomalies at or after `since`, newest first."""
         rows = self._c.query(self._q["anomalies"], {"since": since, "limit": limit})
-        return [
-            AnomalyRow(
-                int(r["id"]),
-                r["series"],
-                float(r["at"]),
-                float(r["value"]),
-                float(r["expected"]),
-                float(r["score"]),
-                r["message"],
-            )
-            for r in rows
-        ]
+        return [decode.row(AnomalyRow, r) for r in rows]
 
     def scaling_state(self) -> dict[str, int]:
         """The last desired worker count per queue."""
