@@ -52,7 +52,9 @@ makes the candidates):
    inverse error to the 16th power (forecast combination, Bates & Granger 1969;
    inverse-error weights, Stock & Watson 2004): separate weights per tracked horizon,
    interpolated in log-horizon between them (from 12 steps on, a candidate's error is the
-   geometric mean of its errors there and at the next shorter horizon: `tracking`). To keep
+   geometric mean of its errors there and at the next shorter horizon: `tracking`; at 3
+   steps a fast blend, its errors tracked with a quarter of that memory, is weighed against
+   the slow one by their own errors; beyond 3 steps the slow one's weights). To keep
    an update cheap, the 1-, 12- and 48-step errors (the longer ones overlap strongly from one
    point to the next) are scored at every 2nd, 3rd and 12th point only, with forgetting and
    quantile steps scaled to keep the same memory in time. A series without seasonality thus
@@ -399,7 +401,7 @@ class Forecaster:
         day, days, hour = self._day_steps, self._hist_days, self._hour_steps
         errors = self._errors
         errors.settle()
-        weights = errors.pooled_weights()
+        weights, slow = errors.pooled_weights(), errors.slow_weights()
         out = []
         for k in range(1, horizon + 1):
             lo, hi, w = _BETWEEN[k] if k < len(_BETWEEN) else blend.between(k)
@@ -411,7 +413,8 @@ class Forecaster:
                 self._recurring(index + k, index, hour, _HOURS, self._hour_rec),
                 self._week.at(index + k, index),
             )
-            f = blend.dot(weights[lo], cands)
+            # a horizon's weights up to it; beyond it (towards the next) its slow blend's
+            f = blend.dot(weights[lo] if k <= _HORIZONS[lo] else slow[lo], cands)
             if w:
                 f += (blend.dot(weights[hi], cands) - f) * w
             if quantile is not None:

@@ -5,9 +5,14 @@ For each tracked horizon the forecaster scores its past forecasts when their tar
 error is tracked with exponential forgetting and earns the candidate an inverse-error weight
 (`blend.inverse_error_weights`; from 12 steps on, the forecast weighs the geometric mean of
 the candidate's errors at its horizon and the next shorter one, `ErrorTracker.
-pooled_weights`); the blend's own error (with the weights of the moment) feeds
-an exponentially weighted mean absolute error, clipped at six of it, and the error quantiles
-of `podium.intelligence.bands`.
+pooled_weights`). At 3 steps (`FAST_AT`) there are two blends: the candidates' errors
+tracked with the horizon's memory (the slow blend) and with a quarter of it (the fast one),
+and the forecast weighs the two blends by their own tracked errors, as the candidates: a
+series whose best candidate changes often is followed by the fast blend, a steady one is
+ranked by the slow blend from more errors (on the 17 nab-dev load series, 15 minutes ahead:
+0.4699 -> 0.4652, dense origins 0.5194 -> 0.5151). The blend's own error (with the weights of
+the moment) feeds an exponentially weighted mean absolute error, clipped at six of it, and
+the error quantiles of `podium.intelligence.bands`.
 
 Speed (issue 17): nothing reads the weights or the bands between two forecasts, so a scored
 point is only queued (its actual value and what its candidates are made of), and the queue is
@@ -49,6 +54,13 @@ _MEMORY_EXP = 0.5  # ...and horizon k's is `memory * sqrt(k / 12)`
 POOL_FROM = 12  # tracked horizons (steps) from which the forecast's weights are pooled
 _POOL_AT = _HORIZONS.index(POOL_FROM)
 _POOLED_POWER = blend.POWER // 2  # on a product of two errors: the square of their mean
+# the tracked horizon (steps) that also has a fast blend, whose tracked errors have a quarter
+# of the horizon's half-life (25 points). Not at 1 step: scored every 2nd point, a quarter of
+# its memory is some 7 scorings, too few to rank the candidates (measured: worse on the
+# gappy traffic series); the hour-ahead and longer weights are pooled instead
+FAST_AT = 3
+_FAST_AT = _HORIZONS.index(FAST_AT)
+_FAST = 0.25
 
 _Floats = npt.NDArray[np.float64]
 
@@ -73,10 +85,16 @@ class ErrorTracker:
 
     __slots__ = (
         "_blend_mae",
+        "_fast_mae",
+        "_fast_rate",
+        "_fast_weights",
         "_mae",
         "_quant",
         "_rates",
         "_scale",
+        "_slow",
+        "_top",
+        "_top_weights",
         "limits",
         "queues",
         "seen",
@@ -94,6 +112,14 @@ class ErrorTracker:
         self._mae = [[0.0] * nc for _ in range(nh)]  # candidate errors per tracked horizon
         # the blend's weights per tracked horizon (current after `settle`)
         self.weights = [[1.0 / nc] * nc for _ in range(nh)]
+        # at FAST_AT, `weights` combine the slow blend's weights (these) and the fast one's
+        self._slow = [1.0 / nc] * nc
+        k, stride = FAST_AT, _STRIDES[_FAST_AT]
+        self._fast_rate = 1.0 - 0.5 ** (stride / (_FAST * memory * (k / _MEMORY_AT) ** _MEMORY_EXP))
+        self._fast_mae = [0.0] * nc  # the candidates' errors with the fast memory
+        self._top = (0.0, 0.0)  # the slow and the fast blend's tracked errors
+        self._fast_weights = [1.0 / nc] * nc
+        self._top_weights = (0.5, 0.5)
         self.seen = [0] * nh  # points scored (resolved) per tracked horizon
         self._blend_mae = [0.0] * nh
         self._quant = [bands.seed() for _ in range(nh)]
@@ -140,6 +166,16 @@ class ErrorTracker:
             out.append([v * norm for v in inv])
         return out
 
+    def slow_weights(self) -> list[list[float]]:
+        """The weights per tracked horizon without the fast blend (after `settle`).
+
+        `weights` but at FAST_AT, where they are the slow blend's alone: the forecasts
+        beyond that horizon interpolate these (the fast blend is scored at it only).
+        """
+        out = list(self.weights)
+        out[_FAST_AT] = self._slow
+        return out
+
     def error_quantile(self, h: int, tau: float, scale: float) -> float:
         """The tau-quantile of the blend's error at tracked horizon `h` (after `settle`).
 
@@ -154,7 +190,13 @@ class ErrorTracker:
         queue = self.queues[h]
         if len(queue) >= _BLOCK_MIN:
             ys, bases, extras = (list(column) for column in zip(*queue, strict=True))
-            self._resolve_block(h, ys, blend.candidate_block(bases, extras))
+            cands = blend.candidate_block(bases, extras)
+            if h == _FAST_AT:
+                self._resolve_fast_block(ys, cands)
+            else:
+                self._resolve_block(h, ys, cands)
+        elif h == _FAST_AT:
+            self._resolve_fast_rows(queue)
         else:
             self._resolve_rows(h, queue)
         queue.clear()
@@ -200,13 +242,8 @@ class ErrorTracker:
     def _resolve_block(self, h: int, ys: list[float], cands: _Floats) -> None:
         """Resolve the queue with numpy, elementwise over it (see the module doc, Speed)."""
         n = len(ys)
-        rate0, seen0 = self._rates[h], self.seen[h]
-        if (seen0 + 1) * rate0 >= 1.0:  # past the first points: one rate throughout
-            rates = [rate0] * n
-        else:
-            rates = [
-                rate0 if s * rate0 >= 1.0 else 1.0 / s for s in range(seen0 + 1, seen0 + n + 1)
-            ]
+        seen0 = self.seen[h]
+        rates = _rates(self._rates[h], seen0, n)
         nc = blend.CANDIDATES
         y = np.fromiter(ys, np.float64, n)
         # each candidate's tracked error after each point: one recurrence per candidate
@@ -218,15 +255,7 @@ class ErrorTracker:
             np.float64,
             n * nc,
         ).reshape(nc, n)
-        best = maes.min(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inv = best / maes
-            for _ in range(_SQUARINGS):  # blend.raised, elementwise
-                inv *= inv
-            weights = inv * (1.0 / _rows_sum(inv))
-        ties = np.flatnonzero(best <= 0.0)  # exact candidates: blend.inverse_error_weights
-        for i in ties.tolist():
-            weights[:, i] = blend.inverse_error_weights(maes[:, i].tolist())
+        weights = _weights_after(maes)
         # the blend's error at each point, with the weights before it
         before = np.empty_like(cands)
         before[:, 0] = self.weights[h]
@@ -236,6 +265,127 @@ class ErrorTracker:
         self.seen[h] = seen0 + n
         self._mae[h] = maes[:, -1].tolist()
         self.weights[h] = weights[:, -1].tolist()
+
+    def _resolve_fast_rows(
+        self, queue: list[tuple[float, tuple[float, ...], tuple[float, ...]]]
+    ) -> None:
+        """`_resolve_rows` at FAST_AT: the slow and the fast blend, and their combination.
+
+        Each candidate's error is tracked with the horizon's memory (the slow blend's
+        weights) and with a quarter of it (the fast blend's); the two blends' own errors
+        are tracked with the horizon's memory and weigh them (inverse error, as the
+        candidates). A short memory follows a series whose best candidate changes often,
+        a long one ranks the candidates of a steadier series from more errors; the
+        combination follows whichever has worked lately.
+        """
+        h = _FAST_AT
+        rate0, fast0 = self._rates[h], self._fast_rate
+        moves = _MOVES[h]
+        candidates, mul, weigh = blend.candidates, operator.mul, blend.inverse_error_weights
+        seen, mae, quant = self.seen[h], self._blend_mae[h], self._quant[h]
+        maes, slow = self._mae[h], self._slow
+        fast_maes, fast = self._fast_mae, self._fast_weights
+        e_slow, e_fast = self._top
+        w_slow, w_fast = self._top_weights
+        for y, base, (target, day_y, recurring, hourly, week_y) in queue:
+            day = None if day_y != day_y else day_y  # NaN: unknown
+            cands = candidates(base, target, day, recurring, hourly, week_y)
+            f_slow = sum(map(mul, slow, cands))
+            f_fast = sum(map(mul, fast, cands))
+            err = y - (w_slow * f_slow + w_fast * f_fast)
+            seen += 1
+            rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen
+            fast_rate = fast0 if seen * fast0 >= 1.0 else 1.0 / seen
+            if seen == 1:
+                mae = abs(err) or self._scale()
+            z = err / mae if mae > 0 else 0.0
+            quant = [
+                q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=False)
+            ]
+            a = abs(err)
+            if mae > 0 and a > _CLIP * mae:
+                a = _CLIP * mae
+            mae += rate * (a - mae)
+            e_slow += rate * (abs(y - f_slow) - e_slow)
+            e_fast += rate * (abs(y - f_fast) - e_fast)
+            w_slow, w_fast = _pair_weights(e_slow, e_fast)
+            errors = [abs(y - f) for f in cands]
+            maes = [m + rate * (e - m) for m, e in zip(maes, errors, strict=False)]
+            fast_maes = [m + fast_rate * (e - m) for m, e in zip(fast_maes, errors, strict=False)]
+            slow, fast = weigh(maes), weigh(fast_maes)
+        self.seen[h], self._blend_mae[h], self._quant[h] = seen, mae, quant
+        self._keep_fast(maes, slow, fast_maes, fast, (e_slow, e_fast), (w_slow, w_fast))
+
+    def _resolve_fast_block(self, ys: list[float], cands: _Floats) -> None:
+        """`_resolve_fast_rows` with numpy, elementwise over the queue (as `_resolve_block`)."""
+        h = _FAST_AT
+        n = len(ys)
+        seen0 = self.seen[h]
+        rates = _rates(self._rates[h], seen0, n)
+        fast_rates = _rates(self._fast_rate, seen0, n)
+        nc = blend.CANDIDATES
+        y = np.fromiter(ys, np.float64, n)
+        errors = np.abs(y - cands).tolist()
+        maes = np.fromiter(
+            itertools.chain.from_iterable(
+                _forget(m, rates, row) for m, row in zip(self._mae[h], errors, strict=True)
+            ),
+            np.float64,
+            n * nc,
+        ).reshape(nc, n)
+        fast_maes = np.fromiter(
+            itertools.chain.from_iterable(
+                _forget(m, fast_rates, row) for m, row in zip(self._fast_mae, errors, strict=True)
+            ),
+            np.float64,
+            n * nc,
+        ).reshape(nc, n)
+        slow, fast = _weights_after(maes), _weights_after(fast_maes)
+        # each blend's forecast at each point, with its weights before it
+        before = np.empty_like(cands)
+        before[:, 0] = self._slow
+        before[:, 1:] = slow[:, :-1]
+        f_slow = _rows_sum(before * cands).tolist()
+        before[:, 0] = self._fast_weights
+        before[:, 1:] = fast[:, :-1]
+        f_fast = _rows_sum(before * cands).tolist()
+        # the two blends' tracked errors and weights: one short recurrence per point
+        e_slow, e_fast = self._top
+        w_slow, w_fast = self._top_weights
+        err: list[float] = []
+        append = err.append
+        for actual, a, b, rate in zip(ys, f_slow, f_fast, rates, strict=True):
+            append(actual - (w_slow * a + w_fast * b))
+            e_slow += rate * (abs(actual - a) - e_slow)
+            e_fast += rate * (abs(actual - b) - e_fast)
+            w_slow, w_fast = _pair_weights(e_slow, e_fast)
+        self._blend_mae[h], self._quant[h] = self._bands_after(h, err, rates)
+        self.seen[h] = seen0 + n
+        self._keep_fast(
+            maes[:, -1].tolist(),
+            slow[:, -1].tolist(),
+            fast_maes[:, -1].tolist(),
+            fast[:, -1].tolist(),
+            (e_slow, e_fast),
+            (w_slow, w_fast),
+        )
+
+    def _keep_fast(
+        self,
+        maes: list[float],
+        slow: list[float],
+        fast_maes: list[float],
+        fast: list[float],
+        top: tuple[float, float],
+        top_w: tuple[float, float],
+    ) -> None:
+        """Keep the state at FAST_AT; its forecast weights combine the slow and fast ones."""
+        h = _FAST_AT
+        self._mae[h], self._slow = maes, slow
+        self._fast_mae, self._fast_weights = fast_maes, fast
+        self._top, self._top_weights = top, top_w
+        a, b = top_w
+        self.weights[h] = [a * s + b * f for s, f in zip(slow, fast, strict=True)]
 
     def _bands_after(
         self, h: int, errors: list[float], rates: list[float]
@@ -264,6 +414,41 @@ class ErrorTracker:
                 q = q + down if z < q else q + up
             quant.append(q)
         return mae, quant
+
+
+def _weights_after(maes: _Floats) -> _Floats:
+    """`blend.inverse_error_weights` of each column of `maes` (candidate, point)."""
+    best = maes.min(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = best / maes
+        for _ in range(_SQUARINGS):  # blend.raised, elementwise
+            inv *= inv
+        weights: _Floats = inv * (1.0 / _rows_sum(inv))
+    ties = np.flatnonzero(best <= 0.0)  # exact candidates: blend.inverse_error_weights
+    for i in ties.tolist():
+        weights[:, i] = blend.inverse_error_weights(maes[:, i].tolist())
+    return weights
+
+
+def _pair_weights(slow: float, fast: float) -> tuple[float, float]:
+    """`blend.inverse_error_weights` of the two blends' errors, without its lists."""
+    if slow <= 0.0 or fast <= 0.0:
+        w = blend.inverse_error_weights([slow, fast])
+        return w[0], w[1]
+    if slow <= fast:  # the better one's ratio is exactly 1
+        other = blend.raised(slow / fast)
+        norm = 1.0 / (1.0 + other)
+        return norm, other * norm
+    other = blend.raised(fast / slow)
+    norm = 1.0 / (other + 1.0)
+    return other * norm, norm
+
+
+def _rates(rate: float, seen: int, n: int) -> list[float]:
+    """The forgetting rate at each of the next `n` points after `seen` (1/seen at first)."""
+    if (seen + 1) * rate >= 1.0:  # past the first points: one rate throughout
+        return [rate] * n
+    return [rate if s * rate >= 1.0 else 1.0 / s for s in range(seen + 1, seen + n + 1)]
 
 
 def _forget(m: float, rates: list[float], errors: list[float]) -> list[float]:

@@ -72,3 +72,41 @@ def test_nothing_scored_at_the_shorter_horizon_leaves_the_own_weights() -> None:
         tracker.queues[_HOUR].append(_point(rng, {2: 0.5}))
     tracker.settle()
     assert tracker.pooled_weights()[_HOUR] == tracker.weights[_HOUR]
+
+
+def _switching(seed: int, points: int, every: int) -> ErrorTracker:
+    """A tracker whose best 3-step candidate alternates between 2 and 3 every `every`
+    points (the better one off by 0.2, the other by 1.0, the rest by 2.0)."""
+    rng = random.Random(seed)
+    tracker = ErrorTracker(200.0, lambda: 1.0)
+    for i in range(points):
+        best, other = (2, 3) if (i // every) % 2 == 0 else (3, 2)
+        tracker.queues[_SHORT].append(_point(rng, {best: 0.2, other: 1.0}))
+        if len(tracker.queues[_SHORT]) >= tracker.limits[_SHORT]:
+            tracker.resolve(_SHORT)
+    tracker.settle()
+    return tracker
+
+
+def test_the_three_step_blend_follows_a_best_candidate_that_keeps_changing() -> None:
+    # 20 points after a switch the slow blend (half-life 100 points) is still split between
+    # the old best and the new one; the fast one (25 points) has moved to the new best, and
+    # the two blends' own errors have come to favour it
+    followed = 0
+    for seed in range(10):
+        tracker = _switching(seed, 50 * 9 + 20, 50)  # the 20th point of a run where 3 is best
+        combined, slow = tracker.weights[_SHORT], tracker.slow_weights()[_SHORT]
+        assert combined[3] > slow[3]
+        assert combined[2] + combined[3] > 0.99  # the noisy candidates stay out
+        followed += combined[3] > 0.85 and slow[3] < 0.65
+    assert followed >= 7
+
+
+def test_only_the_three_step_horizon_has_a_fast_blend() -> None:
+    tracker = _tracker(4, 300)
+    slow = tracker.slow_weights()
+    for h in range(len(blend.HORIZONS)):
+        if h != _SHORT:
+            assert slow[h] == tracker.weights[h]
+        assert math.fsum(slow[h]) == pytest.approx(1.0)
+        assert math.fsum(tracker.weights[h]) == pytest.approx(1.0)
