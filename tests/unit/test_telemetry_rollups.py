@@ -97,7 +97,9 @@ def test_noted_attempts_and_runs_are_counted_once_at_a_drain_even_from_many_thre
     def note(k: int) -> None:
         for i in range(per_thread):
             latency = 0.001 if i % 2 else 0.1
-            collector(f"wf{k}", "charge", 1 + i % 3 // 2, minute, minute + latency, i % 5 != 0)
+            collector.attempt_ran(
+                f"wf{k}", "charge", 1 + i % 3 // 2, minute, minute + latency, i % 5 != 0
+            )
 
     stop = threading.Event()
 

@@ -252,8 +252,11 @@ def _failed(
     `policy`: the retry policy to apply (default: the step's, see `_policy`).
     """
     finished = run.rt.clock.time()
-    if run.rt.hooks.observe_step is not None:
-        _observed(run, step.name, plan.attempt, started, finished, False)
+    if (observe := run.rt.hooks.observe_step) is not None:
+        try:  # inline, not a helper: this runs for every step attempt
+            observe(run.wf.workflow, step.name, plan.attempt, started, finished, False)
+        except Exception:
+            hooks.log.exception("step observer %r failed", observe)
     tries = plan.attempt - _refusals(run.attempts.get(plan.seq, ()))  # the step really ran
     policy = policy or _policy(run, step)
     if policy.should_retry(tries, exc):
@@ -340,26 +343,17 @@ def _succeeded(run: Execution, step: Step, plan: Plan, result: Any, started: flo
         raise  # pragma: no cover - _failed raises
     finished = run.rt.clock.time()
     _record(run, step, plan, "completed", payload, started, finished)
-    if run.rt.hooks.observe_step is not None:
-        _observed(run, step.name, plan.attempt, started, finished, True)
+    if (observe := run.rt.hooks.observe_step) is not None:
+        try:  # inline, not a helper: this runs for every step attempt
+            observe(run.wf.workflow, step.name, plan.attempt, started, finished, True)
+        except Exception:
+            hooks.log.exception("step observer %r failed", observe)
     if type(result) in _SCALARS:
         return result
     return serialization.loads(payload)
 
 
 _SCALARS = frozenset({int, float, str, bool, type(None)})
-
-
-def _observed(
-    run: Execution, step: str, attempt: int, started: float, finished: float, ok: bool
-) -> None:
-    """Tell the step observer of one attempt that ran; what it raises is logged and ignored."""
-    observe = run.rt.hooks.observe_step
-    try:
-        if observe is not None:
-            observe(run.wf.workflow, step, attempt, started, finished, ok)
-    except Exception:
-        hooks.log.exception("step observer %r failed", observe)
 
 
 def _replay(step: str, event: base.HistoryEvent) -> Any:

@@ -438,7 +438,7 @@ class Telemetry:
 
     def plug(self, plugged: hooks.Hooks) -> None:
         """Collect through the engine's hooks; flush beside every worker."""
-        plugged.add_step_observer(self.collector)
+        plugged.add_step_observer(self.collector.attempt_ran)
         plugged.add_run_listener(self.collector.run_ended)
         plugged.add_service(self)
 

@@ -14,6 +14,7 @@ merge by adding, so p50/p95 of a minute across many processes is exact up to a b
 
 from __future__ import annotations
 
+import bisect
 import collections
 import dataclasses
 import json
@@ -38,6 +39,10 @@ _PER_OCTAVE = 4
 _SMALLEST = 1e-4
 """Latencies at or below 0.1 ms share bucket 0; each bucket is 2**(1/4) times the last."""
 _LOG_BASE = math.log(2.0) / _PER_OCTAVE
+_BOUNDS = [_SMALLEST * 2.0 ** (k / _PER_OCTAVE) for k in range(_PER_OCTAVE * 300)]
+"""Bucket i > 0 holds the latencies above `_BOUNDS[i - 1]` up to `_BOUNDS[i]`, so the bucket
+of a latency is one binary search, with no logarithm to take. The bounds reach 1e86 s; a
+longer latency (or an infinite one) counts in the bucket past the last bound."""
 
 
 class Sketch:
@@ -52,10 +57,8 @@ class Sketch:
 
     @staticmethod
     def bucket(seconds: float) -> int:
-        """The bucket index of a latency."""
-        if seconds <= _SMALLEST:
-            return 0
-        return 1 + int(math.log(seconds / _SMALLEST) / _LOG_BASE)
+        """The bucket index of a latency (0 for 0.1 ms or less, or a negative one)."""
+        return bisect.bisect_left(_BOUNDS, seconds)
 
     @staticmethod
     def value(index: int) -> float:
@@ -65,8 +68,8 @@ class Sketch:
         return _SMALLEST * math.exp((index - 0.5) * _LOG_BASE)
 
     def add(self, seconds: float) -> None:
-        """Count one latency (`bucket`, inline: every step attempt is counted here)."""
-        index = 0 if seconds <= _SMALLEST else 1 + int(math.log(seconds / _SMALLEST) / _LOG_BASE)
+        """Count one latency."""
+        index = bisect.bisect_left(_BOUNDS, seconds)
         counts = self.counts
         counts[index] = counts.get(index, 0) + 1
         self.n += 1
@@ -229,8 +232,11 @@ DRAIN_AT = 4096
 
 _Attempt = tuple[str, int, float, float, bool]
 """A noted step attempt: (step, attempt, started, finished, ok)."""
-_Run = tuple[base.WorkflowRecord, str, float, float]
-"""A noted run end: (workflow, outcome, when its attempt began, when it ended)."""
+_Run = tuple[str, str, bool, float, str, float, float, float]
+"""A noted run end: (workflow type, queue, first run, the first run's queue wait, outcome,
+when its attempt began, when this run began, when it ended). Plain values only: a tuple of
+them is one the garbage collector stops tracking, where one holding the record would keep
+the record, its arguments and its result alive and scanned until the drain."""
 
 
 class Collector:
@@ -241,9 +247,9 @@ class Collector:
     into the minutes' rollups in one pass, under the lock, when `flush` writes them or when
     `DRAIN_AT` notes wait. Counting a batch pays the lock and the lookups of a series'
     rollup once per distinct (step, minute, outcome, bucket) instead of once per attempt.
-    With the engine calling a lone observer directly, telemetry adds 2.0% to the
-    instructions of a five-step workflow (`benchmarks/instructions.py --telemetry`), where
-    counting each attempt as it ran added 8.1%.
+    A note holds plain values only, never a record: the garbage collector stops tracking
+    such a tuple, while one holding a record keeps the record's arguments and result alive
+    and scanned until the drain (that alone cost about 6% of W1's CPU with `app.run`).
     """
 
     def __init__(self, rt: Runtime, settings: TelemetrySettings) -> None:
@@ -267,7 +273,7 @@ class Collector:
         self._dirty.add(minute)
         return found
 
-    def __call__(
+    def attempt_ran(
         self, workflow: str, step: str, attempt: int, started: float, finished: float, ok: bool
     ) -> None:
         """The step observer: note one attempt of `step` (counted at the next drain)."""
@@ -287,10 +293,15 @@ class Collector:
         an attempt still count: they are part of what the workflow took.
         """
         wf, outcome = end.workflow, end.outcome
-        ended = outcome == "completed" or outcome == "failed"
-        began = self._attempt_start(wf) if ended else wf.created_at
+        first = wf.runs <= 1
+        if first or not (outcome == "completed" or outcome == "failed"):
+            began = wf.created_at
+        else:
+            began = self._attempt_start(wf)
+        wait = max(0.0, wf.updated_at - wf.created_at) if first else 0.0
         runs = self._runs
-        runs.append((wf, outcome, began, self.rt.clock.time()))
+        now = self.rt.clock.time()
+        runs.append((wf.workflow, wf.queue, first, wait, outcome, began, wf.updated_at, now))
         if len(runs) >= DRAIN_AT:
             self.drain()
 
@@ -303,11 +314,10 @@ class Collector:
     def _count_attempts(self, attempts: list[_Attempt]) -> None:
         """Count step attempts, grouped first by (step, minute, retried, ok, bucket)."""
         groups: dict[tuple[str, int, bool, bool, int], list[float]] = {}
-        ln = math.log
+        find, bounds = bisect.bisect_left, _BOUNDS
         for step, attempt, started, finished, ok in attempts:
             seconds = finished - started
-            index = 0 if seconds <= _SMALLEST else 1 + int(ln(seconds / _SMALLEST) / _LOG_BASE)
-            key = (step, int(finished // 60) * 60, attempt > 1, ok, index)
+            key = (step, int(finished // 60), attempt > 1, ok, find(bounds, seconds))
             group = groups.get(key)
             if group is None:
                 groups[key] = [1.0, seconds]
@@ -316,7 +326,7 @@ class Collector:
                 group[1] += seconds
         for (step, minute, retried, ok, index), (count, total) in groups.items():
             n = int(count)
-            r = self._rollup("step:" + step, minute)
+            r = self._rollup("step:" + step, minute * 60)
             r.starts += n
             if retried:
                 r.retries += n
@@ -329,19 +339,19 @@ class Collector:
     def _count_runs(self, runs: list[_Run]) -> None:
         """Count run ends: each workflow's start and end, its queue's wait and service time."""
         pairs: dict[tuple[str, str, int], tuple[Rollup, Rollup]] = {}
-        for wf, outcome, began, now in runs:
+        for workflow, queue, first, wait, outcome, began, claimed, now in runs:
             minute = int(now // 60) * 60
-            pair = pairs.get((wf.workflow, wf.queue, minute))
+            pair = pairs.get((workflow, queue, minute))
             if pair is None:
-                pair = pairs[wf.workflow, wf.queue, minute] = (
-                    self._rollup("workflow:" + wf.workflow, minute),
-                    self._rollup("queue:" + wf.queue, minute),
+                pair = pairs[workflow, queue, minute] = (
+                    self._rollup("workflow:" + workflow, minute),
+                    self._rollup("queue:" + queue, minute),
                 )
             r, q = pair
-            if wf.runs <= 1:
+            if first:
                 r.starts += 1
                 q.wait_count += 1
-                q.wait_sum += max(0.0, wf.updated_at - wf.created_at)
+                q.wait_sum += wait
             if outcome == "completed" or outcome == "failed":
                 if outcome == "completed":
                     r.completions += 1
@@ -349,16 +359,14 @@ class Collector:
                     r.failures += 1
                 r.latency.add(max(0.0, now - began))
                 q.completions += 1
-                q.latency.add(max(0.0, now - wf.updated_at))  # service time of the last run
+                q.latency.add(max(0.0, now - claimed))  # service time of the last run
 
     def _attempt_start(self, wf: base.WorkflowRecord) -> float:
-        """When `wf`'s current attempt began: its creation, or its last resume.
+        """When `wf` (claimed more than once) began its current attempt: creation or resume.
 
-        Only a workflow claimed more than once can have been resumed, so a single-run
-        workflow costs no store read.
+        Only a workflow claimed more than once can have been resumed, so `run_ended` asks
+        only for those: a single-run workflow costs no store read.
         """
-        if wf.runs <= 1:
-            return wf.created_at
         attempts = self.rt.store.load_workflow_attempts(wf.id)
         return attempts[-1].started_at if attempts else wf.created_at
 
