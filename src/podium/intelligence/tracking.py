@@ -43,7 +43,7 @@ _HORIZONS = blend.HORIZONS
 _STRIDES = blend.STRIDES
 _SQUARINGS = blend.SQUARINGS
 _CLIP = 6.0  # one spike moves the blend's mean absolute error only so far: clipped at 6 of it
-# a tracked quantile's (move down, move up) by horizon, paired for the loop of _resolve_rows
+# a tracked quantile's (move down, move up) by horizon, paired for _band_step
 _MOVES = tuple(
     tuple(zip(down, up, strict=True)) for down, up in zip(bands.DOWN, bands.UP, strict=True)
 )
@@ -218,16 +218,7 @@ class ErrorTracker:
             err = y - sum(map(mul, weights, cands))
             seen += 1
             rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen
-            if seen == 1:
-                mae = abs(err) or self._scale()
-            z = err / mae if mae > 0 else 0.0
-            quant = [
-                q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=False)
-            ]
-            a = abs(err)
-            if mae > 0 and a > _CLIP * mae:
-                a = _CLIP * mae
-            mae += rate * (a - mae)
+            mae, quant = _band_step(err, seen, mae, quant, moves, rate, self._scale)
             maes = [m + rate * (abs(y - f) - m) for m, f in zip(maes, cands, strict=False)]
             best = min(maes)
             if best > 0.0:  # blend.inverse_error_weights, inline
@@ -296,16 +287,7 @@ class ErrorTracker:
             seen += 1
             rate = rate0 if seen * rate0 >= 1.0 else 1.0 / seen
             fast_rate = fast0 if seen * fast0 >= 1.0 else 1.0 / seen
-            if seen == 1:
-                mae = abs(err) or self._scale()
-            z = err / mae if mae > 0 else 0.0
-            quant = [
-                q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=False)
-            ]
-            a = abs(err)
-            if mae > 0 and a > _CLIP * mae:
-                a = _CLIP * mae
-            mae += rate * (a - mae)
+            mae, quant = _band_step(err, seen, mae, quant, moves, rate, self._scale)
             e_slow += rate * (abs(y - f_slow) - e_slow)
             e_fast += rate * (abs(y - f_fast) - e_fast)
             w_slow, w_fast = _pair_weights(e_slow, e_fast)
@@ -414,6 +396,32 @@ class ErrorTracker:
                 q = q + down if z < q else q + up
             quant.append(q)
         return mae, quant
+
+
+def _band_step(
+    err: float,
+    seen: int,
+    mae: float,
+    quant: list[float],
+    moves: tuple[tuple[float, float], ...],
+    rate: float,
+    scale: Callable[[], float],
+) -> tuple[float, list[float]]:
+    """The blend's error scale and error quantiles after its `seen`-th error, point by point.
+
+    The first error starts the scale (the series' `scale()` when it is exactly zero); each
+    quantile moves by its (down, up) step against the error divided by the scale before
+    it; the scale is then forgotten towards the error, clipped at `_CLIP` of it so one
+    spike moves it only so far. `ErrorTracker._bands_after` does the same for a block.
+    """
+    if seen == 1:
+        mae = abs(err) or scale()
+    z = err / mae if mae > 0 else 0.0
+    quant = [q + down if z < q else q + up for q, (down, up) in zip(quant, moves, strict=False)]
+    a = abs(err)
+    if mae > 0 and a > _CLIP * mae:
+        a = _CLIP * mae
+    return mae + rate * (a - mae), quant
 
 
 def _weights_after(maes: _Floats) -> _Floats:
