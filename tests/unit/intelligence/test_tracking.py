@@ -110,3 +110,26 @@ def test_only_the_three_step_horizon_has_a_fast_blend() -> None:
             assert slow[h] == tracker.weights[h]
         assert math.fsum(slow[h]) == pytest.approx(1.0)
         assert math.fsum(tracker.weights[h]) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("h", range(len(blend.HORIZONS)))
+def test_point_by_point_and_block_resolution_agree_bit_for_bit(h: int) -> None:
+    # the same scored points resolved one at a time (_resolve_rows / _resolve_fast_rows,
+    # with _band_step) and in one numpy block after the first (_resolve_block /
+    # _resolve_fast_block, with _bands_after) leave the same errors, weights and bands
+    rng = random.Random(11 + h)
+    points = [_point(rng, {2: 0.3, 3: 0.6}) for _ in range(120)]
+    by_point = ErrorTracker(200.0, lambda: 2.5)
+    for point in points:
+        by_point.queues[h].append(point)
+        by_point.resolve(h)
+    by_block = ErrorTracker(200.0, lambda: 2.5)
+    by_block.queues[h].append(points[0])
+    by_block.resolve(h)  # the first point alone, as the forecaster does
+    by_block.queues[h].extend(points[1:])
+    by_block.resolve(h)
+    assert by_point.seen[h] == by_block.seen[h] == len(points)
+    assert by_point.weights[h] == by_block.weights[h]
+    assert by_point.slow_weights()[h] == by_block.slow_weights()[h]
+    for tau in (0.1, 0.5, 0.9, 0.97):
+        assert by_point.error_quantile(h, tau, 1.0) == by_block.error_quantile(h, tau, 1.0)
