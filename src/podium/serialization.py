@@ -19,7 +19,7 @@ import sys
 import threading
 import typing
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, cast
 
 from podium import errors, redaction
@@ -356,35 +356,34 @@ def _at_least(value: Any, budget: int, depth: int, path: set[int]) -> int:
         total = 1 + 3 * len(value) if value else 2
         if total > budget:
             return total
-        path.add(id(value))
-        for key, item in value.items():
+        for key in value:  # fewer than `budget` of them
             total += len(key) + 2 if type(key) is str else 3  # "7": a number key is quoted
-            kind = type(item)
-            if kind is str:
-                total += len(item) + 1
-            elif kind not in _LEAVES:
-                total += _at_least(item, budget - total, depth + 1, path) - 1
-            if total > budget:
-                break
-        path.discard(id(value))
-        return total
-    if kind is list or kind is tuple:
+        items: Iterable[Any] = value.values()
+    elif kind is list or kind is tuple:
         total = 1 + 2 * len(value) if value else 2  # brackets, commas, an item's first char
         if total > budget:
             return total
-        path.add(id(value))
-        for item in value:
-            kind = type(item)
-            if kind is str:
-                total += len(item) + 1
-                if total > budget:
-                    break
-            elif kind not in _LEAVES:
-                total += _at_least(item, budget - total, depth + 1, path) - 1
-                if total > budget:
-                    break
-        path.discard(id(value))
-        return total
+        items = value
+    else:
+        return _object_at_least(value, budget, depth, path)
+    path.add(id(value))
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            total += len(item) + 1
+        elif kind in _LEAVES:
+            continue
+        else:
+            total += _at_least(item, budget - total, depth + 1, path) - 1
+        if total > budget:
+            break
+    path.discard(id(value))
+    return total
+
+
+def _object_at_least(value: Any, budget: int, depth: int, path: set[int]) -> int:
+    """`_at_least` of a value that is no JSON scalar, dict, list or tuple: what it encodes to."""
+    kind = type(value)
     if isinstance(value, redaction.Secret):
         return _at_least(value.reveal(), budget, depth + 1, path)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -369,3 +369,23 @@ def test_every_transition_is_logged(app: podium.App, caplog):
     with caplog.at_level("INFO", logger="podium"):
         fail(guarded(app, dep), 1)
     assert "circuit breaker 'payments': closed -> open (failure rate 100% of 1 calls" in caplog.text
+
+
+def test_an_outcome_that_cannot_be_recorded_leaves_the_call_s_own(
+    app: podium.App, caplog, monkeypatch
+):
+    breaker = app.circuit_breaker("payments", min_calls=1, cooldown=60)
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("store away")
+
+    monkeypatch.setattr(breaker, "record", broken)
+    dep = Dependency()
+    charge = guarded(app, dep)
+    with caplog.at_level("WARNING", logger="podium"):
+        assert charge(5) == 5
+        dep.down = True
+        fail(charge, 1)  # the step's own error, not the recording's
+    warning = "circuit breaker 'payments': outcome not recorded (RuntimeError: store away)"
+    assert caplog.text.count(warning) == 2
+    assert app.breaker_state("payments") == "closed"  # nothing was counted

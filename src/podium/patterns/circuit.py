@@ -34,7 +34,6 @@ import types
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from types import TracebackType
 
 from podium import errors
 from podium.engine import hooks
@@ -288,35 +287,32 @@ class Breaker:
             store.forget_buckets(self.name, self.policy.first_bucket(now))
 
 
-class _Guard:
-    """Around one call of a guarded step: admit it, then record how it ended."""
+@contextlib.contextmanager
+def _guard(breaker: Breaker, rt: Runtime, holder: str | None) -> Iterator[None]:
+    """Around one call of a guarded step: admit it, then record how it ended.
 
-    def __init__(self, breaker: Breaker, rt: Runtime, holder: str | None) -> None:
-        self._breaker = breaker
-        self._rt = rt
-        self._holder = holder
-        self._ticket: Ticket | None = None
+    An engine signal or interrupt (no Exception) leaves the call without an outcome.
+    """
+    ticket = breaker.admit(rt, holder)
+    try:
+        yield
+    except Exception:
+        _record(breaker, rt, ticket, ok=False)
+        raise
+    _record(breaker, rt, ticket, ok=True)
 
-    def __enter__(self) -> None:
-        self._ticket = self._breaker.admit(self._rt, self._holder)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._ticket is None or not (exc is None or isinstance(exc, Exception)):
-            return  # an engine signal or interrupt: the call has no outcome
-        try:
-            self._breaker.record(self._rt, self._ticket, ok=exc is None)
-        except Exception as error:  # the call's own outcome matters more than its count
-            self._rt.log.warning(
-                "circuit breaker %r: outcome not recorded (%s: %s)",
-                self._breaker.name,
-                type(error).__name__,
-                error,
-            )
+def _record(breaker: Breaker, rt: Runtime, ticket: Ticket, ok: bool) -> None:
+    """Record a call's outcome; a failure to is logged (the call's own outcome matters more)."""
+    try:
+        breaker.record(rt, ticket, ok=ok)
+    except Exception as error:
+        rt.log.warning(
+            "circuit breaker %r: outcome not recorded (%s: %s)",
+            breaker.name,
+            type(error).__name__,
+            error,
+        )
 
 
 _NO_GUARD = contextlib.nullcontext()
@@ -384,12 +380,12 @@ class StepGuard:
         if name is None:
             return _NO_GUARD
         holder = f"{call.workflow_id}#{call.seq}"
-        return _Guard(self.declared.lookup(name), self.runtime, holder)
+        return _guard(self.declared.lookup(name), self.runtime, holder)
 
 
 def plain_guard(rt: Runtime, breaker: Breaker) -> AbstractContextManager[None]:
     """The breaker check around a step called outside any workflow (a fresh trial holder)."""
-    return _Guard(breaker, rt, None)
+    return _guard(breaker, rt, None)
 
 
 def force(rt: Runtime, name: str, to_state: str, reason: str) -> bool:
