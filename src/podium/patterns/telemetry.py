@@ -232,11 +232,12 @@ DRAIN_AT = 4096
 
 _Attempt = tuple[str, int, float, float, bool]
 """A noted step attempt: (step, attempt, started, finished, ok)."""
-_Run = tuple[str, str, bool, float, str, float, float, float]
-"""A noted run end: (workflow type, queue, first run, the first run's queue wait, outcome,
-when its attempt began, when this run began, when it ended). Plain values only: a tuple of
-them is one the garbage collector stops tracking, where one holding the record would keep
-the record, its arguments and its result alive and scanned until the drain."""
+_Run = tuple[str, str, int, float, float, str, float | None, float]
+"""A noted run end: (workflow type, queue, runs, created, claimed, outcome, when a resumed
+attempt began (None unless resumed: counted from creation), when the run ended). Plain
+values only: a tuple of them is one the garbage collector stops tracking, where one holding
+the record would keep the record, its arguments and its result alive and scanned until the
+drain."""
 
 
 class Collector:
@@ -293,15 +294,22 @@ class Collector:
         an attempt still count: they are part of what the workflow took.
         """
         wf, outcome = end.workflow, end.outcome
-        first = wf.runs <= 1
-        if first or not (outcome == "completed" or outcome == "failed"):
-            began = wf.created_at
-        else:
-            began = self._attempt_start(wf)
-        wait = max(0.0, wf.updated_at - wf.created_at) if first else 0.0
+        resumed = None
+        if wf.runs > 1 and (outcome == "completed" or outcome == "failed"):
+            resumed = self._attempt_start(wf)
         runs = self._runs
-        now = self.rt.clock.time()
-        runs.append((wf.workflow, wf.queue, first, wait, outcome, began, wf.updated_at, now))
+        runs.append(
+            (
+                wf.workflow,
+                wf.queue,
+                wf.runs,
+                wf.created_at,
+                wf.updated_at,
+                outcome,
+                resumed,
+                self.rt.clock.time(),
+            )
+        )
         if len(runs) >= DRAIN_AT:
             self.drain()
 
@@ -339,7 +347,7 @@ class Collector:
     def _count_runs(self, runs: list[_Run]) -> None:
         """Count run ends: each workflow's start and end, its queue's wait and service time."""
         pairs: dict[tuple[str, str, int], tuple[Rollup, Rollup]] = {}
-        for workflow, queue, first, wait, outcome, began, claimed, now in runs:
+        for workflow, queue, n_runs, created, claimed, outcome, resumed, now in runs:
             minute = int(now // 60) * 60
             pair = pairs.get((workflow, queue, minute))
             if pair is None:
@@ -348,16 +356,16 @@ class Collector:
                     self._rollup("queue:" + queue, minute),
                 )
             r, q = pair
-            if first:
+            if n_runs <= 1:
                 r.starts += 1
                 q.wait_count += 1
-                q.wait_sum += wait
+                q.wait_sum += max(0.0, claimed - created)
             if outcome == "completed" or outcome == "failed":
                 if outcome == "completed":
                     r.completions += 1
                 else:
                     r.failures += 1
-                r.latency.add(max(0.0, now - began))
+                r.latency.add(max(0.0, now - (created if resumed is None else resumed)))
                 q.completions += 1
                 q.latency.add(max(0.0, now - claimed))  # service time of the last run
 
