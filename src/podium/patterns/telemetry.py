@@ -263,7 +263,8 @@ class Collector:
     tuple appended to a deque, safe across threads without a lock); `drain` counts the notes
     into the minutes' rollups in one pass, under the lock, when `flush` writes them or when
     `DRAIN_AT` notes wait. Counting a batch pays the lock and the lookups of a series'
-    rollup once per distinct (step, minute, outcome, bucket) instead of once per attempt.
+    rollup once per distinct (step, minute, attempt, outcome) instead of once per attempt,
+    and a latency bucket once per bucket reached (`Sketch.add_many`).
     A note holds plain values only, never a record: the garbage collector stops tracking
     such a tuple, while one holding a record keeps the record's arguments and result alive
     and scanned until the drain (that alone cost about 6% of W1's CPU with `app.run`).
