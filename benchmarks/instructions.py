@@ -25,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from benchmarks import common, w1_sequential, w3_latency
 WORKLOADS = {"w3": ("W3", 1), "w1": ("W1", 5)}
 """Workload option: (workload name, steps per workflow)."""
 WARMUP = 5
-_REFS = re.compile(r"I\s+refs:\s+([\d,]+)")
+_TOTALS = re.compile(r"^totals:\s+(\d+)", re.MULTILINE)
 
 
 def inner(workload: str, n: int, telemetry: bool) -> None:
@@ -52,36 +53,52 @@ def inner(workload: str, n: int, telemetry: bool) -> None:
             app.run(wf, i)
 
 
-def instructions(workload: str, n: int, telemetry: bool = False) -> int:
-    """Instructions callgrind counts for a whole process that runs `n` workflows."""
+def instructions(workload: str, n: int, telemetry: bool = False) -> tuple[int, int]:
+    """Instructions callgrind counts for a process that runs `n` workflows: (main thread,
+    every other thread)."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            "--callgrind-out-file=/dev/null",
-            sys.executable,
-            __file__,
-            "--inner",
-            workload,
-            str(n),
-            *(["--telemetry"] if telemetry else []),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    found = _REFS.search(proc.stderr)
-    if proc.returncode != 0 or found is None:
-        raise SystemExit(f"valgrind run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    with tempfile.TemporaryDirectory(prefix="podium-callgrind-") as out:
+        proc = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--separate-threads=yes",
+                f"--callgrind-out-file={out}/cg",
+                sys.executable,
+                __file__,
+                "--inner",
+                workload,
+                str(n),
+                *(["--telemetry"] if telemetry else []),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"valgrind run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+        per_thread = {path.name: _totals(path) for path in Path(out).glob("cg-*")}
+    main = per_thread.pop("cg-01", None)
+    if main is None:
+        raise SystemExit(f"valgrind wrote no count for the main thread:\n{proc.stderr[-2000:]}")
+    return main, sum(per_thread.values())
 
 
-def per_workflow(workload: str, n1: int, n2: int, telemetry: bool = False) -> float:
-    """Instructions one more workflow costs: the difference of two runs over their sizes."""
-    more = instructions(workload, n2, telemetry) - instructions(workload, n1, telemetry)
-    return more / (n2 - n1)
+def _totals(path: Path) -> int:
+    """The instruction total of one callgrind output file."""
+    found = _TOTALS.search(path.read_text())
+    if found is None:
+        raise SystemExit(f"no totals line in {path}")
+    return int(found.group(1))
+
+
+def per_workflow(workload: str, n1: int, n2: int, telemetry: bool = False) -> tuple[float, float]:
+    """Instructions one more workflow costs, in the main thread and in the others: the
+    difference of two runs over their sizes."""
+    main1, other1 = instructions(workload, n1, telemetry)
+    main2, other2 = instructions(workload, n2, telemetry)
+    return (main2 - main1) / (n2 - n1), (other2 - other1) / (n2 - n1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     chosen = list(WORKLOADS) if args.workload == "all" else [args.workload]
     for key in chosen:
         name, steps = WORKLOADS[key]
-        values = [per_workflow(key, args.n1, args.n2, args.telemetry) for _ in range(n_runs)]
+        pairs = [per_workflow(key, args.n1, args.n2, args.telemetry) for _ in range(n_runs)]
+        values = [main for main, _other in pairs]
+        background = [other for _main, other in pairs]
         common.note(f"{name} run: {statistics.median(values):,.0f} instructions per workflow")
         line: dict[str, Any] = {
             **common.header(name, "run", "normal", n_runs),
@@ -116,6 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             "median": round(statistics.median(values)),
             "values": [round(v) for v in values],
             "per_step": round(statistics.median(values) / steps),
+            "background": {
+                "median": round(statistics.median(background)),
+                "values": [round(v) for v in background],
+            },
             "telemetry": args.telemetry,
         }
         common.emit(line)

@@ -45,6 +45,28 @@ def test_merged_sketches_equal_one_sketch_of_everything_and_survive_json():
         whole.quantile(1.5)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_batch_counts_as_its_latencies_one_by_one(seed: int):
+    rng = random.Random(seed)
+    bounds = telemetry._BOUNDS
+    values = [rng.lognormvariate(-5, 3) for _ in range(2000)]
+    values += [bounds[7], bounds[8], bounds[8], 0.0, -0.5, 1e-9, float("inf")]  # edges
+    values += [rng.choice(values) for _ in range(200)]  # repeats
+    rng.shuffle(values)
+    one_by_one, batch = telemetry.Sketch(), telemetry.Sketch()
+    for v in values:
+        one_by_one.add(v)
+    batch.add_many(list(values))
+    assert batch.counts == one_by_one.counts and batch.n == one_by_one.n == len(values)
+    finite = [v for v in values if v != float("inf")]
+    part = telemetry.Sketch()
+    part.add_many(finite)
+    assert part.total == pytest.approx(sum(v for v in finite if v > 0))  # a negative one is 0
+    empty = telemetry.Sketch()
+    empty.add_many([])
+    assert empty.counts == {} and empty.n == 0 and empty.total == 0.0
+
+
 def test_rollups_of_processes_merge_by_adding_and_depth_by_max():
     a = telemetry.Rollup(starts=2, completions=1, failures=1, depth=3, wait_sum=1.0, wait_count=2)
     b = telemetry.Rollup(starts=1, retries=1, depth=5, wait_sum=2.0, wait_count=1)

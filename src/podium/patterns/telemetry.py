@@ -75,11 +75,27 @@ class Sketch:
         self.n += 1
         self.total += seconds
 
-    def add_bucket(self, index: int, count: int, total: float) -> None:
-        """Count `count` latencies of bucket `index` that add up to `total` seconds."""
-        self.counts[index] = self.counts.get(index, 0) + count
-        self.n += count
-        self.total += total
+    def add_many(self, latencies: list[float]) -> None:
+        """Count many latencies at once (sorts `latencies` in place; a negative one is 0).
+
+        Sorted, the latencies of one bucket lie side by side: each bucket they reach costs
+        two binary searches, one for its index and one for where it ends in the list, so a
+        batch of thousands spread over a dozen buckets costs a dozen searches, not thousands.
+        """
+        latencies.sort()
+        counts, bounds, last = self.counts, _BOUNDS, len(_BOUNDS)
+        find, cut = bisect.bisect_left, bisect.bisect_right
+        n, i = len(latencies), 0
+        while i < n:
+            index = find(bounds, latencies[i])
+            end = n if index >= last else cut(latencies, bounds[index], i)
+            counts[index] = counts.get(index, 0) + end - i
+            i = end
+        self.n += n
+        if n and latencies[0] < 0.0:  # a clock stepped back: such a latency counts as 0
+            self.total += sum(v for v in latencies if v > 0.0)
+        else:
+            self.total += sum(latencies)
 
     def merge(self, other: Sketch) -> None:
         """Add `other`'s counts to these."""
@@ -232,11 +248,12 @@ DRAIN_AT = 4096
 
 _Attempt = tuple[str, int, float, float, bool]
 """A noted step attempt: (step, attempt, started, finished, ok)."""
-_Run = tuple[str, str, bool, float, str, float, float, float]
-"""A noted run end: (workflow type, queue, first run, the first run's queue wait, outcome,
-when its attempt began, when this run began, when it ended). Plain values only: a tuple of
-them is one the garbage collector stops tracking, where one holding the record would keep
-the record, its arguments and its result alive and scanned until the drain."""
+_Run = tuple[str, str, int, float, float, str, float | None, float]
+"""A noted run end: (workflow type, queue, runs, created, claimed, outcome, when a resumed
+attempt began (None unless resumed: counted from creation), when the run ended). Plain
+values only: a tuple of them is one the garbage collector stops tracking, where one holding
+the record would keep the record, its arguments and its result alive and scanned until the
+drain."""
 
 
 class Collector:
@@ -246,7 +263,8 @@ class Collector:
     tuple appended to a deque, safe across threads without a lock); `drain` counts the notes
     into the minutes' rollups in one pass, under the lock, when `flush` writes them or when
     `DRAIN_AT` notes wait. Counting a batch pays the lock and the lookups of a series'
-    rollup once per distinct (step, minute, outcome, bucket) instead of once per attempt.
+    rollup once per distinct (step, minute, attempt, outcome) instead of once per attempt,
+    and a latency bucket once per bucket reached (`Sketch.add_many`).
     A note holds plain values only, never a record: the garbage collector stops tracking
     such a tuple, while one holding a record keeps the record's arguments and result alive
     and scanned until the drain (that alone cost about 6% of W1's CPU with `app.run`).
@@ -256,6 +274,7 @@ class Collector:
         self.rt = rt
         self.settings = settings
         self.process = rt.new_owner("telemetry")
+        self._time = rt.clock.time
         self._lock = threading.Lock()
         self._minutes: dict[int, dict[str, Rollup]] = {}
         self._dirty: set[int] = set()
@@ -293,15 +312,22 @@ class Collector:
         an attempt still count: they are part of what the workflow took.
         """
         wf, outcome = end.workflow, end.outcome
-        first = wf.runs <= 1
-        if first or not (outcome == "completed" or outcome == "failed"):
-            began = wf.created_at
-        else:
-            began = self._attempt_start(wf)
-        wait = max(0.0, wf.updated_at - wf.created_at) if first else 0.0
+        resumed = None
+        if wf.runs > 1 and (outcome == "completed" or outcome == "failed"):
+            resumed = self._attempt_start(wf)
         runs = self._runs
-        now = self.rt.clock.time()
-        runs.append((wf.workflow, wf.queue, first, wait, outcome, began, wf.updated_at, now))
+        runs.append(
+            (
+                wf.workflow,
+                wf.queue,
+                wf.runs,
+                wf.created_at,
+                wf.updated_at,
+                outcome,
+                resumed,
+                self._time(),
+            )
+        )
         if len(runs) >= DRAIN_AT:
             self.drain()
 
@@ -312,54 +338,61 @@ class Collector:
             self._count_runs(_take(self._runs))
 
     def _count_attempts(self, attempts: list[_Attempt]) -> None:
-        """Count step attempts, grouped first by (step, minute, retried, ok, bucket)."""
-        groups: dict[tuple[str, int, bool, bool, int], list[float]] = {}
-        find, bounds = bisect.bisect_left, _BOUNDS
+        """Count step attempts, their latencies grouped first by (step, minute, attempt, ok)."""
+        groups: dict[tuple[str, int, int, bool], list[float]] = {}
         for step, attempt, started, finished, ok in attempts:
-            seconds = finished - started
-            key = (step, int(finished // 60), attempt > 1, ok, find(bounds, seconds))
-            group = groups.get(key)
-            if group is None:
-                groups[key] = [1.0, seconds]
+            key = (step, int(finished // 60), attempt, ok)
+            latencies = groups.get(key)
+            if latencies is None:
+                groups[key] = [finished - started]
             else:
-                group[0] += 1.0
-                group[1] += seconds
-        for (step, minute, retried, ok, index), (count, total) in groups.items():
-            n = int(count)
+                latencies.append(finished - started)
+        for (step, minute, attempt, ok), latencies in groups.items():
+            n = len(latencies)
             r = self._rollup("step:" + step, minute * 60)
             r.starts += n
-            if retried:
+            if attempt > 1:
                 r.retries += n
             if ok:
                 r.completions += n
             else:
                 r.failures += n
-            r.latency.add_bucket(index, n, total)
+            r.latency.add_many(latencies)
 
     def _count_runs(self, runs: list[_Run]) -> None:
-        """Count run ends: each workflow's start and end, its queue's wait and service time."""
-        pairs: dict[tuple[str, str, int], tuple[Rollup, Rollup]] = {}
-        for workflow, queue, first, wait, outcome, began, claimed, now in runs:
+        """Count run ends: each workflow's start and end, its queue's wait and service time.
+
+        Grouped by (workflow type, queue, minute): the latencies of a group are counted
+        into its sketches at once (`Sketch.add_many`).
+        """
+        groups: dict[tuple[str, str, int], tuple[Rollup, Rollup, list[float], list[float]]] = {}
+        for workflow, queue, n_runs, created, claimed, outcome, resumed, now in runs:
             minute = int(now // 60) * 60
-            pair = pairs.get((workflow, queue, minute))
-            if pair is None:
-                pair = pairs[workflow, queue, minute] = (
+            group = groups.get((workflow, queue, minute))
+            if group is None:
+                group = groups[workflow, queue, minute] = (
                     self._rollup("workflow:" + workflow, minute),
                     self._rollup("queue:" + queue, minute),
+                    [],
+                    [],
                 )
-            r, q = pair
-            if first:
+            r, q, latencies, services = group
+            if n_runs <= 1:
                 r.starts += 1
                 q.wait_count += 1
-                q.wait_sum += wait
+                wait = claimed - created
+                q.wait_sum += wait if wait > 0.0 else 0.0
             if outcome == "completed" or outcome == "failed":
                 if outcome == "completed":
                     r.completions += 1
                 else:
                     r.failures += 1
-                r.latency.add(max(0.0, now - began))
-                q.completions += 1
-                q.latency.add(max(0.0, now - claimed))  # service time of the last run
+                latencies.append(now - (created if resumed is None else resumed))
+                services.append(now - claimed)  # service time of the last run
+        for r, q, latencies, services in groups.values():
+            r.latency.add_many(latencies)
+            q.completions += len(services)
+            q.latency.add_many(services)
 
     def _attempt_start(self, wf: base.WorkflowRecord) -> float:
         """When `wf` (claimed more than once) began its current attempt: creation or resume.
