@@ -66,7 +66,9 @@ class Write:
         self.more = more
         """Statements run right after this one, in the same transaction (see the module)."""
         self.unit = unit
-        """Instead of `sql`: statements kept together or not at all (see `GroupCommit.submit`)."""
+        """Instead of `sql`: statements kept together or not at all (see `GroupCommit.submit`);
+        with `merge`, after `sql`, a claim that stands either way (a store that takes it says
+        where the unit's outcome goes)."""
         self.head = head
         """How many of its first statements (`sql`, then `more`) it may share with the writes
         of its key next to it in a batch that start with the same ones (the same SQL): a store

@@ -141,7 +141,7 @@ class SQLiteStore(workflows.WorkflowStore):
         its first statement, a claim, has run as one with its batch's (`_merge_claims`).
         """
         if write.unit:
-            self._apply_unit(write)
+            self._apply_unit(write, merged)
             return
         if not merged:
             sql, params = write.sql, write.params
@@ -197,7 +197,7 @@ class SQLiteStore(workflows.WorkflowStore):
         cursor = self._conn.execute(text, values)
         return base.Result(self._dicts(cursor, text), cursor.rowcount)
 
-    def _apply_unit(self, write: groupcommit.Write) -> None:
+    def _apply_unit(self, write: groupcommit.Write, merged: bool = False) -> None:
         """Run `write.unit`'s statements, kept only if each changed exactly one row.
 
         Alone, in a transaction of its own, rolled back if one changed no row (a lost fence).
@@ -205,6 +205,10 @@ class SQLiteStore(workflows.WorkflowStore):
         the unit stops there (rowcount 0) and the batch goes on. A later one (which a fence
         that held a statement before cannot cause) raises `UnitUndone`: the batch rolls back
         and every write of it runs again alone. No savepoint is paid for on the common path.
+
+        A unit with a claim (`merge`, see `Connector.execute_unit_claiming`) has the claim's
+        rows in `rows` and whether it was kept in `results`; the claim ran with its batch's
+        (`merged`), or alone runs in the unit's transaction, after it, or after its rollback.
         """
         conn = self._conn
         alone = not conn.in_transaction
@@ -218,13 +222,27 @@ class SQLiteStore(workflows.WorkflowStore):
                         raise UnitUndone("a unit's later statement changed no row")
                     kept = False
                     break
+            if alone and kept and write.merge:
+                self._claim_alone(write)
         except BaseException:
             if alone:
                 conn.execute("ROLLBACK")
             raise
         if alone:
             conn.execute("COMMIT" if kept else "ROLLBACK")
-        write.rows, write.rowcount = [], int(kept)
+        if not write.merge:
+            write.rows, write.rowcount = [], int(kept)
+            return
+        if alone and not kept:
+            self._claim_alone(write)  # autocommit: the claim stands without the unit
+        write.results = [([], int(kept))]
+
+    def _claim_alone(self, write: groupcommit.Write) -> None:
+        """Run the claim `write` starts with (its `merge`), not merged with any other."""
+        sql, params = self._connector.bind(write.sql, cast(Mapping[str, Any], write.params))
+        cursor = self._conn.execute(sql, params)
+        write.rows = self._dicts(cursor, sql)
+        write.rowcount = cursor.rowcount
 
     def _dicts(self, cursor: sqlite3.Cursor, sql: str) -> list[dict[str, Any]]:
         """The rows `cursor` returns for `sql`, each a dict by column name.
@@ -243,15 +261,28 @@ class SQLiteStore(workflows.WorkflowStore):
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def _finish_appending(
-        self, params: dict[str, Any], history: Sequence[base.HistoryEvent]
+        self,
+        params: dict[str, Any],
+        history: Sequence[base.HistoryEvent],
+        then_claim: base.ClaimNext | None = None,
     ) -> None:
         """The held rows and the end as one unit of the group commit (see `_apply_unit`).
 
-        Shares its commit with other threads' writes, as a plain `finish` does.
+        Shares its commit with other threads' writes, as a plain `finish` does. The worker's
+        next claim (`then_claim`, see `_claim_with_end`) rides along: no commit of its own,
+        and the claims that the ends of one batch carry run as one statement. It stands
+        whether or not the unit is kept.
         """
         statements = [workflows.appending(self._q, params, event) for event in history]
         statements.append((self._q["finish"], params))
-        if not self._connector.execute_unit(statements):
+        claim = None if then_claim is None else self._claim_with_end(then_claim, params["now"])
+        if claim is None:
+            kept = self._connector.execute_unit(statements)
+        else:
+            assert then_claim is not None
+            kept, rows = self._connector.execute_unit_claiming(statements, *claim)
+            then_claim.claims = [base.Claim.from_row(row) for row in rows]
+        if not kept:
             raise errors.LeaseLost(params["fence_id"])  # nothing of it was kept
 
     def subscribe(self, listener: base.Listener) -> Callable[[], None]:
@@ -363,6 +394,22 @@ class _Connector:
         """
         unit = [self.bind(sql, params) for sql, params in statements]
         return self._store._writes.submit(groupcommit.Write("", (), unit=unit)).rowcount == 1
+
+    def execute_unit_claiming(
+        self,
+        statements: Sequence[tuple[str, Mapping[str, Any]]],
+        claim: tuple[str, Mapping[str, Any]],
+        merge: str,
+    ) -> tuple[bool, list[dict[str, Any]]]:
+        """`execute_unit`, and in the same commit `claim` (left named, merged by `merge`).
+
+        Whether the unit was kept, and the rows the claim took, which stand either way.
+        """
+        unit = [self.bind(sql, params) for sql, params in statements]
+        sql, params = claim
+        write = groupcommit.Write(sql, params, unit=unit, merge=merge)
+        self._store._writes.submit(write)
+        return write.results[0][1] == 1, write.rows
 
     @contextmanager
     def transaction(self) -> Iterator[base.Execute]:

@@ -356,7 +356,8 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         """See `Store.finish`: a child's end and its parent's wake-up commit together.
 
         Held `history` rows commit in the same transaction as the end, under the same fence;
-        so may the next claim of the worker that ran a child (`_claim_with_end`).
+        so may the next claim of the worker that ran it (`_claim_with_end`): of any child's
+        end, and of a workflow's end with held rows where the dialect carries it (SQLite).
         """
         params = {**base.shallow(outcome), "now": now}
         if parent_id is None and not history:
@@ -364,18 +365,22 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
             return False
         params.update(fence_id=fence.workflow_id, fence_owner=fence.owner, fence_epoch=fence.epoch)
         if parent_id is None:
-            self._finish_appending(params, history)
+            self._finish_appending(params, history, then_claim)
             return False
         return self._finish_child(params, parent_id, now, history, then_claim)
 
     def _finish_appending(
-        self, params: dict[str, Any], history: Sequence[base.HistoryEvent]
+        self,
+        params: dict[str, Any],
+        history: Sequence[base.HistoryEvent],
+        then_claim: base.ClaimNext | None = None,
     ) -> None:
         """A fenced `finish` with `history` rows, in one transaction (else LeaseLost).
 
         Where the dialect has it (`finish_appending`, PostgreSQL), one row and the end are one
         statement, which joins the dialect's group commit like any end of a run. SQLiteStore
-        overrides this to join its group commit as one unit.
+        overrides this to join its group commit as one unit, which carries the worker's next
+        claim (`then_claim`) there; here it is left to the worker.
         """
         if len(history) == 1 and "finish_appending" in self._q:
             both = {**params, **appended(history[0])}

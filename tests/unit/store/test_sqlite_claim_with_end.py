@@ -1,4 +1,7 @@
-"""On SQLite a child's end may carry its worker's next claim (`Store.finish(then_claim=...)`).
+"""On SQLite a run's end may carry its worker's next claim (`Store.finish(then_claim=...)`).
+
+A child's end always may; a top-level workflow's end when it commits held rows (its last
+step's result) as one unit, the claim standing whether the unit is kept or not.
 
 The claim is a statement of the end's group-commit write; the claims that the writes of one
 batch carry run as one statement (`Write.merge`), each write getting its own rows, and the
@@ -14,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from podium import errors
 from podium.store import base, children, groupcommit, queries, sqlite, workflows
-from tests.conformance.test_claim_with_end import fan_out, request
+from tests.conformance.test_claim_with_end import OWNER, fan_out, request
 from tests.unit.store.test_sqlite_units import positional
-from tests.unit.test_fanout import T
+from tests.unit.test_fanout import T, running
 
 
 @pytest.fixture
@@ -64,3 +68,69 @@ def test_a_claim_alone_runs_as_its_own_statement(store):
     store._commit_batch([write])
     assert [row["id"] for row in write.rows] == ["p/2"]
     assert write.results[0][1] == 1
+
+
+def ready(store: sqlite.SQLiteStore, *ids: str) -> None:
+    """Top-level workflows `ids`, ready to be claimed."""
+    for wf_id in ids:
+        store.create_workflow(base.NewWorkflow(wf_id, "wf", "{}", ready_at=T), T)
+
+
+def held(fence: base.Fence) -> base.HistoryEvent:
+    """A run's last step result, held back to its end."""
+    return base.HistoryEvent(fence.workflow_id, 0, "step", "s", "completed", "1", 1, T, T + 1)
+
+
+def end(store: sqlite.SQLiteStore, fence: base.Fence, then: base.ClaimNext) -> bool:
+    outcome = base.Outcome("completed", "1")
+    return store.finish(fence, outcome, T + 1, history=[held(fence)], then_claim=then)
+
+
+def test_a_workflows_end_with_held_rows_claims_the_workers_next_in_its_commit(store):
+    fence = running(store, "a", OWNER)
+    ready(store, "b", "c")
+    then = request()
+    assert end(store, fence, then) is False
+    assert then.claims is not None and [c.record.id for c in then.claims] == ["b"]
+    assert (then.claims[0].record.status, then.claims[0].fence.owner) == ("running", OWNER)
+    assert store.get_workflow("a").status == "completed"
+    assert [e.payload for e in store.load_history("a")] == ["1"]
+
+
+def test_a_fenced_out_workflows_end_writes_nothing_but_hands_over_its_claim(store):
+    fence = running(store, "a", OWNER)
+    ready(store, "b")
+    stale = base.Fence("a", OWNER, fence.epoch + 1)
+    then = request()
+    with pytest.raises(errors.LeaseLost):
+        end(store, stale, then)
+    assert then.claims is not None and [c.record.id for c in then.claims] == ["b"]
+    assert (store.get_workflow("a").status, store.load_history("a")) == ("running", [])
+
+
+def test_the_ends_of_a_batch_claim_with_one_statement_each_unit_kept_or_not(store):
+    fences = [running(store, wf_id, OWNER) for wf_id in ("a", "b", "c")]
+    ready(store, "d", "e", "f")
+    stale = base.Fence("c", OWNER, fences[2].epoch + 1)
+    made = store._claim_with_end(request(), T + 1)
+    assert made is not None
+    (claim_sql, claim_params), alike = made
+    q = queries.load("sqlite", "workflows")
+    batch = []
+    for fence in [*fences[:2], stale]:
+        params = workflows.fenced(
+            {**base.shallow(base.Outcome("completed", "1")), "now": T + 1}, fence
+        )
+        unit = [
+            positional(*workflows.appending(q, params, held(fence))),
+            positional(q["finish"], params),
+        ]
+        batch.append(groupcommit.Write(claim_sql, claim_params, unit=unit, merge=alike))
+    seen: list[str] = []
+    store._conn.set_trace_callback(seen.append)
+    store._commit_batch(batch)
+    store._conn.set_trace_callback(None)
+    assert sum("claimed_from" in sql for sql in seen) == 1
+    assert [[row["id"] for row in write.rows] for write in batch] == [["d"], ["e"], ["f"]]
+    assert [write.results for write in batch] == [[([], 1)], [([], 1)], [([], 0)]]
+    assert [store.get_workflow(i).status for i in "abc"] == ["completed", "completed", "running"]
