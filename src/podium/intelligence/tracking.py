@@ -235,17 +235,10 @@ class ErrorTracker:
         n = len(ys)
         seen0 = self.seen[h]
         rates = _rates(self._rates[h], seen0, n)
-        nc = blend.CANDIDATES
         y = np.fromiter(ys, np.float64, n)
         # each candidate's tracked error after each point: one recurrence per candidate
         errors = np.abs(y - cands).tolist()
-        maes = np.fromiter(
-            itertools.chain.from_iterable(
-                _forget(m, rates, row) for m, row in zip(self._mae[h], errors, strict=True)
-            ),
-            np.float64,
-            n * nc,
-        ).reshape(nc, n)
+        maes = _forgotten(self._mae[h], rates, errors)
         weights = _weights_after(maes)
         # the blend's error at each point, with the weights before it
         before = np.empty_like(cands)
@@ -305,23 +298,10 @@ class ErrorTracker:
         seen0 = self.seen[h]
         rates = _rates(self._rates[h], seen0, n)
         fast_rates = _rates(self._fast_rate, seen0, n)
-        nc = blend.CANDIDATES
         y = np.fromiter(ys, np.float64, n)
         errors = np.abs(y - cands).tolist()
-        maes = np.fromiter(
-            itertools.chain.from_iterable(
-                _forget(m, rates, row) for m, row in zip(self._mae[h], errors, strict=True)
-            ),
-            np.float64,
-            n * nc,
-        ).reshape(nc, n)
-        fast_maes = np.fromiter(
-            itertools.chain.from_iterable(
-                _forget(m, fast_rates, row) for m, row in zip(self._fast_mae, errors, strict=True)
-            ),
-            np.float64,
-            n * nc,
-        ).reshape(nc, n)
+        maes = _forgotten(self._mae[h], rates, errors)
+        fast_maes = _forgotten(self._fast_mae, fast_rates, errors)
         slow, fast = _weights_after(maes), _weights_after(fast_maes)
         # each blend's forecast at each point, with its weights before it
         before = np.empty_like(cands)
@@ -457,6 +437,15 @@ def _rates(rate: float, seen: int, n: int) -> list[float]:
     if (seen + 1) * rate >= 1.0:  # past the first points: one rate throughout
         return [rate] * n
     return [rate if s * rate >= 1.0 else 1.0 / s for s in range(seen + 1, seen + n + 1)]
+
+
+def _forgotten(start: list[float], rates: list[float], errors: list[list[float]]) -> _Floats:
+    """Each candidate's forgotten error after each point (candidate, point), from `start`."""
+    n = len(rates)
+    chained = itertools.chain.from_iterable(
+        _forget(m, rates, row) for m, row in zip(start, errors, strict=True)
+    )
+    return np.fromiter(chained, np.float64, len(start) * n).reshape(len(start), n)
 
 
 def _forget(m: float, rates: list[float], errors: list[float]) -> list[float]:
