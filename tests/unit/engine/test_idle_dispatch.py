@@ -48,7 +48,11 @@ def test_one_at_a_time_costs_about_one_dispatcher_claim_each(
         for i in range(STARTS):
             assert app.start(echo, i).result(timeout=30) == i
     empty = claims.count(0)
-    assert sum(claims) == STARTS  # every workflow was claimed once, by the dispatcher
+    # Each workflow is claimed once, by the dispatcher, unless the next start lands between
+    # a run's end (its result is out) and the runner's own ask after it: then the runner
+    # takes it. That race is rare and harmless (a busy machine makes it likelier); the
+    # dispatcher must not claim more than once each, nor come back empty-handed often.
+    assert STARTS - STARTS // 10 <= sum(claims) <= STARTS
     assert empty <= STARTS // 4, f"{empty} empty dispatcher claims for {STARTS} workflows"
 
 
