@@ -17,7 +17,7 @@ PRIORITY_RANGE = (-(2**31), 2**31 - 1)
 """Priorities both stores hold (PostgreSQL's `integer`)."""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class StartOptions:
     """The options of `app.start`/`app.run` besides the workflow's own arguments."""
 
@@ -27,6 +27,25 @@ class StartOptions:
     delay: float | dt.timedelta | None
     key: str | None
     timeout: float | None
+
+    def __init__(
+        self,
+        id: str | None,
+        queue: str | None,
+        priority: int,
+        delay: float | dt.timedelta | None,
+        key: str | None,
+        timeout: float | None,
+    ) -> None:
+        # Stores into the instance dict: a frozen dataclass's generated __init__ calls
+        # object.__setattr__ per field, several times the cost; every start makes one.
+        fields = self.__dict__
+        fields["id"] = id
+        fields["queue"] = queue
+        fields["priority"] = priority
+        fields["delay"] = delay
+        fields["key"] = key
+        fields["timeout"] = timeout
 
 
 def check_callable(fn: Any, decorator: str) -> None:

@@ -146,7 +146,7 @@ class Run(Protocol):
         ...
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class StepContext:
     """Facts about the step attempt running now."""
 
@@ -154,6 +154,15 @@ class StepContext:
     position: int
     step: str
     attempt: int
+
+    def __init__(self, workflow_id: str, position: int, step: str, attempt: int) -> None:
+        # The generated __init__ of a frozen dataclass calls object.__setattr__ per field,
+        # several times the cost of these stores; one is made for every step attempt.
+        fields = self.__dict__
+        fields["workflow_id"] = workflow_id
+        fields["position"] = position
+        fields["step"] = step
+        fields["attempt"] = attempt
 
     def evolve(self, **changes: Any) -> StepContext:
         """Return a copy with `changes`."""

@@ -182,11 +182,9 @@ class Execution:
         self._marked.append(payload)
         self._sensitive = None
 
-    def call_step(
-        self, step: definitions.Step, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> Any:
-        """Run or replay `step` (see `stepcall.call`)."""
-        return stepcall.call(self, step, args, kwargs)
+    call_step = stepcall.call
+    """Run or replay a step (see `context.Run.call_step`): `stepcall.call` itself as the
+    method, not a method forwarding to it, as every step of every workflow comes this way."""
 
     # -- history positions (the context.Run API) -------------------------------------------
 

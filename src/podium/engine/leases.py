@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from types import TracebackType
 
 from podium.store import base
 
@@ -40,10 +41,12 @@ class LeaseKeeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    @contextmanager
-    def holding(self, fence: base.Fence) -> Iterator[None]:
+    def holding(self, fence: base.Fence) -> AbstractContextManager[None]:
         """Renew the lease of `fence`'s workflow while the block (one run) runs."""
-        run = object()
+        return _Holding(self, fence)
+
+    def _hold(self, run: object, fence: base.Fence) -> None:
+        """Renew `fence`'s lease from now on, for `run` (a token of its own)."""
         with self._lock:
             self._held[run] = fence
             if self._thread is None:
@@ -51,11 +54,11 @@ class LeaseKeeper:
                     target=self._loop, name="podium-leases", daemon=True
                 )
                 self._thread.start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                del self._held[run]
+
+    def _drop(self, run: object) -> None:
+        """`run` has ended: stop renewing its lease."""
+        with self._lock:
+            del self._held[run]
 
     def renew(self) -> bool:
         """Renew every held lease once (the heartbeat); False if a renewal failed."""
@@ -91,3 +94,28 @@ class LeaseKeeper:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+class _Holding:
+    """The block of `LeaseKeeper.holding`: its lease renewed while one run runs.
+
+    A class rather than a generator-based `contextmanager`: every run enters one, and the
+    generator's machinery costs several times more than these two calls.
+    """
+
+    __slots__ = ("_fence", "_keeper")
+
+    def __init__(self, keeper: LeaseKeeper, fence: base.Fence) -> None:
+        self._keeper = keeper
+        self._fence = fence
+
+    def __enter__(self) -> None:
+        self._keeper._hold(self, self._fence)  # this block is the run's token
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._keeper._drop(self)

@@ -116,7 +116,9 @@ def _step_sync(run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[s
             break
     finally:
         run.open_steps -= 1
-    return _completed(run, step, value, args, kwargs)
+    if run.rt.hooks.step_listeners:  # `_completed`, inline: this runs for every step
+        run.rt.hooks.step_completed(step, value, args, kwargs)
+    return value
 
 
 async def _step_async(
@@ -224,7 +226,7 @@ def _policy(run: Execution, step: Step) -> retry.RetryPolicy:
 def _invoke_sync(
     run: Execution, step: Step, args: tuple[Any, ...], kwargs: dict[str, Any], plan: Plan
 ) -> Any:
-    ctx = plan.context(run.wf.id, step.name)
+    ctx = context.StepContext(run.wf.id, plan.seq, step.name, plan.attempt)  # `plan.context`
     if step.is_async:
         coro = _with_step_context(ctx, step.fn(*args, **kwargs), step.name, plan.timeout)
         return run.rt.loop().run(coro)

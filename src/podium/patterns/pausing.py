@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from podium import arguments, errors
 from podium.engine.runtime import Runtime
@@ -104,8 +105,11 @@ class Gate:
         A store fault while asking is not the step's failure: the step goes ahead and the
         next step asks again (a pause is then honoured one step later).
         """
+        store = self._store
+        if time.monotonic() < store.quiet_until:  # `may_be_paused()` is False, without a call
+            return
         try:
-            paused = self._store.may_be_paused() and self._store.is_paused(workflow_id)
+            paused = store.may_be_paused() and store.is_paused(workflow_id)
         except Exception:
             log.debug("could not read the pause flag of %s; asking again next step", workflow_id)
             return

@@ -212,7 +212,7 @@ class ClaimNext:
     claims: list[Claim] | None = None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class HistoryEvent:
     """One position of a workflow's append-only history.
 
@@ -230,6 +230,26 @@ class HistoryEvent:
     attempt: int = 1
     started_at: float | None = None
     finished_at: float | None = None
+
+    def __init__(
+        self,
+        workflow_id: str,
+        seq: int,
+        kind: str,
+        name: str,
+        status: str,
+        payload: str | None,
+        attempt: int = 1,
+        started_at: float | None = None,
+        finished_at: float | None = None,
+    ) -> None:
+        # Stores into the instance dict: a frozen dataclass's generated __init__ calls
+        # object.__setattr__ per field, over twice the cost, and every step makes one.
+        fields = self.__dict__
+        fields["workflow_id"], fields["seq"], fields["kind"] = workflow_id, seq, kind
+        fields["name"], fields["status"], fields["payload"] = name, status, payload
+        fields["attempt"], fields["started_at"] = attempt, started_at
+        fields["finished_at"] = finished_at
 
 
 @dataclasses.dataclass(frozen=True)
@@ -451,19 +471,13 @@ class Store(Protocol):
         lease_seconds: float,
         workflows: Sequence[str] | None = None,
     ) -> Claim | None:
-        """Claim `workflow_id` if it is ready now; None if it is not (or does not exist).
-
-        With `workflows`, only if its name is one of those.
-        """
+        """Claim `workflow_id` if it is ready now (and, with `workflows`, one of those); or None."""
         ...
 
     def next_due(
         self, queues: Sequence[str], now: float, workflows: Sequence[str] | None = None
     ) -> float | None:
-        """The first `claimable_at` after `now` that `claim` with these arguments could take.
-
-        An idle worker's wake-up hint (timers and delays send no signal), not a promise.
-        """
+        """The first `claimable_at` after `now` that `claim` could take: a wake-up hint only."""
         ...
 
     def renew_leases(

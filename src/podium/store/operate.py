@@ -41,12 +41,16 @@ class OperateStore(queries.Feature, sql="operate"):
         super().__init__(connector)
         self._any_paused = True
         self._any_paused_until = 0.0
+        self.quiet_until = 0.0
+        """Until this `time.monotonic()` moment nothing is paused (as `may_be_paused` last
+        read): the step gate's test without a call (0 while something may be paused)."""
 
     def pause(self, workflow_id: str, now: float) -> bool:
         """Pause an unfinished, unpaused workflow; False when nothing changed."""
         changed = self._c.execute(self._q["pause"], {"id": workflow_id, "now": now}).rowcount == 1
         if changed:
             self._any_paused = True  # this process's gates look at once
+            self.quiet_until = 0.0
         return changed
 
     def may_be_paused(self) -> bool:
@@ -60,6 +64,7 @@ class OperateStore(queries.Feature, sql="operate"):
         if now >= self._any_paused_until:
             self._any_paused = bool(self._c.query(self._q["any_paused"], {}))
             self._any_paused_until = now + PAUSED_REFRESH_SECONDS
+            self.quiet_until = 0.0 if self._any_paused else self._any_paused_until
         return self._any_paused
 
     def unpause(self, workflow_id: str, now: float) -> bool:
