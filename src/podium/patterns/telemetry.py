@@ -69,7 +69,7 @@ class Sketch:
 
     def add(self, seconds: float) -> None:
         """Count one latency."""
-        index = bisect.bisect_left(_BOUNDS, seconds)
+        index = self.bucket(seconds)
         counts = self.counts
         counts[index] = counts.get(index, 0) + 1
         self.n += 1
@@ -311,10 +311,8 @@ class Collector:
         and make a fixed incident look like minutes-long checkouts. Sleeps and waits inside
         an attempt still count: they are part of what the workflow took.
         """
-        wf, outcome = end.workflow, end.outcome
-        resumed = None
-        if wf.runs > 1 and (outcome == "completed" or outcome == "failed"):
-            resumed = self._attempt_start(wf)
+        wf = end.workflow
+        resumed = self._attempt_start(wf) if wf.runs > 1 and end.ended else None
         runs = self._runs
         runs.append(
             (
@@ -323,7 +321,7 @@ class Collector:
                 wf.runs,
                 wf.created_at,
                 wf.updated_at,
-                outcome,
+                end.outcome,
                 resumed,
                 self._time(),
             )

@@ -276,12 +276,11 @@ class SQLiteStore(workflows.WorkflowStore):
         statements = [workflows.appending(self._q, params, event) for event in history]
         statements.append((self._q["finish"], params))
         claim = None if then_claim is None else self._claim_with_end(then_claim, params["now"])
-        if claim is None:
-            kept = self._connector.execute_unit(statements)
-        else:
-            assert then_claim is not None
+        if then_claim is not None and claim is not None:
             kept, rows = self._connector.execute_unit_claiming(statements, *claim)
             then_claim.claims = [base.Claim.from_row(row) for row in rows]
+        else:
+            kept = self._connector.execute_unit(statements)
         if not kept:
             raise errors.LeaseLost(params["fence_id"])  # nothing of it was kept
 
