@@ -66,6 +66,15 @@ class Registry:
 
 def _add(table: dict[str, D], kind: str, definition: D) -> None:
     """Add `definition` to `table`; the same function again under its name is a no-op."""
+    name: object = definition.name
+    if not isinstance(name, str) or not name:
+        problem: str | None = "must be a non-empty string"
+    else:
+        problem = serialization.text_problem(name)
+    if problem is not None:
+        raise errors.ConfigurationError(
+            f"{kind} name {definition.name!r} {problem}; give it a name=... of plain text"
+        )
     existing = table.get(definition.name)
     if existing is not None and existing.fn is not definition.fn:
         raise errors.ConfigurationError(

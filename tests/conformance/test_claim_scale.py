@@ -140,7 +140,7 @@ def test_a_limited_queue_claims_the_same_rows_and_skips_the_rest(app: podium.App
     sql = queries.load(c.dialect, "queues")["candidates"]
     params = {"queue": "default", "now": now, "fresh": True, "limit": 16, "offset": 0}
     params["takeover_grace"] = 30.0
-    params.update(base.name_filter(c, ["mine"]))
+    params.update(queries.name_filter(c, ["mine"]))
     if c.dialect == "sqlite":
         plan = " ".join(str(r["detail"]) for r in c.query("EXPLAIN QUERY PLAN " + sql, params))
         assert "(queue=? AND priority=? AND claimable_at>? AND claimable_at<?)" in plan, plan

@@ -9,7 +9,7 @@ future row of each priority level.
 import time
 
 import podium
-from podium.store import base, queries
+from podium.store import queries
 from tests.conformance.conftest import AppFactory
 from tests.conformance.test_claim_scale import _fill, _row
 
@@ -81,7 +81,7 @@ def test_the_next_due_plan_seeks_each_level(app: podium.App):
     c, now = app.store.connector, time.time()
     _fill(app.store, now)
     sql = queries.load(c.dialect, "workflows")["next_due"]
-    params = {"now": now, "queue": "default", **base.name_filter(c, ["mine"])}
+    params = {"now": now, "queue": "default", **queries.name_filter(c, ["mine"])}
     if c.dialect == "sqlite":
         plan = " ".join(str(r["detail"]) for r in c.query("EXPLAIN QUERY PLAN " + sql, params))
         assert "(queue=? AND priority=? AND claimable_at>?)" in plan, plan

@@ -6,7 +6,7 @@ import time
 import pytest
 
 import podium
-from podium.store import base
+from podium.store import base, queries
 from podium.store import workers as workers_mod
 
 from .conftest import AppFactory, Waiter
@@ -63,12 +63,29 @@ def test_claims_take_only_the_given_workflow_names(app: podium.App):
     assert store.claim_one("theirs", "w", now + 1, 5.0) is not None
 
 
+def test_a_name_matches_only_itself_not_part_of_another(app: podium.App):
+    """Names that hold each other (`ab` and `a`, `b`, `abc`) or a NUL never match falsely."""
+    store, now = app.store, time.time()
+    for name in ("a", "b", "ab", "abc", "b,a"):
+        store.create_workflow(base.NewWorkflow(id=name, workflow=name, input="{}"), now)
+    for names, expected in (
+        (["ab"], ["ab"]),
+        (["a", "b"], ["a", "b"]),
+        (["a\x00b", "abc"], ["abc"]),
+        (["b,a"], ["b,a"]),
+        ([], []),
+    ):
+        claimed = store.claim("w", ["default"], 10, now + 1, 5.0, workflows=names)
+        assert sorted(c.record.id for c in claimed) == expected, names
+        for c in claimed:
+            store.release(c.fence, now)
+
+
 def claim_plan(c: base.Connector, queues: list[str], *, force_index: bool = True) -> str:
     """The query plan of the plain claim of `queues` by a worker that knows two workflows.
 
     On PostgreSQL `force_index` turns sequential scans off (a tiny table would choose one).
     """
-    from podium.store import queries
 
     keys = [f"q{i}" for i in range(len(queues))]
     listed = queries.adapt(c.dialect, ", ".join(f"(:{key})" for key in keys))
@@ -82,7 +99,7 @@ def claim_plan(c: base.Connector, queues: list[str], *, force_index: bool = True
         "limit": 16,
         "now": time.time(),
         "lease_until": time.time() + 5,
-        **base.name_filter(c, ["a", "b"]),
+        **queries.name_filter(c, ["a", "b"]),
         "takeover_grace": 5.0,
     }
     if c.dialect == "sqlite":

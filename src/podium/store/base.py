@@ -385,14 +385,6 @@ class Connector(Protocol):
         ...
 
 
-def name_filter(connector: Connector, workflows: Sequence[str] | None) -> dict[str, Any]:
-    """The `:any_workflow`/`:workflows` parameters of a claim: only these names, or any (None)."""
-    return {
-        "any_workflow": workflows is None,
-        "workflows": connector.array(list(workflows or ())),
-    }
-
-
 class Listener(Protocol):
     """Who hears a store's push notifications (the engine's Notifier)."""
 

@@ -45,7 +45,7 @@ class Browser(queries.Feature, sql="browse"):
         return {
             **dataclasses.asdict(where),
             "top_level": 1 if where.top_level else 0,
-            **base.name_filter(self._c, where.workflows),
+            **queries.name_filter(self._c, where.workflows),
             "any_queue": where.queues is None,
             "queues": self._c.array(list(where.queues or ())),
         }

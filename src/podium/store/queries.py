@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|(?<![:\w]):([A-Za-z_]\w*)")
 """A quoted literal (left alone) or a `:name` placeholder (not the `::` of a cast)."""
 SHARED = "fragments"
 """The file in sql/common/ whose fragments every feature's queries may include."""
+NAME_SEPARATOR = "\x00"
+"""What SQLite's name sets put around each name; no name has it (`name_filter`)."""
 
 
 class Feature:
@@ -61,6 +63,24 @@ class Feature:
             for sql, params in then:
                 run(sql, params)
         return True
+
+
+def name_filter(connector: base.Connector, workflows: Sequence[str] | None) -> dict[str, Any]:
+    """The `:any_workflow`/`:workflows` parameters of a claim: only these names, or any (None).
+
+    On PostgreSQL the names are an array (`= ANY`). On SQLite they are one string with
+    `NAME_SEPARATOR` around each name, which the SQL searches for its row's name with `instr`:
+    a text search costs a claim nothing up front, where `json_each` builds a table of the names
+    on every claim. A name holding the separator (NUL) names no workflow (the registry refuses
+    it, PostgreSQL cannot store it): it is left out, so it can neither join two others into a
+    false match nor fail the query.
+    """
+    names = [name for name in workflows or () if NAME_SEPARATOR not in name]
+    if connector.dialect == "sqlite":
+        listed: object = NAME_SEPARATOR.join(["", *names, ""])
+    else:
+        listed = connector.array(names)
+    return {"any_workflow": workflows is None, "workflows": listed}
 
 
 @functools.cache

@@ -195,7 +195,7 @@ def create_bounded(
 class Claimant(NamedTuple):
     """Who claims at `now`, for a lease of `lease_seconds`, and which workflows it may take.
 
-    `names` is `base.name_filter`'s (with the takeover grace): only workflows of those names
+    `names` is `queries.name_filter`'s (with the takeover grace): only workflows of those names
     are picked or taken over.
     """
 

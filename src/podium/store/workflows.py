@@ -234,14 +234,14 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
             alike.deal(rows)
 
     def _name_filter(self, workflows: Sequence[str] | None, grace: float) -> dict[str, Any]:
-        """`base.name_filter` of `workflows` and the takeover grace, kept (claims repeat them)."""
+        """`queries.name_filter` of `workflows` with the takeover grace, kept (claims repeat)."""
         key = (None if workflows is None else tuple(workflows), grace)
         found = self._name_filters.get(key)
         if found is None:
             if len(self._name_filters) >= _NAME_FILTERS_KEPT:
                 self._name_filters.clear()
             found = self._name_filters[key] = {
-                **base.name_filter(self._c, workflows),
+                **queries.name_filter(self._c, workflows),
                 "takeover_grace": grace,
             }
         return found
@@ -265,7 +265,7 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         self, queues: Sequence[str], now: float, workflows: Sequence[str] | None = None
     ) -> float | None:
         """See `Store.next_due`: one statement per queue, an index seek per priority level."""
-        params = {"now": now, **base.name_filter(self._c, workflows)}
+        params = {"now": now, **queries.name_filter(self._c, workflows)}
         found = (self._c.query(self._q["next_due"], {**params, "queue": q}) for q in queues)
         return min(
             (float(r[0]["due"]) for r in found if r and r[0]["due"] is not None), default=None

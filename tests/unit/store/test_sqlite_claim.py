@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from podium.store import base, queries, sqlite
+from podium.store import queries, sqlite
 
 NOW = 1_000_000.0
 INSERT = (
@@ -79,7 +79,7 @@ def test_claim_queue_claims_what_claim_of_one_queue_claims(
     for queue in ("default", "q2", "none"):
         for limit in (1, 2, 3, 7, 100):
             for names in (None, ["wf"], ["other", "absent"]):
-                params = {**base.name_filter(store.connector, names), "q0": queue}
+                params = {**queries.name_filter(store.connector, names), "q0": queue}
                 params.update(owner="w", limit=limit, now=NOW, lease_until=NOW + 30)
                 expected = run(store, general, params)
                 assert run(store, q["claim_queue"], params) == expected

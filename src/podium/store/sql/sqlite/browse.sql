@@ -12,7 +12,7 @@ WHERE (:status IS NULL OR status = :status)
   AND (:search IS NULL OR instr(lower(id), lower(:search)) > 0)
   AND (:top_level = 0 OR parent_id IS NULL)
   AND (:parent_id IS NULL OR parent_id = :parent_id)
-  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+  AND (:any_workflow OR instr(:workflows, char(0) || workflow || char(0)))
   AND (:any_queue OR queue IN (SELECT value FROM json_each(:queues)))
 
 -- name: queue_stats

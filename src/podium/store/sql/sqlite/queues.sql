@@ -23,7 +23,7 @@ SELECT w.id, w.status, w.key, w.runs FROM levels JOIN podium_workflows AS w ON w
     WHERE queue = :queue AND priority = levels.priority
       AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
       AND (:fresh OR runs > 0)
-      AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)))
+      AND (:any_workflow OR instr(:workflows, char(0) || workflow || char(0)))
     ORDER BY claimable_at
     LIMIT :limit + :offset
 )
@@ -46,11 +46,11 @@ SELECT :id, :workflow, 'pending', :queue, :priority, :key, :input, :parent_id, :
 -- Running workflows of the queue whose lease expired: they hold their slot already.
 SELECT w.id FROM podium_queue_running r JOIN podium_workflows w ON w.id = r.workflow_id
 WHERE r.queue = :queue AND w.status = 'running' AND w.claimable_at <= :now AND w.paused_at IS NULL
-  AND (:any_workflow OR w.workflow IN (SELECT value FROM json_each(:workflows)))
+  AND (:any_workflow OR instr(:workflows, char(0) || w.workflow || char(0)))
 ORDER BY w.claimable_at
 LIMIT :limit;
 
 -- name: candidate
 SELECT id, status, key, runs FROM podium_workflows
 WHERE id = :id AND queue = :queue AND claimable_at IS NOT NULL AND claimable_at <= :now AND paused_at IS NULL
-  AND (:any_workflow OR workflow IN (SELECT value FROM json_each(:workflows)));
+  AND (:any_workflow OR instr(:workflows, char(0) || workflow || char(0)));
