@@ -143,12 +143,12 @@ class SQLiteStore(workflows.WorkflowStore):
         if write.unit:
             self._apply_unit(write, merged)
             return
-        if not merged:
-            sql, params = write.sql, write.params
-            if write.merge:  # a claim, whose parameters stay named for `_merge_claims`
-                sql, params = self._connector.bind(sql, cast(Mapping[str, Any], params))
-            cursor = self._conn.execute(sql, params)
-            write.rows = self._dicts(cursor, sql)
+        if write.merge:  # a claim, whose parameters stay named for `_merge_claims`
+            if not merged:
+                self._claim_alone(write)
+        else:
+            cursor = self._conn.execute(write.sql, write.params)
+            write.rows = self._dicts(cursor, write.sql)
             write.rowcount = cursor.rowcount
         if write.more:
             write.results = []
@@ -192,7 +192,7 @@ class SQLiteStore(workflows.WorkflowStore):
         return set(claims)
 
     def _claim_here(self, sql: str, params: Mapping[str, Any]) -> base.Result:
-        """Run a claim in the writer's open transaction (`_merge_claims`)."""
+        """Run a claim (its parameters left named) on the writer, in the transaction open."""
         text, values = self._connector.bind(sql, params)
         cursor = self._conn.execute(text, values)
         return base.Result(self._dicts(cursor, text), cursor.rowcount)
@@ -239,10 +239,8 @@ class SQLiteStore(workflows.WorkflowStore):
 
     def _claim_alone(self, write: groupcommit.Write) -> None:
         """Run the claim `write` starts with (its `merge`), not merged with any other."""
-        sql, params = self._connector.bind(write.sql, cast(Mapping[str, Any], write.params))
-        cursor = self._conn.execute(sql, params)
-        write.rows = self._dicts(cursor, sql)
-        write.rowcount = cursor.rowcount
+        params = cast(Mapping[str, Any], write.params)
+        write.rows, write.rowcount = self._claim_here(write.sql, params)
 
     def _dicts(self, cursor: sqlite3.Cursor, sql: str) -> list[dict[str, Any]]:
         """The rows `cursor` returns for `sql`, each a dict by column name.
