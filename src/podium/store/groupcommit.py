@@ -40,6 +40,7 @@ class Write:
         "more",
         "params",
         "results",
+        "row",
         "rowcount",
         "rows",
         "sql",
@@ -58,11 +59,15 @@ class Write:
         head: int = 0,
         tail: int = 0,
         merge: str = "",
+        row: str = "",
     ) -> None:
         self.sql = sql
         self.params = params
         self.key = key
         """What the write locks (a workflow id), for stores that order a batch's locks by it."""
+        self.row = row
+        """The other row it locks after `key`'s (a child's end: the child's, after its parent's),
+        by which such a store orders the writes of one key; empty for a write of one row."""
         self.more = more
         """Statements run right after this one, in the same transaction (see the module)."""
         self.unit = unit

@@ -67,6 +67,10 @@ CLAIMS_LAST = "\U0010ffff"
 """The batch key of a claim: after every workflow id. A claim skips locked rows (it never
 waits), and placed last it holds the rows it takes only while its batch commits, so a batch
 never waits for a lock while holding rows that someone else may be waiting for unordered."""
+_LOCK_ORDER = operator.attrgetter("key", "row")
+"""The order of a batch's writes: by the row each locks first, then by the one it locks next
+(the ends of one parent's children lock their rows in id order, as a cancel of the parent's
+descendants does; in the order they came, two of them deadlocked with such a cancel)."""
 ABORT_RETRIES = 3
 """How many times a pipelined transaction that PostgreSQL aborted (deadlock) is run again."""
 log = logging.getLogger("podium.store")
@@ -137,6 +141,7 @@ class PostgresStore(workflows.WorkflowStore):
         head: int = 0,
         tail: int = 0,
         merge: str = "",
+        row: str = "",
     ) -> list[base.Result]:
         """Statements that commit together (a child's end) join the group commit as one write.
 
@@ -148,7 +153,7 @@ class PostgresStore(workflows.WorkflowStore):
         """
         (sql, params), more = statements[0], statements[1:]
         write = self._connector.writes.submit(
-            groupcommit.Write(sql, params, key, more, head=head, tail=tail, merge=merge)
+            groupcommit.Write(sql, params, key, more, head=head, tail=tail, merge=merge, row=row)
         )
         return [
             base.Result(write.rows, write.rowcount),
@@ -253,7 +258,7 @@ class _Connector:
         if len(batch) == 1:
             self._apply(batch[0])
             return
-        ordered = sorted(batch, key=operator.attrgetter("key"))  # stable: one id keeps its order
+        ordered = sorted(batch, key=_LOCK_ORDER)  # stable: one row keeps its writes' order
         parts = _parts(ordered)
         claims = groupcommit.alike_claims(
             [write for write in ordered if write.merge], operator.attrgetter("merge")

@@ -164,12 +164,14 @@ class SQLiteStore(workflows.WorkflowStore):
         head: int = 0,
         tail: int = 0,
         merge: str = "",
+        row: str = "",
     ) -> list[base.Result]:
         """Statements that commit together join the group commit as one write (see there).
 
         The last `tail` of them run once for the writes of `key` in a batch that end alike
         (`_shared_tails`). A shared head would save nothing here: SQLite locks no row. With
-        `merge`, the first is a claim run with its batch's (`_merge_claims`).
+        `merge`, the first is a claim run with its batch's (`_merge_claims`). `row` orders
+        nothing here: SQLite locks the whole database, not rows.
         """
         return self._connector.together(statements, key, tail, merge)
 

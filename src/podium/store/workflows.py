@@ -439,11 +439,12 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
             head, tail = [(q["lock_parent"], parent)], [(q["lock_child_wait"], parent), wake]
         statements = [*head, *ends, *tail]
         claim = None if then_claim is None else self._claim_with_end(then_claim, now)
+        child = params["fence_id"]
         if claim is None:
-            results = self._write_unit(statements, parent_id, len(head), len(tail))
+            results = self._write_unit(statements, parent_id, len(head), len(tail), row=child)
         else:
             claimed, *results = self._write_unit(
-                [claim[0], *statements], parent_id, len(head), len(tail), merge=claim[1]
+                [claim[0], *statements], parent_id, len(head), len(tail), claim[1], row=child
             )
             assert then_claim is not None
             then_claim.claims = [base.Claim.from_row(row) for row in claimed.rows]
@@ -458,10 +459,12 @@ class WorkflowStore(queries.Feature, sql=FEATURE):
         head: int = 0,
         tail: int = 0,
         merge: str = "",
+        row: str = "",
     ) -> list[base.Result]:
         """Run `statements` in order as one transaction; their results.
 
-        `key` names the row they lock first; a dialect may join them to its group commit,
+        `key` names the row they lock first and `row` the one they lock next (a child's end:
+        the parent's, then the child's); a dialect may join them to its group commit,
         sharing the first `head` and last `tail` statements with other units of the same key
         and the same such statements in one transaction (see `groupcommit.Write.head`). With
         `merge`, the first statement is a claim (a worker's next, `_claim_with_end`) and

@@ -169,10 +169,15 @@ def _end_unit(store: PostgresStore, fence: base.Fence, now: float) -> Write:
     units = []
 
     def capture(
-        statements: list[tuple[str, dict[str, Any]]], key: str, head: int = 0, tail: int = 0
+        statements: list[tuple[str, dict[str, Any]]],
+        key: str,
+        head: int = 0,
+        tail: int = 0,
+        merge: str = "",
+        row: str = "",
     ) -> list[Any]:
         (sql, params), more = statements[0], statements[1:]
-        units.append(Write(sql, params, key=key, more=more, head=head, tail=tail))
+        units.append(Write(sql, params, key=key, more=more, head=head, tail=tail, row=row))
         raise _Captured
 
     with pytest.MonkeyPatch.context() as patch:
@@ -214,3 +219,48 @@ def test_the_last_end_of_a_batch_wakes_the_parent_for_all_of_them(store: Postgre
     assert [w.results[-1][1] for w in ends] == [0, 1]  # the wake-up ran once, after both
     woken = store.connector.query("SELECT woken_at FROM podium_workflows WHERE id = 'p'", {})
     assert woken == [{"woken_at": T + 1}]
+
+
+def test_ends_of_one_parents_children_lock_the_children_in_id_order(
+    store: PostgresStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A batch ending p/1 then p/0 locks p/0 first, as a cancel of p's descendants does.
+
+    The cancel (here a raw transaction) holds p/0 and then takes p/1. Had the batch locked
+    p/1 before waiting for p/0, the two would wait for each other: a deadlock, which
+    PostgreSQL breaks by aborting the batch (logged, then each write runs again alone).
+    """
+    kids = children.Children(store.connector)
+    kids.create(running(store, "p"), [child("p", 0), child("p", 1)], T)
+    fences = [store.claim_one(f"p/{i}", "kid", T, 30) for i in (1, 0)]
+    ends = [_end_unit(store, claim.fence, T + 1) for claim in fences if claim is not None]
+    assert [w.row for w in ends] == ["p/1", "p/0"]
+    cancel = _raw(store)
+    try:
+        cancel.execute("SET lock_timeout = '20s'")
+        cancel.execute("BEGIN")
+        cancel.execute("SELECT id FROM podium_workflows WHERE id = 'p/0' FOR NO KEY UPDATE")
+        batch = threading.Thread(target=store._connector._commit_batch, args=(ends,))
+        with caplog.at_level("WARNING", logger="podium.store"):
+            batch.start()
+            _wait_until_waiting()
+            cancel.execute("SELECT id FROM podium_workflows WHERE id = 'p/1' FOR NO KEY UPDATE")
+            cancel.execute("ROLLBACK")
+            batch.join(timeout=30)
+        assert not batch.is_alive()
+    finally:
+        cancel.close()
+    assert not [r for r in caplog.records if "aborted" in r.getMessage()]
+    assert [w.error for w in ends] == [None, None]
+    assert [w.results[0][1] for w in ends] == [1, 1]  # both children's ends stored
+
+
+def _wait_until_waiting() -> None:
+    """Until one of the store's connections waits for a row lock."""
+    with pg.connect() as watcher:
+        for _ in range(500):
+            found = watcher.execute(WAITING_ON_A_LOCK, (APPLICATION, "%"))
+            if any(n for (n,) in found.fetchall()):
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError("the batch never waited for the cancel's lock")

@@ -62,9 +62,13 @@ def end_write(store: PostgresStore, fence: base.Fence) -> groupcommit.Write:
         head: int = 0,
         tail: int = 0,
         merge: str = "",
+        row: str = "",
     ) -> list[Any]:
         (sql, params), more = statements[0], statements[1:]
-        writes.append(groupcommit.Write(sql, params, key, more, head=head, tail=tail, merge=merge))
+        write = groupcommit.Write(
+            sql, params, key, more, head=head, tail=tail, merge=merge, row=row
+        )
+        writes.append(write)
         raise _Captured
 
     with pytest.MonkeyPatch.context() as patch:
