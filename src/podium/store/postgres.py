@@ -25,8 +25,10 @@ workflow id order, the one order every statement that locks several workflow row
 each other in a cycle. Should PostgreSQL still abort a batch (a deadlock with some other
 statement, a serialization failure), nothing of it was written and each write is run again
 alone. A child's end (its row, its parent's wake-up) is one write of several statements that
-commit together, keyed by the parent's id, whose row it locks first (`_finish_child`); the
-ends of one parent's children in one batch lock it, and lock and read its wait, only once.
+commit together, keyed by the parent's id, whose row it locks first (`_finish_child`), then
+its own row: the ends of one parent's children are ordered by that (`Write.row`), so they
+take the children's rows in id order too; they lock the parent, and lock and read its
+wait, only once.
 Such an end may carry its worker's next claim (`CLAIM_WITH_END`): the claims of a batch run
 as one statement after all its other statements, so a claim, which never waits for a lock
 (SKIP LOCKED), holds the rows it takes only while the batch commits, as a claim of its own
