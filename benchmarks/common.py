@@ -39,6 +39,22 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
+def cpu_option(p: argparse.ArgumentParser) -> None:
+    """--cpu: the background worker keeps its threads on one CPU (`App.worker(cpu=...)`)."""
+    p.add_argument(
+        "--cpu",
+        type=lambda text: text if text == "auto" else int(text),
+        default=None,
+        metavar="N|auto",
+        help="keep the worker's threads on this CPU (default: the OS places them)",
+    )
+
+
+def worker_options(cpu: int | str | None) -> dict[str, Any]:
+    """The `App.worker` keywords for --cpu: none when unset, so older checkouts run too."""
+    return {} if cpu is None else {"cpu": cpu}
+
+
 def runs(args: argparse.Namespace) -> int:
     """Number of repetitions: --runs, else 1 with --quick, else 5."""
     if args.runs is not None:

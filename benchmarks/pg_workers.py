@@ -59,10 +59,10 @@ def make_app(url: str, steps: int) -> tuple[podium.App, Any, Any]:
 # -- worker processes ---------------------------------------------------------------------
 
 
-def serve(url: str, concurrency: int, steps: int) -> None:
+def serve(url: str, concurrency: int, steps: int, cpu: int | str | None = None) -> None:
     """The worker process: serve `url` until SIGTERM."""
     app, _, _ = make_app(url, steps)
-    worker = app.worker(concurrency=concurrency)
+    worker = app.worker(concurrency=concurrency, **common.worker_options(cpu))
     print("up", flush=True)
     try:
         worker.run()
@@ -72,12 +72,13 @@ def serve(url: str, concurrency: int, steps: int) -> None:
 
 @contextmanager
 def worker_processes(
-    url: str, count: int, concurrency: int, steps: int
+    url: str, count: int, concurrency: int, steps: int, cpu: int | str | None = None
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     """`count` worker processes serving `url`, up before the block, stopped after it."""
     logs = tempfile.TemporaryFile()
     command = [sys.executable, __file__, "worker", "--url", url]
     command += ["--concurrency", str(concurrency), "--steps", str(steps)]
+    command += [] if cpu is None else ["--cpu", str(cpu)]
     procs = [
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=logs, stdin=subprocess.DEVNULL)
         for _ in range(count)
@@ -132,7 +133,8 @@ def _w1_once(url: str, processes: int, args: argparse.Namespace, lead: float) ->
         name = f"w1-{schema}"
         worker_url = pg_floor.with_query(podium_url, application_name=name)
         try:
-            with worker_processes(worker_url, processes, args.concurrency, args.steps) as procs:
+            pool = worker_processes(worker_url, processes, args.concurrency, args.steps, args.cpu)
+            with pool as procs:
                 begin = time.time()
                 ready_at = begin + lead
                 for i in range(args.n):
@@ -212,7 +214,7 @@ def w3_run(url: str, variant: str, args: argparse.Namespace) -> list[float]:
         try:
             if variant == "run":
                 return w3_latency.latencies(lambda i: app.run(one_step, i), args.count)
-            with worker_processes(podium_url, 1, args.concurrency, args.steps):
+            with worker_processes(podium_url, 1, args.concurrency, args.steps, args.cpu):
 
                 def call(i: int) -> Any:
                     return app.start(one_step, i).result(timeout=RESULT_TIMEOUT)
@@ -275,6 +277,7 @@ def w1_line(p: int, data: dict[str, Any], args: argparse.Namespace) -> dict[str,
         **pg_floor.header("W1", f"pg-{p}-process" + ("es" if p > 1 else ""), len(runs)),
         "processes": p,
         "concurrency_per_process": args.concurrency,
+        "worker_cpu": args.cpu,
         "n": args.n,
         "steps": args.steps,
         "metric": "steps_per_s",
@@ -344,15 +347,17 @@ def main(argv: list[str] | None = None) -> None:
     worker.add_argument("--url", required=True)
     worker.add_argument("--concurrency", type=int, default=8)
     worker.add_argument("--steps", type=int, default=5)
+    common.cpu_option(worker)
     p.add_argument("--url", default=None, help="PostgreSQL server URL")
     p.add_argument("--n", type=int, default=None, help="W1 workflows (default 2000; --quick 200)")
     p.add_argument("--steps", type=int, default=5, help="W1 steps per workflow")
     p.add_argument("--count", type=int, default=None, help="W3 workflows (default 200)")
     p.add_argument("--concurrency", type=int, default=8, help="threads per worker process")
     p.add_argument("--processes", default="1,4", help="W1 worker process counts, e.g. 1,2,4")
+    common.cpu_option(p)
     args = p.parse_args(argv)
     if args.command == "worker":
-        serve(args.url, args.concurrency, args.steps)
+        serve(args.url, args.concurrency, args.steps, args.cpu)
         return
     args.n = args.n or (200 if args.quick else 2000)
     args.count = args.count or (50 if args.quick else 200)

@@ -55,9 +55,11 @@ def define(steps: int) -> Any:
     return register
 
 
-def run_worker(app: podium.App, wf: Any, n: int, concurrency: int) -> tuple[float, list[Any]]:
+def run_worker(
+    app: podium.App, wf: Any, n: int, concurrency: int, cpu: int | str | None = None
+) -> tuple[float, list[Any]]:
     """Start all N with a background worker running, wait for every result."""
-    with app.worker(concurrency=concurrency):
+    with app.worker(concurrency=concurrency, **common.worker_options(cpu)):
         return common.timed(
             lambda: [h.result(timeout=RESULT_TIMEOUT) for h in [app.start(wf, i) for i in range(n)]]
         )
@@ -90,7 +92,7 @@ def one_engine_run(variant: str, args: Any) -> float:
     """Wall seconds of one engine run of `variant` on a fresh file (checked)."""
     with common.fresh_app(args.synchronous, define(args.steps)) as (app, wf, path):
         if variant == "worker":
-            wall, results = run_worker(app, wf, args.n, args.concurrency)
+            wall, results = run_worker(app, wf, args.n, args.concurrency, args.cpu)
         else:
             wall, results = run_inline(app, wf, args.n)
         check(path, results, args.n, args.steps)
@@ -128,6 +130,7 @@ def line(variant: str, walls: dict[str, list[float]], args: Any, n_runs: int) ->
         "n": args.n,
         "steps": args.steps,
         "concurrency": args.concurrency if variant == "worker" else 1,
+        "worker_cpu": args.cpu if variant == "worker" else None,
         "metric": "steps_per_s",
         **engine,
         "workflows_per_s": common.summary([args.n / w for w in walls[variant]], 1),
@@ -157,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--n", type=int, default=None, help="workflows (default 500; --quick 100)")
     p.add_argument("--steps", type=int, default=5, help="steps per workflow")
     p.add_argument("--concurrency", type=int, default=8, help="worker threads (worker variant)")
+    common.cpu_option(p)
     p.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
     args = p.parse_args(argv)
     args.n = args.n or (100 if args.quick else 500)

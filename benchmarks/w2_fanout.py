@@ -110,7 +110,8 @@ def fresh_app(args: Any) -> Iterator[tuple[podium.App, Any]]:
 
 def one_run(args: Any) -> float:
     """Wall seconds of one run on a fresh store (result checked)."""
-    with fresh_app(args) as (app, wf), app.worker(concurrency=args.concurrency):
+    options = common.worker_options(args.cpu)
+    with fresh_app(args) as (app, wf), app.worker(concurrency=args.concurrency, **options):
         wall, total = common.timed(lambda: app.start(wf, args.fanout).result(RESULT_TIMEOUT))
     expected = args.fanout * (args.fanout + 1) // 2
     if total != expected:
@@ -143,6 +144,7 @@ def measured_line(args: Any, n_runs: int) -> dict[str, Any]:
         "status": "measured",
         "fanout": args.fanout,
         "concurrency": args.concurrency,
+        "worker_cpu": args.cpu,
         "metric": "wall_s",
         **engine,
         "steps_per_s": round(args.fanout / engine["median"], 1),
@@ -158,6 +160,7 @@ def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "W2")
     p.add_argument("--fanout", type=int, default=None, help="parallel steps (default 1000)")
     p.add_argument("--concurrency", type=int, default=8, help="worker threads")
+    common.cpu_option(p)
     p.add_argument("--store", choices=["sqlite", "postgres", "both"], default="sqlite")
     args = p.parse_args(argv)
     args.fanout = args.fanout or (100 if args.quick else 1000)

@@ -72,7 +72,7 @@ def one_engine_run(variant: str, args: Any) -> list[float]:
     with common.fresh_app(args.synchronous, define) as (app, wf, _path):
         if variant == "run":
             return latencies(lambda i: app.run(wf, i), args.count)
-        with app.worker(concurrency=args.concurrency):
+        with app.worker(concurrency=args.concurrency, **common.worker_options(args.cpu)):
             return latencies(lambda i: app.start(wf, i).result(timeout=RESULT_TIMEOUT), args.count)
 
 
@@ -119,6 +119,7 @@ def line(variant: str, lat: dict[str, list[list[float]]], args: Any, n_runs: int
         "count": args.count,
         "warmup": WARMUP,
         "concurrency": args.concurrency if variant == "worker" else 1,
+        "worker_cpu": args.cpu if variant == "worker" else None,
         "metric": "p50_ms",
         "median": p50,
         "values": engine["p50_ms"]["values"],
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     p = common.parser(__doc__ or "W3")
     p.add_argument("--count", type=int, default=None, help="workflows per run (default 200)")
     p.add_argument("--concurrency", type=int, default=8, help="worker threads (worker variant)")
+    common.cpu_option(p)
     p.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
     args = p.parse_args(argv)
     args.count = args.count or (50 if args.quick else 200)

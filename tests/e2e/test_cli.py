@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from podium.engine import affinity
 from podium.store import auth, base, factory
 from podium.store import search as search_store
 
@@ -88,11 +90,11 @@ class CLI:
             time.sleep(0.05)
 
     @contextlib.contextmanager
-    def worker(self) -> Iterator[subprocess.Popen[str]]:
+    def worker(self, *options: str) -> Iterator[subprocess.Popen[str]]:
         """A `podium worker` process; on exit it gets SIGTERM and must stop with code 0."""
         log = (self.tmp_path / "worker.log").open("w")
         proc = subprocess.Popen(
-            [PODIUM, "worker", "cliapp:app", "--concurrency", "2"],
+            [PODIUM, "worker", "cliapp:app", "--concurrency", "2", *options],
             env=self.env,
             cwd=self.tmp_path,
             stdout=log,
@@ -201,6 +203,19 @@ def test_worker_without_queues_serves_every_declared_queue(cli: CLI) -> None:
     assert "queues default,scan" in (cli.tmp_path / "worker.log").read_text()
 
 
+@pytest.mark.skipif(not affinity.supported(), reason="this platform cannot pin threads")
+def test_worker_on_one_cpu_runs_workflows_and_says_which(cli: CLI) -> None:
+    workflow_id = cli.start("greet", "--input", '"pin"')
+    with cli.worker("--cpu", "auto"):
+        cli.wait_for(workflow_id, "completed")
+    assert re.search(r"concurrency 2, on CPU \d+,", (cli.tmp_path / "worker.log").read_text())
+
+
+@pytest.mark.skipif(not affinity.supported(), reason="this platform cannot pin threads")
+def test_worker_on_a_cpu_it_may_not_use_lists_those_it_may(cli: CLI) -> None:
+    assert_user_error(cli("worker", "cliapp:app", "--cpu", "4096"), "cpu=4096", "'auto'")
+
+
 def test_cancel_a_pending_workflow(cli: CLI) -> None:
     workflow_id = cli.start("greet", "--input", '"bo"', "--delay", "3600")
     assert cli.ok("cancel", workflow_id).strip() == f"cancelled {workflow_id}"
@@ -289,6 +304,8 @@ def test_ls_lists_top_level_workflows_unless_children_are_asked_for(cli: CLI) ->
         (["ls", "--database-url", "sqlite:///missing.db"], ["missing.db", "does not exist"]),
         (["ls", "--status", "lost"], ["lost"]),
         (["worker", "cliapp:app", "--concurrency", "0"], ["--concurrency"]),
+        (["worker", "cliapp:app", "--cpu", "first"], ["--cpu", "'first'", "'auto'"]),
+        (["worker", "cliapp:app", "--cpu", "-2"], ["--cpu", "'-2'", "'auto'"]),
     ],
 )
 def test_user_mistakes_print_one_error_line(cli: CLI, args: list[str], words: list[str]) -> None:

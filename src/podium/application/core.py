@@ -176,16 +176,26 @@ class AppCore:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def worker(self, concurrency: int = 16, queues: Sequence[str] | None = None) -> worker.Worker:
+    def worker(
+        self,
+        concurrency: int = 16,
+        queues: Sequence[str] | None = None,
+        *,
+        cpu: int | str | None = None,
+    ) -> worker.Worker:
         """A worker of this app: `with app.worker(...):` in the background, or `.run()`.
 
         Without `queues=` it serves `default`, every queue declared with `app.queue(...)` and
         every queue a registered workflow starts on by default (`@app.workflow(queue=...)`)
         or a router starts lanes on (`queue_of=`); naming `queues=` restricts it to those.
+        `cpu=` keeps the worker's threads on one CPU (a number, or "auto" to pick one by
+        process id): faster hand-offs of the GIL between them, at the price of steps' C code
+        that releases the GIL no longer running on several CPUs at once (see
+        `podium.engine.affinity`). None, the default, lets the OS place them.
         """
         if queues is None:
             queues = self.served_queues()
-        w = worker.Worker(self.runtime, concurrency=concurrency, queues=queues)
+        w = worker.Worker(self.runtime, concurrency=concurrency, queues=queues, cpu=cpu)
         self._workers.append(w)
         return w
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from podium import errors
-from podium.engine import executor, hooks
+from podium.engine import affinity, executor, hooks
 from podium.engine.runtime import Runtime
 from podium.store import base
 
@@ -66,10 +66,18 @@ def execute(
 
 
 class Worker:
-    """Runs stored workflows with up to `concurrency` at once, from the given queues."""
+    """Runs stored workflows with up to `concurrency` at once, from the given queues.
+
+    `cpu`: keep the worker's threads on this CPU (a number, or "auto": one picked by the
+    process id), or None to let the OS place them; see `podium.engine.affinity`.
+    """
 
     def __init__(
-        self, runtime: Runtime, concurrency: int = 16, queues: Sequence[str] | None = None
+        self,
+        runtime: Runtime,
+        concurrency: int = 16,
+        queues: Sequence[str] | None = None,
+        cpu: int | str | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise errors.ConfigurationError(f"concurrency={concurrency!r} must be an int >= 1")
@@ -78,6 +86,8 @@ class Worker:
             raise errors.ConfigurationError(
                 f"queues={queues!r} must be a non-empty list of queue names"
             )
+        self.cpu = affinity.choose(cpu)
+        """The CPU this worker's threads stay on, None when the OS places them."""
         self.rt = runtime
         self.concurrency = concurrency
         self.queues = queues
@@ -87,7 +97,9 @@ class Worker:
         self._active = 0
         self._lock = threading.Condition()
         self._pool = concurrent.futures.ThreadPoolExecutor(
-            concurrency, thread_name_prefix="podium-worker"
+            concurrency,
+            thread_name_prefix="podium-worker",
+            initializer=None if self.cpu is None else self._pin,
         )
         self._dispatcher: threading.Thread | None = None
         self._services: list[hooks.Service] = []
@@ -203,7 +215,12 @@ class Worker:
 
         return {s: signal.signal(s, handle) for s in (signal.SIGINT, signal.SIGTERM)}
 
+    def _pin(self) -> None:
+        """Keep the calling thread (the dispatcher, a runner) on this worker's CPU."""
+        affinity.pin(self.cpu, self.owner)
+
     def _dispatch_loop(self) -> None:
+        self._pin()
         rt = self.rt
         while not self._stopping.is_set():
             self._beat()
