@@ -188,9 +188,9 @@ class AppCore:
         Without `queues=` it serves `default`, every queue declared with `app.queue(...)` and
         every queue a registered workflow starts on by default (`@app.workflow(queue=...)`)
         or a router starts lanes on (`queue_of=`); naming `queues=` restricts it to those.
-        `cpu=` keeps the worker's threads on one CPU (a number, or "auto" to pick one by
-        process id): faster hand-offs of the GIL between them, at the price of steps' C code
-        that releases the GIL no longer running on several CPUs at once (see
+        `cpu=` keeps the worker's threads on one CPU (a number, or "auto" to pick one by host
+        name and process id): faster hand-offs of the GIL between them, at the price of
+        steps' C code that releases the GIL no longer running on several CPUs at once (see
         `podium.engine.affinity`). None, the default, lets the OS place them.
         """
         if queues is None:

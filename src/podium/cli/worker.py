@@ -46,7 +46,8 @@ def add(commands: common.Subcommands) -> None:
         metavar="N|auto",
         help="keep this worker's threads on one CPU: faster GIL hand-offs between them, but "
         "steps' GIL-releasing C code (numpy, compression) no longer runs on several CPUs; "
-        "'auto' picks one by process id, spreading worker processes over the CPUs "
+        "'auto' picks one by host name and process id, spreading worker processes "
+        "(and containers) over the CPUs "
         "(default: the OS places them)",
     )
     parser.add_argument(

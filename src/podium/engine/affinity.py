@@ -11,19 +11,21 @@ hand-off is a plain switch, and a worker of several threads runs markedly faster
 The cost: steps whose work runs in C with the GIL released (numpy on large arrays,
 compression, hashing large buffers) no longer run on several CPUs at once within one
 worker. Such work scales with worker processes instead, one per CPU (`"auto"` spreads the
-processes of one machine over its CPUs). So it is an option (`App.worker(cpu=...)`,
-`podium worker --cpu`), not the default.
+processes of a machine, or of its containers, over its CPUs). So it is an option
+(`App.worker(cpu=...)`, `podium worker --cpu`), not the default.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
+import zlib
 
 from podium import errors
 
 AUTO = "auto"
-"""`cpu=AUTO`: one of the CPUs this process may use, picked by its process id."""
+"""`cpu=AUTO`: one of the CPUs this process may use, picked by host name and process id."""
 
 log = logging.getLogger("podium.worker")
 
@@ -36,9 +38,11 @@ def supported() -> bool:
 def choose(cpu: object) -> int | None:
     """The CPU that `cpu` (a worker's option) names, None to leave the threads unpinned.
 
-    `"auto"` picks one of the CPUs this process may use by its process id, so the worker
-    processes of one machine (consecutive ids) spread over its CPUs; where the platform
-    cannot pin threads it leaves them unpinned. A number must be a CPU this process may use.
+    `"auto"` picks one of the CPUs this process may use by its process id, offset by a hash
+    of the host name: the worker processes of one machine (consecutive ids) take the CPUs in
+    turn, and containers, which may all run their worker as the same process id (1), differ
+    by host name. Where the platform cannot pin threads it leaves them unpinned. A number
+    must be a CPU this process may use.
 
     Raises:
         ConfigurationError: `cpu` is not None, "auto" or such a CPU number.
@@ -49,7 +53,7 @@ def choose(cpu: object) -> int | None:
         if not supported():
             return None
         choices = sorted(os.sched_getaffinity(0))
-        return choices[os.getpid() % len(choices)]
+        return choices[(_host_offset() + os.getpid()) % len(choices)]
     if isinstance(cpu, bool) or not isinstance(cpu, int):
         raise errors.ConfigurationError(
             f"cpu={cpu!r} must be a CPU number, 'auto' or None (None: the OS places the threads)"
@@ -84,6 +88,11 @@ def pin(cpu: int | None, owner: str) -> None:
             cpu,
             exc.strerror or exc,
         )
+
+
+def _host_offset() -> int:
+    """A number fixed for this host name, so that containers with equal process ids differ."""
+    return zlib.crc32(socket.gethostname().encode("utf-8", "replace"))
 
 
 def _ranges(cpus: set[int]) -> str:

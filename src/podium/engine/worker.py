@@ -68,8 +68,8 @@ def execute(
 class Worker:
     """Runs stored workflows with up to `concurrency` at once, from the given queues.
 
-    `cpu`: keep the worker's threads on this CPU (a number, or "auto": one picked by the
-    process id), or None to let the OS place them; see `podium.engine.affinity`.
+    `cpu`: keep the worker's threads on this CPU (a number, or "auto": one picked by host name
+    and process id), or None to let the OS place them; see `podium.engine.affinity`.
     """
 
     def __init__(

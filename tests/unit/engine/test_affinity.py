@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,9 +44,33 @@ def test_a_cpu_this_process_may_use_is_kept() -> None:
 
 
 @pinning
-def test_auto_picks_one_of_the_allowed_cpus_by_process_id() -> None:
+def test_auto_picks_one_of_the_allowed_cpus_by_host_and_process_id() -> None:
     allowed = _allowed()
-    assert affinity.choose("auto") == allowed[os.getpid() % len(allowed)]
+    offset = zlib.crc32(socket.gethostname().encode())
+    assert affinity.choose("auto") == allowed[(offset + os.getpid()) % len(allowed)]
+
+
+@pinning
+def test_auto_spreads_processes_in_turn_and_containers_by_host_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    host_offset = affinity._host_offset
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    monkeypatch.setattr(affinity, "_host_offset", lambda: 0)
+    picked: list[int] = []
+    for pid in (100, 101, 102, 103):  # one host's workers, started one after another
+        monkeypatch.setattr(os, "getpid", lambda pid=pid: pid)
+        cpu = affinity.choose("auto")
+        assert cpu is not None
+        picked.append(cpu)
+    assert sorted(picked) == [0, 1, 2, 3]
+    monkeypatch.setattr(affinity, "_host_offset", host_offset)
+    monkeypatch.setattr(os, "getpid", lambda: 1)  # containers: every worker is process 1
+    by_host = set()
+    for host in ("worker-7d9f-a", "worker-7d9f-b", "worker-7d9f-c", "worker-7d9f-d"):
+        monkeypatch.setattr(socket, "gethostname", lambda host=host: host)
+        by_host.add(affinity.choose("auto"))
+    assert len(by_host) > 1
 
 
 @pytest.mark.parametrize(
