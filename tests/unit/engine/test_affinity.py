@@ -10,6 +10,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,20 @@ def app(tmp_path: Path) -> Iterator[podium.App]:
 
 def _allowed() -> list[int]:
     return sorted(os.sched_getaffinity(0))
+
+
+def _reporting_where_it_ran(app: podium.App) -> Any:
+    """A workflow whose one step returns the CPUs its thread may run on."""
+
+    @app.step
+    def where() -> list[int]:
+        return sorted(os.sched_getaffinity(0))
+
+    @app.workflow
+    def report() -> list[int]:
+        return where()
+
+    return report
 
 
 def test_none_leaves_the_threads_where_the_os_puts_them() -> None:
@@ -136,14 +151,7 @@ def test_app_worker_refuses_a_bad_cpu_before_starting_anything(app: podium.App) 
 @pinning
 def test_the_workers_threads_run_on_its_cpu(app: podium.App) -> None:
     cpu = _allowed()[-1]
-
-    @app.step
-    def where() -> list[int]:
-        return sorted(os.sched_getaffinity(0))
-
-    @app.workflow
-    def report() -> list[int]:
-        return where()
+    report = _reporting_where_it_ran(app)
 
     callers = os.sched_getaffinity(0)
     with app.worker(concurrency=2, cpu=cpu) as worker:
@@ -157,13 +165,7 @@ def test_the_workers_threads_run_on_its_cpu(app: podium.App) -> None:
 
 @pinning
 def test_without_cpu_the_workers_threads_keep_the_process_cpus(app: podium.App) -> None:
-    @app.step
-    def where() -> list[int]:
-        return sorted(os.sched_getaffinity(0))
-
-    @app.workflow
-    def report() -> list[int]:
-        return where()
+    report = _reporting_where_it_ran(app)
 
     with app.worker(concurrency=2) as worker:
         assert worker.cpu is None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import psycopg
 import pytest
@@ -23,6 +22,7 @@ from podium.store import base, children, coded, factory, queries
 from podium.store.groupcommit import Write
 from podium.store.postgres import PostgresStore
 from tests import pg
+from tests.unit.store.captured import captured_write
 from tests.unit.test_fanout import T, child, running
 
 APPLICATION = "podium-wait-order"
@@ -160,31 +160,10 @@ def test_a_childs_end_waits_for_a_wait_being_stored_then_sees_it(
     assert not kids.states(["p/0"])["p/0"].open
 
 
-class _Captured(Exception):
-    """Stops a child's end at its unit, which the test commits itself."""
-
-
 def _end_unit(store: PostgresStore, fence: base.Fence, now: float) -> Write:
     """The group-commit write of a child's end (as `_write_unit` submits it), uncommitted."""
-    units = []
-
-    def capture(
-        statements: list[tuple[str, dict[str, Any]]],
-        key: str,
-        head: int = 0,
-        tail: int = 0,
-        merge: str = "",
-        row: str = "",
-    ) -> list[Any]:
-        (sql, params), more = statements[0], statements[1:]
-        units.append(Write(sql, params, key=key, more=more, head=head, tail=tail, row=row))
-        raise _Captured
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store, "_write_unit", capture)
-        with pytest.raises(_Captured):
-            store.finish(fence, base.Outcome("completed", "1"), now, parent_id="p")
-    return units[0]
+    outcome = base.Outcome("completed", "1")
+    return captured_write(store, lambda: store.finish(fence, outcome, now, parent_id="p"))
 
 
 def test_ends_of_one_parents_children_in_one_batch_wake_it_once(store: PostgresStore) -> None:

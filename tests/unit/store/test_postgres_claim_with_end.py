@@ -18,6 +18,7 @@ from podium.store import base, children, factory, groupcommit, postgres
 from podium.store.postgres import PostgresStore
 from tests import pg
 from tests.conformance.test_claim_with_end import OWNER, done, fan_out, request
+from tests.unit.store.captured import captured_write
 
 CLAIM = "claimed_from"
 """A word of the claim statement only."""
@@ -48,34 +49,9 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return seen
 
 
-class _Captured(Exception):
-    """Stops a child's end at its write, which the test commits itself."""
-
-
 def end_write(store: PostgresStore, fence: base.Fence) -> groupcommit.Write:
     """The group-commit write of a child's end carrying a claim, uncommitted."""
-    writes = []
-
-    def capture(
-        statements: list[tuple[str, dict[str, Any]]],
-        key: str,
-        head: int = 0,
-        tail: int = 0,
-        merge: str = "",
-        row: str = "",
-    ) -> list[Any]:
-        (sql, params), more = statements[0], statements[1:]
-        write = groupcommit.Write(
-            sql, params, key, more, head=head, tail=tail, merge=merge, row=row
-        )
-        writes.append(write)
-        raise _Captured
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store, "_write_unit", capture)
-        with pytest.raises(_Captured):
-            done(store, fence, request())
-    return writes[0]
+    return captured_write(store, lambda: done(store, fence, request()))
 
 
 def test_a_childs_end_claims_the_workers_next_workflow_last(store, sent):
