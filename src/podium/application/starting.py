@@ -45,7 +45,9 @@ class Starting(core.AppCore):
         first of those starts; see podium.patterns.search.
         """
         options = arguments.StartOptions(id, queue, priority, delay, key, timeout)
-        extras = search_mod.StartExtras(search, debounce, debounce_max).check(id, key, delay)
+        extras = None  # without search attributes or a debounce: the plain create
+        if search is not None or debounce is not None or debounce_max is not None:
+            extras = search_mod.StartExtras(search, debounce, debounce_max).check(id, key, delay)
         record, _ = self._create(workflow, args, kwargs, options, owner=None, extras=extras)
         return workflow_mod.WorkflowHandle(self.runtime, record.id)
 
