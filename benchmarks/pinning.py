@@ -23,7 +23,6 @@ import hashlib
 import json
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import podium
 from benchmarks import common, w1_sequential
 
-RESULT_TIMEOUT = 600.0
 DATA = b"\x5a" * (8 << 20)
 
 
@@ -61,11 +59,7 @@ def one_run(workload: str, n: int, cpu: int | str | None) -> float:
     """Workflows per second of one run: start `n`, wait for every result (checked)."""
     define, _ = WORKLOADS[workload]
     with common.fresh_app("normal", define) as (app, wf, _path):
-        with app.worker(concurrency=8, **common.worker_options(cpu)):
-            start = time.perf_counter()
-            handles = [app.start(wf, i) for i in range(n)]
-            results = [h.result(timeout=RESULT_TIMEOUT) for h in handles]
-            wall = time.perf_counter() - start
+        wall, results = w1_sequential.run_worker(app, wf, n, 8, cpu)
     if len(results) != n:
         raise SystemExit(f"{workload}: {len(results)} results, expected {n}")
     return n / wall
